@@ -1,0 +1,12 @@
+/** Process entry of the `tuneloom` binary. */
+import { runCli } from './main';
+
+runCli(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`tuneloom: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = 2;
+  },
+);

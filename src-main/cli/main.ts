@@ -1,0 +1,89 @@
+/**
+ * `tuneloom` dispatcher: finds the command named by the leading words, parses its flags with
+ * node:util parseArgs, runs it, and maps errors to exit codes (1 user error, 2 internal).
+ */
+import { parseArgs } from 'node:util';
+import { isUserError } from '../errors';
+import { appVersion } from '../version';
+import type { CliCommand, CliIo } from './command';
+import { commands } from './commands/index';
+
+const COMMON_OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  json: { type: 'boolean' },
+  db: { type: 'string' },
+  backend: { type: 'string' },
+} as const;
+
+export function topLevelHelp(list: CliCommand[] = commands): string {
+  const width = Math.max(...list.map((c) => c.name.length));
+  const rows = list.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return [
+    `tuneloom ${appVersion()}: fine-tune large language models on your own data, on your own GPU.`,
+    '',
+    'Usage: tuneloom <command> [options]',
+    '',
+    'Commands:',
+    ...rows,
+    '',
+    'Common options: --help, --json, --db FILE (default $TUNELOOM_HOME/tuneloom.db),',
+    '                --backend auto|webgpu|tensorflow|wasm|cpu',
+    'Exit codes: 0 success, 1 a problem with your input (one line on stderr), 2 an internal error.',
+    '',
+  ].join('\n');
+}
+
+/** Longest match of leading words against command names ("runs list" before "runs"). */
+function findCommand(argv: string[], list: CliCommand[]): { command: CliCommand; rest: string[] } | undefined {
+  for (let words = Math.min(3, argv.length); words >= 1; words--) {
+    const name = argv.slice(0, words).join(' ');
+    const command = list.find((c) => c.name === name);
+    if (command) return { command, rest: argv.slice(words) };
+  }
+  return undefined;
+}
+
+export async function runCli(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }, list = commands): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    io.stdout.write(topLevelHelp(list));
+    return 0;
+  }
+  if (argv[0] === '--version' || argv[0] === '-v') {
+    io.stdout.write(`${appVersion()}\n`);
+    return 0;
+  }
+  const found = findCommand(argv, list);
+  if (!found) {
+    const group = list.filter((c) => c.name.startsWith(argv[0] + ' ')).map((c) => c.name);
+    const hint = group.length ? `try one of: ${group.join(', ')}` : 'run `tuneloom --help` for the list of commands';
+    io.stderr.write(`tuneloom: unknown command "${argv.join(' ')}" — ${hint}\n`);
+    return 1;
+  }
+  const { command, rest } = found;
+  try {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: { ...COMMON_OPTIONS, ...command.options },
+      allowPositionals: command.allowPositionals ?? false,
+      strict: true,
+    });
+    if (values.help) {
+      io.stdout.write(command.help.endsWith('\n') ? command.help : command.help + '\n');
+      return 0;
+    }
+    const code = await command.run({ ...io, values: values as Record<string, string | boolean | string[] | undefined>, positionals });
+    return code ?? 0;
+  } catch (err) {
+    if (isUserError(err)) {
+      io.stderr.write(`tuneloom ${command.name}: ${err.message}\n`);
+      return 1;
+    }
+    const e = err as { code?: string; message?: string; stack?: string };
+    if (typeof e.code === 'string' && e.code.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr.write(`tuneloom ${command.name}: ${e.message} — see \`tuneloom ${command.name} --help\`\n`);
+      return 1;
+    }
+    io.stderr.write(`tuneloom ${command.name}: internal error: ${e.stack ?? String(err)}\n`);
+    return 2;
+  }
+}
