@@ -1,0 +1,5 @@
+/** Every schema migration, in version order. Add a new numbered file for each change; never edit one that shipped. */
+import type { Migration } from '../migration';
+import { migration001 } from './001-initial';
+
+export const migrations: Migration[] = [migration001];

@@ -1,0 +1,115 @@
+/** SQL for the models and datasets tables. */
+import type { DatasetRecord, ModelFamily, ModelRecord } from '../../../src-shared/dto/library';
+import type { Db } from '../db';
+import { parseJsonColumn } from './json';
+
+interface ModelRow {
+  id: number;
+  path: string;
+  name: string;
+  family: ModelFamily;
+  params: number | null;
+  dtype: string | null;
+  has_chat_template: number;
+  config_hash: string | null;
+  source: ModelRecord['source'];
+  repo_id: string | null;
+  is_demo: number;
+  created_at: string;
+}
+
+const toModel = (r: ModelRow): ModelRecord => ({
+  id: r.id,
+  path: r.path,
+  name: r.name,
+  family: r.family,
+  params: r.params,
+  dtype: r.dtype,
+  hasChatTemplate: r.has_chat_template === 1,
+  configHash: r.config_hash,
+  source: r.source,
+  repoId: r.repo_id,
+  isDemo: r.is_demo === 1,
+  createdAt: r.created_at,
+});
+
+export type NewModel = Omit<ModelRecord, 'id' | 'createdAt'>;
+
+/** Registers a model folder, or refreshes the row of one already known by path. */
+export function upsertModel(db: Db, m: NewModel): number {
+  const row = db
+    .prepare(
+      `INSERT INTO models (path, name, family, params, dtype, has_chat_template, config_hash, source, repo_id, is_demo)
+       VALUES (@path, @name, @family, @params, @dtype, @hasChatTemplate, @configHash, @source, @repoId, @isDemo)
+       ON CONFLICT(path) DO UPDATE SET name = excluded.name, family = excluded.family, params = excluded.params,
+         dtype = excluded.dtype, has_chat_template = excluded.has_chat_template, config_hash = excluded.config_hash
+       RETURNING id`,
+    )
+    .get({ ...m, hasChatTemplate: m.hasChatTemplate ? 1 : 0, isDemo: m.isDemo ? 1 : 0 }) as { id: number };
+  return row.id;
+}
+
+export function listModels(db: Db): ModelRecord[] {
+  return (db.prepare('SELECT * FROM models ORDER BY is_demo DESC, name COLLATE NOCASE').all() as ModelRow[]).map(toModel);
+}
+
+export function deleteModel(db: Db, id: number): void {
+  db.prepare('DELETE FROM models WHERE id = ?').run(id);
+}
+
+interface DatasetRow {
+  id: number;
+  name: string;
+  source_paths: string;
+  sha256: string;
+  format: string;
+  encoding: string | null;
+  mapping_json: string | null;
+  examples: number;
+  skipped: number;
+  stats_json: string | null;
+  is_demo: number;
+  created_at: string;
+}
+
+const toDataset = (r: DatasetRow): DatasetRecord => ({
+  id: r.id,
+  name: r.name,
+  sourcePaths: parseJsonColumn<string[]>(r.source_paths, []),
+  sha256: r.sha256,
+  format: r.format,
+  encoding: r.encoding,
+  mapping: parseJsonColumn<Record<string, string> | null>(r.mapping_json, null),
+  examples: r.examples,
+  skipped: r.skipped,
+  stats: parseJsonColumn<Record<string, unknown> | null>(r.stats_json, null),
+  isDemo: r.is_demo === 1,
+  createdAt: r.created_at,
+});
+
+export type NewDataset = Omit<DatasetRecord, 'id' | 'createdAt'>;
+
+/** Registers an import; the same files with the same mapping return the existing row. */
+export function insertDataset(db: Db, d: NewDataset): number {
+  const mapping = d.mapping ? JSON.stringify(d.mapping) : null;
+  const existing = db
+    .prepare('SELECT id FROM datasets WHERE sha256 = ? AND format = ? AND coalesce(mapping_json, \'\') = coalesce(?, \'\')')
+    .get(d.sha256, d.format, mapping) as { id: number } | undefined;
+  if (existing) return existing.id;
+  const info = db
+    .prepare(
+      `INSERT INTO datasets (name, source_paths, sha256, format, encoding, mapping_json, examples, skipped, stats_json, is_demo)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(d.name, JSON.stringify(d.sourcePaths), d.sha256, d.format, d.encoding, mapping, d.examples, d.skipped, d.stats ? JSON.stringify(d.stats) : null, d.isDemo ? 1 : 0);
+  return Number(info.lastInsertRowid);
+}
+
+export function listDatasets(db: Db): DatasetRecord[] {
+  return (db.prepare('SELECT * FROM datasets ORDER BY id DESC').all() as DatasetRow[]).map(toDataset);
+}
+
+export function getDataset(db: Db, id: number): DatasetRecord | undefined {
+  const row = db.prepare('SELECT * FROM datasets WHERE id = ?').get(id) as DatasetRow | undefined;
+  return row && toDataset(row);
+}

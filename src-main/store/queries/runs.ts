@@ -1,0 +1,173 @@
+/** SQL for the runs table. Callers get typed functions; no SQL outside store/queries. */
+import type { RunDetail, RunFilter, RunStatus, RunSummary, TrainMethod } from '../../../src-shared/dto/runs';
+import type { Db } from '../db';
+import { durably } from '../db';
+import { parseJsonColumn } from './json';
+
+interface RunRow {
+  id: number;
+  name: string;
+  status: RunStatus;
+  method: TrainMethod;
+  model_path: string;
+  dataset_id: number | null;
+  dataset_path: string | null;
+  last_step: number;
+  total_steps: number | null;
+  best_eval_loss: number | null;
+  last_loss: number | null;
+  created_at: string;
+  finished_at: string | null;
+  preset: string | null;
+  config_json: string;
+  seed: number;
+  backend: string | null;
+  app_version: string;
+  os: string | null;
+  gpu_json: string | null;
+  out_dir: string;
+  adapter_path: string | null;
+  model_config_hash: string | null;
+  dataset_sha256: string | null;
+  error_json: string | null;
+  started_at: string | null;
+}
+
+export interface NewRun {
+  name: string;
+  status?: RunStatus;
+  method: TrainMethod;
+  modelId?: number | null;
+  modelPath: string;
+  modelConfigHash?: string | null;
+  datasetId?: number | null;
+  datasetPath?: string | null;
+  datasetSha256?: string | null;
+  valDatasetPath?: string | null;
+  config: Record<string, unknown>;
+  seed: number;
+  backend?: string | null;
+  appVersion: string;
+  os?: string | null;
+  outDir: string;
+  totalSteps?: number | null;
+  preset?: string | null;
+}
+
+const SELECT_RUN = `
+  SELECT r.*, (SELECT m.loss FROM metrics m WHERE m.run_id = r.id ORDER BY m.step DESC LIMIT 1) AS last_loss
+  FROM runs r`;
+
+function toSummary(r: RunRow): RunSummary {
+  return {
+    id: r.id,
+    name: r.name,
+    status: r.status,
+    method: r.method,
+    modelPath: r.model_path,
+    datasetId: r.dataset_id,
+    datasetPath: r.dataset_path,
+    lastStep: r.last_step,
+    totalSteps: r.total_steps,
+    bestEvalLoss: r.best_eval_loss,
+    lastLoss: r.last_loss,
+    createdAt: r.created_at,
+    finishedAt: r.finished_at,
+    preset: r.preset,
+  };
+}
+
+function toDetail(r: RunRow): RunDetail {
+  return {
+    ...toSummary(r),
+    config: parseJsonColumn<Record<string, unknown>>(r.config_json, {}),
+    seed: r.seed,
+    backend: r.backend,
+    appVersion: r.app_version,
+    os: r.os,
+    gpu: parseJsonColumn<Record<string, unknown> | null>(r.gpu_json, null),
+    outDir: r.out_dir,
+    adapterPath: r.adapter_path,
+    modelConfigHash: r.model_config_hash,
+    datasetSha256: r.dataset_sha256,
+    error: parseJsonColumn(r.error_json, null),
+    startedAt: r.started_at,
+  };
+}
+
+export function insertRun(db: Db, run: NewRun): number {
+  return durably(db, () => {
+    const info = db
+      .prepare(
+        `INSERT INTO runs (name, status, method, model_id, model_path, model_config_hash, dataset_id, dataset_path,
+           dataset_sha256, val_dataset_path, config_json, seed, backend, app_version, os, out_dir, total_steps, preset)
+         VALUES (@name, @status, @method, @modelId, @modelPath, @modelConfigHash, @datasetId, @datasetPath,
+           @datasetSha256, @valDatasetPath, @config, @seed, @backend, @appVersion, @os, @outDir, @totalSteps, @preset)`,
+      )
+      .run({
+        name: run.name,
+        status: run.status ?? 'queued',
+        method: run.method,
+        modelId: run.modelId ?? null,
+        modelPath: run.modelPath,
+        modelConfigHash: run.modelConfigHash ?? null,
+        datasetId: run.datasetId ?? null,
+        datasetPath: run.datasetPath ?? null,
+        datasetSha256: run.datasetSha256 ?? null,
+        valDatasetPath: run.valDatasetPath ?? null,
+        config: JSON.stringify(run.config),
+        seed: run.seed,
+        backend: run.backend ?? null,
+        appVersion: run.appVersion,
+        os: run.os ?? null,
+        outDir: run.outDir,
+        totalSteps: run.totalSteps ?? null,
+        preset: run.preset ?? null,
+      });
+    return Number(info.lastInsertRowid);
+  });
+}
+
+export function getRun(db: Db, id: number): RunDetail | undefined {
+  const row = db.prepare(`${SELECT_RUN} WHERE r.id = ?`).get(id) as RunRow | undefined;
+  return row && toDetail(row);
+}
+
+const SORTS: Record<NonNullable<RunFilter['sort']>, string> = {
+  newest: 'r.id DESC',
+  oldest: 'r.id ASC',
+  name: 'r.name COLLATE NOCASE ASC, r.id DESC',
+  loss: 'last_loss IS NULL, last_loss ASC',
+};
+
+export function listRuns(db: Db, filter: RunFilter = {}): RunSummary[] {
+  const where: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (filter.status) {
+    where.push('r.status = @status');
+    params.status = filter.status;
+  }
+  if (filter.datasetId !== undefined) {
+    where.push('r.dataset_id = @datasetId');
+    params.datasetId = filter.datasetId;
+  }
+  if (filter.modelPath) {
+    where.push('r.model_path = @modelPath');
+    params.modelPath = filter.modelPath;
+  }
+  const sql = `${SELECT_RUN} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY ${SORTS[filter.sort ?? 'newest']}`;
+  return (db.prepare(sql).all(params) as RunRow[]).map(toSummary);
+}
+
+export function setRunStatus(db: Db, id: number, status: RunStatus, extra: { error?: { name: string; message: string; kind: string } | null } = {}): void {
+  durably(db, () => {
+    db.prepare(
+      `UPDATE runs SET status = @status,
+         started_at = CASE WHEN @status = 'running' AND started_at IS NULL THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE started_at END,
+         finished_at = CASE WHEN @status IN ('completed','failed','stopped') THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE NULL END,
+         error_json = CASE WHEN @hasError THEN @error ELSE error_json END,
+         updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+       WHERE id = @id`,
+    ).run({ id, status, hasError: extra.error !== undefined ? 1 : 0, error: extra.error ? JSON.stringify(extra.error) : null });
+  });
+}

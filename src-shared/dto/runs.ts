@@ -1,0 +1,68 @@
+/** Run records as they cross from the store to the CLI and the renderer. */
+
+export const RUN_STATUSES = ['queued', 'running', 'paused', 'completed', 'failed', 'stopped', 'interrupted'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export type TrainMethod = 'lora' | 'ptuning';
+
+export interface RunSummary {
+  id: number;
+  name: string;
+  status: RunStatus;
+  method: TrainMethod;
+  modelPath: string;
+  datasetId: number | null;
+  datasetPath: string | null;
+  lastStep: number;
+  totalSteps: number | null;
+  bestEvalLoss: number | null;
+  lastLoss: number | null;
+  createdAt: string;
+  finishedAt: string | null;
+  preset: string | null;
+}
+
+export interface RunError {
+  name: string;
+  message: string;
+  kind: string;
+}
+
+export interface RunDetail extends RunSummary {
+  config: Record<string, unknown>;
+  seed: number;
+  backend: string | null;
+  appVersion: string;
+  os: string | null;
+  gpu: Record<string, unknown> | null;
+  outDir: string;
+  adapterPath: string | null;
+  modelConfigHash: string | null;
+  datasetSha256: string | null;
+  error: RunError | null;
+  startedAt: string | null;
+}
+
+export interface RunFilter {
+  status?: RunStatus;
+  datasetId?: number;
+  modelPath?: string;
+  sort?: 'newest' | 'oldest' | 'name' | 'loss';
+}
+
+export interface MetricPoint {
+  step: number;
+  loss: number | null;
+  lr: number | null;
+  gradNorm: number | null;
+  tokensPerS: number | null;
+  epoch: number | null;
+  tokensSeen: number | null;
+  ts: number;
+}
+
+export interface SampleRow {
+  step: number;
+  promptIdx: number;
+  prompt: string;
+  output: string;
+}
