@@ -1,0 +1,94 @@
+/**
+ * Picks and initialises the tfjs backend: `auto` tries webgpu (when a GPU adapter is found through
+ * navigator.gpu, provided in Node by the `webgpu` package's Dawn), then `tensorflow`
+ * (@tensorflow/tfjs-node-gpu, optional: it needs CUDA 11.2 + cuDNN 8.1), then wasm, then cpu.
+ * Reports which one it chose and why, so the CLI can print it.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { UserError } from '../../errors';
+
+export type BackendName = 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendChoice = BackendName | 'auto';
+export const BACKEND_CHOICES: BackendChoice[] = ['auto', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
+
+export interface BackendSelection {
+  backend: BackendName;
+  /** One line: why this one, and why the better ones were passed over. */
+  reason: string;
+}
+
+type Attempt = { ok: true } | { ok: false; why: string };
+
+function message(e: unknown): string {
+  return ((e as Error)?.message ?? String(e)).split('\n')[0];
+}
+
+async function tryWebgpu(): Promise<Attempt> {
+  try {
+    const g = globalThis as { navigator?: { gpu?: unknown } };
+    if (!g.navigator?.gpu) {
+      const webgpu = (await import('webgpu')) as unknown as { create(flags: string[]): unknown; globals: Record<string, unknown> };
+      Object.assign(globalThis, webgpu.globals);
+      if (g.navigator) Object.assign(g.navigator, { gpu: webgpu.create([]) });
+      else Object.defineProperty(globalThis, 'navigator', { value: { gpu: webgpu.create([]) }, configurable: true, writable: true });
+    }
+    const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } }).navigator?.gpu;
+    const adapter = gpu ? await gpu.requestAdapter() : null;
+    if (!adapter) return { ok: false, why: 'no WebGPU adapter found' };
+    await import('@tensorflow/tfjs-backend-webgpu');
+    if (!(await tf.setBackend('webgpu'))) return { ok: false, why: 'the webgpu backend failed to initialise' };
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, why: `webgpu unavailable (${message(e)})` };
+  }
+}
+
+async function tryTensorflow(): Promise<Attempt> {
+  try {
+    // Optional dependency: a variable specifier keeps bundlers from resolving it at build time.
+    const pkg = '@tensorflow/tfjs-node-gpu';
+    await import(/* @vite-ignore */ pkg);
+    if (!(await tf.setBackend('tensorflow'))) return { ok: false, why: 'the tensorflow backend failed to initialise' };
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, why: `@tensorflow/tfjs-node-gpu does not load (${message(e)})` };
+  }
+}
+
+async function tryWasm(): Promise<Attempt> {
+  try {
+    await import('@tensorflow/tfjs-backend-wasm');
+    if (!(await tf.setBackend('wasm'))) return { ok: false, why: 'the wasm backend failed to initialise' };
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, why: `wasm unavailable (${message(e)})` };
+  }
+}
+
+async function tryCpu(): Promise<Attempt> {
+  await import('@tensorflow/tfjs-backend-cpu');
+  return (await tf.setBackend('cpu')) ? { ok: true } : { ok: false, why: 'the cpu backend failed to initialise' };
+}
+
+const ATTEMPTS: Record<BackendName, () => Promise<Attempt>> = { webgpu: tryWebgpu, tensorflow: tryTensorflow, wasm: tryWasm, cpu: tryCpu };
+
+export async function selectBackend(choice: BackendChoice | string = 'auto'): Promise<BackendSelection> {
+  // PROD silences tfjs's console banners ("looks like you are running TensorFlow.js in Node.js"),
+  // which would otherwise land on stderr next to our one-line messages.
+  tf.env().set('PROD', true);
+  if (!BACKEND_CHOICES.includes(choice as BackendChoice)) {
+    throw new UserError(`unknown backend "${choice}"`, { where: '--backend', hint: `choose one of ${BACKEND_CHOICES.join(', ')}` });
+  }
+  if (choice !== 'auto') {
+    const r = await ATTEMPTS[choice as BackendName]();
+    if (!r.ok) throw new UserError(`backend ${choice} is not available: ${r.why}`, { where: '--backend', hint: 'use --backend auto to fall back automatically' });
+    return { backend: choice as BackendName, reason: `${choice}: asked for with --backend` };
+  }
+  const skipped: string[] = [];
+  for (const name of ['webgpu', 'tensorflow', 'wasm', 'cpu'] as BackendName[]) {
+    const r = await ATTEMPTS[name]();
+    if (r.ok) return { backend: name, reason: `${name}: ${skipped.length ? `chosen after ${skipped.join('; ')}` : 'best available'}` };
+    skipped.push(r.why);
+  }
+  throw new Error(`no tfjs backend could be initialised: ${skipped.join('; ')}`);
+}

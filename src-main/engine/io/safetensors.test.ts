@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { decodeToFloat32, float32ToBf16Bits } from './dtype';
+import { bufferSource, readSafetensorsHeader, readTensorFloat32, serializeSafetensors } from './safetensors';
+
+/** A safetensors file with one tensor of raw bytes in the given dtype (built by hand, not by our writer). */
+function handMade(dtype: string, shape: number[], bytes: Uint8Array): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify({ x: { dtype, shape, data_offsets: [0, bytes.byteLength] } }));
+  const out = new Uint8Array(8 + json.byteLength + bytes.byteLength);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.byteLength), true);
+  out.set(json, 8);
+  out.set(bytes, 8 + json.byteLength);
+  return out;
+}
+
+async function readX(file: Uint8Array): Promise<Float32Array> {
+  const src = bufferSource(file);
+  const { tensors } = await readSafetensorsHeader(src);
+  return readTensorFloat32(src, tensors.get('x')!);
+}
+
+test('every stored dtype decodes to the right float32 values', async () => {
+  const values = [1.5, -2, 0, 65504, 3.140625];
+  assert.deepEqual([...(await readX(handMade('F64', [5], new Uint8Array(Float64Array.from(values).buffer))))], values);
+  assert.deepEqual([...(await readX(handMade('F32', [5], new Uint8Array(Float32Array.from(values).buffer))))], values);
+  // bf16 / f16 bit patterns written out by hand: 1.5 = 0x3fc0 (bf16) / 0x3e00 (f16), -2 = 0xc000 / 0xc000.
+  assert.deepEqual([...(await readX(handMade('BF16', [2], new Uint8Array(Uint16Array.from([0x3fc0, 0xc000]).buffer))))], [1.5, -2]);
+  assert.deepEqual([...(await readX(handMade('F16', [3], new Uint8Array(Uint16Array.from([0x3e00, 0xc000, 0x7bff]).buffer))))], [1.5, -2, 65504]);
+  assert.deepEqual([...(await readX(handMade('F16', [1], new Uint8Array(Uint16Array.from([0x0001]).buffer))))], [2 ** -24]);
+  assert.deepEqual([...(await readX(handMade('I64', [2], new Uint8Array(BigInt64Array.from([7n, -3n]).buffer))))], [7, -3]);
+  assert.deepEqual([...(await readX(handMade('I32', [2], new Uint8Array(Int32Array.from([7, -3]).buffer))))], [7, -3]);
+});
+
+test('bf16 encoding rounds to nearest even and round-trips through decode', () => {
+  const x = Float32Array.from([1, 1 + 2 ** -8, 1 + 3 * 2 ** -9, -0.1]);
+  const bits = float32ToBf16Bits(x);
+  assert.equal(bits[0], 0x3f80);
+  assert.equal(bits[1], 0x3f80); // exactly half-way: ties to even (down)
+  assert.equal(bits[2], 0x3f81); // 3/4 of an ulp: rounds up
+  const back = decodeToFloat32(new Uint8Array(bits.buffer), 'BF16');
+  assert.ok(Math.abs(back[3] + 0.1) < 1e-3);
+});
+
+test('writer output reads back (F32 and BF16, header 8-byte aligned, metadata kept)', async () => {
+  const a = Float32Array.from({ length: 6 }, (_, i) => i / 4);
+  const file = serializeSafetensors([{ name: 'b.w', shape: [2, 3], data: a }, { name: 'a.w', shape: [6], data: a, dtype: 'BF16' }], { format: 'pt' });
+  const headerLen = Number(new DataView(file.buffer).getBigUint64(0, true));
+  assert.equal((8 + headerLen) % 8, 0);
+  const src = bufferSource(file);
+  const h = await readSafetensorsHeader(src);
+  assert.deepEqual(h.metadata, { format: 'pt' });
+  assert.deepEqual(h.tensors.get('b.w')!.shape, [2, 3]);
+  assert.deepEqual([...(await readTensorFloat32(src, h.tensors.get('b.w')!))], [...a]);
+  assert.deepEqual([...(await readTensorFloat32(src, h.tensors.get('a.w')!))], [...a]); // quarters are exact in bf16
+});
+
+test('a truncated file is one clear line', async () => {
+  const file = serializeSafetensors([{ name: 'w', shape: [64], data: new Float32Array(64) }]);
+  await assert.rejects(readSafetensorsHeader(bufferSource(file.subarray(0, file.length - 10), 'm.safetensors')), (e: Error) => {
+    assert.match(e.message, /^m\.safetensors: truncated or corrupt safetensors file/);
+    assert.ok(!e.message.includes('\n'));
+    return true;
+  });
+  await assert.rejects(readSafetensorsHeader(bufferSource(file.subarray(0, 5), 'm.safetensors')), /truncated/);
+});

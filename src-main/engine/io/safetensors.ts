@@ -1,0 +1,153 @@
+/**
+ * The safetensors format (huggingface/safetensors, "Format" in its README): an 8-byte little-endian
+ * header length N, N bytes of JSON `{name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__"?}`,
+ * then the data, offsets relative to the end of the header. Reading goes through a `ByteSource`
+ * (a file on disk in engine-node, a buffer in tests) so one tensor at a time is in memory.
+ */
+import { UserError } from '../../errors';
+import { DTYPE_BYTES, decodeToFloat32, float32ToBf16Bits, isSupportedDtype, type SafetensorsDtype } from './dtype';
+
+/** Random access to the bytes of one file. `where` names it in error messages. */
+export interface ByteSource {
+  readonly where: string;
+  readonly size: number;
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
+
+export interface TensorInfo {
+  name: string;
+  dtype: SafetensorsDtype;
+  shape: number[];
+  /** Absolute byte range in the file. */
+  begin: number;
+  end: number;
+}
+
+export interface SafetensorsHeader {
+  tensors: Map<string, TensorInfo>;
+  metadata: Record<string, string>;
+}
+
+const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+
+export function bufferSource(bytes: Uint8Array, where = '<memory>'): ByteSource {
+  return {
+    where,
+    size: bytes.byteLength,
+    async read(offset, length) {
+      return bytes.subarray(offset, offset + length);
+    },
+  };
+}
+
+export async function readSafetensorsHeader(src: ByteSource): Promise<SafetensorsHeader> {
+  const truncated = (what: string): UserError =>
+    new UserError(`truncated or corrupt safetensors file (${what})`, { where: src.where, hint: 'download or copy the file again' });
+  if (src.size < 8) throw truncated(`only ${src.size} bytes`);
+  const lenBytes = await src.read(0, 8);
+  const headerLen = Number(new DataView(lenBytes.buffer, lenBytes.byteOffset, 8).getBigUint64(0, true));
+  if (headerLen > MAX_HEADER_BYTES || 8 + headerLen > src.size) throw truncated(`header of ${headerLen} bytes in a ${src.size}-byte file`);
+  const headerText = new TextDecoder().decode(await src.read(8, headerLen));
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(headerText) as Record<string, unknown>;
+  } catch {
+    throw truncated('header is not JSON');
+  }
+  const dataStart = 8 + headerLen;
+  const tensors = new Map<string, TensorInfo>();
+  let metadata: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (name === '__metadata__') {
+      metadata = (value ?? {}) as Record<string, string>;
+      continue;
+    }
+    const v = value as { dtype?: string; shape?: number[]; data_offsets?: [number, number] };
+    if (!v || typeof v.dtype !== 'string' || !Array.isArray(v.shape) || !Array.isArray(v.data_offsets)) throw truncated(`bad entry for ${name}`);
+    if (!isSupportedDtype(v.dtype)) {
+      throw new UserError(`tensor ${name} has dtype ${v.dtype}, which Tuneloom cannot read`, {
+        where: src.where,
+        hint: 'supported: F64, F32, F16, BF16, I64, I32 (convert quantized checkpoints to bf16 first)',
+      });
+    }
+    const count = v.shape.reduce((a, b) => a * b, 1);
+    const [b, e] = v.data_offsets;
+    if (e - b !== count * DTYPE_BYTES[v.dtype]) throw truncated(`${name}: ${e - b} bytes for shape [${v.shape}] ${v.dtype}`);
+    if (dataStart + e > src.size) throw truncated(`${name} ends at byte ${dataStart + e}, file has ${src.size}`);
+    tensors.set(name, { name, dtype: v.dtype, shape: v.shape, begin: dataStart + b, end: dataStart + e });
+  }
+  return { tensors, metadata };
+}
+
+/** Reads one tensor as float32 values (the engine's only float type). */
+export async function readTensorFloat32(src: ByteSource, info: TensorInfo): Promise<Float32Array> {
+  const bytes = await src.read(info.begin, info.end - info.begin);
+  return decodeToFloat32(bytes, info.dtype);
+}
+
+export interface TensorSpec {
+  name: string;
+  shape: number[];
+  /** Stored dtype; F32 by default. */
+  dtype?: 'F32' | 'BF16';
+}
+
+export interface TensorToWrite extends TensorSpec {
+  data: Float32Array;
+}
+
+export interface SafetensorsPlan {
+  /** Length prefix + JSON header, padded to 8 bytes; the data follows in `order`. */
+  headerBytes: Uint8Array;
+  order: TensorSpec[];
+  dataBytes: number;
+}
+
+/**
+ * Lays out a file (sorted by name, header padded with spaces to 8 bytes as the reference writer
+ * does) without holding any data, so multi-GB files can be written tensor by tensor.
+ */
+export function planSafetensors(specs: TensorSpec[], metadata: Record<string, string> = {}): SafetensorsPlan {
+  const header: Record<string, unknown> = {};
+  if (Object.keys(metadata).length) header.__metadata__ = metadata;
+  const order = [...specs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  let offset = 0;
+  for (const t of order) {
+    const dtype = t.dtype ?? 'F32';
+    const bytes = t.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[dtype];
+    header[t.name] = { dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
+  }
+  let json = new TextEncoder().encode(JSON.stringify(header));
+  const pad = (8 - (json.byteLength % 8)) % 8;
+  if (pad) json = new TextEncoder().encode(JSON.stringify(header) + ' '.repeat(pad));
+  const headerBytes = new Uint8Array(8 + json.byteLength);
+  new DataView(headerBytes.buffer).setBigUint64(0, BigInt(json.byteLength), true);
+  headerBytes.set(json, 8);
+  return { headerBytes, order, dataBytes: offset };
+}
+
+/** The stored bytes of one tensor's values in the given dtype. */
+export function encodeTensorBytes(data: Float32Array, dtype: 'F32' | 'BF16' = 'F32'): Uint8Array {
+  return dtype === 'BF16' ? new Uint8Array(float32ToBf16Bits(data).buffer) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** Serialises tensors to one in-memory safetensors file (adapters, small checkpoints). */
+export function serializeSafetensors(tensors: TensorToWrite[], metadata: Record<string, string> = {}): Uint8Array {
+  for (const t of tensors) {
+    const count = t.shape.reduce((a, b) => a * b, 1);
+    if (count !== t.data.length) throw new Error(`serializeSafetensors: ${t.name} has ${t.data.length} values for shape [${t.shape}]`);
+  }
+  const plan = planSafetensors(tensors, metadata);
+  const byName = new Map(tensors.map((t) => [t.name, t]));
+  const out = new Uint8Array(plan.headerBytes.byteLength + plan.dataBytes);
+  out.set(plan.headerBytes, 0);
+  let at = plan.headerBytes.byteLength;
+  for (const spec of plan.order) {
+    const t = byName.get(spec.name)!;
+    const bytes = encodeTensorBytes(t.data, t.dtype);
+    out.set(bytes, at);
+    at += bytes.byteLength;
+  }
+  return out;
+}

@@ -1,0 +1,53 @@
+/**
+ * All tensors of a checkpoint across its shards (one `model.safetensors`, or the files listed by
+ * `model.safetensors.index.json`'s `weight_map`, as transformers' `load_sharded_checkpoint` reads
+ * them). Headers are read up front; tensor data is read one tensor at a time on request.
+ */
+import { UserError } from '../../errors';
+import { readSafetensorsHeader, readTensorFloat32, type ByteSource, type TensorInfo } from './safetensors';
+
+export interface ShardIndex {
+  weight_map: Record<string, string>;
+}
+
+/** The distinct shard file names of an index, in first-seen order. */
+export function shardFilesOfIndex(index: unknown, where: string): string[] {
+  const map = (index as ShardIndex | undefined)?.weight_map;
+  if (!map || typeof map !== 'object') throw new UserError('sharded index has no "weight_map"', { where, hint: 'the index must map each tensor name to its shard file' });
+  return [...new Set(Object.values(map))];
+}
+
+export class WeightStore {
+  private constructor(private readonly entries: Map<string, { src: ByteSource; info: TensorInfo }>) {}
+
+  static async open(sources: ByteSource[]): Promise<WeightStore> {
+    const entries = new Map<string, { src: ByteSource; info: TensorInfo }>();
+    for (const src of sources) {
+      const { tensors } = await readSafetensorsHeader(src);
+      for (const [name, info] of tensors) entries.set(name, { src, info });
+    }
+    return new WeightStore(entries);
+  }
+
+  names(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  has(name: string): boolean {
+    return this.entries.has(name);
+  }
+
+  info(name: string): TensorInfo | undefined {
+    return this.entries.get(name)?.info;
+  }
+
+  where(name: string): string | undefined {
+    return this.entries.get(name)?.src.where;
+  }
+
+  async read(name: string): Promise<Float32Array> {
+    const e = this.entries.get(name);
+    if (!e) throw new Error(`WeightStore.read: no tensor ${name}`);
+    return readTensorFloat32(e.src, e.info);
+  }
+}

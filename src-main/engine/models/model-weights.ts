@@ -1,0 +1,127 @@
+/**
+ * The frozen base weights of a decoder, as plain (never variable) float32 tensors, read tensor by
+ * tensor from a `WeightStore` and checked against the shapes `config.json` implies.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { UserError } from '../../errors';
+import type { ModelConfig } from '../config/model-config';
+import type { WeightStore } from '../io/weight-store';
+import type { LinearWeights } from '../nn/linear';
+import type { MlpWeights } from '../nn/swiglu-mlp';
+import { layerWeightShapes } from './family';
+
+export interface LayerWeights {
+  inputNorm: tf.Tensor1D;
+  postNorm: tf.Tensor1D;
+  q: LinearWeights;
+  k: LinearWeights;
+  v: LinearWeights;
+  o: LinearWeights;
+  mlp: MlpWeights;
+  qNorm?: tf.Tensor1D;
+  kNorm?: tf.Tensor1D;
+}
+
+export interface ModelWeights {
+  embed: tf.Tensor2D; // [V, H]
+  layers: LayerWeights[];
+  finalNorm: tf.Tensor1D; // [H]
+  /** [V, H]; the same tensor as `embed` when the embeddings are tied. */
+  lmHead: tf.Tensor2D;
+}
+
+export interface LoadProgress {
+  loaded: number;
+  total: number;
+  name: string;
+}
+
+function sameShape(a: number[], b: number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** Every checkpoint tensor name the config needs, with its expected shape. */
+export function expectedWeightShapes(cfg: ModelConfig): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  out.set('model.embed_tokens.weight', [cfg.vocabSize, cfg.hiddenSize]);
+  const perLayer = layerWeightShapes(cfg);
+  for (let i = 0; i < cfg.numLayers; i++) {
+    for (const [name, shape] of Object.entries(perLayer)) out.set(`model.layers.${i}.${name}`, shape);
+  }
+  out.set('model.norm.weight', [cfg.hiddenSize]);
+  if (!cfg.tieWordEmbeddings) out.set('lm_head.weight', [cfg.vocabSize, cfg.hiddenSize]);
+  return out;
+}
+
+/** Checks every needed tensor exists with the right shape; one line naming the first problem. */
+export function checkWeights(store: WeightStore, cfg: ModelConfig, configWhere: string): Map<string, number[]> {
+  const expected = expectedWeightShapes(cfg);
+  for (const [name, shape] of expected) {
+    const info = store.info(name);
+    if (!info) {
+      const hint =
+        name === 'lm_head.weight'
+          ? 'config.json says tie_word_embeddings is false but the checkpoint has no lm_head.weight; set it to true if the head is tied'
+          : 'the checkpoint does not match config.json; use the config that came with these weights';
+      throw new UserError(`tensor ${name} is missing from the checkpoint`, { where: configWhere, hint });
+    }
+    if (!sameShape(info.shape, shape)) {
+      throw new UserError(`shape mismatch: ${name} is [${info.shape.join(', ')}] in ${store.where(name)} but ${configWhere} implies [${shape.join(', ')}]`, {
+        hint: 'the config and the weights come from different models; use the config.json saved with these weights',
+      });
+    }
+  }
+  return expected;
+}
+
+export async function loadModelWeights(store: WeightStore, cfg: ModelConfig, configWhere: string, onProgress?: (p: LoadProgress) => void): Promise<ModelWeights> {
+  const expected = checkWeights(store, cfg, configWhere);
+  const tensors = new Map<string, tf.Tensor>();
+  let loaded = 0;
+  try {
+    for (const [name, shape] of expected) {
+      const data = await store.read(name);
+      tensors.set(name, tf.tensor(data, shape, 'float32'));
+      onProgress?.({ loaded: ++loaded, total: expected.size, name });
+    }
+  } catch (e) {
+    for (const t of tensors.values()) t.dispose();
+    throw e;
+  }
+  const t1 = (n: string) => tensors.get(n) as tf.Tensor1D;
+  const t2 = (n: string) => tensors.get(n) as tf.Tensor2D;
+  const lin = (p: string): LinearWeights => ({ weight: t2(`${p}.weight`), bias: tensors.has(`${p}.bias`) ? t1(`${p}.bias`) : undefined });
+  const layers: LayerWeights[] = [];
+  for (let i = 0; i < cfg.numLayers; i++) {
+    const p = `model.layers.${i}`;
+    layers.push({
+      inputNorm: t1(`${p}.input_layernorm.weight`),
+      postNorm: t1(`${p}.post_attention_layernorm.weight`),
+      q: lin(`${p}.self_attn.q_proj`),
+      k: lin(`${p}.self_attn.k_proj`),
+      v: lin(`${p}.self_attn.v_proj`),
+      o: lin(`${p}.self_attn.o_proj`),
+      mlp: { gate: lin(`${p}.mlp.gate_proj`), up: lin(`${p}.mlp.up_proj`), down: lin(`${p}.mlp.down_proj`) },
+      qNorm: cfg.qkNorm ? t1(`${p}.self_attn.q_norm.weight`) : undefined,
+      kNorm: cfg.qkNorm ? t1(`${p}.self_attn.k_norm.weight`) : undefined,
+    });
+  }
+  const embed = t2('model.embed_tokens.weight');
+  return { embed, layers, finalNorm: t1('model.norm.weight'), lmHead: cfg.tieWordEmbeddings ? embed : t2('lm_head.weight') };
+}
+
+export function disposeModelWeights(w: ModelWeights): void {
+  const seen = new Set<tf.Tensor>();
+  const add = (t?: tf.Tensor) => t && seen.add(t);
+  add(w.embed);
+  add(w.lmHead);
+  add(w.finalNorm);
+  for (const l of w.layers) {
+    [l.inputNorm, l.postNorm, l.qNorm, l.kNorm].forEach(add);
+    for (const lw of [l.q, l.k, l.v, l.o, l.mlp.gate, l.mlp.up, l.mlp.down]) {
+      add(lw.weight);
+      add(lw.bias);
+    }
+  }
+  for (const t of seen) t.dispose();
+}

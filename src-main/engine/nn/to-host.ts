@@ -1,0 +1,15 @@
+/**
+ * Runs `fn` in a tf.tidy and copies its tensor result to the host. The copy happens outside the
+ * tidy on purpose: tf.tidy walks every element of a returned container looking for tensors, so
+ * returning a large typed array from inside it (e.g. 151,936 logits) costs seconds.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+export function toHost(fn: () => tf.Tensor): Float32Array {
+  const t = tf.tidy(fn);
+  try {
+    return t.dataSync() as Float32Array;
+  } finally {
+    t.dispose();
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * AdamW with the semantics of torch.optim.AdamW (single-tensor path, amsgrad off):
+ *   p <- p * (1 - lr * wd)                      decoupled weight decay, applied before the Adam update
+ *   m <- b1 m + (1 - b1) g,  v <- b2 v + (1 - b2) g^2
+ *   p <- p - (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)     eps outside the sqrt
+ * Reference: pytorch/torch/optim/adamw.py (_single_tensor_adamw). State (m, v, step) serialises to
+ * plain Float32Arrays so a checkpoint can restore it bit for bit.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+export interface AdamWOptions {
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+}
+
+export interface AdamWState {
+  step: number;
+  /** First and second moments per parameter name, same shapes as the parameters. */
+  m: Record<string, Float32Array>;
+  v: Record<string, Float32Array>;
+}
+
+export class AdamW {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  private stepCount = 0;
+  private readonly m = new Map<string, tf.Variable>();
+  private readonly v = new Map<string, tf.Variable>();
+
+  constructor(
+    private readonly params: Map<string, tf.Variable>,
+    opts: AdamWOptions = {},
+  ) {
+    [this.beta1, this.beta2] = opts.betas ?? [0.9, 0.999];
+    this.eps = opts.eps ?? 1e-8;
+    this.weightDecay = opts.weightDecay ?? 0;
+    for (const [name, p] of params) {
+      // tidy frees the zeros tensors; the variables keep their own reference to the data.
+      this.m.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+      this.v.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+    }
+  }
+
+  get step(): number {
+    return this.stepCount;
+  }
+
+  /** One update with learning rate `lr`; `grads` holds a gradient for every parameter name. */
+  apply(grads: Record<string, tf.Tensor>, lr: number): void {
+    this.stepCount++;
+    const t = this.stepCount;
+    const bc1 = 1 - Math.pow(this.beta1, t);
+    const bc2Sqrt = Math.sqrt(1 - Math.pow(this.beta2, t));
+    const stepSize = lr / bc1;
+    for (const [name, p] of this.params) {
+      const g = grads[name];
+      if (!g) throw new Error(`AdamW: no gradient for parameter ${name}`);
+      const m = this.m.get(name)!;
+      const v = this.v.get(name)!;
+      tf.tidy(() => {
+        // torch does param.mul_(1 - lr*wd) first, then uses the decayed param in the Adam step.
+        const decayed = this.weightDecay !== 0 ? tf.mul(p, tf.scalar(1 - lr * this.weightDecay)) : p;
+        const m1 = tf.add(tf.mul(m, tf.scalar(this.beta1)), tf.mul(g, tf.scalar(1 - this.beta1)));
+        const v1 = tf.add(tf.mul(v, tf.scalar(this.beta2)), tf.mul(tf.mul(g, g), tf.scalar(1 - this.beta2)));
+        const denom = tf.add(tf.div(tf.sqrt(v1), tf.scalar(bc2Sqrt)), tf.scalar(this.eps));
+        const p1 = tf.sub(decayed, tf.mul(tf.div(m1, denom), tf.scalar(stepSize)));
+        m.assign(m1);
+        v.assign(v1);
+        p.assign(p1);
+      });
+    }
+  }
+
+  getState(): AdamWState {
+    const m: Record<string, Float32Array> = {};
+    const v: Record<string, Float32Array> = {};
+    for (const name of this.params.keys()) {
+      m[name] = this.m.get(name)!.dataSync() as Float32Array;
+      v[name] = this.v.get(name)!.dataSync() as Float32Array;
+    }
+    return { step: this.stepCount, m, v };
+  }
+
+  setState(state: AdamWState): void {
+    for (const [name, p] of this.params) {
+      const m = state.m[name];
+      const v = state.v[name];
+      if (!m || !v || m.length !== p.size || v.length !== p.size) {
+        throw new Error(`AdamW state does not match parameter ${name}`);
+      }
+      tf.tidy(() => {
+        this.m.get(name)!.assign(tf.tensor(m, p.shape));
+        this.v.get(name)!.assign(tf.tensor(v, p.shape));
+      });
+    }
+    this.stepCount = state.step;
+  }
+
+  dispose(): void {
+    for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
+    this.m.clear();
+    this.v.clear();
+  }
+}

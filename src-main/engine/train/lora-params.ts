@@ -1,0 +1,110 @@
+/**
+ * Trainable LoRA matrices for the engine's forward (adapters/lora-set.ts), as tf.Variables keyed by
+ * peft's saved names. Initialisation follows peft `LoraLayer.reset_lora_parameters` with
+ * init_lora_weights=True: A by nn.init.kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(in), 1/sqrt(in)),
+ * and B zeros, so the adapter starts as the identity. Scaling alpha/r, or alpha/sqrt(r) with rsLoRA.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { UserError } from '../../errors';
+import type { ModelConfig } from '../config/model-config';
+import { loraModuleKey, peftKey, PROJECTIONS, type LoraSet, type Projection } from '../adapters/lora-set';
+import { projectionShapes } from '../models/family';
+import type { Rng } from './rng';
+
+export interface LoraTrainSpec {
+  r: number;
+  alpha: number;
+  dropout: number;
+  useRslora: boolean;
+  /** Short module names (`q_proj`, `down_proj`) or 'all-linear'. */
+  targets: string[] | 'all-linear';
+}
+
+export interface TrainableLora {
+  set: LoraSet;
+  /** peft key -> variable, in a stable order. */
+  params: Map<string, tf.Variable>;
+  /** Short names actually targeted, for adapter_config.json. */
+  targetModules: string[];
+}
+
+const SHORT = (p: Projection) => p.split('.')[1];
+
+export function resolveTargets(targets: string[] | 'all-linear', where = '--lora-targets'): Projection[] {
+  if (targets === 'all-linear') return [...PROJECTIONS];
+  const known = PROJECTIONS.map(SHORT);
+  const out: Projection[] = [];
+  for (const t of targets) {
+    const i = known.indexOf(t);
+    if (i < 0) {
+      throw new UserError(`unknown target module "${t}": this model's linear layers are ${known.join(', ')}`, {
+        where,
+        hint: 'pass a comma-separated subset of those names, or all-linear',
+      });
+    }
+    if (!out.includes(PROJECTIONS[i])) out.push(PROJECTIONS[i]);
+  }
+  if (out.length === 0) throw new UserError('no target modules given', { where, hint: 'e.g. --lora-targets q_proj,v_proj' });
+  return out;
+}
+
+export function loraScale(spec: Pick<LoraTrainSpec, 'alpha' | 'r' | 'useRslora'>): number {
+  return spec.useRslora ? spec.alpha / Math.sqrt(spec.r) : spec.alpha / spec.r;
+}
+
+export function createLora(cfg: ModelConfig, spec: LoraTrainSpec, rng: Rng): TrainableLora {
+  const projections = resolveTargets(spec.targets);
+  const shapes = projectionShapes(cfg);
+  const scaling = loraScale(spec);
+  const set: LoraSet = { modules: {}, dropout: spec.dropout };
+  const params = new Map<string, tf.Variable>();
+  for (let layer = 0; layer < cfg.numLayers; layer++) {
+    for (const p of projections) {
+      const [out, inp] = shapes[p];
+      const bound = 1 / Math.sqrt(inp);
+      const aData = new Float32Array(spec.r * inp);
+      for (let i = 0; i < aData.length; i++) aData[i] = (2 * rng.nextFloat() - 1) * bound;
+      const key = loraModuleKey(layer, p);
+      const a = tf.tidy(() => tf.variable(tf.tensor2d(aData, [spec.r, inp]), true));
+      const b = tf.tidy(() => tf.variable(tf.zeros([out, spec.r]), true));
+      set.modules[key] = { a: a as unknown as tf.Tensor2D, b: b as unknown as tf.Tensor2D, scaling };
+      params.set(peftKey(key, 'A'), a);
+      params.set(peftKey(key, 'B'), b);
+    }
+  }
+  return { set, params, targetModules: projections.map(SHORT) };
+}
+
+/** Turns a loaded (inference) LoraSet into trainable variables; the given tensors are disposed. */
+export function loraFromLoaded(loaded: LoraSet, dropout: number): TrainableLora {
+  const set: LoraSet = { modules: {}, dropout };
+  const params = new Map<string, tf.Variable>();
+  const targets = new Set<string>();
+  for (const key of Object.keys(loaded.modules).sort(compareModuleKeys)) {
+    const pair = loaded.modules[key];
+    const a = tf.variable(pair.a, true);
+    const b = tf.variable(pair.b, true);
+    pair.a.dispose();
+    pair.b.dispose();
+    set.modules[key] = { a: a as unknown as tf.Tensor2D, b: b as unknown as tf.Tensor2D, scaling: pair.scaling };
+    params.set(peftKey(key, 'A'), a);
+    params.set(peftKey(key, 'B'), b);
+    targets.add(key.split('.').pop()!);
+  }
+  return { set, params, targetModules: [...targets] };
+}
+
+/** layers.2.x before layers.10.x, then projection order. */
+function compareModuleKeys(a: string, b: string): number {
+  const la = Number(a.split('.')[1]);
+  const lb = Number(b.split('.')[1]);
+  if (la !== lb) return la - lb;
+  const pa = PROJECTIONS.indexOf(a.split('.').slice(2).join('.') as Projection);
+  const pb = PROJECTIONS.indexOf(b.split('.').slice(2).join('.') as Projection);
+  return pa - pb;
+}
+
+export function disposeTrainableLora(l: TrainableLora): void {
+  for (const v of l.params.values()) v.dispose();
+  l.params.clear();
+}

@@ -1,0 +1,102 @@
+/**
+ * P-Tuning v2 / prefix tuning parameters in peft's PREFIX_TUNING layout (peft `PrefixEncoder` and
+ * `PeftModel.get_prompt`):
+ * - without reparameterisation: an embedding [P, L*2*kvDim] (nn.Embedding, init N(0, 1));
+ * - with it (`prefix_projection`): an embedding [P, H], then Linear(H, E) -> tanh -> Linear(E, L*2*kvDim)
+ *   (nn.Linear's default init, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias).
+ * The flat output is viewed as [P, L*2, nKv, hd]: index 2l is layer l's keys and 2l+1 its values
+ * (peft's permute([2, 0, 3, 1, 4]).split(2)). For GQA models peft sets token_dim = hd * nKv and
+ * num_attention_heads = nKv (peft utils `_prepare_prompt_learning_config`). What peft saves is the
+ * flat output for P tokens (`prompt_embeddings`), so the MLP is folded in at save time.
+ * Prefix keys are used as given (no RoPE); real tokens then sit at positions P, P+1, ...
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { ModelConfig } from '../config/model-config';
+import type { PrefixKv } from '../models/causal-lm';
+import type { Rng } from './rng';
+
+export interface PrefixSpec {
+  numVirtualTokens: number;
+  projection: boolean;
+  /** Hidden width E of the reparameterisation MLP (peft encoder_hidden_size). */
+  encoderHidden: number;
+}
+
+export interface TrainablePrefix {
+  spec: PrefixSpec;
+  params: Map<string, tf.Variable>;
+}
+
+export function kvDim(cfg: ModelConfig): number {
+  return cfg.numKvHeads * cfg.headDim;
+}
+
+function gaussian(rng: Rng): number {
+  const u = 1 - rng.nextFloat();
+  const v = rng.nextFloat();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
+
+function filled(n: number, f: () => number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = f();
+  return out;
+}
+
+export function createPrefix(cfg: ModelConfig, spec: PrefixSpec, rng: Rng): TrainablePrefix {
+  const P = spec.numVirtualTokens;
+  const flat = cfg.numLayers * 2 * kvDim(cfg);
+  const params = new Map<string, tf.Variable>();
+  const v = (name: string, data: Float32Array, shape: number[]) => params.set(name, tf.tidy(() => tf.variable(tf.tensor(data, shape), true)));
+  if (!spec.projection) {
+    v('embedding.weight', filled(P * flat, () => gaussian(rng)), [P, flat]);
+  } else {
+    const H = cfg.hiddenSize;
+    const E = spec.encoderHidden;
+    const u = (fanIn: number) => () => (2 * rng.nextFloat() - 1) / Math.sqrt(fanIn);
+    v('embedding.weight', filled(P * H, () => gaussian(rng)), [P, H]);
+    v('transform.0.weight', filled(E * H, u(H)), [E, H]);
+    v('transform.0.bias', filled(E, u(H)), [E]);
+    v('transform.2.weight', filled(flat * E, u(E)), [flat, E]);
+    v('transform.2.bias', filled(flat, u(E)), [flat]);
+  }
+  return { spec, params };
+}
+
+/** The flat prefix [P, L*2*kvDim] (what peft saves as `prompt_embeddings`). */
+export function prefixFlat(prefix: TrainablePrefix): tf.Tensor2D {
+  const p = prefix.params;
+  if (!prefix.spec.projection) return tf.clone(p.get('embedding.weight')!) as tf.Tensor2D;
+  return tf.tidy(() => {
+    const h = tf.tanh(tf.add(tf.matMul(p.get('embedding.weight')!, p.get('transform.0.weight')!, false, true), p.get('transform.0.bias')!)); // [P, E]
+    return tf.add(tf.matMul(h, p.get('transform.2.weight')!, false, true), p.get('transform.2.bias')!) as tf.Tensor2D; // [P, L*2*kvDim]
+  });
+}
+
+/** Per-layer keys/values [B, P, nKv, hd] from a flat prefix [P, L*2*kvDim]. */
+export function prefixKvFromFlat(flat: tf.Tensor2D, cfg: ModelConfig, batch: number): PrefixKv[] {
+  return tf.tidy(() => {
+    const P = flat.shape[0];
+    const view = tf.reshape(flat, [P, cfg.numLayers * 2, cfg.numKvHeads * cfg.headDim]); // [P, L*2, kvDim]
+    const parts = tf.split(view, cfg.numLayers * 2, 1); // each [P, 1, kvDim]
+    const perRow = (t: tf.Tensor) => {
+      const one = tf.reshape(t, [1, P, cfg.numKvHeads, cfg.headDim]); // [1, P, nKv, hd]
+      return (batch > 1 ? tf.tile(one, [batch, 1, 1, 1]) : one) as tf.Tensor4D; // [B, P, nKv, hd]
+    };
+    const out: PrefixKv[] = [];
+    for (let l = 0; l < cfg.numLayers; l++) out.push({ key: perRow(parts[2 * l]), value: perRow(parts[2 * l + 1]) });
+    return out as unknown as tf.Tensor[];
+  }) as unknown as PrefixKv[];
+}
+
+export function disposePrefixKv(kv: PrefixKv[]): void {
+  for (const { key, value } of kv) {
+    key.dispose();
+    value.dispose();
+  }
+}
+
+export function disposeTrainablePrefix(p: TrainablePrefix): void {
+  for (const v of p.params.values()) v.dispose();
+  p.params.clear();
+}

@@ -1,0 +1,74 @@
+/**
+ * One optimiser step's worth of work: forward + backward over the micro-batches of a gradient
+ * accumulation group, gradients summed, loss normalised by the number of target tokens in the whole
+ * group (as transformers does with num_items_in_batch), so accumulating k micro-batches gives the
+ * gradient of the mean over all their targets. Evaluation loss uses the same forward without dropout.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { CausalLM } from '../models/causal-lm';
+import { adapterForwardOptions, trainableParams, type AdapterUnderTraining } from './adapter-under-training';
+import type { Batch } from './batching';
+import { lmLossFromHidden } from './cross-entropy';
+import { trainHidden } from './train-forward';
+
+export interface StepGrads {
+  /** Mean token loss over the group. */
+  loss: number;
+  /** Gradient per parameter name (caller disposes). */
+  grads: Record<string, tf.Tensor>;
+  targets: number;
+  tokens: number;
+}
+
+export function lossAndGrads(model: CausalLM, adapter: AdapterUnderTraining, micro: Batch[], dropoutSeeds: number[], checkpointing: boolean): StepGrads {
+  const params = trainableParams(adapter);
+  const byVarName = new Map<string, string>();
+  for (const [key, v] of params) byVarName.set(v.name, key);
+  const varList = [...params.values()];
+  const normaliser = Math.max(1, micro.reduce((n, b) => n + b.numTargets, 0));
+  const grads: Record<string, tf.Tensor> = {};
+  let lossSum = 0;
+  micro.forEach((batch, k) => {
+    const { value, grads: g } = tf.variableGrads(() => {
+      const fo = adapterForwardOptions(adapter, model.config, batch.batch);
+      const hidden = trainHidden(model, batch, { ...fo, training: true, dropoutSeed: dropoutSeeds[k], checkpointing });
+      return lmLossFromHidden(hidden, model.weights.lmHead, batch.targets, { normaliser }).loss;
+    }, varList);
+    lossSum += value.dataSync()[0];
+    value.dispose();
+    for (const [varName, gt] of Object.entries(g)) {
+      if (!gt) continue;
+      const key = byVarName.get(varName)!;
+      const prev = grads[key];
+      if (prev) {
+        grads[key] = tf.add(prev, gt);
+        prev.dispose();
+        gt.dispose();
+      } else grads[key] = gt;
+    }
+  });
+  for (const [key, v] of params) if (!grads[key]) grads[key] = tf.zerosLike(v);
+  return {
+    loss: lossSum,
+    grads,
+    targets: micro.reduce((n, b) => n + b.numTargets, 0),
+    tokens: micro.reduce((n, b) => n + b.numTokens, 0),
+  };
+}
+
+/** Summed token NLL and target count of batches, no dropout, no gradients. */
+export function evalLoss(model: CausalLM, adapter: AdapterUnderTraining | undefined, batches: Batch[]): { sum: number; count: number } {
+  let sum = 0;
+  let count = 0;
+  for (const batch of batches) {
+    const part = tf.tidy(() => {
+      const fo = adapter ? adapterForwardOptions(adapter, model.config, batch.batch) : {};
+      const hidden = trainHidden(model, batch, { ...fo, training: false, dropoutSeed: 0, checkpointing: false });
+      return lmLossFromHidden(hidden, model.weights.lmHead, batch.targets, { normaliser: 1 }).loss;
+    });
+    sum += part.dataSync()[0];
+    part.dispose();
+    count += batch.numTargets;
+  }
+  return { sum, count };
+}

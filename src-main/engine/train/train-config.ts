@@ -1,0 +1,85 @@
+/**
+ * The flat, JSON-serialisable configuration of a training run, with the defaults of
+ * ../shared/docs/CLI.md (`tuneloom train`). The CLI's parseTrainArgs and the desktop app build it;
+ * the worker receives it as is. Recipe numbers: r 8 / alpha 16 / dropout 0.05 on q_proj,v_proj and
+ * lr 2e-4 are the peft/LLaMA-Factory defaults for chat SFT; prefix length 128 is the ChatGLM
+ * AdvertiseGen P-Tuning v2 recipe (pre_seq_len 128).
+ */
+import type { SchedulerKind } from '../optim/schedule';
+import type { LossOn } from './chat-labels';
+
+export type TrainMethod = 'lora' | 'ptuning';
+
+export interface TrainConfig {
+  model: string;
+  data: string;
+  format?: string;
+  out: string;
+  method: TrainMethod;
+  initAdapter?: string;
+  loraR: number;
+  loraAlpha: number;
+  loraDropout: number;
+  loraTargets: string[] | 'all-linear';
+  useRslora: boolean;
+  prefixLen: number;
+  /** P-Tuning v2 reparameterisation MLP (peft prefix_projection). */
+  prefixProjection: boolean;
+  prefixHidden?: number;
+  lr: number;
+  scheduler: SchedulerKind;
+  warmupSteps?: number;
+  warmupRatio?: number;
+  weightDecay: number;
+  maxGradNorm: number;
+  epochs: number;
+  maxSteps?: number;
+  batchSize: number;
+  gradAccum: number;
+  maxLen: number;
+  packing: boolean;
+  lossOn: LossOn;
+  system?: string;
+  seed: number;
+  valData?: string;
+  valSplit: number;
+  /** 0: evaluate once at the end when there is a validation set. */
+  evalEvery: number;
+  /** 0: no intermediate checkpoints. */
+  saveEvery: number;
+  sampleEvery: number;
+  samplePrompts?: string;
+  sampleMaxNewTokens: number;
+  gradientCheckpointing: boolean;
+  name?: string;
+  /** Continue from this checkpoint folder (exact resume). */
+  resumeFrom?: string;
+}
+
+export const TRAIN_DEFAULTS: Omit<TrainConfig, 'model' | 'data' | 'out'> = {
+  method: 'lora',
+  loraR: 8,
+  loraAlpha: 16,
+  loraDropout: 0.05,
+  loraTargets: ['q_proj', 'v_proj'],
+  useRslora: false,
+  prefixLen: 128,
+  prefixProjection: false,
+  lr: 2e-4,
+  scheduler: 'linear',
+  weightDecay: 0,
+  maxGradNorm: 1.0,
+  epochs: 3,
+  batchSize: 1,
+  gradAccum: 1,
+  maxLen: 512,
+  packing: false,
+  lossOn: 'completion',
+  seed: 42,
+  valSplit: 0,
+  evalEvery: 0,
+  saveEvery: 0,
+  sampleEvery: 0,
+  sampleMaxNewTokens: 64,
+  gradientCheckpointing: false,
+};

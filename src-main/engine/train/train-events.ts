@@ -1,0 +1,82 @@
+/**
+ * What a training run reports, as one tagged union. The CLI prints these as JSON lines (snake_case
+ * keys of ../shared/docs/CLI.md); the worker forwards them through workers/protocol.ts.
+ */
+import type { SerializedError } from '../../errors';
+
+export interface StartEvent {
+  type: 'start';
+  runId: string;
+  method: 'lora' | 'ptuning';
+  totalSteps: number;
+  fromStep: number;
+  examples: number;
+  valExamples: number;
+  /** Examples dropped because the answer does not fit in max-len (with their 0-based indices). */
+  tooLong: number[];
+  truncated: number;
+  trainableParams: number;
+}
+export interface StepEvent {
+  type: 'step';
+  step: number;
+  loss: number;
+  lr: number;
+  gradNorm: number;
+  tokensPerS: number;
+  epoch: number;
+  tokensSeen: number;
+}
+export interface EvalEvent {
+  type: 'eval';
+  step: number;
+  loss: number;
+  examples: number;
+}
+export interface SampleEvent {
+  type: 'sample';
+  step: number;
+  promptIdx: number;
+  prompt: string;
+  output: string;
+}
+export interface CheckpointEvent {
+  type: 'checkpoint';
+  step: number;
+  path: string;
+  bytes: number;
+}
+export interface LogEvent {
+  type: 'log';
+  level: 'info' | 'warn';
+  message: string;
+}
+export interface DoneEvent {
+  type: 'done';
+  runId: string;
+  reason: 'completed' | 'stopped';
+  step: number;
+  adapter: string;
+  losses: number[];
+}
+export interface ErrorEvent {
+  type: 'error';
+  error: SerializedError;
+  step: number | null;
+  lastCheckpoint: string | null;
+}
+
+export type TrainEvent = StartEvent | StepEvent | EvalEvent | SampleEvent | CheckpointEvent | LogEvent | DoneEvent | ErrorEvent;
+
+/** How the host steers a run between steps (pause/stop/sample-now from the worker protocol). */
+export interface TrainControl {
+  shouldStop?(): boolean;
+  /** Resolves when the run may continue (immediately when not paused). */
+  waitWhilePaused?(): Promise<void>;
+  takeSampleRequest?(): boolean;
+}
+
+export interface TrainHooks {
+  emit(event: TrainEvent): void;
+  control?: TrainControl;
+}
