@@ -1,0 +1,183 @@
+/**
+ * Incremental CSV parser after RFC 4180: fields split by commas, records by CRLF, LF or a lone CR;
+ * a field in double quotes may hold commas, newlines and doubled quotes (""). Text is pushed in chunks and
+ * each complete record comes out with the 1-based line it starts on (a quoted field may span lines).
+ * Lenient where Python's csv module is: text after a closing quote is appended to the field, a quote
+ * inside an unquoted field is kept literally, and blank lines are skipped.
+ *
+ * The hot path scans with charCodeAt and indexOf and slices the chunk string, so no field is built a
+ * character at a time. A record cut by a chunk boundary is re-parsed once more text arrives; the parser
+ * waits for twice the cut record's length before retrying, so a huge record costs linear time overall.
+ */
+
+export type CsvRecord = { line: number; fields: string[] } | { line: number; error: string } | { line: number; value: Record<string, string> };
+
+const QUOTE = 34;
+const COMMA = 44;
+const LF = 10;
+const CR = 13;
+
+/** A record longer than this is refused: it is nearly always an unclosed quote swallowing the file. */
+export const MAX_RECORD_CHARS = 64 << 20;
+
+export class CsvRecordTooLong extends Error {
+  constructor(readonly line: number) {
+    super(`a record starting on line ${line} runs over ${MAX_RECORD_CHARS >> 20}M characters`);
+  }
+}
+
+export class CsvParser {
+  /** Once set, rows come out as objects keyed by it (no intermediate arrays on the hot path). */
+  private header: string[] | undefined;
+  private buf = '';
+  private line = 1;
+  private pending: string[] = [];
+  private pendingLen = 0;
+  private need = 0;
+  private started = false;
+
+  /**
+   * From now on rows are `{line, value}` objects keyed by `header`; a row with fewer fields, or with more
+   * that are not all empty, is `{line, error}`.
+   */
+  setHeader(header: string[]): void {
+    this.header = header;
+  }
+
+  push(text: string, out: CsvRecord[]): void {
+    if (!this.started) {
+      this.started = true;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    if (this.buf.length + this.pendingLen + text.length < this.need) {
+      this.pending.push(text);
+      this.pendingLen += text.length;
+      return;
+    }
+    this.buf = this.pending.length ? this.buf + this.pending.join('') + text : this.buf + text;
+    this.pending = [];
+    this.pendingLen = 0;
+    this.parse(false, out);
+  }
+
+  end(out: CsvRecord[]): void {
+    if (this.pending.length) this.buf += this.pending.join('');
+    this.pending = [];
+    this.pendingLen = 0;
+    this.parse(true, out);
+    this.buf = '';
+  }
+
+  private parse(final: boolean, out: CsvRecord[]): void {
+    const s = this.buf;
+    const n = s.length;
+    let i = 0;
+    let line = this.line;
+    // Next comma, LF and CR at or after i, found by indexOf and reused until passed (n = none left).
+    let comma = -1;
+    let lf = -1;
+    let cr = -1;
+    const header = this.header;
+    const width = header ? header.length : 0;
+    while (i < n) {
+      const start = i;
+      const startLine = line;
+      const fields: string[] = [];
+      let obj: Record<string, string> | undefined = header ? {} : undefined;
+      let count = 0;
+      let extra = false; // a non-empty field beyond the header
+      let inner = 0; // newlines inside quoted fields
+      let complete = false;
+      for (;;) {
+        let value: string;
+        let c = s.charCodeAt(i);
+        if (c === QUOTE) {
+          let j = i + 1;
+          let escaped = false;
+          let k: number;
+          for (;;) {
+            k = s.indexOf('"', j);
+            if (k < 0 || (k + 1 >= n && !final)) break;
+            if (s.charCodeAt(k + 1) === QUOTE) {
+              escaped = true;
+              j = k + 2;
+              continue;
+            }
+            break;
+          }
+          if (k < 0) {
+            if (!final) break;
+            out.push({ line: startLine, error: 'unclosed quote: the quoted field opening on this line never closes' });
+            this.line = line;
+            this.buf = '';
+            return;
+          }
+          if (k + 1 >= n && !final) break;
+          value = s.slice(i + 1, k);
+          if (escaped) value = value.replaceAll('""', '"');
+          for (let p = value.indexOf('\n'); p >= 0; p = value.indexOf('\n', p + 1)) inner++;
+          i = k + 1;
+          c = s.charCodeAt(i);
+          if (i < n && c !== COMMA && c !== LF && c !== CR) {
+            let j2 = i;
+            while (j2 < n && (c = s.charCodeAt(j2)) !== COMMA && c !== LF && c !== CR) j2++;
+            if (j2 >= n && !final) break;
+            value += s.slice(i, j2);
+            i = j2;
+          }
+        } else {
+          if (comma < i) comma = s.indexOf(',', i) >>> 0;
+          if (lf < i) lf = s.indexOf('\n', i) >>> 0;
+          if (cr < i) cr = s.indexOf('\r', i) >>> 0;
+          // indexOf's -1 became 2^32-1 through >>> 0: "none left", larger than any index.
+          let j = comma < lf ? comma : lf;
+          if (cr < j) j = cr;
+          if (j >= n) {
+            if (!final) break;
+            j = n;
+          }
+          value = s.slice(i, j);
+          i = j;
+        }
+        if (obj) {
+          if (count < width) obj[header![count]] = value;
+          else if (value !== '') extra = true;
+        } else fields.push(value);
+        count++;
+        if (i >= n) {
+          complete = true;
+          break;
+        }
+        c = s.charCodeAt(i);
+        if (c === COMMA) {
+          i++;
+          continue;
+        }
+        if (c === CR) {
+          if (i + 1 >= n && !final) break;
+          i += s.charCodeAt(i + 1) === LF ? 2 : 1;
+        } else i++;
+        line += inner + 1;
+        complete = true;
+        break;
+      }
+      if (!complete) {
+        if (n - start > MAX_RECORD_CHARS) throw new CsvRecordTooLong(startLine);
+        this.buf = s.slice(start);
+        this.line = startLine;
+        this.need = (n - start) * 2;
+        return;
+      }
+      const first = s.charCodeAt(start);
+      const blank = count === 1 && (first === LF || first === CR || start === n);
+      if (blank) continue;
+      if (!obj) out.push({ line: startLine, fields });
+      else if (count < width || extra) out.push({ line: startLine, error: `row has ${count} field${count === 1 ? '' : 's'}, the header has ${width}` });
+      else out.push({ line: startLine, value: obj });
+      obj = undefined;
+    }
+    this.buf = '';
+    this.line = line;
+    this.need = 0;
+  }
+}

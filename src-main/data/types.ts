@@ -1,0 +1,54 @@
+/**
+ * The data layer's shared types: what every reader yields, what every format normalises to, and what an
+ * import reports. Normalised examples are chats (`{messages}`, OpenAI style) or plain text (`{text}`) for
+ * self-supervised training; both may carry string metadata (a medical row's department, its source file).
+ */
+
+export type Role = 'system' | 'user' | 'assistant';
+
+export interface ChatMessage {
+  role: Role;
+  content: string;
+}
+
+export interface ChatExample {
+  messages: ChatMessage[];
+  meta?: Record<string, string>;
+}
+
+export interface TextExample {
+  text: string;
+  meta?: Record<string, string>;
+}
+
+export type Example = ChatExample | TextExample;
+
+export const DATA_FORMATS = ['messages', 'conversations', 'alpaca', 'adgen', 'medical-csv', 'cot', 'text', 'csv'] as const;
+export type DataFormat = (typeof DATA_FORMATS)[number];
+
+export const ENCODINGS = ['utf-8', 'gb18030', 'utf-16le', 'utf-16be'] as const;
+export type EncodingName = (typeof ENCODINGS)[number];
+
+/** How a file is laid out, independent of what its records mean. */
+export type Container = 'csv' | 'json-array' | 'jsonl' | 'text';
+
+/** A record that failed validation: the 1-based line on which it starts, and why. */
+export interface Skip {
+  line: number;
+  reason: string;
+  /** Present when the dataset spans several files. */
+  file?: string;
+}
+
+/** One record as a reader yields it, before any format gives it meaning. */
+export type RawRecord =
+  | { line: number; value: unknown }
+  | { line: number; error: string };
+
+/** A column mapping for `--map col=role,...`; `meta` keeps a column as metadata. */
+export type MapTarget = Role | 'text' | 'meta';
+export type FieldMap = Record<string, MapTarget>;
+
+export function isChat(e: Example): e is ChatExample {
+  return (e as ChatExample).messages !== undefined;
+}
