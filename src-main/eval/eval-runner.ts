@@ -1,0 +1,150 @@
+/**
+ * An eval run: for every chat of a dataset (up to --limit), the conversation before its last
+ * assistant turn is the prompt and that turn is the reference. The model (with or without the
+ * adapter: "after" and "before") generates greedily, the predictions are scored (text-metrics.ts),
+ * and the reference's teacher-forced loss gives eval loss and perplexity. One sequence at a time:
+ * batched generation is not implemented yet.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { UserError } from '../errors';
+import { loadExamples } from '../data/load-examples';
+import { isChat, type ChatMessage, type DataFormat } from '../data/types';
+import { generate } from '../engine/generate/generate';
+import { labelChat, LabelError } from '../engine/train/chat-labels';
+import { IGNORE_INDEX, lmLossFromHidden } from '../engine/train/cross-entropy';
+import type { InferenceSession } from '../engine-node/inference-session';
+import { LossAccumulator } from './perplexity';
+import { scoreTexts, type ExampleScores, type MetricMode } from './text-metrics';
+import type { MetricLang } from './squad';
+
+export const EVAL_METRICS = ['loss', 'bleu', 'rouge', 'f1', 'em'] as const;
+export type EvalMetric = (typeof EVAL_METRICS)[number];
+
+export interface EvalOptions {
+  data: string;
+  format?: DataFormat;
+  metrics?: EvalMetric[];
+  maxNewTokens?: number;
+  limit?: number;
+  lang?: MetricLang;
+  mode?: MetricMode;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface EvalPrediction {
+  prompt: string;
+  prediction: string;
+  reference: string;
+  scores?: ExampleScores;
+}
+
+export interface EvalResult {
+  examples: number;
+  mode: MetricMode;
+  lang: MetricLang;
+  loss?: number;
+  perplexity?: number;
+  bleu4?: number;
+  rouge1?: number;
+  rouge2?: number;
+  rougeL?: number;
+  f1?: number;
+  em?: number;
+  /** Generated tokens per second over the whole run (prompt processing included). */
+  tokens_per_s?: number;
+  predictions: EvalPrediction[];
+}
+
+interface EvalCase {
+  prompt: ChatMessage[];
+  upToReference: ChatMessage[];
+  reference: string;
+}
+
+function casesOf(examples: unknown[], limit: number | undefined): EvalCase[] {
+  const out: EvalCase[] = [];
+  for (const e of examples as Parameters<typeof isChat>[0][]) {
+    if (limit !== undefined && out.length >= limit) break;
+    if (!isChat(e)) continue;
+    let last = -1;
+    e.messages.forEach((m, i) => {
+      if (m.role === 'assistant') last = i;
+    });
+    if (last < 0) continue;
+    out.push({ prompt: e.messages.slice(0, last), upToReference: e.messages.slice(0, last + 1), reference: e.messages[last].content });
+  }
+  return out;
+}
+
+/** Teacher-forced mean token loss of the reference turn (labels shifted by one, as in training). */
+function referenceLoss(session: InferenceSession, c: EvalCase, acc: LossAccumulator): void {
+  let labelled;
+  try {
+    labelled = labelChat(session.tokenizer, c.upToReference, 'completion');
+  } catch (e) {
+    if (e instanceof LabelError) return; // a template that cannot split the chat: no loss for it
+    throw e;
+  }
+  const { ids, labels } = labelled;
+  const targets = new Int32Array(ids.length).fill(IGNORE_INDEX);
+  for (let t = 0; t + 1 < ids.length; t++) targets[t] = labels[t + 1];
+  const { loss, count } = tf.tidy(() => {
+    const hidden = session.model.forward(tf.tensor2d([ids], [1, ids.length], 'int32'), { adapters: session.adapter }); // [1, T, H]
+    const r = lmLossFromHidden(hidden, session.model.weights.lmHead, targets);
+    return { loss: r.loss.dataSync()[0], count: r.count };
+  });
+  acc.add(loss, count);
+}
+
+export async function runEval(session: InferenceSession, opts: EvalOptions): Promise<EvalResult> {
+  const metrics = new Set<EvalMetric>(opts.metrics ?? EVAL_METRICS);
+  const { train, val } = await loadExamples(opts.data, { format: opts.format });
+  const cases = casesOf([...train, ...val], opts.limit);
+  if (cases.length === 0) {
+    throw new UserError('no chat with an assistant turn to evaluate', { where: opts.data, hint: 'evaluation needs prompt/answer pairs (a chat format, alpaca, adgen, ...)' });
+  }
+  const generating = metrics.has('bleu') || metrics.has('rouge') || metrics.has('f1') || metrics.has('em');
+  const acc = new LossAccumulator();
+  const predictions: EvalPrediction[] = [];
+  let generated = 0;
+  const t0 = performance.now();
+  for (const [i, c] of cases.entries()) {
+    if (metrics.has('loss')) referenceLoss(session, c, acc);
+    const { text: promptText, ids } = session.tokenizer.encodeChat(c.prompt, { addGenerationPrompt: true });
+    let prediction = '';
+    if (generating) {
+      const out = generate(session.model, ids, {
+        maxNewTokens: opts.maxNewTokens ?? 128,
+        sampling: { greedy: true },
+        eosTokenIds: session.generation.eosTokenIds,
+        adapters: session.adapter,
+      });
+      generated += out.ids.length;
+      prediction = session.tokenizer.decode(out.ids, { skipSpecialTokens: true }).trim();
+    }
+    predictions.push({ prompt: promptText, prediction, reference: c.reference });
+    opts.onProgress?.(i + 1, cases.length);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const lang = opts.lang ?? 'zh';
+  const mode = opts.mode ?? 'sacrebleu';
+  const result: EvalResult = { examples: cases.length, mode, lang, predictions };
+  if (metrics.has('loss') && acc.tokens > 0) {
+    result.loss = acc.loss;
+    result.perplexity = acc.perplexity;
+  }
+  if (generating) {
+    const { metrics: m, perExample } = scoreTexts(
+      predictions.map((p) => p.prediction),
+      predictions.map((p) => p.reference),
+      { lang, mode, perExample: true },
+    );
+    predictions.forEach((p, i) => (p.scores = perExample![i]));
+    if (metrics.has('bleu')) result.bleu4 = m.bleu4;
+    if (metrics.has('rouge')) Object.assign(result, { rouge1: m.rouge1, rouge2: m.rouge2, rougeL: m.rougeL });
+    if (metrics.has('f1')) result.f1 = m.f1;
+    if (metrics.has('em')) result.em = m.em;
+    result.tokens_per_s = seconds > 0 ? generated / seconds : undefined;
+  }
+  return result;
+}
