@@ -1,0 +1,147 @@
+/**
+ * The handbook flow from an empty store, as a user does it: write a JSONL of Q&A chats, import it in the
+ * wizard (format, preview, histogram), add a local model folder, keep the handbook preset's LoRA, launch,
+ * and watch the dashboard: the loss falls, samples appear and the run completes. A real worker trains the
+ * project's tiny byte-level Qwen2 (259-word vocabulary), so it takes seconds on a CPU.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { learningChats } from '../src-main/test-support/learning-data';
+import { writeTinyModel } from '../src-main/test-support/tiny-model';
+import { openBrowser, screenshot, type BrowserSession } from './support/browser';
+import { startServe, type ServeHandle } from './support/serve';
+
+describe('handbook flow', () => {
+  let serve: ServeHandle;
+  let s: BrowserSession;
+  before(async () => {
+    serve = await startServe();
+    s = await openBrowser();
+  });
+  after(async () => {
+    await s?.close();
+    await serve?.stop();
+  });
+
+  test('import a JSONL, pick a local model, LoRA, launch: the loss falls, samples appear, the run completes', { timeout: 240_000 }, async () => {
+    const dataPath = join(serve.home, 'handbook.jsonl');
+    // The student-handbook layout: {"conversations":[{role,content},...]} per line, plus one broken line.
+    const lines = learningChats().map((c) => JSON.stringify({ conversations: c.messages }));
+    lines.splice(5, 0, '{"conversations": [ broken');
+    writeFileSync(dataPath, lines.join('\n') + '\n');
+    const modelDir = writeTinyModel(join(serve.home, 'tiny-model'));
+    const page = s.page;
+
+    await page.goto(serve.url);
+    // The compute backend is a user setting; CI has no GPU, so pin WASM (the same choice auto makes there).
+    await page.locator('nav a[data-nav="settings"]').click();
+    await page.getByLabel('默认计算后端').selectOption('wasm');
+    await page.locator('.toast', { hasText: '已保存' }).waitFor();
+    await page.locator('nav a[data-nav="new"]').click();
+    await page.locator('button[data-preset="handbook"][aria-checked="true"]').waitFor();
+    await page.locator('[data-testid="wizard-next"]').click();
+
+    await page.locator('[data-testid="dataset-path"]').fill(dataPath);
+    await page.locator('[data-testid="dataset-inspect"]').click();
+    const preview = page.locator('[data-testid="dataset-preview"]');
+    await preview.waitFor();
+    assert.match(await preview.innerText(), /识别结果：conversations · utf-8/);
+    assert.match(await preview.innerText(), new RegExp(`${lines.length - 1} 条样本，跳过 1 条`));
+    assert.match(await preview.innerText(), /跳过的行[\s\S]*\b6\b/, 'the broken record is reported at its line');
+    await screenshot(page, 'zh-CN-wizard-dataset-preview');
+    await page.locator('[data-testid="dataset-import"]').click();
+    await page.locator('input[name="ds"]:checked').waitFor();
+    await page.locator('[data-testid="wizard-next"]').click();
+
+    await page.locator('[data-testid="model-path"]').fill(modelDir);
+    await page.locator('[data-testid="model-register"]').click();
+    await page.locator('input[name="model"]:checked').waitFor();
+    assert.match(await page.locator('.choice:has(input[name="model"]:checked)').innerText(), /qwen2 .* 含对话模板/);
+    await page.locator('[data-testid="wizard-next"]').click();
+
+    // Method: the handbook preset's LoRA r 8 on q/v; a short, fast schedule for the test.
+    assert.equal(await page.getByLabel('秩 r').inputValue(), '8');
+    await page.getByLabel('最大步数（0 = 按轮数）').fill('60');
+    await page.getByLabel('学习率', { exact: true }).fill('0.01');
+    await page.getByLabel('梯度累积').fill('1');
+    await page.getByLabel('学习率调度').selectOption('constant');
+    await page.locator('summary', { hasText: '高级选项' }).click();
+    await page.getByLabel('每 N 步生成样例').fill('20');
+    await page.getByLabel('每 N 步验证').fill('0');
+    await screenshot(page, 'zh-CN-wizard-method');
+    await page.locator('[data-testid="wizard-next"]').click();
+    await page.locator('[data-testid="wizard-next"]').click();
+    assert.notEqual(await page.locator('[data-testid="sample-prompts"]').inputValue(), '', 'sample prompts come from the preview');
+    await screenshot(page, 'zh-CN-wizard-review');
+    await page.locator('[data-testid="wizard-launch"]').click();
+
+    await page.waitForURL(/#\/runs\/\d+$/);
+    await page.locator('.badge[data-status="completed"], .badge[data-status="failed"]').waitFor({ timeout: 180_000 });
+    if (await page.locator('.badge[data-status="failed"]').count()) {
+      await screenshot(page, 'zh-CN-run-failed-unexpectedly');
+      assert.fail(`the run failed: ${await page.locator('[data-testid="run-error"]').innerText()}`);
+    }
+    await page.locator('[data-testid="loss-chart"] canvas').waitFor();
+    const first = Number(await page.locator('[data-testid="first-loss"]').innerText());
+    const last = Number(await page.locator('[data-testid="last-loss"]').innerText());
+    assert.ok(Number.isFinite(first) && Number.isFinite(last) && last < first * 0.8, `loss fell: ${first} -> ${last}`);
+    assert.match(await page.locator('.progress-card').innerText(), /第 60 \/ 60 步/);
+    const timeline = page.locator('[data-testid="sample-timeline"] li');
+    await timeline.first().waitFor();
+    assert.ok((await timeline.count()) >= 2, 'a sample at step 20, 40 and 60');
+    await screenshot(page, 'zh-CN-run-completed');
+    assert.deepEqual(s.errors, []);
+  });
+
+  test('the playground answers one prompt with the base model and the new adapter side by side', { timeout: 120_000 }, async () => {
+    const page = s.page;
+    await page.locator('nav a[data-nav="playground"]').click();
+    await page.locator('[data-testid="play-adapter"]').first().check();
+    const columns = page.locator('[data-testid="play-column"]');
+    await columns.nth(1).waitFor();
+    assert.equal(await columns.count(), 2);
+    await page.locator('[data-testid="play-prompt"]').fill('Tell me about the capital.');
+    await page.locator('[data-testid="play-send"]').click();
+    const answers = page.locator('[data-testid="play-answer"]');
+    await answers.nth(1).waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="play-answer"][data-done="true"]').length === 2, null, { timeout: 90_000 });
+    assert.equal(await page.locator('[data-testid="play-column"] .err').count(), 0, 'no column failed');
+    const texts = await answers.allInnerTexts();
+    assert.ok(texts.every((t) => t.trim().length > 0), `both columns answered: ${JSON.stringify(texts)}`);
+    // The adapter learned the handbook answer; the random base model did not (greedy, seeded: deterministic).
+    assert.match(await page.locator('[data-testid="play-column"][data-key^="run-"] [data-testid="play-answer"]').innerText(), /Paris/);
+    assert.doesNotMatch(await page.locator('[data-testid="play-column"][data-key="base"] [data-testid="play-answer"]').innerText(), /Paris/);
+    await screenshot(page, 'zh-CN-playground-base-vs-adapter');
+    assert.deepEqual(s.errors, []);
+  });
+
+  test('pause, resume and stop a long run from the dashboard', { timeout: 180_000 }, async () => {
+    const page = s.page;
+    await page.locator('nav a[data-nav="new"]').click();
+    await page.locator('[data-testid="wizard-next"]').click();
+    await page.locator('input[name="ds"]:checked').waitFor();
+    await page.locator('[data-testid="wizard-next"]').click();
+    await page.locator('input[name="model"]:checked').waitFor();
+    await page.locator('[data-testid="wizard-next"]').click();
+    await page.getByLabel('最大步数（0 = 按轮数）').fill('100000');
+    await page.getByLabel('梯度累积').fill('1');
+    await page.locator('[data-testid="wizard-next"]').click();
+    await page.locator('[data-testid="wizard-next"]').click();
+    await page.locator('[data-testid="wizard-launch"]').click();
+    await page.waitForURL(/#\/runs\/\d+$/);
+    const badge = (status: string) => page.locator(`.badge[data-status="${status}"]`);
+    await badge('running').waitFor({ timeout: 120_000 });
+    await page.waitForFunction(() => /第 [1-9]\d* \/ 100000 步/.test(document.querySelector('.progress-card')?.textContent ?? ''), null, { timeout: 60_000 });
+    await page.locator('button[data-action="pause"]').click();
+    await badge('paused').waitFor({ timeout: 30_000 });
+    await screenshot(page, 'zh-CN-run-paused');
+    await page.locator('button[data-action="resume"]').click();
+    await badge('running').waitFor({ timeout: 30_000 });
+    await page.locator('button[data-action="stop"]').click();
+    await badge('stopped').waitFor({ timeout: 60_000 });
+    assert.equal(await page.locator('button[data-action="resume"]').isEnabled(), true, 'a stopped run can be resumed');
+    assert.deepEqual(s.errors, []);
+  });
+});

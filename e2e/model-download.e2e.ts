@@ -1,0 +1,86 @@
+/**
+ * Downloading a model from a local stand-in for the Hugging Face Hub (no network): the Models page
+ * shows per-file progress; the user stops the download midway, the connection is also cut once, and
+ * "Resume" continues with Range requests from the bytes already on disk; digests are verified and the
+ * finished folder is registered as a local model.
+ */
+import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startFakeHub, type FakeHub } from '../src-main/test-support/fake-hub';
+import { tempDir } from '../src-main/test-support/paths';
+import { writeTinyModel } from '../src-main/test-support/tiny-model';
+import { openBrowser, screenshot, type BrowserSession } from './support/browser';
+import { startServe, type ServeHandle } from './support/serve';
+
+describe('model download', () => {
+  let serve: ServeHandle;
+  let s: BrowserSession;
+  let hub: FakeHub;
+  before(async () => {
+    const repo = writeTinyModel(join(tempDir('tuneloom-hub-'), 'tiny'), { hidden: 128, intermediate: 256, layers: 4 });
+    hub = await startFakeHub({ repos: { 'tuneloom/tiny-qwen2': repo } });
+    serve = await startServe();
+    s = await openBrowser();
+  });
+  after(async () => {
+    await s?.close();
+    await serve?.stop();
+    await hub?.close();
+  });
+
+  test('download with progress, stop, a cut connection, resume with Range, verified and registered', { timeout: 180_000 }, async () => {
+    const page = s.page;
+    const weights = hub.files('tuneloom/tiny-qwen2').find((f) => f.path === 'model.safetensors')!;
+    assert.ok(weights.size > 4 * 65536, `the weights file spans several chunks (${weights.size} bytes)`);
+    hub.throttle(250);
+    await page.goto(serve.url);
+    await page.locator('nav a[data-nav="models"]').click();
+    await page.locator('[data-testid="repo-id"]').fill('tuneloom/tiny-qwen2');
+    await page.locator('[data-testid="endpoint"]').fill(hub.url);
+    await page.locator('[data-testid="download-start"]').click();
+    const job = page.locator('[data-testid="download-job"]');
+    await job.locator('li', { hasText: 'model.safetensors' }).waitFor();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="download-job"] [role="progressbar"]')?.getAttribute('aria-valuenow')) > 0);
+    await screenshot(page, 'zh-CN-models-downloading');
+    await page.locator('[data-testid="download-stop"]').click();
+    await page.locator('[data-testid="download-job"][data-status="cancelled"]').waitFor();
+    assert.match(await job.innerText(), /已中断/);
+    assert.match(await job.innerText(), /继续下载/);
+
+    // Resume; the hub also drops the connection once mid-file, which the downloader retries by itself.
+    hub.clearFaults();
+    hub.cutAfter('model.safetensors', Math.floor(weights.size * 0.8));
+    await page.locator('[data-testid="download-resume"]').click();
+    await page.locator('[data-testid="download-job"][data-status="done"]').waitFor({ timeout: 120_000 });
+    const text = await job.innerText();
+    assert.match(text, /完成/);
+    assert.match(text, /model\.safetensors[\s\S]*sha256 已校验/);
+    const ranged = hub.requests.filter((r) => r.file === 'model.safetensors' && r.range && r.status === 206);
+    assert.ok(ranged.length >= 2, `resumed with Range after the stop and after the cut (${ranged.map((r) => r.range).join(', ')})`);
+    await page.locator('[data-testid="models-table"]', { hasText: 'tuneloom/tiny-qwen2' }).waitFor();
+    await screenshot(page, 'zh-CN-models-downloaded');
+    assert.deepEqual(s.errors, []);
+  });
+
+  test('an unreachable hub fails with a clear one-line error', async () => {
+    const page = s.page;
+    await page.locator('[data-testid="repo-id"]').fill('tuneloom/other');
+    // A port that was free a moment ago: nothing listens there, as when the machine is offline.
+    const closed = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const port = (srv.address() as AddressInfo).port;
+        srv.close(() => resolve(port));
+      });
+    });
+    await page.locator('[data-testid="endpoint"]').fill(`http://127.0.0.1:${closed}`);
+    await page.locator('[data-testid="download-start"]').click();
+    const failed = page.locator('[data-testid="download-job"][data-status="failed"]');
+    await failed.waitFor({ timeout: 60_000 });
+    const msg = await failed.locator('.err').innerText();
+    assert.ok(msg.length > 10 && !msg.includes('\n'), msg);
+    assert.match(msg, /tuneloom\/other/, 'the message names what failed');
+    await screenshot(page, 'zh-CN-models-offline');
+  });
+});

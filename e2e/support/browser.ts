@@ -1,0 +1,65 @@
+/**
+ * Debian's Chromium driven by playwright-core, at the 1280x800 the UI is designed for. Every console
+ * error and uncaught page error is collected so tests can assert there were none.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { repoRoot } from '../../src-main/test-support/paths';
+
+export const ARTIFACTS = join(repoRoot, 'e2e/artifacts');
+
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export interface BrowserSession {
+  browser: Browser;
+  page: Page;
+  errors: string[];
+  close(): Promise<void>;
+}
+
+export async function openBrowser(opts: { colorScheme?: 'light' | 'dark' } = {}): Promise<BrowserSession> {
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ARGS });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: opts.colorScheme ?? 'light', locale: 'zh-CN' });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  return { browser, page, errors, close: () => browser.close() };
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.mouse.move(1279, 799); // no hover highlight left over from the last click
+  await page.screenshot({ path });
+  return path;
+}
+
+/** Tables that need a horizontal scrollbar at this viewport (their columns do not fit). */
+export async function overflowingTables(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    Array.from(document.querySelectorAll<HTMLElement>('main .table-wrap'))
+      .filter((w) => w.scrollWidth > w.clientWidth + 1)
+      .map((w) => w.querySelector('table')?.dataset.testid ?? w.textContent!.trim().slice(0, 40)),
+  );
+}
+
+/**
+ * Elements whose text is clipped (content wider than the box without an ellipsis meant for it) — the
+ * "no text cut off at 1280x800" check. Elements that deliberately ellipsize carry text-overflow: ellipsis.
+ */
+export async function clippedTexts(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    for (const el of Array.from(document.querySelectorAll<HTMLElement>('main *, nav *'))) {
+      if (!el.childNodes.length || ![...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim())) continue;
+      const style = getComputedStyle(el);
+      if (style.textOverflow === 'ellipsis' || style.display === 'inline' || el.closest('.table-wrap, pre, select, option, canvas')) continue;
+      if (el.scrollWidth > el.clientWidth + 1 && (style.overflowX === 'hidden' || style.overflow === 'hidden')) out.push(el.textContent!.trim().slice(0, 60));
+    }
+    return out;
+  });
+}

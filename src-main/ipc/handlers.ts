@@ -1,0 +1,23 @@
+/**
+ * The handler table both transports share. Each feature contributes its channels; the mapped type
+ * `HandlerTable` makes a channel without a handler a compile error.
+ */
+import { appHandlers } from './app-handlers';
+import { controlHandlers } from './control-handlers';
+import { downloadHandlers } from './download-handlers';
+import { playgroundHandlers } from './playground-handlers';
+import type { HandlerContext } from './context';
+import { libraryHandlers } from './library-handlers';
+import type { HandlerTable } from './router';
+import { runsHandlers } from './runs-handlers';
+
+export function createHandlers(ctx: HandlerContext): HandlerTable {
+  return {
+    ...appHandlers(ctx),
+    ...runsHandlers(ctx),
+    ...controlHandlers(ctx),
+    ...libraryHandlers(ctx),
+    ...downloadHandlers(ctx),
+    ...playgroundHandlers(ctx),
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * The wizard's launch request -> the trainer's full TrainConfig and the supervisor's RunLaunch. Every
+ * field the wizard does not set keeps the CLI's default (TRAIN_DEFAULTS), so `tuneloom train` with the
+ * same flags and the app train the same run. The output folder is $TUNELOOM_HOME/runs/<name>-<time>.
+ */
+import { join } from 'node:path';
+import type { LaunchRequest } from '../../src-shared/ipc-contract';
+import { TRAIN_DEFAULTS, type TrainConfig } from '../engine/train/train-config';
+import type { RunLaunch } from '../runs/run-spec';
+import type { WorkerTrainConfig } from '../workers/protocol';
+
+/** `samplePromptsFile`: where the caller wrote req.samplePrompts (a JSON array), if any. */
+export function launchFromRequest(req: LaunchRequest, home: string, now = new Date(), samplePromptsFile?: string): RunLaunch {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+  const name = req.name.trim() || `${req.preset ?? 'run'}-${stamp}`;
+  const safe = name.replace(/[^\p{L}\p{N}._-]+/gu, '-').slice(0, 80) || 'run';
+  const out = join(home, 'runs', `${safe}-${stamp}`);
+  const config: TrainConfig = {
+    ...TRAIN_DEFAULTS,
+    model: req.modelPath,
+    data: req.dataPath,
+    out,
+    name,
+    method: req.method,
+    loraR: req.loraR,
+    loraAlpha: req.loraAlpha,
+    loraDropout: req.loraDropout,
+    loraTargets: [...req.loraTargets],
+    prefixLen: req.prefixLen,
+    epochs: req.epochs,
+    lr: req.lr,
+    scheduler: req.scheduler,
+    warmupSteps: req.warmupSteps,
+    batchSize: req.batchSize,
+    gradAccum: req.gradAccum,
+    maxLen: req.maxLen,
+    seed: req.seed,
+    gradientCheckpointing: req.gradientCheckpointing,
+    weightDecay: req.weightDecay,
+    maxGradNorm: req.maxGradNorm,
+    lossOn: req.lossOn,
+    packing: req.packing,
+    valSplit: req.valSplit,
+    evalEvery: req.evalEvery,
+    sampleEvery: req.sampleEvery,
+    ...(req.format && req.format !== 'auto' ? { format: req.format } : {}),
+    ...(req.maxSteps ? { maxSteps: req.maxSteps } : {}),
+    ...(req.saveEvery !== undefined ? { saveEvery: req.saveEvery } : {}),
+    ...(samplePromptsFile ? { samplePrompts: samplePromptsFile } : {}),
+  };
+  return {
+    name,
+    method: req.method,
+    modelPath: req.modelPath,
+    dataPath: req.dataPath,
+    outDir: out,
+    seed: req.seed,
+    backend: req.backend && req.backend !== 'auto' ? req.backend : null,
+    totalSteps: req.maxSteps || null,
+    preset: req.preset ?? null,
+    config: config as unknown as WorkerTrainConfig,
+  };
+}

@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { WebSocket } from 'ws';
+import type { WsServerFrame } from '../../src-shared/ipc-contract';
+import { EventBus } from '../ipc/events';
+import { openStore } from '../store/db';
+import { insertRun } from '../store/queries/runs';
+import { tempDir } from '../test-support/paths';
+import { startServer, type RunningServer } from './serve';
+import { checkUpgrade } from './ws-transport';
+
+const TOKEN = 'test-token-0123456789abcdef';
+let server: RunningServer;
+let dbPath: string;
+const events = new EventBus();
+
+before(async () => {
+  const dir = tempDir();
+  const renderer = join(dir, 'renderer');
+  (await import('node:fs')).mkdirSync(renderer);
+  writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>t</title>');
+  dbPath = join(dir, 't.db');
+  server = await startServer({ host: '127.0.0.1', port: 0, dbPath, rendererDir: renderer, token: TOKEN, events });
+});
+after(() => server.close());
+
+/** Resolves with the HTTP status the upgrade was refused with, or 101 when the socket opened. */
+function upgradeStatus(path: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}${path}`, { headers });
+    ws.on('open', () => {
+      ws.close();
+      resolve(101);
+    });
+    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.on('error', () => {});
+  });
+}
+
+function connect(): Promise<{ ws: WebSocket; call: (channel: string, payload: unknown) => Promise<unknown>; events: unknown[] }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${TOKEN}`);
+  const pending = new Map<number, (v: unknown) => void>();
+  const seen: unknown[] = [];
+  let next = 1;
+  ws.on('message', (data) => {
+    const frame = JSON.parse(String(data)) as WsServerFrame;
+    if ('event' in frame) seen.push(frame.event);
+    else pending.get(frame.id)?.(frame.result);
+  });
+  return new Promise((resolve, reject) => {
+    ws.on('open', () =>
+      resolve({
+        ws,
+        events: seen,
+        call: (channel, payload) =>
+          new Promise((r) => {
+            const id = next++;
+            pending.set(id, r);
+            ws.send(JSON.stringify({ id, channel, payload }));
+          }),
+      }),
+    );
+    ws.on('error', reject);
+  });
+}
+
+test('the WebSocket refuses a missing or wrong token, a cross-site origin, and other paths', async () => {
+  assert.equal(await upgradeStatus('/ws'), 401);
+  assert.equal(await upgradeStatus('/ws?token=nope'), 401);
+  assert.equal(await upgradeStatus(`/ws?token=${TOKEN}x`), 401);
+  assert.equal(await upgradeStatus(`/ws?token=${TOKEN}`, { Origin: 'http://evil.example' }), 403);
+  assert.equal(await upgradeStatus(`/other?token=${TOKEN}`), 404);
+  assert.equal(await upgradeStatus(`/ws?token=${TOKEN}`, { Origin: `http://127.0.0.1:${server.port}` }), 101);
+  assert.equal(await upgradeStatus(`/ws?token=${TOKEN}`), 101, 'non-browser clients send no Origin');
+});
+
+test('checkUpgrade is strict about the token and origin', () => {
+  const req = (url: string, headers: Record<string, string> = {}) => ({ url, headers: { host: 'localhost:1', ...headers } });
+  assert.deepEqual(checkUpgrade(req('/ws?token=abc'), 'abc'), { ok: true });
+  assert.equal(checkUpgrade(req('/ws?token=ab'), 'abc').ok, false);
+  assert.equal(checkUpgrade(req('/ws?token=abc', { origin: 'http://localhost:2' }), 'abc').ok, false);
+  assert.equal(checkUpgrade(req('/ws?token=abc', { origin: 'garbage' }), 'abc').ok, false);
+});
+
+test('the contract runs over the socket: reads the store, validates payloads, pushes events', async () => {
+  const db = openStore(dbPath);
+  const id = insertRun(db, { name: 'over-ws', method: 'lora', modelPath: '/m', config: {}, seed: 1, appVersion: '0', outDir: '/o' });
+  db.close();
+  const c = await connect();
+  const info = (await c.call('app.info', {})) as { ok: true; value: { name: string; paths: { db: string } } };
+  assert.equal(info.value.name, 'Tuneloom');
+  assert.equal(info.value.paths.db, dbPath);
+  const list = (await c.call('runs.list', { sort: 'newest' })) as { ok: true; value: { id: number; name: string }[] };
+  assert.deepEqual(list.value.map((r) => [r.id, r.name]), [[id, 'over-ws']]);
+  assert.deepEqual(await c.call('runs.get', { id: 'x' }), { ok: false, error: { name: 'PayloadError', message: 'payload.id must be an integer, got string', kind: 'invalid-payload' } });
+  const set = (await c.call('settings.set', { language: 'en' })) as { ok: true; value: { language: string } };
+  assert.equal(set.value.language, 'en');
+  events.publish({ type: 'runs.changed' });
+  for (let i = 0; i < 50 && c.events.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(c.events, [{ type: 'runs.changed' }]);
+  c.ws.close();
+});
+
+test('static files: CSP on every response, no escaping the renderer folder', async () => {
+  const get = (path: string) =>
+    new Promise<{ status: number; csp: string | undefined; body: string }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: server.port, path, method: 'GET' }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, csp: res.headers['content-security-policy'] as string | undefined, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const home = await get('/');
+  assert.equal(home.status, 200);
+  assert.match(home.csp ?? '', /script-src 'self'/);
+  assert.match(home.csp ?? '', /default-src 'none'/);
+  for (const path of ['/../../package.json', '/%2e%2e/%2e%2e/package.json', '/..%2f..%2fpackage.json']) {
+    const r = await get(path);
+    assert.ok(!r.body.includes('"name"'), `${path} must not leak files outside the renderer`);
+  }
+});

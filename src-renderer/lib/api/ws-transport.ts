@@ -1,0 +1,81 @@
+/**
+ * The WebSocket transport of serve mode. The token arrives once in the page URL (?token=...), is kept in
+ * sessionStorage (so a reload works) and removed from the address bar. Requests made while the socket is
+ * (re)connecting wait for it; a dropped socket reconnects with backoff and fails the requests in flight.
+ */
+import type { AppEvent, IpcResult, WsServerFrame } from '../../../src-shared/ipc-contract';
+import { WS_PATH } from '../../../src-shared/ipc-contract';
+import type { Transport } from './transport';
+
+const TOKEN_KEY = 'tuneloom.token';
+
+/** Reads the launch token from the URL (then hides it) or from this tab's session. */
+export function takeToken(): string | null {
+  const url = new URL(location.href);
+  const fromUrl = url.searchParams.get('token');
+  if (fromUrl) {
+    sessionStorage.setItem(TOKEN_KEY, fromUrl);
+    url.searchParams.delete('token');
+    history.replaceState(history.state, '', url.pathname + url.search + url.hash);
+    return fromUrl;
+  }
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+export function wsTransport(token: string, onConnectionChange: (connected: boolean) => void = () => {}): Transport {
+  const listeners = new Set<(event: AppEvent) => void>();
+  const pending = new Map<number, (result: IpcResult<unknown>) => void>();
+  let nextId = 1;
+  let socket: WebSocket | null = null;
+  let ready: Promise<WebSocket> | null = null;
+  let retryMs = 250;
+
+  const connect = (): Promise<WebSocket> => {
+    ready ??= new Promise<WebSocket>((resolve) => {
+      const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+      const ws = new WebSocket(`${proto}//${location.host}${WS_PATH}?token=${encodeURIComponent(token)}`);
+      ws.onopen = () => {
+        socket = ws;
+        retryMs = 250;
+        onConnectionChange(true);
+        resolve(ws);
+      };
+      ws.onmessage = (msg) => {
+        const frame = JSON.parse(String(msg.data)) as WsServerFrame;
+        if ('event' in frame) for (const l of listeners) l(frame.event);
+        else {
+          pending.get(frame.id)?.(frame.result);
+          pending.delete(frame.id);
+        }
+      };
+      ws.onclose = () => {
+        socket = null;
+        ready = null;
+        onConnectionChange(false);
+        for (const [, settle] of pending) settle({ ok: false, error: { name: 'Disconnected', message: 'the connection to Tuneloom closed', kind: 'internal' } });
+        pending.clear();
+        setTimeout(() => void connect().then(resolve), retryMs);
+        retryMs = Math.min(retryMs * 2, 5000);
+      };
+    });
+    return ready;
+  };
+  void connect();
+
+  return {
+    kind: 'websocket',
+    async invoke(channel, payload) {
+      const ws = socket ?? (await connect());
+      const id = nextId++;
+      return new Promise((resolve) => {
+        pending.set(id, resolve);
+        ws.send(JSON.stringify({ id, channel, payload: payload ?? {} }));
+      });
+    },
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    pathForFile: () => null,
+  };
+}

@@ -1,0 +1,38 @@
+/** What the wizard shows about a data file before importing it (from the data importer's dry run). */
+
+export const DATA_FORMAT_CHOICES = ['auto', 'messages', 'conversations', 'alpaca', 'adgen', 'medical-csv', 'cot', 'text', 'csv'] as const;
+export type DataFormatChoice = (typeof DATA_FORMAT_CHOICES)[number];
+export const ENCODING_CHOICES = ['auto', 'utf-8', 'gb18030', 'utf-16le', 'utf-16be'] as const;
+export type EncodingChoiceDto = (typeof ENCODING_CHOICES)[number];
+
+export interface PreviewMessage {
+  role: string;
+  content: string;
+}
+
+export interface DatasetPreview {
+  name: string;
+  input: string;
+  format: string;
+  encoding: string;
+  /** Encoding detection confidence, 0..1. */
+  confidence: number;
+  examples: number;
+  skippedTotal: number;
+  /** The first skipped records: 1-based line and why. */
+  skipped: { line: number; reason: string; file?: string }[];
+  /** How source fields map to roles. */
+  fields: Record<string, string>;
+  sample: ({ messages: PreviewMessage[] } | { text: string })[];
+  stats: {
+    unit: string;
+    histogram: { from: number; to: number; count: number }[];
+    p50: number;
+    p95: number;
+    maxLength: number;
+    meanLength: number;
+    maxLen: number | null;
+    overMaxLen: number;
+  };
+  split: { train: number; val: number } | null;
+}

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CHANNELS, isChannel, validateRequest } from './ipc-contract';
+import { PayloadError } from './validate';
+
+test('every channel has a validator, and only contract names are channels', () => {
+  assert.ok(CHANNELS.length >= 12);
+  for (const c of CHANNELS) assert.ok(isChannel(c));
+  assert.equal(isChannel('constructor'), false);
+  assert.equal(isChannel('__proto__'), false);
+  assert.equal(isChannel(42), false);
+});
+
+test('valid requests pass through typed', () => {
+  assert.deepEqual(validateRequest('app.info', undefined), {});
+  assert.deepEqual(validateRequest('models.list', {}), {});
+  assert.deepEqual(validateRequest('runs.list', { status: 'running', sort: 'loss', datasetId: 3 }), { status: 'running', sort: 'loss', datasetId: 3 });
+  assert.deepEqual(validateRequest('runs.metrics', { id: 5, afterStep: 0 }), { id: 5, afterStep: 0 });
+  assert.deepEqual(validateRequest('settings.set', { language: 'en', mirrorEndpoint: '' }), { language: 'en', mirrorEndpoint: '' });
+});
+
+test('invalid requests are rejected with the field path', () => {
+  const rejects = (channel: Parameters<typeof validateRequest>[0], payload: unknown, message: RegExp) =>
+    assert.throws(() => validateRequest(channel, payload), (err: unknown) => err instanceof PayloadError && message.test(err.message));
+  rejects('runs.get', {}, /payload\.id is required/);
+  rejects('runs.get', { id: '1' }, /payload\.id must be an integer/);
+  rejects('runs.get', { id: 0 }, /payload\.id must be at least 1/);
+  rejects('runs.get', { id: 1.5 }, /integer/);
+  rejects('runs.get', { id: 1, extra: true }, /payload\.extra is not a known field/);
+  rejects('runs.list', { status: 'exploded' }, /payload\.status must be one of/);
+  rejects('runs.list', [], /must be an object/);
+  rejects('runs.list', null, /must be an object/);
+  rejects('settings.set', { language: 'fr' }, /payload\.language must be one of zh-CN, en/);
+  rejects('settings.set', { mirrorEndpoint: 'x'.repeat(600) }, /longer than 512/);
+  rejects('app.info', { anything: 1 }, /takes no payload/);
+  rejects('runs.metrics', { id: 1, afterStep: -1 }, /at least 0/);
+});
+
+test('launch, playground and download requests are checked field by field', () => {
+  const launch = {
+    name: 'r', method: 'lora', modelPath: '/m', dataPath: '/d.jsonl', loraR: 8, loraAlpha: 16, loraDropout: 0.05, loraTargets: ['q_proj', 'v_proj'],
+    prefixLen: 128, epochs: 3, lr: 2e-4, scheduler: 'cosine', warmupSteps: 10, batchSize: 1, gradAccum: 8, maxLen: 512, seed: 42,
+    gradientCheckpointing: false, weightDecay: 0, maxGradNorm: 1, lossOn: 'completion', packing: false, valSplit: 0.05, evalEvery: 50, sampleEvery: 50,
+  };
+  assert.equal(validateRequest('runs.launch', launch).loraR, 8);
+  assert.throws(() => validateRequest('runs.launch', { ...launch, loraTargets: ['lm_head'] }), /loraTargets\[0\] must be one of/);
+  assert.throws(() => validateRequest('runs.launch', { ...launch, lr: Number.NaN }), /lr must be a finite number/);
+  assert.throws(() => validateRequest('runs.launch', { ...launch, packing: 'yes' }), /packing must be true or false/);
+  assert.throws(() => validateRequest('runs.launch', { ...launch, samplePrompts: Array(9).fill('q') }), /at most 8 items/);
+  assert.throws(() => validateRequest('runs.control', { id: 1, action: 'explode' }), /action must be one of pause, resume, stop, sample-now/);
+  const play = { sessionId: 's1', columns: [{ key: 'base', modelPath: '/m' }], messages: [{ role: 'user', content: 'hi' }], maxNewTokens: 32 };
+  assert.equal(validateRequest('playground.generate', play).columns.length, 1);
+  assert.throws(() => validateRequest('playground.generate', { ...play, columns: [] }), /at least 1 items/);
+  assert.throws(() => validateRequest('playground.generate', { ...play, messages: [{ role: 'tool', content: 'x' }] }), /role must be one of/);
+  assert.throws(() => validateRequest('downloads.start', { hub: 'github', repoId: 'a/b' }), /hub must be one of huggingface, modelscope/);
+  assert.throws(() => validateRequest('datasets.inspect', { path: '' }), /path must not be empty/);
+  assert.throws(() => validateRequest('datasets.inspect', { path: '/x', valSplit: 0.9 }), /valSplit must be at most 0.5/);
+});

@@ -1,0 +1,325 @@
+/**
+ * The one contract between the renderer and the main process, for both transports (Electron IPC through
+ * the preload, and the WebSocket of `tuneloom serve`). Like tfjs-core's kernel_names.ts, channel names and
+ * payload types live only here: main's handler table, the preload's `api` and the renderer's client are
+ * all typed from `Channels`, and `requestValidators` checks every request at run time in main.
+ */
+import type { DataFormatChoice, DatasetPreview, EncodingChoiceDto } from './dto/dataset-preview';
+import { DATA_FORMAT_CHOICES, ENCODING_CHOICES } from './dto/dataset-preview';
+import type { DownloadJob, DownloadRequest } from './dto/downloads';
+import type { CheckpointRow, EvalRow, RunLogLine } from './dto/run-series';
+import type { DatasetRecord, ModelRecord } from './dto/library';
+import type { MetricPoint, RunDetail, RunError, RunFilter, RunStatus, RunSummary, SampleRow } from './dto/runs';
+import { RUN_STATUSES } from './dto/runs';
+import { arrayOf, bool, empty, int, num, object, oneOf, str, type Validator } from './validate';
+
+export const CONTRACT_VERSION = 1;
+
+// ---- payloads -------------------------------------------------------------------------------------
+
+export const LANGUAGES = ['zh-CN', 'en'] as const;
+export type Language = (typeof LANGUAGES)[number];
+export const THEMES = ['system', 'light', 'dark'] as const;
+export type Theme = (typeof THEMES)[number];
+export const BACKEND_CHOICES = ['auto', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+
+/** User settings kept in the store's settings table. */
+export interface AppSettings {
+  language: Language;
+  theme: Theme;
+  defaultBackend: BackendChoice;
+  /** Hugging Face compatible endpoint, e.g. https://hf-mirror.com; empty = the official hub. */
+  mirrorEndpoint: string;
+}
+
+export interface AppInfo {
+  name: 'Tuneloom';
+  version: string;
+  contractVersion: number;
+  platform: string;
+  nodeVersion: string;
+  /** null outside Electron (serve mode). */
+  electronVersion: string | null;
+  backend: { preferred: BackendChoice };
+  paths: { home: string; db: string };
+}
+
+export type Empty = Record<string, never>;
+export interface RunRef {
+  id: number;
+}
+export interface MetricsRequest {
+  id: number;
+  /** Only points after this step (incremental polling); all points when absent. */
+  afterStep?: number;
+  /** Without afterStep: at most this many points, step buckets averaged (charts of long runs). */
+  maxPoints?: number;
+}
+export interface LogsRequest {
+  id: number;
+  afterSeq?: number;
+}
+
+export interface DatasetInspectRequest {
+  /** A file or folder on the machine that runs Tuneloom (in serve mode: the server's disk). */
+  path: string;
+  format?: DataFormatChoice;
+  encoding?: EncodingChoiceDto;
+  valSplit?: number;
+  maxLen?: number;
+}
+export interface DatasetImportRequest extends DatasetInspectRequest {
+  name?: string;
+}
+
+export const RUN_ACTIONS = ['pause', 'resume', 'stop', 'sample-now'] as const;
+export type RunAction = (typeof RUN_ACTIONS)[number];
+export interface RunControlRequest {
+  id: number;
+  action: RunAction;
+}
+
+export const LORA_TARGETS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
+
+/** A new run as the wizard launches it; the handler turns it into the trainer's full config. */
+export interface LaunchRequest {
+  name: string;
+  preset?: string;
+  method: 'lora' | 'ptuning';
+  modelPath: string;
+  dataPath: string;
+  format?: DataFormatChoice;
+  backend?: BackendChoice;
+  loraR: number;
+  loraAlpha: number;
+  loraDropout: number;
+  loraTargets: (typeof LORA_TARGETS)[number][];
+  prefixLen: number;
+  epochs: number;
+  /** 0 or absent: train by epochs. */
+  maxSteps?: number;
+  lr: number;
+  scheduler: 'linear' | 'cosine' | 'constant';
+  warmupSteps: number;
+  batchSize: number;
+  gradAccum: number;
+  maxLen: number;
+  seed: number;
+  gradientCheckpointing: boolean;
+  weightDecay: number;
+  maxGradNorm: number;
+  lossOn: 'completion' | 'all';
+  packing: boolean;
+  valSplit: number;
+  evalEvery: number;
+  sampleEvery: number;
+  saveEvery?: number;
+  /** The fixed prompts answered at every sample step (the dashboard's samples timeline). */
+  samplePrompts?: string[];
+}
+
+export interface PlaygroundColumn {
+  /** The renderer's name for the column, echoed in the events. */
+  key: string;
+  modelPath: string;
+  /** A PEFT adapter applied on top of modelPath; absent for the base model. */
+  adapterPath?: string;
+}
+
+export interface PlaygroundRequest {
+  /** Chosen by the renderer; events of this generation carry it. */
+  sessionId: string;
+  columns: PlaygroundColumn[];
+  messages: { role: 'system' | 'user' | 'assistant'; content: string }[];
+  maxNewTokens: number;
+  greedy?: boolean;
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  seed?: number;
+  thinkBudget?: number;
+}
+
+// ---- channels -------------------------------------------------------------------------------------
+
+export interface Channels {
+  'app.info': { req: Empty; res: AppInfo };
+  'settings.get': { req: Empty; res: AppSettings };
+  'settings.set': { req: Partial<AppSettings>; res: AppSettings };
+  'runs.list': { req: RunFilter; res: RunSummary[] };
+  'runs.get': { req: RunRef; res: RunDetail | null };
+  'runs.metrics': { req: MetricsRequest; res: MetricPoint[] };
+  'runs.samples': { req: RunRef; res: SampleRow[] };
+  'runs.logs': { req: LogsRequest; res: RunLogLine[] };
+  'runs.checkpoints': { req: RunRef; res: CheckpointRow[] };
+  'runs.evals': { req: RunRef; res: EvalRow[] };
+  'runs.launch': { req: LaunchRequest; res: { runId: number } };
+  'runs.control': { req: RunControlRequest; res: RunDetail | null };
+  /** Deletes a finished run's row and the files it wrote (checkpoints, adapter). */
+  'runs.delete': { req: RunRef; res: { freedBytes: number } };
+  'models.list': { req: Empty; res: ModelRecord[] };
+  'models.register': { req: { path: string }; res: ModelRecord };
+  'datasets.list': { req: Empty; res: DatasetRecord[] };
+  'datasets.inspect': { req: DatasetInspectRequest; res: DatasetPreview };
+  'datasets.import': { req: DatasetImportRequest; res: { id: number } };
+  /** Model downloads from Hugging Face / ModelScope (or a mirror); progress arrives as download.progress events. */
+  'downloads.start': { req: DownloadRequest; res: DownloadJob };
+  'downloads.list': { req: Empty; res: DownloadJob[] };
+  'downloads.cancel': { req: RunRef; res: { cancelled: boolean } };
+  /** Generates in every column at once; text streams back as playground.delta events. */
+  'playground.generate': { req: PlaygroundRequest; res: { started: number } };
+  'playground.stop': { req: { sessionId: string }; res: { stopped: boolean } };
+}
+
+export type Channel = keyof Channels;
+export type Req<C extends Channel> = Channels[C]['req'];
+export type Res<C extends Channel> = Channels[C]['res'];
+
+const id = int({ min: 1 });
+const runRef = object({ id });
+const path = str({ nonEmpty: true, maxLength: 4096 });
+const inspectFields = { format: oneOf(DATA_FORMAT_CHOICES), encoding: oneOf(ENCODING_CHOICES), valSplit: num({ min: 0, max: 0.5 }), maxLen: int({ min: 1, max: 1 << 20 }) };
+const count = (min: number) => int({ min, max: 1 << 30 });
+
+/** Runtime check of every request payload; main runs it before any handler sees the payload. */
+export const requestValidators: { [C in Channel]: Validator<Req<C>> } = {
+  'app.info': empty,
+  'settings.get': empty,
+  'settings.set': object(
+    {},
+    { language: oneOf(LANGUAGES), theme: oneOf(THEMES), defaultBackend: oneOf(BACKEND_CHOICES), mirrorEndpoint: str({ maxLength: 512 }) },
+  ),
+  'runs.list': object(
+    {},
+    { status: oneOf(RUN_STATUSES), datasetId: id, modelPath: str({ nonEmpty: true }), sort: oneOf(['newest', 'oldest', 'name', 'loss'] as const) },
+  ),
+  'runs.get': runRef,
+  'runs.metrics': object({ id }, { afterStep: int({ min: 0 }), maxPoints: int({ min: 2, max: 1_000_000 }) }),
+  'runs.samples': runRef,
+  'runs.logs': object({ id }, { afterSeq: int({ min: 0 }) }),
+  'runs.checkpoints': runRef,
+  'runs.evals': runRef,
+  'runs.launch': object(
+    {
+      name: str({ maxLength: 200 }),
+      method: oneOf(['lora', 'ptuning'] as const),
+      modelPath: path,
+      dataPath: path,
+      loraR: count(1),
+      loraAlpha: num({ min: 0 }),
+      loraDropout: num({ min: 0, max: 0.95 }),
+      loraTargets: arrayOf(oneOf(LORA_TARGETS), { min: 1, max: LORA_TARGETS.length }),
+      prefixLen: count(1),
+      epochs: num({ min: 0.01, max: 1000 }),
+      lr: num({ min: 0, max: 1 }),
+      scheduler: oneOf(['linear', 'cosine', 'constant'] as const),
+      warmupSteps: count(0),
+      batchSize: count(1),
+      gradAccum: count(1),
+      maxLen: int({ min: 8, max: 1 << 17 }),
+      seed: int({ min: 0, max: 2 ** 32 - 1 }),
+      gradientCheckpointing: bool,
+      weightDecay: num({ min: 0, max: 10 }),
+      maxGradNorm: num({ min: 0 }),
+      lossOn: oneOf(['completion', 'all'] as const),
+      packing: bool,
+      valSplit: num({ min: 0, max: 0.5 }),
+      evalEvery: count(0),
+      sampleEvery: count(0),
+    },
+    {
+      preset: str({ maxLength: 64 }),
+      format: oneOf(DATA_FORMAT_CHOICES),
+      backend: oneOf(BACKEND_CHOICES),
+      maxSteps: count(0),
+      saveEvery: count(0),
+      samplePrompts: arrayOf(str({ nonEmpty: true, maxLength: 4000 }), { max: 8 }),
+    },
+  ),
+  'runs.control': object({ id, action: oneOf(RUN_ACTIONS) }),
+  'runs.delete': runRef,
+  'models.list': empty,
+  'models.register': object({ path }),
+  'datasets.list': empty,
+  'datasets.inspect': object({ path }, inspectFields),
+  'datasets.import': object({ path }, { ...inspectFields, name: str({ nonEmpty: true, maxLength: 200 }) }),
+  'downloads.start': object(
+    { hub: oneOf(['huggingface', 'modelscope'] as const), repoId: str({ nonEmpty: true, maxLength: 200 }) },
+    { endpoint: str({ maxLength: 512 }), revision: str({ nonEmpty: true, maxLength: 200 }) },
+  ),
+  'downloads.list': empty,
+  'downloads.cancel': runRef,
+  'playground.generate': object(
+    {
+      sessionId: str({ nonEmpty: true, maxLength: 64 }),
+      columns: arrayOf(object({ key: str({ nonEmpty: true, maxLength: 64 }), modelPath: path }, { adapterPath: path }), { min: 1, max: 4 }),
+      messages: arrayOf(object({ role: oneOf(['system', 'user', 'assistant'] as const), content: str({ maxLength: 32_000 }) }), { min: 1, max: 64 }),
+      maxNewTokens: int({ min: 1, max: 8192 }),
+    },
+    { greedy: bool, temperature: num({ min: 0, max: 5 }), topP: num({ min: 0, max: 1 }), topK: int({ min: 0, max: 100_000 }), seed: int({ min: 0, max: 2 ** 32 - 1 }), thinkBudget: int({ min: 0, max: 1 << 16 }) },
+  ),
+  'playground.stop': object({ sessionId: str({ nonEmpty: true, maxLength: 64 }) }),
+};
+
+export const CHANNELS = Object.keys(requestValidators) as Channel[];
+
+export function isChannel(name: unknown): name is Channel {
+  return typeof name === 'string' && Object.hasOwn(requestValidators, name);
+}
+
+/** Validates a request for `channel`; throws PayloadError with the field path. */
+export function validateRequest<C extends Channel>(channel: C, payload: unknown): Req<C> {
+  return requestValidators[channel](payload, 'payload');
+}
+
+// ---- results and errors ---------------------------------------------------------------------------
+
+/**
+ * Errors cross the boundary as data. kind: 'user' (something the user can fix; message says what to do),
+ * 'invalid-payload', 'unknown-channel', 'forbidden' (sender not ours), 'internal', or a worker kind
+ * ('oom', 'nan', 'bad-data', 'device-lost').
+ */
+export interface IpcError {
+  name: string;
+  message: string;
+  kind: string;
+}
+
+export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: IpcError };
+
+// ---- events main pushes to every window / socket ----------------------------------------------------
+
+export type AppEvent =
+  | { type: 'runs.changed' }
+  | { type: 'run.status'; runId: number; status: RunStatus; error: RunError | null }
+  | { type: 'run.metrics'; runId: number; points: MetricPoint[] }
+  | { type: 'run.samples'; runId: number; samples: SampleRow[] }
+  | { type: 'run.log'; runId: number; line: RunLogLine }
+  | { type: 'library.changed'; what: 'models' | 'datasets' }
+  | { type: 'download.progress'; job: DownloadJob }
+  | { type: 'playground.delta'; sessionId: string; key: string; text: string }
+  | { type: 'playground.done'; sessionId: string; key: string; error: string | null };
+
+// ---- transports -----------------------------------------------------------------------------------
+
+/** Electron IPC channel names (one invoke channel carries every contract channel). */
+export const IPC_INVOKE = 'tuneloom:invoke';
+export const IPC_EVENT = 'tuneloom:event';
+
+/** The path of the WebSocket in serve mode; the token rides in the query string. */
+export const WS_PATH = '/ws';
+
+export interface WsRequestFrame {
+  id: number;
+  channel: string;
+  payload: unknown;
+}
+export type WsServerFrame = { id: number; result: IpcResult<unknown> } | { event: AppEvent };
+
+/** What the preload exposes as `window.api`: one method per channel, plus the event stream. */
+export type ContractApi = { [C in Channel]: (req: Req<C>) => Promise<IpcResult<Res<C>>> } & {
+  onEvent(listener: (event: AppEvent) => void): () => void;
+  /** The disk path of a file dropped on the window (Electron only; a browser never reveals it). */
+  pathForFile(file: File): string;
+};
