@@ -1,5 +1,6 @@
 /** Every schema migration, in version order. Add a new numbered file for each change; never edit one that shipped. */
 import type { Migration } from '../migration';
 import { migration001 } from './001-initial';
+import { migration002 } from './002-run-owner';
 
-export const migrations: Migration[] = [migration001];
+export const migrations: Migration[] = [migration001, migration002];

@@ -52,6 +52,8 @@ export interface NewRun {
   outDir: string;
   totalSteps?: number | null;
   preset?: string | null;
+  /** The live process that will run it (schema v2), set in the same transaction so no reader sees it ownerless. */
+  owner?: { pid: number; host: string } | null;
 }
 
 const SELECT_RUN = `
@@ -100,9 +102,11 @@ export function insertRun(db: Db, run: NewRun): number {
     const info = db
       .prepare(
         `INSERT INTO runs (name, status, method, model_id, model_path, model_config_hash, dataset_id, dataset_path,
-           dataset_sha256, val_dataset_path, config_json, seed, backend, app_version, os, out_dir, total_steps, preset)
+           dataset_sha256, val_dataset_path, config_json, seed, backend, app_version, os, out_dir, total_steps, preset,
+           owner_pid, owner_host, heartbeat_at)
          VALUES (@name, @status, @method, @modelId, @modelPath, @modelConfigHash, @datasetId, @datasetPath,
-           @datasetSha256, @valDatasetPath, @config, @seed, @backend, @appVersion, @os, @outDir, @totalSteps, @preset)`,
+           @datasetSha256, @valDatasetPath, @config, @seed, @backend, @appVersion, @os, @outDir, @totalSteps, @preset,
+           @ownerPid, @ownerHost, @heartbeatAt)`,
       )
       .run({
         name: run.name,
@@ -123,6 +127,9 @@ export function insertRun(db: Db, run: NewRun): number {
         outDir: run.outDir,
         totalSteps: run.totalSteps ?? null,
         preset: run.preset ?? null,
+        ownerPid: run.owner?.pid ?? null,
+        ownerHost: run.owner?.host ?? null,
+        heartbeatAt: run.owner ? Date.now() : null,
       });
     return Number(info.lastInsertRowid);
   });

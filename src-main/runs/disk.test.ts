@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openStore } from '../store/db';
+import { getRun } from '../store/queries/runs';
+import { repoRoot, tempDir } from '../test-support/paths';
+import type { TestDoubleConfig } from '../test-support/test-double-trainer';
+import { tsEntry } from '../workers/worker-client';
+import { deleteRunWithFiles, diskUsage, isInside, runDiskBytes } from './disk';
+import { RunSupervisor } from './supervisor';
+
+test('disk used per run, and deleting a run removes its rows and the files it wrote, nothing else', async () => {
+  const dir = tempDir('tuneloom-disk-');
+  mkdirSync(join(dir, 'model'));
+  writeFileSync(join(dir, 'model', 'config.json'), '{}');
+  const out = join(dir, 'out');
+  mkdirSync(out);
+  writeFileSync(join(out, 'notes-of-the-user.txt'), 'keep me');
+  const db = openStore(join(dir, 's.db'));
+  const sup = new RunSupervisor(db, { workerEntry: tsEntry(join(repoRoot, 'src-main/test-support/test-double-worker.ts')) });
+  const config: TestDoubleConfig = { outDir: out, maxSteps: 8, seed: 1, saveEvery: 2 };
+  const id = sup.enqueue({ name: 'd', method: 'lora', modelPath: join(dir, 'model'), dataPath: null, outDir: out, seed: 1, config: { ...config } });
+  assert.throws(() => deleteRunWithFiles(db, id), /run \d+ is (queued|running) — stop it before deleting it/);
+  assert.equal(await sup.waitForEnd(id), 'completed');
+  const bytes = runDiskBytes(db, id);
+  assert.equal(bytes, diskUsage(out));
+  assert.ok(bytes > 0);
+  const { freedBytes } = deleteRunWithFiles(db, id);
+  assert.equal(getRun(db, id), undefined);
+  assert.equal((db.prepare('SELECT count(*) AS n FROM metrics WHERE run_id = ?').get(id) as { n: number }).n, 0, 'metrics cascade');
+  assert.ok(existsSync(join(out, 'notes-of-the-user.txt')), 'a file Tuneloom did not write stays');
+  assert.ok(!existsSync(join(out, 'checkpoints')) && !existsSync(join(out, 'adapter_model.json')));
+  assert.equal(freedBytes, bytes - 'keep me'.length);
+  assert.ok(isInside('/a/b', '/a/b/c') && !isInside('/a/b', '/a/bc') && !isInside('/a/b', '/a/b'));
+  await sup.close();
+  db.close();
+});

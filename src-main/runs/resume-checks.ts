@@ -1,0 +1,69 @@
+/**
+ * Whether a run can be resumed, as one clear line when it cannot: a completed run has nothing left; a
+ * live run belongs to whoever runs it; a base model folder or data file that moved or changed would not
+ * continue the same run. Otherwise: the stored config and the last checkpoint still on disk.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../errors';
+import type { Db } from '../store/db';
+import { keptCheckpoints } from '../store/queries/checkpoints';
+import { runOwner } from '../store/queries/run-lifecycle';
+import { getRun } from '../store/queries/runs';
+import type { WorkerTrainConfig } from '../workers/protocol';
+import { ownerAlive } from './ownership';
+import { sha256File } from './run-spec';
+
+export interface ResumePlan {
+  config: WorkerTrainConfig;
+  /** The backend the run actually used: bit-identical continuation needs the same kernels. */
+  backend: string | null;
+  resumeFrom: string | null;
+  fromStep: number;
+}
+
+export function checkResumable(db: Db, runId: number, isMine: (id: number) => boolean): ResumePlan {
+  const run = getRun(db, runId);
+  if (!run) throw new UserError(`no run with id ${runId} in this store`, { hint: 'list runs with `tuneloom runs list` (or pass the right --db)' });
+  if (run.status === 'completed') {
+    throw new UserError(`run ${runId} already completed at step ${run.lastStep}; there is nothing to resume`, {
+      hint: `its adapter is in ${run.adapterPath ?? run.outDir}; start a new run with \`tuneloom train\` to train further`,
+    });
+  }
+  if (run.status === 'queued' || run.status === 'running' || run.status === 'paused') {
+    const owner = runOwner(db, runId);
+    if (isMine(runId) || (owner && ownerAlive(owner))) {
+      throw new UserError(`run ${runId} is ${run.status}${owner?.ownerPid ? ` in process ${owner.ownerPid}` : ''}; it cannot be resumed twice`, {
+        hint: 'wait for it to end, or stop it first',
+      });
+    }
+  }
+  const configFile = join(run.modelPath, 'config.json');
+  if (!existsSync(configFile)) {
+    throw new UserError(`run ${runId}'s base model is no longer there (no config.json)`, {
+      where: run.modelPath,
+      hint: 'move the model folder back to that path, then resume',
+    });
+  }
+  if (run.modelConfigHash && sha256File(configFile) !== run.modelConfigHash) {
+    throw new UserError(`run ${runId}'s base model changed since the run started (config.json sha256 differs)`, {
+      where: configFile,
+      hint: 'restore the original model folder at that path, then resume',
+    });
+  }
+  if (run.datasetPath) {
+    if (!existsSync(run.datasetPath)) {
+      throw new UserError(`run ${runId}'s training data is no longer there`, { where: run.datasetPath, hint: 'put the data file back at that path, then resume' });
+    }
+    if (run.datasetSha256 && sha256File(run.datasetPath) !== run.datasetSha256) {
+      throw new UserError(`run ${runId}'s training data changed since the run started (sha256 differs)`, {
+        where: run.datasetPath,
+        hint: 'restore the original file, or start a new run on the new data',
+      });
+    }
+  }
+  const ckpt = keptCheckpoints(db, runId)
+    .filter((c) => existsSync(c.path))
+    .at(-1);
+  return { config: run.config, backend: run.backend, resumeFrom: ckpt?.path ?? null, fromStep: ckpt?.step ?? 0 };
+}

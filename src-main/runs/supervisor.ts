@@ -1,0 +1,394 @@
+/**
+ * The run supervisor: a queue of runs (one GPU run at a time by default), one worker process per run,
+ * every worker event recorded in the store and forwarded to live subscribers and the app's event bus.
+ *
+ * States: queued → running ⇄ paused → completed | stopped | failed; a worker that dies without saying
+ * done or error (crash, SIGKILL, missed heartbeats) leaves its run `interrupted`, resumable from the
+ * last checkpoint into the same --out under the same run id. The supervisor never throws because of a
+ * worker: crashes arrive as exits and become states.
+ */
+import type { RunStreamEvent, RunStreamListener } from '../../src-shared/dto/run-stream';
+import type { MetricPoint, RunError, RunStatus } from '../../src-shared/dto/runs';
+import type { AppEvent } from '../../src-shared/ipc-contract';
+import { UserError } from '../errors';
+import type { Db } from '../store/db';
+import { latestCheckpoint, recordCheckpoint, setCheckpointEvalLoss } from '../store/queries/checkpoints';
+import { recordTrainEval } from '../store/queries/evals';
+import { heartbeatRuns, liveRunOwners, markInterrupted, recordRunEnded, recordRunStarted, requeueRun } from '../store/queries/run-lifecycle';
+import { appendRunLog } from '../store/queries/run-logs';
+import { insertRun, getRun, setRunStatus } from '../store/queries/runs';
+import { insertSample } from '../store/queries/samples';
+import type { WorkerEvent, WorkerTrainConfig } from '../workers/protocol';
+import type { WorkerEntry, WorkerExit } from '../workers/worker-client';
+import { WorkerClient } from '../workers/worker-client';
+import type { RetentionPolicy } from './disk';
+import { DEFAULT_RETENTION, pruneCheckpoints } from './disk';
+import { LiveStream } from './live-stream';
+import { OWNER_HEARTBEAT_MS, ownerAlive, thisOwner } from './ownership';
+import { checkResumable } from './resume-checks';
+import type { RunLaunch } from './run-spec';
+import { newRunRecord } from './run-spec';
+import { MetricBatcher } from './metric-batcher';
+
+export interface SupervisorOptions {
+  /** Runs allowed on the GPU at once, counting other Tuneloom processes on this store. Default 1. */
+  maxConcurrent?: number;
+  /** When no slot is free: wait in the queue (the app) or refuse with one line (the CLI). */
+  whenBusy?: 'queue' | 'refuse';
+  workerEntry?: WorkerEntry;
+  workerEnv?: NodeJS.ProcessEnv;
+  heartbeatMs?: number;
+  heartbeatTimeoutMs?: number;
+  flushMs?: number;
+  retention?: RetentionPolicy;
+  /** The app's event bus (../ipc/events publishEvent); omitted in the CLI. */
+  publish?: (event: AppEvent) => void;
+}
+
+interface QueuedRun {
+  runId: number;
+  config: WorkerTrainConfig;
+  resumeFrom: string | null;
+  backend: string | null;
+}
+
+/** Sees every validated worker event of a run, before the store and the stream do (the CLI prints from it). */
+export type WorkerEventObserver = (event: WorkerEvent) => void;
+
+interface ActiveRun {
+  runId: number;
+  client: WorkerClient;
+  batcher: MetricBatcher;
+  lastStep: number;
+  ended: boolean;
+  /** Resolves when the worker process is gone. */
+  exited: Promise<void>;
+  markExited: () => void;
+}
+
+/** cpu and wasm runs do not occupy the GPU, so they never wait for (or block) a GPU slot elsewhere. */
+export function isCpuBackend(backend: string | null | undefined): boolean {
+  return backend === 'cpu' || backend === 'wasm';
+}
+
+export class RunSupervisor {
+  private readonly queue: QueuedRun[] = [];
+  private readonly active = new Map<number, ActiveRun>();
+  private readonly batchers = new Map<number, MetricBatcher>();
+  private readonly waiters = new Map<number, ((status: RunStatus) => void)[]>();
+  private readonly observers = new Map<number, Set<WorkerEventObserver>>();
+  private readonly stream: LiveStream;
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly owner = thisOwner();
+  private closed = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly opts: SupervisorOptions = {},
+  ) {
+    this.stream = new LiveStream(db, (runId) => this.batchers.get(runId)?.pending ?? []);
+    this.heartbeat = setInterval(() => this.tick(), OWNER_HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  private get maxConcurrent(): number {
+    return Math.max(1, this.opts.maxConcurrent ?? 1);
+  }
+
+  /** Records a new run (queued) and starts it when a GPU slot is free. Returns the run id. */
+  enqueue(launch: RunLaunch): number {
+    this.assertSlot(launch.backend ?? null);
+    const runId = insertRun(this.db, { ...newRunRecord(this.db, launch), owner: this.owner });
+    this.queue.push({ runId, config: launch.config, resumeFrom: null, backend: launch.backend ?? null });
+    this.emitStatus(runId, 'queued', null);
+    this.pump();
+    return runId;
+  }
+
+  /** Continues an interrupted, stopped or failed run from its last checkpoint, same id and --out. */
+  resume(runId: number): { runId: number; resumeFrom: string | null; fromStep: number } {
+    const plan = checkResumable(this.db, runId, (id) => this.active.has(id) || this.queue.some((q) => q.runId === id));
+    this.assertSlot(plan.backend);
+    requeueRun(this.db, runId, this.owner);
+    this.log(runId, 'info', plan.resumeFrom ? `resuming from ${plan.resumeFrom} (step ${plan.fromStep})` : 'no checkpoint kept: resuming from the start');
+    this.queue.push({ runId, config: plan.config, resumeFrom: plan.resumeFrom, backend: plan.backend });
+    this.emitStatus(runId, 'queued', null);
+    this.pump();
+    return { runId, resumeFrom: plan.resumeFrom, fromStep: plan.fromStep };
+  }
+
+  pause(runId: number): void {
+    this.activeOrThrow(runId).client.send({ type: 'pause' });
+  }
+
+  unpause(runId: number): void {
+    this.activeOrThrow(runId).client.send({ type: 'resume' });
+  }
+
+  sampleNow(runId: number): void {
+    this.activeOrThrow(runId).client.send({ type: 'sample-now' });
+  }
+
+  /** Asks the worker to stop at the next step boundary, writing a checkpoint there (kept as a usable adapter). */
+  stop(runId: number, opts: { checkpoint?: boolean } = {}): void {
+    const queued = this.queue.findIndex((q) => q.runId === runId);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      this.end(runId, { status: 'stopped' });
+      return;
+    }
+    this.activeOrThrow(runId).client.send({ type: 'stop', checkpoint: opts.checkpoint ?? true });
+  }
+
+  /** Kills the worker outright (its run becomes interrupted, resumable). */
+  kill(runId: number): void {
+    this.active.get(runId)?.client.kill();
+  }
+
+  workerPid(runId: number): number | undefined {
+    return this.active.get(runId)?.client.pid;
+  }
+
+  /** History after `afterStep` from the store, then the live tail; returns the unsubscribe function. */
+  subscribe(runId: number, afterStep: number, listener: RunStreamListener): () => void {
+    return this.stream.subscribe(runId, afterStep, listener);
+  }
+
+  /** Raw worker events of one run from now on (no history); returns the unsubscribe function. */
+  observe(runId: number, observer: WorkerEventObserver): () => void {
+    let set = this.observers.get(runId);
+    if (!set) this.observers.set(runId, (set = new Set()));
+    set.add(observer);
+    return () => set.delete(observer);
+  }
+
+  /** Resolves with the run's final state (completed, stopped, failed or interrupted). */
+  waitForEnd(runId: number): Promise<RunStatus> {
+    const status = getRun(this.db, runId)?.status;
+    const live = this.queue.some((q) => q.runId === runId) || (this.active.has(runId) && !this.active.get(runId)!.ended);
+    if (status && !live && !['queued', 'running', 'paused'].includes(status)) {
+      return Promise.resolve(status);
+    }
+    return new Promise((resolve) => {
+      const list = this.waiters.get(runId) ?? [];
+      list.push(resolve);
+      this.waiters.set(runId, list);
+    });
+  }
+
+  get runningCount(): number {
+    return this.active.size;
+  }
+
+  /** Closing the app: live workers are killed and their runs left interrupted (resumable). */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    for (const q of this.queue.splice(0)) this.end(q.runId, { status: 'interrupted', error: { name: 'Interrupted', kind: 'internal', message: 'Tuneloom closed before this run started' } });
+    const exits = [...this.active.values()].map((run) => run.exited);
+    for (const run of this.active.values()) run.client.kill();
+    await Promise.all(exits);
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private activeOrThrow(runId: number): ActiveRun {
+    const run = this.active.get(runId);
+    if (!run || run.ended) throw new UserError(`run ${runId} is not running in this process`, { hint: 'list runs with `tuneloom runs list`' });
+    return run;
+  }
+
+  /** Runs of other live Tuneloom processes that hold a GPU slot (a run on cpu or wasm holds none). */
+  private busyElsewhere(): { id: number; pid: number | null }[] {
+    return liveRunOwners(this.db)
+      .filter((r) => (r.status === 'running' || r.status === 'paused') && r.ownerPid !== this.owner.pid && ownerAlive(r) && !isCpuBackend(r.backend))
+      .map((r) => ({ id: r.id, pid: r.ownerPid }));
+  }
+
+  private assertSlot(backend: string | null): void {
+    if (this.opts.whenBusy !== 'refuse' || isCpuBackend(backend)) return;
+    const elsewhere = this.busyElsewhere();
+    const used = this.active.size + this.queue.length + elsewhere.length;
+    if (used < this.maxConcurrent) return;
+    const holder = elsewhere[0] ? `run ${elsewhere[0].id} (process ${elsewhere[0].pid})` : `run ${[...this.active.keys()][0] ?? this.queue[0]?.runId}`;
+    throw new UserError(`${holder} is already training and the queue allows ${this.maxConcurrent} run${this.maxConcurrent > 1 ? 's' : ''} on the GPU at a time`, {
+      hint: 'wait for it to finish or stop it, or raise the limit with the setting runs.maxConcurrent',
+    });
+  }
+
+  private pump(): void {
+    if (this.closed) return;
+    while (this.queue.length && this.active.size + this.busyElsewhere().length < this.maxConcurrent) {
+      void this.launch(this.queue.shift()!);
+    }
+  }
+
+  private tick(): void {
+    const mine = [...this.active.keys(), ...this.queue.map((q) => q.runId)];
+    try {
+      heartbeatRuns(this.db, mine);
+    } catch (err) {
+      process.stderr.write(`tuneloom: run heartbeat write failed: ${(err as Error).message}\n`);
+    }
+    this.pump();
+  }
+
+  private async launch(q: QueuedRun): Promise<void> {
+    const { runId } = q;
+    const batcher = new MetricBatcher(this.db, runId, {
+      flushMs: this.opts.flushMs,
+      onError: (err) => process.stderr.write(`tuneloom: metrics of run ${runId} not written yet: ${err.message}\n`),
+    });
+    let markExited = (): void => {};
+    const exited = new Promise<void>((resolve) => (markExited = resolve));
+    const run: ActiveRun = { runId, batcher, lastStep: 0, ended: false, exited, markExited, client: undefined as unknown as WorkerClient };
+    run.client = new WorkerClient(
+      {
+        onEvent: (e) => this.onEvent(run, e),
+        onExit: (exit) => this.onExit(run, exit),
+        onWarning: (m) => this.log(runId, 'warn', m),
+      },
+      { entry: this.opts.workerEntry, env: this.opts.workerEnv, heartbeatMs: this.opts.heartbeatMs, heartbeatTimeoutMs: this.opts.heartbeatTimeoutMs },
+    );
+    this.active.set(runId, run);
+    this.batchers.set(runId, batcher);
+    await run.client.spawn();
+    run.client.send({ type: 'start', runId, config: q.config, resumeFrom: q.resumeFrom, backend: q.backend });
+  }
+
+  private onEvent(run: ActiveRun, e: WorkerEvent): void {
+    const { runId } = run;
+    for (const observe of this.observers.get(runId) ?? []) {
+      try {
+        observe(e);
+      } catch (err) {
+        process.stderr.write(`tuneloom: a worker event observer failed on ${e.type}: ${(err as Error).message}\n`);
+      }
+    }
+    switch (e.type) {
+      case 'ready':
+        return;
+      case 'started':
+        recordRunStarted(this.db, runId, { backend: e.backend, gpu: e.gpu, totalSteps: e.totalSteps });
+        this.emitStatus(runId, 'running', null);
+        return;
+      case 'step': {
+        const point: MetricPoint = {
+          step: e.step,
+          loss: e.loss,
+          lr: e.lr,
+          gradNorm: e.gradNorm,
+          tokensPerS: e.tokensPerS,
+          epoch: e.epoch,
+          tokensSeen: e.tokensSeen,
+          ts: e.ts,
+        };
+        run.lastStep = e.step;
+        run.batcher.add(point);
+        this.publish({ type: 'step', runId, point });
+        this.opts.publish?.({ type: 'run.metrics', runId, points: [point] });
+        return;
+      }
+      case 'eval':
+        run.batcher.flush();
+        recordTrainEval(this.db, runId, { step: e.step, loss: e.loss, metrics: e.metrics });
+        setCheckpointEvalLoss(this.db, runId, e.step, e.loss);
+        this.publish({ type: 'eval', runId, step: e.step, loss: e.loss, metrics: e.metrics });
+        return;
+      case 'sample': {
+        const sample = { step: e.step, promptIdx: e.promptIdx, prompt: e.prompt, output: e.output };
+        insertSample(this.db, runId, sample);
+        this.publish({ type: 'sample', runId, sample });
+        this.opts.publish?.({ type: 'run.samples', runId, samples: [sample] });
+        return;
+      }
+      case 'checkpoint':
+        // Metrics up to the checkpoint are committed before (and synced with) the checkpoint row.
+        run.batcher.flush();
+        recordCheckpoint(this.db, runId, { step: e.step, path: e.path, bytes: e.bytes });
+        try {
+          pruneCheckpoints(this.db, runId, this.opts.retention ?? DEFAULT_RETENTION);
+        } catch (err) {
+          this.log(runId, 'warn', `could not prune old checkpoints: ${(err as Error).message}`);
+        }
+        this.publish({ type: 'checkpoint', runId, step: e.step, path: e.path });
+        return;
+      case 'log':
+        this.log(runId, e.level, e.message);
+        return;
+      case 'state':
+        run.batcher.flush();
+        setRunStatus(this.db, runId, e.state);
+        this.emitStatus(runId, e.state, null);
+        return;
+      case 'done':
+        run.ended = true;
+        this.end(runId, { status: e.reason === 'completed' ? 'completed' : 'stopped', adapterPath: e.adapterPath });
+        return;
+      case 'error':
+        run.ended = true;
+        this.end(runId, { status: 'failed', error: e.error });
+        return;
+      case 'pong':
+        return;
+    }
+  }
+
+  private onExit(run: ActiveRun, exit: WorkerExit): void {
+    const { runId } = run;
+    if (!run.ended) {
+      run.ended = true;
+      const how =
+        exit.reason === 'unresponsive'
+          ? 'stopped answering and was killed'
+          : exit.reason === 'spawn-failed'
+            ? `could not start (${exit.detail ?? 'unknown reason'})`
+            : `exited unexpectedly (${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`})`;
+      run.batcher.flush();
+      const ckpt = latestCheckpoint(this.db, runId);
+      const from = ckpt ? `checkpoint step ${ckpt.step}` : 'the start';
+      this.end(runId, {
+        status: 'interrupted',
+        error: { name: 'WorkerExited', kind: 'internal', message: `the training worker ${how} after step ${run.lastStep}; resume from ${from} with \`tuneloom runs resume ${runId}\`` },
+      });
+    }
+    this.active.delete(runId);
+    this.batchers.delete(runId);
+    this.observers.delete(runId);
+    run.markExited();
+    this.pump();
+  }
+
+  private end(runId: number, end: { status: RunStatus; adapterPath?: string | null; error?: RunError }): void {
+    this.batchers.get(runId)?.flush();
+    try {
+      if (end.status === 'interrupted') markInterrupted(this.db, runId, end.error!);
+      else recordRunEnded(this.db, runId, { status: end.status, adapterPath: end.adapterPath, error: end.error ?? null });
+    } catch (err) {
+      process.stderr.write(`tuneloom: could not record the end of run ${runId}: ${(err as Error).message}\n`);
+    }
+    this.emitStatus(runId, end.status, end.error ?? null);
+    for (const resolve of this.waiters.get(runId) ?? []) resolve(end.status);
+    this.waiters.delete(runId);
+  }
+
+  private emitStatus(runId: number, status: RunStatus, error: RunError | null): void {
+    this.publish({ type: 'status', runId, status, error });
+    this.opts.publish?.({ type: 'run.status', runId, status, error });
+    this.opts.publish?.({ type: 'runs.changed' });
+  }
+
+  private log(runId: number, level: string, message: string): void {
+    try {
+      const seq = appendRunLog(this.db, runId, level, message);
+      this.opts.publish?.({ type: 'run.log', runId, line: { seq, ts: Date.now(), level, message } });
+    } catch {
+      /* the run may have been deleted; a log line is not worth failing for */
+    }
+    this.publish({ type: 'log', runId, level, message });
+  }
+
+  private publish(e: RunStreamEvent): void {
+    this.stream.publish(e);
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Worker protocol events back into the trainer's TrainEvent union, so `tuneloom train` and
+ * `tuneloom runs resume` print the same JSON lines whether the loop runs here or in a worker.
+ */
+import type { TrainEvent } from '../engine/train/train-events';
+import type { WorkerEvent } from '../workers/protocol';
+
+export interface BridgeContext {
+  runId: number;
+  method: 'lora' | 'ptuning';
+  /** The run's newest checkpoint folder, for the error event. */
+  lastCheckpoint: () => string | null;
+}
+
+const num = (x: unknown, fallback = 0): number => (typeof x === 'number' ? x : fallback);
+
+export function toTrainEvent(e: WorkerEvent, ctx: BridgeContext): TrainEvent | null {
+  const runId = String(ctx.runId);
+  switch (e.type) {
+    case 'started': {
+      const info = e.info ?? {};
+      return {
+        type: 'start',
+        runId,
+        method: info.method === 'ptuning' ? 'ptuning' : ctx.method,
+        totalSteps: e.totalSteps ?? 0,
+        fromStep: e.fromStep,
+        examples: num(info.examples),
+        valExamples: num(info.valExamples),
+        tooLong: Array.isArray(info.tooLong) ? (info.tooLong as number[]) : [],
+        truncated: num(info.truncated),
+        trainableParams: num(info.trainableParams),
+      };
+    }
+    case 'step':
+      return { type: 'step', step: e.step, loss: e.loss, lr: e.lr, gradNorm: e.gradNorm ?? NaN, tokensPerS: e.tokensPerS ?? 0, epoch: e.epoch ?? 0, tokensSeen: e.tokensSeen ?? 0 };
+    case 'eval':
+      return { type: 'eval', step: e.step, loss: e.loss, examples: num(e.metrics?.examples) };
+    case 'sample':
+      return { type: 'sample', step: e.step, promptIdx: e.promptIdx, prompt: e.prompt, output: e.output };
+    case 'checkpoint':
+      return { type: 'checkpoint', step: e.step, path: e.path, bytes: e.bytes ?? 0 };
+    case 'log':
+      return { type: 'log', level: e.level === 'warn' || e.level === 'error' ? 'warn' : 'info', message: e.message };
+    case 'done':
+      return { type: 'done', runId, reason: e.reason, step: e.step, adapter: e.adapterPath ?? '', losses: e.losses ?? [] };
+    case 'error':
+      return { type: 'error', error: e.error, step: e.step, lastCheckpoint: ctx.lastCheckpoint() };
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,36 @@
+/** Checkpoint rows: written with synchronous=FULL (a resume depends on them), pruned rows kept with kept=0. */
+import type { CheckpointRow } from '../../../src-shared/dto/run-series';
+import type { Db } from '../db';
+import { durably } from '../db';
+import { listCheckpoints } from './run-series';
+
+export function recordCheckpoint(db: Db, runId: number, c: { step: number; path: string; bytes: number | null }): void {
+  durably(db, () => {
+    const evalLoss = db.prepare("SELECT loss FROM evals WHERE run_id = ? AND kind = 'train-eval' AND step = ? ORDER BY id DESC LIMIT 1").get(runId, c.step) as
+      | { loss: number | null }
+      | undefined;
+    db.prepare(
+      `INSERT INTO checkpoints (run_id, step, path, bytes, eval_loss, kept) VALUES (?, ?, ?, ?, ?, 1)
+       ON CONFLICT(run_id, step) DO UPDATE SET path = excluded.path, bytes = excluded.bytes, kept = 1,
+         eval_loss = coalesce(excluded.eval_loss, checkpoints.eval_loss)`,
+    ).run(runId, c.step, c.path, c.bytes, evalLoss?.loss ?? null);
+    db.prepare('UPDATE runs SET last_step = max(last_step, ?), updated_at = ? WHERE id = ?').run(c.step, new Date().toISOString(), runId);
+  });
+}
+
+/** An eval that lands after its step's checkpoint row still marks that checkpoint. */
+export function setCheckpointEvalLoss(db: Db, runId: number, step: number, loss: number): void {
+  db.prepare('UPDATE checkpoints SET eval_loss = ? WHERE run_id = ? AND step = ?').run(loss, runId, step);
+}
+
+export function markCheckpointPruned(db: Db, runId: number, step: number): void {
+  db.prepare('UPDATE checkpoints SET kept = 0 WHERE run_id = ? AND step = ?').run(runId, step);
+}
+
+export function keptCheckpoints(db: Db, runId: number): CheckpointRow[] {
+  return listCheckpoints(db, runId).filter((c) => c.kept);
+}
+
+export function latestCheckpoint(db: Db, runId: number): CheckpointRow | undefined {
+  return keptCheckpoints(db, runId).at(-1);
+}

@@ -1,0 +1,92 @@
+/**
+ * Eval runs (kind 'eval') with every prediction, and exports with their self-check: what
+ * `tuneloom eval` / `tuneloom export` and the app's Evaluate tab and export buttons store. An eval or
+ * export is linked to the run whose finished adapter it used (matched by adapter path); an eval
+ * without an adapter is the base model ("before").
+ */
+import type { Db } from '../db';
+
+export interface EvalRunRecord {
+  modelPath: string;
+  adapterPath: string | null;
+  split: string;
+  metricMode: string;
+  loss: number | null;
+  metrics: Record<string, number>;
+  examples: number;
+  predictions: { prompt: string; prediction: string; reference: string | null; scores: Record<string, number> | null }[];
+}
+
+/** The run whose finished adapter is at `adapterPath`, if any. */
+export function runIdOfAdapter(db: Db, adapterPath: string | null): number | null {
+  if (!adapterPath) return null;
+  const row = db.prepare('SELECT id FROM runs WHERE adapter_path = ? ORDER BY id DESC LIMIT 1').get(adapterPath) as { id: number } | undefined;
+  return row?.id ?? null;
+}
+
+export function recordEvalRun(db: Db, e: EvalRunRecord): { evalId: number; runId: number | null } {
+  const runId = runIdOfAdapter(db, e.adapterPath);
+  const evalId = db.transaction(() => {
+    const info = db
+      .prepare(
+        `INSERT INTO evals (run_id, step, kind, model_path, adapter_path, split, metric_mode, loss, metrics_json, examples)
+         VALUES (?, NULL, 'eval', ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(runId, e.modelPath, e.adapterPath, e.split, e.metricMode, e.loss, JSON.stringify(e.metrics), e.examples);
+    const id = Number(info.lastInsertRowid);
+    const insert = db.prepare('INSERT INTO eval_predictions (eval_id, idx, prompt, prediction, reference, scores_json) VALUES (?, ?, ?, ?, ?, ?)');
+    e.predictions.forEach((p, i) => insert.run(id, i, p.prompt, p.prediction, p.reference, p.scores ? JSON.stringify(p.scores) : null));
+    return id;
+  })();
+  return { evalId, runId };
+}
+
+export interface StoredEval {
+  id: number;
+  runId: number | null;
+  adapterPath: string | null;
+  metricMode: string | null;
+  loss: number | null;
+  metrics: Record<string, number>;
+  examples: number | null;
+}
+
+/** Eval runs of a run (or of base models when runId is null), oldest first. */
+export function evalRunsOf(db: Db, runId: number | null): StoredEval[] {
+  const rows = db
+    .prepare(`SELECT id, run_id, adapter_path, metric_mode, loss, metrics_json, examples FROM evals WHERE kind = 'eval' AND run_id IS ? ORDER BY id`)
+    .all(runId) as { id: number; run_id: number | null; adapter_path: string | null; metric_mode: string | null; loss: number | null; metrics_json: string | null; examples: number | null }[];
+  return rows.map((r) => ({ id: r.id, runId: r.run_id, adapterPath: r.adapter_path, metricMode: r.metric_mode, loss: r.loss, metrics: r.metrics_json ? (JSON.parse(r.metrics_json) as Record<string, number>) : {}, examples: r.examples }));
+}
+
+/** Predictions of an eval, sorted by one score (worst first), for browsing next to the references. */
+export function evalPredictions(db: Db, evalId: number, sortBy?: string): { idx: number; prompt: string; prediction: string; reference: string | null; scores: Record<string, number> | null }[] {
+  const rows = db.prepare('SELECT idx, prompt, prediction, reference, scores_json FROM eval_predictions WHERE eval_id = ? ORDER BY idx').all(evalId) as {
+    idx: number;
+    prompt: string;
+    prediction: string;
+    reference: string | null;
+    scores_json: string | null;
+  }[];
+  const out = rows.map((r) => ({ idx: r.idx, prompt: r.prompt, prediction: r.prediction, reference: r.reference, scores: r.scores_json ? (JSON.parse(r.scores_json) as Record<string, number>) : null }));
+  if (sortBy) out.sort((a, b) => (a.scores?.[sortBy] ?? 0) - (b.scores?.[sortBy] ?? 0));
+  return out;
+}
+
+export interface ExportRecord {
+  adapterPath: string;
+  modelPath: string;
+  kind: 'merged' | 'gguf';
+  ggufType: string | null;
+  outPath: string;
+  bytes: number;
+  selfCheck: unknown;
+}
+
+export function recordExport(db: Db, e: ExportRecord): { exportId: number; runId: number | null } {
+  const runId = runIdOfAdapter(db, e.adapterPath);
+  const info = db
+    .prepare('INSERT INTO exports (run_id, adapter_path, model_path, kind, gguf_type, out_path, bytes, self_check_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+    .run(runId, e.adapterPath, e.modelPath, e.kind, e.ggufType, e.outPath, e.bytes, JSON.stringify(e.selfCheck));
+  return { exportId: Number(info.lastInsertRowid), runId };
+}

@@ -1,0 +1,104 @@
+/**
+ * TEST DOUBLE — not a trainer. A deterministic stand-in for the real training loop that speaks the real
+ * worker protocol through the real worker runtime (../workers/worker-runtime.ts), so supervisor, store,
+ * crash and resume behaviour can be tested in milliseconds without a model.
+ *
+ * Its "model" is a vector of 4 doubles updated by a seeded pseudo-gradient; the data order comes from a
+ * seeded RNG whose state is saved in every checkpoint, so a resumed run reproduces an uninterrupted one
+ * bit for bit, as the real loop must. Checkpoints are written atomically (temp folder, then rename).
+ * Config knobs let tests make it slow, fail with a given error kind, hang, or die mid-run.
+ */
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../errors';
+import type { ErrorKind } from '../errors';
+import type { TrainerBridge } from '../workers/worker-runtime';
+
+export interface TestDoubleConfig {
+  outDir: string;
+  maxSteps: number;
+  seed: number;
+  saveEvery?: number;
+  evalEvery?: number;
+  sampleEvery?: number;
+  stepDelayMs?: number;
+  /** Throw an error of this kind after this step. */
+  failAtStep?: number;
+  failKind?: ErrorKind;
+  /** Block the event loop forever after this step (a hung GPU driver). */
+  hangAtStep?: number;
+}
+
+interface State {
+  step: number;
+  w: number[];
+  rng: number;
+}
+
+const next = (s: number): number => (Math.imul(s, 1664525) + 1013904223) >>> 0;
+
+function stepOnce(st: State): { loss: number; gradNorm: number } {
+  st.rng = next(st.rng);
+  const x = (st.rng / 2 ** 32) * 2 - 1; // this step's "example"
+  const grad = st.w.map((wi, i) => 2 * (wi - x * (i + 1) * 0.1));
+  const gradNorm = Math.sqrt(grad.reduce((a, g) => a + g * g, 0));
+  st.w = st.w.map((wi, i) => wi - 0.05 * grad[i]);
+  const loss = st.w.reduce((a, wi, i) => a + (wi - x * (i + 1) * 0.1) ** 2, 0);
+  st.step += 1;
+  return { loss, gradNorm };
+}
+
+function writeAtomically(dir: string, files: Record<string, string>): void {
+  const tmp = `${dir}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(tmp, name), text);
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+}
+
+const adapterFiles = (st: State) => ({
+  'adapter_config.json': JSON.stringify({ peft_type: 'TEST_DOUBLE', r: 4 }),
+  'adapter_model.json': JSON.stringify(st.w),
+});
+
+export const testDoubleTrainer: TrainerBridge = async (start, control, emit) => {
+  const cfg = start.config as unknown as TestDoubleConfig;
+  let st: State;
+  if (start.resumeFrom) {
+    st = JSON.parse(readFileSync(join(start.resumeFrom, 'trainer_state.json'), 'utf8')) as State;
+  } else {
+    let s = cfg.seed >>> 0;
+    st = { step: 0, w: [0, 0, 0, 0].map(() => ((s = next(s)), s / 2 ** 32)), rng: next(s) };
+  }
+  emit({ type: 'started', runId: start.runId, totalSteps: cfg.maxSteps, fromStep: st.step, backend: start.backend ?? 'cpu', gpu: { adapter: 'test double' }, info: null });
+  const checkpoint = (): void => {
+    const dir = join(cfg.outDir, 'checkpoints', `checkpoint-${st.step}`);
+    writeAtomically(dir, { ...adapterFiles(st), 'trainer_state.json': JSON.stringify(st) });
+    emit({ type: 'checkpoint', step: st.step, path: dir, bytes: null });
+  };
+  const sample = (): void => emit({ type: 'sample', step: st.step, promptIdx: 0, prompt: 'hi', output: `w0=${st.w[0].toFixed(6)}` });
+
+  while (st.step < cfg.maxSteps) {
+    if (cfg.stepDelayMs) await new Promise((r) => setTimeout(r, cfg.stepDelayMs));
+    const { loss, gradNorm } = stepOnce(st);
+    emit({ type: 'step', step: st.step, loss, lr: 0.05, gradNorm, tokensPerS: 1000, epoch: st.step / cfg.maxSteps, tokensSeen: st.step * 16, ts: performance.timeOrigin + performance.now() });
+    if (cfg.evalEvery && st.step % cfg.evalEvery === 0) emit({ type: 'eval', step: st.step, loss: loss * 1.1, metrics: null });
+    if ((cfg.sampleEvery && st.step % cfg.sampleEvery === 0) || control.takeSampleRequest()) sample();
+    if (cfg.saveEvery && st.step % cfg.saveEvery === 0) checkpoint();
+    if (cfg.failAtStep === st.step) {
+      if (cfg.failKind === 'nan') throw new UserError(`the loss became NaN at step ${st.step}`, { kind: 'nan', hint: 'lower --lr; the last good checkpoint is kept' });
+      throw Object.assign(new Error(`test double failure (${cfg.failKind ?? 'internal'}) at step ${st.step}`), { name: 'TestDoubleError' });
+    }
+    if (cfg.hangAtStep === st.step) for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+    if ((await control.betweenSteps(st.step)) === 'stop') {
+      if (control.checkpointOnStop) checkpoint();
+      const dir = join(cfg.outDir, 'checkpoints', `checkpoint-${st.step}`);
+      return { reason: 'stopped', step: st.step, adapterPath: control.checkpointOnStop ? dir : null };
+    }
+  }
+  sample();
+  mkdirSync(cfg.outDir, { recursive: true });
+  for (const [name, text] of Object.entries(adapterFiles(st))) writeFileSync(join(cfg.outDir, name), text);
+  return { reason: 'completed', step: st.step, adapterPath: cfg.outDir };
+};

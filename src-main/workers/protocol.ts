@@ -1,0 +1,241 @@
+/**
+ * The main ↔ training-worker contract: versioned tagged unions, one sequence number per direction.
+ *
+ * Commands flow main → worker (start, pause, resume, stop, sample-now, ping); events flow worker → main
+ * (ready, started, step, eval, sample, checkpoint, log, state, pong, done, error). Every message carries
+ * `v` (the protocol version) and `seq` (1, 2, 3 ... per sender), so a receiver can tell a dropped or
+ * repeated message from a new one. Errors cross as `{name, message, kind}` (../errors.ts).
+ * Channel names and payload types live only here (house rule 1); both sides validate with the guards
+ * below before trusting a message.
+ */
+import type { ErrorKind, SerializedError } from '../errors';
+
+export const PROTOCOL_VERSION = 1;
+
+/** Opaque, JSON-serialisable training configuration (the trainer's TrainConfig, as launched). */
+export type WorkerTrainConfig = Record<string, unknown>;
+
+interface Envelope {
+  v: typeof PROTOCOL_VERSION;
+  seq: number;
+}
+
+// ---------------------------------------------------------------- commands (main → worker)
+
+export interface StartCommand extends Envelope {
+  type: 'start';
+  runId: number;
+  config: WorkerTrainConfig;
+  /** Checkpoint folder to continue from; null starts fresh. */
+  resumeFrom: string | null;
+  /** Backend to run on (auto|webgpu|tensorflow|wasm|cpu); null = auto. A resume passes the one the run used. */
+  backend: string | null;
+}
+export interface PauseCommand extends Envelope {
+  type: 'pause';
+}
+export interface ResumeCommand extends Envelope {
+  type: 'resume';
+}
+export interface StopCommand extends Envelope {
+  type: 'stop';
+  /** Write a checkpoint of the current step before stopping, so the stop point is resumable. */
+  checkpoint: boolean;
+}
+export interface SampleNowCommand extends Envelope {
+  type: 'sample-now';
+}
+export interface PingCommand extends Envelope {
+  type: 'ping';
+  /** Sender clock (ms since epoch); echoed in the pong. */
+  t: number;
+}
+
+export type WorkerCommand = StartCommand | PauseCommand | ResumeCommand | StopCommand | SampleNowCommand | PingCommand;
+export type WorkerCommandType = WorkerCommand['type'];
+
+// ---------------------------------------------------------------- events (worker → main)
+
+export interface ReadyEvent extends Envelope {
+  type: 'ready';
+  pid: number;
+  protocol: number;
+}
+/** The trainer has loaded model and data and is about to run `fromStep + 1`. */
+export interface StartedEvent extends Envelope {
+  type: 'started';
+  runId: number;
+  totalSteps: number | null;
+  fromStep: number;
+  backend: string | null;
+  gpu: Record<string, unknown> | null;
+  /** What the trainer reports about the job (examples, skipped, trainable parameters, ...). */
+  info: Record<string, unknown> | null;
+}
+export interface StepEvent extends Envelope {
+  type: 'step';
+  step: number;
+  loss: number;
+  lr: number;
+  gradNorm: number | null;
+  tokensPerS: number | null;
+  epoch: number | null;
+  tokensSeen: number | null;
+  /** Worker clock at emit (ms since epoch), for latency measurement. */
+  ts: number;
+}
+export interface EvalEvent extends Envelope {
+  type: 'eval';
+  step: number;
+  loss: number;
+  metrics: Record<string, number> | null;
+}
+export interface SampleEvent extends Envelope {
+  type: 'sample';
+  step: number;
+  promptIdx: number;
+  prompt: string;
+  output: string;
+}
+export interface CheckpointEvent extends Envelope {
+  type: 'checkpoint';
+  step: number;
+  path: string;
+  bytes: number | null;
+}
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export interface LogEvent extends Envelope {
+  type: 'log';
+  level: LogLevel;
+  message: string;
+}
+/** Acknowledges pause/resume: the worker is now holding between steps (paused) or training (running). */
+export interface StateEvent extends Envelope {
+  type: 'state';
+  state: 'paused' | 'running';
+  /** Last finished step when the state took effect. */
+  step: number;
+}
+export interface PongEvent extends Envelope {
+  type: 'pong';
+  t: number;
+}
+export interface DoneEvent extends Envelope {
+  type: 'done';
+  /** completed: reached the end; stopped: a stop command ended it early. */
+  reason: 'completed' | 'stopped';
+  step: number;
+  /** The PEFT adapter folder written (the final one, or the last checkpoint's on stop). */
+  adapterPath: string | null;
+  /** Training loss of every step from step 1, when the trainer keeps them. */
+  losses: number[] | null;
+}
+export interface ErrorEvent extends Envelope {
+  type: 'error';
+  error: SerializedError;
+  /** Last finished step, when known. */
+  step: number | null;
+}
+
+export type WorkerEvent =
+  | ReadyEvent
+  | StartedEvent
+  | StepEvent
+  | EvalEvent
+  | SampleEvent
+  | CheckpointEvent
+  | LogEvent
+  | StateEvent
+  | PongEvent
+  | DoneEvent
+  | ErrorEvent;
+export type WorkerEventType = WorkerEvent['type'];
+
+/** A message body before the sender stamps `v` and `seq`. */
+export type Unstamped<T> = T extends Envelope ? Omit<T, 'v' | 'seq'> : never;
+
+/** Stamps outgoing messages with the version and this sender's next sequence number. */
+export class SeqCounter {
+  private next = 1;
+  stamp<T extends WorkerCommand | WorkerEvent>(body: Unstamped<T>): T {
+    return { ...body, v: PROTOCOL_VERSION, seq: this.next++ } as unknown as T;
+  }
+}
+
+/** Checks incoming sequence numbers: returns a description of a gap or repeat, or null when in order. */
+export class SeqChecker {
+  private last = 0;
+  check(seq: number): string | null {
+    const expected = this.last + 1;
+    if (seq <= this.last) return `repeated or old message seq ${seq} (last ${this.last})`;
+    this.last = seq;
+    return seq === expected ? null : `missed ${seq - expected} message(s) before seq ${seq}`;
+  }
+}
+
+// ---------------------------------------------------------------- runtime guards
+
+const ERROR_KINDS: readonly ErrorKind[] = ['user', 'oom', 'nan', 'bad-data', 'device-lost', 'internal'];
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+type Obj = Record<string, unknown>;
+const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x);
+const isNum = (x: unknown): x is number => typeof x === 'number'; // NaN/Infinity allowed: a NaN loss must reach the store
+const isStr = (x: unknown): x is string => typeof x === 'string';
+const numOrNull = (x: unknown): boolean => x === null || isNum(x);
+const intOrNull = (x: unknown): boolean => x === null || isInt(x);
+const strOrNull = (x: unknown): boolean => x === null || isStr(x);
+const objOrNull = (x: unknown): boolean => x === null || isObj(x);
+
+export function isSerializedError(x: unknown): x is SerializedError {
+  return isObj(x) && isStr(x.name) && isStr(x.message) && ERROR_KINDS.includes(x.kind as ErrorKind);
+}
+
+const COMMAND_FIELDS: { [K in WorkerCommandType]: (m: Obj) => boolean } = {
+  start: (m) => isInt(m.runId) && isObj(m.config) && strOrNull(m.resumeFrom) && strOrNull(m.backend),
+  pause: () => true,
+  resume: () => true,
+  stop: (m) => typeof m.checkpoint === 'boolean',
+  'sample-now': () => true,
+  ping: (m) => isNum(m.t),
+};
+
+const EVENT_FIELDS: { [K in WorkerEventType]: (m: Obj) => boolean } = {
+  ready: (m) => isInt(m.pid) && isInt(m.protocol),
+  started: (m) => isInt(m.runId) && intOrNull(m.totalSteps) && isInt(m.fromStep) && strOrNull(m.backend) && objOrNull(m.gpu) && objOrNull(m.info),
+  step: (m) =>
+    isInt(m.step) && isNum(m.loss) && isNum(m.lr) && numOrNull(m.gradNorm) && numOrNull(m.tokensPerS) && numOrNull(m.epoch) && numOrNull(m.tokensSeen) && isNum(m.ts),
+  eval: (m) => isInt(m.step) && isNum(m.loss) && (m.metrics === null || (isObj(m.metrics) && Object.values(m.metrics).every(isNum))),
+  sample: (m) => isInt(m.step) && isInt(m.promptIdx) && isStr(m.prompt) && isStr(m.output),
+  checkpoint: (m) => isInt(m.step) && isStr(m.path) && numOrNull(m.bytes),
+  log: (m) => LOG_LEVELS.includes(m.level as LogLevel) && isStr(m.message),
+  state: (m) => (m.state === 'paused' || m.state === 'running') && isInt(m.step),
+  pong: (m) => isNum(m.t),
+  done: (m) => (m.reason === 'completed' || m.reason === 'stopped') && isInt(m.step) && strOrNull(m.adapterPath) && (m.losses === null || (Array.isArray(m.losses) && m.losses.every(isNum))),
+  error: (m) => isSerializedError(m.error) && intOrNull(m.step),
+};
+
+function envelopeOk(m: Obj): boolean {
+  return m.v === PROTOCOL_VERSION && isInt(m.seq) && m.seq >= 1 && isStr(m.type);
+}
+
+export function isWorkerCommand(x: unknown): x is WorkerCommand {
+  if (!isObj(x) || !envelopeOk(x)) return false;
+  const check = COMMAND_FIELDS[x.type as WorkerCommandType];
+  return check !== undefined && check(x);
+}
+
+export function isWorkerEvent(x: unknown): x is WorkerEvent {
+  if (!isObj(x) || !envelopeOk(x)) return false;
+  const check = EVENT_FIELDS[x.type as WorkerEventType];
+  return check !== undefined && check(x);
+}
+
+/** Why a message failed the guard, for the log line (the message itself may be huge). */
+export function describeInvalid(x: unknown): string {
+  if (!isObj(x)) return `not an object (${typeof x})`;
+  if (x.v !== PROTOCOL_VERSION) return `protocol version ${String(x.v)}, expected ${PROTOCOL_VERSION}`;
+  if (!isInt(x.seq) || x.seq < 1) return 'missing or bad seq';
+  return `bad or unknown message of type "${String(x.type)}"`;
+}

@@ -1,0 +1,93 @@
+/**
+ * The bridge between the worker protocol and the real training loop (training/run-training.ts): the
+ * start command's config is the trainer's TrainConfig as launched; the trainer's events become protocol
+ * events; pause/stop/sample-now reach the loop through its TrainControl, consulted before every step.
+ */
+import type { TrainConfig } from '../engine/train/train-config';
+import type { TrainEvent } from '../engine/train/train-events';
+import type { SerializedError } from '../errors';
+import { runTraining } from '../training/run-training';
+import { ReportedError } from './worker-runtime';
+import type { TrainerBridge, WorkerEmit } from './worker-runtime';
+
+
+/** The WebGPU adapter's own description (vendor, architecture, device), when the run is on webgpu. */
+async function webgpuAdapterInfo(): Promise<Record<string, unknown> | null> {
+  try {
+    const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<{ info?: Record<string, unknown> } | null> } } }).navigator?.gpu;
+    const info = (await gpu?.requestAdapter())?.info;
+    if (!info) return null;
+    const { vendor, architecture, device, description } = info;
+    return { vendor, architecture, device, description };
+  } catch {
+    return null;
+  }
+}
+
+function forward(e: TrainEvent, runId: number, emit: WorkerEmit, backend: () => string | null, gpu: () => Record<string, unknown> | null, now: () => number): void {
+  switch (e.type) {
+    case 'start': {
+      const { type: _t, runId: _r, totalSteps, fromStep, ...info } = e;
+      emit({ type: 'started', runId, totalSteps, fromStep, backend: backend(), gpu: gpu(), info });
+      return;
+    }
+    case 'step':
+      emit({ type: 'step', step: e.step, loss: e.loss, lr: e.lr, gradNorm: e.gradNorm, tokensPerS: e.tokensPerS, epoch: e.epoch, tokensSeen: e.tokensSeen, ts: now() });
+      return;
+    case 'eval':
+      emit({ type: 'eval', step: e.step, loss: e.loss, metrics: { examples: e.examples } });
+      return;
+    case 'sample':
+      emit({ type: 'sample', step: e.step, promptIdx: e.promptIdx, prompt: e.prompt, output: e.output });
+      return;
+    case 'checkpoint':
+      emit({ type: 'checkpoint', step: e.step, path: e.path, bytes: e.bytes });
+      return;
+    case 'log':
+      emit({ type: 'log', level: e.level, message: e.message });
+      return;
+    case 'done':
+    case 'error':
+      return; // the runtime reports the end from runTraining's result or rejection
+  }
+}
+
+export const realTrainer: TrainerBridge = async (start, control, emit) => {
+  const config: TrainConfig = { ...(start.config as unknown as TrainConfig), resumeFrom: start.resumeFrom ?? (start.config.resumeFrom as string | undefined) };
+  let backend: string | null = null;
+  let gpu: Record<string, unknown> | null = null;
+  let reported: SerializedError | null = null;
+  const now = (): number => performance.timeOrigin + performance.now();
+  try {
+    const done = await runTraining(
+      config,
+      {
+        emit: (e) => {
+          if (e.type === 'error') reported = e.error;
+          forward(e, start.runId, emit, () => backend, () => gpu, now);
+        },
+        control: {
+          waitWhilePaused: () => control.waitWhilePaused(),
+          shouldStop: () => control.shouldStop(),
+          takeSampleRequest: () => control.takeSampleRequest(),
+        },
+      },
+      {
+        backend: start.backend ?? 'auto',
+        runId: String(start.runId),
+        onBackend: (sel) => {
+          backend = sel.backend;
+          gpu = { backendReason: sel.reason };
+          // Resolves long before the model is loaded and the start event goes out.
+          if (sel.backend === 'webgpu') void webgpuAdapterInfo().then((adapter) => (gpu = { backendReason: sel.reason, adapter }));
+          emit({ type: 'log', level: 'info', message: `backend ${sel.backend}: ${sel.reason}` });
+        },
+      },
+    );
+    return { reason: done.reason, step: done.step, adapterPath: done.adapter, losses: done.losses };
+  } catch (err) {
+    // The loop reports NaN stops as an error event with kind 'nan' before throwing; keep that kind.
+    if (reported) throw new ReportedError(reported);
+    throw err;
+  }
+};

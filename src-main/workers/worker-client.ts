@@ -1,0 +1,230 @@
+/**
+ * The main-process side of one training worker: spawns a child process per run, sends stamped commands,
+ * validates incoming events, and notices a worker that exits or stops answering heartbeats. Nothing a
+ * worker does (crash, garbage message, hang) throws into the caller: it all arrives as an `exit` report.
+ *
+ * Spawning: Electron's `utilityProcess` when running inside Electron's main process, else
+ * `child_process.fork` — from source through tsx in dev and tests, `dist/worker.js` when bundled.
+ */
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Unstamped, WorkerCommand, WorkerEvent } from './protocol';
+import { SeqChecker, SeqCounter, describeInvalid, isWorkerEvent } from './protocol';
+
+export interface WorkerEntry {
+  /** Script the child runs. */
+  file: string;
+  /** Node flags for the child (tsx's loader for a .ts entry). */
+  execArgv: string[];
+}
+
+export interface WorkerClientOptions {
+  entry?: WorkerEntry;
+  /** How often to ping (ms). */
+  heartbeatMs?: number;
+  /** Silence longer than this (ms) counts as a hung worker, which is killed. Any message counts as life. */
+  heartbeatTimeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface WorkerExit {
+  code: number | null;
+  signal: string | null;
+  /** exited: the process ended; unresponsive: killed after missed heartbeats; spawn-failed: never ran. */
+  reason: 'exited' | 'unresponsive' | 'spawn-failed';
+  detail?: string;
+}
+
+export interface WorkerHandlers {
+  onEvent(event: WorkerEvent): void;
+  onExit(exit: WorkerExit): void;
+  /** Protocol problems (bad message, sequence gap): logged, never fatal. */
+  onWarning?(message: string): void;
+}
+
+const here = fileURLToPath(import.meta.url);
+
+/** The real worker: source (tsx) when this module runs from source, else dist/worker.js beside the bundle. */
+export function defaultWorkerEntry(): WorkerEntry {
+  if (here.endsWith('.ts')) return tsEntry(join(dirname(here), 'worker-entry.ts'));
+  return { file: join(dirname(here), 'worker.js'), execArgv: [] };
+}
+
+/** A TypeScript entry run through tsx's loader, resolved from this package so the cwd does not matter. */
+export function tsEntry(file: string): WorkerEntry {
+  let loader = 'tsx';
+  try {
+    loader = import.meta.resolve('tsx');
+  } catch {
+    /* fall back to the bare name, resolved from the cwd */
+  }
+  return { file, execArgv: ['--import', loader] };
+}
+
+interface Child {
+  pid: number | undefined;
+  post(msg: WorkerCommand): void;
+  kill(): void;
+}
+
+export class WorkerClient {
+  private readonly out = new SeqCounter();
+  private readonly inSeq = new SeqChecker();
+  private child: Child | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private lastHeard = Date.now();
+  private exited = false;
+  private killedForSilence = false;
+  private ready = false;
+
+  constructor(
+    private readonly handlers: WorkerHandlers,
+    private readonly opts: WorkerClientOptions = {},
+  ) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get alive(): boolean {
+    return this.child !== null && !this.exited;
+  }
+
+  /** Starts the child process; events and the exit arrive through the handlers. */
+  async spawn(): Promise<void> {
+    const entry = this.opts.entry ?? defaultWorkerEntry();
+    if (!existsSync(entry.file)) {
+      this.finish({ code: null, signal: null, reason: 'spawn-failed', detail: `worker script not found: ${entry.file} (run \`npm run build\`)` });
+      return;
+    }
+    try {
+      this.child = isElectronMain() ? await spawnUtility(entry, this.opts.env, this.wire()) : spawnFork(entry, this.opts.env, this.wire());
+    } catch (err) {
+      this.finish({ code: null, signal: null, reason: 'spawn-failed', detail: (err as Error).message });
+      return;
+    }
+    this.lastHeard = Date.now();
+    const every = this.opts.heartbeatMs ?? 2_000;
+    // Generous: the worker answers between steps only, and one step of a large model on cpu can take minutes.
+    const limit = this.opts.heartbeatTimeoutMs ?? 600_000;
+    this.timer = setInterval(() => {
+      if (this.exited) return;
+      // Until the worker says ready, it is still loading (tsx, tfjs): allow at least a minute for that.
+      const allowed = this.ready ? limit : Math.max(limit, 60_000);
+      if (Date.now() - this.lastHeard > allowed) {
+        this.killedForSilence = true;
+        this.handlers.onWarning?.(`worker silent for ${Date.now() - this.lastHeard} ms (limit ${allowed} ms): killing it`);
+        this.kill();
+        return;
+      }
+      this.send({ type: 'ping', t: Date.now() });
+    }, every);
+    this.timer.unref();
+  }
+
+  send(body: Unstamped<WorkerCommand>): void {
+    if (!this.child || this.exited) return;
+    try {
+      this.child.post(this.out.stamp<WorkerCommand>(body));
+    } catch (err) {
+      this.handlers.onWarning?.(`could not send ${body.type} to the worker: ${(err as Error).message}`);
+    }
+  }
+
+  /** SIGKILL: the worker gets no say. Its exit still arrives through onExit. */
+  kill(): void {
+    try {
+      this.child?.kill();
+    } catch {
+      /* already gone */
+    }
+  }
+
+  private wire(): { message: (raw: unknown) => void; exit: (code: number | null, signal: string | null) => void; error: (err: Error) => void } {
+    return {
+      message: (raw) => {
+        this.lastHeard = Date.now();
+        if (!isWorkerEvent(raw)) {
+          this.handlers.onWarning?.(`ignored a worker message: ${describeInvalid(raw)}`);
+          return;
+        }
+        const gap = this.inSeq.check(raw.seq);
+        if (gap) this.handlers.onWarning?.(`worker events: ${gap}`);
+        if (raw.type === 'ready') this.ready = true;
+        if (raw.type === 'pong') return;
+        try {
+          this.handlers.onEvent(raw);
+        } catch (err) {
+          this.handlers.onWarning?.(`handling worker event ${raw.type} failed: ${(err as Error).stack ?? String(err)}`);
+        }
+      },
+      exit: (code, signal) => this.finish({ code, signal, reason: this.killedForSilence ? 'unresponsive' : 'exited' }),
+      error: (err) => this.handlers.onWarning?.(`worker process error: ${err.message}`),
+    };
+  }
+
+  private finish(exit: WorkerExit): void {
+    if (this.exited) return;
+    this.exited = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    try {
+      this.handlers.onExit(exit);
+    } catch (err) {
+      this.handlers.onWarning?.(`handling worker exit failed: ${(err as Error).message}`);
+    }
+  }
+}
+
+type Wiring = ReturnType<WorkerClient['wire']>;
+
+function spawnFork(entry: WorkerEntry, env: NodeJS.ProcessEnv | undefined, on: Wiring): Child {
+  const cp: ChildProcess = fork(entry.file, [], {
+    execArgv: entry.execArgv,
+    env: env ?? process.env,
+    // Structured clone keeps NaN/Infinity losses intact (JSON would turn them into null).
+    serialization: 'advanced',
+    // The worker's stdout goes to our stderr: our stdout may be a JSON-lines stream (`train --json`).
+    stdio: ['ignore', 2, 'inherit', 'ipc'],
+  });
+  cp.on('message', on.message);
+  cp.on('exit', on.exit);
+  cp.on('error', on.error);
+  return {
+    pid: cp.pid,
+    post: (msg) => {
+      if (cp.connected) cp.send(msg);
+    },
+    kill: () => cp.kill('SIGKILL'),
+  };
+}
+
+function isElectronMain(): boolean {
+  return Boolean(process.versions.electron) && (process as unknown as { type?: string }).type === 'browser';
+}
+
+interface UtilityProcessLike {
+  pid: number | undefined;
+  postMessage(msg: unknown): void;
+  kill(): boolean;
+  on(event: 'message', fn: (msg: unknown) => void): void;
+  on(event: 'exit', fn: (code: number) => void): void;
+}
+
+async function spawnUtility(entry: WorkerEntry, env: NodeJS.ProcessEnv | undefined, on: Wiring): Promise<Child> {
+  const electron = (await import('electron')) as unknown as {
+    utilityProcess: { fork(modulePath: string, args: string[], opts: Record<string, unknown>): UtilityProcessLike };
+  };
+  const up = electron.utilityProcess.fork(entry.file, [], {
+    serviceName: 'Tuneloom training worker',
+    execArgv: entry.execArgv,
+    env: env ?? process.env,
+    stdio: 'inherit',
+  });
+  up.on('message', on.message);
+  up.on('exit', (code) => on.exit(code, null));
+  return { pid: up.pid, post: (msg) => up.postMessage(msg), kill: () => void up.kill() };
+}

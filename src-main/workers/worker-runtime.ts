@@ -1,0 +1,195 @@
+/**
+ * The worker side of the protocol, independent of which trainer runs inside: it receives commands,
+ * stamps and sends events, answers pings, and turns pause/resume/stop/sample-now into a small control
+ * object the trainer consults between steps. Pausing holds the trainer at a step boundary inside the
+ * same process, so a paused run continues with exactly the state it had (optimizer, RNG, data order).
+ *
+ * Transport: Electron's `process.parentPort` under utilityProcess, else Node's `process.send` (fork).
+ */
+import { serializeError } from '../errors';
+import type { SerializedError } from '../errors';
+import type { StartCommand, Unstamped, WorkerCommand, WorkerEvent } from './protocol';
+import { PROTOCOL_VERSION, SeqChecker, SeqCounter, describeInvalid, isWorkerCommand } from './protocol';
+
+/** Throw this to end the run with an error already shaped for the protocol (its kind survives). */
+export class ReportedError extends Error {
+  constructor(readonly reported: SerializedError) {
+    super(reported.message);
+    this.name = reported.name;
+  }
+}
+
+/** What the trainer sees of the outside world. */
+export interface WorkerControl {
+  /** Await between steps (after step `step` finished): resolves 'stop' when a stop was asked, after any pause. */
+  betweenSteps(step: number): Promise<'continue' | 'stop'>;
+  /** Resolves when the run may continue (at once when not paused); the pause is acknowledged at the last step. */
+  waitWhilePaused(): Promise<void>;
+  /** True once a stop was asked. */
+  shouldStop(): boolean;
+  /** True once per sample-now command: generate samples at this step boundary. */
+  takeSampleRequest(): boolean;
+  /** Whether the stop command asked for a checkpoint of the stop point. */
+  readonly checkpointOnStop: boolean;
+  /** Aborted when a stop was requested (for long evals or generation to bail out early). */
+  readonly signal: AbortSignal;
+}
+
+export interface TrainerResult {
+  reason: 'completed' | 'stopped';
+  step: number;
+  adapterPath: string | null;
+  losses?: number[];
+}
+
+export type WorkerEmit = (event: Unstamped<WorkerEvent>) => void;
+
+/** Runs one training run inside the worker; events go through `emit`. Throw to fail the run. */
+export type TrainerBridge = (start: StartCommand, control: WorkerControl, emit: WorkerEmit) => Promise<TrainerResult>;
+
+export interface Transport {
+  /** `sent` runs once the message has left this process (used before exiting). */
+  send(msg: WorkerEvent, sent?: () => void): void;
+  onMessage(fn: (msg: unknown) => void): void;
+}
+
+interface ParentPort {
+  postMessage(msg: unknown): void;
+  on(event: 'message', fn: (e: { data: unknown }) => void): void;
+}
+
+function defaultTransport(): Transport {
+  const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
+  if (parentPort) {
+    return {
+      send: (m, sent) => {
+        parentPort.postMessage(m);
+        if (sent) setTimeout(sent, 20);
+      },
+      onMessage: (fn) => parentPort.on('message', (e) => fn(e.data)),
+    };
+  }
+  if (!process.send) throw new Error('the training worker must be started by Tuneloom (no IPC channel)');
+  return {
+    send: (m, sent) => {
+      process.send?.(m, undefined, undefined, () => sent?.());
+    },
+    onMessage: (fn) => process.on('message', fn),
+  };
+}
+
+class Control implements WorkerControl {
+  paused = false;
+  stopAsked = false;
+  checkpointOnStop = false;
+  private sampleAsked = false;
+  private wake: (() => void) | null = null;
+  private readonly abort = new AbortController();
+  constructor(
+    private readonly emitState: (state: 'paused' | 'running', step: number) => void,
+    private readonly lastStep: () => number,
+  ) {}
+
+  async waitWhilePaused(): Promise<void> {
+    await this.betweenSteps(this.lastStep());
+  }
+
+  shouldStop(): boolean {
+    return this.stopAsked;
+  }
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  async betweenSteps(step: number): Promise<'continue' | 'stop'> {
+    // A training step is synchronous compute; yielding one macrotask here lets pending IPC messages
+    // (pause, stop, sample-now, ping) in. Awaiting an already-resolved promise would not.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.paused && !this.stopAsked) {
+      this.emitState('paused', step);
+      while (this.paused && !this.stopAsked) await new Promise<void>((r) => (this.wake = r));
+      if (!this.stopAsked) this.emitState('running', step);
+    }
+    return this.stopAsked ? 'stop' : 'continue';
+  }
+
+  takeSampleRequest(): boolean {
+    const asked = this.sampleAsked;
+    this.sampleAsked = false;
+    return asked;
+  }
+
+  handle(cmd: WorkerCommand): void {
+    if (cmd.type === 'pause') this.paused = true;
+    else if (cmd.type === 'resume') this.paused = false;
+    else if (cmd.type === 'sample-now') this.sampleAsked = true;
+    else if (cmd.type === 'stop') {
+      this.stopAsked = true;
+      this.checkpointOnStop = cmd.checkpoint;
+      this.abort.abort();
+    }
+    this.wake?.();
+    this.wake = null;
+  }
+}
+
+/** Serves the protocol on this process until the run ends, then exits. */
+export function serveWorker(trainer: TrainerBridge, transport: Transport = defaultTransport()): void {
+  const out = new SeqCounter();
+  const inSeq = new SeqChecker();
+  const emit = (body: Unstamped<WorkerEvent>, sent?: () => void): void => transport.send(out.stamp(body), sent);
+  let lastStep = 0;
+  const trackingEmit: WorkerEmit = (body) => {
+    if (body.type === 'step') lastStep = body.step;
+    emit(body);
+  };
+  const control = new Control(
+    (state, step) => emit({ type: 'state', state, step }),
+    () => lastStep,
+  );
+  let started = false;
+
+  transport.onMessage((raw) => {
+    if (!isWorkerCommand(raw)) {
+      emit({ type: 'log', level: 'warn', message: `worker ignored a message: ${describeInvalid(raw)}` });
+      return;
+    }
+    const gap = inSeq.check(raw.seq);
+    if (gap) emit({ type: 'log', level: 'warn', message: `worker: ${gap}` });
+    if (raw.type === 'ping') {
+      emit({ type: 'pong', t: raw.t });
+      return;
+    }
+    if (raw.type === 'start') {
+      if (started) {
+        emit({ type: 'log', level: 'warn', message: 'worker: a second start was ignored (one run per worker)' });
+        return;
+      }
+      started = true;
+      void runOnce(raw);
+      return;
+    }
+    control.handle(raw);
+  });
+
+  async function runOnce(start: StartCommand): Promise<void> {
+    let last: Unstamped<WorkerEvent>;
+    let code = 0;
+    try {
+      const result = await trainer(start, control, trackingEmit);
+      last = { type: 'done', reason: result.reason, step: result.step, adapterPath: result.adapterPath, losses: result.losses ?? null };
+    } catch (err) {
+      last = { type: 'error', error: err instanceof ReportedError ? err.reported : serializeError(err), step: lastStep || null };
+      code = 1;
+    }
+    // Leave once the last event is on its way; the client also kills a worker that lingers.
+    emit(last, () => process.exit(code));
+  }
+
+  // A worker whose main process died must not train on unsupervised: nobody records it, and a resume
+  // started later would race it for the same checkpoint folder.
+  process.on('disconnect', () => process.exit(3));
+
+  emit({ type: 'ready', pid: process.pid, protocol: PROTOCOL_VERSION });
+}
