@@ -38,7 +38,12 @@ export function stageOutput(out: string, opts: { force: boolean; neededBytes: nu
   checkFreeSpace(parent, opts.neededBytes);
   const stagingDir = join(parent, `.${basename(finalDir)}.partial-${process.pid}`);
   rmSync(stagingDir, { recursive: true, force: true });
-  mkdirSync(stagingDir);
+  try {
+    mkdirSync(stagingDir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    throw new UserError(`cannot create the export folder here (${code})`, { where: parent, hint: 'choose an --out in a folder you can write to' });
+  }
   return {
     finalDir,
     stagingDir,

@@ -16,13 +16,13 @@ export type ExportFormat = 'F32' | 'F16' | 'BF16' | 'Q8_0';
 /** Relative logit noise each format may cause (of the largest |logit| at that step). */
 const NOISE: Record<ExportFormat, number> = { F32: 1e-5, F16: 2e-3, BF16: 1e-2, Q8_0: 2e-2 };
 
-interface GreedyStep {
+export interface GreedyStep {
   id: number;
   margin: number;
   scale: number;
 }
 
-function greedySteps(model: CausalLM, prompt: number[], steps: number, adapters?: LoraSet): GreedyStep[] {
+export function greedySteps(model: CausalLM, prompt: number[], steps: number, adapters?: LoraSet): GreedyStep[] {
   const cache = new KvCache(model.config.numLayers);
   const out: GreedyStep[] = [];
   try {

@@ -1,0 +1,121 @@
+/**
+ * `tuneloom eval --model DIR [--adapter DIR] --data FILE [--format ...] [--metrics loss,bleu,rouge,f1,em]
+ * [--max-new-tokens N] [--limit N] [--json]` (../shared/docs/CLI.md), plus --lang, --mode, --backend.
+ */
+import { UserError } from '../../errors';
+import { DATA_FORMATS, type DataFormat } from '../../data/types';
+import { openInferenceSession } from '../../engine-node/inference-session';
+import { EVAL_METRICS, runEval, type EvalMetric } from '../../eval/eval-runner';
+import { flag, str, writeJson, type CliCommand } from '../command';
+import { parseNumberFlag } from '../parse-number';
+import { resolve } from 'node:path';
+import { openStore } from '../../store/db';
+import { resolveStorePath } from '../../store/paths';
+import { recordEvalRun } from '../../store/queries/eval-runs';
+
+const HELP = `Usage: tuneloom eval --model DIR [--adapter DIR] --data FILE [--format FORMAT]
+                     [--metrics loss,bleu,rouge,f1,em] [--max-new-tokens 128] [--limit N]
+                     [--lang zh|en] [--mode sacrebleu|jieba] [--backend B] [--json]
+
+For every chat in FILE, the turns before its last assistant answer are the prompt and that answer
+is the reference. The model (plus --adapter; leave it out to measure the base model, "before")
+generates greedily; predictions are scored as \`tuneloom metrics\` scores them, and the reference's
+teacher-forced loss gives eval loss and perplexity. Scores are 0-100.
+
+Options:
+  --model DIR          Hugging Face model folder
+  --adapter DIR        PEFT LoRA adapter folder (optional)
+  --data FILE          dataset file or folder (any format \`tuneloom data inspect\` reads)
+  --format FORMAT      ${DATA_FORMATS.join('|')} (default: detected)
+  --metrics LIST       comma-separated subset of loss,bleu,rouge,f1,em (default: all)
+  --max-new-tokens N   generation cap per example (default 128)
+  --limit N            evaluate only the first N examples
+  --lang zh|en         tokenization of the scores (default zh)
+  --mode MODE          sacrebleu (default) or jieba (LLaMA-Factory / ChatGLM numbers)
+  --backend B          auto|webgpu|tensorflow|wasm|cpu (default auto)
+  --db FILE            the store the eval run and its predictions are saved in
+                       (default $TUNELOOM_HOME/tuneloom.db)
+  --json               print {"examples","loss","perplexity","bleu4","rouge1","rouge2","rougeL","f1","em",
+                       "mode","lang","tokens_per_s","predictions":[{prompt,prediction,reference,scores}],
+                       "eval_id","run_id"}
+`;
+
+export const evalCommand: CliCommand = {
+  name: 'eval',
+  summary: 'Evaluate a model or adapter on a dataset.',
+  help: HELP,
+  options: {
+    model: { type: 'string' },
+    adapter: { type: 'string' },
+    data: { type: 'string' },
+    format: { type: 'string' },
+    metrics: { type: 'string' },
+    'max-new-tokens': { type: 'string' },
+    limit: { type: 'string' },
+    lang: { type: 'string' },
+    mode: { type: 'string' },
+  },
+  async run(ctx) {
+    const model = str(ctx, 'model');
+    const data = str(ctx, 'data');
+    if (!model || !data) throw new UserError(`missing --${model ? 'data' : 'model'}`, { hint: 'usage: tuneloom eval --model DIR [--adapter DIR] --data FILE --json' });
+    const format = str(ctx, 'format');
+    if (format !== undefined && !(DATA_FORMATS as readonly string[]).includes(format)) throw new UserError(`--format must be one of ${DATA_FORMATS.join(', ')}, got "${format}"`);
+    const metrics = (str(ctx, 'metrics') ?? EVAL_METRICS.join(',')).split(',').map((m) => m.trim());
+    for (const m of metrics) if (!(EVAL_METRICS as readonly string[]).includes(m)) throw new UserError(`--metrics: unknown metric "${m}"`, { hint: `choose from ${EVAL_METRICS.join(',')}` });
+    const lang = str(ctx, 'lang') ?? 'zh';
+    if (lang !== 'zh' && lang !== 'en') throw new UserError(`--lang must be zh or en, got "${lang}"`);
+    const mode = str(ctx, 'mode') ?? 'sacrebleu';
+    if (mode !== 'sacrebleu' && mode !== 'jieba') throw new UserError(`--mode must be sacrebleu or jieba, got "${mode}"`);
+    const maxNewTokens = parseNumberFlag(str(ctx, 'max-new-tokens'), 'max-new-tokens', { integer: true, min: 1, fallback: 128 });
+    const limit = parseNumberFlag(str(ctx, 'limit'), 'limit', { integer: true, min: 1 });
+    const json = flag(ctx, 'json');
+    const session = await openInferenceSession({ model, adapter: str(ctx, 'adapter'), backend: str(ctx, 'backend') });
+    try {
+      if (!json) ctx.stderr.write(`backend: ${session.backend.backend}\n`);
+      const result = await runEval(session, {
+        data,
+        format: format as DataFormat | undefined,
+        metrics: metrics as EvalMetric[],
+        maxNewTokens,
+        limit,
+        lang,
+        mode,
+        onProgress: json ? undefined : (done, total) => ctx.stderr.write(`\reval: ${done}/${total}`),
+      });
+      // Every eval run is kept in the store (metrics and each prediction), linked to the run that
+      // produced the adapter; without --adapter it is the base model's "before" row.
+      const db = openStore(resolveStorePath(str(ctx, 'db')));
+      let stored: { evalId: number; runId: number | null };
+      try {
+        const scores: Record<string, number> = {};
+        for (const k of ['bleu4', 'rouge1', 'rouge2', 'rougeL', 'f1', 'em', 'perplexity'] as const) if (result[k] !== undefined) scores[k] = result[k]!;
+        const adapterArg = str(ctx, 'adapter');
+        stored = recordEvalRun(db, {
+          modelPath: resolve(model),
+          adapterPath: adapterArg ? resolve(adapterArg) : null,
+          split: resolve(data),
+          metricMode: result.mode,
+          loss: result.loss ?? null,
+          metrics: scores,
+          examples: result.examples,
+          predictions: result.predictions.map((p) => ({ prompt: p.prompt, prediction: p.prediction, reference: p.reference, scores: p.scores ? { ...p.scores } : null })),
+        });
+      } finally {
+        db.close();
+      }
+      if (json) writeJson(ctx, { ...result, eval_id: stored.evalId, run_id: stored.runId });
+      else {
+        ctx.stderr.write('\n');
+        const row = (k: string, v: number | undefined) => (v === undefined ? '' : `  ${k.padEnd(10)} ${v.toFixed(4)}\n`);
+        ctx.stdout.write(
+          `${result.examples} examples (${result.mode} mode, ${result.lang})\n` +
+            row('loss', result.loss) + row('perplexity', result.perplexity) + row('BLEU-4', result.bleu4) + row('ROUGE-1', result.rouge1) +
+            row('ROUGE-2', result.rouge2) + row('ROUGE-L', result.rougeL) + row('F1', result.f1) + row('EM', result.em),
+        );
+      }
+    } finally {
+      session.dispose();
+    }
+  },
+};

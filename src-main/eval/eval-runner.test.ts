@@ -1,0 +1,50 @@
+/**
+ * Eval run on the tiny fixture: the teacher-forced reference loss reproduces transformers + peft's
+ * SFT loss from goldens.json (the same chat, parsed back from its ids), and generation + scoring
+ * fill every requested metric and every prediction's scores.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { loadTokenizer } from '../engine-node/load-model';
+import { openInferenceSession, type InferenceSession } from '../engine-node/inference-session';
+import { tempDir, tinyQwen2Adapter, tinyQwen2Dir, tinyQwen2Model } from '../test-support/paths';
+import { runEval } from './eval-runner';
+
+const goldens = JSON.parse(readFileSync(join(tinyQwen2Dir, 'goldens.json'), 'utf8')) as {
+  sft: { ids: number[]; loss: number };
+  adapter: { sft_loss: number };
+};
+let session: InferenceSession;
+let dataFile: string;
+
+before(async () => {
+  session = await openInferenceSession({ model: tinyQwen2Model, adapter: tinyQwen2Adapter, backend: 'cpu' });
+  // The golden SFT sample as a chat file: decode its ids and split the ChatML turns.
+  const text = loadTokenizer(tinyQwen2Model).decode(goldens.sft.ids);
+  const messages = [...text.matchAll(/<\|im_start\|>(\w+)\n([\s\S]*?)<\|im_end\|>/g)].map((m) => ({ role: m[1], content: m[2] }));
+  assert.deepEqual(messages.map((m) => m.role), ['user', 'assistant']);
+  dataFile = join(tempDir('tuneloom-eval-'), 'sft.jsonl');
+  writeFileSync(dataFile, JSON.stringify({ messages }) + '\n');
+});
+after(() => session.dispose());
+
+test('eval loss is the golden SFT loss of base + adapter (transformers + peft, 1e-4 relative)', async () => {
+  const r = await runEval(session, { data: dataFile, metrics: ['loss'] });
+  assert.equal(r.examples, 1);
+  assert.ok(Math.abs(r.loss! - goldens.adapter.sft_loss) <= 1e-4 * goldens.adapter.sft_loss, `${r.loss} vs ${goldens.adapter.sft_loss}`);
+  assert.ok(Math.abs(r.perplexity! - Math.exp(r.loss!)) < 1e-6 * r.perplexity!);
+  assert.equal(r.bleu4, undefined);
+  assert.equal(r.predictions[0].prediction, ''); // no generation when only loss is asked
+});
+
+test('generation metrics: every score present, per-prediction scores, jieba mode named', async () => {
+  const r = await runEval(session, { data: dataFile, metrics: ['bleu', 'rouge', 'f1', 'em'], maxNewTokens: 4, mode: 'jieba' });
+  assert.equal(r.mode, 'jieba');
+  for (const k of ['bleu4', 'rouge1', 'rouge2', 'rougeL', 'f1', 'em'] as const) assert.equal(typeof r[k], 'number', k);
+  assert.equal(r.loss, undefined);
+  assert.ok(r.predictions[0].prediction.length > 0);
+  assert.equal(typeof r.predictions[0].scores?.bleu4, 'number');
+  assert.ok(r.tokens_per_s! > 0);
+});
