@@ -294,3 +294,14 @@ test('a separate validation file is checked the same way and counted', async () 
   const r = await importDataset(train, { valPath: dev });
   assert.deepEqual(r.split && { ...r.split, sha256: undefined }, { kind: 'file', path: dev, train: 2, val: 1, sha256: undefined, skippedTotal: 1 });
 });
+
+test('a duplicate across the files of a folder names the file and line it repeats', async () => {
+  const root = join(dir, 'dup-folder');
+  mkdirSync(join(root, 'a'), { recursive: true });
+  mkdirSync(join(root, 'b'), { recursive: true });
+  writeFileSync(join(root, 'a', 'x.jsonl'), '{"content":"c1","summary":"s1"}\n');
+  writeFileSync(join(root, 'b', 'y.jsonl'), '{"content":"c2","summary":"s2"}\n{"content":"c1","summary":"s1"}\n');
+  const { r, examples } = await load(root, { dropDuplicates: true });
+  assert.deepEqual(examples, [chat(1, 'c1', 's1'), chat(1, 'c2', 's2')]);
+  assert.deepEqual(r.skipped, [{ file: join('b', 'y.jsonl'), line: 2, reason: `duplicate of ${join('a', 'x.jsonl')}:1` }]);
+});

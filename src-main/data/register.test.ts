@@ -95,7 +95,7 @@ const BAD: { name: string; make: () => string; opts?: Parameters<typeof importAn
     name: 'a wrong --encoding (gb18030 forced on UTF-8)',
     make: () => write('utf8.csv', 'department,title,ask,answer\n内科,头疼,怎么办,休息\n'),
     opts: { encoding: 'gb18030' },
-    message: (f) => `${f}: --encoding gb18030 was given, but the file is valid utf-8 with non-ASCII text: reading it as gb18030 would garble every character — pass --encoding utf-8 or --encoding auto`,
+    message: (f) => `${f}: --encoding gb18030 was given, but the file is utf-8 (a UTF-8 byte-order mark, or valid UTF-8 non-ASCII text): reading it as gb18030 would garble every character — pass --encoding utf-8 or --encoding auto`,
   },
   {
     name: 'bytes that decode under no encoding, past the head',

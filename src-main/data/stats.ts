@@ -59,7 +59,7 @@ export class StatsCollector {
   private totalLength = 0;
   private multiTurn = 0;
   private withSystem = 0;
-  private meta: Record<string, Map<string, number>> = {};
+  private meta = new Map<string, Map<string, number>>();
 
   constructor(
     private readonly unit: LengthUnit,
@@ -89,7 +89,8 @@ export class StatsCollector {
     if (meta) {
       for (const k in meta) {
         const v = meta[k];
-        const counts = (this.meta[k] ??= new Map());
+        let counts = this.meta.get(k);
+        if (!counts) this.meta.set(k, (counts = new Map()));
         const had = counts.get(v);
         if (had !== undefined) counts.set(v, had + 1);
         else if (counts.size < META_VALUES_KEPT) counts.set(v, 1);
@@ -124,7 +125,7 @@ export class StatsCollector {
       tokensPerEpoch,
       multiTurn: this.multiTurn,
       withSystem: this.withSystem,
-      meta: Object.fromEntries(Object.entries(this.meta).map(([k, m]) => [k, Object.fromEntries(m)])),
+      meta: Object.fromEntries([...this.meta].map(([k, m]) => [k, Object.fromEntries(m)])),
     };
   }
 }

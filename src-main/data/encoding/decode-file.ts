@@ -5,6 +5,8 @@
  * UTF-8/UTF-16 go through TextDecoder in fatal mode; GB18030 through our strict table decoder built from
  * iconv-lite's mapping (gb18030-decoder.ts). Any byte that does not
  * decode stops the import with one line naming the file, line and byte offset: no silent mojibake.
+ * Detection looks at the first 1 MiB; when that is pure ASCII (a long English header, say) the choice
+ * between UTF-8 and GB18030 waits for the first chunk with other bytes, since ASCII reads the same in both.
  */
 import type { Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -12,7 +14,7 @@ import { open, stat } from 'node:fs/promises';
 import { UserError } from '../../errors';
 import type { EncodingName } from '../types';
 import { bomOf, detectEncoding } from './detect';
-import { Gb18030Decoder } from './gb18030-decoder';
+import { makeDecoder } from './chunk-decoder';
 import { binaryMarker, firstInvalidGb18030, firstInvalidUtf16, firstInvalidUtf8 } from './validate';
 
 const CHUNK = 1 << 20;
@@ -31,12 +33,18 @@ export interface DecodeOptions {
   sampleBytes?: number;
 }
 
+/** A piece of decoded text; `structural`, when the decoder provides it, lists where , " LF CR sit in it. */
+export interface DecodedChunk {
+  text: string;
+  structural?: Int32Array;
+}
+
 export interface DecodedText {
   /** May change while streaming: a head of pure ASCII leaves UTF-8 vs GB18030 open until the first other byte. */
   encoding: EncodingName;
   confidence: number;
   size: number;
-  chunks: AsyncGenerator<string, void, undefined>;
+  chunks: AsyncGenerator<DecodedChunk, void, undefined>;
 }
 
 export function parseEncoding(raw: string | undefined): EncodingChoice {
@@ -169,8 +177,9 @@ export async function openText(path: string, opts: DecodeOptions = {}): Promise<
   } else {
     encoding = choice;
     confidence = 1;
-    if (choice === 'gb18030' && 'encoding' in detected && detected.encoding === 'utf-8' && detected.confidence < 1) {
-      throw new UserError('--encoding gb18030 was given, but the file is valid utf-8 with non-ASCII text: reading it as gb18030 would garble every character', {
+    const utf8Text = bom?.encoding === 'utf-8' || ('encoding' in detected && detected.encoding === 'utf-8' && detected.confidence < 1);
+    if (choice === 'gb18030' && utf8Text) {
+      throw new UserError('--encoding gb18030 was given, but the file is utf-8 (a UTF-8 byte-order mark, or valid UTF-8 non-ASCII text): reading it as gb18030 would garble every character', {
         where: path,
         hint: 'pass --encoding utf-8 or --encoding auto',
       });
@@ -196,7 +205,7 @@ async function* decodeChunks(
   choice: EncodingChoice,
   undecided: boolean,
   opts: DecodeOptions,
-): AsyncGenerator<string, void, undefined> {
+): AsyncGenerator<DecodedChunk, void, undefined> {
   let decode = makeDecoder(target.encoding);
   let asciiSoFar = undecided;
   const checked = async (text: string | undefined): Promise<string> => {
@@ -234,7 +243,7 @@ async function* decodeChunks(
   opts.hash?.update(head);
   let text = await step(head);
   opts.onBytes?.(read);
-  if (text) yield text;
+  if (text) yield { text, structural: decode.structural() };
   const chunkBytes = opts.chunkBytes ?? CHUNK;
   const fh = await open(path, 'r');
   // Two buffers: the next chunk is read while this one is decoded and parsed.
@@ -253,37 +262,12 @@ async function* decodeChunks(
       opts.hash?.update(chunk);
       text = await step(chunk);
       opts.onBytes?.(read);
-      if (text) yield text;
+      if (text) yield { text, structural: decode.structural() };
     }
   } finally {
     if (pending) await pending.catch(() => undefined);
     await fh.close();
   }
   text = await checked(decode.end());
-  if (text) yield text;
-}
-
-/** `write`/`end` return undefined when the bytes do not decode. */
-interface ChunkDecoder {
-  write(b: Uint8Array): string | undefined;
-  end(): string | undefined;
-  /** The offset of the bad byte when the decoder knows it, else -1 (then the file is scanned for it). */
-  invalidAt(): number;
-}
-
-function makeDecoder(encoding: EncodingName): ChunkDecoder {
-  if (encoding === 'gb18030') {
-    const dec = new Gb18030Decoder();
-    return { write: (b) => dec.write(b), end: () => dec.end(), invalidAt: () => dec.invalidAt };
-  }
-  const td = new TextDecoder(encoding, { fatal: true });
-  const guard = (fn: () => string): string | undefined => {
-    try {
-      return fn();
-    } catch (err) {
-      if (err instanceof TypeError) return undefined;
-      throw err;
-    }
-  };
-  return { write: (b) => guard(() => td.decode(b, { stream: true })), end: () => guard(() => td.decode()), invalidAt: () => -1 };
+  if (text) yield { text };
 }

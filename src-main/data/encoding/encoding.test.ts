@@ -53,6 +53,14 @@ test('the table decoder matches iconv-lite on every character, across any chunk 
   }
 });
 
+test('the table decoder reports where , " LF CR land in the text it returns', () => {
+  const text = '内科,"头疼, ""很疼"""\r\n外科,x\n';
+  const d = new Gb18030Decoder();
+  const out = d.write(iconv.encode(text, 'gb18030'));
+  assert.equal(out, text);
+  assert.deepEqual([...d.structural], [...text].flatMap((ch, i) => (',"\n\r'.includes(ch) ? [i] : [])));
+});
+
 test('the table decoder stops at the first invalid byte with its offset, and at a sequence cut by the end', () => {
   const d = new Gb18030Decoder();
   assert.equal(d.write(Buffer.concat([iconv.encode('好的', 'gb18030'), Buffer.from([0x81, 0x20])])), undefined);

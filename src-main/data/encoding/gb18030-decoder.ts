@@ -5,6 +5,8 @@
  * per-character string building, and four-byte sequences (rare in Chinese text) go to iconv-lite one at a
  * time. It is strict: a byte that fits no GB18030 sequence stops decoding and reports its offset, where
  * iconv-lite alone would put U+FFFD in the text. A sequence cut by a chunk boundary is carried over.
+ * While it touches every byte anyway, it notes where the CSV structure characters (comma, double quote,
+ * LF, CR) land in the decoded text, so the CSV parser need not scan the text for them again.
  */
 import iconv from 'iconv-lite';
 
@@ -40,6 +42,9 @@ function twoByteTable(): Uint16Array {
 export class Gb18030Decoder {
   private readonly map = twoByteTable();
   private out = new Uint16Array(0);
+  private marks = new Int32Array(0);
+  /** Ascending positions of , " LF CR in the text the last `write` returned. */
+  structural: Int32Array = new Int32Array(0);
   private carry: Uint8Array = new Uint8Array(0);
   /** Bytes consumed before the current chunk (including any carried bytes), for error offsets. */
   private consumed = 0;
@@ -59,15 +64,21 @@ export class Gb18030Decoder {
       base -= this.carry.length;
     }
     const n = b.length;
-    if (this.out.length < n) this.out = new Uint16Array(Math.max(n, 1 << 16));
+    if (this.out.length < n) {
+      this.out = new Uint16Array(Math.max(n, 1 << 16));
+      this.marks = new Int32Array(Math.max(n, 1 << 16));
+    }
     const out = this.out;
+    const marks = this.marks;
     const map = this.map;
     let i = 0;
     let j = 0;
+    let m = 0;
     let cut = n;
     while (i < n) {
       const c = b[i];
       if (c < 0x80) {
+        if (c <= 44 && (c === 44 || c === 34 || c === 10 || c === 13)) marks[m++] = j;
         out[j++] = c;
         i++;
         continue;
@@ -103,6 +114,7 @@ export class Gb18030Decoder {
     // A copy: the caller may reuse the chunk's memory for its next read (Buffer#slice would not copy).
     this.carry = cut < n ? new Uint8Array(b.subarray(cut)) : new Uint8Array(0);
     this.consumed = base + n;
+    this.structural = marks.slice(0, m);
     return Buffer.from(out.buffer, 0, j * 2).toString('utf16le');
   }
 

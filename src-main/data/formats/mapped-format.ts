@@ -75,12 +75,12 @@ export function mappedAdapter(map: FieldMap): FormatAdapter {
         example = { messages };
       }
       if (metaCols.length) {
-        const meta: Record<string, string> = {};
+        const entries: [string, string][] = [];
         for (const c of metaCols) {
           const t = textOf(o, c);
-          if (t !== undefined) meta[c] = t;
+          if (t !== undefined) entries.push([c, t]);
         }
-        example.meta = meta;
+        example.meta = Object.fromEntries(entries);
       }
       return example;
     },

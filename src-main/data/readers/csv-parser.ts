@@ -3,11 +3,14 @@
  * a field in double quotes may hold commas, newlines and doubled quotes (""). Text is pushed in chunks and
  * each complete record comes out with the 1-based line it starts on (a quoted field may span lines).
  * Lenient where Python's csv module is: text after a closing quote is appended to the field, a quote
- * inside an unquoted field is kept literally, and blank lines are skipped.
+ * inside an unquoted field is kept literally, and blank lines are skipped. Once the header is known
+ * (`setHeader`), rows come out directly as objects keyed by it.
  *
- * The hot path scans with charCodeAt and indexOf and slices the chunk string, so no field is built a
- * character at a time. A record cut by a chunk boundary is re-parsed once more text arrives; the parser
- * waits for twice the cut record's length before retrying, so a huge record costs linear time overall.
+ * The hot path never builds a field a character at a time: it slices the chunk string between
+ * delimiters, which it finds either from the positions the GB18030 decoder noted while decoding (no second
+ * scan of the text) or with indexOf. Row objects are copies of one template, so they share a shape.
+ * A record cut by a chunk boundary is re-parsed once more text arrives; the parser waits for twice the
+ * cut record's length before retrying, so a huge record costs linear time overall.
  */
 
 export type CsvRecord = { line: number; fields: string[] } | { line: number; error: string } | { line: number; value: Record<string, string> };
@@ -42,22 +45,39 @@ export class CsvParser {
    */
   setHeader(header: string[]): void {
     this.header = header;
+    this.template = Object.fromEntries(header.map((h) => [h, '']));
   }
 
-  push(text: string, out: CsvRecord[]): void {
+  /** Every row object starts as a copy of this, so all rows share one shape (no per-key map changes). */
+  private template: Record<string, string> = {};
+
+  /**
+   * `structural`: where , " LF CR sit in `text`, ascending, when the decoder noted them (gb18030-decoder);
+   * with it the parser jumps between those positions instead of searching the text.
+   */
+  push(text: string, out: CsvRecord[], structural?: Int32Array): void {
     if (!this.started) {
       this.started = true;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      if (text.charCodeAt(0) === 0xfeff) {
+        text = text.slice(1);
+        structural = undefined;
+      }
     }
     if (this.buf.length + this.pendingLen + text.length < this.need) {
       this.pending.push(text);
       this.pendingLen += text.length;
       return;
     }
-    this.buf = this.pending.length ? this.buf + this.pending.join('') + text : this.buf + text;
+    let marks: Int32Array | undefined;
+    if (this.pending.length) {
+      this.buf = this.buf + this.pending.join('') + text;
+    } else {
+      if (structural) marks = this.buf ? joinMarks(structuralOf(this.buf), structural, this.buf.length) : structural;
+      this.buf = this.buf ? this.buf + text : text;
+    }
     this.pending = [];
     this.pendingLen = 0;
-    this.parse(false, out);
+    this.parse(false, out, marks);
   }
 
   end(out: CsvRecord[]): void {
@@ -68,7 +88,7 @@ export class CsvParser {
     this.buf = '';
   }
 
-  private parse(final: boolean, out: CsvRecord[]): void {
+  private parse(final: boolean, out: CsvRecord[], marks?: Int32Array): void {
     const s = this.buf;
     const n = s.length;
     let i = 0;
@@ -77,13 +97,16 @@ export class CsvParser {
     let comma = -1;
     let lf = -1;
     let cr = -1;
+    // With marks: mp walks them, only forward, as i only moves forward.
+    let mp = 0;
+    const ml = marks ? marks.length : 0;
     const header = this.header;
     const width = header ? header.length : 0;
     while (i < n) {
       const start = i;
       const startLine = line;
       const fields: string[] = [];
-      let obj: Record<string, string> | undefined = header ? {} : undefined;
+      let obj: Record<string, string> | undefined = header ? { ...this.template } : undefined;
       let count = 0;
       let extra = false; // a non-empty field beyond the header
       let inner = 0; // newlines inside quoted fields
@@ -96,7 +119,10 @@ export class CsvParser {
           let escaped = false;
           let k: number;
           for (;;) {
-            k = s.indexOf('"', j);
+            if (marks) {
+              while (mp < ml && (marks[mp] < j || s.charCodeAt(marks[mp]) !== QUOTE)) mp++;
+              k = mp < ml ? marks[mp] : -1;
+            } else k = s.indexOf('"', j);
             if (k < 0 || (k + 1 >= n && !final)) break;
             if (s.charCodeAt(k + 1) === QUOTE) {
               escaped = true;
@@ -126,12 +152,19 @@ export class CsvParser {
             i = j2;
           }
         } else {
-          if (comma < i) comma = s.indexOf(',', i) >>> 0;
-          if (lf < i) lf = s.indexOf('\n', i) >>> 0;
-          if (cr < i) cr = s.indexOf('\r', i) >>> 0;
-          // indexOf's -1 became 2^32-1 through >>> 0: "none left", larger than any index.
-          let j = comma < lf ? comma : lf;
-          if (cr < j) j = cr;
+          let j: number;
+          if (marks) {
+            // A quote inside an unquoted field is literal: the field ends at the next , LF or CR.
+            while (mp < ml && (marks[mp] < i || s.charCodeAt(marks[mp]) === QUOTE)) mp++;
+            j = mp < ml ? marks[mp] : n;
+          } else {
+            if (comma < i) comma = s.indexOf(',', i) >>> 0;
+            if (lf < i) lf = s.indexOf('\n', i) >>> 0;
+            if (cr < i) cr = s.indexOf('\r', i) >>> 0;
+            // indexOf's -1 became 2^32-1 through >>> 0: "none left", larger than any index.
+            j = comma < lf ? comma : lf;
+            if (cr < j) j = cr;
+          }
           if (j >= n) {
             if (!final) break;
             j = n;
@@ -180,4 +213,21 @@ export class CsvParser {
     this.line = line;
     this.need = 0;
   }
+}
+
+/** Positions of , " LF CR in `s` (a cut record carried over: short). */
+function structuralOf(s: string): Int32Array {
+  const found: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === COMMA || c === QUOTE || c === LF || c === CR) found.push(i);
+  }
+  return Int32Array.from(found);
+}
+
+function joinMarks(a: Int32Array, b: Int32Array, shift: number): Int32Array {
+  const out = new Int32Array(a.length + b.length);
+  out.set(a);
+  for (let i = 0; i < b.length; i++) out[a.length + i] = b[i] + shift;
+  return out;
 }

@@ -8,7 +8,7 @@
 import type { Hash } from 'node:crypto';
 import { extname } from 'node:path';
 import { UserError } from '../../errors';
-import { openText, type DecodedText, type EncodingChoice } from '../encoding/decode-file';
+import { openText, type DecodedChunk, type DecodedText, type EncodingChoice } from '../encoding/decode-file';
 import type { Container, EncodingName, RawRecord } from '../types';
 import { CsvParser, CsvRecordTooLong, type CsvRecord } from './csv-parser';
 import { JsonArrayCutShort, JsonArraySplitter, JsonArrayStrayText, type JsonElement } from './json-array-splitter';
@@ -59,16 +59,16 @@ export function parseJsonRecord(line: number, text: string): RawRecord {
 export async function openRecords(path: string, opts: ReadOptions = {}): Promise<RecordReader> {
   const text = await openText(path, opts);
   const chunks = text.chunks;
-  const head: string[] = [];
+  const head: DecodedChunk[] = [];
   // Pull chunks until one holds a non-blank character, to sniff the container.
   let firstChar = -1;
   for (;;) {
     const r = await chunks.next();
     if (r.done) break;
     head.push(r.value);
-    const m = /[^\s\uFEFF]/.exec(r.value);
+    const m = /[^\s\uFEFF]/.exec(r.value.text);
     if (m) {
-      firstChar = r.value.charCodeAt(m.index);
+      firstChar = r.value.text.charCodeAt(m.index);
       break;
     }
   }
@@ -76,7 +76,7 @@ export async function openRecords(path: string, opts: ReadOptions = {}): Promise
   const byExt = containerFromExtension(path);
   const container: Container =
     byExt === 'sniff-json' || byExt === undefined ? (firstChar === 91 ? 'json-array' : firstChar === 123 || byExt === 'sniff-json' ? 'jsonl' : 'csv') : byExt;
-  async function* all(): AsyncGenerator<string, void, undefined> {
+  async function* all(): AsyncGenerator<DecodedChunk, void, undefined> {
     yield* head;
     yield* chunks;
   }
@@ -103,7 +103,7 @@ function reader(path: string, text: DecodedText, container: Container, header: s
   };
 }
 
-async function openCsv(path: string, text: DecodedText, src: AsyncGenerator<string, void, undefined>): Promise<RecordReader> {
+async function openCsv(path: string, text: DecodedText, src: AsyncGenerator<DecodedChunk, void, undefined>): Promise<RecordReader> {
   const parser = new CsvParser();
   const first: CsvRecord[] = [];
   const where = (line: number) => `${path}:${line}`;
@@ -123,7 +123,7 @@ async function openCsv(path: string, text: DecodedText, src: AsyncGenerator<stri
       ended = true;
       break;
     }
-    guard(() => parser.push(r.value, first));
+    guard(() => parser.push(r.value.text, first, r.value.structural));
   }
   const headerRec = first.shift();
   if (!headerRec || !('fields' in headerRec)) {
@@ -142,16 +142,15 @@ async function openCsv(path: string, text: DecodedText, src: AsyncGenerator<stri
     if (!('fields' in rec)) return rec;
     const f = rec.fields;
     if (f.length < header.length || f.slice(header.length).some((x) => x !== '')) return { line: rec.line, error: `row has ${f.length} field${f.length === 1 ? '' : 's'}, the header has ${header.length}` };
-    const value: Record<string, string> = {};
-    for (let k = 0; k < header.length; k++) value[header[k]] = f[k];
-    return { line: rec.line, value };
+    // fromEntries defines own properties: a column named __proto__ stays a field.
+    return { line: rec.line, value: Object.fromEntries(header.map((h, k) => [h, f[k]])) };
   };
   async function* batches(): AsyncGenerator<RawRecord[], void, undefined> {
     if (first.length) yield first.map(toRecord);
     if (ended) return;
     for await (const chunk of src) {
       const out: CsvRecord[] = [];
-      guard(() => parser.push(chunk, out));
+      guard(() => parser.push(chunk.text, out, chunk.structural));
       if (out.length) yield out as RawRecord[];
     }
     const out: CsvRecord[] = [];
@@ -161,12 +160,12 @@ async function openCsv(path: string, text: DecodedText, src: AsyncGenerator<stri
   return reader(path, text, 'csv', header, batches());
 }
 
-async function* jsonArrayBatches(path: string, src: AsyncGenerator<string, void, undefined>): AsyncGenerator<RawRecord[], void, undefined> {
+async function* jsonArrayBatches(path: string, src: AsyncGenerator<DecodedChunk, void, undefined>): AsyncGenerator<RawRecord[], void, undefined> {
   const splitter = new JsonArraySplitter();
   try {
     for await (const chunk of src) {
       const out: JsonElement[] = [];
-      splitter.push(chunk, out);
+      splitter.push(chunk.text, out);
       if (out.length) yield out.map((e) => parseJsonRecord(e.line, e.text));
     }
     splitter.end();
@@ -184,7 +183,7 @@ async function* jsonArrayBatches(path: string, src: AsyncGenerator<string, void,
   }
 }
 
-async function* jsonlBatches(path: string, src: AsyncGenerator<string, void, undefined>): AsyncGenerator<RawRecord[], void, undefined> {
+async function* jsonlBatches(path: string, src: AsyncGenerator<DecodedChunk, void, undefined>): AsyncGenerator<RawRecord[], void, undefined> {
   const splitter = new LineSplitter();
   let first = true;
   const convert = (lines: NumberedLine[]): RawRecord[] => {
@@ -206,7 +205,7 @@ async function* jsonlBatches(path: string, src: AsyncGenerator<string, void, und
   };
   for await (const chunk of src) {
     const lines: NumberedLine[] = [];
-    splitter.push(chunk, lines);
+    splitter.push(chunk.text, lines);
     const recs = convert(lines);
     if (recs.length) yield recs;
   }
@@ -220,7 +219,7 @@ async function* jsonlBatches(path: string, src: AsyncGenerator<string, void, und
  * Plain text. `auto` picks paragraphs when the head holds a blank line between text lines, else lines:
  * a novel with one paragraph per line and a wrapped text with blank-line breaks both come out right.
  */
-async function* textBatches(src: AsyncGenerator<string, void, undefined>, unit: TextUnit): AsyncGenerator<RawRecord[], void, undefined> {
+async function* textBatches(src: AsyncGenerator<DecodedChunk, void, undefined>, unit: TextUnit): AsyncGenerator<RawRecord[], void, undefined> {
   const splitter = new LineSplitter();
   let mode: 'line' | 'paragraph' | undefined = unit === 'auto' ? undefined : unit;
   let para: string[] = [];
@@ -242,7 +241,7 @@ async function* textBatches(src: AsyncGenerator<string, void, undefined>, unit: 
   };
   for await (const chunk of src) {
     const lines: NumberedLine[] = [];
-    splitter.push(chunk, lines);
+    splitter.push(chunk.text, lines);
     const out: RawRecord[] = [];
     if (lines.length) feed(lines, out);
     if (out.length) yield out;
