@@ -7,7 +7,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../errors';
 import { selectBackend, type BackendSelection } from '../engine/backends/select-backend';
-import type { CausalLM } from '../engine/models/causal-lm';
+import type { CausalLM, PrefixKv } from '../engine/models/causal-lm';
+import { disposePrefixKv } from '../engine/train/prefix-tuning';
+import { isPrefixAdapterDir, loadPrefixAdapterFromDir } from '../training/load-prefix-adapter';
 import type { LoraSet } from '../engine/adapters/lora-set';
 import { disposeLoraSet } from '../engine/adapters/peft-lora';
 import { parseMessages, type ChatMessage } from '../engine/tokenizer/chat-template';
@@ -19,6 +21,8 @@ export interface InferenceSession {
   model: CausalLM;
   tokenizer: TextTokenizer;
   adapter?: LoraSet;
+  /** A PEFT PREFIX_TUNING adapter's per-layer keys/values (batch 1), passed as ForwardOptions.prefix. */
+  prefix?: PrefixKv[];
   generation: GenerationDefaults;
   backend: BackendSelection;
   dispose(): void;
@@ -40,11 +44,13 @@ export async function openInferenceSession(opts: { model: string; adapter?: stri
   const cfg = readModelConfig(opts.model);
   const tokenizer = loadTokenizer(opts.model);
   const generation = readGenerationDefaults(opts.model, cfg);
-  const backend = await selectBackend(opts.backend ?? 'auto');
+  const backend = await selectBackend(opts.backend ?? 'auto', { model: cfg });
   const model = await loadModelFromDir(opts.model);
   let adapter: LoraSet | undefined;
+  let prefix: PrefixKv[] | undefined;
   try {
-    adapter = opts.adapter ? await loadAdapterFromDir(opts.adapter, model.config) : undefined;
+    if (opts.adapter && isPrefixAdapterDir(opts.adapter)) prefix = await loadPrefixAdapterFromDir(opts.adapter, model.config);
+    else adapter = opts.adapter ? await loadAdapterFromDir(opts.adapter, model.config) : undefined;
   } catch (e) {
     model.dispose();
     throw e;
@@ -53,10 +59,12 @@ export async function openInferenceSession(opts: { model: string; adapter?: stri
     model,
     tokenizer,
     adapter,
+    prefix,
     generation,
     backend,
     dispose() {
       if (adapter) disposeLoraSet(adapter);
+      if (prefix) disposePrefixKv(prefix);
       model.dispose();
     },
   };

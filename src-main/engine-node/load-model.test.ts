@@ -8,7 +8,9 @@ import { tempDir } from '../test-support/paths';
 import { writeSyntheticCheckpoint } from '../../scripts/synthetic-checkpoint';
 import { serializeSafetensors } from '../engine/io/safetensors';
 import { toHost } from '../engine/nn/to-host';
-import { selectBackend } from '../engine/backends/select-backend';
+import { estimatedWasmBytes, selectBackend, WASM_HEAP_BUDGET } from '../engine/backends/select-backend';
+import { normaliseConfig } from '../engine/config/normalise-config';
+import { SHAPES, configJson } from '../../scripts/synthetic-checkpoint';
 import { loadModelFromDir, openWeightStore } from './load-model';
 
 const root = tempDir();
@@ -76,5 +78,17 @@ test('backend selection: explicit cpu, unknown names refused, auto explains its 
   assert.ok(['webgpu', 'tensorflow', 'wasm', 'cpu'].includes(auto.backend));
   assert.match(auto.reason, new RegExp(`^${auto.backend}: `));
   if (auto.backend !== 'webgpu') assert.match(auto.reason, /webgpu|WebGPU/, 'says why webgpu was passed over');
+  await tf.setBackend('cpu');
+});
+
+test('wasm is refused (auto skips it) for a model over its 4 GiB heap; the 0.5B shape fits', async () => {
+  const small = normaliseConfig(configJson(SHAPES['qwen2.5-0.5b'], 'bf16', false));
+  const big = normaliseConfig(configJson(SHAPES['qwen2.5-1.5b'], 'bf16', false));
+  assert.ok(estimatedWasmBytes(small) < WASM_HEAP_BUDGET);
+  assert.ok(estimatedWasmBytes(big) > WASM_HEAP_BUDGET);
+  await assert.rejects(selectBackend('wasm', { model: big }), /backend wasm is not available: the model needs ~\d+\.\d GiB in the wasm heap/);
+  const auto = await selectBackend('auto', { model: big });
+  assert.notEqual(auto.backend, 'wasm');
+  if (auto.backend === 'cpu') assert.match(auto.reason, /wasm heap/);
   await tf.setBackend('cpu');
 });

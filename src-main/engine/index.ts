@@ -16,7 +16,7 @@ export { applyRope, ropeInverseFrequencies, ropeTables } from './nn/rope';
 export { groupedQueryAttention } from './nn/attention';
 export { buildMaskAndPositions, MASKED } from './nn/attention-mask';
 export { swigluMlp } from './nn/swiglu-mlp';
-export { toHost } from './nn/to-host';
+export { toHost, toHostAsync } from './nn/to-host';
 
 export { PROJECTIONS, loraModuleKey, peftKey, type LoraSet, type Projection } from './adapters/lora-set';
 export { parseLoraConfig, loadPeftLora, loraScaling, disposeLoraSet, type LoraConfig } from './adapters/peft-lora';
@@ -32,8 +32,8 @@ export { renderChat, parseMessages, type ChatMessage, type ChatRenderOptions } f
 export { parseGenerationConfig, type GenerationDefaults } from './generate/generation-config';
 export { positionStats, logSumExp, topK, type PositionStats } from './generate/logit-stats';
 
-export { selectBackend, BACKEND_CHOICES, type BackendChoice, type BackendName, type BackendSelection } from './backends/select-backend';
+export { selectBackend, estimatedWasmBytes, WASM_HEAP_BUDGET, BACKEND_CHOICES, type BackendChoice, type BackendName, type BackendSelection, type SelectOptions } from './backends/select-backend';
 
-export { generate, nextTokenLogits, type GenerateOptions, type GenerateResult, type SamplingOptions } from './generate/generate';
+export { generate, generateAsync, nextTokenLogits, nextTokenLogitsAsync, type GenerateOptions, type GenerateResult, type SamplingOptions } from './generate/generate';
 export { ThinkingBudget, type ThinkingBudgetOptions } from './generate/thinking-budget';
 export { SeededRng } from './generate/seeded-rng';

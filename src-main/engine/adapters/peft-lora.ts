@@ -70,7 +70,7 @@ export async function loadPeftLora(store: WeightStore, cfg: LoraConfig, model: M
       }
       continue;
     }
-    const [, moduleKey, layer, proj, which] = m;
+    const [, moduleKey, layer, , which] = m;
     if (Number(layer) >= model.numLayers) {
       throw new UserError(`adapter for another model: ${name} is for layer ${layer} but the base model has ${model.numLayers} layers`, { where, hint: 'use the base model the adapter was trained on' });
     }
@@ -78,7 +78,6 @@ export async function loadPeftLora(store: WeightStore, cfg: LoraConfig, model: M
     if (which === 'A') entry.a = name;
     else entry.b = name;
     found.set(moduleKey, entry);
-    void proj;
   }
   if (found.size === 0) throw new UserError('the adapter has no LoRA weights with peft key names', { where, hint: 'expected keys like base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight' });
   const modules: Record<string, LoraPair> = {};

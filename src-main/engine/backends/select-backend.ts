@@ -1,11 +1,12 @@
 /**
- * Picks and initialises the tfjs backend: `auto` tries webgpu (when a GPU adapter is found through
+ * Picks and initialises the tfjs backend: `auto` tries webgpu (when a hardware adapter is found through
  * navigator.gpu, provided in Node by the `webgpu` package's Dawn), then `tensorflow`
  * (@tensorflow/tfjs-node-gpu, optional: it needs CUDA 11.2 + cuDNN 8.1), then wasm, then cpu.
  * Reports which one it chose and why, so the CLI can print it.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '../../errors';
+import type { ModelConfig } from '../config/model-config';
 
 export type BackendName = 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
 export type BackendChoice = BackendName | 'auto';
@@ -19,11 +20,36 @@ export interface BackendSelection {
 
 type Attempt = { ok: true } | { ok: false; why: string };
 
+export interface SelectOptions {
+  /** The model about to be loaded, so wasm can be refused when it cannot hold it. */
+  model?: ModelConfig;
+}
+
+/** wasm32's heap is 4 GiB; keep room for activations and the KV cache. */
+export const WASM_HEAP_BUDGET = 3.5 * 2 ** 30;
+
+/**
+ * Bytes a model needs in the wasm heap: float32 weights, plus the XNNPACK-packed copy that
+ * tfjs-backend-wasm keeps of every projection kernel it multiplies by (see nn/linear.ts).
+ */
+export function estimatedWasmBytes(cfg: ModelConfig): number {
+  const { hiddenSize: h, intermediateSize: ff, numHeads, numKvHeads, headDim: hd, numLayers, vocabSize } = cfg;
+  const projections = numLayers * (h * numHeads * hd * 2 + h * numKvHeads * hd * 2 + 3 * h * ff);
+  const embeddings = vocabSize * h * (cfg.tieWordEmbeddings ? 1 : 2);
+  return 4 * (embeddings + 2 * projections);
+}
+
 function message(e: unknown): string {
   return ((e as Error)?.message ?? String(e)).split('\n')[0];
 }
 
-async function tryWebgpu(): Promise<Attempt> {
+interface AdapterLike {
+  info?: { isFallbackAdapter?: boolean; device?: string; description?: string };
+  isFallbackAdapter?: boolean;
+}
+
+/** `allowSoftware`: accept a CPU-emulated adapter (Mesa lavapipe); auto does not, it is slower than wasm. */
+async function tryWebgpu(allowSoftware: boolean): Promise<Attempt> {
   try {
     const g = globalThis as { navigator?: { gpu?: unknown } };
     if (!g.navigator?.gpu) {
@@ -32,9 +58,13 @@ async function tryWebgpu(): Promise<Attempt> {
       if (g.navigator) Object.assign(g.navigator, { gpu: webgpu.create([]) });
       else Object.defineProperty(globalThis, 'navigator', { value: { gpu: webgpu.create([]) }, configurable: true, writable: true });
     }
-    const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } }).navigator?.gpu;
+    const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<AdapterLike | null> } } }).navigator?.gpu;
     const adapter = gpu ? await gpu.requestAdapter() : null;
     if (!adapter) return { ok: false, why: 'no WebGPU adapter found' };
+    const software = adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false;
+    if (software && !allowSoftware) {
+      return { ok: false, why: `only a software WebGPU adapter found (${adapter.info?.device || adapter.info?.description || 'fallback adapter'})` };
+    }
     await import('@tensorflow/tfjs-backend-webgpu');
     if (!(await tf.setBackend('webgpu'))) return { ok: false, why: 'the webgpu backend failed to initialise' };
     return { ok: true };
@@ -51,11 +81,16 @@ async function tryTensorflow(): Promise<Attempt> {
     if (!(await tf.setBackend('tensorflow'))) return { ok: false, why: 'the tensorflow backend failed to initialise' };
     return { ok: true };
   } catch (e) {
-    return { ok: false, why: `@tensorflow/tfjs-node-gpu does not load (${message(e)})` };
+    const missing = (e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' || /Cannot find (package|module)/.test(message(e));
+    return { ok: false, why: missing ? '@tensorflow/tfjs-node-gpu is not installed' : `@tensorflow/tfjs-node-gpu does not load (${message(e)})` };
   }
 }
 
-async function tryWasm(): Promise<Attempt> {
+async function tryWasm(_explicit: boolean, opts: SelectOptions): Promise<Attempt> {
+  if (opts.model && estimatedWasmBytes(opts.model) > WASM_HEAP_BUDGET) {
+    const gib = (estimatedWasmBytes(opts.model) / 2 ** 30).toFixed(1);
+    return { ok: false, why: `the model needs ~${gib} GiB in the wasm heap, over its 4 GiB limit` };
+  }
   try {
     await import('@tensorflow/tfjs-backend-wasm');
     if (!(await tf.setBackend('wasm'))) return { ok: false, why: 'the wasm backend failed to initialise' };
@@ -70,9 +105,9 @@ async function tryCpu(): Promise<Attempt> {
   return (await tf.setBackend('cpu')) ? { ok: true } : { ok: false, why: 'the cpu backend failed to initialise' };
 }
 
-const ATTEMPTS: Record<BackendName, () => Promise<Attempt>> = { webgpu: tryWebgpu, tensorflow: tryTensorflow, wasm: tryWasm, cpu: tryCpu };
+const ATTEMPTS: Record<BackendName, (explicit: boolean, opts: SelectOptions) => Promise<Attempt>> = { webgpu: tryWebgpu, tensorflow: tryTensorflow, wasm: tryWasm, cpu: tryCpu };
 
-export async function selectBackend(choice: BackendChoice | string = 'auto'): Promise<BackendSelection> {
+export async function selectBackend(choice: BackendChoice | string = 'auto', opts: SelectOptions = {}): Promise<BackendSelection> {
   // PROD silences tfjs's console banners ("looks like you are running TensorFlow.js in Node.js"),
   // which would otherwise land on stderr next to our one-line messages.
   tf.env().set('PROD', true);
@@ -80,13 +115,13 @@ export async function selectBackend(choice: BackendChoice | string = 'auto'): Pr
     throw new UserError(`unknown backend "${choice}"`, { where: '--backend', hint: `choose one of ${BACKEND_CHOICES.join(', ')}` });
   }
   if (choice !== 'auto') {
-    const r = await ATTEMPTS[choice as BackendName]();
+    const r = await ATTEMPTS[choice as BackendName](true, opts);
     if (!r.ok) throw new UserError(`backend ${choice} is not available: ${r.why}`, { where: '--backend', hint: 'use --backend auto to fall back automatically' });
     return { backend: choice as BackendName, reason: `${choice}: asked for with --backend` };
   }
   const skipped: string[] = [];
   for (const name of ['webgpu', 'tensorflow', 'wasm', 'cpu'] as BackendName[]) {
-    const r = await ATTEMPTS[name]();
+    const r = await ATTEMPTS[name](false, opts);
     if (r.ok) return { backend: name, reason: `${name}: ${skipped.length ? `chosen after ${skipped.join('; ')}` : 'best available'}` };
     skipped.push(r.why);
   }

@@ -8,7 +8,7 @@ import { writeSyntheticCheckpoint } from '../../../scripts/synthetic-checkpoint'
 import { loadModelFromDir } from '../../engine-node/load-model';
 import type { CausalLM } from '../models/causal-lm';
 import { toHost } from '../nn/to-host';
-import { generate } from './generate';
+import { generate, generateAsync } from './generate';
 import { applyRepetitionPenalty, applyTopK, applyTopP } from './logits-processors';
 import { argmax } from './sampler';
 import { TextStreamer } from './text-streamer';
@@ -43,6 +43,15 @@ test('greedy with the KV cache equals argmax of a full re-forward at every step'
     ids.push(argmax(logits));
   }
   assert.deepEqual(r.ids, ids.slice(PROMPT.length));
+});
+
+test('generateAsync (the path webgpu needs) gives the same ids and text callbacks as generate', async () => {
+  const opts = { maxNewTokens: 10, sampling: { greedy: false as const, temperature: 0.9, topK: 40, topP: 0.95, seed: 4 }, eosTokenIds: [], repetitionPenalty: 1.2 };
+  const pieces: string[] = [];
+  const sync = generate(model, PROMPT, opts);
+  const viaAsync = await generateAsync(model, PROMPT, { ...opts, decode: (ids) => ids.join(','), onText: (d) => pieces.push(d) });
+  assert.deepEqual(viaAsync, sync);
+  assert.equal(pieces.join(''), sync.ids.join(','));
 });
 
 test('stops at an EOS id with finish_reason eos', () => {

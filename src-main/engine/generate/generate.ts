@@ -2,13 +2,16 @@
  * Autoregressive generation for one sequence (transformers `generate` split the same way:
  * logits processors, sampler, stopping criteria, streamer): prefill the prompt once, then decode one
  * token at a time with the KV cache. Greedy or seeded temperature/top-k/top-p sampling, repetition
- * penalty, stop on any EOS id, optional thinking budget, and a callback per token for streaming.
+ * penalty, stop on any EOS id, optional thinking budget, callbacks per token and per text piece.
+ *
+ * The loop is a small state machine (`Generation`) driven either synchronously (`generate`, cpu/wasm)
+ * or asynchronously (`generateAsync`, every backend: webgpu in Node can only read back async).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LoraSet } from '../adapters/lora-set';
 import type { CausalLM, PrefixKv } from '../models/causal-lm';
 import { KvCache } from '../nn/kv-cache';
-import { toHost } from '../nn/to-host';
+import { toHost, toHostAsync } from '../nn/to-host';
 import { applyRepetitionPenalty, applyTemperature, applyTopK, applyTopP } from './logits-processors';
 import { argmax, sampleFromLogits } from './sampler';
 import { SeededRng } from './seeded-rng';
@@ -37,59 +40,103 @@ export interface GenerateResult {
   finishReason: 'eos' | 'length';
 }
 
-/** Logits of the last position after feeding `ids` (appending to the cache). Host copy [V]. */
-export function nextTokenLogits(model: CausalLM, ids: number[], cache: KvCache, adapters?: LoraSet, prefix?: PrefixKv[]): Float32Array {
-  return toHost(() => {
-    const hidden = model.forward(tf.tensor2d([ids], [1, ids.length], 'int32'), { kvCache: cache, adapters, prefix }); // [1, T, H]
-    const last = tf.slice(hidden, [0, ids.length - 1, 0], [1, 1, -1]); // [1, 1, H]
-    return model.lmHead(last); // [1, 1, V]
-  });
+/** The last position's logits [1, 1, V] after feeding `ids` (appending to the cache). */
+function lastLogits(model: CausalLM, ids: number[], cache: KvCache, adapters?: LoraSet, prefix?: PrefixKv[]): tf.Tensor {
+  const hidden = model.forward(tf.tensor2d([ids], [1, ids.length], 'int32'), { kvCache: cache, adapters, prefix }); // [1, T, H]
+  const last = tf.slice(hidden, [0, ids.length - 1, 0], [1, 1, -1]); // [1, 1, H]
+  return model.lmHead(last); // [1, 1, V]
 }
 
-export function generate(model: CausalLM, promptIds: number[], opts: GenerateOptions): GenerateResult {
-  const cache = new KvCache(model.config.numLayers);
-  const rng = opts.sampling.greedy ? undefined : new SeededRng(opts.sampling.seed);
-  const eos = new Set(opts.eosTokenIds);
-  const thinking = opts.thinking ? new ThinkingBudget(opts.thinking, promptIds) : undefined;
-  const streamer = opts.decode ? new TextStreamer(opts.decode) : undefined;
-  const out: number[] = [];
-  let finishReason: GenerateResult['finishReason'] = 'length';
-  try {
-    let feed = promptIds;
-    let prefix = opts.prefix;
-    while (out.length < opts.maxNewTokens) {
-      const logits = nextTokenLogits(model, feed, cache, opts.adapters, prefix);
-      prefix = undefined;
-      applyRepetitionPenalty(logits, [...promptIds, ...out], opts.repetitionPenalty ?? 1);
-      let next: number;
-      if (opts.sampling.greedy) next = argmax(logits);
-      else {
-        applyTemperature(logits, opts.sampling.temperature);
-        applyTopK(logits, opts.sampling.topK);
-        applyTopP(logits, opts.sampling.topP);
-        next = sampleFromLogits(logits, rng!);
-      }
-      const emitted = thinking ? thinking.intercept(next) : [next];
-      const room = opts.maxNewTokens - out.length;
-      feed = emitted.slice(0, room);
-      let stop = false;
-      for (const id of feed) {
-        out.push(id);
-        opts.onToken?.(id);
-        const delta = streamer?.push(out);
-        if (delta) opts.onText?.(delta);
-        if (eos.has(id)) {
-          finishReason = 'eos';
-          stop = true;
-          break;
-        }
-      }
-      if (stop) break;
-    }
-    const rest = streamer?.flush(out);
-    if (rest) opts.onText?.(rest);
-  } finally {
-    cache.dispose();
+/** Host copy [V] of the next-token logits (sync: cpu/wasm backends). */
+export function nextTokenLogits(model: CausalLM, ids: number[], cache: KvCache, adapters?: LoraSet, prefix?: PrefixKv[]): Float32Array {
+  return toHost(() => lastLogits(model, ids, cache, adapters, prefix));
+}
+
+export function nextTokenLogitsAsync(model: CausalLM, ids: number[], cache: KvCache, adapters?: LoraSet, prefix?: PrefixKv[]): Promise<Float32Array> {
+  return toHostAsync(() => lastLogits(model, ids, cache, adapters, prefix));
+}
+
+/** One generation's state: what to feed next, and what to do with the logits that come back. */
+class Generation {
+  readonly cache: KvCache;
+  readonly out: number[] = [];
+  feed: number[];
+  prefix?: PrefixKv[];
+  done = false;
+  finishReason: GenerateResult['finishReason'] = 'length';
+  private readonly rng?: SeededRng;
+  private readonly eos: Set<number>;
+  private readonly thinking?: ThinkingBudget;
+  private readonly streamer?: TextStreamer;
+
+  constructor(
+    model: CausalLM,
+    private readonly promptIds: number[],
+    private readonly opts: GenerateOptions,
+  ) {
+    this.cache = new KvCache(model.config.numLayers);
+    this.feed = promptIds;
+    this.prefix = opts.prefix;
+    this.rng = opts.sampling.greedy ? undefined : new SeededRng(opts.sampling.seed);
+    this.eos = new Set(opts.eosTokenIds);
+    this.thinking = opts.thinking ? new ThinkingBudget(opts.thinking, promptIds) : undefined;
+    this.streamer = opts.decode ? new TextStreamer(opts.decode) : undefined;
+    this.done = opts.maxNewTokens <= 0;
   }
-  return { ids: out, finishReason };
+
+  accept(logits: Float32Array): void {
+    const { opts, out } = this;
+    this.prefix = undefined; // it now lives in the cache
+    applyRepetitionPenalty(logits, [...this.promptIds, ...out], opts.repetitionPenalty ?? 1);
+    let next: number;
+    if (opts.sampling.greedy) next = argmax(logits);
+    else {
+      applyTemperature(logits, opts.sampling.temperature);
+      applyTopK(logits, opts.sampling.topK);
+      applyTopP(logits, opts.sampling.topP);
+      next = sampleFromLogits(logits, this.rng!);
+    }
+    const emitted = this.thinking ? this.thinking.intercept(next) : [next];
+    this.feed = emitted.slice(0, opts.maxNewTokens - out.length);
+    for (const id of this.feed) {
+      out.push(id);
+      opts.onToken?.(id);
+      const delta = this.streamer?.push(out);
+      if (delta) opts.onText?.(delta);
+      if (this.eos.has(id)) {
+        this.finishReason = 'eos';
+        this.done = true;
+        break;
+      }
+    }
+    if (out.length >= opts.maxNewTokens) this.done = true;
+  }
+
+  finish(): GenerateResult {
+    const rest = this.streamer?.flush(this.out);
+    if (rest) this.opts.onText?.(rest);
+    return { ids: this.out, finishReason: this.finishReason };
+  }
+}
+
+/** Synchronous generation (cpu and wasm backends). */
+export function generate(model: CausalLM, promptIds: number[], opts: GenerateOptions): GenerateResult {
+  const g = new Generation(model, promptIds, opts);
+  try {
+    while (!g.done) g.accept(nextTokenLogits(model, g.feed, g.cache, opts.adapters, g.prefix));
+    return g.finish();
+  } finally {
+    g.cache.dispose();
+  }
+}
+
+/** Asynchronous generation: works on every backend, including webgpu in Node. */
+export async function generateAsync(model: CausalLM, promptIds: number[], opts: GenerateOptions): Promise<GenerateResult> {
+  const g = new Generation(model, promptIds, opts);
+  try {
+    while (!g.done) g.accept(await nextTokenLogitsAsync(model, g.feed, g.cache, opts.adapters, g.prefix));
+    return g.finish();
+  } finally {
+    g.cache.dispose();
+  }
 }

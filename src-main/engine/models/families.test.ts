@@ -108,8 +108,8 @@ for (const shape of SHAPES) {
 function withScaledQk(model: CausalLM, s: number): CausalLM {
   const layers = model.weights.layers.map((l) => ({
     ...l,
-    q: { weight: tf.mul(l.q.weight, s) as tf.Tensor2D, bias: l.q.bias && (tf.mul(l.q.bias, s) as tf.Tensor1D) },
-    k: { weight: tf.mul(l.k.weight, s) as tf.Tensor2D, bias: l.k.bias && (tf.mul(l.k.bias, s) as tf.Tensor1D) },
+    q: { kernel: tf.mul(l.q.kernel, s) as tf.Tensor2D, bias: l.q.bias && (tf.mul(l.q.bias, s) as tf.Tensor1D) },
+    k: { kernel: tf.mul(l.k.kernel, s) as tf.Tensor2D, bias: l.k.bias && (tf.mul(l.k.bias, s) as tf.Tensor1D) },
   }));
   return new CausalLM(model.config, { ...model.weights, layers });
 }

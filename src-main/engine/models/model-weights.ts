@@ -1,5 +1,6 @@
 /**
- * The frozen base weights of a decoder, as plain (never variable) float32 tensors, read tensor by
+ * The frozen base weights of a decoder, as plain (never variable) float32 tensors (projections kept
+ * transposed as [in, out] kernels, see nn/linear.ts), read tensor by
  * tensor from a `WeightStore` and checked against the shapes `config.json` implies.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -34,6 +35,23 @@ export interface LoadProgress {
   loaded: number;
   total: number;
   name: string;
+}
+
+/** Projection matrices are stored transposed ([in, out]); see nn/linear.ts. */
+const PROJECTION_WEIGHT = /\.(self_attn\.[qkvo]_proj|mlp\.(gate|up|down)_proj)\.weight$/;
+
+/** Row-major [rows, cols] -> [cols, rows] on the host, in cache-friendly tiles. */
+export function transposeHost(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(data.length);
+  const tile = 64;
+  for (let r0 = 0; r0 < rows; r0 += tile) {
+    const r1 = Math.min(rows, r0 + tile);
+    for (let c0 = 0; c0 < cols; c0 += tile) {
+      const c1 = Math.min(cols, c0 + tile);
+      for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) out[c * rows + r] = data[r * cols + c];
+    }
+  }
+  return out;
 }
 
 function sameShape(a: number[], b: number[]): boolean {
@@ -81,7 +99,8 @@ export async function loadModelWeights(store: WeightStore, cfg: ModelConfig, con
   try {
     for (const [name, shape] of expected) {
       const data = await store.read(name);
-      tensors.set(name, tf.tensor(data, shape, 'float32'));
+      if (PROJECTION_WEIGHT.test(name)) tensors.set(name, tf.tensor(transposeHost(data, shape[0], shape[1]), [shape[1], shape[0]], 'float32'));
+      else tensors.set(name, tf.tensor(data, shape, 'float32'));
       onProgress?.({ loaded: ++loaded, total: expected.size, name });
     }
   } catch (e) {
@@ -90,7 +109,7 @@ export async function loadModelWeights(store: WeightStore, cfg: ModelConfig, con
   }
   const t1 = (n: string) => tensors.get(n) as tf.Tensor1D;
   const t2 = (n: string) => tensors.get(n) as tf.Tensor2D;
-  const lin = (p: string): LinearWeights => ({ weight: t2(`${p}.weight`), bias: tensors.has(`${p}.bias`) ? t1(`${p}.bias`) : undefined });
+  const lin = (p: string): LinearWeights => ({ kernel: t2(`${p}.weight`), bias: tensors.has(`${p}.bias`) ? t1(`${p}.bias`) : undefined });
   const layers: LayerWeights[] = [];
   for (let i = 0; i < cfg.numLayers; i++) {
     const p = `model.layers.${i}`;
@@ -119,7 +138,7 @@ export function disposeModelWeights(w: ModelWeights): void {
   for (const l of w.layers) {
     [l.inputNorm, l.postNorm, l.qNorm, l.kNorm].forEach(add);
     for (const lw of [l.q, l.k, l.v, l.o, l.mlp.gate, l.mlp.up, l.mlp.down]) {
-      add(lw.weight);
+      add(lw.kernel);
       add(lw.bias);
     }
   }

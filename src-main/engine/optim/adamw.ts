@@ -74,12 +74,13 @@ export class AdamW {
     }
   }
 
-  getState(): AdamWState {
+  /** Host copies of the moments (async read-back: works on every backend, webgpu included). */
+  async getState(): Promise<AdamWState> {
     const m: Record<string, Float32Array> = {};
     const v: Record<string, Float32Array> = {};
     for (const name of this.params.keys()) {
-      m[name] = this.m.get(name)!.dataSync() as Float32Array;
-      v[name] = this.v.get(name)!.dataSync() as Float32Array;
+      m[name] = Float32Array.from((await this.m.get(name)!.data()) as Float32Array);
+      v[name] = Float32Array.from((await this.v.get(name)!.data()) as Float32Array);
     }
     return { step: this.stepCount, m, v };
   }

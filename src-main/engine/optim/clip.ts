@@ -4,15 +4,22 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-export function globalNorm(grads: Record<string, tf.Tensor>): number {
-  // Sum of squares accumulated in float64 on the host side keeps the reported norm stable.
-  let total = 0;
-  for (const g of Object.values(grads)) {
-    const sq = tf.tidy(() => tf.sum(tf.square(g)));
-    total += sq.dataSync()[0];
-    sq.dispose();
+/**
+ * One read-back for all tensors (async, so it works on webgpu in Node); the per-tensor sums of
+ * squares are added in float64 on the host, which keeps the reported norm stable.
+ */
+export async function globalNorm(grads: Record<string, tf.Tensor>): Promise<number> {
+  const list = Object.values(grads);
+  if (list.length === 0) return 0;
+  const sums = tf.tidy(() => tf.stack(list.map((g) => tf.sum(tf.square(g))))); // [n]
+  try {
+    const host = await sums.data();
+    let total = 0;
+    for (let i = 0; i < host.length; i++) total += host[i];
+    return Math.sqrt(total);
+  } finally {
+    sums.dispose();
   }
-  return Math.sqrt(total);
 }
 
 /** Returns new clipped gradients (the caller disposes the old ones) or the same record when unchanged. */

@@ -28,7 +28,7 @@ function torchAdamW(p: number[], grads: number[][], lr: number, wd: number, b1 =
   return x;
 }
 
-test('AdamW matches the torch update rule over three steps, and its state round-trips', () => {
+test('AdamW matches the torch update rule over three steps, and its state round-trips', async () => {
   const p0 = [0.5, -1.25, 2, 1e-3];
   const grads = [
     [0.1, -0.2, 0.3, 1e-6],
@@ -46,7 +46,7 @@ test('AdamW matches the torch update rule over three steps, and its state round-
   const got = Array.from(w.dataSync());
   got.forEach((x, i) => assert.ok(Math.abs(x - want[i]) <= 1e-6 * Math.max(1, Math.abs(want[i])), `param ${i}: ${x} vs ${want[i]}`));
 
-  const state = opt.getState();
+  const state = await opt.getState();
   assert.equal(state.step, 3);
   const w2 = tf.variable(tf.tensor1d(got));
   const opt2 = new AdamW(new Map([['w', w2]]), { weightDecay: 0.01 });
@@ -73,9 +73,9 @@ test('schedules follow transformers get_*_schedule_with_warmup', () => {
   assert.equal(resolveWarmupSteps({ kind: 'linear', baseLr: 1, totalSteps: 33, warmupRatio: 0.1 }), 4);
 });
 
-test('global-norm clipping scales every gradient by maxNorm / (norm + 1e-6), and 0 disables it', () => {
+test('global-norm clipping scales every gradient by maxNorm / (norm + 1e-6), and 0 disables it', async () => {
   const grads = { a: tf.tensor1d([3, 0]), b: tf.tensor1d([0, 4]) };
-  const norm = globalNorm(grads);
+  const norm = await globalNorm(grads);
   assert.equal(norm, 5);
   const off = clipByGlobalNorm(grads, 0, norm);
   assert.equal(off.clipped, false);
@@ -83,6 +83,6 @@ test('global-norm clipping scales every gradient by maxNorm / (norm + 1e-6), and
   assert.equal(on.clipped, true);
   const coef = 1 / (5 + 1e-6);
   assert.ok(Math.abs(on.grads.a.dataSync()[0] - 3 * coef) < 1e-6);
-  assert.ok(Math.abs(globalNorm(on.grads) - 1) < 1e-5);
+  assert.ok(Math.abs((await globalNorm(on.grads)) - 1) < 1e-5);
   for (const t of [...Object.values(grads), ...Object.values(on.grads)]) t.dispose();
 });

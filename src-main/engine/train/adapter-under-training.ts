@@ -32,7 +32,7 @@ export function adapterForwardOptions(a: AdapterUnderTraining, cfg: ModelConfig,
   };
 }
 
-export function adapterFiles(a: AdapterUnderTraining, cfg: ModelConfig, baseModel: string): AdapterFiles {
+export function adapterFiles(a: AdapterUnderTraining, cfg: ModelConfig, baseModel: string): Promise<AdapterFiles> {
   if (a.method === 'lora') return loraAdapterFiles(a.lora.params, { ...a.spec, targetModules: a.lora.targetModules }, baseModel);
   return prefixAdapterFiles(a.prefix, cfg, baseModel);
 }

@@ -69,7 +69,7 @@ for (const checkpointing of [false, true]) {
         assert.ok(Math.abs(data[i] - ref.data[i]) <= tol, `${name}[${i}]: ${data[i]} vs ${ref.data[i]}`);
       }
     }
-    close(globalNorm(got.grads), goldens.adapter.grad_global_norm, 1e-3, 'global grad norm');
+    close(await globalNorm(got.grads), goldens.adapter.grad_global_norm, 1e-3, 'global grad norm');
     for (const g of Object.values(got.grads)) g.dispose();
     assert.equal(tf.memory().numTensors, before, 'no tensors left behind by a step');
   });

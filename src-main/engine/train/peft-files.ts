@@ -16,15 +16,17 @@ export type AdapterFiles = Record<string, string | Uint8Array>;
 
 export const PEFT_VERSION_WRITTEN = '0.17.0';
 
-export function tensorsOf(params: Map<string, tf.Variable | tf.Tensor>): TensorToWrite[] {
-  return [...params].map(([name, t]) => ({ name, shape: t.shape, data: Float32Array.from(t.dataSync() as Float32Array) }));
+export async function tensorsOf(params: Map<string, tf.Variable | tf.Tensor>): Promise<TensorToWrite[]> {
+  const out: TensorToWrite[] = [];
+  for (const [name, t] of params) out.push({ name, shape: t.shape, data: Float32Array.from((await t.data()) as Float32Array) });
+  return out;
 }
 
-export function loraAdapterFiles(
+export async function loraAdapterFiles(
   params: Map<string, tf.Variable>,
   spec: Omit<LoraTrainSpec, 'targets'> & { targetModules: string[] },
   baseModel: string,
-): AdapterFiles {
+): Promise<AdapterFiles> {
   const config = {
     alpha_pattern: {},
     auto_mapping: null,
@@ -51,13 +53,13 @@ export function loraAdapterFiles(
   };
   return {
     'adapter_config.json': JSON.stringify(config, null, 2) + '\n',
-    'adapter_model.safetensors': serializeSafetensors(tensorsOf(params), { format: 'pt' }),
+    'adapter_model.safetensors': serializeSafetensors(await tensorsOf(params), { format: 'pt' }),
   };
 }
 
-export function prefixAdapterFiles(prefix: TrainablePrefix, cfg: ModelConfig, baseModel: string): AdapterFiles {
+export async function prefixAdapterFiles(prefix: TrainablePrefix, cfg: ModelConfig, baseModel: string): Promise<AdapterFiles> {
   const flat = prefixFlat(prefix);
-  const data = Float32Array.from(flat.dataSync() as Float32Array);
+  const data = Float32Array.from((await flat.data()) as Float32Array);
   const shape = flat.shape;
   flat.dispose();
   const config = {

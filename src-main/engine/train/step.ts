@@ -20,22 +20,22 @@ export interface StepGrads {
   tokens: number;
 }
 
-export function lossAndGrads(model: CausalLM, adapter: AdapterUnderTraining, micro: Batch[], dropoutSeeds: number[], checkpointing: boolean): StepGrads {
+/** Forward + backward of every micro-batch; the loss stays on the device (one scalar per micro-batch). */
+function lossAndGradTensors(model: CausalLM, adapter: AdapterUnderTraining, micro: Batch[], dropoutSeeds: number[], checkpointing: boolean): { losses: tf.Scalar[]; grads: Record<string, tf.Tensor> } {
   const params = trainableParams(adapter);
   const byVarName = new Map<string, string>();
   for (const [key, v] of params) byVarName.set(v.name, key);
   const varList = [...params.values()];
   const normaliser = Math.max(1, micro.reduce((n, b) => n + b.numTargets, 0));
   const grads: Record<string, tf.Tensor> = {};
-  let lossSum = 0;
+  const losses: tf.Scalar[] = [];
   micro.forEach((batch, k) => {
     const { value, grads: g } = tf.variableGrads(() => {
       const fo = adapterForwardOptions(adapter, model.config, batch.batch);
       const hidden = trainHidden(model, batch, { ...fo, training: true, dropoutSeed: dropoutSeeds[k], checkpointing });
       return lmLossFromHidden(hidden, model.weights.lmHead, batch.targets, { normaliser }).loss;
     }, varList);
-    lossSum += value.dataSync()[0];
-    value.dispose();
+    losses.push(value);
     for (const [varName, gt] of Object.entries(g)) {
       if (!gt) continue;
       const key = byVarName.get(varName)!;
@@ -48,27 +48,60 @@ export function lossAndGrads(model: CausalLM, adapter: AdapterUnderTraining, mic
     }
   });
   for (const [key, v] of params) if (!grads[key]) grads[key] = tf.zerosLike(v);
-  return {
-    loss: lossSum,
-    grads,
-    targets: micro.reduce((n, b) => n + b.numTargets, 0),
-    tokens: micro.reduce((n, b) => n + b.numTokens, 0),
-  };
+  return { losses, grads };
 }
 
-/** Summed token NLL and target count of batches, no dropout, no gradients. */
-export function evalLoss(model: CausalLM, adapter: AdapterUnderTraining | undefined, batches: Batch[]): { sum: number; count: number } {
-  let sum = 0;
-  let count = 0;
-  for (const batch of batches) {
-    const part = tf.tidy(() => {
+const counts = (micro: Batch[]) => ({ targets: micro.reduce((n, b) => n + b.numTargets, 0), tokens: micro.reduce((n, b) => n + b.numTokens, 0) });
+
+/** Synchronous read-back of the loss: cpu and wasm backends. */
+export function lossAndGrads(model: CausalLM, adapter: AdapterUnderTraining, micro: Batch[], dropoutSeeds: number[], checkpointing: boolean): StepGrads {
+  const { losses, grads } = lossAndGradTensors(model, adapter, micro, dropoutSeeds, checkpointing);
+  let loss = 0;
+  for (const l of losses) {
+    loss += l.dataSync()[0];
+    l.dispose();
+  }
+  return { loss, grads, ...counts(micro) };
+}
+
+/** Asynchronous read-back of the loss: every backend (webgpu in Node reads back only async). */
+export async function lossAndGradsAsync(model: CausalLM, adapter: AdapterUnderTraining, micro: Batch[], dropoutSeeds: number[], checkpointing: boolean): Promise<StepGrads> {
+  const { losses, grads } = lossAndGradTensors(model, adapter, micro, dropoutSeeds, checkpointing);
+  let loss = 0;
+  for (const l of losses) {
+    loss += (await l.data())[0];
+    l.dispose();
+  }
+  return { loss, grads, ...counts(micro) };
+}
+
+/** Summed token NLL per batch, no dropout, no gradients (device scalars). */
+function evalLossTensors(model: CausalLM, adapter: AdapterUnderTraining | undefined, batches: Batch[]): tf.Scalar[] {
+  return batches.map((batch) =>
+    tf.tidy(() => {
       const fo = adapter ? adapterForwardOptions(adapter, model.config, batch.batch) : {};
       const hidden = trainHidden(model, batch, { ...fo, training: false, dropoutSeed: 0, checkpointing: false });
       return lmLossFromHidden(hidden, model.weights.lmHead, batch.targets, { normaliser: 1 }).loss;
-    });
+    }),
+  );
+}
+
+/** Summed token NLL and target count of batches (sync read-back: cpu/wasm). */
+export function evalLoss(model: CausalLM, adapter: AdapterUnderTraining | undefined, batches: Batch[]): { sum: number; count: number } {
+  let sum = 0;
+  for (const part of evalLossTensors(model, adapter, batches)) {
     sum += part.dataSync()[0];
     part.dispose();
-    count += batch.numTargets;
   }
-  return { sum, count };
+  return { sum, count: batches.reduce((n, b) => n + b.numTargets, 0) };
+}
+
+/** The same with an async read-back (every backend). */
+export async function evalLossAsync(model: CausalLM, adapter: AdapterUnderTraining | undefined, batches: Batch[]): Promise<{ sum: number; count: number }> {
+  let sum = 0;
+  for (const part of evalLossTensors(model, adapter, batches)) {
+    sum += (await part.data())[0];
+    part.dispose();
+  }
+  return { sum, count: batches.reduce((n, b) => n + b.numTargets, 0) };
 }

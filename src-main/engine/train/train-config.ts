@@ -76,7 +76,7 @@ export const TRAIN_DEFAULTS: Omit<TrainConfig, 'model' | 'data' | 'out'> = {
   packing: false,
   lossOn: 'completion',
   seed: 42,
-  valSplit: 0,
+  valSplit: 0.05,
   evalEvery: 0,
   saveEvery: 0,
   sampleEvery: 0,

@@ -15,14 +15,14 @@ import { AdamW } from '../optim/adamw';
 import { clipByGlobalNorm, globalNorm } from '../optim/clip';
 import { lrAt, type ScheduleOptions } from '../optim/schedule';
 import { adapterFiles, adapterForwardOptions, countParams, disposeAdapter, trainableParams, type AdapterUnderTraining } from './adapter-under-training';
-import { collate } from './batching';
+import { collate, prepareExamples } from './batching';
 import { optimizerStateFrom, optimizerTensors, parseTrainerState, TRAINER_STATE_VERSION, type TrainerState } from './checkpoint-state';
-import { generate } from '../generate/generate';
+import { generateAsync } from '../generate/generate';
 import { tensorsOf } from './peft-files';
 import { createLora, loraFromLoaded } from './lora-params';
 import { createPrefix } from './prefix-tuning';
 import { Rng } from './rng';
-import { evalLoss, lossAndGrads } from './step';
+import { evalLossAsync, lossAndGradsAsync } from './step';
 import type { TrainConfig } from './train-config';
 import { evalBatches, labelExamples, planEpoch, prepareOrFail, splitValidation, withSystem } from './train-data';
 import type { DoneEvent, TrainHooks } from './train-events';
@@ -64,14 +64,19 @@ export async function trainLoop(cfg: TrainConfig, hooks: TrainHooks & { runId?: 
     const labelOpts = { lossOn: cfg.lossOn, system: cfg.system, eosId: eosIds[0] };
     const data = await io.readExamples(cfg.data, cfg.format);
     if (data.skipped.length) hooks.emit({ type: 'log', level: 'warn', message: `${data.skipped.length} record(s) of ${cfg.data} skipped (first: line ${data.skipped[0].line}: ${data.skipped[0].reason})` });
-    let { train, val } = splitValidation(labelExamples(tokenizer, data.examples, labelOpts, cfg.data), cfg.valSplit, cfg.seed);
-    if (cfg.valData) val = labelExamples(tokenizer, (await io.readExamples(cfg.valData, cfg.format)).examples, labelOpts, cfg.valData);
+    const labelled = labelExamples(tokenizer, data.examples, labelOpts, cfg.data);
+    // Split indices, so reports name examples by their position in the data file.
+    const split = splitValidation(labelled.map((_, i) => i), cfg.valData ? 0 : cfg.valSplit, cfg.seed);
+    const train = split.train.map((i) => labelled[i]);
+    const val = cfg.valData ? labelExamples(tokenizer, (await io.readExamples(cfg.valData, cfg.format)).examples, labelOpts, cfg.valData) : split.val.map((i) => labelled[i]);
     const report = prepareOrFail(train, cfg.maxLen, cfg.data);
+    report.tooLong = report.tooLong.map((k) => split.train[k]);
     if (report.tooLong.length) {
       const list = report.tooLong.slice(0, 10).map((i) => `#${i + 1}`).join(', ');
       hooks.emit({ type: 'log', level: 'warn', message: `${report.tooLong.length} example(s) longer than --max-len ${cfg.maxLen} with no room for the answer were skipped (${list}${report.tooLong.length > 10 ? ', ...' : ''})` });
     }
-    const valPrepared = val.length ? prepareOrFail(val, cfg.maxLen, cfg.valData ?? cfg.data).kept : [];
+    const valPrepared = prepareExamples(val, cfg.maxLen).kept;
+    if (val.length && !valPrepared.length) hooks.emit({ type: 'log', level: 'warn', message: `no validation example fits in --max-len ${cfg.maxLen}; no eval loss will be reported` });
     const valBatches = evalBatches(valPrepared, cfg.batchSize, padId);
 
     const init = cfg.initAdapter ? await io.loadLoraAdapter(cfg.initAdapter, model) : undefined;
@@ -122,32 +127,32 @@ export async function trainLoop(cfg: TrainConfig, hooks: TrainHooks & { runId?: 
 
     const prompts = cfg.samplePrompts ? await io.readSamplePrompts(cfg.samplePrompts) : [];
     const a = adapter;
-    const runEval = () => {
+    const runEval = async () => {
       if (!valBatches.length) return;
-      const { sum, count } = evalLoss(model, a, valBatches);
+      const { sum, count } = await evalLossAsync(model, a, valBatches);
       hooks.emit({ type: 'eval', step, loss: sum / Math.max(1, count), examples: valPrepared.length });
     };
-    const runSamples = () => {
-      prompts.forEach((prompt, promptIdx) => {
+    const runSamples = async () => {
+      for (const [promptIdx, prompt] of prompts.entries()) {
         const ids = samplePromptIds(tokenizer, prompt, cfg.system);
         const fo = adapterForwardOptions(a, model.config, 1);
         let out: number[];
         try {
-          out = generate(model, ids, { adapters: fo.adapters, prefix: fo.prefix, maxNewTokens: cfg.sampleMaxNewTokens, sampling: { greedy: true }, eosTokenIds: eosIds }).ids;
+          out = (await generateAsync(model, ids, { adapters: fo.adapters, prefix: fo.prefix, maxNewTokens: cfg.sampleMaxNewTokens, sampling: { greedy: true }, eosTokenIds: eosIds })).ids;
         } finally {
           fo.release();
         }
         hooks.emit({ type: 'sample', step, promptIdx, prompt, output: tokenizer.decode(out, { skipSpecialTokens: true }) });
-      });
+      }
     };
-    const writeCheckpoint = (): string => {
+    const writeCheckpoint = async (): Promise<string> => {
       const dir = io.join(cfg.out, `checkpoint-${step}`);
       const shapes = new Map([...params].map(([k, v]) => [k, v.shape]));
       const full: TrainerState = { ...state, step, dropoutRng: dropoutRng.getState() };
       const files = {
-        ...adapterFiles(a, model.config, cfg.model),
-        'params.safetensors': serializeSafetensors(tensorsOf(params)),
-        'optimizer.safetensors': serializeSafetensors(optimizerTensors(opt!.getState(), shapes)),
+        ...(await adapterFiles(a, model.config, cfg.model)),
+        'params.safetensors': serializeSafetensors(await tensorsOf(params)),
+        'optimizer.safetensors': serializeSafetensors(optimizerTensors(await opt!.getState(), shapes)),
         'trainer_state.json': JSON.stringify(full, null, 1) + '\n',
       };
       const bytes = io.writeFolderAtomic(dir, files);
@@ -178,11 +183,11 @@ export async function trainLoop(cfg: TrainConfig, hooks: TrainHooks & { runId?: 
         const seeds = group.map(() => dropoutRng.nextUint32() >>> 1);
         const batches = group.map((rows) => collate(rows, padId, cfg.packing));
         const t0 = io.now();
-        const res = lossAndGrads(model, a, batches, seeds, cfg.gradientCheckpointing);
+        const res = await lossAndGradsAsync(model, a, batches, seeds, cfg.gradientCheckpointing);
         let grads = res.grads;
         try {
           if (!Number.isFinite(res.loss)) failNan('the training loss');
-          const norm = globalNorm(grads);
+          const norm = await globalNorm(grads);
           if (!Number.isFinite(norm)) failNan('the gradient norm');
           const clipped = clipByGlobalNorm(grads, cfg.maxGradNorm, norm);
           if (clipped.clipped) {
@@ -206,23 +211,23 @@ export async function trainLoop(cfg: TrainConfig, hooks: TrainHooks & { runId?: 
         } finally {
           for (const g of Object.values(grads)) g.dispose();
         }
-        if (cfg.evalEvery > 0 && step % cfg.evalEvery === 0) runEval();
+        if (cfg.evalEvery > 0 && step % cfg.evalEvery === 0) await runEval();
         const sampleNow = hooks.control?.takeSampleRequest?.() ?? false;
-        if ((cfg.sampleEvery > 0 && step % cfg.sampleEvery === 0) || sampleNow) runSamples();
-        if (cfg.saveEvery > 0 && step % cfg.saveEvery === 0) writeCheckpoint();
+        if ((cfg.sampleEvery > 0 && step % cfg.sampleEvery === 0) || sampleNow) await runSamples();
+        if (cfg.saveEvery > 0 && step % cfg.saveEvery === 0) await writeCheckpoint();
         if (state.cursor === 0) continue outer;
       }
     }
 
     if (stopped) {
-      const dir = lastCheckpoint && lastCheckpoint.endsWith(`checkpoint-${step}`) ? lastCheckpoint : writeCheckpoint();
+      const dir = lastCheckpoint && lastCheckpoint.endsWith(`checkpoint-${step}`) ? lastCheckpoint : await writeCheckpoint();
       const done: DoneEvent = { type: 'done', runId, reason: 'stopped', step, adapter: dir, losses: state.losses };
       hooks.emit(done);
       return done;
     }
-    if (valBatches.length && (cfg.evalEvery === 0 || step % cfg.evalEvery !== 0)) runEval();
-    if (prompts.length && (cfg.sampleEvery === 0 || step % cfg.sampleEvery !== 0)) runSamples();
-    io.writeFilesAtomic(cfg.out, adapterFiles(a, model.config, cfg.model));
+    if (valBatches.length && (cfg.evalEvery === 0 || step % cfg.evalEvery !== 0)) await runEval();
+    if (prompts.length && (cfg.sampleEvery === 0 || step % cfg.sampleEvery !== 0)) await runSamples();
+    io.writeFilesAtomic(cfg.out, await adapterFiles(a, model.config, cfg.model));
     const done: DoneEvent = { type: 'done', runId, reason: 'completed', step, adapter: cfg.out, losses: state.losses };
     hooks.emit(done);
     return done;

@@ -1,6 +1,7 @@
 /** Checks a TrainConfig before any work starts; each problem is one UserError line naming the flag. */
 import { UserError } from '../../errors';
 import type { TrainConfig } from './train-config';
+import { resolveTargets } from './lora-params';
 
 export function validateTrainConfig(cfg: TrainConfig): void {
   const bad = (flag: string, what: string, hint: string) => {
@@ -20,5 +21,7 @@ export function validateTrainConfig(cfg: TrainConfig): void {
   if (!Number.isInteger(cfg.prefixLen) || cfg.prefixLen < 1) bad('prefix-len', `must be a positive integer, got ${cfg.prefixLen}`, 'e.g. --prefix-len 128');
   if (cfg.valSplit < 0 || cfg.valSplit >= 1) bad('val-split', `must be in [0, 1), got ${cfg.valSplit}`, 'e.g. --val-split 0.05');
   if (cfg.warmupRatio !== undefined && (cfg.warmupRatio < 0 || cfg.warmupRatio > 1)) bad('warmup-ratio', `must be in [0, 1], got ${cfg.warmupRatio}`, 'e.g. --warmup-ratio 0.03');
+  // Target names are the same for every supported family, so they are checked before any loading.
+  if (cfg.method === 'lora' && !cfg.initAdapter) resolveTargets(cfg.loraTargets);
   if (cfg.method === 'ptuning' && cfg.initAdapter) bad('init-adapter', 'is for LoRA runs; P-Tuning v2 starts from a fresh prefix', 'drop --init-adapter or use --method lora');
 }

@@ -1,0 +1,21 @@
+/** Shared by the engine benches: find or write the synthetic checkpoint a bench runs on. */
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeSyntheticCheckpoint } from '../synthetic-checkpoint';
+
+export function syntheticModelDir(shape: string, dtype: 'bf16' | 'f32', dir = '.bench-out'): string {
+  const out = join(dir, `${shape}-${dtype}`);
+  if (!existsSync(join(out, 'model.safetensors'))) {
+    process.stderr.write(`writing synthetic ${shape} ${dtype} checkpoint to ${out} ...\n`);
+    writeSyntheticCheckpoint({ shape, out, dtype, seed: 0 });
+  }
+  return out;
+}
+
+export function fileMiB(path: string): number {
+  return statSync(path).size / 2 ** 20;
+}
+
+export const rssMiB = (): number => process.memoryUsage().rss / 2 ** 20;
+/** Peak resident set size of this process so far (getrusage maxrss). */
+export const peakRssMiB = (): number => process.resourceUsage().maxRSS / 1024;

@@ -1,0 +1,114 @@
+/** `tuneloom generate`: generate from a chat prompt, streaming text or printing one JSON object (CLI.md). */
+import { UserError } from '../../errors';
+import { flag, str, writeJson, type CliCommand } from '../command';
+import { parseNumberFlag } from '../parse-number';
+import { openInferenceSession, readMessagesFile } from '../../engine-node/inference-session';
+import { generateAsync, type SamplingOptions } from '../../engine/generate/generate';
+import type { ThinkingBudgetOptions } from '../../engine/generate/thinking-budget';
+import type { TextTokenizer } from '../../engine/tokenizer/text-tokenizer';
+import type { ChatMessage } from '../../engine/tokenizer/chat-template';
+
+function thinkingOptions(tok: TextTokenizer, budget: number, waits: number): ThinkingBudgetOptions {
+  const start = tok.tokenToId('<think>');
+  const end = tok.tokenToId('</think>');
+  if (start === undefined || end === undefined) {
+    throw new UserError('--think-budget needs a model whose tokenizer has <think> and </think> tokens', { where: `${tok.where}/tokenizer.json`, hint: 'drop --think-budget for this model' });
+  }
+  return { budget, thinkStartId: start, thinkEndId: end, closeIds: tok.encode('\n</think>\n\n'), waitIds: tok.encode('Wait'), maxWaits: waits };
+}
+
+export const generateCommand: CliCommand = {
+  name: 'generate',
+  summary: 'Generate text from a model, streaming.',
+  help: `Usage: tuneloom generate --model DIR [--adapter DIR] (--prompt STR | --messages-file F) [--system STR]
+                         [--max-new-tokens 256] [--greedy | --temperature T --top-p P --top-k K --seed S]
+                         [--repetition-penalty R] [--think-budget N [--think-wait W]] [--backend B] [--json]
+
+Renders the prompt with the model's chat template (generation prompt added) and generates until an EOS
+id of generation_config.json or --max-new-tokens. Without --json the text streams to stdout.
+
+Options:
+  --model DIR              Hugging Face model folder
+  --adapter DIR            a PEFT adapter folder: LoRA (applied unmerged) or prefix tuning / P-Tuning v2
+  --prompt STR             one user turn
+  --messages-file F        a JSON array of {"role","content"} messages
+  --system STR             a system message put first
+  --max-new-tokens N       default 256
+  --greedy                 argmax decoding (the default unless generation_config.json sets do_sample
+                           or a sampling flag is given)
+  --temperature T, --top-p P, --top-k K
+                           sampling; unset ones come from generation_config.json
+  --seed S                 sampling seed (default 42)
+  --repetition-penalty R   CTRL-style penalty on tokens already present (default from generation_config.json)
+  --think-budget N         s1 budget forcing: at most N tokens inside <think>, then </think> is forced
+  --think-wait W           replace up to W early </think> with "Wait" to extend thinking (default 0)
+  --backend B              auto|webgpu|tensorflow|wasm|cpu (default auto; the choice is printed on stderr)
+  --json                   print {"prompt_ids","ids","text","finish_reason"} at the end instead of streaming
+`,
+  options: {
+    model: { type: 'string' },
+    adapter: { type: 'string' },
+    prompt: { type: 'string' },
+    'messages-file': { type: 'string' },
+    system: { type: 'string' },
+    'max-new-tokens': { type: 'string' },
+    greedy: { type: 'boolean' },
+    temperature: { type: 'string' },
+    'top-p': { type: 'string' },
+    'top-k': { type: 'string' },
+    seed: { type: 'string' },
+    'repetition-penalty': { type: 'string' },
+    'think-budget': { type: 'string' },
+    'think-wait': { type: 'string' },
+  },
+  async run(ctx) {
+    const modelDir = str(ctx, 'model');
+    if (!modelDir) throw new UserError('--model is required', { hint: 'pass --model DIR, a Hugging Face model folder' });
+    const prompt = str(ctx, 'prompt');
+    const messagesFile = str(ctx, 'messages-file');
+    if ((prompt === undefined) === (messagesFile === undefined)) throw new UserError('pass exactly one of --prompt or --messages-file');
+    const maxNewTokens = parseNumberFlag(str(ctx, 'max-new-tokens'), 'max-new-tokens', { integer: true, min: 1, fallback: 256 })!;
+    const temperature = parseNumberFlag(str(ctx, 'temperature'), 'temperature', { minExclusive: 0 });
+    const topP = parseNumberFlag(str(ctx, 'top-p'), 'top-p', { minExclusive: 0 });
+    const topK = parseNumberFlag(str(ctx, 'top-k'), 'top-k', { integer: true, min: 0 });
+    const seed = parseNumberFlag(str(ctx, 'seed'), 'seed', { integer: true, fallback: 42 })!;
+    const repetitionPenalty = parseNumberFlag(str(ctx, 'repetition-penalty'), 'repetition-penalty', { minExclusive: 0 });
+    const thinkBudget = parseNumberFlag(str(ctx, 'think-budget'), 'think-budget', { integer: true, min: 0 });
+    const thinkWait = parseNumberFlag(str(ctx, 'think-wait'), 'think-wait', { integer: true, min: 0, fallback: 0 })!;
+    const greedy = flag(ctx, 'greedy');
+    if (greedy && (temperature !== undefined || topP !== undefined || topK !== undefined)) throw new UserError('--greedy cannot be combined with --temperature/--top-p/--top-k');
+
+    let messages: ChatMessage[] = messagesFile ? readMessagesFile(messagesFile) : [{ role: 'user', content: prompt! }];
+    const system = str(ctx, 'system');
+    if (system !== undefined) messages = [{ role: 'system', content: system }, ...messages.filter((m) => m.role !== 'system')];
+
+    const session = await openInferenceSession({ model: modelDir, adapter: str(ctx, 'adapter'), backend: str(ctx, 'backend') });
+    try {
+      const { model, tokenizer, generation } = session;
+      const promptIds = tokenizer.encodeChat(messages, { addGenerationPrompt: true }).ids;
+      const thinking = thinkBudget !== undefined ? thinkingOptions(tokenizer, thinkBudget, thinkWait) : undefined;
+      const wantsSampling = !greedy && (temperature !== undefined || topP !== undefined || topK !== undefined || generation.doSample);
+      const sampling: SamplingOptions = wantsSampling
+        ? { greedy: false, temperature: temperature ?? generation.temperature, topP: topP ?? generation.topP, topK: topK ?? generation.topK, seed }
+        : { greedy: true };
+      ctx.stderr.write(`backend ${session.backend.reason}\n`);
+      const json = flag(ctx, 'json');
+      const decode = (ids: number[]) => tokenizer.decode(ids, { skipSpecialTokens: true });
+      const result = await generateAsync(model, promptIds, {
+        maxNewTokens,
+        sampling,
+        repetitionPenalty: repetitionPenalty ?? generation.repetitionPenalty,
+        eosTokenIds: generation.eosTokenIds,
+        adapters: session.adapter,
+        prefix: session.prefix,
+        thinking,
+        decode: json ? undefined : decode,
+        onText: json ? undefined : (delta) => ctx.stdout.write(delta),
+      });
+      if (json) writeJson(ctx, { prompt_ids: promptIds, ids: result.ids, text: decode(result.ids), finish_reason: result.finishReason });
+      else ctx.stdout.write('\n');
+    } finally {
+      session.dispose();
+    }
+  },
+};

@@ -1,0 +1,112 @@
+/**
+ * `tuneloom train` through the real CLI process: golden parity of three AdamW steps on the shared
+ * fixture, and bad inputs that each give one clear line. (Exact resume: training/resume.test.ts.)
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir, tinyQwen2Adapter, tinyQwen2Dir, tinyQwen2Model } from '../../test-support/paths';
+import { runTuneloom } from '../../test-support/cli';
+import { writeTinyModel } from '../../test-support/tiny-model';
+import { writeLearningData } from '../../test-support/learning-data';
+import { readSafetensorsFile } from '../../training/read-safetensors';
+
+const root = tempDir();
+// The CLI records runs in the store under $TUNELOOM_HOME; keep it inside the test's temp folder.
+const env = { TUNELOOM_HOME: join(root, 'home') };
+const jsonLines = (s: string) => s.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+/** The SFT chat of ../shared/tools/make_goldens.py (goldens.json records its ids and labels). */
+const SFT_CHAT = {
+  messages: [
+    { role: 'user', content: '华中科技大学博士生培养目标中，对学术能力有哪些要求？' },
+    { role: 'assistant', content: '掌握坚实宽广的基础理论和系统深入的专门知识；具有独立从事科学研究的能力。' },
+  ],
+};
+
+test('three AdamW steps through `tuneloom train` match torch + peft (losses and adapter)', async () => {
+  const goldens = JSON.parse(readFileSync(join(tinyQwen2Dir, 'goldens.json'), 'utf8'));
+  const adamw = goldens.adapter.adamw;
+  const data = join(root, 'sft.jsonl');
+  writeFileSync(data, JSON.stringify(SFT_CHAT) + '\n');
+  const out = join(root, 'golden-out');
+  const r = await runTuneloom([
+    'train', '--model', tinyQwen2Model, '--data', data, '--init-adapter', tinyQwen2Adapter, '--max-steps', '3',
+    '--lr', String(adamw.lr), '--weight-decay', String(adamw.weight_decay), '--scheduler', 'constant', '--max-grad-norm', '0',
+    '--lora-dropout', '0', '--out', out, '--json', '--backend', 'cpu',
+  ], { env });
+  assert.equal(r.code, 0, r.stderr);
+  const events = jsonLines(r.stdout);
+  const steps = events.filter((e) => e.type === 'step');
+  assert.deepEqual(steps.map((e) => e.step), [1, 2, 3]);
+  steps.forEach((e, i) => {
+    const want = adamw.losses_before_each_step[i];
+    assert.ok(Math.abs((e.loss as number) - want) <= 1e-4 * want, `loss before step ${i + 1}: ${e.loss} vs ${want}`);
+  });
+  assert.ok(Math.abs((steps[0].grad_norm as number) - goldens.adapter.grad_global_norm) < 1e-3 * goldens.adapter.grad_global_norm);
+  assert.equal(events.at(-1)!.type, 'done');
+
+  const got = await readSafetensorsFile(join(out, 'adapter_model.safetensors'));
+  const want = await readSafetensorsFile(join(tinyQwen2Dir, 'lora_after_3_adamw.safetensors'));
+  const start = await readSafetensorsFile(join(tinyQwen2Adapter, 'adapter_model.safetensors'));
+  assert.deepEqual([...got.keys()].sort(), [...want.keys()].sort(), 'peft key names');
+  for (const [name, ref] of want) {
+    const g = got.get(name)!;
+    assert.deepEqual(g.shape, ref.shape);
+    for (let i = 0; i < ref.data.length; i++) {
+      // Each entry moved ~3 lr = 3e-3 from the start; allow 2% of that distance (plus float noise).
+      const moved = Math.abs(ref.data[i] - start.get(name)!.data[i]);
+      assert.ok(Math.abs(g.data[i] - ref.data[i]) <= 0.02 * moved + 1e-6, `${name}[${i}]: ${g.data[i]} vs ${ref.data[i]}`);
+    }
+  }
+  const cfg = JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'));
+  assert.equal(cfg.peft_type, 'LORA');
+  assert.equal(cfg.r, 4);
+  assert.equal(cfg.lora_alpha, 8);
+  assert.equal(cfg.base_model_name_or_path, tinyQwen2Model);
+  assert.deepEqual([...cfg.target_modules].sort(), ['down_proj', 'gate_proj', 'k_proj', 'o_proj', 'q_proj', 'up_proj', 'v_proj']);
+});
+
+// ---------------------------------------------------------------- bad inputs
+
+const tiny = () => writeTinyModel(join(root, 'tiny-small'), { hidden: 32, intermediate: 64 });
+
+async function expectOneLine(args: string[], pattern: RegExp, out?: string): Promise<void> {
+  const r = await runTuneloom(args, { env });
+  assert.equal(r.code, 1, `exit 1 expected; stderr: ${r.stderr}`);
+  const lines = r.stderr.split('\n').filter((l) => l.startsWith('tuneloom train:'));
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0], pattern);
+  if (out) assert.ok(!existsSync(join(out, 'adapter_model.safetensors')) && !existsSync(join(out, 'adapter_config.json')), 'nothing half-written in --out');
+}
+
+test('bad inputs: lr <= 0, unknown target module, unwritable --out, no room for the answer, NaN loss', async () => {
+  const model = tiny();
+  const data = writeLearningData(join(root, 'bad.jsonl'));
+  const base = (out: string) => ['train', '--model', model, '--data', data, '--out', out, '--max-steps', '2', '--backend', 'cpu'];
+  await expectOneLine([...base(join(root, 'b1')), '--lr', '0'], /--lr must be a positive number/, join(root, 'b1'));
+  await expectOneLine([...base(join(root, 'b2')), '--lora-targets', 'q_proj,qkv_proj'], /unknown target module "qkv_proj".*q_proj, k_proj/, join(root, 'b2'));
+  const file = join(root, 'a-file');
+  writeFileSync(file, 'x');
+  await expectOneLine(base(join(file, 'out')), /--out folder is not writable/);
+  await expectOneLine([...base(join(root, 'b4')), '--max-len', '12'], /nothing to train on: all \d+ example\(s\) are longer than --max-len 12/, join(root, 'b4'));
+
+  // Some too long, some not: counted and reported, the run goes on.
+  const mixed = join(root, 'mixed.jsonl');
+  writeFileSync(mixed, readFileSync(data, 'utf8') + JSON.stringify({ messages: [{ role: 'user', content: 'x'.repeat(80) }, { role: 'assistant', content: 'y' }] }) + '\n');
+  const r = await runTuneloom(['train', '--model', model, '--data', mixed, '--out', join(root, 'b5'), '--max-steps', '1', '--max-len', '48', '--val-split', '0', '--json', '--backend', 'cpu'], { env });
+  assert.equal(r.code, 0, r.stderr);
+  const start = jsonLines(r.stdout).find((e) => e.type === 'start')!;
+  assert.equal(start.too_long, 1);
+  assert.deepEqual(start.too_long_examples, [32]);
+  assert.ok(jsonLines(r.stdout).some((e) => e.type === 'log' && /longer than --max-len 48/.test(String(e.message))));
+
+  const nanOut = join(root, 'nan');
+  const nan = await runTuneloom([...base(nanOut).slice(0, -4), '--max-steps', '6', '--save-every', '1', '--lr', '1e38', '--max-grad-norm', '0', '--backend', 'cpu'], { env });
+  assert.equal(nan.code, 1, nan.stderr);
+  const line = nan.stderr.split('\n').find((l) => l.startsWith('tuneloom train:'))!;
+  assert.match(line, /NaN at step \d+; the run stopped/);
+  assert.match(line, /last good checkpoint: .*checkpoint-\d+/);
+  assert.ok(!existsSync(join(nanOut, 'adapter_model.safetensors')), 'no final adapter after a NaN');
+});

@@ -1,0 +1,243 @@
+/**
+ * `tuneloom train` (../shared/docs/CLI.md): flags -> TrainConfig (parseTrainArgs, reused by the run
+ * supervisor), then the run in a supervised worker process. `--json` prints the trainer's events as JSON lines with
+ * CLI.md's snake_case keys; otherwise a one-line progress bar with ETA on stderr and the result on stdout.
+ */
+import { UserError } from '../../errors';
+import { flag, str, writeJson, type CliCommand, type CliContext } from '../command';
+import { parseNumberFlag } from '../parse-number';
+import { TRAIN_DEFAULTS, type TrainConfig } from '../../engine/train/train-config';
+import type { TrainEvent } from '../../engine/train/train-events';
+import type { SchedulerKind } from '../../engine/optim/schedule';
+import { validateTrainConfig } from '../../engine/train/validate-config';
+import { trainThroughSupervisor } from '../../runs/supervised-train';
+
+const HELP = `Usage: tuneloom train --model DIR --data FILE --out DIR [options] [--json]
+
+Fine-tune a model with LoRA or P-Tuning v2 (prefix tuning). The finished adapter is a PEFT folder in
+--out (adapter_config.json + adapter_model.safetensors) that peft loads; checkpoints go to
+--out/checkpoint-N.
+
+Options:
+  --model DIR               Hugging Face model folder
+  --data FILE               training data (any format \`tuneloom data inspect\` reads)
+  --format FORMAT           data format (default: detected)
+  --out DIR                 where the adapter and checkpoints are written
+  --method lora|ptuning     LoRA (default) or P-Tuning v2 prefix tuning
+  --init-adapter DIR        start from an existing PEFT LoRA adapter (its r, alpha and targets)
+  --lora-r N                LoRA rank (default 8)
+  --lora-alpha A            LoRA alpha (default 16); scaling alpha/r
+  --lora-dropout P          dropout on the LoRA input path (default 0.05)
+  --lora-targets LIST       q_proj,v_proj (default), any of q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj, or all-linear
+  --rslora                  rank-stabilised scaling alpha/sqrt(r)
+  --prefix-len N            P-Tuning v2 prefix length (default 128)
+  --prefix-projection       P-Tuning v2 reparameterisation MLP (peft prefix_projection)
+  --prefix-hidden N         hidden width of that MLP (default: the model's hidden size)
+  --lr LR                   peak learning rate (default 2e-4)
+  --scheduler KIND          linear (default), cosine or constant
+  --warmup-steps N | --warmup-ratio R   linear warmup from 0 (default none)
+  --weight-decay W          AdamW decoupled weight decay (default 0)
+  --max-grad-norm G         global-norm clipping, 0 = off (default 1.0)
+  --epochs N | --max-steps N   training length (default 3 epochs; --max-steps wins)
+  --batch-size N            rows per micro-batch (default 1)
+  --grad-accum N            micro-batches per optimiser step (default 1)
+  --max-len N               tokens per example (default 512); the tail is cut, examples whose answer
+                            would not start within N tokens are skipped and reported
+  --packing                 pack several examples per row (attention never crosses examples)
+  --loss-on completion|all  learn the assistant turns only (default) or every token
+  --system STR              system prompt added to chats that have none
+  --seed N                  data order, dropout and init seed (default 42)
+  --val-data FILE | --val-split R   validation set: a file, or a seeded share of --data (default 0.05,
+                            rounded down: none for fewer than 20 examples)
+  --eval-every N            validation loss every N steps (default: once at the end)
+  --save-every N            checkpoint every N steps (default: none)
+  --sample-every N          greedy samples for --sample-prompts every N steps (default: at the end)
+  --sample-prompts F        JSON array of prompt strings (or one per line)
+  --sample-max-new-tokens N (default 64)
+  --gradient-checkpointing  recompute each decoder layer in the backward pass (less memory, more time)
+  --resume DIR              continue exactly from a checkpoint-N folder of the same run
+  --name NAME               run name
+  --backend B               auto|webgpu|tensorflow|wasm|cpu
+  --db FILE                 the experiment store the run is recorded in (default $TUNELOOM_HOME/tuneloom.db)
+  --json                    JSON lines: start, step, eval, sample, checkpoint, log, done
+`;
+
+const OPTIONS: CliCommand['options'] = {
+  model: { type: 'string' },
+  data: { type: 'string' },
+  format: { type: 'string' },
+  out: { type: 'string' },
+  method: { type: 'string' },
+  'init-adapter': { type: 'string' },
+  'lora-r': { type: 'string' },
+  'lora-alpha': { type: 'string' },
+  'lora-dropout': { type: 'string' },
+  'lora-targets': { type: 'string' },
+  rslora: { type: 'boolean' },
+  'prefix-len': { type: 'string' },
+  'prefix-projection': { type: 'boolean' },
+  'prefix-hidden': { type: 'string' },
+  lr: { type: 'string' },
+  scheduler: { type: 'string' },
+  'warmup-steps': { type: 'string' },
+  'warmup-ratio': { type: 'string' },
+  'weight-decay': { type: 'string' },
+  'max-grad-norm': { type: 'string' },
+  epochs: { type: 'string' },
+  'max-steps': { type: 'string' },
+  'batch-size': { type: 'string' },
+  'grad-accum': { type: 'string' },
+  'max-len': { type: 'string' },
+  packing: { type: 'boolean' },
+  'loss-on': { type: 'string' },
+  system: { type: 'string' },
+  seed: { type: 'string' },
+  'val-data': { type: 'string' },
+  'val-split': { type: 'string' },
+  'eval-every': { type: 'string' },
+  'save-every': { type: 'string' },
+  'sample-every': { type: 'string' },
+  'sample-prompts': { type: 'string' },
+  'sample-max-new-tokens': { type: 'string' },
+  'gradient-checkpointing': { type: 'boolean' },
+  resume: { type: 'string' },
+  name: { type: 'string' },
+};
+
+function oneOf<T extends string>(raw: string | undefined, flagName: string, allowed: readonly T[], fallback: T): T {
+  if (raw === undefined) return fallback;
+  if (!allowed.includes(raw as T)) throw new UserError(`--${flagName} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+/** Flags -> TrainConfig with CLI.md's defaults; every bad value is one UserError line. */
+export function parseTrainArgs(ctx: CliContext): TrainConfig {
+  const need = (k: string, what: string) => {
+    const v = str(ctx, k);
+    if (!v) throw new UserError(`--${k} is required`, { hint: what });
+    return v;
+  };
+  const num = (k: string, fallback?: number) => parseNumberFlag(str(ctx, k), k, { fallback });
+  const int = (k: string, fallback?: number) => parseNumberFlag(str(ctx, k), k, { integer: true, fallback });
+  const d = TRAIN_DEFAULTS;
+  const targetsRaw = str(ctx, 'lora-targets');
+  const loraTargets = targetsRaw === undefined ? d.loraTargets : targetsRaw === 'all-linear' ? 'all-linear' : targetsRaw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (str(ctx, 'warmup-steps') !== undefined && str(ctx, 'warmup-ratio') !== undefined) throw new UserError('pass only one of --warmup-steps and --warmup-ratio');
+  if (str(ctx, 'val-data') !== undefined && str(ctx, 'val-split') !== undefined) throw new UserError('pass only one of --val-data and --val-split');
+  const config: TrainConfig = {
+    model: need('model', 'pass --model DIR, a Hugging Face model folder'),
+    data: need('data', 'pass --data FILE, the training data'),
+    out: need('out', 'pass --out DIR, where the adapter is written'),
+    format: str(ctx, 'format'),
+    method: oneOf(str(ctx, 'method'), 'method', ['lora', 'ptuning'] as const, d.method),
+    initAdapter: str(ctx, 'init-adapter'),
+    loraR: int('lora-r', d.loraR)!,
+    loraAlpha: num('lora-alpha', d.loraAlpha)!,
+    loraDropout: num('lora-dropout', d.loraDropout)!,
+    loraTargets,
+    useRslora: flag(ctx, 'rslora'),
+    prefixLen: int('prefix-len', d.prefixLen)!,
+    prefixProjection: flag(ctx, 'prefix-projection'),
+    prefixHidden: int('prefix-hidden'),
+    lr: num('lr', d.lr)!,
+    scheduler: oneOf<SchedulerKind>(str(ctx, 'scheduler'), 'scheduler', ['linear', 'cosine', 'constant'], d.scheduler),
+    warmupSteps: int('warmup-steps'),
+    warmupRatio: num('warmup-ratio'),
+    weightDecay: num('weight-decay', d.weightDecay)!,
+    maxGradNorm: num('max-grad-norm', d.maxGradNorm)!,
+    epochs: num('epochs', d.epochs)!,
+    maxSteps: int('max-steps'),
+    batchSize: int('batch-size', d.batchSize)!,
+    gradAccum: int('grad-accum', d.gradAccum)!,
+    maxLen: int('max-len', d.maxLen)!,
+    packing: flag(ctx, 'packing'),
+    lossOn: oneOf(str(ctx, 'loss-on'), 'loss-on', ['completion', 'all'] as const, d.lossOn),
+    system: str(ctx, 'system'),
+    seed: int('seed', d.seed)!,
+    valData: str(ctx, 'val-data'),
+    valSplit: num('val-split', d.valSplit)!,
+    evalEvery: int('eval-every', d.evalEvery)!,
+    saveEvery: int('save-every', d.saveEvery)!,
+    sampleEvery: int('sample-every', d.sampleEvery)!,
+    samplePrompts: str(ctx, 'sample-prompts'),
+    sampleMaxNewTokens: int('sample-max-new-tokens', d.sampleMaxNewTokens)!,
+    gradientCheckpointing: flag(ctx, 'gradient-checkpointing'),
+    name: str(ctx, 'name'),
+    resumeFrom: str(ctx, 'resume'),
+  };
+  // Fail on bad values here, before a worker process or the store is involved.
+  validateTrainConfig(config);
+  return config;
+}
+
+/** The CLI.md JSON-lines shape of an event (snake_case keys). */
+export function eventJson(e: TrainEvent): Record<string, unknown> {
+  switch (e.type) {
+    case 'start':
+      return { type: 'start', run_id: e.runId, method: e.method, total_steps: e.totalSteps, from_step: e.fromStep, examples: e.examples, val_examples: e.valExamples, too_long: e.tooLong.length, too_long_examples: e.tooLong, truncated: e.truncated, trainable_params: e.trainableParams };
+    case 'step':
+      return { type: 'step', step: e.step, loss: e.loss, lr: e.lr, grad_norm: e.gradNorm, tokens_per_s: e.tokensPerS, epoch: e.epoch, tokens_seen: e.tokensSeen };
+    case 'eval':
+      return { type: 'eval', step: e.step, loss: e.loss, examples: e.examples };
+    case 'sample':
+      return { type: 'sample', step: e.step, prompt: e.prompt, output: e.output, prompt_idx: e.promptIdx };
+    case 'checkpoint':
+      return { type: 'checkpoint', step: e.step, path: e.path, bytes: e.bytes };
+    case 'log':
+      return { type: 'log', level: e.level, message: e.message };
+    case 'done':
+      return { type: 'done', run_id: e.runId, adapter: e.adapter, reason: e.reason, step: e.step, losses: e.losses };
+    case 'error':
+      return { type: 'error', error: e.error, step: e.step, last_checkpoint: e.lastCheckpoint };
+  }
+}
+
+function progressLine(step: number, total: number, loss: number, startedMs: number): string {
+  const width = 24;
+  const done = Math.min(width, Math.round((step / Math.max(1, total)) * width));
+  const elapsed = (Date.now() - startedMs) / 1000;
+  const eta = step > 0 ? (elapsed / step) * (total - step) : 0;
+  const fmt = (s: number) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
+  return `\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] step ${step}/${total} loss ${loss.toFixed(4)} elapsed ${fmt(elapsed)} ETA ${fmt(eta)}`;
+}
+
+export const trainCommand: CliCommand = {
+  name: 'train',
+  summary: 'Fine-tune a model with LoRA or P-Tuning v2.',
+  help: HELP,
+  options: OPTIONS,
+  async run(ctx) {
+    const config = parseTrainArgs(ctx);
+    const json = flag(ctx, 'json');
+    const runId = config.name ?? `run-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}`;
+    let total = 0;
+    let lastLoss = NaN;
+    const started = Date.now();
+    // The run goes through the supervisor: a worker process, recorded in the store (--db).
+    let storeRunId = 0;
+    const done = await trainThroughSupervisor(
+      config,
+      {
+        notice: (line) => ctx.stderr.write(`\n${line}\n`),
+        emit(e) {
+          if (json) {
+            writeJson(ctx, e.type === 'start' || e.type === 'done' ? { ...eventJson(e), run_id: storeRunId } : eventJson(e));
+            return;
+          }
+          if (e.type === 'start') {
+            total = e.totalSteps;
+            ctx.stderr.write(`training ${e.method} on ${e.examples} example(s), ${e.totalSteps} step(s), ${e.trainableParams} trainable parameters\n`);
+          } else if (e.type === 'step') {
+            lastLoss = e.loss;
+            ctx.stderr.write(progressLine(e.step, total, e.loss, started));
+          } else if (e.type === 'eval') ctx.stderr.write(`\neval loss at step ${e.step}: ${e.loss.toFixed(4)}\n`);
+          else if (e.type === 'sample') ctx.stderr.write(`\nsample at step ${e.step}: ${e.prompt} -> ${e.output}\n`);
+          else if (e.type === 'checkpoint') ctx.stderr.write(`\ncheckpoint: ${e.path}\n`);
+          else if (e.type === 'log') ctx.stderr.write(`\n${e.level}: ${e.message}\n`);
+        },
+      },
+      { db: str(ctx, 'db'), backend: str(ctx, 'backend') ?? 'auto', name: runId, onRunId: (id) => (storeRunId = id) },
+    );
+    if (!json) ctx.stdout.write(`\n${done.reason === 'completed' ? 'done' : 'stopped'} after ${done.step} step(s), final loss ${lastLoss.toFixed(4)}; adapter: ${done.adapter}\n`);
+  },
+};

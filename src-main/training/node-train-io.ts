@@ -1,0 +1,125 @@
+/**
+ * The Node implementation of the trainer's TrainIo: model and adapter folders through engine-node,
+ * datasets through the data module's importDataset, and atomic writes (a temp folder renamed into
+ * place, so a crash never leaves a half-written checkpoint or adapter behind).
+ */
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { UserError } from '../errors';
+import { importDataset } from '../data/import-dataset';
+import { parseFormat } from '../data/formats/detect-format';
+import type { Example } from '../data/types';
+import { loadAdapterFromDir, loadModelFromDir, loadTokenizer, readModelConfig } from '../engine-node/load-model';
+import { readJsonFile } from '../engine-node/read-json';
+import { parseLoraConfig } from '../engine/adapters/peft-lora';
+import type { AdapterFiles } from '../engine/train/peft-files';
+import type { CheckpointContents, TrainIo } from '../engine/train/train-io';
+import { readSafetensorsFile } from './read-safetensors';
+
+function bytesOf(files: AdapterFiles): number {
+  return Object.values(files).reduce((n, f) => n + (typeof f === 'string' ? Buffer.byteLength(f) : f.byteLength), 0);
+}
+
+export function writeFolderAtomic(dir: string, files: AdapterFiles): number {
+  const target = resolve(dir);
+  const tmp = `${target}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  for (const [name, data] of Object.entries(files)) writeFileSync(join(tmp, name), data);
+  if (existsSync(target)) {
+    const old = `${target}.old-${process.pid}`;
+    renameSync(target, old);
+    renameSync(tmp, target);
+    rmSync(old, { recursive: true, force: true });
+  } else {
+    renameSync(tmp, target);
+  }
+  return bytesOf(files);
+}
+
+export function writeFilesAtomic(dir: string, files: AdapterFiles): number {
+  mkdirSync(dir, { recursive: true });
+  // Weights first, config last: a folder with adapter_config.json is then always complete.
+  const names = Object.keys(files).sort((a, b) => Number(a.endsWith('.json')) - Number(b.endsWith('.json')));
+  for (const name of names) {
+    const tmp = join(dir, `.${name}.tmp-${process.pid}`);
+    writeFileSync(tmp, files[name]);
+    renameSync(tmp, join(dir, name));
+  }
+  return bytesOf(files);
+}
+
+export function prepareOut(dir: string): void {
+  const abs = resolve(dir);
+  try {
+    if (existsSync(abs) && !statSync(abs).isDirectory()) throw new Error('it is a file, not a folder');
+    mkdirSync(abs, { recursive: true });
+    accessSync(abs, constants.W_OK);
+    const probe = join(abs, `.write-probe-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe);
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new UserError(`--out folder is not writable (${why})`, { where: abs, hint: 'choose a folder you can write to' });
+  }
+}
+
+async function readExamples(file: string, format: string | undefined): Promise<{ examples: Example[]; skipped: { line: number; reason: string }[] }> {
+  if (!existsSync(file)) throw new UserError('data file not found', { where: resolve(file), hint: 'check the --data path' });
+  const examples: Example[] = [];
+  const result = await importDataset(file, { format: parseFormat(format), onExample: (e) => examples.push(e) });
+  if (examples.length === 0) throw new UserError('the data file has no usable example', { where: resolve(file), hint: 'run `tuneloom data inspect` on it to see why' });
+  return { examples, skipped: result.skipped };
+}
+
+async function readSamplePrompts(file: string): Promise<string[]> {
+  const text = readFileSync(file, 'utf8').trim();
+  const where = resolve(file);
+  // A JSON array of strings, or one prompt per line (JSONL of {"prompt"} / plain strings).
+  const fromValue = (v: unknown): string => {
+    if (typeof v === 'string') return v;
+    const p = (v as { prompt?: unknown })?.prompt;
+    if (typeof p === 'string') return p;
+    throw new UserError('each sample prompt must be a string or {"prompt": "..."}', { where, hint: 'write a JSON array of strings' });
+  };
+  if (text.startsWith('[')) return (JSON.parse(text) as unknown[]).map(fromValue);
+  return text
+    .split(/\r?\n/)
+    .filter((l) => l.trim())
+    .map((l) => (l.trim().startsWith('{') || l.trim().startsWith('"') ? fromValue(JSON.parse(l)) : l));
+}
+
+async function readCheckpoint(dir: string): Promise<CheckpointContents> {
+  const abs = resolve(dir);
+  for (const f of ['trainer_state.json', 'params.safetensors', 'optimizer.safetensors']) {
+    if (!existsSync(join(abs, f))) throw new UserError(`checkpoint is missing ${f}`, { where: abs, hint: 'resume from a complete checkpoint-N folder written by `tuneloom train`' });
+  }
+  return {
+    trainerState: readJsonFile(join(abs, 'trainer_state.json'), 'trainer_state.json'),
+    params: await readSafetensorsFile(join(abs, 'params.safetensors')),
+    optimizer: await readSafetensorsFile(join(abs, 'optimizer.safetensors')),
+  };
+}
+
+export const nodeTrainIo: TrainIo = {
+  async loadModel(dir) {
+    readModelConfig(dir);
+    const tokenizer = loadTokenizer(dir);
+    const model = await loadModelFromDir(dir);
+    return { model, tokenizer };
+  },
+  async loadLoraAdapter(dir, model) {
+    const cfgPath = join(resolve(dir), 'adapter_config.json');
+    const set = await loadAdapterFromDir(dir, model.config);
+    return { set, config: parseLoraConfig(readJsonFile(cfgPath, 'adapter_config.json'), cfgPath) };
+  },
+  readExamples,
+  readSamplePrompts,
+  prepareOut,
+  writeFolderAtomic,
+  writeFilesAtomic,
+  readCheckpoint,
+  join: (...parts) => join(...parts),
+  now: () => performance.now(),
+};
+
