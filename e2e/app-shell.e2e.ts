@@ -127,9 +127,9 @@ describe('app shell', () => {
     for (const v of VIEWS) {
       await visit(v.nav, v.en);
       assert.equal(await h1(), v.en);
+      await screenshot(s.page, `en-${v.nav}`); // before the checks, so a failure leaves a picture of it
       assert.deepEqual(await clippedTexts(s.page), [], `clipped text on ${v.nav} (en)`);
       assert.deepEqual(await overflowingTables(s.page), [], `a table wider than the page on ${v.nav} (en)`);
-      await screenshot(s.page, `en-${v.nav}`);
     }
     await s.page.goto(`${serve.origin}/#/runs/${runIds.live}`);
     await s.page.locator('[data-testid="loss-chart"] canvas').waitFor();

@@ -72,6 +72,15 @@ describe('handbook flow', () => {
     await page.getByLabel('每 N 步验证').fill('0');
     await screenshot(page, 'zh-CN-wizard-method');
     await page.locator('[data-testid="wizard-next"]').click();
+
+    // Resources: the backend the run gets (probed, with the engine's reason), the planner's memory
+    // estimate against the device budget, and a time per step from a throughput measured here.
+    const memory = page.locator('[data-testid="plan-memory"]');
+    await memory.waitFor({ timeout: 60_000 });
+    assert.match(await page.locator('[data-testid="plan-backend"]').innerText(), /wasm[\s\S]*wasm: asked for with --backend/);
+    assert.match(await memory.innerText(), /\d+(\.\d+)? (GiB|MiB|KiB)\s*\/\s*[\d.]+ GiB · WASM 后端的 4 GiB 堆上限\s*放得下/);
+    assert.match(await page.locator('[data-testid="plan-time"]').innerText(), /每步 .*每轮 .*（\d+ 步）[\s\S]*GFLOP\/s/);
+    await screenshot(page, 'zh-CN-wizard-resources');
     await page.locator('[data-testid="wizard-next"]').click();
     assert.notEqual(await page.locator('[data-testid="sample-prompts"]').inputValue(), '', 'sample prompts come from the preview');
     await screenshot(page, 'zh-CN-wizard-review');

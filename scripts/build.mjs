@@ -1,6 +1,7 @@
 // Builds everything `npm start`, `tuneloom` and `npm run dist` need into dist/:
 //   dist/cli.js            the tuneloom CLI (also `serve`)
 //   dist/worker.js         the training worker (child process)
+//   dist/probe.js          the planner's backend probe (child process: backend + calibration matmul)
 //   dist/electron-main.js  Electron main process;  dist/preload.cjs  its sandboxed preload (CJS)
 //   dist/renderer/         the Svelte UI (vite)
 // Node packages stay external: they are resolved from node_modules at run time (native modules
@@ -17,6 +18,7 @@ const only = process.argv.includes('--node-only') ? 'node' : process.argv.includ
 const nodeEntries = [
   { in: 'src-main/cli/entry.ts', out: 'dist/cli.js', format: 'esm' },
   { in: 'src-main/workers/worker-entry.ts', out: 'dist/worker.js', format: 'esm' },
+  { in: 'src-main/planner/probe-entry.ts', out: 'dist/probe.js', format: 'esm' },
   { in: 'src-main/electron-main.ts', out: 'dist/electron-main.js', format: 'esm' },
   { in: 'src-main/preload/preload.ts', out: 'dist/preload.cjs', format: 'cjs' },
 ].filter((e) => existsSync(at(e.in)));

@@ -7,6 +7,9 @@
 import type { DataFormatChoice, DatasetPreview, EncodingChoiceDto } from './dto/dataset-preview';
 import { DATA_FORMAT_CHOICES, ENCODING_CHOICES } from './dto/dataset-preview';
 import type { DownloadJob, DownloadRequest } from './dto/downloads';
+import type { EvalJob, EvalPredictionRow, EvalRunRow, EvalStartRequest, ExportJob, ExportRow, ExportStartRequest } from './dto/evals';
+import { EVAL_METRIC_CHOICES, EVAL_SPLIT_CHOICES, EXPORT_KINDS, METRIC_MODES } from './dto/evals';
+import type { PlanRequest, PlanResult } from './dto/plan';
 import type { CheckpointRow, EvalRow, RunLogLine } from './dto/run-series';
 import type { DatasetRecord, ModelRecord } from './dto/library';
 import type { MetricPoint, RunDetail, RunError, RunFilter, RunStatus, RunSummary, SampleRow } from './dto/runs';
@@ -170,6 +173,20 @@ export interface Channels {
   /** Generates in every column at once; text streams back as playground.delta events. */
   'playground.generate': { req: PlaygroundRequest; res: { started: number } };
   'playground.stop': { req: { sessionId: string }; res: { stopped: boolean } };
+  /** Evaluates a run's adapter (and the base model, "before") in a child process; progress as eval.* events. */
+  'evals.start': { req: EvalStartRequest; res: EvalJob };
+  'evals.cancel': { req: RunRef; res: { cancelled: boolean } };
+  /** The eval job of a run in progress, if any (the Evaluate tab reattaches after navigation). */
+  'evals.active': { req: RunRef; res: EvalJob | null };
+  'evals.list': { req: RunRef; res: EvalRunRow[] };
+  /** An eval's predictions next to their references, sorted by one score (worst first). */
+  'evals.predictions': { req: { evalId: number; sortBy?: string }; res: EvalPredictionRow[] };
+  /** Exports a run's adapter / merged model / GGUF; progress and the self-check as export.* events. */
+  'exports.start': { req: ExportStartRequest; res: ExportJob };
+  'exports.cancel': { req: RunRef; res: { cancelled: boolean } };
+  'exports.list': { req: RunRef; res: ExportRow[] };
+  /** The memory/time planner for the wizard's Resources step (probes the backend once per choice). */
+  'planner.estimate': { req: PlanRequest; res: PlanResult };
 }
 
 export type Channel = keyof Channels;
@@ -260,6 +277,40 @@ export const requestValidators: { [C in Channel]: Validator<Req<C>> } = {
     { greedy: bool, temperature: num({ min: 0, max: 5 }), topP: num({ min: 0, max: 1 }), topK: int({ min: 0, max: 100_000 }), seed: int({ min: 0, max: 2 ** 32 - 1 }), thinkBudget: int({ min: 0, max: 1 << 16 }) },
   ),
   'playground.stop': object({ sessionId: str({ nonEmpty: true, maxLength: 64 }) }),
+  'evals.start': object(
+    {
+      runId: id,
+      split: oneOf(EVAL_SPLIT_CHOICES),
+      metrics: arrayOf(oneOf(EVAL_METRIC_CHOICES), { min: 1, max: EVAL_METRIC_CHOICES.length }),
+      mode: oneOf(METRIC_MODES),
+      lang: oneOf(['zh', 'en'] as const),
+      base: bool,
+      maxNewTokens: int({ min: 1, max: 8192 }),
+    },
+    { limit: int({ min: 1, max: 1 << 20 }), dataPath: path },
+  ),
+  'evals.cancel': runRef,
+  'evals.active': runRef,
+  'evals.list': runRef,
+  'evals.predictions': object({ evalId: id }, { sortBy: oneOf(['bleu4', 'rouge1', 'rouge2', 'rougeL', 'f1', 'em'] as const) }),
+  'exports.start': object({ runId: id, to: oneOf(EXPORT_KINDS) }, { ggufType: oneOf(['f16', 'q8_0'] as const), out: path, overwrite: bool }),
+  'exports.cancel': runRef,
+  'exports.list': runRef,
+  'planner.estimate': object(
+    {
+      modelPath: path,
+      method: oneOf(['lora', 'ptuning'] as const),
+      loraR: int({ min: 1, max: 4096 }),
+      loraTargets: arrayOf(oneOf(LORA_TARGETS), { max: LORA_TARGETS.length }),
+      loraDropout: num({ min: 0, max: 0.95 }),
+      prefixLen: int({ min: 1, max: 1 << 14 }),
+      batchSize: int({ min: 1, max: 4096 }),
+      gradAccum: int({ min: 1, max: 1 << 16 }),
+      maxLen: int({ min: 8, max: 1 << 17 }),
+      gradientCheckpointing: bool,
+    },
+    { backend: oneOf(BACKEND_CHOICES), datasetId: id, deviceMemoryGiB: num({ min: 0.25, max: 4096 }) },
+  ),
 };
 
 export const CHANNELS = Object.keys(requestValidators) as Channel[];
@@ -299,7 +350,11 @@ export type AppEvent =
   | { type: 'library.changed'; what: 'models' | 'datasets' }
   | { type: 'download.progress'; job: DownloadJob }
   | { type: 'playground.delta'; sessionId: string; key: string; text: string }
-  | { type: 'playground.done'; sessionId: string; key: string; error: string | null };
+  | { type: 'playground.done'; sessionId: string; key: string; error: string | null }
+  | { type: 'eval.progress'; job: EvalJob }
+  | { type: 'eval.done'; jobId: number; runId: number; error: string | null }
+  | { type: 'export.progress'; job: ExportJob }
+  | { type: 'export.done'; jobId: number; runId: number; error: string | null; export: ExportRow | null };
 
 // ---- transports -----------------------------------------------------------------------------------
 

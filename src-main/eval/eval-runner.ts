@@ -20,9 +20,17 @@ import type { MetricLang } from './squad';
 export const EVAL_METRICS = ['loss', 'bleu', 'rouge', 'f1', 'em'] as const;
 export type EvalMetric = (typeof EVAL_METRICS)[number];
 
+/** Which examples to evaluate: the seeded validation draw (as the run trained with), the rest, or every one. */
+export const EVAL_SPLITS = ['all', 'train', 'validation'] as const;
+export type EvalSplit = (typeof EVAL_SPLITS)[number];
+
 export interface EvalOptions {
   data: string;
   format?: DataFormat;
+  split?: EvalSplit;
+  /** With split train/validation: the share drawn for validation and its seed (the run's --val-split/--seed). */
+  valSplit?: number;
+  seed?: number;
   metrics?: EvalMetric[];
   maxNewTokens?: number;
   limit?: number;
@@ -98,8 +106,12 @@ function referenceLoss(session: InferenceSession, c: EvalCase, acc: LossAccumula
 
 export async function runEval(session: InferenceSession, opts: EvalOptions): Promise<EvalResult> {
   const metrics = new Set<EvalMetric>(opts.metrics ?? EVAL_METRICS);
-  const { train, val } = await loadExamples(opts.data, { format: opts.format });
-  const cases = casesOf([...train, ...val], opts.limit);
+  const split = opts.split ?? 'all';
+  const { train, val } = await loadExamples(opts.data, { format: opts.format, valSplit: split === 'all' ? undefined : opts.valSplit ?? 0.05, seed: opts.seed });
+  if (split === 'validation' && val.length === 0) {
+    throw new UserError('the validation split is empty', { where: opts.data, hint: 'pass a larger --val-split, or --split all' });
+  }
+  const cases = casesOf(split === 'train' ? train : split === 'validation' ? val : [...train, ...val], opts.limit);
   if (cases.length === 0) {
     throw new UserError('no chat with an assistant turn to evaluate', { where: opts.data, hint: 'evaluation needs prompt/answer pairs (a chat format, alpaca, adgen, ...)' });
   }

@@ -5,7 +5,10 @@
 import { appHandlers } from './app-handlers';
 import { controlHandlers } from './control-handlers';
 import { downloadHandlers } from './download-handlers';
+import { evalHandlers } from './eval-handlers';
+import { exportHandlers } from './export-handlers';
 import { playgroundHandlers } from './playground-handlers';
+import { plannerHandlers } from './planner-handlers';
 import type { HandlerContext } from './context';
 import { libraryHandlers } from './library-handlers';
 import type { HandlerTable } from './router';
@@ -19,5 +22,8 @@ export function createHandlers(ctx: HandlerContext): HandlerTable {
     ...libraryHandlers(ctx),
     ...downloadHandlers(ctx),
     ...playgroundHandlers(ctx),
+    ...evalHandlers(ctx),
+    ...exportHandlers(ctx),
+    ...plannerHandlers(ctx),
   };
 }

@@ -37,6 +37,21 @@ function table(calls: string[], overrides: Partial<HandlerTable> = {}): HandlerT
     'downloads.cancel': record('downloads.cancel', { cancelled: false }),
     'playground.generate': record('playground.generate', { started: 1 }),
     'playground.stop': record('playground.stop', { stopped: false }),
+    'evals.start': () => {
+      throw new Error('not used');
+    },
+    'evals.cancel': record('evals.cancel', { cancelled: false }),
+    'evals.active': record('evals.active', null),
+    'evals.list': record('evals.list', []),
+    'evals.predictions': record('evals.predictions', []),
+    'exports.start': () => {
+      throw new Error('not used');
+    },
+    'exports.cancel': record('exports.cancel', { cancelled: false }),
+    'exports.list': record('exports.list', []),
+    'planner.estimate': () => {
+      throw new Error('not used');
+    },
     ...overrides,
   };
 }

@@ -36,7 +36,7 @@ export interface ColumnCallbacks {
 const here = fileURLToPath(import.meta.url);
 
 /** The CLI entry: source through tsx when running from source, dist/cli.js beside the bundle otherwise. */
-function cliEntry(): { file: string; execArgv: string[] } {
+export function cliEntry(): { file: string; execArgv: string[] } {
   if (here.endsWith('.ts')) {
     let loader = 'tsx';
     try {

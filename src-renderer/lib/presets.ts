@@ -2,9 +2,10 @@
  * The wizard's task presets: each fills sensible defaults that the user can change. Numbers follow the
  * flagship recipes (handbook: Qwen2.5-0.5B-Instruct, LoRA q/v r 8; AdvertiseGen: P-Tuning v2 prefix 128).
  */
+import type { EvalMetricChoice, MetricModeChoice } from '../../src-shared/dto/evals';
 import type { MessageKey } from './i18n/i18n.svelte';
 
-export type PresetId = 'medical' | 'handbook' | 'adgen' | 'custom';
+export type PresetId = 'medical' | 'handbook' | 'adgen' | 'demo' | 'custom';
 
 export interface WizardConfig {
   name: string;
@@ -66,32 +67,83 @@ export const BASE_CONFIG: WizardConfig = {
   metrics: ['loss'],
 };
 
+/**
+ * What the Evaluate tab measures for a run of this preset (the user can change it there):
+ * handbook answers are short facts, so SQuAD F1/EM; AdvertiseGen is generation scored as ChatGLM's
+ * p-tuning scores it (BLEU-4 + ROUGE, jieba mode); medical answers get loss + BLEU/ROUGE and the
+ * predictions shown next to the references (samples) by default.
+ */
+export interface EvalPreset {
+  metrics: EvalMetricChoice[];
+  mode: MetricModeChoice;
+  /** Open the predictions browser right away. */
+  samples: boolean;
+}
+
 export interface Preset {
   id: PresetId;
   title: MessageKey;
   desc: MessageKey;
+  eval: EvalPreset;
   /** A model folder name the preset prefers when one with that name is registered. */
   preferredModel?: string;
+  /** Picks the demo model and dataset (demo mode), with these fixed sample prompts. */
+  demo?: { samplePrompts: string[] };
   config: Partial<WizardConfig>;
 }
 
 export const PRESETS: Preset[] = [
-  { id: 'medical', title: 'preset.medical.title', desc: 'preset.medical.desc', config: { format: 'medical-csv', epochs: 3, maxLen: 512, lr: 2e-4 } },
+  {
+    id: 'medical',
+    title: 'preset.medical.title',
+    desc: 'preset.medical.desc',
+    eval: { metrics: ['loss', 'bleu', 'rouge'], mode: 'sacrebleu', samples: true },
+    config: { format: 'medical-csv', epochs: 3, maxLen: 512, lr: 2e-4, metrics: ['loss', 'bleu', 'rouge'] },
+  },
   {
     id: 'handbook',
     title: 'preset.handbook.title',
     desc: 'preset.handbook.desc',
     preferredModel: 'Qwen2.5-0.5B-Instruct',
-    config: { format: 'conversations', loraR: 8, loraAlpha: 16, loraTargets: ['q_proj', 'v_proj'], epochs: 3, maxLen: 512 },
+    eval: { metrics: ['f1', 'em'], mode: 'sacrebleu', samples: false },
+    config: { format: 'conversations', loraR: 8, loraAlpha: 16, loraTargets: ['q_proj', 'v_proj'], epochs: 3, maxLen: 512, metrics: ['f1', 'em'] },
   },
   {
     id: 'adgen',
     title: 'preset.adgen.title',
     desc: 'preset.adgen.desc',
-    config: { format: 'adgen', method: 'ptuning', prefixLen: 128, lr: 2e-2, epochs: 1, maxLen: 256, metrics: ['loss', 'bleu', 'rouge'] },
+    eval: { metrics: ['bleu', 'rouge'], mode: 'jieba', samples: false },
+    config: { format: 'adgen', method: 'ptuning', prefixLen: 128, lr: 2e-2, epochs: 1, maxLen: 256, metrics: ['bleu', 'rouge'] },
   },
-  { id: 'custom', title: 'preset.custom.title', desc: 'preset.custom.desc', config: {} },
+  {
+    // Demo mode: the generated tiny model learns nothing useful, so a high constant lr and few steps make
+    // the loss fall visibly within about a minute on a CPU; samples every 8 steps show it changing.
+    id: 'demo',
+    title: 'preset.demo.title',
+    desc: 'preset.demo.desc',
+    eval: { metrics: ['f1', 'em'], mode: 'sacrebleu', samples: true },
+    demo: { samplePrompts: ['青岚大学每学期什么时候选课？', '本科毕业需要修满多少学分？'] },
+    config: {
+      format: 'conversations',
+      lr: 1e-2,
+      scheduler: 'constant',
+      warmupSteps: 0,
+      maxSteps: 24,
+      batchSize: 2,
+      gradAccum: 1,
+      maxLen: 256,
+      evalEvery: 8,
+      sampleEvery: 8,
+      metrics: ['f1', 'em'],
+    },
+  },
+  { id: 'custom', title: 'preset.custom.title', desc: 'preset.custom.desc', eval: { metrics: ['loss', 'bleu', 'rouge', 'f1', 'em'], mode: 'sacrebleu', samples: false }, config: {} },
 ];
+
+/** The eval metric set of a run's preset (custom's for runs without one). */
+export function evalPresetOf(preset: string | null | undefined): EvalPreset {
+  return (PRESETS.find((p) => p.id === preset) ?? PRESETS.find((p) => p.id === 'custom')!).eval;
+}
 
 /** The equivalent `tuneloom train` command line (CLI.md flags), shown on the review step. */
 export function cliCommand(c: WizardConfig, modelPath: string, dataPath: string): string {

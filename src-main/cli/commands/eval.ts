@@ -5,7 +5,7 @@
 import { UserError } from '../../errors';
 import { DATA_FORMATS, type DataFormat } from '../../data/types';
 import { openInferenceSession } from '../../engine-node/inference-session';
-import { EVAL_METRICS, runEval, type EvalMetric } from '../../eval/eval-runner';
+import { EVAL_METRICS, EVAL_SPLITS, runEval, type EvalMetric, type EvalSplit } from '../../eval/eval-runner';
 import { flag, str, writeJson, type CliCommand } from '../command';
 import { parseNumberFlag } from '../parse-number';
 import { resolve } from 'node:path';
@@ -15,6 +15,7 @@ import { recordEvalRun } from '../../store/queries/eval-runs';
 
 const HELP = `Usage: tuneloom eval --model DIR [--adapter DIR] --data FILE [--format FORMAT]
                      [--metrics loss,bleu,rouge,f1,em] [--max-new-tokens 128] [--limit N]
+                     [--split all|train|validation] [--val-split 0.05] [--seed 42]
                      [--lang zh|en] [--mode sacrebleu|jieba] [--backend B] [--json]
 
 For every chat in FILE, the turns before its last assistant answer are the prompt and that answer
@@ -30,6 +31,10 @@ Options:
   --metrics LIST       comma-separated subset of loss,bleu,rouge,f1,em (default: all)
   --max-new-tokens N   generation cap per example (default 128)
   --limit N            evaluate only the first N examples
+  --split S            all (default), or the train / validation part of the seeded split
+                       a run trained with (--val-split and --seed as given to \`tuneloom train\`)
+  --val-split F        share drawn for validation with --split train|validation (default 0.05)
+  --seed N             seed of that draw (default 42)
   --lang zh|en         tokenization of the scores (default zh)
   --mode MODE          sacrebleu (default) or jieba (LLaMA-Factory / ChatGLM numbers)
   --backend B          auto|webgpu|tensorflow|wasm|cpu (default auto)
@@ -37,7 +42,7 @@ Options:
                        (default $TUNELOOM_HOME/tuneloom.db)
   --json               print {"examples","loss","perplexity","bleu4","rouge1","rouge2","rougeL","f1","em",
                        "mode","lang","tokens_per_s","predictions":[{prompt,prediction,reference,scores}],
-                       "eval_id","run_id"}
+                       "eval_id","run_id"}; progress goes to stderr as "eval: done/total" lines
 `;
 
 export const evalCommand: CliCommand = {
@@ -52,6 +57,9 @@ export const evalCommand: CliCommand = {
     metrics: { type: 'string' },
     'max-new-tokens': { type: 'string' },
     limit: { type: 'string' },
+    split: { type: 'string' },
+    'val-split': { type: 'string' },
+    seed: { type: 'string' },
     lang: { type: 'string' },
     mode: { type: 'string' },
   },
@@ -69,6 +77,11 @@ export const evalCommand: CliCommand = {
     if (mode !== 'sacrebleu' && mode !== 'jieba') throw new UserError(`--mode must be sacrebleu or jieba, got "${mode}"`);
     const maxNewTokens = parseNumberFlag(str(ctx, 'max-new-tokens'), 'max-new-tokens', { integer: true, min: 1, fallback: 128 });
     const limit = parseNumberFlag(str(ctx, 'limit'), 'limit', { integer: true, min: 1 });
+    const split = str(ctx, 'split') ?? 'all';
+    if (!(EVAL_SPLITS as readonly string[]).includes(split)) throw new UserError(`--split must be one of ${EVAL_SPLITS.join(', ')}, got "${split}"`);
+    const valSplit = parseNumberFlag(str(ctx, 'val-split'), 'val-split', { min: 0, fallback: 0.05 })!;
+    if (valSplit > 0.5) throw new UserError(`--val-split must be at most 0.5, got ${valSplit}`);
+    const seed = parseNumberFlag(str(ctx, 'seed'), 'seed', { integer: true, min: 0, fallback: 42 });
     const json = flag(ctx, 'json');
     const session = await openInferenceSession({ model, adapter: str(ctx, 'adapter'), backend: str(ctx, 'backend') });
     try {
@@ -79,9 +92,13 @@ export const evalCommand: CliCommand = {
         metrics: metrics as EvalMetric[],
         maxNewTokens,
         limit,
+        split: split as EvalSplit,
+        valSplit,
+        seed,
         lang,
         mode,
-        onProgress: json ? undefined : (done, total) => ctx.stderr.write(`\reval: ${done}/${total}`),
+        // With --json, one line per example: the app's Evaluate tab reads them for its progress bar.
+        onProgress: (done, total) => ctx.stderr.write(json ? `eval: ${done}/${total}\n` : `\reval: ${done}/${total}`),
       });
       // Every eval run is kept in the store (metrics and each prediction), linked to the run that
       // produced the adapter; without --adapter it is the base model's "before" row.
@@ -94,7 +111,7 @@ export const evalCommand: CliCommand = {
         stored = recordEvalRun(db, {
           modelPath: resolve(model),
           adapterPath: adapterArg ? resolve(adapterArg) : null,
-          split: resolve(data),
+          split: split === 'all' ? resolve(data) : split,
           metricMode: result.mode,
           loss: result.loss ?? null,
           metrics: scores,

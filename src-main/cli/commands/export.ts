@@ -37,6 +37,7 @@ Options:
   --backend B          auto|webgpu|tensorflow|wasm|cpu for the self-check (default auto)
   --db FILE            the store the export is recorded in (default $TUNELOOM_HOME/tuneloom.db)
   --json               print {"to","out","files","bytes","format","self_check","export_id"} at the end
+                       (progress lines "writing: N%" and "self-check: ..." still go to stderr)
 `;
 
 function choice<T extends string>(raw: string | undefined, name: string, allowed: readonly T[], fallback?: T): T {
@@ -87,14 +88,13 @@ export const exportCommand: CliCommand = {
       dtype,
       force: flag(ctx, 'force'),
       selfCheck: !flag(ctx, 'no-self-check'),
-      onProgress: json
-        ? undefined
-        : (stage, done, total) => {
-            if (stage === 'check') return void ctx.stderr.write('self-check: comparing greedy tokens with base + adapter...\n');
-            const pct = Math.floor((100 * done) / total);
-            if (pct !== lastPct && pct % 10 === 0) ctx.stderr.write(`writing: ${pct}%\n`);
-            lastPct = pct;
-          },
+      // Progress goes to stderr with or without --json (the app's export buttons read these lines).
+      onProgress: (stage, done, total) => {
+        if (stage === 'check') return void ctx.stderr.write('self-check: comparing greedy tokens with base + adapter...\n');
+        const pct = Math.floor((100 * done) / total);
+        if (pct !== lastPct && pct % 10 === 0) ctx.stderr.write(`writing: ${pct}%\n`);
+        lastPct = pct;
+      },
     };
     const report = await runExport(req);
     const db = openStore(resolveStorePath(str(ctx, 'db')));

@@ -4,7 +4,9 @@
  * export is linked to the run whose finished adapter it used (matched by adapter path); an eval
  * without an adapter is the base model ("before").
  */
+import type { EvalRunRow, ExportKind, ExportRow, MetricModeChoice, SelfCheckView } from '../../../src-shared/dto/evals';
 import type { Db } from '../db';
+import { parseJsonColumn } from './json';
 
 export interface EvalRunRecord {
   modelPath: string;
@@ -76,7 +78,7 @@ export function evalPredictions(db: Db, evalId: number, sortBy?: string): { idx:
 export interface ExportRecord {
   adapterPath: string;
   modelPath: string;
-  kind: 'merged' | 'gguf';
+  kind: ExportKind;
   ggufType: string | null;
   outPath: string;
   bytes: number;
@@ -89,4 +91,73 @@ export function recordExport(db: Db, e: ExportRecord): { exportId: number; runId
     .prepare('INSERT INTO exports (run_id, adapter_path, model_path, kind, gguf_type, out_path, bytes, self_check_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
     .run(runId, e.adapterPath, e.modelPath, e.kind, e.ggufType, e.outPath, e.bytes, JSON.stringify(e.selfCheck));
   return { exportId: Number(info.lastInsertRowid), runId };
+}
+
+/**
+ * Links an eval to a run explicitly: the app's "before" eval (base model, no adapter) belongs to the run
+ * whose Evaluate tab started it, so its numbers sit next to the adapter's.
+ */
+export function attachEvalToRun(db: Db, evalId: number, runId: number): void {
+  db.prepare("UPDATE evals SET run_id = ? WHERE id = ? AND kind = 'eval'").run(runId, evalId);
+}
+
+interface EvalDbRow {
+  id: number;
+  model_path: string | null;
+  adapter_path: string | null;
+  split: string | null;
+  metric_mode: string | null;
+  loss: number | null;
+  metrics_json: string | null;
+  examples: number | null;
+  created_at: string;
+}
+
+/** The eval runs of a run (base "before" rows and adapter "after" rows), oldest first. */
+export function evalRunRows(db: Db, runId: number): EvalRunRow[] {
+  const rows = db
+    .prepare("SELECT id, model_path, adapter_path, split, metric_mode, loss, metrics_json, examples, created_at FROM evals WHERE kind = 'eval' AND run_id = ? ORDER BY id")
+    .all(runId) as EvalDbRow[];
+  return rows.map((r) => ({
+    id: r.id,
+    target: r.adapter_path ? 'adapter' : 'base',
+    modelPath: r.model_path,
+    adapterPath: r.adapter_path,
+    split: r.split,
+    metricMode: r.metric_mode === 'sacrebleu' || r.metric_mode === 'jieba' ? (r.metric_mode as MetricModeChoice) : null,
+    loss: r.loss,
+    metrics: parseJsonColumn<Record<string, number>>(r.metrics_json, {}),
+    examples: r.examples,
+    createdAt: r.created_at,
+  }));
+}
+
+/** The exports of a run, newest first, with their self-check as stored. */
+export function exportsOfRun(db: Db, runId: number): ExportRow[] {
+  const rows = db.prepare('SELECT id, kind, gguf_type, out_path, bytes, self_check_json, created_at FROM exports WHERE run_id = ? ORDER BY id DESC').all(runId) as {
+    id: number;
+    kind: ExportKind;
+    gguf_type: string | null;
+    out_path: string;
+    bytes: number | null;
+    self_check_json: string | null;
+    created_at: string;
+  }[];
+  return rows.map((r) => ({ id: r.id, kind: r.kind, ggufType: r.gguf_type, outPath: r.out_path, bytes: r.bytes, selfCheck: selfCheckView(parseJsonColumn<unknown>(r.self_check_json, null)), createdAt: r.created_at }));
+}
+
+/** The part of a stored self-check the UI shows (the per-prompt tokens stay in the store). */
+export function selfCheckView(raw: unknown): SelfCheckView | null {
+  if (!raw || typeof raw !== 'object') return null;
+  const o = raw as Record<string, unknown>;
+  return {
+    ok: o.ok === true,
+    ...(typeof o.summary === 'string' ? { summary: o.summary } : {}),
+    ...(typeof o.skipped === 'string' ? { skipped: o.skipped } : {}),
+  };
+}
+
+/** Links an export to the run whose dashboard started it (when its adapter path did not match). */
+export function attachExportToRun(db: Db, exportId: number, runId: number): void {
+  db.prepare('UPDATE exports SET run_id = ? WHERE id = ? AND run_id IS NULL').run(runId, exportId);
 }

@@ -1,0 +1,131 @@
+/**
+ * Evaluate and export from the run dashboard: a tiny LoRA run trained by `tuneloom train` into the
+ * store of a real `tuneloom serve` (the byte-level tiny Qwen2, seconds on a CPU), then, in the
+ * browser, the Evaluate tab runs the same few validation examples through the base model and the
+ * adapter (child processes of serve) and shows both columns; the Export tab writes a merged model,
+ * whose self-check result appears, and refuses the now existing folder until "overwrite".
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { openStore } from '../src-main/store/db';
+import { insertRun } from '../src-main/store/queries/runs';
+import { writeLearningData } from '../src-main/test-support/learning-data';
+import { repoRoot } from '../src-main/test-support/paths';
+import { writeTinyModel } from '../src-main/test-support/tiny-model';
+import { openBrowser, screenshot, type BrowserSession } from './support/browser';
+import { startServe, type ServeHandle } from './support/serve';
+
+describe('evaluate and export a finished run', () => {
+  let serve: ServeHandle;
+  let s: BrowserSession;
+  let runId: number;
+  before(async () => {
+    serve = await startServe();
+    const model = writeTinyModel(join(serve.home, 'tiny-model'));
+    const data = writeLearningData(join(serve.home, 'qa.jsonl'));
+    // 60 steps as in the handbook flow (the adapter learns the topic answers); 20% held out for the eval.
+    const train = spawnSync(
+      process.execPath,
+      [join(repoRoot, 'dist/cli.js'), 'train', '--model', model, '--data', data, '--out', join(serve.home, 'run'), '--max-steps', '60', '--lr', '0.01', '--scheduler', 'constant', '--grad-accum', '1', '--val-split', '0.2', '--eval-every', '0', '--backend', 'cpu', '--db', serve.dbPath, '--json'],
+      { env: { ...process.env, TUNELOOM_HOME: serve.home }, encoding: 'utf8' },
+    );
+    assert.equal(train.status, 0, train.stderr);
+    runId = (JSON.parse(train.stdout.trim().split('\n').at(-1)!) as { run_id: number }).run_id;
+    s = await openBrowser();
+  });
+  after(async () => {
+    await s?.close();
+    await serve?.stop();
+  });
+
+  test('Evaluate tab: before/after table with numbers for the base model and the adapter, predictions next to references', { timeout: 90_000 }, async () => {
+    const page = s.page;
+    await page.goto(serve.url);
+    await page.locator('nav a[data-nav="settings"]').click();
+    await page.getByLabel('默认计算后端').selectOption('cpu');
+    await page.locator('.toast', { hasText: '已保存' }).waitFor();
+    await page.goto(`${serve.url}#/runs/${runId}`);
+    await page.locator('.badge[data-status="completed"]').waitFor();
+    await page.locator('button[data-tab="evaluate"]').click();
+    // A run without a preset gets the custom set (all metrics); keep it quick: loss, BLEU/ROUGE, F1/EM on 3 examples.
+    await page.locator('[data-testid="eval-split"]').selectOption('validation');
+    await page.locator('[data-testid="eval-limit"]').fill('3');
+    await page.locator('[data-testid="eval-max-new-tokens"]').fill('8');
+    await page.getByLabel('文本语言').selectOption('en');
+    await page.locator('[data-testid="eval-start"]').click();
+    await page.locator('[data-testid="eval-progress"]').waitFor();
+    await screenshot(page, 'zh-CN-eval-progress');
+    await page.locator('[data-testid="eval-progress"]').waitFor({ state: 'detached', timeout: 60_000 });
+    assert.equal(await page.locator('[data-testid="eval-error"]').count(), 0, await page.locator('[data-testid="eval-error"]').allInnerTexts().then((t) => t.join()));
+
+    const table = page.locator('[data-testid="eval-table"]');
+    await table.waitFor();
+    for (const metric of ['loss', 'bleu4', 'rougeL', 'f1', 'em']) {
+      const row = table.locator(`tr[data-metric="${metric}"]`);
+      const before = Number(await row.locator('[data-testid="eval-before"]').innerText());
+      const afterV = Number(await row.locator('[data-testid="eval-after"]').innerText());
+      assert.ok(Number.isFinite(before) && Number.isFinite(afterV), `${metric}: ${before} / ${afterV}`);
+    }
+    const loss = (col: string) => table.locator(`tr[data-metric="loss"] [data-testid="${col}"]`).innerText().then(Number);
+    assert.ok((await loss('eval-after')) < (await loss('eval-before')), 'the adapter lowers the validation loss');
+    assert.match(await table.locator('tr[data-metric="bleu4"]').innerText(), /sacrebleu/, 'the scoring mode is named next to the number');
+    assert.match(await table.locator('tr[data-metric="f1"]').innerText(), /SQuAD/);
+    const preds = page.locator('[data-testid="eval-predictions-table"] tbody tr');
+    assert.equal(await preds.count(), 3);
+    await screenshot(page, 'zh-CN-eval-before-after');
+    await page.locator('[data-testid="eval-predictions"]').scrollIntoViewIfNeeded();
+    await screenshot(page, 'zh-CN-eval-predictions');
+    assert.deepEqual(s.errors, []);
+  });
+
+  test('Export tab: a merged model with its self-check result; the existing folder is refused until overwrite', { timeout: 90_000 }, async () => {
+    const page = s.page;
+    await page.locator('button[data-tab="export"]').click();
+    await page.locator('button[data-export="merged"]').click();
+    const result = page.locator('[data-testid="export-result"]');
+    await result.waitFor({ timeout: 60_000 });
+    const check = page.locator('[data-testid="export-selfcheck"]');
+    assert.equal(await check.getAttribute('data-ok'), 'true');
+    assert.match(await check.innerText(), /✓ 通过 — 3\/3 prompts: identical greedy tokens/);
+    await screenshot(page, 'zh-CN-export-merged-self-check');
+
+    await page.locator('button[data-export="merged"]').click();
+    const error = page.locator('[data-testid="export-error"]');
+    await error.waitFor();
+    assert.match(await error.innerText(), /export-merged: the export folder already exists and is not empty/);
+    await screenshot(page, 'zh-CN-export-refused');
+    await page.locator('[data-testid="export-overwrite"]').click();
+    await page.locator('[data-testid="export-result"]').waitFor({ timeout: 60_000 });
+    assert.equal(await page.locator('[data-testid="export-table"] tbody tr').count(), 2);
+
+    // The same tab in English.
+    await page.locator('nav a[data-nav="settings"]').click();
+    await page.locator('button[data-lang="en"]').click();
+    await page.locator('main h1', { hasText: 'Settings' }).waitFor();
+    await page.goto(`${serve.url}#/runs/${runId}`);
+    await page.locator('button[data-tab="evaluate"]').click();
+    await page.locator('[data-testid="eval-table"]').waitFor();
+    await screenshot(page, 'en-eval-before-after');
+    assert.deepEqual(s.errors, []);
+  });
+
+  test('Compare shows each run\'s stored eval metrics (before → after, with the scoring mode)', { timeout: 30_000 }, async () => {
+    const db = openStore(serve.dbPath);
+    const other = insertRun(db, { name: 'not evaluated', method: 'lora', modelPath: '/m', config: {}, seed: 1, appVersion: '0', outDir: '/o' });
+    db.close();
+    const page = s.page;
+    await page.goto(`${serve.url}#/compare?ids=${runId},${other}`);
+    const finals = page.locator('[data-testid="final-metrics"]');
+    const bleu = finals.locator('tr[data-eval-metric="bleu4"]');
+    await bleu.waitFor();
+    const cells = await bleu.locator('td').allInnerTexts();
+    assert.match(cells[1]!, /^\d+\.\d\d → \d+\.\d\d\s*sacrebleu$/, cells[1]);
+    assert.equal(cells[2], '—');
+    assert.match(await finals.locator('tr[data-eval-metric="loss"] td').nth(1).innerText(), /^\d+\.\d\d → \d\.\d\d$/);
+    await finals.scrollIntoViewIfNeeded();
+    await screenshot(page, 'en-compare-eval-metrics');
+    assert.deepEqual(s.errors, []);
+  });
+});

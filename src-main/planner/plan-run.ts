@@ -1,0 +1,88 @@
+/**
+ * The wizard's Resources step behind `planner.estimate`: the model's config from its folder, the
+ * backend a run would get (probe), the device budget, the dataset's size and typical token length,
+ * then the engine's estimateTraining. The budget: system memory for cpu, the 4 GiB wasm32 heap (the
+ * tfjs wasm build's getHeapMax) for wasm, and for GPUs the memory the user states, since WebGPU does
+ * not report it (8 GiB assumed until they do).
+ */
+import { totalmem } from 'node:os';
+import type { PlanRequest, PlanResult } from '../../src-shared/dto/plan';
+import { readModelConfig } from '../engine-node/load-model';
+import { estimateTraining } from '../engine/planner/estimate-training';
+import type { Db } from '../store/db';
+import { getDataset } from '../store/queries/library';
+import { probeBackend } from './backend-probe';
+import type { ProbeResult } from './probe-result';
+
+const GiB = 1024 ** 3;
+export const WASM_HEAP_MAX = 4294901760;
+export const ASSUMED_GPU_GIB = 8;
+
+export function deviceBudget(backend: string | null, deviceMemoryGiB: number | undefined, systemBytes = totalmem()): PlanResult['budget'] {
+  if (backend === 'cpu') return { bytes: systemBytes, source: 'system-memory' };
+  if (backend === 'wasm') return { bytes: Math.min(WASM_HEAP_MAX, systemBytes), source: 'wasm-heap' };
+  if (deviceMemoryGiB) return { bytes: deviceMemoryGiB * GiB, source: 'user-gpu-memory' };
+  return { bytes: ASSUMED_GPU_GIB * GiB, source: 'assumed-gpu-memory' };
+}
+
+interface DatasetFacts {
+  examples?: number;
+  p95Tokens?: number;
+}
+
+function datasetFacts(db: Db, id: number | undefined): DatasetFacts {
+  if (id === undefined) return {};
+  const d = getDataset(db, id);
+  if (!d) return {};
+  const stats = (d.stats ?? {}) as { unit?: string; p95?: number; split?: { train?: number } | null };
+  const train = typeof stats.split?.train === 'number' ? stats.split.train : d.examples;
+  return { examples: train, ...(stats.unit === 'tokens' && typeof stats.p95 === 'number' ? { p95Tokens: stats.p95 } : {}) };
+}
+
+export async function planRun(db: Db, req: PlanRequest, probe: (choice: string) => Promise<ProbeResult> = probeBackend): Promise<PlanResult> {
+  const config = readModelConfig(req.modelPath);
+  const probed = await probe(req.backend ?? 'auto');
+  const backend = probed.ok ? probed.backend : null;
+  const budget = deviceBudget(backend, req.deviceMemoryGiB);
+  const facts = datasetFacts(db, req.datasetId);
+  const timeSeq = facts.p95Tokens ? Math.min(req.maxLen, Math.max(1, facts.p95Tokens)) : req.maxLen;
+  const estimate = estimateTraining({
+    config,
+    method: req.method,
+    loraR: req.loraR,
+    targets: req.loraTargets,
+    loraDropout: req.loraDropout,
+    prefixLen: req.prefixLen,
+    batch: req.batchSize,
+    seqLen: req.maxLen,
+    gradAccum: req.gradAccum,
+    checkpointing: req.gradientCheckpointing,
+    // The engine stores frozen weights as float32 today; compact formats come with the GPU kernels.
+    weightFormat: 'f32',
+    weightFormatsAvailable: ['f32'],
+    backend: backend ?? 'unknown',
+    budgetBytes: budget.bytes,
+    ...(probed.ok ? { flopsPerSecond: probed.flopsPerSecond } : {}),
+    ...(facts.examples !== undefined ? { examples: facts.examples } : {}),
+    timeSeqLen: timeSeq,
+  });
+  return {
+    backend: probed.ok ? { name: probed.backend, reason: probed.reason } : null,
+    backendError: probed.ok ? null : probed.error,
+    throughput: probed.ok ? { flopsPerSecond: probed.flopsPerSecond, matmulSize: probed.calibration.size } : null,
+    budget,
+    seqLen: { memory: req.maxLen, time: timeSeq, timeSource: facts.p95Tokens ? 'dataset-p95-tokens' : 'max-len' },
+    estimate: {
+      bytes: estimate.bytes,
+      trainableParams: estimate.trainableParams,
+      baseParams: estimate.baseParams,
+      flopsPerStep: estimate.flopsPerStep,
+      ...(estimate.stepSeconds !== undefined ? { stepSeconds: estimate.stepSeconds } : {}),
+      ...(estimate.stepsPerEpoch !== undefined ? { stepsPerEpoch: estimate.stepsPerEpoch } : {}),
+      ...(estimate.epochSeconds !== undefined ? { epochSeconds: estimate.epochSeconds } : {}),
+      ...(estimate.tokensPerEpoch !== undefined ? { tokensPerEpoch: estimate.tokensPerEpoch } : {}),
+      fits: estimate.fits,
+      suggestions: estimate.suggestions,
+    },
+  };
+}

@@ -1,0 +1,45 @@
+/** The wizard's Resources step: what the memory/time planner says about a run before it starts. */
+
+export type PlanSuggestionKey = 'shorter-max-len' | 'smaller-batch' | 'gradient-checkpointing' | 'weights-4bit' | 'smaller-model';
+
+export interface PlanRequest {
+  modelPath: string;
+  method: 'lora' | 'ptuning';
+  loraR: number;
+  loraTargets: string[];
+  loraDropout: number;
+  prefixLen: number;
+  batchSize: number;
+  gradAccum: number;
+  maxLen: number;
+  gradientCheckpointing: boolean;
+  /** The backend choice the run will be launched with (the settings' default backend). */
+  backend?: 'auto' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
+  /** The dataset the run trains on: examples per epoch and, when known in tokens, the typical length. */
+  datasetId?: number;
+  /** GPU memory the user says the card has (WebGPU does not report it). */
+  deviceMemoryGiB?: number;
+}
+
+export interface PlanResult {
+  /** The backend a run gets here and the engine's reason; null when the probe failed (see backendError). */
+  backend: { name: string; reason: string } | null;
+  backendError: string | null;
+  /** Measured on this machine by a calibration matmul on that backend; null when not measured. */
+  throughput: { flopsPerSecond: number; matmulSize: number } | null;
+  /** What the estimate is checked against, and where the number comes from. */
+  budget: { bytes: number; source: 'system-memory' | 'wasm-heap' | 'user-gpu-memory' | 'assumed-gpu-memory' };
+  seqLen: { memory: number; time: number; timeSource: 'max-len' | 'dataset-p95-tokens' };
+  estimate: {
+    bytes: { weights: number; adapter: number; optimizer: number; activations: number; logits: number; workspace: number; total: number };
+    trainableParams: number;
+    baseParams: number;
+    flopsPerStep: number;
+    stepSeconds?: number;
+    stepsPerEpoch?: number;
+    epochSeconds?: number;
+    tokensPerEpoch?: number;
+    fits: boolean;
+    suggestions: { key: PlanSuggestionKey; value?: number; totalBytes: number; fits: boolean }[];
+  };
+}
