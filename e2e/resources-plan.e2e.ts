@@ -50,7 +50,7 @@ describe('demo mode and the resources step', () => {
     await page.locator('[data-testid="wizard-next"]').click();
     assert.match(await page.locator('.choice:has(input[name="model"]:checked)').innerText(), /演示模型[\s\S]*演示/);
     await page.locator('[data-testid="wizard-next"]').click();
-    assert.equal(await page.getByLabel('学习率', { exact: true }).inputValue(), '0.01');
+    assert.equal(await page.getByLabel('学习率', { exact: true }).inputValue(), '0.02');
     assert.equal(await page.getByLabel('最大步数（0 = 按轮数）').inputValue(), '24');
     await page.locator('[data-testid="wizard-next"]').click();
 
@@ -97,6 +97,29 @@ describe('demo mode and the resources step', () => {
     assert.match(await memory.innerText(), /fits/);
     assert.match(await page.locator('[data-testid="plan-time"]').innerText(), /per step/);
     await screenshot(page, 'en-wizard-resources-demo');
+    assert.deepEqual(s.errors, []);
+  });
+
+  test('the demo preset runs the whole way: loss falls, samples appear, measured memory beside the estimate', { timeout: 240_000 }, async (t) => {
+    const page = s.page; // still in English from the test above
+    await page.locator('nav a[data-nav="new"]').click();
+    await page.locator('.stepper li:first-child button').click(); // the wizard kept the last test's step
+    await page.locator('button[data-preset="demo"]').click();
+    for (let i = 0; i < 5; i++) await page.locator('[data-testid="wizard-next"]').click();
+    const t0 = Date.now();
+    await page.locator('[data-testid="wizard-launch"]').click();
+    await page.waitForURL(/#\/runs\/\d+$/);
+    await page.locator('.badge[data-status="completed"], .badge[data-status="failed"]').waitFor({ timeout: 200_000 });
+    t.diagnostic(`demo run: launch to completed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    if (await page.locator('.badge[data-status="failed"]').count()) assert.fail(`the demo run failed: ${await page.locator('[data-testid="run-error"]').innerText()}`);
+    const first = Number(await page.locator('[data-testid="first-loss"]').innerText());
+    const last = Number(await page.locator('[data-testid="last-loss"]').innerText());
+    assert.ok(last < first * 0.95, `the demo loss fell: ${first} -> ${last}`);
+    assert.match(await page.locator('.progress-card').innerText(), /Step 24 of 24/);
+    assert.ok((await page.locator('[data-testid="sample-timeline"] li').count()) >= 3, 'samples at steps 8, 16 and 24');
+    const memory = await page.locator('[data-testid="run-memory"]').innerText();
+    assert.match(memory, /peak [\d.]+ (MiB|GiB)\s+estimated [\d.]+ (MiB|GiB)/);
+    await screenshot(page, 'en-run-demo-completed');
     assert.deepEqual(s.errors, []);
   });
 });

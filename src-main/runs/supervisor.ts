@@ -29,6 +29,7 @@ import { checkResumable } from './resume-checks';
 import type { RunLaunch } from './run-spec';
 import { newRunRecord } from './run-spec';
 import { MetricBatcher } from './metric-batcher';
+import { memoryEstimateOf } from './train-event-bridge';
 
 export interface SupervisorOptions {
   /** Runs allowed on the GPU at once, counting other Tuneloom processes on this store. Default 1. */
@@ -269,7 +270,7 @@ export class RunSupervisor {
       case 'ready':
         return;
       case 'started':
-        recordRunStarted(this.db, runId, { backend: e.backend, gpu: e.gpu, totalSteps: e.totalSteps });
+        recordRunStarted(this.db, runId, { backend: e.backend, gpu: e.gpu, totalSteps: e.totalSteps, memoryEstimate: memoryEstimateOf(e.info) });
         this.emitStatus(runId, 'running', null);
         return;
       case 'step': {
@@ -323,7 +324,7 @@ export class RunSupervisor {
         return;
       case 'done':
         run.ended = true;
-        this.end(runId, { status: e.reason === 'completed' ? 'completed' : 'stopped', adapterPath: e.adapterPath });
+        this.end(runId, { status: e.reason === 'completed' ? 'completed' : 'stopped', adapterPath: e.adapterPath, peakMemoryBytes: e.peakMemoryBytes });
         return;
       case 'error':
         run.ended = true;
@@ -359,11 +360,11 @@ export class RunSupervisor {
     this.pump();
   }
 
-  private end(runId: number, end: { status: RunStatus; adapterPath?: string | null; error?: RunError }): void {
+  private end(runId: number, end: { status: RunStatus; adapterPath?: string | null; error?: RunError; peakMemoryBytes?: number | null }): void {
     this.batchers.get(runId)?.flush();
     try {
       if (end.status === 'interrupted') markInterrupted(this.db, runId, end.error!);
-      else recordRunEnded(this.db, runId, { status: end.status, adapterPath: end.adapterPath, error: end.error ?? null });
+      else recordRunEnded(this.db, runId, { status: end.status, adapterPath: end.adapterPath, error: end.error ?? null, peakMemoryBytes: end.peakMemoryBytes ?? null });
     } catch (err) {
       process.stderr.write(`tuneloom: could not record the end of run ${runId}: ${(err as Error).message}\n`);
     }

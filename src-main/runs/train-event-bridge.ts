@@ -2,7 +2,7 @@
  * Worker protocol events back into the trainer's TrainEvent union, so `tuneloom train` and
  * `tuneloom runs resume` print the same JSON lines whether the loop runs here or in a worker.
  */
-import type { TrainEvent } from '../engine/train/train-events';
+import type { MemoryEstimate, TrainEvent } from '../engine/train/train-events';
 import type { WorkerEvent } from '../workers/protocol';
 
 export interface BridgeContext {
@@ -13,6 +13,13 @@ export interface BridgeContext {
 }
 
 const num = (x: unknown, fallback = 0): number => (typeof x === 'number' ? x : fallback);
+
+/** The planner estimate a trainer put in its `started` info, if it is well-formed. */
+export function memoryEstimateOf(info: Record<string, unknown> | null | undefined): MemoryEstimate | null {
+  const m = info?.memoryEstimate as Partial<MemoryEstimate> | null | undefined;
+  const ok = typeof m === 'object' && m !== null && typeof m.bytes === 'number' && typeof m.batch === 'number' && typeof m.seqLen === 'number';
+  return ok ? { bytes: m.bytes!, batch: m.batch!, seqLen: m.seqLen! } : null;
+}
 
 export function toTrainEvent(e: WorkerEvent, ctx: BridgeContext): TrainEvent | null {
   const runId = String(ctx.runId);
@@ -30,6 +37,7 @@ export function toTrainEvent(e: WorkerEvent, ctx: BridgeContext): TrainEvent | n
         tooLong: Array.isArray(info.tooLong) ? (info.tooLong as number[]) : [],
         truncated: num(info.truncated),
         trainableParams: num(info.trainableParams),
+        ...(memoryEstimateOf(info) ? { memoryEstimate: memoryEstimateOf(info)! } : {}),
       };
     }
     case 'step':
@@ -43,7 +51,7 @@ export function toTrainEvent(e: WorkerEvent, ctx: BridgeContext): TrainEvent | n
     case 'log':
       return { type: 'log', level: e.level === 'warn' || e.level === 'error' ? 'warn' : 'info', message: e.message };
     case 'done':
-      return { type: 'done', runId, reason: e.reason, step: e.step, adapter: e.adapterPath ?? '', losses: e.losses ?? [] };
+      return { type: 'done', runId, reason: e.reason, step: e.step, adapter: e.adapterPath ?? '', losses: e.losses ?? [], ...(e.peakMemoryBytes !== null ? { peakMemoryBytes: e.peakMemoryBytes } : {}) };
     case 'error':
       return { type: 'error', error: e.error, step: e.step, lastCheckpoint: ctx.lastCheckpoint() };
     default:

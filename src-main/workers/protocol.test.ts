@@ -21,7 +21,7 @@ test('stamped commands and events pass their guards; each side numbers its own m
     worker.stamp<WorkerEvent>({ type: 'sample', step: 1, promptIdx: 0, prompt: 'p', output: 'o' }),
     worker.stamp<WorkerEvent>({ type: 'checkpoint', step: 1, path: '/c', bytes: 10 }),
     worker.stamp<WorkerEvent>({ type: 'log', level: 'info', message: 'm' }),
-    worker.stamp<WorkerEvent>({ type: 'done', reason: 'completed', step: 1, adapterPath: '/o', losses: [2.5] }),
+    worker.stamp<WorkerEvent>({ type: 'done', reason: 'completed', step: 1, adapterPath: '/o', losses: [2.5], peakMemoryBytes: 1234 }),
     worker.stamp<WorkerEvent>({ type: 'error', error: { name: 'UserError', message: 'NaN at step 3', kind: 'nan' }, step: 3 }),
   ];
   for (const e of events) assert.ok(isWorkerEvent(e), e.type);

@@ -129,6 +129,8 @@ export interface DoneEvent extends Envelope {
   adapterPath: string | null;
   /** Training loss of every step from step 1, when the trainer keeps them. */
   losses: number[] | null;
+  /** The run's high-water mark of tensor memory in bytes, when the trainer measures it. */
+  peakMemoryBytes: number | null;
 }
 export interface ErrorEvent extends Envelope {
   type: 'error';
@@ -212,7 +214,7 @@ const EVENT_FIELDS: { [K in WorkerEventType]: (m: Obj) => boolean } = {
   log: (m) => LOG_LEVELS.includes(m.level as LogLevel) && isStr(m.message),
   state: (m) => (m.state === 'paused' || m.state === 'running') && isInt(m.step),
   pong: (m) => isNum(m.t),
-  done: (m) => (m.reason === 'completed' || m.reason === 'stopped') && isInt(m.step) && strOrNull(m.adapterPath) && (m.losses === null || (Array.isArray(m.losses) && m.losses.every(isNum))),
+  done: (m) => (m.reason === 'completed' || m.reason === 'stopped') && isInt(m.step) && strOrNull(m.adapterPath) && (m.losses === null || (Array.isArray(m.losses) && m.losses.every(isNum))) && numOrNull(m.peakMemoryBytes),
   error: (m) => isSerializedError(m.error) && intOrNull(m.step),
 };
 

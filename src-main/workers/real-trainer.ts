@@ -84,7 +84,7 @@ export const realTrainer: TrainerBridge = async (start, control, emit) => {
         },
       },
     );
-    return { reason: done.reason, step: done.step, adapterPath: done.adapter, losses: done.losses };
+    return { reason: done.reason, step: done.step, adapterPath: done.adapter, losses: done.losses, ...(done.peakMemoryBytes !== undefined ? { peakMemoryBytes: done.peakMemoryBytes } : {}) };
   } catch (err) {
     // The loop reports NaN stops as an error event with kind 'nan' before throwing; keep that kind.
     if (reported) throw new ReportedError(reported);

@@ -40,6 +40,7 @@ export interface TrainerResult {
   step: number;
   adapterPath: string | null;
   losses?: number[];
+  peakMemoryBytes?: number;
 }
 
 export type WorkerEmit = (event: Unstamped<WorkerEvent>) => void;
@@ -178,7 +179,7 @@ export function serveWorker(trainer: TrainerBridge, transport: Transport = defau
     let code = 0;
     try {
       const result = await trainer(start, control, trackingEmit);
-      last = { type: 'done', reason: result.reason, step: result.step, adapterPath: result.adapterPath, losses: result.losses ?? null };
+      last = { type: 'done', reason: result.reason, step: result.step, adapterPath: result.adapterPath, losses: result.losses ?? null, peakMemoryBytes: result.peakMemoryBytes ?? null };
     } catch (err) {
       last = { type: 'error', error: err instanceof ReportedError ? err.reported : serializeError(err), step: lastStep || null };
       code = 1;

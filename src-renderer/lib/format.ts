@@ -26,6 +26,14 @@ export function formatParams(n: number | null): string {
   return String(n);
 }
 
+const GiB = 1024 ** 3;
+/** Memory sizes: GiB for totals people compare with their card; small parts in the unit that shows them. */
+export function formatMemory(bytes: number): string {
+  if (bytes >= GiB / 10) return `${(bytes / GiB).toFixed(bytes >= 10 * GiB ? 1 : 2)} GiB`;
+  if (bytes >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  return `${Math.max(0, Math.round(bytes / 1024))} KiB`;
+}
+
 export function formatLoss(v: number | null | undefined): string {
   return v == null || !Number.isFinite(v) ? '—' : v.toFixed(4);
 }

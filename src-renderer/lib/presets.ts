@@ -125,7 +125,12 @@ export const PRESETS: Preset[] = [
     demo: { samplePrompts: ['青岚大学每学期什么时候选课？', '本科毕业需要修满多少学分？'] },
     config: {
       format: 'conversations',
-      lr: 1e-2,
+      // Measured on the demo model (wasm, 2 cores): q/v r 8 (1,792 parameters) moved the loss 16.1 -> 14.5 in
+      // 24 steps; every linear layer at r 16 moves it 16.1 -> 12.9 in the same ~35 s; lr 0.05 overshoots.
+      loraR: 16,
+      loraAlpha: 32,
+      loraTargets: [...TARGET_MODULES],
+      lr: 2e-2,
       scheduler: 'constant',
       warmupSteps: 0,
       maxSteps: 24,

@@ -10,6 +10,8 @@ export interface RunSummary {
   status: RunStatus;
   method: TrainMethod;
   modelPath: string;
+  /** The model's name in the registry (e.g. the demo model's label); null when the folder is not registered. */
+  modelName: string | null;
   datasetId: number | null;
   datasetPath: string | null;
   lastStep: number;
@@ -40,6 +42,16 @@ export interface RunDetail extends RunSummary {
   datasetSha256: string | null;
   error: RunError | null;
   startedAt: string | null;
+  /** The planner's estimate for the run's worst micro-batch (recorded when the run started). */
+  memoryEstimate: MemoryEstimateDto | null;
+  /** The tensor-memory high-water mark the run measured (recorded when it ended). */
+  peakMemoryBytes: number | null;
+}
+
+export interface MemoryEstimateDto {
+  bytes: number;
+  batch: number;
+  seqLen: number;
 }
 
 export interface RunFilter {

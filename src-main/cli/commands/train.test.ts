@@ -11,6 +11,8 @@ import { runTuneloom } from '../../test-support/cli';
 import { writeTinyModel } from '../../test-support/tiny-model';
 import { writeLearningData } from '../../test-support/learning-data';
 import { readSafetensorsFile } from '../../training/read-safetensors';
+import { openStore } from '../../store/db';
+import { getRun } from '../../store/queries/runs';
 
 const root = tempDir();
 // The CLI records runs in the store under $TUNELOOM_HOME; keep it inside the test's temp folder.
@@ -47,16 +49,32 @@ test('three AdamW steps through `tuneloom train` match torch + peft (losses and 
   assert.ok(Math.abs((steps[0].grad_norm as number) - goldens.adapter.grad_global_norm) < 1e-3 * goldens.adapter.grad_global_norm);
   assert.equal(events.at(-1)!.type, 'done');
 
+  // The planner's estimate (at start) and the measured peak (at the end) agree, and the store keeps both.
+  const start = events.find((e) => e.type === 'start')!;
+  const done = events.at(-1)!;
+  const estimate = start.memory_estimate_bytes as number;
+  const peak = done.peak_memory_bytes as number;
+  assert.equal(start.memory_estimate_batch, 1);
+  assert.ok(peak > 0 && Math.abs(estimate - peak) <= 0.1 * peak, `estimate ${estimate} vs measured peak ${peak}`);
+  const db = openStore(join(env.TUNELOOM_HOME, 'tuneloom.db'));
+  try {
+    const run = getRun(db, done.run_id as number)!;
+    assert.equal(run.peakMemoryBytes, peak);
+    assert.deepEqual(run.memoryEstimate, { bytes: estimate, batch: 1, seqLen: start.memory_estimate_seq_len });
+  } finally {
+    db.close();
+  }
+
   const got = await readSafetensorsFile(join(out, 'adapter_model.safetensors'));
   const want = await readSafetensorsFile(join(tinyQwen2Dir, 'lora_after_3_adamw.safetensors'));
-  const start = await readSafetensorsFile(join(tinyQwen2Adapter, 'adapter_model.safetensors'));
+  const initial = await readSafetensorsFile(join(tinyQwen2Adapter, 'adapter_model.safetensors'));
   assert.deepEqual([...got.keys()].sort(), [...want.keys()].sort(), 'peft key names');
   for (const [name, ref] of want) {
     const g = got.get(name)!;
     assert.deepEqual(g.shape, ref.shape);
     for (let i = 0; i < ref.data.length; i++) {
       // Each entry moved ~3 lr = 3e-3 from the start; allow 2% of that distance (plus float noise).
-      const moved = Math.abs(ref.data[i] - start.get(name)!.data[i]);
+      const moved = Math.abs(ref.data[i] - initial.get(name)!.data[i]);
       assert.ok(Math.abs(g.data[i] - ref.data[i]) <= 0.02 * moved + 1e-6, `${name}[${i}]: ${g.data[i]} vs ${ref.data[i]}`);
     }
   }

@@ -7,7 +7,7 @@ import { UserError } from '../../errors';
 import { flag, str, writeJson, type CliCommand, type CliContext } from '../command';
 import { parseNumberFlag } from '../parse-number';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../../engine/train/train-config';
-import type { TrainEvent } from '../../engine/train/train-events';
+import type { MemoryEstimate, TrainEvent } from '../../engine/train/train-events';
 import type { SchedulerKind } from '../../engine/optim/schedule';
 import { validateTrainConfig } from '../../engine/train/validate-config';
 import { trainThroughSupervisor } from '../../runs/supervised-train';
@@ -170,11 +170,22 @@ export function parseTrainArgs(ctx: CliContext): TrainConfig {
   return config;
 }
 
+const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+/** "tensor memory: peak 12.3 MiB, estimated 12.1 MiB for batch 2 x 180 tokens" (either half may be missing). */
+export function memoryLine(estimate: MemoryEstimate | undefined, peak: number | undefined): string | null {
+  const parts = [
+    peak !== undefined ? `peak ${mib(peak)}` : null,
+    estimate ? `estimated ${mib(estimate.bytes)} for batch ${estimate.batch} x ${estimate.seqLen} tokens` : null,
+  ].filter(Boolean);
+  return parts.length ? `tensor memory: ${parts.join(', ')}` : null;
+}
+
 /** The CLI.md JSON-lines shape of an event (snake_case keys). */
 export function eventJson(e: TrainEvent): Record<string, unknown> {
   switch (e.type) {
     case 'start':
-      return { type: 'start', run_id: e.runId, method: e.method, total_steps: e.totalSteps, from_step: e.fromStep, examples: e.examples, val_examples: e.valExamples, too_long: e.tooLong.length, too_long_examples: e.tooLong, truncated: e.truncated, trainable_params: e.trainableParams };
+      return { type: 'start', run_id: e.runId, method: e.method, total_steps: e.totalSteps, from_step: e.fromStep, examples: e.examples, val_examples: e.valExamples, too_long: e.tooLong.length, too_long_examples: e.tooLong, truncated: e.truncated, trainable_params: e.trainableParams, ...(e.memoryEstimate ? { memory_estimate_bytes: e.memoryEstimate.bytes, memory_estimate_batch: e.memoryEstimate.batch, memory_estimate_seq_len: e.memoryEstimate.seqLen } : {}) };
     case 'step':
       return { type: 'step', step: e.step, loss: e.loss, lr: e.lr, grad_norm: e.gradNorm, tokens_per_s: e.tokensPerS, epoch: e.epoch, tokens_seen: e.tokensSeen };
     case 'eval':
@@ -186,7 +197,7 @@ export function eventJson(e: TrainEvent): Record<string, unknown> {
     case 'log':
       return { type: 'log', level: e.level, message: e.message };
     case 'done':
-      return { type: 'done', run_id: e.runId, adapter: e.adapter, reason: e.reason, step: e.step, losses: e.losses };
+      return { type: 'done', run_id: e.runId, adapter: e.adapter, reason: e.reason, step: e.step, losses: e.losses, ...(e.peakMemoryBytes !== undefined ? { peak_memory_bytes: e.peakMemoryBytes } : {}) };
     case 'error':
       return { type: 'error', error: e.error, step: e.step, last_checkpoint: e.lastCheckpoint };
   }
@@ -215,6 +226,7 @@ export const trainCommand: CliCommand = {
     const started = Date.now();
     // The run goes through the supervisor: a worker process, recorded in the store (--db).
     let storeRunId = 0;
+    let estimate: MemoryEstimate | undefined;
     const done = await trainThroughSupervisor(
       config,
       {
@@ -226,6 +238,7 @@ export const trainCommand: CliCommand = {
           }
           if (e.type === 'start') {
             total = e.totalSteps;
+            estimate = e.memoryEstimate;
             ctx.stderr.write(`training ${e.method} on ${e.examples} example(s), ${e.totalSteps} step(s), ${e.trainableParams} trainable parameters\n`);
           } else if (e.type === 'step') {
             lastLoss = e.loss;
@@ -238,6 +251,10 @@ export const trainCommand: CliCommand = {
       },
       { db: str(ctx, 'db'), backend: str(ctx, 'backend') ?? 'auto', name: runId, onRunId: (id) => (storeRunId = id) },
     );
-    if (!json) ctx.stdout.write(`\n${done.reason === 'completed' ? 'done' : 'stopped'} after ${done.step} step(s), final loss ${lastLoss.toFixed(4)}; adapter: ${done.adapter}\n`);
+    if (!json) {
+      ctx.stdout.write(`\n${done.reason === 'completed' ? 'done' : 'stopped'} after ${done.step} step(s), final loss ${lastLoss.toFixed(4)}; adapter: ${done.adapter}\n`);
+      const line = memoryLine(estimate, done.peakMemoryBytes);
+      if (line) ctx.stdout.write(`${line}\n`);
+    }
   },
 };

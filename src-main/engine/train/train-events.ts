@@ -16,6 +16,16 @@ export interface StartEvent {
   tooLong: number[];
   truncated: number;
   trainableParams: number;
+  /**
+   * The planner's peak-memory estimate (engine/planner) for this run's worst micro-batch: its batch size
+   * and padded length (the longest kept example, or max-len when packing). Shown beside the measured peak.
+   */
+  memoryEstimate?: MemoryEstimate;
+}
+export interface MemoryEstimate {
+  bytes: number;
+  batch: number;
+  seqLen: number;
 }
 export interface StepEvent {
   type: 'step';
@@ -58,6 +68,8 @@ export interface DoneEvent {
   step: number;
   adapter: string;
   losses: number[];
+  /** The high-water mark of tensor memory (distinct buffers) from model load to the end of the run. */
+  peakMemoryBytes?: number;
 }
 export interface ErrorEvent {
   type: 'error';

@@ -26,6 +26,8 @@ import { evalLossAsync, lossAndGradsAsync } from './step';
 import type { TrainConfig } from './train-config';
 import { evalBatches, labelExamples, planEpoch, prepareOrFail, splitValidation, withSystem } from './train-data';
 import type { DoneEvent, TrainHooks } from './train-events';
+import { runMemoryEstimate } from './memory-estimate';
+import { MemoryWatermark } from '../planner/peak-memory';
 import type { TrainIo } from './train-io';
 import { validateTrainConfig } from './validate-config';
 
@@ -58,6 +60,7 @@ export async function trainLoop(cfg: TrainConfig, hooks: TrainHooks & { runId?: 
   let opt: AdamW | undefined;
   let step = 0;
   let lastCheckpoint: string | null = null;
+  let watermark: MemoryWatermark | undefined;
   try {
     const eosIds = model.config.eosTokenIds;
     const padId = model.config.padTokenId ?? eosIds[0] ?? 0;
@@ -112,6 +115,9 @@ export async function trainLoop(cfg: TrainConfig, hooks: TrainHooks & { runId?: 
       lastCheckpoint = cfg.resumeFrom;
     }
 
+    // From here on every tensor buffer is counted: the run's measured peak, reported with `done`.
+    watermark = new MemoryWatermark();
+    const memoryEstimate = runMemoryEstimate(cfg, model.config, report.kept, tf.getBackend());
     hooks.emit({
       type: 'start',
       runId,
@@ -123,6 +129,7 @@ export async function trainLoop(cfg: TrainConfig, hooks: TrainHooks & { runId?: 
       tooLong: report.tooLong,
       truncated: report.truncated,
       trainableParams: countParams(adapter),
+      ...(memoryEstimate ? { memoryEstimate } : {}),
     });
 
     const prompts = cfg.samplePrompts ? await io.readSamplePrompts(cfg.samplePrompts) : [];
@@ -221,17 +228,18 @@ export async function trainLoop(cfg: TrainConfig, hooks: TrainHooks & { runId?: 
 
     if (stopped) {
       const dir = lastCheckpoint && lastCheckpoint.endsWith(`checkpoint-${step}`) ? lastCheckpoint : await writeCheckpoint();
-      const done: DoneEvent = { type: 'done', runId, reason: 'stopped', step, adapter: dir, losses: state.losses };
+      const done: DoneEvent = { type: 'done', runId, reason: 'stopped', step, adapter: dir, losses: state.losses, peakMemoryBytes: watermark.read().bufferBytes };
       hooks.emit(done);
       return done;
     }
     if (valBatches.length && (cfg.evalEvery === 0 || step % cfg.evalEvery !== 0)) await runEval();
     if (prompts.length && (cfg.sampleEvery === 0 || step % cfg.sampleEvery !== 0)) await runSamples();
     io.writeFilesAtomic(cfg.out, await adapterFiles(a, model.config, cfg.model));
-    const done: DoneEvent = { type: 'done', runId, reason: 'completed', step, adapter: cfg.out, losses: state.losses };
+    const done: DoneEvent = { type: 'done', runId, reason: 'completed', step, adapter: cfg.out, losses: state.losses, peakMemoryBytes: watermark.read().bufferBytes };
     hooks.emit(done);
     return done;
   } finally {
+    watermark?.stop();
     opt?.dispose();
     if (adapter) disposeAdapter(adapter);
     model.dispose();

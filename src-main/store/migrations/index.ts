@@ -2,5 +2,6 @@
 import type { Migration } from '../migration';
 import { migration001 } from './001-initial';
 import { migration002 } from './002-run-owner';
+import { migration003 } from './003-run-memory';
 
-export const migrations: Migration[] = [migration001, migration002];
+export const migrations: Migration[] = [migration001, migration002, migration003];

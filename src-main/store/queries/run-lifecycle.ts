@@ -3,7 +3,7 @@
  * what the worker reported at start (backend, GPU adapter, total steps), progress, the final adapter.
  * Every state change goes through `durably()` (synchronous=FULL): a run's state must survive a power cut.
  */
-import type { RunError, RunStatus } from '../../../src-shared/dto/runs';
+import type { MemoryEstimateDto, RunError, RunStatus } from '../../../src-shared/dto/runs';
 import type { Db } from '../db';
 import { durably } from '../db';
 
@@ -49,12 +49,16 @@ export function runOwner(db: Db, runId: number): RunOwnerRow | undefined {
 }
 
 /** The worker has loaded everything: record what it actually runs on. */
-export function recordRunStarted(db: Db, runId: number, facts: { backend: string | null; gpu: Record<string, unknown> | null; totalSteps: number | null }): void {
+export function recordRunStarted(
+  db: Db,
+  runId: number,
+  facts: { backend: string | null; gpu: Record<string, unknown> | null; totalSteps: number | null; memoryEstimate?: MemoryEstimateDto | null },
+): void {
   durably(db, () => {
     db.prepare(
       `UPDATE runs SET backend = coalesce(?, backend), gpu_json = coalesce(?, gpu_json), total_steps = coalesce(?, total_steps),
-         error_json = NULL, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?`,
-    ).run(facts.backend, facts.gpu ? JSON.stringify(facts.gpu) : null, facts.totalSteps, runId);
+         memory_estimate_json = coalesce(?, memory_estimate_json), error_json = NULL, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?`,
+    ).run(facts.backend, facts.gpu ? JSON.stringify(facts.gpu) : null, facts.totalSteps, facts.memoryEstimate ? JSON.stringify(facts.memoryEstimate) : null, runId);
     updateStatus(db, runId, 'running');
   });
 }
@@ -64,9 +68,11 @@ export function setLastStep(db: Db, runId: number, step: number): void {
 }
 
 /** Ends a run: its status, the adapter it left, the error if any; the owner lets go. */
-export function recordRunEnded(db: Db, runId: number, end: { status: RunStatus; adapterPath?: string | null; error?: RunError | null }): void {
+export function recordRunEnded(db: Db, runId: number, end: { status: RunStatus; adapterPath?: string | null; error?: RunError | null; peakMemoryBytes?: number | null }): void {
   durably(db, () => {
     if (end.adapterPath !== undefined) db.prepare('UPDATE runs SET adapter_path = ? WHERE id = ?').run(end.adapterPath, runId);
+    // A resumed run measured only its last leg; keep the larger of the legs' peaks.
+    if (end.peakMemoryBytes != null) db.prepare('UPDATE runs SET peak_memory_bytes = max(coalesce(peak_memory_bytes, 0), ?) WHERE id = ?').run(Math.round(end.peakMemoryBytes), runId);
     db.prepare('UPDATE runs SET owner_pid = NULL, owner_host = NULL, heartbeat_at = NULL WHERE id = ?').run(runId);
     updateStatus(db, runId, end.status, end.error);
   });

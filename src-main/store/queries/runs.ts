@@ -1,5 +1,5 @@
 /** SQL for the runs table. Callers get typed functions; no SQL outside store/queries. */
-import type { RunDetail, RunFilter, RunStatus, RunSummary, TrainMethod } from '../../../src-shared/dto/runs';
+import type { MemoryEstimateDto, RunDetail, RunFilter, RunStatus, RunSummary, TrainMethod } from '../../../src-shared/dto/runs';
 import type { Db } from '../db';
 import { durably } from '../db';
 import { parseJsonColumn } from './json';
@@ -31,6 +31,10 @@ interface RunRow {
   dataset_sha256: string | null;
   error_json: string | null;
   started_at: string | null;
+  memory_estimate_json: string | null;
+  /** The registered model's display name (joined; null for a folder not in the registry). */
+  model_name: string | null;
+  peak_memory_bytes: number | null;
 }
 
 export interface NewRun {
@@ -57,7 +61,8 @@ export interface NewRun {
 }
 
 const SELECT_RUN = `
-  SELECT r.*, (SELECT m.loss FROM metrics m WHERE m.run_id = r.id ORDER BY m.step DESC LIMIT 1) AS last_loss
+  SELECT r.*, (SELECT m.loss FROM metrics m WHERE m.run_id = r.id ORDER BY m.step DESC LIMIT 1) AS last_loss,
+    (SELECT md.name FROM models md WHERE md.path = r.model_path) AS model_name
   FROM runs r`;
 
 function toSummary(r: RunRow): RunSummary {
@@ -67,6 +72,7 @@ function toSummary(r: RunRow): RunSummary {
     status: r.status,
     method: r.method,
     modelPath: r.model_path,
+    modelName: r.model_name,
     datasetId: r.dataset_id,
     datasetPath: r.dataset_path,
     lastStep: r.last_step,
@@ -94,6 +100,8 @@ function toDetail(r: RunRow): RunDetail {
     datasetSha256: r.dataset_sha256,
     error: parseJsonColumn(r.error_json, null),
     startedAt: r.started_at,
+    memoryEstimate: parseJsonColumn<MemoryEstimateDto | null>(r.memory_estimate_json, null),
+    peakMemoryBytes: r.peak_memory_bytes,
   };
 }
 

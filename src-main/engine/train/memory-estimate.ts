@@ -1,0 +1,43 @@
+/**
+ * The planner's memory estimate for the run the trainer is about to do, so the measured peak can be shown
+ * beside it (and the estimator checked on every real run). Unlike the wizard, which must assume max-len,
+ * the trainer knows its data: the worst micro-batch is `batch` rows padded to the longest kept example
+ * (max-len rows when packing), with at most the `batch` largest target counts as loss rows.
+ */
+import type { ModelConfig } from '../config/model-config';
+import { estimateTraining } from '../planner/estimate-training';
+import type { PreparedExample } from './batching';
+import type { TrainConfig } from './train-config';
+import type { MemoryEstimate } from './train-events';
+
+const targetCount = (ex: PreparedExample): number => ex.targets.reduce((n, t) => n + (t >= 0 ? 1 : 0), 0);
+
+export function runMemoryEstimate(cfg: TrainConfig, model: ModelConfig, kept: PreparedExample[], backend: string): MemoryEstimate | undefined {
+  if (!kept.length) return undefined;
+  const batch = Math.min(cfg.batchSize, kept.length);
+  const seqLen = cfg.packing ? cfg.maxLen : Math.max(...kept.map((e) => e.ids.length));
+  const targetRows = cfg.packing
+    ? batch * cfg.maxLen
+    : kept
+        .map(targetCount)
+        .sort((a, b) => b - a)
+        .slice(0, batch)
+        .reduce((a, b) => a + b, 0);
+  const est = estimateTraining({
+    config: model,
+    method: cfg.method,
+    loraR: cfg.loraR,
+    targets: cfg.loraTargets,
+    loraDropout: cfg.loraDropout,
+    prefixLen: cfg.prefixLen,
+    batch,
+    seqLen,
+    targetRows,
+    gradAccum: cfg.gradAccum,
+    checkpointing: cfg.gradientCheckpointing,
+    weightFormat: 'f32',
+    backend,
+    budgetBytes: Number.POSITIVE_INFINITY,
+  });
+  return { bytes: est.bytes.total, batch, seqLen };
+}
