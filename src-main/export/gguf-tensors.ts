@@ -7,7 +7,7 @@
  * permutation there).
  */
 import type { ModelConfig } from '../engine/config/model-config';
-import { float32ToHalfArray } from './half-float';
+import { float32ToHalfArray } from '../engine/io/half-float';
 import { GgmlType, Q8_0_BLOCK, Q8_0_BLOCK_BYTES } from './gguf-format';
 
 const LAYER_NAMES: Record<string, string> = {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { float32ToHalfBits } from './half-float';
+import { float32ToHalfBits } from '../engine/io/half-float';
 import { permuteForLlamaRope, quantizeQ8_0, unpermuteForLlamaRope, ggmlTypeFor, ggufTensorName } from './gguf-tensors';
 import { GgmlType } from './gguf-format';
 

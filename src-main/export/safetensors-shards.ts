@@ -6,11 +6,10 @@
  * can be exported. Header metadata carries {"format": "pt"}, which transformers checks.
  */
 import { join } from 'node:path';
-import { float32ToBf16Bits } from '../engine/io/dtype';
+import { encodeTensorBytes, planSafetensors, storedBytes, type WritableDtype } from '../engine/io/safetensors';
 import type { ByteSink, OpenSink } from './byte-sink';
-import { float32ToHalfArray } from './half-float';
 
-export type FloatDtype = 'F32' | 'F16' | 'BF16';
+export type FloatDtype = WritableDtype;
 
 export const DEFAULT_MAX_SHARD_BYTES = 5e9; // transformers' "5GB" is 5·10^9 bytes
 
@@ -20,17 +19,7 @@ export interface OutTensor {
   dtype: FloatDtype;
 }
 
-const WIDTH: Record<FloatDtype, number> = { F32: 4, F16: 2, BF16: 2 };
-
-export function tensorBytes(t: OutTensor): number {
-  return t.shape.reduce((a, b) => a * b, 1) * WIDTH[t.dtype];
-}
-
-export function encodeFloats(values: Float32Array, dtype: FloatDtype): Uint8Array {
-  if (dtype === 'F32') return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  const bits = dtype === 'BF16' ? float32ToBf16Bits(values) : float32ToHalfArray(values);
-  return new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength);
-}
+export const tensorBytes = (t: OutTensor): number => storedBytes(t);
 
 /** Greedy split in the given order: a new shard starts when the next tensor would pass the limit. */
 export function planShards(tensors: OutTensor[], maxShardBytes: number): OutTensor[][] {
@@ -49,23 +38,6 @@ export function planShards(tensors: OutTensor[], maxShardBytes: number): OutTens
   }
   if (current.length > 0) shards.push(current);
   return shards;
-}
-
-function headerBytes(tensors: OutTensor[]): Uint8Array {
-  const header: Record<string, unknown> = { __metadata__: { format: 'pt' } };
-  let offset = 0;
-  for (const t of tensors) {
-    const bytes = tensorBytes(t);
-    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };
-    offset += bytes;
-  }
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - (Buffer.byteLength(json) % 8)) % 8); // data starts 8-byte aligned
-  const body = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + body.byteLength);
-  new DataView(out.buffer).setBigUint64(0, BigInt(body.byteLength), true);
-  out.set(body, 8);
-  return out;
 }
 
 export interface WrittenCheckpoint {
@@ -93,12 +65,14 @@ export async function writeShardedSafetensors(
   for (let s = 0; s < n; s++) {
     const sink: ByteSink = opts.openSink(join(dir, names[s]));
     try {
-      sink.write(headerBytes(shards[s]));
-      for (const t of shards[s]) {
+      // engine/io lays out the header (name order, 8-byte padding); transformers checks format "pt".
+      const plan = planSafetensors(shards[s], { format: 'pt' });
+      sink.write(plan.headerBytes);
+      for (const t of plan.order as OutTensor[]) {
         const values = await produce(t);
         const expected = t.shape.reduce((a, b) => a * b, 1);
         if (values.length !== expected) throw new Error(`export: ${t.name} produced ${values.length} values for shape [${t.shape}]`);
-        sink.write(encodeFloats(values, t.dtype));
+        sink.write(encodeTensorBytes(values, t.dtype));
         weightMap[t.name] = names[s];
         totalBytes += tensorBytes(t);
         opts.onTensor?.(++done, sorted.length);

@@ -63,3 +63,14 @@ test('a truncated file is one clear line', async () => {
   });
   await assert.rejects(readSafetensorsHeader(bufferSource(file.subarray(0, 5), 'm.safetensors')), /truncated/);
 });
+
+test('the writer stores F16 (round to nearest even) and reads it back; header sizes follow the dtype', async () => {
+  // 1 + 2^-11 is exactly between two halves: ties to even gives 1; 1 + 3·2^-11 rounds up to 1 + 2^-9.
+  const data = Float32Array.from([1.5, -2, 65504, 1 + 2 ** -11, 1 + 3 * 2 ** -11]);
+  const file = serializeSafetensors([{ name: 'x', shape: [5], data, dtype: 'F16' }], { format: 'pt' });
+  const { tensors } = await readSafetensorsHeader(bufferSource(file));
+  assert.equal(tensors.get('x')!.dtype, 'F16');
+  const headerLen = Number(new DataView(file.buffer, file.byteOffset).getBigUint64(0, true));
+  assert.equal(file.byteLength - 8 - headerLen, 5 * 2, 'two bytes a value');
+  assert.deepEqual([...(await readX(file))], [1.5, -2, 65504, 1, 1 + 2 ** -9]);
+});

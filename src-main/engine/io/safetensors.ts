@@ -6,6 +6,7 @@
  */
 import { UserError } from '../../errors';
 import { DTYPE_BYTES, decodeToFloat32, float32ToBf16Bits, isSupportedDtype, type SafetensorsDtype } from './dtype';
+import { float32ToHalfArray } from './half-float';
 
 /** Random access to the bytes of one file. `where` names it in error messages. */
 export interface ByteSource {
@@ -85,11 +86,19 @@ export async function readTensorFloat32(src: ByteSource, info: TensorInfo): Prom
   return decodeToFloat32(bytes, info.dtype);
 }
 
+/** The float dtypes the writer stores (checkpoints, adapters, merged exports). */
+export type WritableDtype = 'F32' | 'F16' | 'BF16';
+
 export interface TensorSpec {
   name: string;
   shape: number[];
   /** Stored dtype; F32 by default. */
-  dtype?: 'F32' | 'BF16';
+  dtype?: WritableDtype;
+}
+
+/** Bytes a tensor takes on disk. */
+export function storedBytes(t: TensorSpec): number {
+  return t.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[t.dtype ?? 'F32'];
 }
 
 export interface TensorToWrite extends TensorSpec {
@@ -113,9 +122,8 @@ export function planSafetensors(specs: TensorSpec[], metadata: Record<string, st
   const order = [...specs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   let offset = 0;
   for (const t of order) {
-    const dtype = t.dtype ?? 'F32';
-    const bytes = t.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[dtype];
-    header[t.name] = { dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };
+    const bytes = storedBytes(t);
+    header[t.name] = { dtype: t.dtype ?? 'F32', shape: t.shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
   let json = new TextEncoder().encode(JSON.stringify(header));
@@ -128,8 +136,10 @@ export function planSafetensors(specs: TensorSpec[], metadata: Record<string, st
 }
 
 /** The stored bytes of one tensor's values in the given dtype. */
-export function encodeTensorBytes(data: Float32Array, dtype: 'F32' | 'BF16' = 'F32'): Uint8Array {
-  return dtype === 'BF16' ? new Uint8Array(float32ToBf16Bits(data).buffer) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+export function encodeTensorBytes(data: Float32Array, dtype: WritableDtype = 'F32'): Uint8Array {
+  if (dtype === 'F32') return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const bits = dtype === 'BF16' ? float32ToBf16Bits(data) : float32ToHalfArray(data);
+  return new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength);
 }
 
 /** Serialises tensors to one in-memory safetensors file (adapters, small checkpoints). */
