@@ -1,7 +1,10 @@
 /** runs.* channels: the runs list, one run, and its per-step rows. */
-import { downsampleMetrics } from '../store/queries/metrics';
+import { downsampleMetrics, listMetrics } from '../store/queries/metrics';
 import { getRun, listRuns } from '../store/queries/runs';
-import { listCheckpoints, listEvals, listMetrics, listRunLogs, listSamples } from '../store/queries/run-series';
+import { listCheckpoints } from '../store/queries/checkpoints';
+import { listEvals } from '../store/queries/evals';
+import { listRunLogs } from '../store/queries/run-logs';
+import { listSamples } from '../store/queries/samples';
 import type { HandlerContext } from './context';
 import type { HandlerTable } from './router';
 

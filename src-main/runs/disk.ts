@@ -7,9 +7,8 @@ import { existsSync, lstatSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import { UserError } from '../errors';
 import type { Db } from '../store/db';
-import { keptCheckpoints, markCheckpointPruned } from '../store/queries/checkpoints';
+import { keptCheckpoints, markCheckpointPruned, listCheckpoints } from '../store/queries/checkpoints';
 import { deleteRunRow, LIVE_STATUSES } from '../store/queries/run-lifecycle';
-import { listCheckpoints } from '../store/queries/run-series';
 import { getRun } from '../store/queries/runs';
 
 export interface RetentionPolicy {

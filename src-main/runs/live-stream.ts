@@ -10,7 +10,8 @@ import type { RunStreamEvent, RunStreamListener } from '../../src-shared/dto/run
 import type { MetricPoint } from '../../src-shared/dto/runs';
 import type { Db } from '../store/db';
 import { trainEvalsAfter } from '../store/queries/evals';
-import { listCheckpoints, listMetrics } from '../store/queries/run-series';
+import { listCheckpoints } from '../store/queries/checkpoints';
+import { listMetrics } from '../store/queries/metrics';
 import { getRun } from '../store/queries/runs';
 import { samplesAfter } from '../store/queries/samples';
 

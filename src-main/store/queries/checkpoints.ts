@@ -2,7 +2,6 @@
 import type { CheckpointRow } from '../../../src-shared/dto/run-series';
 import type { Db } from '../db';
 import { durably } from '../db';
-import { listCheckpoints } from './run-series';
 
 export function recordCheckpoint(db: Db, runId: number, c: { step: number; path: string; bytes: number | null }): void {
   durably(db, () => {
@@ -25,6 +24,26 @@ export function setCheckpointEvalLoss(db: Db, runId: number, step: number, loss:
 
 export function markCheckpointPruned(db: Db, runId: number, step: number): void {
   db.prepare('UPDATE checkpoints SET kept = 0 WHERE run_id = ? AND step = ?').run(runId, step);
+}
+
+interface CheckpointDbRow {
+  step: number;
+  path: string;
+  bytes: number | null;
+  eval_loss: number | null;
+  kept: number;
+  created_at: string;
+}
+
+export function listCheckpoints(db: Db, runId: number): CheckpointRow[] {
+  return (db.prepare('SELECT * FROM checkpoints WHERE run_id = ? ORDER BY step').all(runId) as CheckpointDbRow[]).map((r) => ({
+    step: r.step,
+    path: r.path,
+    bytes: r.bytes,
+    evalLoss: r.eval_loss,
+    kept: r.kept === 1,
+    createdAt: r.created_at,
+  }));
 }
 
 export function keptCheckpoints(db: Db, runId: number): CheckpointRow[] {

@@ -53,6 +53,11 @@ export function listModels(db: Db): ModelRecord[] {
   return (db.prepare('SELECT * FROM models ORDER BY is_demo DESC, name COLLATE NOCASE').all() as ModelRow[]).map(toModel);
 }
 
+export function getModel(db: Db, id: number): ModelRecord | undefined {
+  const row = db.prepare('SELECT * FROM models WHERE id = ?').get(id) as ModelRow | undefined;
+  return row && toModel(row);
+}
+
 export function deleteModel(db: Db, id: number): void {
   db.prepare('DELETE FROM models WHERE id = ?').run(id);
 }

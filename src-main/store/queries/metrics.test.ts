@@ -5,12 +5,10 @@ import type { MetricPoint } from '../../../src-shared/dto/runs';
 import { tempDir } from '../../test-support/paths';
 import { openStore } from '../db';
 import { downsampleMetrics, duplicateMetricSteps, insertMetrics, metricsSummary } from './metrics';
-import { insertRun } from './runs';
+import { insertRun, getRun } from './runs';
 import { finalSamples, insertSample } from './samples';
-import { recordCheckpoint } from './checkpoints';
+import { recordCheckpoint, listCheckpoints } from './checkpoints';
 import { recordTrainEval } from './evals';
-import { listCheckpoints } from './run-series';
-import { getRun } from './runs';
 
 const point = (step: number, loss: number): MetricPoint => ({ step, loss, lr: 1e-3, gradNorm: 1, tokensPerS: 100, epoch: step / 1000, tokensSeen: step * 10, ts: step });
 

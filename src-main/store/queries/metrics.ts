@@ -6,6 +6,14 @@
 import type { MetricPoint } from '../../../src-shared/dto/runs';
 import type { Db } from '../db';
 
+/** A metrics row as the MetricPoint DTO. */
+const METRIC_COLUMNS = 'step, loss, lr, grad_norm AS gradNorm, tokens_per_s AS tokensPerS, epoch, tokens_seen AS tokensSeen, ts';
+
+/** Every point after `afterStep` (the live stream's catch-up and the dashboard's incremental reads). */
+export function listMetrics(db: Db, runId: number, afterStep = -1): MetricPoint[] {
+  return db.prepare(`SELECT ${METRIC_COLUMNS} FROM metrics WHERE run_id = ? AND step > ? ORDER BY step`).all(runId, afterStep) as MetricPoint[];
+}
+
 export function insertMetrics(db: Db, runId: number, points: readonly MetricPoint[]): void {
   if (points.length === 0) return;
   const stmt = db.prepare(
@@ -34,9 +42,7 @@ export function downsampleMetrics(db: Db, runId: number, maxPoints: number): Met
   const cols = `max(step) AS step, avg(loss) AS loss, avg(lr) AS lr, avg(grad_norm) AS gradNorm, avg(tokens_per_s) AS tokensPerS,
     max(epoch) AS epoch, max(tokens_seen) AS tokensSeen, max(ts) AS ts`;
   if (range.n <= maxPoints) {
-    return db
-      .prepare(`SELECT step, loss, lr, grad_norm AS gradNorm, tokens_per_s AS tokensPerS, epoch, tokens_seen AS tokensSeen, ts FROM metrics WHERE run_id = ? ORDER BY step`)
-      .all(runId) as MetricPoint[];
+    return listMetrics(db, runId);
   }
   const buckets = Math.max(1, maxPoints - 1);
   const span = range.hi - range.lo; // last step excluded below, so buckets cover [lo, hi)

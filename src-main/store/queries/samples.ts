@@ -21,6 +21,11 @@ export function samplesAfter(db: Db, runId: number, afterStep: number): SampleRo
     .all(runId, afterStep) as SampleRow[];
 }
 
+/** Every sample of a run, in step and prompt order (the dashboard's timeline). */
+export function listSamples(db: Db, runId: number): SampleRow[] {
+  return samplesAfter(db, runId, -1);
+}
+
 /** The outputs of the last sampled step: what the run produced at the end. */
 export function finalSamples(db: Db, runId: number): SampleRow[] {
   const row = db.prepare('SELECT max(step) AS step FROM samples WHERE run_id = ?').get(runId) as { step: number | null };
