@@ -10,8 +10,13 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { learningChats } from '../src-main/test-support/learning-data';
 import { writeTinyModel } from '../src-main/test-support/tiny-model';
-import { openBrowser, screenshot, type BrowserSession } from './support/browser';
+import { clippedTexts, openBrowser, screenshot, type BrowserSession } from './support/browser';
 import { startServe, type ServeHandle } from './support/serve';
+
+/** Tokens of a learning chat as training sees it with the tiny model: ChatML, 4 special tokens + one token per UTF-8 byte. */
+function chatTokens(c: { messages: { role: string; content: string }[] }): number {
+  return c.messages.reduce((n, m) => n + 2 + Buffer.byteLength(`${m.role}\n${m.content}\n`), 0);
+}
 
 describe('handbook flow', () => {
   let serve: ServeHandle;
@@ -45,11 +50,18 @@ describe('handbook flow', () => {
 
     await page.locator('[data-testid="dataset-path"]').fill(dataPath);
     await page.locator('[data-testid="dataset-inspect"]').click();
-    const preview = page.locator('[data-testid="dataset-preview"]');
+    // The preselected demo dataset may be previewed first; wait for the file just inspected.
+    const preview = page.locator(`[data-testid="dataset-preview"][data-path="${dataPath}"]`);
     await preview.waitFor();
     assert.match(await preview.innerText(), /识别结果：conversations · utf-8/);
     assert.match(await preview.innerText(), new RegExp(`${lines.length - 1} 条样本，跳过 1 条`));
     assert.match(await preview.innerText(), /跳过的行[\s\S]*\b6\b/, 'the broken record is reported at its line');
+    // Without a model ("render with: none"; the demo model is preselected): the character view, and a pointer to the tokens.
+    await page.locator('[data-testid="dataset-model"]').selectOption({ label: '不选（按字符统计）' });
+    await page.locator('[data-testid="histogram-caption"]', { hasText: '长度分布（字符）' }).waitFor();
+    assert.equal(await page.locator('[data-testid="rendered-sample"]').count(), 0);
+    assert.equal(await page.locator('[data-testid="histogram-caption"]').innerText(), '长度分布（字符）');
+    assert.match(await page.locator('[data-testid="dataset-pick-model"]').innerText(), /选择基座模型后即可按 token 查看/);
     await screenshot(page, 'zh-CN-wizard-dataset-preview');
     await page.locator('[data-testid="dataset-import"]').click();
     await page.locator('input[name="ds"]:checked').waitFor();
@@ -59,6 +71,22 @@ describe('handbook flow', () => {
     await page.locator('[data-testid="model-register"]').click();
     await page.locator('input[name="model"]:checked').waitFor();
     assert.match(await page.locator('.choice:has(input[name="model"]:checked)').innerText(), /qwen2 .* 含对话模板/);
+    // Back to the Dataset step: with the model chosen, the imported data is rendered through its chat
+    // template (special tokens marked) and measured in its tokens.
+    await page.locator('.nav button', { hasText: '上一步' }).click();
+    await page.locator('[data-testid="histogram-caption"]', { hasText: 'tiny-model' }).waitFor();
+    const rendered = page.locator('[data-testid="rendered-sample"]');
+    const chat0 = learningChats()[0]!;
+    assert.equal(await rendered.first().innerText(), `<|im_start|>user\n${chat0.messages[0]!.content}<|im_end|>\n<|im_start|>assistant\n${chat0.messages[1]!.content}<|im_end|>\n`);
+    assert.deepEqual(await rendered.first().locator('.special').allInnerTexts(), ['<|im_start|>', '<|im_end|>', '<|im_start|>', '<|im_end|>']);
+    assert.match(await preview.innerText(), new RegExp(`\\b${chatTokens(chat0)} 个 token`));
+    assert.equal(await page.locator('[data-testid="histogram-caption"]').innerText(), '长度分布（tiny-model 的 token，含对话模板）');
+    const longest = Math.max(...learningChats().map(chatTokens));
+    assert.match(await page.locator('[data-testid="cutoff-note"]').innerText(), new RegExp(`全部样本都在最大长度 512 以内（最长 ${longest}）`));
+    assert.equal(await page.locator('[data-testid="length-histogram"]').getAttribute('data-unit'), 'tokens');
+    await screenshot(page, 'zh-CN-wizard-dataset-template-fits');
+    await page.locator('[data-testid="wizard-next"]').click();
+    await page.locator('input[name="model"]:checked').waitFor();
     await page.locator('[data-testid="wizard-next"]').click();
 
     // Method: the handbook preset's LoRA r 8 on q/v; a short, fast schedule for the test.
@@ -101,6 +129,40 @@ describe('handbook flow', () => {
     await timeline.first().waitFor();
     assert.ok((await timeline.count()) >= 2, 'a sample at step 20, 40 and 60');
     await screenshot(page, 'zh-CN-run-completed');
+    assert.deepEqual(s.errors, []);
+  });
+
+  test('the dataset step in tokens: a max length that cuts the data, in zh-CN and en', { timeout: 90_000 }, async () => {
+    const page = s.page;
+    const lengths = learningChats().map(chatTokens);
+    const over = lengths.filter((n) => n > 48).length;
+    assert.ok(over > 0 && over < lengths.length, 'the cut-off goes through the data');
+    const pct = `${((100 * over) / lengths.length).toFixed(0)}%`;
+    for (const lang of ['zh-CN', 'en'] as const) {
+      await page.locator('nav a[data-nav="settings"]').click();
+      await page.locator(`button[data-lang="${lang}"]`).click();
+      await page.locator('nav a[data-nav="new"]').click();
+      // Max length 48 in the Method step, then back to the Dataset step through the stepper.
+      for (let i = 0; i < 3; i++) await page.locator('[data-testid="wizard-next"]').click();
+      await page.getByLabel(lang === 'en' ? 'Max length' : '最大长度', { exact: true }).fill('48');
+      await page.locator('ol.stepper button').nth(1).click();
+      // The demo model comes first in the list; render with the tiny model (also the run's base model).
+      await page.locator('[data-testid="dataset-model"]').selectOption({ label: 'tiny-model' });
+      const note = page.locator('[data-testid="cutoff-note"]');
+      const expected = lang === 'en' ? `${over} examples (${pct}) longer than max length 48 will be truncated` : `${over} 条样本（${pct}）超过最大长度 48，训练时会被截断`;
+      await note.filter({ hasText: expected }).waitFor();
+      assert.equal(await page.locator('[data-testid="length-histogram"]').getAttribute('data-cutoff'), '48');
+      assert.equal(
+        await page.locator('[data-testid="histogram-caption"]').innerText(),
+        lang === 'en' ? 'Length distribution (tiny-model tokens, chat template included)' : '长度分布（tiny-model 的 token，含对话模板）',
+      );
+      assert.match(await page.locator('[data-testid="rendered-sample"]').first().innerText(), /^<\|im_start\|>user\n/);
+      assert.equal(await page.locator('[data-testid="dataset-model"] option:checked').innerText(), 'tiny-model');
+      await screenshot(page, `${lang}-wizard-dataset-template`);
+      assert.deepEqual(await clippedTexts(page), [], `clipped text on the dataset step (${lang})`);
+    }
+    await page.locator('nav a[data-nav="settings"]').click();
+    await page.locator('button[data-lang="zh-CN"]').click();
     assert.deepEqual(s.errors, []);
   });
 

@@ -70,7 +70,10 @@ export interface DatasetInspectRequest {
   format?: DataFormatChoice;
   encoding?: EncodingChoiceDto;
   valSplit?: number;
+  /** In tokens with modelId (examples over it are counted, not dropped: training truncates them); characters without. */
   maxLen?: number;
+  /** A registered model: lengths in its tokens, and the sample rendered through its chat template. */
+  modelId?: number;
 }
 export interface DatasetImportRequest extends DatasetInspectRequest {
   name?: string;
@@ -196,7 +199,7 @@ export type Res<C extends Channel> = Channels[C]['res'];
 const id = int({ min: 1 });
 const runRef = object({ id });
 const path = str({ nonEmpty: true, maxLength: 4096 });
-const inspectFields = { format: oneOf(DATA_FORMAT_CHOICES), encoding: oneOf(ENCODING_CHOICES), valSplit: num({ min: 0, max: 0.5 }), maxLen: int({ min: 1, max: 1 << 20 }) };
+const inspectFields = { format: oneOf(DATA_FORMAT_CHOICES), encoding: oneOf(ENCODING_CHOICES), valSplit: num({ min: 0, max: 0.5 }), maxLen: int({ min: 1, max: 1 << 20 }), modelId: id };
 const count = (min: number) => int({ min, max: 1 << 30 });
 
 /** Runtime check of every request payload; main runs it before any handler sees the payload. */

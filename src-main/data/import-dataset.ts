@@ -24,11 +24,15 @@ export interface ImportOptions extends FormatOptions {
   /** skip: report bad records and go on (default); stop: the first bad record fails the import. */
   policy?: 'skip' | 'stop';
   dropDuplicates?: boolean;
-  /** Examples longer than this (in `maxLenUnit`) are skipped and reported. */
+  /** Examples longer than this (in `maxLenUnit`) are skipped and reported (or only counted, see `overLong`). */
   maxLen?: number;
   maxLenUnit?: LengthUnit;
+  /** skip (default): over-long examples are skipped; keep: they stay in and are only counted (training truncates them). */
+  overLong?: 'skip' | 'keep';
   /** A tokenizer's encode; with it, lengths and the histogram are in tokens. */
   encode?: (text: string) => number[];
+  /** Tokens of one example as training feeds it (chat template included); wins over `encode`'s content-only count. */
+  lengthOf?: (example: Example) => number;
   textUnit?: TextUnit;
   /** Share of examples drawn for validation, with `seed` (default 42). */
   valSplit?: number;
@@ -108,9 +112,10 @@ export async function importDataset(input: string, opts: ImportOptions = {}, onP
   const { files, isFolder } = await resolveInput(input);
   const sizes = await Promise.all(files.map(async (f) => (await stat(f)).size));
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
-  const unit: LengthUnit = opts.encode ? 'tokens' : 'chars';
+  const measured = opts.lengthOf ?? (opts.encode ? (e: Example) => tokenLength(e, opts.encode!) : undefined);
+  const unit: LengthUnit = measured ? 'tokens' : 'chars';
   const maxLenUnit = opts.maxLenUnit ?? unit;
-  if (maxLenUnit === 'tokens' && !opts.encode && opts.maxLen !== undefined) {
+  if (maxLenUnit === 'tokens' && !measured && opts.maxLen !== undefined) {
     throw new UserError('a max length in tokens needs a tokenizer', { hint: 'give a model, or the max length in characters' });
   }
   const maxSkipsListed = opts.maxSkipsListed ?? 1000;
@@ -175,13 +180,13 @@ export async function importDataset(input: string, opts: ImportOptions = {}, onP
       if (typeof ex === 'string') return skip(rec.line, ex);
       if (folderName !== undefined && 'messages' in ex && fileAdapter.format === 'medical-csv' && !ex.meta?.department) ex.meta = { ...ex.meta, department: folderName };
       const chars = charLength(ex);
-      const toks = opts.encode ? tokenLength(ex, opts.encode) : 0;
+      const toks = measured ? measured(ex) : 0;
       const length = unit === 'tokens' ? toks : chars;
       if (opts.maxLen !== undefined) {
         const limited = maxLenUnit === 'tokens' ? toks : chars;
         if (limited > opts.maxLen) {
           overMaxLen++;
-          return skip(rec.line, `over-long: ${limited} ${maxLenUnit} > max ${opts.maxLen}`);
+          if (opts.overLong !== 'keep') return skip(rec.line, `over-long: ${limited} ${maxLenUnit} > max ${opts.maxLen}`);
         }
       }
       if (seen) {
@@ -250,7 +255,7 @@ export async function importDataset(input: string, opts: ImportOptions = {}, onP
     duplicatesDropped: duplicates,
     sample,
     // One epoch trains on the training split only.
-    stats: stats.finish(overMaxLen, opts.encode ? tokens - (split?.kind === 'seeded' ? stats.sumAt(split.valIndices) : 0) : null),
+    stats: stats.finish(overMaxLen, measured ? tokens - (split?.kind === 'seeded' ? stats.sumAt(split.valIndices) : 0) : null),
     sha256,
     split,
   };

@@ -1,28 +1,47 @@
 /**
  * models.* and datasets.* channels: the registry of local models, and dataset inspection (a dry run of
- * the importer: format, encoding, skipped lines, preview, length histogram) and import.
+ * the importer: format, encoding, skipped lines, preview, length histogram) and import. With a model
+ * chosen, lengths are in its tokens with the chat template included and the preview is rendered through
+ * the template (template-preview.ts); examples over the max length are counted, not dropped, since
+ * training truncates them.
  */
 import type { DatasetPreview } from '../../src-shared/dto/dataset-preview';
 import type { DatasetInspectRequest } from '../../src-shared/ipc-contract';
 import { importDataset, type ImportOptions, type ImportResult } from '../data/import-dataset';
 import { registerImport } from '../data/register';
 import { registerModel } from '../models/register-model';
-import { listDatasets, listModels } from '../store/queries/library';
+import { UserError } from '../errors';
+import { getModel, listDatasets, listModels } from '../store/queries/library';
+import type { Db } from '../store/db';
 import type { HandlerContext } from './context';
 import type { HandlerTable } from './router';
+import { templateView, type TemplateView } from './template-preview';
 
-function importOptions(req: DatasetInspectRequest): ImportOptions {
+/** The chosen model's tokenizer view, or none without a modelId. */
+function viewOf(db: Db, modelId: number | undefined): { view: TemplateView; name: string } | null {
+  if (modelId === undefined) return null;
+  const model = getModel(db, modelId);
+  if (!model) throw new UserError(`model ${modelId} is not registered`, { where: 'modelId', hint: 'pick a model from the list, or add its folder first' });
+  return { view: templateView(model.path), name: model.name };
+}
+
+const TOKENIZED_CHUNK_BYTES = 64 << 10;
+
+function importOptions(req: DatasetInspectRequest, view: TemplateView | undefined): ImportOptions {
   return {
     format: req.format ?? 'auto',
     encoding: req.encoding ?? 'auto',
     ...(req.valSplit !== undefined ? { valSplit: req.valSplit } : {}),
-    ...(req.maxLen !== undefined ? { maxLen: req.maxLen } : {}),
+    ...(req.maxLen !== undefined ? { maxLen: req.maxLen, overLong: 'keep' as const } : {}),
+    // Tokenizing costs ~0.3 ms a chat, so a 1 MiB read would stall the main process for about a second;
+    // 64 KiB reads (the encoding sniff included, since it is the first chunk) keep each stall near 60 ms.
+    ...(view ? { lengthOf: view.lengthOf, chunkBytes: TOKENIZED_CHUNK_BYTES, sampleBytes: TOKENIZED_CHUNK_BYTES } : {}),
     sampleSize: 3,
     maxSkipsListed: 50,
   };
 }
 
-export function toPreview(r: ImportResult): DatasetPreview {
+export function toPreview(r: ImportResult, model?: { view: TemplateView; name: string } | null): DatasetPreview {
   const s = r.stats;
   return {
     name: r.name,
@@ -37,6 +56,7 @@ export function toPreview(r: ImportResult): DatasetPreview {
     sample: r.sample.map((e) => ('messages' in e ? { messages: e.messages.map((m) => ({ role: m.role, content: m.content })) } : { text: e.text })),
     stats: { unit: s.unit, histogram: s.histogram, p50: s.p50, p95: s.p95, maxLength: s.maxLength, meanLength: s.meanLength, maxLen: s.maxLen, overMaxLen: s.overMaxLen },
     split: r.split ? { train: r.split.train, val: r.split.val } : null,
+    ...(model ? { tokenizer: model.name, rendered: r.sample.map((e) => model.view.render(e)) } : {}),
   };
 }
 
@@ -51,9 +71,12 @@ export function libraryHandlers(ctx: HandlerContext): Pick<HandlerTable, Library
       return model;
     },
     'datasets.list': () => listDatasets(ctx.db),
-    'datasets.inspect': async (req) => toPreview(await importDataset(req.path, importOptions(req))),
+    'datasets.inspect': async (req) => {
+      const model = viewOf(ctx.db, req.modelId);
+      return toPreview(await importDataset(req.path, importOptions(req, model?.view)), model);
+    },
     'datasets.import': async (req) => {
-      const result = await importDataset(req.path, importOptions(req));
+      const result = await importDataset(req.path, importOptions(req, viewOf(ctx.db, req.modelId)?.view));
       const id = registerImport(ctx.db, result, req.name ?? result.name);
       ctx.publish?.({ type: 'library.changed', what: 'datasets' });
       return { id };

@@ -10,6 +10,21 @@ export interface PreviewMessage {
   content: string;
 }
 
+/** A stretch of rendered text: template special tokens (`<|im_start|>`, `<|im_end|>`) are marked. */
+export interface RenderedPart {
+  text: string;
+  special: boolean;
+}
+
+/** One sample as training tokenizes it: through the model's chat template (a text: plus its EOS). */
+export interface RenderedSample {
+  text: string;
+  /** Its length in the model's tokens. */
+  tokens: number;
+  /** `text` cut at the special tokens, in order; joined they give `text`. */
+  parts: RenderedPart[];
+}
+
 export interface DatasetPreview {
   name: string;
   input: string;
@@ -35,4 +50,8 @@ export interface DatasetPreview {
     overMaxLen: number;
   };
   split: { train: number; val: number } | null;
+  /** With a model chosen: the name of the model whose tokenizer measured the lengths (stats.unit is then 'tokens'). */
+  tokenizer?: string;
+  /** With a model chosen: `sample` rendered through that model's chat template, one per sample. */
+  rendered?: RenderedSample[];
 }
