@@ -5,12 +5,12 @@
  * languages land in e2e/artifacts/.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { openStore } from '../src-main/store/db';
 import { insertRun } from '../src-main/store/queries/runs';
-import { clippedTexts, openBrowser, overflowingTables, screenshot, type BrowserSession } from './support/browser';
+import { clippedTexts, overflowingTables, screenshot } from './support/browser';
+import { servedApp } from './support/served-app';
 import { seedLibrary, seedRun } from './support/seed';
-import { startServe, type ServeHandle } from './support/serve';
 
 const VIEWS = [
   { nav: 'runs', zh: '训练记录', en: 'Runs' },
@@ -23,39 +23,29 @@ const VIEWS = [
 ] as const;
 
 describe('app shell', () => {
-  let serve: ServeHandle;
-  let s: BrowserSession;
   let runIds: { done: number; failed: number; live: number };
+  const app = servedApp();
 
-  before(async () => {
-    serve = await startServe();
-    s = await openBrowser();
-  });
-  after(async () => {
-    await s?.close();
-    await serve?.stop();
-  });
-
-  const h1 = () => s.page.locator('main h1').first().innerText();
+  const h1 = () => app.s.page.locator('main h1').first().innerText();
   async function visit(nav: string, expectH1: string) {
-    await s.page.locator(`nav a[data-nav="${nav}"]`).click();
-    await s.page.locator(`main[data-view="${nav}"]`).waitFor();
-    await s.page.locator('main h1', { hasText: expectH1 }).first().waitFor();
-    await s.page.waitForLoadState('networkidle');
+    await app.s.page.locator(`nav a[data-nav="${nav}"]`).click();
+    await app.s.page.locator(`main[data-view="${nav}"]`).waitFor();
+    await app.s.page.locator('main h1', { hasText: expectH1 }).first().waitFor();
+    await app.s.page.waitForLoadState('networkidle');
   }
 
   test('loads in zh-CN with no console errors and shows the empty runs list', async () => {
-    await s.page.goto(serve.url);
-    await s.page.locator('main h1', { hasText: '训练记录' }).waitFor();
-    await s.page.getByText('还没有训练记录').waitFor();
-    assert.equal(await s.page.evaluate(() => document.documentElement.lang), 'zh-CN');
-    assert.ok(!s.page.url().includes('token='), 'the token is taken out of the address bar');
-    await screenshot(s.page, 'zh-CN-runs-empty');
-    assert.deepEqual(s.errors, []);
+    await app.s.page.goto(app.serve.url);
+    await app.s.page.locator('main h1', { hasText: '训练记录' }).waitFor();
+    await app.s.page.getByText('还没有训练记录').waitFor();
+    assert.equal(await app.s.page.evaluate(() => document.documentElement.lang), 'zh-CN');
+    assert.ok(!app.s.page.url().includes('token='), 'the token is taken out of the address bar');
+    await screenshot(app.s.page, 'zh-CN-runs-empty');
+    assert.deepEqual(app.s.errors, []);
   });
 
   test('a run row inserted into the store appears in the runs list', async () => {
-    const db = openStore(serve.dbPath);
+    const db = openStore(app.serve.dbPath);
     const lib = seedLibrary(db);
     const plain = insertRun(db, { name: 'inserted-by-test', method: 'lora', modelPath: lib.modelPath, modelId: lib.modelId, datasetId: lib.handbookId, config: { lr: 1e-4 }, seed: 7, appVersion: '0.1.0', outDir: '/runs/x' });
     runIds = {
@@ -64,120 +54,120 @@ describe('app shell', () => {
       live: seedRun(db, { name: 'handbook-lora-r16', status: 'running', steps: 150, totalSteps: 240, loraR: 16, loss: [2.8, 0.5], modelId: lib.modelId, modelPath: lib.modelPath, datasetId: lib.handbookId, samplesEvery: 30 }),
     };
     db.close();
-    await s.page.reload();
-    const row = s.page.locator(`tr[data-run-id="${plain}"]`);
+    await app.s.page.reload();
+    const row = app.s.page.locator(`tr[data-run-id="${plain}"]`);
     await row.waitFor();
     assert.match(await row.innerText(), /inserted-by-test/);
     assert.match(await row.innerText(), /排队中/);
-    assert.equal(await s.page.locator('[data-testid="runs-table"] tbody tr').count(), 4);
+    assert.equal(await app.s.page.locator('[data-testid="runs-table"] tbody tr').count(), 4);
     // The status filter goes through the contract to the store query.
-    await s.page.locator('[data-testid="filter-status"]').selectOption('failed');
-    await s.page.locator('[data-testid="runs-table"] tbody tr').first().filter({ hasText: 'handbook-lr-too-high' }).waitFor();
-    assert.equal(await s.page.locator('[data-testid="runs-table"] tbody tr').count(), 1);
-    await s.page.locator('[data-testid="filter-status"]').selectOption('');
-    await s.page.locator('[data-testid="runs-table"] tbody tr').nth(3).waitFor();
-    assert.deepEqual(s.errors, []);
+    await app.s.page.locator('[data-testid="filter-status"]').selectOption('failed');
+    await app.s.page.locator('[data-testid="runs-table"] tbody tr').first().filter({ hasText: 'handbook-lr-too-high' }).waitFor();
+    assert.equal(await app.s.page.locator('[data-testid="runs-table"] tbody tr').count(), 1);
+    await app.s.page.locator('[data-testid="filter-status"]').selectOption('');
+    await app.s.page.locator('[data-testid="runs-table"] tbody tr').nth(3).waitFor();
+    assert.deepEqual(app.s.errors, []);
   });
 
   test('navigation reaches every view; each renders in zh-CN without clipped text', async () => {
     for (const v of VIEWS) {
       await visit(v.nav, v.zh);
       assert.equal(await h1(), v.zh);
-      assert.deepEqual(await clippedTexts(s.page), [], `clipped text on ${v.nav}`);
-      assert.deepEqual(await overflowingTables(s.page), [], `a table wider than the page on ${v.nav}`);
-      await screenshot(s.page, `zh-CN-${v.nav}`);
+      assert.deepEqual(await clippedTexts(app.s.page), [], `clipped text on ${v.nav}`);
+      assert.deepEqual(await overflowingTables(app.s.page), [], `a table wider than the page on ${v.nav}`);
+      await screenshot(app.s.page, `zh-CN-${v.nav}`);
     }
-    assert.deepEqual(s.errors, []);
+    assert.deepEqual(app.s.errors, []);
   });
 
   test('the run dashboard shows the curves, the samples timeline and why a run failed', async () => {
-    await s.page.goto(`${serve.origin}/#/runs/${runIds.live}`);
-    await s.page.locator('[data-testid="loss-chart"] canvas').waitFor();
-    await s.page.locator('[data-testid="sample-timeline"] li').first().waitFor();
-    assert.match(await s.page.locator('[data-testid="sample-timeline"]').innerText(), /图书馆周六、周日 8:00 开门/);
-    await s.page.locator('[data-testid="eta"]').waitFor();
-    await screenshot(s.page, 'zh-CN-run-dashboard');
-    await s.page.goto(`${serve.origin}/#/runs/${runIds.failed}`);
-    const problem = s.page.locator('[data-testid="run-error"]');
+    await app.s.page.goto(`${app.serve.origin}/#/runs/${runIds.live}`);
+    await app.s.page.locator('[data-testid="loss-chart"] canvas').waitFor();
+    await app.s.page.locator('[data-testid="sample-timeline"] li').first().waitFor();
+    assert.match(await app.s.page.locator('[data-testid="sample-timeline"]').innerText(), /图书馆周六、周日 8:00 开门/);
+    await app.s.page.locator('[data-testid="eta"]').waitFor();
+    await screenshot(app.s.page, 'zh-CN-run-dashboard');
+    await app.s.page.goto(`${app.serve.origin}/#/runs/${runIds.failed}`);
+    const problem = app.s.page.locator('[data-testid="run-error"]');
     await problem.waitFor();
     assert.match(await problem.innerText(), /loss became NaN at step 36/);
     assert.match(await problem.innerText(), /降低学习率/);
-    await screenshot(s.page, 'zh-CN-run-failed');
+    await screenshot(app.s.page, 'zh-CN-run-failed');
     // Two finished runs side by side: curves, the settings that differ, final numbers, same-prompt answers.
-    await s.page.goto(`${serve.origin}/#/compare?ids=${runIds.done},${runIds.failed}`);
-    await s.page.locator('[data-testid="compare-chart"] canvas').waitFor();
-    const diff = s.page.locator('[data-testid="hparam-diff"] tbody');
+    await app.s.page.goto(`${app.serve.origin}/#/compare?ids=${runIds.done},${runIds.failed}`);
+    await app.s.page.locator('[data-testid="compare-chart"] canvas').waitFor();
+    const diff = app.s.page.locator('[data-testid="hparam-diff"] tbody');
     await diff.locator('tr.differs').first().waitFor();
     assert.deepEqual(await diff.locator('tr.differs td.key').allInnerTexts(), ['lr'], 'only the learning rate differs');
-    const finals = await s.page.locator('[data-testid="final-metrics"]').innerText();
+    const finals = await app.s.page.locator('[data-testid="final-metrics"]').innerText();
     assert.match(finals, /240[\s\S]*35/, 'steps of each run');
-    assert.match(await s.page.locator('section', { hasText: '同一提示词的回答' }).innerText(), /图书馆周六、周日 8:00 开门/);
-    await screenshot(s.page, 'zh-CN-compare-two-runs');
-    assert.deepEqual(s.errors, []);
+    assert.match(await app.s.page.locator('section', { hasText: '同一提示词的回答' }).innerText(), /图书馆周六、周日 8:00 开门/);
+    await screenshot(app.s.page, 'zh-CN-compare-two-runs');
+    assert.deepEqual(app.s.errors, []);
   });
 
   test('the language switch in Settings changes visible text, and sticks after a reload', async () => {
     await visit('settings', '设置');
-    await s.page.locator('button[data-lang="en"]').click();
-    await s.page.locator('main h1', { hasText: 'Settings' }).waitFor();
-    assert.equal(await s.page.locator('nav a[data-nav="runs"]').innerText(), 'Runs');
-    assert.equal(await s.page.evaluate(() => document.documentElement.lang), 'en');
-    await s.page.reload();
-    await s.page.locator('main h1', { hasText: 'Settings' }).waitFor();
+    await app.s.page.locator('button[data-lang="en"]').click();
+    await app.s.page.locator('main h1', { hasText: 'Settings' }).waitFor();
+    assert.equal(await app.s.page.locator('nav a[data-nav="runs"]').innerText(), 'Runs');
+    assert.equal(await app.s.page.evaluate(() => document.documentElement.lang), 'en');
+    await app.s.page.reload();
+    await app.s.page.locator('main h1', { hasText: 'Settings' }).waitFor();
     for (const v of VIEWS) {
       await visit(v.nav, v.en);
       assert.equal(await h1(), v.en);
-      await screenshot(s.page, `en-${v.nav}`); // before the checks, so a failure leaves a picture of it
-      assert.deepEqual(await clippedTexts(s.page), [], `clipped text on ${v.nav} (en)`);
-      assert.deepEqual(await overflowingTables(s.page), [], `a table wider than the page on ${v.nav} (en)`);
+      await screenshot(app.s.page, `en-${v.nav}`); // before the checks, so a failure leaves a picture of it
+      assert.deepEqual(await clippedTexts(app.s.page), [], `clipped text on ${v.nav} (en)`);
+      assert.deepEqual(await overflowingTables(app.s.page), [], `a table wider than the page on ${v.nav} (en)`);
     }
-    await s.page.goto(`${serve.origin}/#/runs/${runIds.live}`);
-    await s.page.locator('[data-testid="loss-chart"] canvas').waitFor();
-    await s.page.getByText('Generation samples').waitFor();
-    await screenshot(s.page, 'en-run-dashboard');
-    await s.page.goto(`${serve.origin}/#/compare?ids=${runIds.done},${runIds.live},${runIds.failed}`);
-    await s.page.locator('[data-testid="compare-chart"] canvas').waitFor();
-    await screenshot(s.page, 'en-compare-three-runs');
-    assert.deepEqual(s.errors, []);
+    await app.s.page.goto(`${app.serve.origin}/#/runs/${runIds.live}`);
+    await app.s.page.locator('[data-testid="loss-chart"] canvas').waitFor();
+    await app.s.page.getByText('Generation samples').waitFor();
+    await screenshot(app.s.page, 'en-run-dashboard');
+    await app.s.page.goto(`${app.serve.origin}/#/compare?ids=${runIds.done},${runIds.live},${runIds.failed}`);
+    await app.s.page.locator('[data-testid="compare-chart"] canvas').waitFor();
+    await screenshot(app.s.page, 'en-compare-three-runs');
+    assert.deepEqual(app.s.errors, []);
   });
 
   test('dark theme', async () => {
     await visit('settings', 'Settings');
-    await s.page.locator('button[data-theme-choice="dark"]').click();
-    assert.equal(await s.page.evaluate(() => document.documentElement.dataset.theme), 'dark');
-    await s.page.goto(`${serve.origin}/#/runs/${runIds.live}`);
-    await s.page.locator('[data-testid="loss-chart"] canvas').waitFor();
-    await screenshot(s.page, 'en-run-dashboard-dark');
+    await app.s.page.locator('button[data-theme-choice="dark"]').click();
+    assert.equal(await app.s.page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+    await app.s.page.goto(`${app.serve.origin}/#/runs/${runIds.live}`);
+    await app.s.page.locator('[data-testid="loss-chart"] canvas').waitFor();
+    await screenshot(app.s.page, 'en-run-dashboard-dark');
     await visit('runs', 'Runs');
-    await screenshot(s.page, 'en-runs-dark');
-    assert.deepEqual(s.errors, []);
+    await screenshot(app.s.page, 'en-runs-dark');
+    assert.deepEqual(app.s.errors, []);
   });
 
   test('deleting a finished run asks first, then removes it from the list', async () => {
     await visit('runs', 'Runs');
-    const row = s.page.locator(`tr[data-run-id="${runIds.failed}"]`);
-    assert.equal(await s.page.locator(`tr[data-run-id="${runIds.live}"] [data-testid="delete-run"]`).isDisabled(), true, 'a running run cannot be deleted');
+    const row = app.s.page.locator(`tr[data-run-id="${runIds.failed}"]`);
+    assert.equal(await app.s.page.locator(`tr[data-run-id="${runIds.live}"] [data-testid="delete-run"]`).isDisabled(), true, 'a running run cannot be deleted');
     await row.locator('[data-testid="delete-run"]').click();
-    const dialog = s.page.locator('[data-testid="confirm-dialog"]');
+    const dialog = app.s.page.locator('[data-testid="confirm-dialog"]');
     await dialog.waitFor();
     assert.match(await dialog.innerText(), /handbook-lr-too-high/);
-    await screenshot(s.page, 'en-runs-delete-confirm');
-    await s.page.keyboard.press('Escape');
+    await screenshot(app.s.page, 'en-runs-delete-confirm');
+    await app.s.page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
     assert.equal(await row.count(), 1, 'Esc cancels');
     await row.locator('[data-testid="delete-run"]').click();
-    await s.page.locator('[data-testid="confirm-yes"]').click();
+    await app.s.page.locator('[data-testid="confirm-yes"]').click();
     await row.waitFor({ state: 'detached' });
-    assert.equal(await s.page.locator('[data-testid="runs-table"] tbody tr').count(), 3);
-    assert.deepEqual(s.errors, []);
+    assert.equal(await app.s.page.locator('[data-testid="runs-table"] tbody tr').count(), 3);
+    assert.deepEqual(app.s.errors, []);
   });
 
   test('a browser that arrives without the token gets no API', async () => {
-    const context = await s.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await app.s.browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     const refused: string[] = [];
     page.on('websocket', (ws) => refused.push(ws.url()));
-    await page.goto(serve.origin + '/');
+    await page.goto(app.serve.origin + '/');
     await page.getByText('需要访问令牌').or(page.getByText('An access token is needed')).first().waitFor();
     assert.equal(refused.length, 0, 'no socket is even attempted without a token');
     await context.close();

@@ -8,45 +8,40 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { openStore } from '../src-main/store/db';
 import { insertRun } from '../src-main/store/queries/runs';
 import { writeLearningData } from '../src-main/test-support/learning-data';
 import { repoRoot } from '../src-main/test-support/paths';
 import { writeTinyModel } from '../src-main/test-support/tiny-model';
-import { openBrowser, screenshot, type BrowserSession } from './support/browser';
-import { startServe, type ServeHandle } from './support/serve';
+import { screenshot } from './support/browser';
+import { servedApp } from './support/served-app';
 
 describe('evaluate and export a finished run', () => {
-  let serve: ServeHandle;
-  let s: BrowserSession;
   let runId: number;
-  before(async () => {
-    serve = await startServe();
-    const model = writeTinyModel(join(serve.home, 'tiny-model'));
-    const data = writeLearningData(join(serve.home, 'qa.jsonl'));
-    // 60 steps as in the handbook flow (the adapter learns the topic answers); 20% held out for the eval.
-    const train = spawnSync(
-      process.execPath,
-      [join(repoRoot, 'dist/cli.js'), 'train', '--model', model, '--data', data, '--out', join(serve.home, 'run'), '--max-steps', '60', '--lr', '0.01', '--scheduler', 'constant', '--grad-accum', '1', '--val-split', '0.2', '--eval-every', '0', '--backend', 'cpu', '--db', serve.dbPath, '--json'],
-      { env: { ...process.env, TUNELOOM_HOME: serve.home }, encoding: 'utf8' },
-    );
-    assert.equal(train.status, 0, train.stderr);
-    runId = (JSON.parse(train.stdout.trim().split('\n').at(-1)!) as { run_id: number }).run_id;
-    s = await openBrowser();
-  });
-  after(async () => {
-    await s?.close();
-    await serve?.stop();
+  // The store gets a finished run (trained through the CLI) before the browser opens.
+  const app = servedApp({
+    setup: (serve) => {
+      const model = writeTinyModel(join(serve.home, 'tiny-model'));
+      const data = writeLearningData(join(serve.home, 'qa.jsonl'));
+      // 60 steps as in the handbook flow (the adapter learns the topic answers); 20% held out for the eval.
+      const train = spawnSync(
+        process.execPath,
+        [join(repoRoot, 'dist/cli.js'), 'train', '--model', model, '--data', data, '--out', join(serve.home, 'run'), '--max-steps', '60', '--lr', '0.01', '--scheduler', 'constant', '--grad-accum', '1', '--val-split', '0.2', '--eval-every', '0', '--backend', 'cpu', '--db', serve.dbPath, '--json'],
+        { env: { ...process.env, TUNELOOM_HOME: serve.home }, encoding: 'utf8' },
+      );
+      assert.equal(train.status, 0, train.stderr);
+      runId = (JSON.parse(train.stdout.trim().split('\n').at(-1)!) as { run_id: number }).run_id;
+    },
   });
 
   test('Evaluate tab: before/after table with numbers for the base model and the adapter, predictions next to references', { timeout: 90_000 }, async () => {
-    const page = s.page;
-    await page.goto(serve.url);
+    const page = app.s.page;
+    await page.goto(app.serve.url);
     await page.locator('nav a[data-nav="settings"]').click();
     await page.getByLabel('默认计算后端').selectOption('cpu');
     await page.locator('.toast', { hasText: '已保存' }).waitFor();
-    await page.goto(`${serve.url}#/runs/${runId}`);
+    await page.goto(`${app.serve.url}#/runs/${runId}`);
     await page.locator('.badge[data-status="completed"]').waitFor();
     await page.locator('button[data-tab="evaluate"]').click();
     // A run without a preset gets the custom set (all metrics); keep it quick: loss, BLEU/ROUGE, F1/EM on 3 examples.
@@ -77,11 +72,11 @@ describe('evaluate and export a finished run', () => {
     await screenshot(page, 'zh-CN-eval-before-after');
     await page.locator('[data-testid="eval-predictions"]').scrollIntoViewIfNeeded();
     await screenshot(page, 'zh-CN-eval-predictions');
-    assert.deepEqual(s.errors, []);
+    assert.deepEqual(app.s.errors, []);
   });
 
   test('Export tab: a merged model with its self-check result; the existing folder is refused until overwrite', { timeout: 90_000 }, async () => {
-    const page = s.page;
+    const page = app.s.page;
     await page.locator('button[data-tab="export"]').click();
     await page.locator('button[data-export="merged"]').click();
     const result = page.locator('[data-testid="export-result"]');
@@ -104,19 +99,19 @@ describe('evaluate and export a finished run', () => {
     await page.locator('nav a[data-nav="settings"]').click();
     await page.locator('button[data-lang="en"]').click();
     await page.locator('main h1', { hasText: 'Settings' }).waitFor();
-    await page.goto(`${serve.url}#/runs/${runId}`);
+    await page.goto(`${app.serve.url}#/runs/${runId}`);
     await page.locator('button[data-tab="evaluate"]').click();
     await page.locator('[data-testid="eval-table"]').waitFor();
     await screenshot(page, 'en-eval-before-after');
-    assert.deepEqual(s.errors, []);
+    assert.deepEqual(app.s.errors, []);
   });
 
   test('Compare shows each run\'s stored eval metrics (before → after, with the scoring mode)', { timeout: 30_000 }, async () => {
-    const db = openStore(serve.dbPath);
+    const db = openStore(app.serve.dbPath);
     const other = insertRun(db, { name: 'not evaluated', method: 'lora', modelPath: '/m', config: {}, seed: 1, appVersion: '0', outDir: '/o' });
     db.close();
-    const page = s.page;
-    await page.goto(`${serve.url}#/compare?ids=${runId},${other}`);
+    const page = app.s.page;
+    await page.goto(`${app.serve.url}#/compare?ids=${runId},${other}`);
     const finals = page.locator('[data-testid="final-metrics"]');
     const bleu = finals.locator('tr[data-eval-metric="bleu4"]');
     await bleu.waitFor();
@@ -126,6 +121,6 @@ describe('evaluate and export a finished run', () => {
     assert.match(await finals.locator('tr[data-eval-metric="loss"] td').nth(1).innerText(), /^\d+\.\d\d → \d\.\d\d$/);
     await finals.scrollIntoViewIfNeeded();
     await screenshot(page, 'en-compare-eval-metrics');
-    assert.deepEqual(s.errors, []);
+    assert.deepEqual(app.s.errors, []);
   });
 });

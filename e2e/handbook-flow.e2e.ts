@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { learningChats } from '../src-main/test-support/learning-data';
 import { writeTinyModel } from '../src-main/test-support/tiny-model';
-import { clippedTexts, openBrowser, screenshot, type BrowserSession } from './support/browser';
-import { startServe, type ServeHandle } from './support/serve';
+import { clippedTexts, screenshot } from './support/browser';
+import { servedApp } from './support/served-app';
 
 /** Tokens of a learning chat as training sees it with the tiny model: ChatML, 4 special tokens + one token per UTF-8 byte. */
 function chatTokens(c: { messages: { role: string; content: string }[] }): number {
@@ -19,27 +19,18 @@ function chatTokens(c: { messages: { role: string; content: string }[] }): numbe
 }
 
 describe('handbook flow', () => {
-  let serve: ServeHandle;
-  let s: BrowserSession;
-  before(async () => {
-    serve = await startServe();
-    s = await openBrowser();
-  });
-  after(async () => {
-    await s?.close();
-    await serve?.stop();
-  });
+  const app = servedApp();
 
   test('import a JSONL, pick a local model, LoRA, launch: the loss falls, samples appear, the run completes', { timeout: 240_000 }, async () => {
-    const dataPath = join(serve.home, 'handbook.jsonl');
+    const dataPath = join(app.serve.home, 'handbook.jsonl');
     // The student-handbook layout: {"conversations":[{role,content},...]} per line, plus one broken line.
     const lines = learningChats().map((c) => JSON.stringify({ conversations: c.messages }));
     lines.splice(5, 0, '{"conversations": [ broken');
     writeFileSync(dataPath, lines.join('\n') + '\n');
-    const modelDir = writeTinyModel(join(serve.home, 'tiny-model'));
-    const page = s.page;
+    const modelDir = writeTinyModel(join(app.serve.home, 'tiny-model'));
+    const page = app.s.page;
 
-    await page.goto(serve.url);
+    await page.goto(app.serve.url);
     // The compute backend is a user setting; CI has no GPU, so pin WASM (the same choice auto makes there).
     await page.locator('nav a[data-nav="settings"]').click();
     await page.getByLabel('默认计算后端').selectOption('wasm');
@@ -129,11 +120,11 @@ describe('handbook flow', () => {
     await timeline.first().waitFor();
     assert.ok((await timeline.count()) >= 2, 'a sample at step 20, 40 and 60');
     await screenshot(page, 'zh-CN-run-completed');
-    assert.deepEqual(s.errors, []);
+    assert.deepEqual(app.s.errors, []);
   });
 
   test('the dataset step in tokens: a max length that cuts the data, in zh-CN and en', { timeout: 90_000 }, async () => {
-    const page = s.page;
+    const page = app.s.page;
     const lengths = learningChats().map(chatTokens);
     const over = lengths.filter((n) => n > 48).length;
     assert.ok(over > 0 && over < lengths.length, 'the cut-off goes through the data');
@@ -163,11 +154,11 @@ describe('handbook flow', () => {
     }
     await page.locator('nav a[data-nav="settings"]').click();
     await page.locator('button[data-lang="zh-CN"]').click();
-    assert.deepEqual(s.errors, []);
+    assert.deepEqual(app.s.errors, []);
   });
 
   test('the playground answers one prompt with the base model and the new adapter side by side', { timeout: 120_000 }, async () => {
-    const page = s.page;
+    const page = app.s.page;
     await page.locator('nav a[data-nav="playground"]').click();
     await page.locator('[data-testid="play-adapter"]').first().check();
     const columns = page.locator('[data-testid="play-column"]');
@@ -185,11 +176,11 @@ describe('handbook flow', () => {
     assert.match(await page.locator('[data-testid="play-column"][data-key^="run-"] [data-testid="play-answer"]').innerText(), /Paris/);
     assert.doesNotMatch(await page.locator('[data-testid="play-column"][data-key="base"] [data-testid="play-answer"]').innerText(), /Paris/);
     await screenshot(page, 'zh-CN-playground-base-vs-adapter');
-    assert.deepEqual(s.errors, []);
+    assert.deepEqual(app.s.errors, []);
   });
 
   test('pause, resume and stop a long run from the dashboard', { timeout: 180_000 }, async () => {
-    const page = s.page;
+    const page = app.s.page;
     await page.locator('nav a[data-nav="new"]').click();
     await page.locator('[data-testid="wizard-next"]').click();
     await page.locator('input[name="ds"]:checked').waitFor();
@@ -213,6 +204,6 @@ describe('handbook flow', () => {
     await page.locator('button[data-action="stop"]').click();
     await badge('stopped').waitFor({ timeout: 60_000 });
     assert.equal(await page.locator('button[data-action="resume"]').isEnabled(), true, 'a stopped run can be resumed');
-    assert.deepEqual(s.errors, []);
+    assert.deepEqual(app.s.errors, []);
   });
 });

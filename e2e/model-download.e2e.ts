@@ -7,35 +7,27 @@
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { startFakeHub, type FakeHub } from '../src-main/test-support/fake-hub';
 import { tempDir } from '../src-main/test-support/paths';
 import { writeTinyModel } from '../src-main/test-support/tiny-model';
-import { openBrowser, screenshot, type BrowserSession } from './support/browser';
-import { startServe, type ServeHandle } from './support/serve';
+import { screenshot } from './support/browser';
+import { servedApp } from './support/served-app';
 
 describe('model download', () => {
-  let serve: ServeHandle;
-  let s: BrowserSession;
   let hub: FakeHub;
   before(async () => {
     const repo = writeTinyModel(join(tempDir('tuneloom-hub-'), 'tiny'), { hidden: 128, intermediate: 256, layers: 4 });
     hub = await startFakeHub({ repos: { 'tuneloom/tiny-qwen2': repo } });
-    serve = await startServe();
-    s = await openBrowser();
   });
-  after(async () => {
-    await s?.close();
-    await serve?.stop();
-    await hub?.close();
-  });
+  const app = servedApp({ teardown: () => hub?.close() });
 
   test('download with progress, stop, a cut connection, resume with Range, verified and registered', { timeout: 180_000 }, async () => {
-    const page = s.page;
+    const page = app.s.page;
     const weights = hub.files('tuneloom/tiny-qwen2').find((f) => f.path === 'model.safetensors')!;
     assert.ok(weights.size > 4 * 65536, `the weights file spans several chunks (${weights.size} bytes)`);
     hub.throttle(250);
-    await page.goto(serve.url);
+    await page.goto(app.serve.url);
     await page.locator('nav a[data-nav="models"]').click();
     await page.locator('[data-testid="repo-id"]').fill('tuneloom/tiny-qwen2');
     await page.locator('[data-testid="endpoint"]').fill(hub.url);
@@ -61,11 +53,11 @@ describe('model download', () => {
     assert.ok(ranged.length >= 2, `resumed with Range after the stop and after the cut (${ranged.map((r) => r.range).join(', ')})`);
     await page.locator('[data-testid="models-table"]', { hasText: 'tuneloom/tiny-qwen2' }).waitFor();
     await screenshot(page, 'zh-CN-models-downloaded');
-    assert.deepEqual(s.errors, []);
+    assert.deepEqual(app.s.errors, []);
   });
 
   test('an unreachable hub fails with a clear one-line error', async () => {
-    const page = s.page;
+    const page = app.s.page;
     await page.locator('[data-testid="repo-id"]').fill('tuneloom/other');
     // A port that was free a moment ago: nothing listens there, as when the machine is offline.
     const closed = await new Promise<number>((resolve) => {

@@ -6,25 +6,16 @@
  * that cannot fit shows the warning with concrete changes, and applying one makes it fit.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { openBrowser, screenshot, type BrowserSession } from './support/browser';
-import { startServe, type ServeHandle } from './support/serve';
+import { describe, test } from 'node:test';
+import { screenshot } from './support/browser';
+import { servedApp } from './support/served-app';
 
 describe('demo mode and the resources step', () => {
-  let serve: ServeHandle;
-  let s: BrowserSession;
-  before(async () => {
-    serve = await startServe();
-    s = await openBrowser();
-  });
-  after(async () => {
-    await s?.close();
-    await serve?.stop();
-  });
+  const app = servedApp();
 
   test('a fresh start lists the demo model and dataset, labelled as demo everywhere', { timeout: 120_000 }, async () => {
-    const page = s.page;
-    await page.goto(serve.url);
+    const page = app.s.page;
+    await page.goto(app.serve.url);
     await page.locator('nav a[data-nav="models"]').click();
     // The demo model is generated in the background at start-up (about a second); the view refreshes on library.changed.
     const demoRow = page.locator('tr', { hasText: '演示模型 Tiny Qwen2' });
@@ -37,11 +28,11 @@ describe('demo mode and the resources step', () => {
     const ds = page.locator('tr', { hasText: '演示数据：学生手册问答' });
     await ds.waitFor({ timeout: 30_000 });
     assert.match(await ds.innerText(), /演示/);
-    assert.deepEqual(s.errors, []);
+    assert.deepEqual(app.s.errors, []);
   });
 
   test('the demo preset picks the demo assets; a run too big for the device gets a warning with changes that fit', { timeout: 120_000 }, async () => {
-    const page = s.page;
+    const page = app.s.page;
     await page.locator('nav a[data-nav="new"]').click();
     await page.locator('main[data-view="new"]').waitFor();
     await page.locator('button[data-preset="demo"]').click();
@@ -82,11 +73,11 @@ describe('demo mode and the resources step', () => {
     }
     await memory.filter({ hasText: '放得下' }).waitFor({ timeout: 30_000 });
     assert.equal(await warning.count(), 0);
-    assert.deepEqual(s.errors, []);
+    assert.deepEqual(app.s.errors, []);
   });
 
   test('the resources step in English', { timeout: 60_000 }, async () => {
-    const page = s.page;
+    const page = app.s.page;
     await page.locator('nav a[data-nav="settings"]').click();
     await page.locator('button[data-lang="en"]').click();
     await page.locator('nav a[data-nav="new"]').click();
@@ -97,11 +88,11 @@ describe('demo mode and the resources step', () => {
     assert.match(await memory.innerText(), /fits/);
     assert.match(await page.locator('[data-testid="plan-time"]').innerText(), /per step/);
     await screenshot(page, 'en-wizard-resources-demo');
-    assert.deepEqual(s.errors, []);
+    assert.deepEqual(app.s.errors, []);
   });
 
   test('the demo preset runs the whole way: loss falls, samples appear, measured memory beside the estimate', { timeout: 240_000 }, async (t) => {
-    const page = s.page; // still in English from the test above
+    const page = app.s.page; // still in English from the test above
     await page.locator('nav a[data-nav="new"]').click();
     await page.locator('.stepper li:first-child button').click(); // the wizard kept the last test's step
     await page.locator('button[data-preset="demo"]').click();
@@ -120,6 +111,6 @@ describe('demo mode and the resources step', () => {
     const memory = await page.locator('[data-testid="run-memory"]').innerText();
     assert.match(memory, /peak [\d.]+ (MiB|GiB)\s+estimated [\d.]+ (MiB|GiB)/);
     await screenshot(page, 'en-run-demo-completed');
-    assert.deepEqual(s.errors, []);
+    assert.deepEqual(app.s.errors, []);
   });
 });

@@ -88,19 +88,15 @@ export interface RunControlRequest {
 
 export const LORA_TARGETS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
 
-/** A new run as the wizard launches it; the handler turns it into the trainer's full config. */
-export interface LaunchRequest {
-  name: string;
-  preset?: string;
+export type LoraTarget = (typeof LORA_TARGETS)[number];
+
+/** A run's method and hyper-parameters: what the wizard edits and what a launch carries. */
+export interface TrainSettings {
   method: 'lora' | 'ptuning';
-  modelPath: string;
-  dataPath: string;
-  format?: DataFormatChoice;
-  backend?: BackendChoice;
   loraR: number;
   loraAlpha: number;
   loraDropout: number;
-  loraTargets: (typeof LORA_TARGETS)[number][];
+  loraTargets: LoraTarget[];
   prefixLen: number;
   epochs: number;
   /** 0 or absent: train by epochs. */
@@ -120,6 +116,16 @@ export interface LaunchRequest {
   valSplit: number;
   evalEvery: number;
   sampleEvery: number;
+}
+
+/** A new run as the wizard launches it; the handler turns it into the trainer's full config. */
+export interface LaunchRequest extends TrainSettings {
+  name: string;
+  preset?: string;
+  modelPath: string;
+  dataPath: string;
+  format?: DataFormatChoice;
+  backend?: BackendChoice;
   saveEvery?: number;
   /** The fixed prompts answered at every sample step (the dashboard's samples timeline). */
   samplePrompts?: string[];

@@ -3,40 +3,17 @@
  * flagship recipes (handbook: Qwen2.5-0.5B-Instruct, LoRA q/v r 8; AdvertiseGen: P-Tuning v2 prefix 128).
  */
 import type { EvalMetricChoice, MetricModeChoice } from '../../src-shared/dto/evals';
+import { LORA_TARGETS, type TrainSettings } from '../../src-shared/ipc-contract';
 import type { MessageKey } from './i18n/i18n.svelte';
 
 export type PresetId = 'medical' | 'handbook' | 'adgen' | 'demo' | 'custom';
 
-export interface WizardConfig {
+/** The wizard's working copy: a run's settings (every field set; maxSteps 0 = by epochs) plus its name, format and eval metrics. */
+export interface WizardConfig extends Required<TrainSettings> {
   name: string;
-  method: 'lora' | 'ptuning';
-  loraR: number;
-  loraAlpha: number;
-  loraDropout: number;
-  loraTargets: string[];
-  prefixLen: number;
-  epochs: number;
-  maxSteps: number;
-  lr: number;
-  scheduler: 'linear' | 'cosine' | 'constant';
-  warmupSteps: number;
-  batchSize: number;
-  gradAccum: number;
-  maxLen: number;
-  seed: number;
-  gradCheckpointing: boolean;
-  weightDecay: number;
-  maxGradNorm: number;
-  lossOn: 'completion' | 'all';
-  packing: boolean;
-  valSplit: number;
-  evalEvery: number;
-  sampleEvery: number;
   format: string;
   metrics: string[];
 }
-
-export const TARGET_MODULES = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
 
 export const BASE_CONFIG: WizardConfig = {
   name: '',
@@ -55,7 +32,7 @@ export const BASE_CONFIG: WizardConfig = {
   gradAccum: 8,
   maxLen: 512,
   seed: 42,
-  gradCheckpointing: false,
+  gradientCheckpointing: false,
   weightDecay: 0,
   maxGradNorm: 1,
   lossOn: 'completion',
@@ -129,7 +106,7 @@ export const PRESETS: Preset[] = [
       // 24 steps; every linear layer at r 16 moves it 16.1 -> 12.9 in the same ~35 s; lr 0.05 overshoots.
       loraR: 16,
       loraAlpha: 32,
-      loraTargets: [...TARGET_MODULES],
+      loraTargets: [...LORA_TARGETS],
       lr: 2e-2,
       scheduler: 'constant',
       warmupSteps: 0,
