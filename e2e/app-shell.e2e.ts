@@ -143,6 +143,38 @@ describe('app shell', () => {
     assert.deepEqual(app.s.errors, []);
   });
 
+  test('keyboard only: Tab reaches the sidebar with a visible focus ring, Enter opens a view, the wizard steps by keys', async () => {
+    const page = app.s.page;
+    await visit('runs', 'Runs');
+    await page.locator('body').click({ position: { x: 1, y: 1 } }); // focus starts outside any control
+    // Tab until a sidebar link has focus; each stop must show a focus ring (outline or box-shadow).
+    let reached = '';
+    for (let i = 0; i < 12 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      const f = await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement | null;
+        if (!el || el === document.body) return null;
+        const cs = getComputedStyle(el);
+        const ring = (cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0) || cs.boxShadow !== 'none';
+        return { nav: el.getAttribute('data-nav'), ring, tag: el.tagName };
+      });
+      if (!f) continue;
+      assert.ok(f.ring, `focused ${f.tag}${f.nav ? ` (${f.nav})` : ''} shows a focus ring`);
+      if (f.nav === 'new') reached = f.nav;
+    }
+    assert.equal(reached, 'new', 'Tab reaches the New run link');
+    await page.keyboard.press('Enter');
+    await page.locator('main[data-view="new"]').waitFor();
+    // The first preset card takes focus and Space chooses it; the Next button is reachable by Tab.
+    await page.locator('button[data-preset]').first().focus();
+    await page.keyboard.press('Space');
+    await page.locator('[data-testid="wizard-next"]').focus();
+    await page.keyboard.press('Enter');
+    await page.locator('section.step[data-step="1"]').waitFor();
+    await screenshot(page, 'en-keyboard-focus');
+    assert.deepEqual(app.s.errors, []);
+  });
+
   test('deleting a finished run asks first, then removes it from the list', async () => {
     await visit('runs', 'Runs');
     const row = app.s.page.locator(`tr[data-run-id="${runIds.failed}"]`);
