@@ -19,7 +19,8 @@ export interface DiffRow {
 }
 
 export function configDiff(runs: RunDetail[]): DiffRow[] {
-  const flat = runs.map((r) => ({ method: r.method, seed: String(r.seed), model: r.modelPath, ...flattenConfig(r.config) }));
+  // The registry name when there is one (it carries the demo label), else the folder.
+  const flat = runs.map((r) => ({ method: r.method, seed: String(r.seed), model: r.modelName ?? r.modelPath, ...flattenConfig(r.config) }));
   const keys = [...new Set(flat.flatMap((f) => Object.keys(f)))].sort();
   return keys.map((key) => {
     const values = flat.map((f) => (f as Record<string, string>)[key] ?? '—');
