@@ -6,25 +6,12 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { childEntry, type ChildEntry } from '../child-entry';
 import type { ProbeResult } from './probe-result';
 
-const here = fileURLToPath(import.meta.url);
 const cache = new Map<string, Promise<ProbeResult>>();
 
-function probeEntry(): { file: string; execArgv: string[] } {
-  if (here.endsWith('.ts')) {
-    let loader = 'tsx';
-    try {
-      loader = import.meta.resolve('tsx');
-    } catch {
-      /* resolved from the cwd */
-    }
-    return { file: join(dirname(here), 'probe-entry.ts'), execArgv: ['--import', loader] };
-  }
-  return { file: join(dirname(here), 'probe.js'), execArgv: [] };
-}
+const probeEntry = (): ChildEntry => childEntry(import.meta.url, 'probe-entry.ts', 'probe.js');
 
 export function runProbe(choice: string, timeoutMs = 60_000): Promise<ProbeResult> {
   const entry = probeEntry();

@@ -7,8 +7,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { childEntry, type ChildEntry } from '../child-entry';
 
 export interface ColumnSpec {
   key: string;
@@ -33,20 +33,9 @@ export interface ColumnCallbacks {
   onDone(key: string, error: string | null): void;
 }
 
-const here = fileURLToPath(import.meta.url);
-
 /** The CLI entry: source through tsx when running from source, dist/cli.js beside the bundle otherwise. */
-export function cliEntry(): { file: string; execArgv: string[] } {
-  if (here.endsWith('.ts')) {
-    let loader = 'tsx';
-    try {
-      loader = import.meta.resolve('tsx');
-    } catch {
-      /* resolved from the cwd */
-    }
-    return { file: join(dirname(here), '../cli/entry.ts'), execArgv: ['--import', loader] };
-  }
-  return { file: join(dirname(here), 'cli.js'), execArgv: [] };
+export function cliEntry(): ChildEntry {
+  return childEntry(import.meta.url, '../cli/entry.ts', 'cli.js');
 }
 
 export function generateArgs(col: ColumnSpec, spec: GenerateSpec, messagesFile: string): string[] {

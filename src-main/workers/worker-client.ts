@@ -9,17 +9,12 @@
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { childEntry, tsEntry, type ChildEntry } from '../child-entry';
 import type { Unstamped, WorkerCommand, WorkerEvent } from './protocol';
 import { SeqChecker, SeqCounter, describeInvalid, isWorkerEvent } from './protocol';
 
-export interface WorkerEntry {
-  /** Script the child runs. */
-  file: string;
-  /** Node flags for the child (tsx's loader for a .ts entry). */
-  execArgv: string[];
-}
+/** The script a worker runs and the Node flags for it. */
+export type WorkerEntry = ChildEntry;
 
 export interface WorkerClientOptions {
   entry?: WorkerEntry;
@@ -45,24 +40,12 @@ export interface WorkerHandlers {
   onWarning?(message: string): void;
 }
 
-const here = fileURLToPath(import.meta.url);
-
 /** The real worker: source (tsx) when this module runs from source, else dist/worker.js beside the bundle. */
 export function defaultWorkerEntry(): WorkerEntry {
-  if (here.endsWith('.ts')) return tsEntry(join(dirname(here), 'worker-entry.ts'));
-  return { file: join(dirname(here), 'worker.js'), execArgv: [] };
+  return childEntry(import.meta.url, 'worker-entry.ts', 'worker.js');
 }
 
-/** A TypeScript entry run through tsx's loader, resolved from this package so the cwd does not matter. */
-export function tsEntry(file: string): WorkerEntry {
-  let loader = 'tsx';
-  try {
-    loader = import.meta.resolve('tsx');
-  } catch {
-    /* fall back to the bare name, resolved from the cwd */
-  }
-  return { file, execArgv: ['--import', loader] };
-}
+export { tsEntry };
 
 interface Child {
   pid: number | undefined;
