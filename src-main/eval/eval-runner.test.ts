@@ -1,7 +1,8 @@
 /**
  * Eval run on the tiny fixture: the teacher-forced reference loss reproduces transformers + peft's
- * SFT loss from goldens.json (the same chat, parsed back from its ids), and generation + scoring
- * fill every requested metric and every prediction's scores.
+ * SFT loss from goldens.json (the same chat, parsed back from its ids), generation + scoring
+ * fill every requested metric and every prediction's scores, and batched generation (--batch-size)
+ * gives the predictions and scores of one-at-a-time generation, greedy and sampled.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ const goldens = JSON.parse(readFileSync(join(tinyQwen2Dir, 'goldens.json'), 'utf
 };
 let session: InferenceSession;
 let dataFile: string;
+let chatsFile: string;
 
 before(async () => {
   session = await openInferenceSession({ model: tinyQwen2Model, adapter: tinyQwen2Adapter, backend: 'cpu' });
@@ -27,6 +29,10 @@ before(async () => {
   assert.deepEqual(messages.map((m) => m.role), ['user', 'assistant']);
   dataFile = join(tempDir('tuneloom-eval-'), 'sft.jsonl');
   writeFileSync(dataFile, JSON.stringify({ messages }) + '\n');
+  // Five chats whose prompts differ in length, so a batch of 4 is left-padded and a batch of 1 is left over.
+  const questions = ['你好', '高血压病人可以吃党参吗？请详细说明原因和注意事项。', 'What is LoRA?', '类型#裤*版型#宽松*材质#牛仔布*风格#街头*图案#字母', '写一句广告语。'];
+  chatsFile = join(tempDir('tuneloom-eval-'), 'chats.jsonl');
+  writeFileSync(chatsFile, questions.map((q) => JSON.stringify({ messages: [{ role: 'user', content: q }, { role: 'assistant', content: '参考答案。' }] })).join('\n') + '\n');
 });
 after(() => session.dispose());
 
@@ -47,4 +53,22 @@ test('generation metrics: every score present, per-prediction scores, jieba mode
   assert.ok(r.predictions[0].prediction.length > 0);
   assert.equal(typeof r.predictions[0].scores?.bleu4, 'number');
   assert.ok(r.tokens_per_s! > 0);
+});
+
+test('--batch-size 4 gives the predictions and scores of --batch-size 1 (greedy and seeded sampling)', async () => {
+  const texts: string[][] = [];
+  for (const sampling of [undefined, { greedy: false as const, temperature: 1.2, topK: 50, topP: 0.95, seed: 11 }]) {
+    const progress: number[] = [];
+    const run = (batchSize: number) =>
+      runEval(session, { data: chatsFile, metrics: ['bleu', 'rouge', 'f1', 'em'], maxNewTokens: 6, batchSize, sampling, onProgress: (done) => batchSize === 4 && progress.push(done) });
+    const one = await run(1);
+    const four = await run(4);
+    assert.equal(four.examples, 5);
+    assert.deepEqual(four.predictions, one.predictions);
+    for (const k of ['bleu4', 'rouge1', 'rouge2', 'rougeL', 'f1', 'em'] as const) assert.equal(four[k], one[k], k);
+    assert.ok(four.predictions.every((p) => p.prediction.length > 0));
+    assert.deepEqual(progress, [1, 2, 3, 4, 5]);
+    texts.push(four.predictions.map((p) => p.prediction));
+  }
+  assert.notDeepEqual(texts[1], texts[0], 'sampled predictions must differ from greedy ones here');
 });

@@ -1,15 +1,18 @@
 /**
  * An eval run: for every chat of a dataset (up to --limit), the conversation before its last
  * assistant turn is the prompt and that turn is the reference. The model (with or without the
- * adapter: "after" and "before") generates greedily, the predictions are scored (text-metrics.ts),
- * and the reference's teacher-forced loss gives eval loss and perplexity. One sequence at a time:
- * batched generation is not implemented yet.
+ * adapter: "after" and "before") generates, greedily or sampled, in batches of `batchSize` prompts
+ * (left-padded, one shared KV cache: generate-batch.ts); the predictions are scored (text-metrics.ts),
+ * and the reference's teacher-forced loss gives eval loss and perplexity. Batching does not change
+ * the predictions: each row gets what one-at-a-time `generate` gives it (sampled example i uses seed
+ * `sampling.seed + i` whatever the batch size).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '../errors';
 import { loadExamples } from '../data/load-examples';
 import { isChat, type ChatMessage, type DataFormat } from '../data/types';
-import { generate } from '../engine/generate/generate';
+import type { SamplingOptions } from '../engine/generate/generate';
+import { generateBatchAsync } from '../engine/generate/generate-batch';
 import { labelChat, LabelError } from '../engine/train/chat-labels';
 import { IGNORE_INDEX, lmLossFromHidden } from '../engine/train/cross-entropy';
 import type { InferenceSession } from '../engine-node/inference-session';
@@ -33,6 +36,10 @@ export interface EvalOptions {
   seed?: number;
   metrics?: EvalMetric[];
   maxNewTokens?: number;
+  /** Prompts generated together (default 8); 1 is one at a time. */
+  batchSize?: number;
+  /** Default greedy. Sampled: example i draws with seed `seed + i`, so batching never changes it. */
+  sampling?: SamplingOptions;
   limit?: number;
   lang?: MetricLang;
   mode?: MetricMode;
@@ -97,7 +104,7 @@ function referenceLoss(session: InferenceSession, c: EvalCase, acc: LossAccumula
   const targets = new Int32Array(ids.length).fill(IGNORE_INDEX);
   for (let t = 0; t + 1 < ids.length; t++) targets[t] = labels[t + 1];
   const { loss, count } = tf.tidy(() => {
-    const hidden = session.model.forward(tf.tensor2d([ids], [1, ids.length], 'int32'), { adapters: session.adapter }); // [1, T, H]
+    const hidden = session.model.forward(tf.tensor2d([ids], [1, ids.length], 'int32'), { adapters: session.adapter, prefix: session.prefix }); // [1, T, H]
     const r = lmLossFromHidden(hidden, session.model.weights.lmHead, targets);
     return { loss: r.loss.dataSync()[0], count: r.count };
   });
@@ -119,23 +126,37 @@ export async function runEval(session: InferenceSession, opts: EvalOptions): Pro
   const acc = new LossAccumulator();
   const predictions: EvalPrediction[] = [];
   let generated = 0;
+  const batchSize = opts.batchSize ?? 8;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new UserError(`--batch-size must be a whole number of at least 1, got ${batchSize}`);
+  const sampling = opts.sampling ?? { greedy: true };
   const t0 = performance.now();
-  for (const [i, c] of cases.entries()) {
-    if (metrics.has('loss')) referenceLoss(session, c, acc);
-    const { text: promptText, ids } = session.tokenizer.encodeChat(c.prompt, { addGenerationPrompt: true });
-    let prediction = '';
-    if (generating) {
-      const out = generate(session.model, ids, {
-        maxNewTokens: opts.maxNewTokens ?? 128,
-        sampling: { greedy: true },
-        eosTokenIds: session.generation.eosTokenIds,
-        adapters: session.adapter,
-      });
-      generated += out.ids.length;
-      prediction = session.tokenizer.decode(out.ids, { skipSpecialTokens: true }).trim();
-    }
-    predictions.push({ prompt: promptText, prediction, reference: c.reference });
-    opts.onProgress?.(i + 1, cases.length);
+  for (let start = 0; start < cases.length; start += batchSize) {
+    const batch = cases.slice(start, start + batchSize);
+    if (metrics.has('loss')) for (const c of batch) referenceLoss(session, c, acc);
+    const prompts = batch.map((c) => session.tokenizer.encodeChat(c.prompt, { addGenerationPrompt: true }));
+    // The async driver reads logits back with data(): it runs on every backend, webgpu included.
+    const outs = generating
+      ? await generateBatchAsync(
+          session.model,
+          prompts.map((p) => p.ids),
+          {
+            maxNewTokens: opts.maxNewTokens ?? 128,
+            sampling: batch.map((_, j) => (sampling.greedy ? sampling : { ...sampling, seed: sampling.seed + start + j })),
+            eosTokenIds: session.generation.eosTokenIds,
+            adapters: session.adapter,
+            prefix: session.prefix,
+          },
+        )
+      : undefined;
+    batch.forEach((c, j) => {
+      let prediction = '';
+      if (outs) {
+        generated += outs[j].ids.length;
+        prediction = session.tokenizer.decode(outs[j].ids, { skipSpecialTokens: true }).trim();
+      }
+      predictions.push({ prompt: prompts[j].text, prediction, reference: c.reference });
+      opts.onProgress?.(start + j + 1, cases.length);
+    });
   }
   const seconds = (performance.now() - t0) / 1000;
   const lang = opts.lang ?? 'zh';

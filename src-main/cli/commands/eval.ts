@@ -1,6 +1,6 @@
 /**
  * `tuneloom eval --model DIR [--adapter DIR] --data FILE [--format ...] [--metrics loss,bleu,rouge,f1,em]
- * [--max-new-tokens N] [--limit N] [--json]` (../shared/docs/CLI.md), plus --lang, --mode, --backend.
+ * [--max-new-tokens N] [--limit N] [--json]` (../shared/docs/CLI.md), plus --batch-size, --lang, --mode, --backend.
  */
 import { UserError } from '../../errors';
 import { DATA_FORMATS, type DataFormat } from '../../data/types';
@@ -15,6 +15,7 @@ import { recordEvalRun } from '../../store/queries/eval-runs';
 
 const HELP = `Usage: tuneloom eval --model DIR [--adapter DIR] --data FILE [--format FORMAT]
                      [--metrics loss,bleu,rouge,f1,em] [--max-new-tokens 128] [--limit N]
+                     [--batch-size 8]
                      [--split all|train|validation] [--val-split 0.05] [--seed 42]
                      [--lang zh|en] [--mode sacrebleu|jieba] [--backend B] [--json]
 
@@ -30,6 +31,8 @@ Options:
   --format FORMAT      ${DATA_FORMATS.join('|')} (default: detected)
   --metrics LIST       comma-separated subset of loss,bleu,rouge,f1,em (default: all)
   --max-new-tokens N   generation cap per example (default 128)
+  --batch-size N       prompts generated together, left-padded (default 8); predictions match
+                       --batch-size 1 (up to float rounding on GPU backends)
   --limit N            evaluate only the first N examples
   --split S            all (default), or the train / validation part of the seeded split
                        a run trained with (--val-split and --seed as given to \`tuneloom train\`)
@@ -56,6 +59,7 @@ export const evalCommand: CliCommand = {
     format: { type: 'string' },
     metrics: { type: 'string' },
     'max-new-tokens': { type: 'string' },
+    'batch-size': { type: 'string' },
     limit: { type: 'string' },
     split: { type: 'string' },
     'val-split': { type: 'string' },
@@ -76,6 +80,7 @@ export const evalCommand: CliCommand = {
     const mode = str(ctx, 'mode') ?? 'sacrebleu';
     if (mode !== 'sacrebleu' && mode !== 'jieba') throw new UserError(`--mode must be sacrebleu or jieba, got "${mode}"`);
     const maxNewTokens = parseNumberFlag(str(ctx, 'max-new-tokens'), 'max-new-tokens', { integer: true, min: 1, fallback: 128 });
+    const batchSize = parseNumberFlag(str(ctx, 'batch-size'), 'batch-size', { integer: true, min: 1, fallback: 8 });
     const limit = parseNumberFlag(str(ctx, 'limit'), 'limit', { integer: true, min: 1 });
     const split = str(ctx, 'split') ?? 'all';
     if (!(EVAL_SPLITS as readonly string[]).includes(split)) throw new UserError(`--split must be one of ${EVAL_SPLITS.join(', ')}, got "${split}"`);
@@ -91,6 +96,7 @@ export const evalCommand: CliCommand = {
         format: format as DataFormat | undefined,
         metrics: metrics as EvalMetric[],
         maxNewTokens,
+        batchSize,
         limit,
         split: split as EvalSplit,
         valSplit,
