@@ -3,6 +3,7 @@
  * folder, tokenizer, adapter and backend, in an order that reports input problems before any
  * heavy work, and read a messages file.
  */
+import { checkAdapterBase } from './adapter-base-check';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../errors';
@@ -42,6 +43,8 @@ export function readMessagesFile(path: string): ChatMessage[] {
 
 export async function openInferenceSession(opts: { model: string; adapter?: string; backend?: string }): Promise<InferenceSession> {
   const cfg = readModelConfig(opts.model);
+  // An adapter trained on another base is refused in one line before the weights load (eval, generate, playground).
+  if (opts.adapter) checkAdapterBase(opts.adapter, opts.model, cfg);
   const tokenizer = loadTokenizer(opts.model);
   const generation = readGenerationDefaults(opts.model, cfg);
   const backend = await selectBackend(opts.backend ?? 'auto', { model: cfg });

@@ -8,7 +8,7 @@ import { disposeLoraSet } from '../engine/adapters/peft-lora';
 import type { ModelConfig } from '../engine/config/model-config';
 import type { WeightStore } from '../engine/io/weight-store';
 import { loadAdapterFromDir, openWeightStore, readModelConfig } from '../engine-node/load-model';
-import { checkAdapterBase } from './adapter-base-check';
+import { checkAdapterBase } from '../engine-node/adapter-base-check';
 import { hostLoraByWeightName, mergeLoraInPlace, type HostLoraPair } from './lora-merge';
 
 export interface MergedSource {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { openStore } from '../../store/db';
 import { evalPredictions, evalRunsOf } from '../../store/queries/eval-runs';
 import { runTuneloom } from '../../test-support/cli';
-import { tempDir, tinyQwen2Model } from '../../test-support/paths';
+import { tempDir, tinyQwen2Adapter, tinyQwen2Model } from '../../test-support/paths';
 
 test('tuneloom eval (base model, "before"): CLI.md JSON shape, and the run with its predictions in the store', async () => {
   const dir = tempDir('tuneloom-cli-eval-');
@@ -34,4 +34,42 @@ test('tuneloom eval (base model, "before"): CLI.md JSON shape, and the run with 
   const bad = await runTuneloom(['eval', '--model', tinyQwen2Model, '--data', data, '--metrics', 'bleu,accuracy']);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /--metrics: unknown metric "accuracy"/);
+});
+
+test('tuneloom eval --temperature samples, reproducibly and independent of --batch-size; sampling flags need it', async () => {
+  const dir = tempDir('tuneloom-cli-eval-sampled-');
+  const data = join(dir, 'qa.jsonl');
+  writeFileSync(data, ['你好', '学生请假流程？', '图书馆几点开门？'].map((q) => JSON.stringify({ messages: [{ role: 'user', content: q }, { role: 'assistant', content: '好的。' }] })).join('\n') + '\n');
+  const run = async (extra: string[]) => {
+    const r = await runTuneloom(['eval', '--model', tinyQwen2Model, '--data', data, '--metrics', 'f1', '--max-new-tokens', '4', '--backend', 'cpu', '--db', join(dir, 'store.db'), '--json', ...extra]);
+    assert.equal(r.code, 0, r.stderr);
+    return (JSON.parse(r.stdout) as { predictions: { prediction: string }[] }).predictions.map((p) => p.prediction);
+  };
+  const sampled = ['--temperature', '5', '--top-k', '50', '--sample-seed', '7'];
+  const [a, b, greedy] = [await run([...sampled, '--batch-size', '1']), await run([...sampled, '--batch-size', '3']), await run([])];
+  assert.deepEqual(a, b, 'the same draws whatever the batch size');
+  assert.notDeepEqual(a, greedy, 'temperature 5 over 50 candidates does not reproduce greedy decoding');
+
+  const bad = await runTuneloom(['eval', '--model', tinyQwen2Model, '--data', data, '--top-p', '0.9']);
+  assert.equal(bad.code, 1);
+  assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+  assert.match(bad.stderr, /--top-p needs --temperature above 0/);
+});
+
+test('tuneloom eval refuses an adapter trained on another base model, in one line', async () => {
+  const dir = tempDir('tuneloom-cli-eval-base-');
+  const other = join(dir, 'other-model');
+  mkdirSync(other);
+  const cfg = JSON.parse(readFileSync(join(tinyQwen2Model, 'config.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(join(other, 'config.json'), JSON.stringify({ ...cfg, hidden_size: 64 }));
+  const adapter = join(dir, 'adapter');
+  cpSync(tinyQwen2Adapter, adapter, { recursive: true });
+  const acfg = JSON.parse(readFileSync(join(adapter, 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(join(adapter, 'adapter_config.json'), JSON.stringify({ ...acfg, base_model_name_or_path: other }));
+  const data = join(dir, 'qa.jsonl');
+  writeFileSync(data, JSON.stringify({ messages: [{ role: 'user', content: '你好' }, { role: 'assistant', content: '你好！' }] }) + '\n');
+  const r = await runTuneloom(['eval', '--model', tinyQwen2Model, '--adapter', adapter, '--data', data, '--db', join(dir, 'store.db')]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.match(r.stderr, /the adapter was trained on .*other-model \(hiddenSize 64\), but --model is .* \(hiddenSize \d+\)/);
 });

@@ -3,6 +3,7 @@
  * [--max-new-tokens N] [--limit N] [--json]` (../shared/docs/CLI.md), plus --batch-size, --lang, --mode, --backend.
  */
 import { UserError } from '../../errors';
+import type { SamplingOptions } from '../../engine/generate/generate';
 import { DATA_FORMATS, type DataFormat } from '../../data/types';
 import { openInferenceSession } from '../../engine-node/inference-session';
 import { EVAL_METRICS, EVAL_SPLITS, runEval, type EvalMetric, type EvalSplit } from '../../eval/eval-runner';
@@ -15,13 +16,13 @@ import { recordEvalRun } from '../../store/queries/eval-runs';
 
 const HELP = `Usage: tuneloom eval --model DIR [--adapter DIR] --data FILE [--format FORMAT]
                      [--metrics loss,bleu,rouge,f1,em] [--max-new-tokens 128] [--limit N]
-                     [--batch-size 8]
+                     [--batch-size 8] [--temperature T [--top-p P] [--top-k K] [--sample-seed S]]
                      [--split all|train|validation] [--val-split 0.05] [--seed 42]
                      [--lang zh|en] [--mode sacrebleu|jieba] [--backend B] [--json]
 
 For every chat in FILE, the turns before its last assistant answer are the prompt and that answer
 is the reference. The model (plus --adapter; leave it out to measure the base model, "before")
-generates greedily; predictions are scored as \`tuneloom metrics\` scores them, and the reference's
+generates (greedily unless --temperature is given); predictions are scored as \`tuneloom metrics\` scores them, and the reference's
 teacher-forced loss gives eval loss and perplexity. Scores are 0-100.
 
 Options:
@@ -33,6 +34,10 @@ Options:
   --max-new-tokens N   generation cap per example (default 128)
   --batch-size N       prompts generated together, left-padded (default 8); predictions match
                        --batch-size 1 (up to float rounding on GPU backends)
+  --temperature T      sample instead of greedy decoding (T > 0), with --top-p P (default 1) and
+                       --top-k K (default 0 = off)
+  --sample-seed S      seed of example 1's draw; example i draws with S + i - 1, so results do not
+                       depend on --batch-size (default 0)
   --limit N            evaluate only the first N examples
   --split S            all (default), or the train / validation part of the seeded split
                        a run trained with (--val-split and --seed as given to \`tuneloom train\`)
@@ -60,6 +65,10 @@ export const evalCommand: CliCommand = {
     metrics: { type: 'string' },
     'max-new-tokens': { type: 'string' },
     'batch-size': { type: 'string' },
+    temperature: { type: 'string' },
+    'top-p': { type: 'string' },
+    'top-k': { type: 'string' },
+    'sample-seed': { type: 'string' },
     limit: { type: 'string' },
     split: { type: 'string' },
     'val-split': { type: 'string' },
@@ -87,6 +96,16 @@ export const evalCommand: CliCommand = {
     const valSplit = parseNumberFlag(str(ctx, 'val-split'), 'val-split', { min: 0, fallback: 0.05 })!;
     if (valSplit > 0.5) throw new UserError(`--val-split must be at most 0.5, got ${valSplit}`);
     const seed = parseNumberFlag(str(ctx, 'seed'), 'seed', { integer: true, min: 0, fallback: 42 });
+    const temperature = parseNumberFlag(str(ctx, 'temperature'), 'temperature', { min: 0 });
+    const sampled = temperature !== undefined && temperature > 0;
+    for (const f of ['top-p', 'top-k', 'sample-seed']) {
+      if (!sampled && str(ctx, f) !== undefined) throw new UserError(`--${f} needs --temperature above 0 (eval is greedy without it)`, { hint: `add --temperature 0.7, or drop --${f}` });
+    }
+    const topP = parseNumberFlag(str(ctx, 'top-p'), 'top-p', { min: 0, fallback: 1 })!;
+    if (topP > 1) throw new UserError(`--top-p must be at most 1, got ${topP}`);
+    const topK = parseNumberFlag(str(ctx, 'top-k'), 'top-k', { integer: true, min: 0, fallback: 0 })!;
+    const sampleSeed = parseNumberFlag(str(ctx, 'sample-seed'), 'sample-seed', { integer: true, min: 0, fallback: 0 })!;
+    const sampling: SamplingOptions = sampled ? { greedy: false, temperature: temperature!, topP, topK, seed: sampleSeed } : { greedy: true };
     const json = flag(ctx, 'json');
     const session = await openInferenceSession({ model, adapter: str(ctx, 'adapter'), backend: str(ctx, 'backend') });
     try {
@@ -97,6 +116,7 @@ export const evalCommand: CliCommand = {
         metrics: metrics as EvalMetric[],
         maxNewTokens,
         batchSize,
+        sampling,
         limit,
         split: split as EvalSplit,
         valSplit,
