@@ -143,6 +143,25 @@ describe('app shell', () => {
     assert.deepEqual(app.s.errors, []);
   });
 
+  test('Settings: choosing another data folder says when it applies and what happens to the data', async () => {
+    await visit('settings', 'Settings');
+    const card = app.s.page.locator('[data-testid="data-dir"]');
+    assert.equal(await card.locator('[data-testid="data-dir-current"]').innerText(), app.serve.home);
+    assert.match(await card.innerText(), /Set by the TUNELOOM_HOME environment variable/);
+    await card.locator('[data-testid="data-dir-input"]').fill('relative/folder');
+    await card.locator('[data-testid="data-dir-use"]').click();
+    await app.s.page.locator('.note.bad', { hasText: 'the data folder must be an absolute path' }).waitFor();
+    const next = `${app.serve.home}/elsewhere`;
+    await card.locator('[data-testid="data-dir-input"]').fill(next);
+    await card.locator('[data-testid="data-dir-use"]').click();
+    const note = card.locator('[data-testid="data-dir-next"]');
+    await note.waitFor();
+    // TUNELOOM_HOME is set for the served app, so it stays in use; the note says so.
+    assert.match(await note.innerText(), new RegExp(`Saved: ${next} is used from the next start on which TUNELOOM_HOME is not set`));
+    await screenshot(app.s.page, 'en-settings-data-dir');
+    assert.deepEqual(await clippedTexts(app.s.page), []);
+  });
+
   test('keyboard only: Tab reaches the sidebar with a visible focus ring, Enter opens a view, the wizard steps by keys', async () => {
     const page = app.s.page;
     await visit('runs', 'Runs');

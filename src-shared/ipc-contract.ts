@@ -45,7 +45,19 @@ export interface AppInfo {
   /** null outside Electron (serve mode). */
   electronVersion: string | null;
   backend: { preferred: BackendChoice };
-  paths: { home: string; db: string };
+  paths: AppPaths;
+}
+
+/** Where the running app keeps its data, and the folder chosen in Settings for the next start. */
+export interface AppPaths {
+  home: string;
+  db: string;
+  /** What decides the data folder at start: the TUNELOOM_HOME variable (it wins), the Settings choice, or the default. */
+  homeSource: 'env' | 'settings' | 'default';
+  /** The folder chosen in Settings when it differs from `home` (used from the next start, unless TUNELOOM_HOME is set); null otherwise. */
+  nextHome: string | null;
+  /** Whether `nextHome` already holds a Tuneloom store (then that one opens; else the app starts empty there). */
+  nextHasStore: boolean;
 }
 
 export type Empty = Record<string, never>;
@@ -159,6 +171,8 @@ export interface Channels {
   'app.info': { req: Empty; res: AppInfo };
   'settings.get': { req: Empty; res: AppSettings };
   'settings.set': { req: Partial<AppSettings>; res: AppSettings };
+  /** Chooses the data folder for the next start (created and checked writable); nothing is moved. */
+  'settings.dataDir': { req: { path: string }; res: AppPaths };
   'runs.list': { req: RunFilter; res: RunSummary[] };
   'runs.get': { req: RunRef; res: RunDetail | null };
   'runs.metrics': { req: MetricsRequest; res: MetricPoint[] };
@@ -216,6 +230,7 @@ export const requestValidators: { [C in Channel]: Validator<Req<C>> } = {
     {},
     { language: oneOf(LANGUAGES), theme: oneOf(THEMES), defaultBackend: oneOf(BACKEND_CHOICES), mirrorEndpoint: str({ maxLength: 512 }) },
   ),
+  'settings.dataDir': object({ path: str({ nonEmpty: true, maxLength: 4096 }) }),
   'runs.list': object(
     {},
     { status: oneOf(RUN_STATUSES), datasetId: id, modelPath: str({ nonEmpty: true }), sort: oneOf(['newest', 'oldest', 'name', 'loss'] as const) },

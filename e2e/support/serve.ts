@@ -23,7 +23,8 @@ export async function startServe(): Promise<ServeHandle> {
   const home = tempDir('tuneloom-e2e-');
   const dbPath = join(home, 'tuneloom.db');
   const child: ChildProcess = spawn(process.execPath, [cli, 'serve', '--port', '0', '--db', dbPath], {
-    env: { ...process.env, TUNELOOM_HOME: home },
+    // A config folder of its own: the Settings data-folder choice never touches the user's real one.
+    env: { ...process.env, TUNELOOM_HOME: home, TUNELOOM_CONFIG_DIR: join(home, 'config') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -8,9 +8,10 @@ import { isTrustedSender } from './sender-check';
 function table(calls: string[], overrides: Partial<HandlerTable> = {}): HandlerTable {
   const record = <T>(name: string, value: T) => () => (calls.push(name), value);
   return {
-    'app.info': record('app.info', { name: 'Tuneloom', version: '0', contractVersion: 1, platform: 'x', nodeVersion: '20', electronVersion: null, backend: { preferred: 'auto' }, paths: { home: '/h', db: '/h/db' } }),
+    'app.info': record('app.info', { name: 'Tuneloom', version: '0', contractVersion: 1, platform: 'x', nodeVersion: '20', electronVersion: null, backend: { preferred: 'auto' }, paths: { home: '/h', db: '/h/db', homeSource: 'default', nextHome: null, nextHasStore: false } }),
     'settings.get': record('settings.get', { language: 'zh-CN', theme: 'system', defaultBackend: 'auto', mirrorEndpoint: '' }),
     'settings.set': record('settings.set', { language: 'en', theme: 'system', defaultBackend: 'auto', mirrorEndpoint: '' }),
+    'settings.dataDir': record('settings.dataDir', { home: '/h', db: '/h/db', homeSource: 'settings', nextHome: '/n', nextHasStore: false }),
     'runs.list': record('runs.list', []),
     'runs.get': record('runs.get', null),
     'runs.metrics': record('runs.metrics', []),
