@@ -28,6 +28,8 @@ export function topLevelHelp(list: CliCommand[] = commands): string {
     '',
     'Common options: --help, --json, --db FILE (default $TUNELOOM_HOME/tuneloom.db),',
     '                --backend auto|webgpu|tensorflow|wasm|cpu',
+    'Data folder ($TUNELOOM_HOME below): the TUNELOOM_HOME variable, else the folder chosen in the',
+    "app's Settings, else ~/.tuneloom.",
     'Exit codes: 0 success, 1 a problem with your input (one line on stderr), 2 an internal error.',
     '',
   ].join('\n');
