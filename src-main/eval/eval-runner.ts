@@ -7,6 +7,7 @@
  * the predictions: each row gets what one-at-a-time `generate` gives it (sampled example i uses seed
  * `sampling.seed + i` whatever the batch size).
  */
+import { toHostAsync } from '../engine/nn/to-host';
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '../errors';
 import { loadExamples } from '../data/load-examples';
@@ -92,7 +93,8 @@ function casesOf(examples: unknown[], limit: number | undefined): EvalCase[] {
 }
 
 /** Teacher-forced mean token loss of the reference turn (labels shifted by one, as in training). */
-function referenceLoss(session: InferenceSession, c: EvalCase, acc: LossAccumulator): void {
+/** Teacher-forced loss of the reference answer; read back async, so it runs on webgpu in Node too. */
+async function referenceLoss(session: InferenceSession, c: EvalCase, acc: LossAccumulator): Promise<void> {
   let labelled;
   try {
     labelled = labelChat(session.tokenizer, c.upToReference, 'completion');
@@ -103,12 +105,14 @@ function referenceLoss(session: InferenceSession, c: EvalCase, acc: LossAccumula
   const { ids, labels } = labelled;
   const targets = new Int32Array(ids.length).fill(IGNORE_INDEX);
   for (let t = 0; t + 1 < ids.length; t++) targets[t] = labels[t + 1];
-  const { loss, count } = tf.tidy(() => {
+  let count = 0;
+  const [loss] = await toHostAsync(() => {
     const hidden = session.model.forward(tf.tensor2d([ids], [1, ids.length], 'int32'), { adapters: session.adapter, prefix: session.prefix }); // [1, T, H]
     const r = lmLossFromHidden(hidden, session.model.weights.lmHead, targets);
-    return { loss: r.loss.dataSync()[0], count: r.count };
+    count = r.count;
+    return r.loss; // [] summed NLL / normaliser (default: the mean over the counted targets)
   });
-  acc.add(loss, count);
+  acc.add(loss!, count);
 }
 
 export async function runEval(session: InferenceSession, opts: EvalOptions): Promise<EvalResult> {
@@ -132,7 +136,7 @@ export async function runEval(session: InferenceSession, opts: EvalOptions): Pro
   const t0 = performance.now();
   for (let start = 0; start < cases.length; start += batchSize) {
     const batch = cases.slice(start, start + batchSize);
-    if (metrics.has('loss')) for (const c of batch) referenceLoss(session, c, acc);
+    if (metrics.has('loss')) for (const c of batch) await referenceLoss(session, c, acc);
     const prompts = batch.map((c) => session.tokenizer.encodeChat(c.prompt, { addGenerationPrompt: true }));
     // The async driver reads logits back with data(): it runs on every backend, webgpu included.
     const outs = generating

@@ -4,6 +4,7 @@
  * with and without the LoRA adapter: per-position logsumexp and
  * top-5 logits within 1e-4 relative, greedy continuations equal, masked-mean SFT cross-entropy.
  */
+import { webgpuSkipReason } from '../../test-support/webgpu';
 import assert from 'node:assert/strict';
 import { before, after, describe, test } from 'node:test';
 import { readFileSync } from 'node:fs';
@@ -104,16 +105,6 @@ async function sftLoss(ids: number[], labels: number[], adapters?: LoraSet): Pro
   return sum / n;
 }
 
-/** webgpu runs where an adapter exists (a GPU, or Mesa's lavapipe: ../shared/gpu/README.md). */
-async function webgpuSkipReason(): Promise<string | undefined> {
-  if (process.env.TUNELOOM_TEST_WEBGPU === '0') return 'TUNELOOM_TEST_WEBGPU=0';
-  try {
-    await selectBackend('webgpu');
-    return undefined;
-  } catch (e) {
-    return `no WebGPU adapter on this machine (${(e as Error).message})`;
-  }
-}
 const webgpuSkip = await webgpuSkipReason();
 
 for (const backend of ['cpu', 'wasm', 'webgpu']) {
