@@ -97,8 +97,19 @@ test('a config/weights shape mismatch is one line', async () => {
 
 test('an adapter trained for another model is one line', async () => {
   const dir = syntheticFolder('other-base');
+  // Its base_model_name_or_path names the fixture model, which is here: the configs are compared first.
   assertOneLineError(
     await runTuneloom(['inspect', 'logits', '--model', dir, '--adapter', tinyQwen2Adapter, '--ids', '1,2', '--backend', 'cpu', '--json']),
+    /the adapter was trained on .*tiny-qwen2\/model \(vocabSize 151936\), but --model is .*other-base \(vocabSize 512\)/,
+  );
+  // A hub name that is not a local folder: the LoRA shapes still refuse it.
+  const hubNamed = join(root, 'hub-named-adapter');
+  mkdirSync(hubNamed);
+  copyFileSync(join(tinyQwen2Adapter, 'adapter_model.safetensors'), join(hubNamed, 'adapter_model.safetensors'));
+  const cfg = JSON.parse(readFileSync(join(tinyQwen2Adapter, 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(join(hubNamed, 'adapter_config.json'), JSON.stringify({ ...cfg, base_model_name_or_path: 'Qwen/Qwen2.5-0.5B-Instruct' }));
+  assertOneLineError(
+    await runTuneloom(['inspect', 'logits', '--model', dir, '--adapter', hubNamed, '--ids', '1,2', '--backend', 'cpu', '--json']),
     /adapter for another model: layers\.\d+\.mlp\.\w+_proj has lora_A/,
   );
 });
