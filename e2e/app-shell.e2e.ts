@@ -5,6 +5,8 @@
  * languages land in e2e/artifacts/.
  */
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { openStore } from '../src-main/store/db';
 import { insertRun } from '../src-main/store/queries/runs';
@@ -160,6 +162,44 @@ describe('app shell', () => {
     assert.match(await note.innerText(), new RegExp(`Saved: ${next} is used from the next start on which TUNELOOM_HOME is not set`));
     await screenshot(app.s.page, 'en-settings-data-dir');
     assert.deepEqual(await clippedTexts(app.s.page), []);
+  });
+
+  test('Browse… picks a data file and a model folder on the machine running Tuneloom', async () => {
+    const page = app.s.page;
+    const dataDir = join(app.serve.home, 'browse-me');
+    mkdirSync(join(dataDir, 'models', 'tiny'), { recursive: true });
+    writeFileSync(join(dataDir, 'handbook.jsonl'), JSON.stringify({ conversations: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'hello' }] }) + '\n');
+    await visit('new', 'New run');
+    await page.locator('.stepper li:nth-child(2) button').click();
+    await page.locator('[data-testid="dataset-path"]').fill(dataDir); // the browser opens where the typed path points
+    await page.locator('[data-testid="dataset-browse"]').click();
+    const picker = page.locator('dialog[data-testid="path-picker"]').first();
+    await picker.locator('[data-testid="browse-where"]', { hasText: dataDir }).waitFor();
+    assert.deepEqual(await picker.locator('.entry').evaluateAll((els) => els.map((e) => e.getAttribute('data-name'))), ['models', 'handbook.jsonl'], 'folders first');
+    await picker.locator('.entry[data-name="handbook.jsonl"]').click();
+    await screenshot(page, 'en-wizard-browse');
+    await picker.locator('[data-testid="browse-pick-file"]').click();
+    assert.equal(await page.locator('[data-testid="dataset-path"]').inputValue(), join(dataDir, 'handbook.jsonl'));
+    // Picking a file inspects it at once. The seeded default model is a folder that does not exist: the
+    // preview still shows, in characters, and says what is wrong with the model.
+    const preview = page.locator(`[data-testid="dataset-preview"][data-path="${join(dataDir, 'handbook.jsonl')}"]`);
+    await preview.waitFor();
+    assert.match(await preview.locator('[data-testid="dataset-model-error"]').innerText(), /Shown in characters: this model cannot render the samples \(.*model folder not found/);
+    await screenshot(page, 'en-wizard-browse-picked');
+
+    await page.locator('.stepper li:nth-child(3) button').click();
+    const folderPicker = page.locator('dialog[data-testid="path-picker"][open]');
+    await page.locator('[data-testid="model-path"]').fill(join(dataDir, 'models'));
+    await page.locator('[data-testid="model-browse"]').click();
+    // Folder mode: files are shown for orientation but cannot be picked; a click on a folder opens it.
+    await folderPicker.locator('[data-testid="browse-up"]').click();
+    assert.equal(await folderPicker.locator('.entry[data-name="handbook.jsonl"]').isDisabled(), true);
+    await folderPicker.locator('.entry[data-name="models"]').click();
+    await folderPicker.locator('.entry[data-name="tiny"]').click();
+    await folderPicker.locator('[data-testid="browse-where"]', { hasText: join(dataDir, 'models', 'tiny') }).waitFor();
+    await folderPicker.locator('[data-testid="browse-pick-folder"]').click();
+    assert.equal(await page.locator('[data-testid="model-path"]').inputValue(), join(dataDir, 'models', 'tiny'));
+    assert.deepEqual(app.s.errors, []);
   });
 
   test('keyboard only: Tab reaches the sidebar with a visible focus ring, Enter opens a view, the wizard steps by keys', async () => {

@@ -10,6 +10,7 @@ import type { DownloadJob, DownloadRequest } from './dto/downloads';
 import type { EvalJob, EvalPredictionRow, EvalRunRow, EvalStartRequest, ExportJob, ExportRow, ExportStartRequest } from './dto/evals';
 import { EVAL_METRIC_CHOICES, EVAL_SPLIT_CHOICES, EXPORT_KINDS, METRIC_MODES } from './dto/evals';
 import type { PlanRequest, PlanResult } from './dto/plan';
+import type { DirListing } from './dto/files';
 import type { CheckpointRow, EvalRow, RunLogLine } from './dto/run-series';
 import type { DatasetRecord, ModelRecord } from './dto/library';
 import type { MetricPoint, RunDetail, RunError, RunFilter, RunStatus, RunSummary, SampleRow } from './dto/runs';
@@ -208,6 +209,8 @@ export interface Channels {
   'exports.start': { req: ExportStartRequest; res: ExportJob };
   'exports.cancel': { req: RunRef; res: { cancelled: boolean } };
   'exports.list': { req: RunRef; res: ExportRow[] };
+  /** One folder's entries for the wizard's Browse… dialog (absent path: the home folder). */
+  'files.list': { req: { path?: string }; res: DirListing };
   /** The memory/time planner for the wizard's Resources step (probes the backend once per choice). */
   'planner.estimate': { req: PlanRequest; res: PlanResult };
 }
@@ -320,6 +323,7 @@ export const requestValidators: { [C in Channel]: Validator<Req<C>> } = {
   'exports.start': object({ runId: id, to: oneOf(EXPORT_KINDS) }, { ggufType: oneOf(['f16', 'q8_0'] as const), out: path, overwrite: bool }),
   'exports.cancel': runRef,
   'exports.list': runRef,
+  'files.list': object({}, { path: str({ maxLength: 4096 }) }),
   'planner.estimate': object(
     {
       modelPath: path,

@@ -6,6 +6,7 @@ import { appHandlers } from './app-handlers';
 import { controlHandlers } from './control-handlers';
 import { downloadHandlers } from './download-handlers';
 import { evalHandlers } from './eval-handlers';
+import { filesHandlers } from './files-handlers';
 import { exportHandlers } from './export-handlers';
 import { playgroundHandlers } from './playground-handlers';
 import { plannerHandlers } from './planner-handlers';
@@ -25,5 +26,6 @@ export function createHandlers(ctx: HandlerContext): HandlerTable {
     ...evalHandlers(ctx),
     ...exportHandlers(ctx),
     ...plannerHandlers(ctx),
+    ...filesHandlers(),
   };
 }

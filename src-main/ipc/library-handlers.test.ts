@@ -102,24 +102,30 @@ describe('datasets.inspect / datasets.import with a model: the chat template and
     assert.equal(row.examples, CHATS.length);
   });
 
-  test('the tokenizer is loaded once per model folder; an unknown model is a one-line user error', async () => {
+  test('the tokenizer is loaded once per model folder; an unknown model leaves a character preview with the reason', async () => {
     assert.equal(templateView(tinyQwen2Model), templateView(tinyQwen2Model));
     assert.equal(cachedViews(), 1);
-    await assert.rejects(
-      async () => h['datasets.inspect']({ path: data, modelId: 999 }),
-      (e: unknown) => e instanceof UserError && /model 999 is not registered/.test(e.message) && !e.message.includes('\n'),
-    );
+    const p = await h['datasets.inspect']({ path: data, modelId: 999 });
+    assert.equal(p.stats.unit, 'chars');
+    assert.equal(p.rendered, undefined);
+    assert.match(p.tokenizerError ?? '', /model 999 is not registered/);
+    assert.equal(p.examples, CHATS.length, 'the dataset itself is still inspected');
   });
 
   test('a model without a chat template cannot render chats, and says so in one line', async () => {
     const bare = join(dir, 'no-template');
     mkdirSync(bare);
-    for (const f of ['config.json', 'tokenizer.json']) symlinkSync(join(tinyQwen2Model, f), join(bare, f));
+    for (const f of ['config.json', 'tokenizer.json', 'model.safetensors']) symlinkSync(join(tinyQwen2Model, f), join(bare, f));
     writeFileSync(join(bare, 'tokenizer_config.json'), JSON.stringify({ eos_token: '<|im_end|>' }));
     const view = templateView(bare);
     assert.throws(
       () => view.lengthOf({ messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'hello' }] }),
       (e: unknown) => e instanceof UserError && /no chat template/.test(e.message) && !e.message.includes('\n'),
     );
+    // Picked in the wizard, it does not hide the dataset: characters, and the reason.
+    const bareId = (await registerModel(db, bare)).id;
+    const p = await h['datasets.inspect']({ path: data, modelId: bareId });
+    assert.equal(p.stats.unit, 'chars');
+    assert.match(p.tokenizerError ?? '', /no chat template/);
   });
 });

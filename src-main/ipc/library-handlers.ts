@@ -22,7 +22,22 @@ function viewOf(db: Db, modelId: number | undefined): { view: TemplateView; name
   if (modelId === undefined) return null;
   const model = getModel(db, modelId);
   if (!model) throw new UserError(`model ${modelId} is not registered`, { where: 'modelId', hint: 'pick a model from the list, or add its folder first' });
-  return { view: templateView(model.path), name: model.name };
+  const view = templateView(model.path);
+  view.render({ messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'hello' }] }); // a template that cannot render fails here, not mid-file
+  return { view, name: model.name };
+}
+
+/**
+ * The view, or why the model cannot render: a moved or broken model folder must not hide the dataset's
+ * own preview, so the wizard falls back to characters and says what is wrong with the model.
+ */
+function tryViewOf(db: Db, modelId: number | undefined): { model: { view: TemplateView; name: string } | null; error?: string } {
+  try {
+    return { model: viewOf(db, modelId) };
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    return { model: null, error: err.message };
+  }
 }
 
 const TOKENIZED_CHUNK_BYTES = 64 << 10;
@@ -72,8 +87,9 @@ export function libraryHandlers(ctx: HandlerContext): Pick<HandlerTable, Library
     },
     'datasets.list': () => listDatasets(ctx.db),
     'datasets.inspect': async (req) => {
-      const model = viewOf(ctx.db, req.modelId);
-      return toPreview(await importDataset(req.path, importOptions(req, model?.view)), model);
+      const { model, error } = tryViewOf(ctx.db, req.modelId);
+      const preview = toPreview(await importDataset(req.path, importOptions(req, model?.view)), model);
+      return error ? { ...preview, tokenizerError: error } : preview;
     },
     'datasets.import': async (req) => {
       const result = await importDataset(req.path, importOptions(req, viewOf(ctx.db, req.modelId)?.view));

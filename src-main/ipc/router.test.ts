@@ -11,6 +11,7 @@ function table(calls: string[], overrides: Partial<HandlerTable> = {}): HandlerT
     'app.info': record('app.info', { name: 'Tuneloom', version: '0', contractVersion: 1, platform: 'x', nodeVersion: '20', electronVersion: null, backend: { preferred: 'auto' }, paths: { home: '/h', db: '/h/db', homeSource: 'default', nextHome: null, nextHasStore: false } }),
     'settings.get': record('settings.get', { language: 'zh-CN', theme: 'system', defaultBackend: 'auto', mirrorEndpoint: '' }),
     'settings.set': record('settings.set', { language: 'en', theme: 'system', defaultBackend: 'auto', mirrorEndpoint: '' }),
+    'files.list': record('files.list', { path: '/', parent: null, entries: [], truncated: false }),
     'settings.dataDir': record('settings.dataDir', { home: '/h', db: '/h/db', homeSource: 'settings', nextHome: '/n', nextHasStore: false }),
     'runs.list': record('runs.list', []),
     'runs.get': record('runs.get', null),

@@ -52,6 +52,8 @@ export interface DatasetPreview {
   split: { train: number; val: number } | null;
   /** With a model chosen: the name of the model whose tokenizer measured the lengths (stats.unit is then 'tokens'). */
   tokenizer?: string;
+  /** Why the chosen model could not render the samples (the preview is then in characters). */
+  tokenizerError?: string;
   /** With a model chosen: `sample` rendered through that model's chat template, one per sample. */
   rendered?: RenderedSample[];
 }
