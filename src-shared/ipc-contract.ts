@@ -314,7 +314,7 @@ export const requestValidators: { [C in Channel]: Validator<Req<C>> } = {
       base: bool,
       maxNewTokens: int({ min: 1, max: 8192 }),
     },
-    { limit: int({ min: 1, max: 1 << 20 }), dataPath: path },
+    { limit: int({ min: 1, max: 1 << 20 }), dataPath: path, temperature: num({ min: 0, max: 10 }) },
   ),
   'evals.cancel': runRef,
   'evals.active': runRef,

@@ -70,6 +70,12 @@ test('evals: arguments follow the run (split, val-split, seed, format); a run wi
     const flag = (name: string) => args[args.indexOf(name) + 1];
     assert.deepEqual([flag('--split'), flag('--val-split'), flag('--seed'), flag('--format'), flag('--limit'), flag('--adapter'), flag('--backend'), flag('--mode'), flag('--metrics')], ['validation', '0.1', '7', 'conversations', '5', '/a', 'wasm', 'jieba', 'bleu,rouge']);
     assert.ok(!evalArgs(run, { runId, split: 'all', metrics: ['f1'], mode: 'sacrebleu', lang: 'en', base: true, maxNewTokens: 4 }, 'base', '/db', 'auto').includes('--adapter'));
+    assert.ok(!args.includes('--temperature'), 'greedy unless a temperature is given');
+    // Sampled: base and adapter draw with the run's seed, so before/after differ by the adapter only.
+    for (const target of ['base', 'adapter'] as const) {
+      const sampled = evalArgs(run, { runId, split: 'all', metrics: ['f1'], mode: 'sacrebleu', lang: 'en', base: true, maxNewTokens: 4, temperature: 0.7 }, target, '/db', 'auto');
+      assert.deepEqual([sampled[sampled.indexOf('--temperature') + 1], sampled[sampled.indexOf('--sample-seed') + 1]], ['0.7', '7']);
+    }
     db.prepare('UPDATE runs SET adapter_path = NULL WHERE id = ?').run(runId);
     assert.throws(
       () => evalHandlers(ctx)['evals.start']({ runId, split: 'all', metrics: ['f1'], mode: 'sacrebleu', lang: 'zh', base: true, maxNewTokens: 2 }),

@@ -27,6 +27,8 @@ export function evalArgs(run: RunDetail, req: EvalStartRequest, target: EvalTarg
   // The run's own dataset is read with the format it trained with; another file is detected.
   if (!req.dataPath && typeof cfg.format === 'string' && cfg.format !== 'auto') args.push('--format', cfg.format);
   if (req.limit !== undefined) args.push('--limit', String(req.limit));
+  // The same seed for base and adapter, so "before" and "after" differ by the adapter, not the draws.
+  if (req.temperature) args.push('--temperature', String(req.temperature), '--sample-seed', String(run.seed));
   if (target === 'adapter') args.push('--adapter', run.adapterPath!);
   if (backend !== 'auto') args.push('--backend', backend);
   return args;

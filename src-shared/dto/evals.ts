@@ -22,6 +22,8 @@ export interface EvalStartRequest {
   base: boolean;
   limit?: number;
   maxNewTokens: number;
+  /** Sampling temperature; absent or 0: greedy. Before and after draw with the same seed (the run's). */
+  temperature?: number;
   /** Another dataset file instead of the run's own. */
   dataPath?: string;
 }

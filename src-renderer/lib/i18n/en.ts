@@ -397,6 +397,7 @@ export const en: Messages = {
   'eval.lang.en': 'English',
   'eval.limit': 'At most N examples',
   'eval.maxNewTokens': 'Max new tokens',
+  'eval.temperature': 'Temperature (0 = greedy)',
   'eval.base': 'Also evaluate the base model (before vs after)',
   'eval.start': 'Run eval',
   'eval.cancel': 'Stop',

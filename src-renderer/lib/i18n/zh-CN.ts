@@ -395,6 +395,7 @@ export const zhCN = {
   'eval.lang.en': '英文',
   'eval.limit': '最多样本数',
   'eval.maxNewTokens': '最大生成 token 数',
+  'eval.temperature': '温度（0 = 贪心）',
   'eval.base': '同时评估基础模型（训练前后对比）',
   'eval.start': '开始评估',
   'eval.cancel': '停止',
