@@ -53,6 +53,8 @@ describe('handbook flow', () => {
     assert.equal(await page.locator('[data-testid="rendered-sample"]').count(), 0);
     assert.equal(await page.locator('[data-testid="histogram-caption"]').innerText(), '长度分布（字符）');
     assert.match(await page.locator('[data-testid="dataset-pick-model"]').innerText(), /选择基座模型后即可按 token 查看/);
+    // The importer's field mapping, in the user's language.
+    assert.match(await preview.locator('ul.fields').innerText(), /conversations → 对话轮次（role\/content），保留所有角色/);
     await screenshot(page, 'zh-CN-wizard-dataset-preview');
     await page.locator('[data-testid="dataset-import"]').click();
     await page.locator('input[name="ds"]:checked').waitFor();
