@@ -229,6 +229,7 @@ export const en: Messages = {
   'wizard.resources.backend': 'Backend that will run',
   'wizard.resources.backendWhy': 'Setting "{choice}": automatic mode tries WebGPU, TensorFlow (CUDA), WASM and CPU, and uses the first that works.',
   'wizard.resources.estimate': 'Memory and time estimate',
+  'wizard.resources.estimateGpu': 'GPU memory and time estimate',
   'wizard.resources.estimateComing': "The GPU memory and time-per-epoch estimate arrives with the engine's estimator.",
   'plan.needModel': 'Pick a base model first (step 3): the estimate needs its config.',
   'plan.reason': "Engine's reason",
