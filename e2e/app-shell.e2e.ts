@@ -202,6 +202,40 @@ describe('app shell', () => {
     assert.deepEqual(app.s.errors, []);
   });
 
+  test('a CSV the detector does not know: map its columns to roles, see the chats, import it', async () => {
+    const page = app.s.page;
+    const csv = join(app.serve.home, 'faq.csv');
+    writeFileSync(csv, 'topic,q,a\nlibrary,When does the library open?,At 8:00.\ndorm,When are lights out?,At 23:00.\n');
+    await visit('new', 'New run');
+    await page.locator('.stepper li:nth-child(2) button').click();
+    await page.locator('[data-testid="dataset-path"]').fill(csv);
+    await page.locator('[data-testid="dataset-inspect"]').click();
+    await page.locator('.note.bad', { hasText: 'cannot tell the dataset format from its fields (topic, q, a)' }).waitFor();
+    await page.locator('[data-testid="map-open"]').click();
+    const mapper = page.locator('[data-testid="column-mapper"]');
+    await mapper.locator('[data-testid="map-q"]').waitFor();
+    assert.equal(await mapper.locator('[data-testid="map-apply"]').isDisabled(), true, 'no user/assistant yet');
+    await mapper.locator('[data-testid="map-q"]').selectOption({ label: 'user' });
+    await mapper.locator('[data-testid="map-a"]').selectOption({ label: 'assistant' });
+    await mapper.locator('[data-testid="map-topic"]').selectOption({ label: 'metadata' });
+    await mapper.locator('[data-testid="map-apply"]').click();
+    const preview = page.locator(`[data-testid="dataset-preview"][data-path="${csv}"]`);
+    await preview.waitFor();
+    assert.match(await preview.innerText(), /Detected: csv[\s\S]*2 examples[\s\S]*When does the library open\?[\s\S]*At 8:00\./);
+    assert.match(await preview.locator('ul.fields').innerText(), /q → user[\s\S]*a → assistant/);
+    await screenshot(page, 'en-wizard-column-mapping');
+    await page.locator('[data-testid="dataset-import"]').click();
+    await page.locator('.choice', { hasText: 'faq' }).waitFor();
+    const db = openStore(app.serve.dbPath);
+    try {
+      const row = db.prepare("SELECT format, mapping_json FROM datasets WHERE name = 'faq'").get() as { format: string; mapping_json: string };
+      assert.deepEqual([row.format, JSON.parse(row.mapping_json)], ['csv', { q: 'user', a: 'assistant', topic: 'meta' }]);
+    } finally {
+      db.close();
+    }
+    assert.deepEqual(app.s.errors, []);
+  });
+
   test('keyboard only: Tab reaches the sidebar with a visible focus ring, Enter opens a view, the wizard steps by keys', async () => {
     const page = app.s.page;
     await visit('runs', 'Runs');

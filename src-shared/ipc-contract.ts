@@ -77,6 +77,14 @@ export interface LogsRequest {
   afterSeq?: number;
 }
 
+/** Roles a column can be mapped to (format csv): chat roles, text (self-supervised) or metadata. */
+export const MAP_ROLES = ['system', 'user', 'assistant', 'text', 'meta'] as const;
+export type MapRole = (typeof MAP_ROLES)[number];
+export interface ColumnMapping {
+  column: string;
+  role: MapRole;
+}
+
 export interface DatasetInspectRequest {
   /** A file or folder on the machine that runs Tuneloom (in serve mode: the server's disk). */
   path: string;
@@ -87,6 +95,8 @@ export interface DatasetInspectRequest {
   maxLen?: number;
   /** A registered model: lengths in its tokens, and the sample rendered through its chat template. */
   modelId?: number;
+  /** Map columns to roles yourself (any CSV/JSON); implies format csv. */
+  map?: ColumnMapping[];
 }
 export interface DatasetImportRequest extends DatasetInspectRequest {
   name?: string;
@@ -138,6 +148,8 @@ export interface LaunchRequest extends TrainSettings {
   modelPath: string;
   dataPath: string;
   format?: DataFormatChoice;
+  /** The dataset's column -> role mapping (format csv). */
+  map?: ColumnMapping[];
   backend?: BackendChoice;
   saveEvery?: number;
   /** The fixed prompts answered at every sample step (the dashboard's samples timeline). */
@@ -190,6 +202,8 @@ export interface Channels {
   'datasets.list': { req: Empty; res: DatasetRecord[] };
   'datasets.inspect': { req: DatasetInspectRequest; res: DatasetPreview };
   'datasets.import': { req: DatasetImportRequest; res: { id: number } };
+  /** A dataset's columns (CSV header or first record's keys), for mapping them to roles. */
+  'datasets.columns': { req: { path: string; encoding?: EncodingChoiceDto }; res: { columns: string[] } };
   /** Model downloads from Hugging Face / ModelScope (or a mirror); progress arrives as download.progress events. */
   'downloads.start': { req: DownloadRequest; res: DownloadJob };
   'downloads.list': { req: Empty; res: DownloadJob[] };
@@ -222,7 +236,8 @@ export type Res<C extends Channel> = Channels[C]['res'];
 const id = int({ min: 1 });
 const runRef = object({ id });
 const path = str({ nonEmpty: true, maxLength: 4096 });
-const inspectFields = { format: oneOf(DATA_FORMAT_CHOICES), encoding: oneOf(ENCODING_CHOICES), valSplit: num({ min: 0, max: 0.5 }), maxLen: int({ min: 1, max: 1 << 20 }), modelId: id };
+const columnMapping = arrayOf(object({ column: str({ nonEmpty: true, maxLength: 200 }), role: oneOf(MAP_ROLES) }), { min: 1, max: 200 });
+const inspectFields = { format: oneOf(DATA_FORMAT_CHOICES), encoding: oneOf(ENCODING_CHOICES), valSplit: num({ min: 0, max: 0.5 }), maxLen: int({ min: 1, max: 1 << 20 }), modelId: id, map: columnMapping };
 const count = (min: number) => int({ min, max: 1 << 30 });
 
 /** Runtime check of every request payload; main runs it before any handler sees the payload. */
@@ -279,6 +294,7 @@ export const requestValidators: { [C in Channel]: Validator<Req<C>> } = {
       maxSteps: count(0),
       saveEvery: count(0),
       samplePrompts: arrayOf(str({ nonEmpty: true, maxLength: 4000 }), { max: 8 }),
+      map: columnMapping,
     },
   ),
   'runs.control': object({ id, action: oneOf(RUN_ACTIONS) }),
@@ -288,6 +304,7 @@ export const requestValidators: { [C in Channel]: Validator<Req<C>> } = {
   'datasets.list': empty,
   'datasets.inspect': object({ path }, inspectFields),
   'datasets.import': object({ path }, { ...inspectFields, name: str({ nonEmpty: true, maxLength: 200 }) }),
+  'datasets.columns': object({ path }, { encoding: oneOf(ENCODING_CHOICES) }),
   'downloads.start': object(
     { hub: oneOf(['huggingface', 'modelscope'] as const), repoId: str({ nonEmpty: true, maxLength: 200 }) },
     { endpoint: str({ maxLength: 512 }), revision: str({ nonEmpty: true, maxLength: 200 }) },

@@ -29,4 +29,7 @@ test('the wizard request becomes the trainer config the CLI would build, under $
   assert.equal(stepped.backend, 'wasm');
   assert.equal((stepped.config as Record<string, unknown>).format, undefined, 'auto leaves detection to the importer');
   assert.equal(stepped.name, 'handbook-20260102T030405');
+  // A dataset imported with the user's column roles trains as format csv with the same map.
+  const mapped = launchFromRequest({ ...req, format: 'auto', map: [{ column: 'q', role: 'user' }, { column: 'a', role: 'assistant' }] }, '/h');
+  assert.deepEqual([(mapped.config as Record<string, unknown>).format, (mapped.config as Record<string, unknown>).map], ['csv', { q: 'user', a: 'assistant' }]);
 });

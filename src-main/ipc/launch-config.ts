@@ -44,6 +44,7 @@ export function launchFromRequest(req: LaunchRequest, home: string, now = new Da
     evalEvery: req.evalEvery,
     sampleEvery: req.sampleEvery,
     ...(req.format && req.format !== 'auto' ? { format: req.format } : {}),
+    ...(req.map?.length ? { format: 'csv', map: Object.fromEntries(req.map.map((m) => [m.column, m.role])) } : {}),
     ...(req.maxSteps ? { maxSteps: req.maxSteps } : {}),
     ...(req.saveEvery !== undefined ? { saveEvery: req.saveEvery } : {}),
     ...(samplePromptsFile ? { samplePrompts: samplePromptsFile } : {}),

@@ -129,3 +129,23 @@ describe('datasets.inspect / datasets.import with a model: the chat template and
     assert.match(p.tokenizerError ?? '', /no chat template/);
   });
 });
+
+test('datasets.columns reads only the header / first record; datasets.inspect with a map renders the mapped chats', async () => {
+  const dir = tempDir('tuneloom-columns-');
+  const db = openStore(join(dir, 'store.db'));
+  try {
+    const h = libraryHandlers({ db, dbPath: join(dir, 'store.db'), home: dir, electronVersion: null });
+    const csv = join(dir, 'faq.csv');
+    writeFileSync(csv, 'topic,q,a\nlibrary,When does the library open?,At 8:00.\n');
+    const jsonl = join(dir, 'faq.jsonl');
+    writeFileSync(jsonl, 'not json\n' + JSON.stringify({ question: 'Hi?', reply: 'Hello.' }) + '\n');
+    assert.deepEqual(await h['datasets.columns']({ path: csv }), { columns: ['topic', 'q', 'a'] });
+    assert.deepEqual(await h['datasets.columns']({ path: jsonl }), { columns: ['question', 'reply'] });
+    const p = await h['datasets.inspect']({ path: csv, map: [{ column: 'q', role: 'user' }, { column: 'a', role: 'assistant' }, { column: 'topic', role: 'meta' }] });
+    assert.equal(p.format, 'csv');
+    assert.deepEqual(p.sample, [{ messages: [{ role: 'user', content: 'When does the library open?' }, { role: 'assistant', content: 'At 8:00.' }] }]);
+    assert.deepEqual(p.fields, { q: 'user', a: 'assistant', topic: 'meta' });
+  } finally {
+    db.close();
+  }
+});

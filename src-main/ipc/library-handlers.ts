@@ -5,6 +5,8 @@
  * the template (template-preview.ts); examples over the max length are counted, not dropped, since
  * training truncates them.
  */
+import { toFieldMap } from '../data/formats/mapped-format';
+import { peekColumns } from '../data/peek-columns';
 import type { DatasetPreview } from '../../src-shared/dto/dataset-preview';
 import type { DatasetInspectRequest } from '../../src-shared/ipc-contract';
 import { importDataset, type ImportOptions, type ImportResult } from '../data/import-dataset';
@@ -44,7 +46,9 @@ const TOKENIZED_CHUNK_BYTES = 64 << 10;
 
 function importOptions(req: DatasetInspectRequest, view: TemplateView | undefined): ImportOptions {
   return {
-    format: req.format ?? 'auto',
+    // A mapping is the csv format (any CSV/JSON with the user's column roles).
+    format: req.map?.length ? 'csv' : (req.format ?? 'auto'),
+    ...(req.map?.length ? { map: toFieldMap(Object.fromEntries(req.map.map((m) => [m.column, m.role]))) } : {}),
     encoding: req.encoding ?? 'auto',
     ...(req.valSplit !== undefined ? { valSplit: req.valSplit } : {}),
     ...(req.maxLen !== undefined ? { maxLen: req.maxLen, overLong: 'keep' as const } : {}),
@@ -75,7 +79,7 @@ export function toPreview(r: ImportResult, model?: { view: TemplateView; name: s
   };
 }
 
-type LibraryChannels = 'models.list' | 'models.register' | 'datasets.list' | 'datasets.inspect' | 'datasets.import';
+type LibraryChannels = 'models.list' | 'models.register' | 'datasets.list' | 'datasets.inspect' | 'datasets.import' | 'datasets.columns';
 
 export function libraryHandlers(ctx: HandlerContext): Pick<HandlerTable, LibraryChannels> {
   return {
@@ -91,8 +95,10 @@ export function libraryHandlers(ctx: HandlerContext): Pick<HandlerTable, Library
       const preview = toPreview(await importDataset(req.path, importOptions(req, model?.view)), model);
       return error ? { ...preview, tokenizerError: error } : preview;
     },
+    'datasets.columns': async ({ path, encoding }) => ({ columns: await peekColumns(path, encoding ?? 'auto') }),
     'datasets.import': async (req) => {
-      const result = await importDataset(req.path, importOptions(req, viewOf(ctx.db, req.modelId)?.view));
+      // A model that cannot render (moved folder, no template) does not block the import: stats in characters.
+      const result = await importDataset(req.path, importOptions(req, tryViewOf(ctx.db, req.modelId).model?.view));
       const id = registerImport(ctx.db, result, req.name ?? result.name);
       ctx.publish?.({ type: 'library.changed', what: 'datasets' });
       return { id };

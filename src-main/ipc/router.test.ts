@@ -12,6 +12,7 @@ function table(calls: string[], overrides: Partial<HandlerTable> = {}): HandlerT
     'settings.get': record('settings.get', { language: 'zh-CN', theme: 'system', defaultBackend: 'auto', mirrorEndpoint: '' }),
     'settings.set': record('settings.set', { language: 'en', theme: 'system', defaultBackend: 'auto', mirrorEndpoint: '' }),
     'files.list': record('files.list', { path: '/', parent: null, entries: [], truncated: false }),
+    'datasets.columns': record('datasets.columns', { columns: ['q', 'a'] }),
     'settings.dataDir': record('settings.dataDir', { home: '/h', db: '/h/db', homeSource: 'settings', nextHome: '/n', nextHasStore: false }),
     'runs.list': record('runs.list', []),
     'runs.get': record('runs.get', null),

@@ -3,6 +3,7 @@
  * datasets through the data module's importDataset, and atomic writes (a temp folder renamed into
  * place, so a crash never leaves a half-written checkpoint or adapter behind).
  */
+import { toFieldMap } from '../data/formats/mapped-format';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../errors';
@@ -64,10 +65,11 @@ export function prepareOut(dir: string): void {
   }
 }
 
-async function readExamples(file: string, format: string | undefined): Promise<{ examples: Example[]; skipped: { line: number; reason: string }[] }> {
+async function readExamples(file: string, format: string | undefined, map?: Record<string, string>): Promise<{ examples: Example[]; skipped: { line: number; reason: string }[] }> {
   if (!existsSync(file)) throw new UserError('data file not found', { where: resolve(file), hint: 'check the --data path' });
   const examples: Example[] = [];
-  const result = await importDataset(file, { format: parseFormat(format), onExample: (e) => examples.push(e) });
+  const fieldMap = map ? toFieldMap(map) : undefined;
+  const result = await importDataset(file, { format: parseFormat(format), ...(fieldMap ? { map: fieldMap } : {}), onExample: (e) => examples.push(e) });
   if (examples.length === 0) throw new UserError('the data file has no usable example', { where: resolve(file), hint: 'run `tuneloom data inspect` on it to see why' });
   return { examples, skipped: result.skipped };
 }

@@ -147,3 +147,15 @@ test('tuneloom train on webgpu (padded batch of 2, async read-backs) gives the c
   assert.equal(gpu.length, 3);
   gpu.forEach((l, i) => assert.ok(Math.abs(l - cpu[i]) <= 1e-5 * cpu[i], `step ${i + 1}: webgpu ${l} vs cpu ${cpu[i]}`));
 });
+
+test('tuneloom train --map trains on any CSV with the given column roles (as the wizard launches a mapped dataset)', async () => {
+  const data = join(root, 'faq.csv');
+  writeFileSync(data, 'topic,q,a\nlibrary,When does the library open?,At 8:00.\ndorm,When are lights out?,At 23:00.\n');
+  const r = await runTuneloom(['train', '--model', tiny(), '--data', data, '--map', 'q=user,a=assistant,topic=meta', '--out', join(root, 'mapped'), '--max-steps', '1', '--val-split', '0', '--backend', 'cpu', '--json'], { env });
+  assert.equal(r.code, 0, r.stderr);
+  const start = jsonLines(r.stdout).find((e) => e.type === 'start')!;
+  assert.equal(start.examples, 2);
+  const bad = await runTuneloom(['train', '--model', tiny(), '--data', data, '--map', 'q=asker', '--out', join(root, 'mapped-bad')], { env });
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /--map: "q=asker" is not column=role/);
+});

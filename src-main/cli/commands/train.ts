@@ -3,6 +3,7 @@
  * supervisor), then the run in a supervised worker process. `--json` prints the trainer's events as JSON lines with
  * CLI.md's snake_case keys; otherwise a one-line progress bar with ETA on stderr and the result on stdout.
  */
+import { parseMap } from '../../data/formats/mapped-format';
 import { UserError } from '../../errors';
 import { flag, str, writeJson, type CliCommand, type CliContext } from '../command';
 import { parseNumberFlag } from '../parse-number';
@@ -22,6 +23,8 @@ Options:
   --model DIR               Hugging Face model folder
   --data FILE               training data (any format \`tuneloom data inspect\` reads)
   --format FORMAT           data format (default: detected)
+  --map col=role,...        map columns to roles (system, user, assistant, text, meta) for any CSV/JSON;
+                            implies --format csv, as in tuneloom data inspect
   --out DIR                 where the adapter and checkpoints are written
   --method lora|ptuning     LoRA (default) or P-Tuning v2 prefix tuning
   --init-adapter DIR        start from an existing PEFT LoRA adapter (its r, alpha and targets)
@@ -66,6 +69,7 @@ const OPTIONS: CliCommand['options'] = {
   model: { type: 'string' },
   data: { type: 'string' },
   format: { type: 'string' },
+  map: { type: 'string' },
   out: { type: 'string' },
   method: { type: 'string' },
   'init-adapter': { type: 'string' },
@@ -128,7 +132,8 @@ export function parseTrainArgs(ctx: CliContext): TrainConfig {
     model: need('model', 'pass --model DIR, a Hugging Face model folder'),
     data: need('data', 'pass --data FILE, the training data'),
     out: need('out', 'pass --out DIR, where the adapter is written'),
-    format: str(ctx, 'format'),
+    format: str(ctx, 'map') !== undefined ? 'csv' : str(ctx, 'format'),
+    ...(str(ctx, 'map') !== undefined ? { map: parseMap(str(ctx, 'map')!) } : {}),
     method: oneOf(str(ctx, 'method'), 'method', ['lora', 'ptuning'] as const, d.method),
     initAdapter: str(ctx, 'init-adapter'),
     loraR: int('lora-r', d.loraR)!,

@@ -27,6 +27,17 @@ export function parseMap(raw: string): FieldMap {
   return map;
 }
 
+/** A column -> role record (a run's config, the wizard's mapping) checked into a FieldMap. */
+export function toFieldMap(record: Record<string, string>): FieldMap {
+  const map: FieldMap = {};
+  for (const [col, role] of Object.entries(record)) {
+    if (!TARGETS.includes(role as MapTarget)) throw new UserError(`column "${col}" is mapped to "${role}", not one of ${TARGETS.join(', ')}`, { hint: 'map each column to system, user, assistant, text or meta' });
+    map[col] = role as MapTarget;
+  }
+  if (Object.keys(map).length === 0) throw new UserError('the column mapping is empty', { hint: 'map a user and an assistant column (or a text column)' });
+  return map;
+}
+
 export function mappedAdapter(map: FieldMap): FormatAdapter {
   const cols = (t: MapTarget) => Object.keys(map).filter((c) => map[c] === t);
   const textCols = cols('text');

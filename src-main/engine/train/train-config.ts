@@ -14,6 +14,8 @@ export interface TrainConfig {
   model: string;
   data: string;
   format?: string;
+  /** Column -> role for format csv (`--map col=role,...`): system, user, assistant, text or meta. */
+  map?: Record<string, string>;
   out: string;
   method: TrainMethod;
   initAdapter?: string;

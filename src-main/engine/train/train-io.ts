@@ -24,7 +24,7 @@ export interface CheckpointContents {
 export interface TrainIo {
   loadModel(dir: string): Promise<{ model: CausalLM; tokenizer: TextTokenizer }>;
   loadLoraAdapter(dir: string, model: CausalLM): Promise<{ set: LoraSet; config: LoraConfig }>;
-  readExamples(file: string, format: string | undefined): Promise<{ examples: Example[]; skipped: { line: number; reason: string }[] }>;
+  readExamples(file: string, format: string | undefined, map?: Record<string, string>): Promise<{ examples: Example[]; skipped: { line: number; reason: string }[] }>;
   readSamplePrompts(file: string): Promise<string[]>;
   /** Creates --out (and checks it is writable) before any work; throws a UserError otherwise. */
   prepareOut(dir: string): void;

@@ -65,13 +65,13 @@ export async function trainLoop(cfg: TrainConfig, hooks: TrainHooks & { runId?: 
     const eosIds = model.config.eosTokenIds;
     const padId = model.config.padTokenId ?? eosIds[0] ?? 0;
     const labelOpts = { lossOn: cfg.lossOn, system: cfg.system, eosId: eosIds[0] };
-    const data = await io.readExamples(cfg.data, cfg.format);
+    const data = await io.readExamples(cfg.data, cfg.format, cfg.map);
     if (data.skipped.length) hooks.emit({ type: 'log', level: 'warn', message: `${data.skipped.length} record(s) of ${cfg.data} skipped (first: line ${data.skipped[0].line}: ${data.skipped[0].reason})` });
     const labelled = labelExamples(tokenizer, data.examples, labelOpts, cfg.data);
     // Split indices, so reports name examples by their position in the data file.
     const split = splitValidation(labelled.map((_, i) => i), cfg.valData ? 0 : cfg.valSplit, cfg.seed);
     const train = split.train.map((i) => labelled[i]);
-    const val = cfg.valData ? labelExamples(tokenizer, (await io.readExamples(cfg.valData, cfg.format)).examples, labelOpts, cfg.valData) : split.val.map((i) => labelled[i]);
+    const val = cfg.valData ? labelExamples(tokenizer, (await io.readExamples(cfg.valData, cfg.format, cfg.map)).examples, labelOpts, cfg.valData) : split.val.map((i) => labelled[i]);
     const report = prepareOrFail(train, cfg.maxLen, cfg.data);
     report.tooLong = report.tooLong.map((k) => split.train[k]);
     if (report.tooLong.length) {
