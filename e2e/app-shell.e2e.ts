@@ -221,7 +221,7 @@ describe('app shell', () => {
     await mapper.locator('[data-testid="map-apply"]').click();
     const preview = page.locator(`[data-testid="dataset-preview"][data-path="${csv}"]`);
     await preview.waitFor();
-    assert.match(await preview.innerText(), /Detected: csv[\s\S]*2 examples[\s\S]*When does the library open\?[\s\S]*At 8:00\./);
+    assert.match(await preview.innerText(), /Your column roles · utf-8[\s\S]*2 examples[\s\S]*When does the library open\?[\s\S]*At 8:00\./);
     assert.match(await preview.locator('ul.fields').innerText(), /q → user[\s\S]*a → assistant/);
     await screenshot(page, 'en-wizard-column-mapping');
     await page.locator('[data-testid="dataset-import"]').click();

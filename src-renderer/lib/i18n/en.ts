@@ -173,6 +173,7 @@ export const en: Messages = {
   'wizard.dataset.inspect': "Inspect",
   'wizard.dataset.inspecting': "Inspecting…",
   'wizard.dataset.detected': "Detected: {format} · {encoding} (confidence {conf})",
+  'wizard.dataset.mapped': "Your column roles · {encoding} (confidence {conf})",
   'wizard.dataset.counts': "{examples} examples, {skipped} skipped",
   'wizard.dataset.split': "{train} for training / {val} for validation",
   'wizard.dataset.fields': "Field mapping",

@@ -171,6 +171,7 @@ export const zhCN = {
   'wizard.dataset.inspect': "检查",
   'wizard.dataset.inspecting': "正在检查…",
   'wizard.dataset.detected': "识别结果：{format} · {encoding}（置信度 {conf}）",
+  'wizard.dataset.mapped': "按你指定的列角色 · {encoding}（置信度 {conf}）",
   'wizard.dataset.counts': "{examples} 条样本，跳过 {skipped} 条",
   'wizard.dataset.split': "训练 {train} 条 / 验证 {val} 条",
   'wizard.dataset.fields': "字段映射",
