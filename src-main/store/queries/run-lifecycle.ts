@@ -6,6 +6,7 @@
 import type { MemoryEstimateDto, RunError, RunStatus } from '../../../src-shared/dto/runs';
 import type { Db } from '../db';
 import { durably } from '../db';
+import { writeRunStatus } from './runs';
 
 export const LIVE_STATUSES: readonly RunStatus[] = ['queued', 'running', 'paused'];
 
@@ -59,7 +60,7 @@ export function recordRunStarted(
       `UPDATE runs SET backend = coalesce(?, backend), gpu_json = coalesce(?, gpu_json), total_steps = coalesce(?, total_steps),
          memory_estimate_json = coalesce(?, memory_estimate_json), error_json = NULL, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?`,
     ).run(facts.backend, facts.gpu ? JSON.stringify(facts.gpu) : null, facts.totalSteps, facts.memoryEstimate ? JSON.stringify(facts.memoryEstimate) : null, runId);
-    updateStatus(db, runId, 'running');
+    writeRunStatus(db, runId, 'running');
   });
 }
 
@@ -74,7 +75,7 @@ export function recordRunEnded(db: Db, runId: number, end: { status: RunStatus; 
     // A resumed run measured only its last leg; keep the larger of the legs' peaks.
     if (end.peakMemoryBytes != null) db.prepare('UPDATE runs SET peak_memory_bytes = max(coalesce(peak_memory_bytes, 0), ?) WHERE id = ?').run(Math.round(end.peakMemoryBytes), runId);
     db.prepare('UPDATE runs SET owner_pid = NULL, owner_host = NULL, heartbeat_at = NULL WHERE id = ?').run(runId);
-    updateStatus(db, runId, end.status, end.error);
+    writeRunStatus(db, runId, end.status, end.error);
   });
 }
 
@@ -82,7 +83,7 @@ export function recordRunEnded(db: Db, runId: number, end: { status: RunStatus; 
 export function requeueRun(db: Db, runId: number, owner: { pid: number; host: string }, now = Date.now()): void {
   durably(db, () => {
     db.prepare('UPDATE runs SET resume_count = resume_count + 1, owner_pid = ?, owner_host = ?, heartbeat_at = ? WHERE id = ?').run(owner.pid, owner.host, now, runId);
-    updateStatus(db, runId, 'queued', null);
+    writeRunStatus(db, runId, 'queued', null);
   });
 }
 
@@ -92,25 +93,10 @@ export function deleteRunRow(db: Db, runId: number): void {
   });
 }
 
-/**
- * The status write of queries/runs.ts setRunStatus, without its own durably(): nested inside ours, its
- * `finally` would drop synchronous back to NORMAL before our commit.
- */
-function updateStatus(db: Db, id: number, status: RunStatus, error?: RunError | null): void {
-  db.prepare(
-    `UPDATE runs SET status = @status,
-       started_at = CASE WHEN @status = 'running' AND started_at IS NULL THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE started_at END,
-       finished_at = CASE WHEN @status IN ('completed','failed','stopped') THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE NULL END,
-       error_json = CASE WHEN @hasError THEN @error ELSE error_json END,
-       updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
-     WHERE id = @id`,
-  ).run({ id, status, hasError: error !== undefined ? 1 : 0, error: error ? JSON.stringify(error) : null });
-}
-
 /** Marks a run whose owner died: interrupted, with the reason, owner cleared (durable). */
 export function markInterrupted(db: Db, runId: number, error: RunError): void {
   durably(db, () => {
     db.prepare('UPDATE runs SET owner_pid = NULL, owner_host = NULL, heartbeat_at = NULL WHERE id = ?').run(runId);
-    updateStatus(db, runId, 'interrupted', error);
+    writeRunStatus(db, runId, 'interrupted', error);
   });
 }

@@ -1,5 +1,5 @@
 /** SQL for the runs table. Callers get typed functions; no SQL outside store/queries. */
-import type { MemoryEstimateDto, RunDetail, RunFilter, RunStatus, RunSummary, TrainMethod } from '../../../src-shared/dto/runs';
+import type { MemoryEstimateDto, RunDetail, RunError, RunFilter, RunStatus, RunSummary, TrainMethod } from '../../../src-shared/dto/runs';
 import type { Db } from '../db';
 import { durably } from '../db';
 import { parseJsonColumn } from './json';
@@ -174,15 +174,22 @@ export function listRuns(db: Db, filter: RunFilter = {}): RunSummary[] {
   return (db.prepare(sql).all(params) as RunRow[]).map(toSummary);
 }
 
-export function setRunStatus(db: Db, id: number, status: RunStatus, extra: { error?: { name: string; message: string; kind: string } | null } = {}): void {
-  durably(db, () => {
-    db.prepare(
-      `UPDATE runs SET status = @status,
-         started_at = CASE WHEN @status = 'running' AND started_at IS NULL THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE started_at END,
-         finished_at = CASE WHEN @status IN ('completed','failed','stopped') THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE NULL END,
-         error_json = CASE WHEN @hasError THEN @error ELSE error_json END,
-         updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
-       WHERE id = @id`,
-    ).run({ id, status, hasError: extra.error !== undefined ? 1 : 0, error: extra.error ? JSON.stringify(extra.error) : null });
-  });
+/**
+ * The status write itself, without durably(): run-lifecycle.ts calls it inside its own durable
+ * transactions (a nested durably() would drop synchronous back to NORMAL before the outer commit).
+ * `error` undefined keeps the stored error; null clears it.
+ */
+export function writeRunStatus(db: Db, id: number, status: RunStatus, error?: RunError | null): void {
+  db.prepare(
+    `UPDATE runs SET status = @status,
+       started_at = CASE WHEN @status = 'running' AND started_at IS NULL THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE started_at END,
+       finished_at = CASE WHEN @status IN ('completed','failed','stopped') THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE NULL END,
+       error_json = CASE WHEN @hasError THEN @error ELSE error_json END,
+       updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+     WHERE id = @id`,
+  ).run({ id, status, hasError: error !== undefined ? 1 : 0, error: error ? JSON.stringify(error) : null });
+}
+
+export function setRunStatus(db: Db, id: number, status: RunStatus, extra: { error?: RunError | null } = {}): void {
+  durably(db, () => writeRunStatus(db, id, status, extra.error));
 }
