@@ -129,7 +129,8 @@ export async function loadModelWeights(store: WeightStore, cfg: ModelConfig, con
   return { embed, layers, finalNorm: t1('model.norm.weight'), lmHead: cfg.tieWordEmbeddings ? embed : t2('lm_head.weight') };
 }
 
-export function disposeModelWeights(w: ModelWeights): void {
+/** Every distinct tensor of the weights (a tied head is the embedding, counted once). */
+export function modelTensors(w: ModelWeights): Set<tf.Tensor> {
   const seen = new Set<tf.Tensor>();
   const add = (t?: tf.Tensor) => t && seen.add(t);
   add(w.embed);
@@ -142,5 +143,9 @@ export function disposeModelWeights(w: ModelWeights): void {
       add(lw.bias);
     }
   }
-  for (const t of seen) t.dispose();
+  return seen;
+}
+
+export function disposeModelWeights(w: ModelWeights): void {
+  for (const t of modelTensors(w)) t.dispose();
 }

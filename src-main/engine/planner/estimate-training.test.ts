@@ -5,6 +5,7 @@
  * own logic: fits/suggestions, checkpointing and 4-bit weights shrinking the estimate, step time from
  * a measured throughput only.
  */
+import { modelTensors } from '../models/model-weights';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -129,24 +130,7 @@ async function measureCase(c: Case): Promise<Measured> {
 
 function modelBytes(m: CausalLM): number {
   let n = 0;
-  const seen = new Set<number>();
-  const add = (t?: tf.Tensor) => {
-    if (t && !seen.has(t.id)) {
-      seen.add(t.id);
-      n += t.size * 4;
-    }
-  };
-  const w = m.weights;
-  add(w.embed);
-  add(w.lmHead);
-  add(w.finalNorm);
-  for (const l of w.layers) {
-    [l.inputNorm, l.postNorm, l.qNorm, l.kNorm].forEach(add);
-    for (const lw of [l.q, l.k, l.v, l.o, l.mlp.gate, l.mlp.up, l.mlp.down]) {
-      add(lw.kernel);
-      add(lw.bias);
-    }
-  }
+  for (const t of modelTensors(m.weights)) n += t.size * 4; // float32
   return n;
 }
 
