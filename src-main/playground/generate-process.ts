@@ -4,29 +4,18 @@
  * the heavy, synchronous decoding loop off the main process (the UI and the training supervisor stay
  * responsive), runs the columns side by side, and makes "stop" a kill. Same code path as the CLI.
  */
+import type { PlaygroundColumn, PlaygroundRequest } from '../../src-shared/ipc-contract';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { childEntry, type ChildEntry } from '../child-entry';
 
-export interface ColumnSpec {
-  key: string;
-  modelPath: string;
-  adapterPath?: string;
-}
+/** A column: the base model, or base + a LoRA adapter (the contract's PlaygroundColumn). */
+export type ColumnSpec = PlaygroundColumn;
 
-export interface GenerateSpec {
-  messages: { role: 'system' | 'user' | 'assistant'; content: string }[];
-  maxNewTokens: number;
-  greedy?: boolean;
-  temperature?: number;
-  topP?: number;
-  topK?: number;
-  seed?: number;
-  thinkBudget?: number;
-  backend?: string;
-}
+/** What every column generates: the playground request's prompt and sampling, plus the backend setting. */
+export type GenerateSpec = Omit<PlaygroundRequest, 'sessionId' | 'columns'> & { backend?: string };
 
 export interface ColumnCallbacks {
   onDelta(key: string, text: string): void;
