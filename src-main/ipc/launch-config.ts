@@ -3,6 +3,7 @@
  * field the wizard does not set keeps the CLI's default (TRAIN_DEFAULTS), so `tuneloom train` with the
  * same flags and the app train the same run. The output folder is $TUNELOOM_HOME/runs/<name>-<time>.
  */
+import { mappingToRecord } from '../../src-shared/column-mapping';
 import { join } from 'node:path';
 import type { LaunchRequest } from '../../src-shared/ipc-contract';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../engine/train/train-config';
@@ -44,7 +45,7 @@ export function launchFromRequest(req: LaunchRequest, home: string, now = new Da
     evalEvery: req.evalEvery,
     sampleEvery: req.sampleEvery,
     ...(req.format && req.format !== 'auto' ? { format: req.format } : {}),
-    ...(req.map?.length ? { format: 'csv', map: Object.fromEntries(req.map.map((m) => [m.column, m.role])) } : {}),
+    ...(req.map?.length ? { format: 'csv', map: mappingToRecord(req.map) } : {}),
     ...(req.maxSteps ? { maxSteps: req.maxSteps } : {}),
     ...(req.saveEvery !== undefined ? { saveEvery: req.saveEvery } : {}),
     ...(samplePromptsFile ? { samplePrompts: samplePromptsFile } : {}),

@@ -5,6 +5,7 @@
  * the template (template-preview.ts); examples over the max length are counted, not dropped, since
  * training truncates them.
  */
+import { mappingToRecord } from '../../src-shared/column-mapping';
 import { toFieldMap } from '../data/formats/mapped-format';
 import { peekColumns } from '../data/peek-columns';
 import type { DatasetPreview } from '../../src-shared/dto/dataset-preview';
@@ -48,7 +49,7 @@ function importOptions(req: DatasetInspectRequest, view: TemplateView | undefine
   return {
     // A mapping is the csv format (any CSV/JSON with the user's column roles).
     format: req.map?.length ? 'csv' : (req.format ?? 'auto'),
-    ...(req.map?.length ? { map: toFieldMap(Object.fromEntries(req.map.map((m) => [m.column, m.role]))) } : {}),
+    ...(req.map?.length ? { map: toFieldMap(mappingToRecord(req.map)) } : {}),
     encoding: req.encoding ?? 'auto',
     ...(req.valSplit !== undefined ? { valSplit: req.valSplit } : {}),
     ...(req.maxLen !== undefined ? { maxLen: req.maxLen, overLong: 'keep' as const } : {}),
