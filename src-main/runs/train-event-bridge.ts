@@ -26,6 +26,7 @@ export function toTrainEvent(e: WorkerEvent, ctx: BridgeContext): TrainEvent | n
   switch (e.type) {
     case 'started': {
       const info = e.info ?? {};
+      const memoryEstimate = memoryEstimateOf(info);
       return {
         type: 'start',
         runId,
@@ -37,7 +38,7 @@ export function toTrainEvent(e: WorkerEvent, ctx: BridgeContext): TrainEvent | n
         tooLong: Array.isArray(info.tooLong) ? (info.tooLong as number[]) : [],
         truncated: num(info.truncated),
         trainableParams: num(info.trainableParams),
-        ...(memoryEstimateOf(info) ? { memoryEstimate: memoryEstimateOf(info)! } : {}),
+        ...(memoryEstimate ? { memoryEstimate } : {}),
       };
     }
     case 'step':
