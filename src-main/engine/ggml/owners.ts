@@ -1,0 +1,144 @@
+/**
+ * One owner per native ggml object: contexts (tensor metadata), backend buffers (tensor data) and
+ * graph allocators (compute buffers). Each has `dispose()`; a FinalizationRegistry frees what a caller
+ * forgot, and counts it, so a leak shows up in `nativeMemory()` and in tests instead of in the RSS.
+ */
+import type { GgmlLibrary } from './library';
+import type { BackendPtr, BufferPtr, BufferTypePtr, CtxPtr, GallocrPtr, GraphPtr } from './ffi';
+
+interface LiveStats {
+  contexts: number;
+  buffers: number;
+  bufferBytes: number;
+  allocators: number;
+  /** Objects freed by the finaliser because nobody called dispose(). */
+  leaked: number;
+}
+
+const live: LiveStats = { contexts: 0, buffers: 0, bufferBytes: 0, allocators: 0, leaked: 0 };
+/** Compute-buffer bytes per live allocator id (read after each reserve/alloc). */
+const computeBytesById = new Map<number, number>();
+let nextAllocatorId = 1;
+
+/** What the engine holds natively right now: tests assert these stay flat. */
+export function nativeMemory(): LiveStats & { computeBytes: number; totalBytes: number } {
+  let computeBytes = 0;
+  for (const b of computeBytesById.values()) computeBytes += b;
+  return { ...live, computeBytes, totalBytes: live.bufferBytes + computeBytes };
+}
+
+const finaliser = new FinalizationRegistry<() => void>((free) => {
+  live.leaked++;
+  free();
+});
+
+export abstract class NativeOwner {
+  private free: (() => void) | undefined;
+  /** `free` must not capture the owner, or the registry would keep it alive. */
+  protected track(free: () => void): void {
+    this.free = free;
+    finaliser.register(this, free, this);
+  }
+  get isDisposed(): boolean {
+    return this.free === undefined;
+  }
+  dispose(): void {
+    const free = this.free;
+    if (!free) return;
+    this.free = undefined;
+    finaliser.unregister(this);
+    free();
+  }
+}
+
+/** A no_alloc ggml context: holds tensor and graph metadata only; data lives in backend buffers. */
+export class GgmlContext extends NativeOwner {
+  readonly ptr: CtxPtr;
+  constructor(
+    private readonly lib: GgmlLibrary,
+    maxTensors: number,
+    graphNodes = 0,
+  ) {
+    super();
+    const { base } = lib;
+    const size = Number(base.ggml_tensor_overhead()) * maxTensors + (graphNodes > 0 ? Number(base.ggml_graph_overhead_custom(graphNodes, false)) : 0);
+    this.ptr = base.ggml_init({ mem_size: size, mem_buffer: null, no_alloc: true });
+    if (!this.ptr) throw new Error(`ggml_init failed for a ${size}-byte context`);
+    live.contexts++;
+    const ptr = this.ptr;
+    this.track(() => {
+      base.ggml_free(ptr);
+      live.contexts--;
+    });
+  }
+
+  /** Graph with room for `nodes` nodes, living in this context. */
+  newGraph(nodes: number): GraphPtr {
+    return this.lib.base.ggml_new_graph_custom(this.ptr, nodes, false);
+  }
+}
+
+/** The backend buffer holding every tensor of one context (weights, adapters, optimiser state). */
+export class BackendBuffer extends NativeOwner {
+  readonly ptr: BufferPtr;
+  readonly bytes: number;
+  constructor(lib: GgmlLibrary, ctx: GgmlContext, backend: BackendPtr, what: string) {
+    super();
+    const { backend: api } = lib;
+    const ptr = api.ggml_backend_alloc_ctx_tensors(ctx.ptr, backend);
+    if (!ptr) throw new BackendAllocationError(what);
+    this.ptr = ptr;
+    this.bytes = Number(api.ggml_backend_buffer_get_size(ptr));
+    live.buffers++;
+    live.bufferBytes += this.bytes;
+    const bytes = this.bytes;
+    this.track(() => {
+      api.ggml_backend_buffer_free(ptr);
+      live.buffers--;
+      live.bufferBytes -= bytes;
+    });
+  }
+}
+
+/** Compute-buffer allocator of a graph shape (ggml_gallocr): reserve once, alloc per compute. */
+export class GraphAllocator extends NativeOwner {
+  readonly ptr: GallocrPtr;
+  private readonly id = nextAllocatorId++;
+  constructor(
+    private readonly lib: GgmlLibrary,
+    bufferType: BufferTypePtr,
+  ) {
+    super();
+    const api = lib.backend;
+    this.ptr = api.ggml_gallocr_new(bufferType);
+    live.allocators++;
+    const ptr = this.ptr;
+    const id = this.id;
+    computeBytesById.set(id, 0);
+    this.track(() => {
+      api.ggml_gallocr_free(ptr);
+      live.allocators--;
+      computeBytesById.delete(id);
+    });
+  }
+
+  reserve(graph: GraphPtr, what: string): void {
+    if (!this.lib.backend.ggml_gallocr_reserve(this.ptr, graph)) throw new BackendAllocationError(what);
+    computeBytesById.set(this.id, this.bytes());
+  }
+  alloc(graph: GraphPtr, what: string): void {
+    if (!this.lib.backend.ggml_gallocr_alloc_graph(this.ptr, graph)) throw new BackendAllocationError(what);
+    computeBytesById.set(this.id, this.bytes());
+  }
+  bytes(): number {
+    return this.isDisposed ? 0 : Number(this.lib.backend.ggml_gallocr_get_buffer_size(this.ptr, 0));
+  }
+}
+
+/** A backend could not allocate: classified as out-of-memory by the callers that know the sizes. */
+export class BackendAllocationError extends Error {
+  override readonly name = 'BackendAllocationError';
+  constructor(readonly what: string) {
+    super(`the backend could not allocate memory for ${what}`);
+  }
+}
