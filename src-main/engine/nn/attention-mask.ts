@@ -16,7 +16,8 @@ export interface MaskAndPositions {
   positions: Int32Array; // [B * T]
 }
 
-export function buildMaskAndPositions(keyMask: ArrayLike<number>, batch: number, steps: number, pastLen: number, prefixLen: number): MaskAndPositions {
+/** The same on the host: mask [B, 1, T, P + past + T] row-major, positions [B * T] (engine-agnostic). */
+export function hostMaskAndPositions(keyMask: ArrayLike<number>, batch: number, steps: number, pastLen: number, prefixLen: number): { mask: Float32Array; positions: Int32Array } {
   const known = pastLen + steps;
   if (keyMask.length !== batch * known) throw new Error(`attention mask has ${keyMask.length} entries, expected [${batch}, ${known}]`);
   const cols = prefixLen + known;
@@ -37,5 +38,10 @@ export function buildMaskAndPositions(keyMask: ArrayLike<number>, batch: number,
       }
     }
   }
-  return { mask: tf.tensor4d(mask, [batch, 1, steps, cols]), positions };
+  return { mask, positions };
+}
+
+export function buildMaskAndPositions(keyMask: ArrayLike<number>, batch: number, steps: number, pastLen: number, prefixLen: number): MaskAndPositions {
+  const { mask, positions } = hostMaskAndPositions(keyMask, batch, steps, pastLen, prefixLen);
+  return { mask: tf.tensor4d(mask, [batch, 1, steps, prefixLen + pastLen + steps]), positions };
 }

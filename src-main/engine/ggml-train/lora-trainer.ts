@@ -1,0 +1,337 @@
+/**
+ * LoRA training on ggml: the adapter (A, B), its gradient accumulators and AdamW moments live in
+ * backend buffers (F32); each micro-batch is one graph — forward, chunked head + cross-entropy over
+ * the target rows only, the hand-written backward of decoder-backward.ts — that adds its gradients
+ * into the accumulators. AdamW (torch semantics: decoupled weight decay, bias-corrected moments) runs
+ * on the device with ggml_opt_step_adamw; clipping scales the gradients on the device first.
+ *
+ * Loss normalisation as transformers with num_items_in_batch: every micro-batch's summed token NLL is
+ * divided by the number of targets in the whole accumulation group, so k accumulated micro-batches
+ * give the gradient of the mean over all their targets.
+ */
+import type { ComputeBackend } from '../ggml/backend';
+import { GgmlType, type TensorPtr } from '../ggml/ffi';
+import { BackendBuffer, GgmlContext, GraphAllocator } from '../ggml/owners';
+import { hostMaskAndPositions, MASKED } from '../nn/attention-mask';
+import type { Batch } from '../train/batching';
+import { packedMaskAndPositions } from '../train/train-forward';
+import { Rng } from '../train/rng';
+import { DecoderGraph, type LoraModule, type StepInputs } from './decoder-backward';
+import { PROJ_NAMES, type FrozenWeights, type ProjName } from './frozen-weights';
+import { GraphBuilder, numel, type T } from './graph';
+
+/** One LoRA module's initial values in peft's layout: A [r, in], B [out, r], row-major. */
+export interface HostLoraModule {
+  /** peft key prefix, e.g. `layers.0.self_attn.q_proj`. */
+  key: string;
+  layer: number;
+  proj: ProjName;
+  r: number;
+  inDim: number;
+  outDim: number;
+  scale: number;
+  a: Float32Array;
+  b: Float32Array;
+}
+
+export interface AdamWHyper {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+}
+
+interface ParamSlot {
+  key: string;
+  which: 'A' | 'B';
+  param: T;
+  grad: T;
+  m: T;
+  v: T;
+}
+
+const F32 = GgmlType.F32;
+
+/** Rows of the head computed at once: the logits of a chunk are [V, rows] floats. */
+function headChunkRows(vocab: number): number {
+  return Math.max(1, Math.min(512, Math.floor(2 ** 26 / (4 * vocab))));
+}
+
+export class GgmlLoraTrainer {
+  readonly slots: ParamSlot[] = [];
+  private readonly modules = new Map<string, LoraModule>();
+  private readonly paramCtx: GgmlContext;
+  private readonly gradCtx: GgmlContext;
+  private readonly paramBuf: BackendBuffer;
+  private readonly gradBuf: BackendBuffer;
+  private readonly alloc: GraphAllocator;
+  private readonly hyper: T;
+  private readonly clip: T;
+  /** AdamW steps taken (for the bias corrections). */
+  t = 0;
+
+  constructor(
+    private readonly backend: ComputeBackend,
+    private readonly frozen: FrozenWeights,
+    host: HostLoraModule[],
+    private readonly dropout = 0,
+  ) {
+    const lib = backend.lib;
+    this.paramCtx = new GgmlContext(lib, host.length * 6 + 2);
+    this.gradCtx = new GgmlContext(lib, host.length * 2);
+    const mk = (ctx: GgmlContext, ne: number[], name: string): T => {
+      const full = [...ne, 1, 1, 1].slice(0, 4) as T['ne'];
+      const p = lib.base.ggml_new_tensor(ctx.ptr, F32, 4, BigInt64Array.from(full.map(BigInt)));
+      lib.base.ggml_set_name(p, name);
+      return { p, ne: full };
+    };
+    const initial: [TensorPtr, Float32Array][] = [];
+    for (const h of host) {
+      const a = mk(this.paramCtx, [h.inDim, h.r], `${h.key}.A`);
+      const b = mk(this.paramCtx, [h.r, h.outDim], `${h.key}.B`);
+      lib.base.ggml_set_param(a.p);
+      lib.base.ggml_set_param(b.p);
+      const gradA = mk(this.gradCtx, a.ne, `${h.key}.A.grad`);
+      const gradB = mk(this.gradCtx, b.ne, `${h.key}.B.grad`);
+      this.modules.set(`${h.layer}.${h.proj}`, { a, b, scale: h.scale, gradA, gradB });
+      this.slots.push({ key: h.key, which: 'A', param: a, grad: gradA, m: mk(this.paramCtx, a.ne, `${h.key}.A.m`), v: mk(this.paramCtx, a.ne, `${h.key}.A.v`) });
+      this.slots.push({ key: h.key, which: 'B', param: b, grad: gradB, m: mk(this.paramCtx, b.ne, `${h.key}.B.m`), v: mk(this.paramCtx, b.ne, `${h.key}.B.v`) });
+      initial.push([a.p, h.a], [b.p, h.b]);
+    }
+    this.hyper = mk(this.paramCtx, [7], 'adamw.hyper');
+    this.clip = mk(this.paramCtx, [1], 'clip.scale');
+    this.paramBuf = new BackendBuffer(lib, this.paramCtx, backend.ptr, 'the LoRA parameters and AdamW moments');
+    this.gradBuf = new BackendBuffer(lib, this.gradCtx, backend.ptr, 'the LoRA gradients');
+    lib.backend.ggml_backend_buffer_clear(this.paramBuf.ptr, 0);
+    lib.backend.ggml_backend_buffer_clear(this.gradBuf.ptr, 0);
+    for (const [p, data] of initial) this.set(p, data);
+    this.alloc = new GraphAllocator(lib, backend.bufferType());
+  }
+
+  private set(p: TensorPtr, data: Float32Array | Int32Array): void {
+    this.backend.lib.backend.ggml_backend_tensor_set(p, data, 0, data.byteLength);
+  }
+
+  private get(t: T): Float32Array {
+    const out = new Float32Array(numel(t.ne));
+    this.backend.lib.backend.ggml_backend_tensor_get(t.p, new Uint8Array(out.buffer), 0, out.byteLength);
+    return out;
+  }
+
+  private module = (layer: number, proj: ProjName) => this.modules.get(`${layer}.${proj}`);
+
+  /** Builds, allocates, uploads and computes one micro-batch; returns its (normalised) loss. */
+  private async runBatch(batch: Batch, opts: { backward: boolean; normaliser: number; dropoutSeed: number }): Promise<number> {
+    const lib = this.backend.lib;
+    const cfg = this.frozen.config;
+    const { batch: B, steps: Tq } = batch;
+    const N = B * Tq;
+    const nodes = 2048 + cfg.numLayers * 1024;
+    const ctx = new GgmlContext(lib, nodes, nodes * 2);
+    const uploads: [TensorPtr, Float32Array | Int32Array][] = [];
+    try {
+      const g = new GraphBuilder(lib, ctx);
+      const ids = g.input([N], 'ids', GgmlType.I32);
+      const pos = g.input([N], 'pos', GgmlType.I32);
+      const mask = g.input([Tq, Tq, 1, B], 'mask');
+      const { mask: maskData, positions } = batch.segments ? packedMaskAndPositions(batch, 0) : hostMaskAndPositions(batch.attentionMask, B, Tq, 0, 0);
+      // A padding row sees nothing: let it see itself so its softmax stays finite (it is never a target).
+      for (let r = 0; r < N; r++) {
+        const t = r % Tq;
+        if (maskData[r * Tq + t] === MASKED) maskData[r * Tq + t] = 0;
+      }
+      uploads.push([ids.p, batch.ids], [pos.p, positions], [mask.p, maskData]);
+      const dropoutMasks = new Map<string, T>();
+      const inputs: StepInputs = { ids, pos, mask };
+      if (this.dropout > 0 && opts.backward) {
+        const keep = 1 / (1 - this.dropout);
+        inputs.dropout = (layer, proj) => {
+          const key = `${layer}.${proj}`;
+          if (!this.modules.has(key)) return undefined;
+          let m = dropoutMasks.get(key);
+          if (!m) {
+            const inDim = this.frozen.layers[layer].proj[proj].w.ne[0];
+            m = g.input([inDim, Tq, B], `dropout.${key}`);
+            const rng = new Rng((opts.dropoutSeed * 1_000_003 + layer * 16 + PROJ_NAMES.indexOf(proj)) >>> 0);
+            const data = new Float32Array(inDim * N);
+            for (let i = 0; i < data.length; i++) data[i] = rng.nextFloat() < this.dropout ? 0 : keep;
+            uploads.push([m.p, data]);
+            dropoutMasks.set(key, m);
+          }
+          return m;
+        };
+      }
+      const dec = new DecoderGraph(g, this.frozen, this.module, inputs, B, Tq);
+      const H = cfg.hiddenSize;
+      const x0 = g.reshape(g.getRows(this.frozen.embed, ids), [H, Tq, B]);
+      const recs = [];
+      let x = x0;
+      for (let i = 0; i < cfg.numLayers; i++) {
+        const r = dec.layerForward(x, i);
+        recs.push(r);
+        x = r.out;
+      }
+      const xL = g.reshape(x, [H, N]);
+      const hidden = g.mul(g.rmsNorm(xL, cfg.rmsNormEps), this.frozen.finalNorm); // [H, N]
+      // Target rows only: the head never sees padding or prompt tokens.
+      const rows: number[] = [];
+      const labels: number[] = [];
+      for (let i = 0; i < N; i++) if (batch.targets[i] >= 0) (rows.push(i), labels.push(batch.targets[i]));
+      const graph = ctx.newGraph(nodes * 2);
+      const V = cfg.vocabSize;
+      let lossSum: T | undefined;
+      if (rows.length) {
+        const idx = g.input([rows.length], 'target_rows', GgmlType.I32);
+        uploads.push([idx.p, Int32Array.from(rows)]);
+        const hs = g.getRows(hidden, idx); // [H, M]
+        const C = headChunkRows(V);
+        const dChunks: T[] = [];
+        for (let s = 0; s < rows.length; s += C) {
+          const n = Math.min(C, rows.length - s);
+          const part = n === rows.length ? hs : g.slice1(hs, s, n);
+          const logits = g.mulMat(this.frozen.head, part); // [V, n]
+          const onehot = g.input([V, n], `labels.${s}`);
+          const oh = new Float32Array(V * n);
+          for (let j = 0; j < n; j++) oh[j * V + labels[s + j]] = 1;
+          uploads.push([onehot.p, oh]);
+          const scaled = g.scale(g.crossEntropy(logits, onehot), n / opts.normaliser);
+          lossSum = lossSum ? g.add(lossSum, scaled) : scaled;
+          if (opts.backward) {
+            const dl = g.input([1], `dloss.${s}`);
+            uploads.push([dl.p, Float32Array.of(n / opts.normaliser)]);
+            dChunks.push(g.mulMat(this.frozen.headT, g.crossEntropyBack(dl, logits, onehot))); // [H, n]
+          }
+        }
+        if (opts.backward) {
+          let dhs = dChunks[0];
+          for (let k = 1; k < dChunks.length; k++) dhs = g.concat(dhs, dChunks[k], 1);
+          const dhidden = g.getRowsBack(dhs, idx, g.shapeOnly([H, N]));
+          let dx = g.reshape(g.rmsNormBack(g.mul(dhidden, this.frozen.finalNorm), xL, cfg.rmsNormEps), [H, Tq, B]);
+          for (let i = cfg.numLayers - 1; i >= 0; i--) dx = dec.layerBackward(dx, recs[i], i);
+          for (const { module, dA, dB } of dec.grads) {
+            lib.base.ggml_build_forward_expand(graph, g.copyInto(g.add(module.gradA, dA), module.gradA).p);
+            lib.base.ggml_build_forward_expand(graph, g.copyInto(g.add(module.gradB, dB), module.gradB).p);
+          }
+        }
+      }
+      const loss = lossSum ? g.output(lossSum, 'loss') : undefined;
+      if (loss) lib.base.ggml_build_forward_expand(graph, loss.p);
+      if (!loss) return 0;
+      this.backend.assertSupported(graph);
+      this.alloc.alloc(graph, `a training step of ${B} x ${Tq} tokens`);
+      for (const [p, data] of uploads) this.set(p, data);
+      await this.backend.compute(graph);
+      return this.get(loss)[0];
+    } finally {
+      ctx.dispose();
+    }
+  }
+
+  /** Zeroes the accumulators, then forward + backward of every micro-batch of one optimiser step. */
+  async lossAndGrads(micro: Batch[], dropoutSeeds: number[]): Promise<{ loss: number; targets: number; tokens: number }> {
+    this.backend.lib.backend.ggml_backend_buffer_clear(this.gradBuf.ptr, 0);
+    const targets = micro.reduce((n, b) => n + b.numTargets, 0);
+    const normaliser = Math.max(1, targets);
+    let loss = 0;
+    for (const [k, b] of micro.entries()) loss += await this.runBatch(b, { backward: true, normaliser, dropoutSeed: dropoutSeeds[k] ?? 0 });
+    return { loss, targets, tokens: micro.reduce((n, b) => n + b.numTokens, 0) };
+  }
+
+  /** Summed token NLL and target count, no dropout, no gradients. */
+  async evalLoss(batches: Batch[]): Promise<{ sum: number; count: number }> {
+    let sum = 0;
+    for (const b of batches) sum += await this.runBatch(b, { backward: false, normaliser: 1, dropoutSeed: 0 });
+    return { sum, count: batches.reduce((n, b) => n + b.numTargets, 0) };
+  }
+
+  /** L2 norm over every accumulated gradient. */
+  async gradNorm(): Promise<number> {
+    const lib = this.backend.lib;
+    const nodes = 64 + this.slots.length * 4;
+    const ctx = new GgmlContext(lib, nodes, nodes);
+    try {
+      const g = new GraphBuilder(lib, ctx);
+      const graph = ctx.newGraph(nodes);
+      let total: T | undefined;
+      for (const s of this.slots) {
+        const part = g.sum(g.sqr(s.grad));
+        total = total ? g.add(total, part) : part;
+      }
+      if (!total) return 0;
+      const out = g.output(total, 'grad_norm_sq');
+      lib.base.ggml_build_forward_expand(graph, out.p);
+      this.backend.assertSupported(graph);
+      this.alloc.alloc(graph, 'the gradient norm');
+      await this.backend.compute(graph);
+      return Math.sqrt(this.get(out)[0]);
+    } finally {
+      ctx.dispose();
+    }
+  }
+
+  /** One AdamW step on every parameter with its accumulated gradient times `gradScale` (clipping). */
+  async adamwStep(h: AdamWHyper, gradScale = 1): Promise<void> {
+    const lib = this.backend.lib;
+    this.t++;
+    this.set(this.hyper.p, Float32Array.of(h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, 1 / (1 - h.beta1 ** this.t), 1 / (1 - h.beta2 ** this.t)));
+    this.set(this.clip.p, Float32Array.of(gradScale));
+    const nodes = 64 + this.slots.length * 4;
+    const ctx = new GgmlContext(lib, nodes, nodes);
+    try {
+      const g = new GraphBuilder(lib, ctx);
+      const graph = ctx.newGraph(nodes);
+      for (const s of this.slots) {
+        const grad = gradScale === 1 ? s.grad : g.mul(s.grad, this.clip);
+        lib.base.ggml_build_forward_expand(graph, g.adamw(s.param, grad, s.m, s.v, this.hyper).p);
+      }
+      this.backend.assertSupported(graph);
+      this.alloc.alloc(graph, 'the optimiser step');
+      await this.backend.compute(graph);
+    } finally {
+      ctx.dispose();
+    }
+  }
+
+  /** peft key (…lora_A.weight) -> values in peft's layout (A [r, in], B [out, r]). */
+  readParams(): Map<string, Float32Array> {
+    return new Map(this.slots.map((s) => [`base_model.model.model.${s.key}.lora_${s.which}.weight`, this.get(s.param)]));
+  }
+
+  readGrads(): Map<string, Float32Array> {
+    return new Map(this.slots.map((s) => [`base_model.model.model.${s.key}.lora_${s.which}.weight`, this.get(s.grad)]));
+  }
+
+  /** Moments for a checkpoint, keyed like the parameters with `.m` / `.v`. */
+  readOptimizerState(): { t: number; moments: Map<string, Float32Array> } {
+    const moments = new Map<string, Float32Array>();
+    for (const s of this.slots) {
+      const k = `base_model.model.model.${s.key}.lora_${s.which}.weight`;
+      moments.set(`${k}.m`, this.get(s.m));
+      moments.set(`${k}.v`, this.get(s.v));
+    }
+    return { t: this.t, moments };
+  }
+
+  writeState(params: Map<string, Float32Array>, opt?: { t: number; moments: Map<string, Float32Array> }): void {
+    for (const s of this.slots) {
+      const k = `base_model.model.model.${s.key}.lora_${s.which}.weight`;
+      const p = params.get(k);
+      if (!p || p.length !== numel(s.param.ne)) throw new Error(`no tensor ${k} of ${numel(s.param.ne)} values to restore`);
+      this.set(s.param.p, p);
+      if (opt) {
+        this.set(s.m.p, opt.moments.get(`${k}.m`)!);
+        this.set(s.v.p, opt.moments.get(`${k}.v`)!);
+      }
+    }
+    if (opt) this.t = opt.t;
+  }
+
+  dispose(): void {
+    this.alloc.dispose();
+    this.gradBuf.dispose();
+    this.paramBuf.dispose();
+    this.gradCtx.dispose();
+    this.paramCtx.dispose();
+  }
+}
