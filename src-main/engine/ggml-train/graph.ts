@@ -6,7 +6,7 @@
  * ggml conventions used throughout: mul_mat(a [K, M], b [K, N]) = [M, N] contracts over ne0 of both;
  * out_prod(a [M, N], b [P, N]) = [M, P] contracts over ne1.
  */
-import { GgmlType, type TensorPtr } from '../ggml/ffi';
+import { GGML_PREC_F32, GgmlType, type TensorPtr } from '../ggml/ffi';
 import type { GgmlLibrary } from '../ggml/library';
 import type { GgmlContext } from '../ggml/owners';
 
@@ -70,7 +70,11 @@ export class GraphBuilder {
 
   mulMat(a: T, b: T): T {
     if (a.ne[0] !== b.ne[0] || b.ne[2] % a.ne[2] !== 0 || b.ne[3] % a.ne[3] !== 0) throw new Error(`mul_mat [${a.ne}] x [${b.ne}]`);
-    return this.wrap(this.b.ggml_mul_mat(this.c, a.p, b.p), [a.ne[1], b.ne[1], b.ne[2], b.ne[3]]);
+    const p = this.b.ggml_mul_mat(this.c, a.p, b.p);
+    // Full f32 accumulation: the GPU backends otherwise may accumulate in f16, which costs the
+    // gradients ~1e-3 relative on the fixture (measured on Vulkan/lavapipe).
+    this.b.ggml_mul_mat_set_prec(p, GGML_PREC_F32);
+    return this.wrap(p, [a.ne[1], b.ne[1], b.ne[2], b.ne[3]]);
   }
 
   outProd(a: T, b: T): T {
