@@ -1,43 +1,32 @@
 /**
- * The frozen base weights a training step reads, in one backend buffer, F32. Each projection is held
+ * The frozen base weights a training step reads, in one backend buffer. Each projection is held
  * twice: W [in, out] for the forward (y = mul_mat(W, x)) and its transpose Wᵀ [out, in] for the
  * backward (dx = mul_mat(Wᵀ, dy)). ggml's own autodiff would use OUT_PROD(W, dyᵀ) there, which is
- * 4–30x slower on the CPU and takes only contiguous F32 inputs on Vulkan; a stored transpose makes
- * the backward a plain MUL_MAT on every backend, at the price of a second copy of the weights.
+ * 4–30x slower on the CPU, has no BF16 or quantised path, and takes only contiguous F32 inputs on
+ * Vulkan; a stored transpose makes the backward a plain MUL_MAT on every backend, in any type.
  *
- * Built from host arrays (`HostWeights`), so it does not care which reader produced them.
+ * Types (`FrozenType`): projections, the embedding and the head in f32, f16, q8_0 or q4_0 (QLoRA-style
+ * low-bit frozen weights: ggml's quantised MUL_MAT kernels do the forward and the backward); norms and
+ * biases stay f32. A tensor whose rows do not split into 32-value blocks falls back to f16.
+ *
+ * Loaded tensor by tensor from a WeightStore (the same reader and shape checks as every other load),
+ * so the host never holds more than one f32 tensor and its transpose at a time.
  */
 import type { ModelConfig } from '../config/model-config';
 import type { ComputeBackend } from '../ggml/backend';
-import { GgmlType, type TensorPtr } from '../ggml/ffi';
+import { GgmlType } from '../ggml/ffi';
 import { BackendBuffer, GgmlContext } from '../ggml/owners';
+import type { WeightStore } from '../io/weight-store';
+import { checkWeights } from '../models/model-weights';
 import type { Ne, T } from './graph';
 
 export const PROJ_NAMES = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
 export type ProjName = (typeof PROJ_NAMES)[number];
+const HF_PROJ: Record<ProjName, string> = { q: 'self_attn.q_proj', k: 'self_attn.k_proj', v: 'self_attn.v_proj', o: 'self_attn.o_proj', gate: 'mlp.gate_proj', up: 'mlp.up_proj', down: 'mlp.down_proj' };
 
-/** Host copies in Hugging Face layout: projections [out, in] row-major, embeddings [V, H]. */
-export interface HostLinear {
-  weight: Float32Array; // [out, in]
-  bias?: Float32Array; // [out]
-  out: number;
-  in: number;
-}
-
-export interface HostLayer {
-  inputNorm: Float32Array;
-  postNorm: Float32Array;
-  proj: Record<ProjName, HostLinear>;
-  qNorm?: Float32Array;
-  kNorm?: Float32Array;
-}
-
-export interface HostWeights {
-  embed: Float32Array; // [V, H]
-  lmHead?: Float32Array; // [V, H] when untied
-  finalNorm: Float32Array;
-  layers: HostLayer[];
-}
+export type FrozenType = 'f32' | 'f16' | 'q8_0' | 'q4_0';
+export const FROZEN_TYPES: readonly FrozenType[] = ['f32', 'f16', 'q8_0', 'q4_0'];
+const GGML_OF: Record<FrozenType, number> = { f32: GgmlType.F32, f16: GgmlType.F16, q8_0: GgmlType.Q8_0, q4_0: GgmlType.Q4_0 };
 
 export interface FrozenLinear {
   w: T; // [in, out]
@@ -55,68 +44,140 @@ export interface FrozenLayer {
 
 function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(data.length);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
+  const tile = 64;
+  for (let r0 = 0; r0 < rows; r0 += tile) {
+    for (let c0 = 0; c0 < cols; c0 += tile) {
+      const r1 = Math.min(rows, r0 + tile);
+      const c1 = Math.min(cols, c0 + tile);
+      for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) out[c * rows + r] = data[r * cols + c];
+    }
+  }
   return out;
 }
 
-export class FrozenWeights {
-  readonly head: T; // [H, V]
-  readonly headT: T; // [V, H]
-  readonly embed: T; // [H, V]
-  readonly finalNorm: T;
-  readonly layers: FrozenLayer[];
-  private readonly ctx: GgmlContext;
-  private readonly buffer: BackendBuffer;
+/** Where each device tensor's data comes from: a store tensor, transposed or not. */
+interface Pending {
+  t: T;
+  type: number;
+  name: string;
+  transposed: boolean;
+}
 
-  constructor(
+export class FrozenWeights {
+  readonly head!: T; // [H, V]
+  readonly headT!: T; // [V, H]
+  readonly embed!: T; // [H, V]
+  readonly finalNorm!: T;
+  readonly layers: FrozenLayer[] = [];
+  private readonly ctx: GgmlContext;
+  private buffer?: BackendBuffer;
+  private readonly pending: Pending[] = [];
+
+  private constructor(
     readonly config: ModelConfig,
-    backend: ComputeBackend,
-    host: HostWeights,
+    private readonly backend: ComputeBackend,
+    readonly type: FrozenType,
   ) {
-    const lib = backend.lib;
-    const { hiddenSize: H, vocabSize: V } = config;
-    const uploads: [TensorPtr, Float32Array][] = [];
     const count = 4 + config.numLayers * (4 + 3 * PROJ_NAMES.length);
-    this.ctx = new GgmlContext(lib, count);
-    const make = (ne: Ne, data: Float32Array, name: string): T => {
-      const p = lib.base.ggml_new_tensor(this.ctx.ptr, GgmlType.F32, 4, BigInt64Array.from(ne.map(BigInt)));
-      lib.base.ggml_set_name(p, name);
-      uploads.push([p, data]);
-      return { p, ne };
-    };
-    this.embed = make([H, V, 1, 1], host.embed, 'embed');
-    const headRows = host.lmHead ?? host.embed;
-    this.head = host.lmHead ? make([H, V, 1, 1], host.lmHead, 'lm_head') : this.embed;
-    this.headT = make([V, H, 1, 1], transpose(headRows, V, H), 'lm_head.T');
-    this.finalNorm = make([H, 1, 1, 1], host.finalNorm, 'norm');
-    this.layers = host.layers.map((l, i) => {
+    this.ctx = new GgmlContext(backend.lib, count);
+  }
+
+  /** Loads every frozen tensor of `cfg` from the store into the backend, in `type`. */
+  static async load(store: WeightStore, cfg: ModelConfig, backend: ComputeBackend, type: FrozenType, configWhere = 'config.json'): Promise<FrozenWeights> {
+    checkWeights(store, cfg, configWhere);
+    const w = new FrozenWeights(cfg, backend, type);
+    try {
+      w.declare();
+      w.buffer = new BackendBuffer(backend.lib, w.ctx, backend.ptr, `the frozen weights (${cfg.numLayers} layers in ${type}, with transposed copies)`);
+      await w.upload(store);
+      return w;
+    } catch (e) {
+      w.dispose();
+      throw e;
+    }
+  }
+
+  private tensor(ne: Ne, type: number, source: string, transposed = false): T {
+    const lib = this.backend.lib;
+    const usable = type === GgmlType.F32 || type === GgmlType.F16 || ne[0] % 32 === 0 ? type : GgmlType.F16;
+    const p = lib.base.ggml_new_tensor(this.ctx.ptr, usable, 4, BigInt64Array.from(ne.map(BigInt)));
+    lib.base.ggml_set_name(p, (transposed ? `${source}.T` : source).slice(-63));
+    const t = { p, ne };
+    this.pending.push({ t, type: usable, name: source, transposed });
+    return t;
+  }
+
+  private declare(): void {
+    const cfg = this.config;
+    const { hiddenSize: H, vocabSize: V } = cfg;
+    const big = GGML_OF[this.type];
+    const F32 = GgmlType.F32;
+    const self = this as { -readonly [K in keyof FrozenWeights]: FrozenWeights[K] };
+    self.embed = this.tensor([H, V, 1, 1], big, 'model.embed_tokens.weight');
+    const headName = cfg.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
+    self.head = cfg.tieWordEmbeddings ? this.embed : this.tensor([H, V, 1, 1], big, headName);
+    self.headT = this.tensor([V, H, 1, 1], big, headName, true);
+    self.finalNorm = this.tensor([H, 1, 1, 1], F32, 'model.norm.weight');
+    for (let i = 0; i < cfg.numLayers; i++) {
+      const p = `model.layers.${i}`;
       const proj = {} as Record<ProjName, FrozenLinear>;
       for (const name of PROJ_NAMES) {
-        const p = l.proj[name];
+        const base = `${p}.${HF_PROJ[name]}`;
+        const [out, inp] = this.shapeOf(name);
         proj[name] = {
-          w: make([p.in, p.out, 1, 1], p.weight, `l${i}.${name}`),
-          wt: make([p.out, p.in, 1, 1], transpose(p.weight, p.out, p.in), `l${i}.${name}.T`),
-          bias: p.bias ? make([p.out, 1, 1, 1], p.bias, `l${i}.${name}.bias`) : undefined,
+          w: this.tensor([inp, out, 1, 1], big, `${base}.weight`),
+          wt: this.tensor([out, inp, 1, 1], big, `${base}.weight`, true),
+          bias: this.hasBias(name) ? this.tensor([out, 1, 1, 1], F32, `${base}.bias`) : undefined,
         };
       }
-      return {
-        inputNorm: make([H, 1, 1, 1], l.inputNorm, `l${i}.ln1`),
-        postNorm: make([H, 1, 1, 1], l.postNorm, `l${i}.ln2`),
+      this.layers.push({
+        inputNorm: this.tensor([H, 1, 1, 1], F32, `${p}.input_layernorm.weight`),
+        postNorm: this.tensor([H, 1, 1, 1], F32, `${p}.post_attention_layernorm.weight`),
         proj,
-        qNorm: l.qNorm ? make([config.headDim, 1, 1, 1], l.qNorm, `l${i}.q_norm`) : undefined,
-        kNorm: l.kNorm ? make([config.headDim, 1, 1, 1], l.kNorm, `l${i}.k_norm`) : undefined,
-      };
-    });
-    this.buffer = new BackendBuffer(lib, this.ctx, backend.ptr, `the frozen weights (${config.numLayers} layers, F32 + transposed copies)`);
-    for (const [p, data] of uploads) lib.backend.ggml_backend_tensor_set(p, data, 0, data.byteLength);
+        qNorm: cfg.qkNorm ? this.tensor([cfg.headDim, 1, 1, 1], F32, `${p}.self_attn.q_norm.weight`) : undefined,
+        kNorm: cfg.qkNorm ? this.tensor([cfg.headDim, 1, 1, 1], F32, `${p}.self_attn.k_norm.weight`) : undefined,
+      });
+    }
+  }
+
+  private shapeOf(name: ProjName): [number, number] {
+    const { hiddenSize: h, numHeads, numKvHeads, headDim: hd, intermediateSize: ff } = this.config;
+    const s: Record<ProjName, [number, number]> = { q: [numHeads * hd, h], k: [numKvHeads * hd, h], v: [numKvHeads * hd, h], o: [h, numHeads * hd], gate: [ff, h], up: [ff, h], down: [h, ff] };
+    return s[name];
+  }
+
+  private hasBias(name: ProjName): boolean {
+    const c = this.config;
+    if (name === 'q' || name === 'k' || name === 'v') return c.qkvBias;
+    if (name === 'o') return c.oBias;
+    return c.mlpBias;
+  }
+
+  private async upload(store: WeightStore): Promise<void> {
+    const lib = this.backend.lib;
+    // A store tensor feeds its plain and its transposed copy: read it once for both.
+    const bySource = new Map<string, Pending[]>();
+    for (const p of this.pending) bySource.set(p.name, [...(bySource.get(p.name) ?? []), p]);
+    for (const [name, targets] of bySource) {
+      const data = await store.read(name);
+      for (const { t, type, transposed } of targets) {
+        // ggml ne [ne0, ne1] is row-major [ne1, ne0]; a transposed copy's source is row-major [ne0, ne1].
+        const src = transposed ? transpose(data, t.ne[0], t.ne[1]) : data;
+        const rowBytes = Number(lib.base.ggml_row_size(type, t.ne[0]));
+        const bytes = new Uint8Array(rowBytes * (src.length / t.ne[0]));
+        lib.base.ggml_quantize_chunk(type, src, bytes, 0, src.length / t.ne[0], t.ne[0], null);
+        lib.backend.ggml_backend_tensor_set(t.p, bytes, 0, bytes.byteLength);
+      }
+    }
+    this.pending.length = 0;
   }
 
   get bytes(): number {
-    return this.buffer.bytes;
+    return this.buffer?.bytes ?? 0;
   }
 
   dispose(): void {
-    this.buffer.dispose();
+    this.buffer?.dispose();
     this.ctx.dispose();
   }
 }

@@ -9,33 +9,35 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { loadAdapterFromDir, loadModelFromDir } from '../../engine-node/load-model';
+import { loadAdapterFromDir, openWeightStore, readModelConfig } from '../../engine-node/load-model';
 import { readSafetensorsFile } from '../../training/read-safetensors';
 import { testBackend, vulkanSkipReason } from '../../test-support/ggml';
 import { tinyQwen2Adapter, tinyQwen2Dir, tinyQwen2Model } from '../../test-support/paths';
 import type { GgmlBackendName } from '../ggml/backend';
 import { nativeMemory } from '../ggml/owners';
 import { collate, shiftLabels } from '../train/batching';
-import { FrozenWeights, type HostWeights } from './frozen-weights';
-import { hostLoraOf, hostWeightsOf } from './from-host-model';
+import { FrozenWeights, type FrozenType } from './frozen-weights';
+import { hostLoraOf } from './from-host-model';
+import type { WeightStore } from '../io/weight-store';
 import { GgmlLoraTrainer, type HostLoraModule } from './lora-trainer';
 import type { ModelConfig } from '../config/model-config';
 
 const goldens = JSON.parse(readFileSync(join(tinyQwen2Dir, 'goldens.json'), 'utf8'));
 let config: ModelConfig;
-let host: HostWeights;
+let store: WeightStore;
+let closeStore: () => void;
 let lora: HostLoraModule[];
 
 before(async () => {
   await tf.setBackend('cpu');
-  const model = await loadModelFromDir(tinyQwen2Model);
-  config = model.config;
-  host = hostWeightsOf(model);
-  const set = await loadAdapterFromDir(tinyQwen2Adapter, model.config);
+  config = readModelConfig(tinyQwen2Model);
+  ({ store, close: closeStore } = await openWeightStore(tinyQwen2Model));
+  const set = await loadAdapterFromDir(tinyQwen2Adapter, config);
   lora = hostLoraOf(set);
   for (const p of Object.values(set.modules)) (p.a.dispose(), p.b.dispose());
-  model.dispose();
 });
+
+const frozenOn = (backend: ReturnType<typeof testBackend>['backend'], type: FrozenType = 'f32') => FrozenWeights.load(store, config, backend, type);
 
 const sftBatch = () => collate([[{ ids: goldens.sft.ids, targets: shiftLabels(goldens.sft.labels), source: 0 }]], 0, false);
 
@@ -70,7 +72,7 @@ const GRAD_REL: Record<GgmlBackendName, number> = { cpu: 1e-3, vulkan: 5e-3, cud
 function parityTests(name: GgmlBackendName, skip: string | undefined): void {
   test(`${name}: SFT loss, every LoRA gradient and the grad norm match peft`, { skip }, async () => {
     const { backend } = testBackend(name);
-    const frozen = new FrozenWeights(config, backend, host);
+    const frozen = await frozenOn(backend);
     const trainer = new GgmlLoraTrainer(backend, frozen, lora);
     try {
       const ev = await trainer.evalLoss([sftBatch()]);
@@ -88,7 +90,7 @@ function parityTests(name: GgmlBackendName, skip: string | undefined): void {
 
   test(`${name}: three AdamW steps give peft's adapter and losses`, { skip }, async () => {
     const { backend } = testBackend(name);
-    const frozen = new FrozenWeights(config, backend, host);
+    const frozen = await frozenOn(backend);
     const trainer = new GgmlLoraTrainer(backend, frozen, lora);
     const before = nativeMemory();
     try {
@@ -115,5 +117,6 @@ parityTests('cpu', undefined);
 parityTests('vulkan', vulkanSkipReason());
 
 after(() => {
+  closeStore();
   assert.equal(nativeMemory().buffers, 0, 'every backend buffer disposed');
 });
