@@ -1,15 +1,16 @@
 /**
- * Training-step benchmark: tokens/s and peak memory of LoRA steps (forward + backward + AdamW) on a
- * synthetic checkpoint, with and without gradient checkpointing. Each configuration runs in a fresh
- * child process so its peak RSS is its own.
- *   npm run bench:train -- [--shape qwen2.5-0.5b] [--seq 512] [--batch 4] [--r 16] [--steps 2]
- *                          [--backend wasm] [--targets all-linear] [--checkpointing both|on|off] [--warmup 1|0]
+ * Training-step benchmark of the ggml engine, side by side in one run with a PyTorch anchor
+ * (scripts/bench/torch_lora_step.py on Debian's python3-torch, fp32 and bf16 autocast): tokens/s,
+ * tokens per CPU-second and peak RSS of LoRA steps (forward + backward + AdamW) on a synthetic
+ * checkpoint. Each configuration runs in a fresh child process, so its peak RSS is its own.
+ *   npm run bench:train -- [--shape qwen2.5-0.5b] [--seq 512] [--batch 1] [--r 16] [--steps 2]
+ *                          [--backend cpu] [--weights f16] [--checkpointing on|off|both] [--torch on|off]
  * Shapes: those of scripts/synthetic-checkpoint.ts, plus `bench-small` (written here: Qwen2 layout,
- * hidden 256, 4 layers, 4/2 heads, vocab 8192) for machines where the 0.5B shape is out of reach.
+ * hidden 256, 4 layers, 4/2 heads, vocab 8192).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { SHAPES, writeSyntheticCheckpoint } from '../synthetic-checkpoint';
@@ -20,10 +21,13 @@ const { values } = parseArgs({
     shape: { type: 'string', default: 'qwen2.5-0.5b' },
     seq: { type: 'string', default: '512' },
     batch: { type: 'string', default: '4' },
+    weights: { type: 'string', default: 'f16' },
+    threads: { type: 'string', default: '2' },
+    torch: { type: 'string', default: 'on' },
     r: { type: 'string', default: '16' },
     steps: { type: 'string', default: '2' },
     warmup: { type: 'string', default: '1' },
-    backend: { type: 'string', default: 'wasm' },
+    backend: { type: 'string', default: 'cpu' },
     targets: { type: 'string', default: 'all-linear' },
     checkpointing: { type: 'string', default: 'both' },
     child: { type: 'boolean' },
@@ -42,67 +46,98 @@ function modelDir(shape: string): string {
 }
 
 interface Result {
+  engine: string;
   shape: string;
-  backend: string;
   seq: number;
   batch: number;
   r: number;
-  checkpointing: boolean;
+  checkpointing?: boolean;
   steps: number;
   secondsPerStep: number;
   tokensPerS: number;
-  rssAfterLoadMiB: number;
+  tokensPerCpuS: number;
   peakRssMiB: number;
+  rssAfterLoadMiB?: number;
   loss: number;
+  blas?: string[];
 }
 
 async function child(): Promise<void> {
-  const tf = await import('@tensorflow/tfjs-core');
-  const { selectBackend } = await import('../../src-main/engine/backends/select-backend');
-  const { registerGradients } = await import('../../src-main/training/register-gradients');
-  const { loadModelFromDir } = await import('../../src-main/engine-node/load-model');
-  const { createLora } = await import('../../src-main/engine/train/lora-params');
+  const { openBackend } = await import('../../src-main/engine-node/ggml-runtime');
+  const { openWeightStore, readModelConfig } = await import('../../src-main/engine-node/load-model');
+  const { FrozenWeights } = await import('../../src-main/engine/ggml-train/frozen-weights');
+  const { GgmlLoraTrainer } = await import('../../src-main/engine/ggml-train/lora-trainer');
   const { Rng } = await import('../../src-main/engine/train/rng');
   const { collate } = await import('../../src-main/engine/train/batching');
-  const { lossAndGrads } = await import('../../src-main/engine/train/step');
-  const { AdamW } = await import('../../src-main/engine/optim/adamw');
+  type HostLoraModule = import('../../src-main/engine/ggml-train/lora-trainer').HostLoraModule;
+  type FrozenType = import('../../src-main/engine/ggml-train/frozen-weights').FrozenType;
+  const { PROJ_NAMES } = await import('../../src-main/engine/ggml-train/frozen-weights');
   const shape = values.shape!;
   const seq = Number(values.seq);
   const batch = Number(values.batch);
   const r = Number(values.r);
   const steps = Number(values.steps);
   const checkpointing = values.checkpointing === 'on';
-  await selectBackend(values.backend!);
-  await registerGradients();
-  const model = await loadModelFromDir(modelDir(shape));
+  const dir = modelDir(shape);
+  const cfg = readModelConfig(dir);
+  const { backend, reason } = openBackend(values.backend as 'cpu', { threads: Number(values.threads) });
+  process.stderr.write(`  backend ${reason}\n`);
+  const { store, close } = await openWeightStore(dir);
+  const frozen = await FrozenWeights.load(store, cfg, backend, values.weights as FrozenType);
+  close();
   const rssAfterLoadMiB = rssMiB();
-  const targets = values.targets === 'all-linear' ? ('all-linear' as const) : values.targets!.split(',');
-  const lora = createLora(model.config, { r, alpha: 2 * r, dropout: 0.05, useRslora: false, targets }, new Rng(0));
-  const adapter = { method: 'lora' as const, lora, spec: { r, alpha: 2 * r, dropout: 0.05, useRslora: false } };
-  const opt = new AdamW(lora.params, { weightDecay: 0 });
+  const init = new Rng(0);
+  const { hiddenSize: h, numHeads, numKvHeads, headDim: hd, intermediateSize: ff } = cfg;
+  const dims: Record<string, [number, number]> = { q: [numHeads * hd, h], k: [numKvHeads * hd, h], v: [numKvHeads * hd, h], o: [h, numHeads * hd], gate: [ff, h], up: [ff, h], down: [h, ff] };
+  const lora: HostLoraModule[] = [];
+  for (let layer = 0; layer < cfg.numLayers; layer++) {
+    for (const proj of PROJ_NAMES) {
+      const [outDim, inDim] = dims[proj];
+      const a = Float32Array.from({ length: r * inDim }, () => (2 * init.nextFloat() - 1) / Math.sqrt(inDim));
+      lora.push({ key: `layers.${layer}.${proj}`, layer, proj, r, inDim, outDim, scale: 2, a, b: new Float32Array(outDim * r) });
+    }
+  }
+  const trainer = new GgmlLoraTrainer(backend, frozen, lora, 0);
   const rng = new Rng(1);
   // Chat-like rows: the first half is prompt (masked), the second half answer (targets).
   const rows = Array.from({ length: batch }, (_, b) => {
-    const ids = Array.from({ length: seq }, () => rng.nextInt(Math.min(model.config.vocabSize, 150000)));
+    const ids = Array.from({ length: seq }, () => rng.nextInt(Math.min(cfg.vocabSize, 150000)));
     return [{ ids, targets: ids.map((_, t) => (t + 1 < seq && t >= seq / 2 ? ids[t + 1] : -100)), source: b }];
   });
   const data = collate(rows, 0, false);
   let seconds = 0;
+  let cpu = 0;
   let loss = NaN;
   const warmup = Number(values.warmup);
   for (let s = 1 - warmup; s <= steps; s++) {
     const t0 = performance.now();
-    const res = lossAndGrads(model, adapter, [data], [s], checkpointing);
-    opt.apply(res.grads, 1e-4);
-    for (const g of Object.values(res.grads)) g.dispose();
+    const c0 = process.cpuUsage();
+    const res = await trainer.lossAndGrads([data], [s], checkpointing);
+    await trainer.adamwStep({ lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 });
     const dt = (performance.now() - t0) / 1000;
-    if (s > 0) seconds += dt; // step 0 warms up kernels and allocations
+    const dc = process.cpuUsage(c0);
+    if (s > 0) {
+      seconds += dt; // step 0 warms up kernels and allocations
+      cpu += (dc.user + dc.system) / 1e6;
+    }
     loss = res.loss;
-    process.stderr.write(`  step ${s}${s === 0 ? ' (warm-up)' : ''}: ${dt.toFixed(1)} s, loss ${res.loss.toFixed(3)}, rss ${rssMiB().toFixed(0)} MiB\n`);
+    process.stderr.write(`  step ${s}${s === 0 ? ' (warm-up)' : ''}: ${dt.toFixed(1)} s wall, ${((dc.user + dc.system) / 1e6).toFixed(1)} CPU-s, loss ${res.loss.toFixed(3)}, rss ${rssMiB().toFixed(0)} MiB\n`);
   }
-  void tf;
-  const result: Result = { shape, backend: values.backend!, seq, batch, r, checkpointing, steps, secondsPerStep: seconds / steps, tokensPerS: (seq * batch * steps) / seconds, rssAfterLoadMiB, peakRssMiB: peakRssMiB(), loss };
+  trainer.dispose();
+  frozen.dispose();
+  backend.dispose();
+  const tokens = seq * batch * steps;
+  const result: Result = { engine: `ggml-${values.backend}-${values.weights}`, shape, seq, batch, r, checkpointing, steps, secondsPerStep: seconds / steps, tokensPerS: tokens / seconds, tokensPerCpuS: tokens / cpu, rssAfterLoadMiB, peakRssMiB: peakRssMiB(), loss };
   process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+function runChild(cmd: string, args: string[]): Result | undefined {
+  const run = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (run.status !== 0) {
+    process.stderr.write(`  failed (exit ${run.status}, signal ${run.signal})\n`);
+    return undefined;
+  }
+  return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Result;
 }
 
 function parent(): void {
@@ -110,28 +145,33 @@ function parent(): void {
   modelDir(values.shape!);
   const results: Result[] = [];
   for (const mode of modes) {
-    process.stderr.write(`${values.shape} seq ${values.seq} batch ${values.batch} r ${values.r} ${values.targets} on ${values.backend}, gradient checkpointing ${mode}\n`);
+    process.stderr.write(`ggml: ${values.shape} seq ${values.seq} batch ${values.batch} r ${values.r} ${values.targets} on ${values.backend}, ${values.weights} frozen weights, checkpointing ${mode}\n`);
     const args = ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', '--checkpointing', mode];
-    for (const k of ['shape', 'seq', 'batch', 'r', 'steps', 'backend', 'targets', 'warmup'] as const) args.push(`--${k}`, values[k]!);
-    const run = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 20 });
-    if (run.status !== 0) {
-      process.stderr.write(`  failed (exit ${run.status}, signal ${run.signal})\n`);
-      continue;
+    for (const k of ['shape', 'seq', 'batch', 'r', 'steps', 'backend', 'targets', 'warmup', 'weights', 'threads'] as const) args.push(`--${k}`, values[k]!);
+    const r = runChild(process.execPath, args);
+    if (r) results.push(r);
+  }
+  if (values.torch === 'on' && values.shape !== undefined) {
+    for (const dtype of ['fp32', 'bf16']) {
+      process.stderr.write(`torch ${dtype}: same shape and tokens\n`);
+      const script = join(dirname(fileURLToPath(import.meta.url)), 'torch_lora_step.py');
+      const r = runChild('/usr/bin/python3', [script, '--shape', values.shape, '--seq', values.seq!, '--batch', values.batch!, '--r', values.r!, '--steps', values.steps!, '--threads', values.threads!, '--dtype', dtype]);
+      if (r) results.push(r);
     }
-    results.push(JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Result);
   }
   for (const r of results) {
     process.stdout.write(
-      `${r.shape} ${r.backend} seq ${r.seq} batch ${r.batch} r ${r.r} checkpointing ${r.checkpointing ? 'on ' : 'off'}: ` +
-        `${r.tokensPerS.toPrecision(3)} tokens/s (${r.secondsPerStep.toFixed(1)} s/step over ${r.steps}), peak RSS ${r.peakRssMiB.toFixed(0)} MiB ` +
-        `(${(r.peakRssMiB - r.rssAfterLoadMiB).toFixed(0)} MiB above the loaded model)\n`,
+      `${r.engine.padEnd(18)} ${r.shape} seq ${r.seq} x batch ${r.batch} r ${r.r}${r.checkpointing === undefined ? '' : ` checkpointing ${r.checkpointing ? 'on ' : 'off'}`}: ` +
+        `${r.tokensPerS.toPrecision(3)} tokens/s wall, ${r.tokensPerCpuS.toPrecision(3)} tokens/CPU-s (${r.secondsPerStep.toFixed(1)} s/step over ${r.steps}), peak RSS ${r.peakRssMiB.toFixed(0)} MiB${r.blas ? `, BLAS ${r.blas.find((b) => b.includes('openblas')) ?? r.blas.join(' ')}` : ''}\n`,
     );
   }
-  if (results.length === 2) {
-    const [off, on] = results;
-    const saved = off.peakRssMiB - on.peakRssMiB;
-    process.stdout.write(`gradient checkpointing: peak RSS ${saved >= 0 ? '-' : '+'}${Math.abs(saved).toFixed(0)} MiB, time per step x${(on.secondsPerStep / off.secondsPerStep).toFixed(2)}\n`);
+  const ours = results.filter((r) => r.engine.startsWith('ggml'));
+  const torch = results.filter((r) => r.engine.startsWith('torch'));
+  if (ours.length && torch.length) {
+    const best = torch.reduce((a, b) => (b.tokensPerCpuS > a.tokensPerCpuS ? b : a));
+    for (const o of ours) process.stdout.write(`${o.engine} checkpointing ${o.checkpointing ? 'on' : 'off'} vs ${best.engine}: x${(o.tokensPerCpuS / best.tokensPerCpuS).toFixed(2)} tokens per CPU-second, peak RSS x${(o.peakRssMiB / best.peakRssMiB).toFixed(2)}\n`);
   }
+  process.stdout.write(JSON.stringify(results) + '\n');
 }
 
 if (values.child) await child();

@@ -10,9 +10,8 @@ import { UserError } from '../errors';
 import { importDataset } from '../data/import-dataset';
 import { parseFormat } from '../data/formats/detect-format';
 import type { Example } from '../data/types';
-import { loadAdapterFromDir, loadModelFromDir, loadTokenizer, readModelConfig } from '../engine-node/load-model';
 import { readJsonFile } from '../engine-node/read-json';
-import { parseLoraConfig } from '../engine/adapters/peft-lora';
+import { openTrainEngine, type EngineOptions } from './open-train-engine';
 import type { AdapterFiles } from '../engine/train/peft-files';
 import type { CheckpointContents, TrainIo } from '../engine/train/train-io';
 import { readSafetensorsFile } from './read-safetensors';
@@ -103,18 +102,12 @@ async function readCheckpoint(dir: string): Promise<CheckpointContents> {
   };
 }
 
-export const nodeTrainIo: TrainIo = {
-  async loadModel(dir) {
-    readModelConfig(dir);
-    const tokenizer = loadTokenizer(dir);
-    const model = await loadModelFromDir(dir);
-    return { model, tokenizer };
-  },
-  async loadLoraAdapter(dir, model) {
-    const cfgPath = join(resolve(dir), 'adapter_config.json');
-    const set = await loadAdapterFromDir(dir, model.config);
-    return { set, config: parseLoraConfig(readJsonFile(cfgPath, 'adapter_config.json'), cfgPath) };
-  },
+/** The Node I/O of a run; `engine` says which engine and backend it trains on. */
+export function createNodeTrainIo(engine: EngineOptions): TrainIo {
+  return { ...nodeFileIo, openEngine: (cfg, initRng) => openTrainEngine(cfg, initRng, engine) };
+}
+
+const nodeFileIo: Omit<TrainIo, 'openEngine'> = {
   readExamples,
   readSamplePrompts,
   prepareOut,

@@ -4,26 +4,34 @@
  * worker calls the same function in its child process.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend, type BackendSelection } from '../engine/backends/select-backend';
+import { selectBackend, type BackendChoice } from '../engine/backends/select-backend';
+import type { FrozenType } from '../engine/ggml-train/frozen-weights';
 import type { TrainConfig } from '../engine/train/train-config';
 import type { DoneEvent, TrainHooks } from '../engine/train/train-events';
 import { trainLoop } from '../engine/train/train-loop';
 import type { TrainIo } from '../engine/train/train-io';
-import { nodeTrainIo } from './node-train-io';
+import { createNodeTrainIo } from './node-train-io';
+import { chooseTrainEngine } from './open-train-engine';
 import { registerGradients } from './register-gradients';
 
 export interface RunTrainingOptions {
   backend?: string;
+  /** Type of the frozen base weights on the ggml engine (default: what fits the device). */
+  weights?: FrozenType;
   runId?: string;
   io?: TrainIo;
-  onBackend?(selection: BackendSelection): void;
+  onBackend?(selection: { backend: string; reason: string }): void;
 }
 
 export async function runTraining(config: TrainConfig, hooks: TrainHooks, opts: RunTrainingOptions = {}): Promise<DoneEvent> {
-  const selection = await selectBackend(opts.backend ?? 'auto');
-  opts.onBackend?.(selection);
-  await registerGradients();
-  // Exact resume and bit-identical reruns rely on deterministic kernels; tfjs-core's defaults are.
-  tf.enableProdMode();
-  return trainLoop(config, { ...hooks, runId: opts.runId }, opts.io ?? nodeTrainIo);
+  const choice = chooseTrainEngine(config.method, opts.backend ?? 'auto');
+  if (choice.engine === 'tfjs') {
+    const selection = await selectBackend(choice.backend as BackendChoice, { model: undefined });
+    opts.onBackend?.({ backend: selection.backend, reason: `${selection.reason} (${choice.why})` });
+    await registerGradients();
+    // Exact resume and bit-identical reruns rely on deterministic kernels; tfjs-core's defaults are.
+    tf.enableProdMode();
+  }
+  const io = opts.io ?? createNodeTrainIo({ backend: opts.backend ?? 'auto', weights: opts.weights, onBackend: opts.onBackend });
+  return trainLoop(config, { ...hooks, runId: opts.runId }, io);
 }

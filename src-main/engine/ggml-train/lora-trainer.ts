@@ -11,7 +11,7 @@
  */
 import type { ComputeBackend } from '../ggml/backend';
 import { GgmlType, type TensorPtr } from '../ggml/ffi';
-import { BackendBuffer, GgmlContext, GraphAllocator } from '../ggml/owners';
+import { BackendBuffer, GgmlContext, GraphAllocator, nativeMemory } from '../ggml/owners';
 import { hostMaskAndPositions, MASKED } from '../nn/attention-mask';
 import type { Batch } from '../train/batching';
 import { packedMaskAndPositions } from '../train/train-forward';
@@ -70,6 +70,8 @@ export class GgmlLoraTrainer {
   private readonly clip: T;
   /** AdamW steps taken (for the bias corrections). */
   t = 0;
+  /** High-water mark of the engine's native bytes (weights + adapter + compute buffers). */
+  peakBytes = 0;
 
   constructor(
     private readonly backend: ComputeBackend,
@@ -122,7 +124,11 @@ export class GgmlLoraTrainer {
   private module = (layer: number, proj: ProjName) => this.modules.get(`${layer}.${proj}`);
 
   /** Builds, allocates, uploads and computes one micro-batch; returns its (normalised) loss. */
-  private async runBatch(batch: Batch, opts: { backward: boolean; normaliser: number; dropoutSeed: number }): Promise<number> {
+  private notePeak(): void {
+    this.peakBytes = Math.max(this.peakBytes, nativeMemory().totalBytes);
+  }
+
+  private async runBatch(batch: Batch, opts: { backward: boolean; normaliser: number; dropoutSeed: number; checkpointing?: boolean; logitsOfLast?: Float32Array; measureOnly?: boolean }): Promise<number> {
     const lib = this.backend.lib;
     const cfg = this.frozen.config;
     const { batch: B, steps: Tq } = batch;
@@ -180,6 +186,19 @@ export class GgmlLoraTrainer {
       for (let i = 0; i < N; i++) if (batch.targets[i] >= 0) (rows.push(i), labels.push(batch.targets[i]));
       const graph = ctx.newGraph(nodes * 2);
       const V = cfg.vocabSize;
+      if (opts.logitsOfLast) {
+        const last = g.input([1], 'last_row', GgmlType.I32);
+        uploads.push([last.p, Int32Array.of(N - 1)]);
+        const logits = g.output(g.mulMat(this.frozen.head, g.getRows(hidden, last)), 'logits'); // [V, 1]
+        lib.base.ggml_build_forward_expand(graph, logits.p);
+        this.backend.assertSupported(graph);
+        this.alloc.alloc(graph, `a forward pass of ${N} tokens`);
+        this.notePeak();
+        for (const [p, data] of uploads) this.set(p, data);
+        await this.backend.compute(graph);
+        opts.logitsOfLast.set(this.get(logits));
+        return 0;
+      }
       let lossSum: T | undefined;
       if (rows.length) {
         const idx = g.input([rows.length], 'target_rows', GgmlType.I32);
@@ -208,7 +227,13 @@ export class GgmlLoraTrainer {
           for (let k = 1; k < dChunks.length; k++) dhs = g.concat(dhs, dChunks[k], 1);
           const dhidden = g.getRowsBack(dhs, idx, g.shapeOnly([H, N]));
           let dx = g.reshape(g.rmsNormBack(g.mul(dhidden, this.frozen.finalNorm), xL, cfg.rmsNormEps), [H, Tq, B]);
-          for (let i = cfg.numLayers - 1; i >= 0; i--) dx = dec.layerBackward(dx, recs[i], i);
+          for (let i = cfg.numLayers - 1; i >= 0; i--) {
+            // Activation checkpointing: re-run the layer from its saved input. The `+ 0·dx` makes the
+            // recompute depend on the incoming gradient, so ggml schedules it inside the backward and
+            // the first forward's intermediates are freed after their last forward use.
+            const rec = opts.checkpointing ? dec.layerForward(g.add(recs[i].x, g.scale(dx, 0)), i) : recs[i];
+            dx = dec.layerBackward(dx, rec, i);
+          }
           for (const { module, dA, dB } of dec.grads) {
             lib.base.ggml_build_forward_expand(graph, g.copyInto(g.add(module.gradA, dA), module.gradA).p);
             lib.base.ggml_build_forward_expand(graph, g.copyInto(g.add(module.gradB, dB), module.gradB).p);
@@ -219,7 +244,16 @@ export class GgmlLoraTrainer {
       if (loss) lib.base.ggml_build_forward_expand(graph, loss.p);
       if (!loss) return 0;
       this.backend.assertSupported(graph);
+      if (opts.measureOnly) {
+        const probe = new GraphAllocator(lib, this.backend.bufferType());
+        try {
+          return probe.measure(graph);
+        } finally {
+          probe.dispose();
+        }
+      }
       this.alloc.alloc(graph, `a training step of ${B} x ${Tq} tokens`);
+      this.notePeak();
       for (const [p, data] of uploads) this.set(p, data);
       await this.backend.compute(graph);
       return this.get(loss)[0];
@@ -229,12 +263,12 @@ export class GgmlLoraTrainer {
   }
 
   /** Zeroes the accumulators, then forward + backward of every micro-batch of one optimiser step. */
-  async lossAndGrads(micro: Batch[], dropoutSeeds: number[]): Promise<{ loss: number; targets: number; tokens: number }> {
+  async lossAndGrads(micro: Batch[], dropoutSeeds: number[], checkpointing = false): Promise<{ loss: number; targets: number; tokens: number }> {
     this.backend.lib.backend.ggml_backend_buffer_clear(this.gradBuf.ptr, 0);
     const targets = micro.reduce((n, b) => n + b.numTargets, 0);
     const normaliser = Math.max(1, targets);
     let loss = 0;
-    for (const [k, b] of micro.entries()) loss += await this.runBatch(b, { backward: true, normaliser, dropoutSeed: dropoutSeeds[k] ?? 0 });
+    for (const [k, b] of micro.entries()) loss += await this.runBatch(b, { backward: true, normaliser, dropoutSeed: dropoutSeeds[k] ?? 0, checkpointing });
     return { loss, targets, tokens: micro.reduce((n, b) => n + b.numTokens, 0) };
   }
 
@@ -243,6 +277,29 @@ export class GgmlLoraTrainer {
     let sum = 0;
     for (const b of batches) sum += await this.runBatch(b, { backward: false, normaliser: 1, dropoutSeed: 0 });
     return { sum, count: batches.reduce((n, b) => n + b.numTargets, 0) };
+  }
+
+  /**
+   * Peak bytes of a training step on a micro-batch of `rows` x `seqLen` tokens with `targetRows`
+   * loss rows: the weights, adapter, gradient and moment buffers as allocated, plus the compute
+   * buffer ggml's allocator reserves for that graph (measured on the graph, nothing computed).
+   */
+  async estimateBytes(rows: number, seqLen: number, targetRows: number, checkpointing: boolean): Promise<number> {
+    const N = rows * seqLen;
+    const targets = new Int32Array(N).fill(-100);
+    for (let i = 0, left = targetRows; i < N && left > 0; i++) if (i % seqLen < seqLen - 1) (targets[i] = 0), left--;
+    const batch: Batch = { batch: rows, steps: seqLen, ids: new Int32Array(N), targets, attentionMask: new Int32Array(N).fill(1), numTargets: targetRows, numTokens: N };
+    const compute = await this.runBatch(batch, { backward: true, normaliser: Math.max(1, targetRows), dropoutSeed: 0, checkpointing, measureOnly: true });
+    return this.frozen.bytes + this.paramBuf.bytes + this.gradBuf.bytes + compute;
+  }
+
+  /** Logits [V] after the last of `ids`, adapter applied (a full forward: no KV cache here). */
+  async lastLogits(ids: number[]): Promise<Float32Array> {
+    const T = ids.length;
+    const batch: Batch = { batch: 1, steps: T, ids: Int32Array.from(ids), targets: new Int32Array(T).fill(-100), attentionMask: new Int32Array(T).fill(1), numTargets: 0, numTokens: T };
+    const out = new Float32Array(this.frozen.config.vocabSize);
+    await this.runBatch(batch, { backward: false, normaliser: 1, dropoutSeed: 0, logitsOfLast: out });
+    return out;
   }
 
   /** L2 norm over every accumulated gradient. */

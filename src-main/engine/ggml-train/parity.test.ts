@@ -70,17 +70,20 @@ function assertTensorsClose(got: Map<string, Float32Array>, want: Map<string, { 
 const GRAD_REL: Record<GgmlBackendName, number> = { cpu: 1e-3, vulkan: 5e-3, cuda: 1e-3, metal: 1e-3 };
 
 function parityTests(name: GgmlBackendName, skip: string | undefined): void {
-  test(`${name}: SFT loss, every LoRA gradient and the grad norm match peft`, { skip }, async () => {
+  test(`${name}: SFT loss, every LoRA gradient and the grad norm match peft, with and without activation checkpointing`, { skip }, async () => {
     const { backend } = testBackend(name);
     const frozen = await frozenOn(backend);
     const trainer = new GgmlLoraTrainer(backend, frozen, lora);
     try {
       const ev = await trainer.evalLoss([sftBatch()]);
       close(ev.sum / ev.count, goldens.adapter.sft_loss, 1e-4, 'eval loss');
-      const res = await trainer.lossAndGrads([sftBatch()], [0]);
-      close(res.loss, goldens.adapter.sft_loss, 1e-4, 'training loss');
-      assertTensorsClose(trainer.readGrads(), await readSafetensorsFile(join(tinyQwen2Dir, 'lora_grads.safetensors')), 'gradients', GRAD_REL[name]);
-      close(await trainer.gradNorm(), goldens.adapter.grad_global_norm, 1e-3, 'global grad norm');
+      const want = await readSafetensorsFile(join(tinyQwen2Dir, 'lora_grads.safetensors'));
+      for (const checkpointing of [false, true]) {
+        const res = await trainer.lossAndGrads([sftBatch()], [0], checkpointing);
+        close(res.loss, goldens.adapter.sft_loss, 1e-4, `training loss (checkpointing ${checkpointing})`);
+        assertTensorsClose(trainer.readGrads(), want, `gradients (checkpointing ${checkpointing})`, GRAD_REL[name]);
+        close(await trainer.gradNorm(), goldens.adapter.grad_global_norm, 1e-3, 'global grad norm');
+      }
     } finally {
       trainer.dispose();
       frozen.dispose();

@@ -208,6 +208,9 @@ export function declareBackend(lib: LibraryHandle) {
     ggml_gallocr_free: f<(g: GallocrPtr) => void>('void ggml_gallocr_free(void *)'),
     ggml_gallocr_reserve: f<(g: GallocrPtr, graph: GraphPtr) => boolean>('bool ggml_gallocr_reserve(void *, void *)'),
     ggml_gallocr_alloc_graph: f<(g: GallocrPtr, graph: GraphPtr) => boolean>('bool ggml_gallocr_alloc_graph(void *, void *)'),
+    ggml_gallocr_reserve_n_size: f<(g: GallocrPtr, graph: GraphPtr, nodeIds: null, leafIds: null, sizes: BigUint64Array) => void>(
+      'void ggml_gallocr_reserve_n_size(void *, void *, const int *, const int *, _Inout_ uint64_t *sizes)',
+    ),
     ggml_gallocr_get_buffer_size: f<(g: GallocrPtr, id: number) => number>('size_t ggml_gallocr_get_buffer_size(void *, int)'),
   };
 }

@@ -130,6 +130,12 @@ export class GraphAllocator extends NativeOwner {
     if (!this.lib.backend.ggml_gallocr_alloc_graph(this.ptr, graph)) throw new BackendAllocationError(what);
     computeBytesById.set(this.id, this.bytes());
   }
+  /** Compute-buffer bytes the graph would need, without allocating (the planner's figure). */
+  measure(graph: GraphPtr): number {
+    const sizes = new BigUint64Array(4);
+    this.lib.backend.ggml_gallocr_reserve_n_size(this.ptr, graph, null, null, sizes);
+    return Number(sizes[0]);
+  }
   bytes(): number {
     return this.isDisposed ? 0 : Number(this.lib.backend.ggml_gallocr_get_buffer_size(this.ptr, 0));
   }

@@ -22,15 +22,21 @@ export async function globalNorm(grads: Record<string, tf.Tensor>): Promise<numb
   }
 }
 
+/** The factor clipping multiplies every gradient by: min(1, maxNorm / (norm + 1e-6)), 1 when off. */
+export function clipScale(maxNorm: number, norm: number): number {
+  if (!(maxNorm > 0)) return 1;
+  const coef = maxNorm / (norm + 1e-6);
+  return coef >= 1 ? 1 : coef;
+}
+
 /** Returns new clipped gradients (the caller disposes the old ones) or the same record when unchanged. */
 export function clipByGlobalNorm(
   grads: Record<string, tf.Tensor>,
   maxNorm: number,
   norm: number,
 ): { grads: Record<string, tf.Tensor>; clipped: boolean } {
-  if (!(maxNorm > 0)) return { grads, clipped: false };
-  const coef = maxNorm / (norm + 1e-6);
-  if (coef >= 1) return { grads, clipped: false };
+  const coef = clipScale(maxNorm, norm);
+  if (coef === 1) return { grads, clipped: false };
   const out: Record<string, tf.Tensor> = {};
   for (const [name, g] of Object.entries(grads)) out[name] = tf.tidy(() => tf.mul(g, tf.scalar(coef)));
   return { grads: out, clipped: true };

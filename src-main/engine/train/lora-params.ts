@@ -7,9 +7,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '../../errors';
 import type { ModelConfig } from '../config/model-config';
-import { loraModuleKey, peftKey, PROJECTIONS, type LoraSet, type Projection } from '../adapters/lora-set';
-import { projectionShapes } from '../models/family';
+import { peftKey, PROJECTIONS, type LoraSet, type Projection } from '../adapters/lora-set';
 import type { Rng } from './rng';
+import { initLoraHost } from './lora-init';
 
 export interface LoraTrainSpec {
   r: number;
@@ -54,23 +54,15 @@ export function loraScale(spec: Pick<LoraTrainSpec, 'alpha' | 'r' | 'useRslora'>
 
 export function createLora(cfg: ModelConfig, spec: LoraTrainSpec, rng: Rng): TrainableLora {
   const projections = resolveTargets(spec.targets);
-  const shapes = projectionShapes(cfg);
   const scaling = loraScale(spec);
   const set: LoraSet = { modules: {}, dropout: spec.dropout };
   const params = new Map<string, tf.Variable>();
-  for (let layer = 0; layer < cfg.numLayers; layer++) {
-    for (const p of projections) {
-      const [out, inp] = shapes[p];
-      const bound = 1 / Math.sqrt(inp);
-      const aData = new Float32Array(spec.r * inp);
-      for (let i = 0; i < aData.length; i++) aData[i] = (2 * rng.nextFloat() - 1) * bound;
-      const key = loraModuleKey(layer, p);
-      const a = tf.tidy(() => tf.variable(tf.tensor2d(aData, [spec.r, inp]), true));
-      const b = tf.tidy(() => tf.variable(tf.zeros([out, spec.r]), true));
-      set.modules[key] = { a: a as unknown as tf.Tensor2D, b: b as unknown as tf.Tensor2D, scaling };
-      params.set(peftKey(key, 'A'), a);
-      params.set(peftKey(key, 'B'), b);
-    }
+  for (const m of initLoraHost(cfg, spec.r, projections, rng)) {
+    const a = tf.tidy(() => tf.variable(tf.tensor2d(m.a, [spec.r, m.inDim]), true));
+    const b = tf.tidy(() => tf.variable(tf.tensor2d(m.b, [m.outDim, spec.r]), true));
+    set.modules[m.key] = { a: a as unknown as tf.Tensor2D, b: b as unknown as tf.Tensor2D, scaling };
+    params.set(peftKey(m.key, 'A'), a);
+    params.set(peftKey(m.key, 'B'), b);
   }
   return { set, params, targetModules: projections.map(SHORT) };
 }

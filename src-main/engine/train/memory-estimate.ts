@@ -12,7 +12,14 @@ import type { MemoryEstimate } from './train-events';
 
 const targetCount = (ex: PreparedExample): number => ex.targets.reduce((n, t) => n + (t >= 0 ? 1 : 0), 0);
 
-export function runMemoryEstimate(cfg: TrainConfig, model: ModelConfig, kept: PreparedExample[], backend: string): MemoryEstimate | undefined {
+export interface MicroBatchShape {
+  batch: number;
+  seqLen: number;
+  targetRows: number;
+}
+
+/** The largest micro-batch the run will see: `batch` rows of the longest kept example (max-len when packing). */
+export function worstMicroBatch(cfg: TrainConfig, kept: PreparedExample[]): MicroBatchShape | undefined {
   if (!kept.length) return undefined;
   const batch = Math.min(cfg.batchSize, kept.length);
   const seqLen = cfg.packing ? cfg.maxLen : Math.max(...kept.map((e) => e.ids.length));
@@ -23,6 +30,13 @@ export function runMemoryEstimate(cfg: TrainConfig, model: ModelConfig, kept: Pr
         .sort((a, b) => b - a)
         .slice(0, batch)
         .reduce((a, b) => a + b, 0);
+  return { batch, seqLen, targetRows };
+}
+
+export function runMemoryEstimate(cfg: TrainConfig, model: ModelConfig, kept: PreparedExample[], backend: string): MemoryEstimate | undefined {
+  const worst = worstMicroBatch(cfg, kept);
+  if (!worst) return undefined;
+  const { batch, seqLen, targetRows } = worst;
   const est = estimateTraining({
     config: model,
     method: cfg.method,

@@ -27,6 +27,11 @@ export async function loraAdapterFiles(
   spec: Omit<LoraTrainSpec, 'targets'> & { targetModules: string[] },
   baseModel: string,
 ): Promise<AdapterFiles> {
+  return loraAdapterFilesOf(await tensorsOf(params), spec, baseModel);
+}
+
+/** The same from host tensors (any engine): adapter_config.json + adapter_model.safetensors. */
+export function loraAdapterFilesOf(tensors: TensorToWrite[], spec: Omit<LoraTrainSpec, 'targets'> & { targetModules: string[] }, baseModel: string): AdapterFiles {
   const config = {
     alpha_pattern: {},
     auto_mapping: null,
@@ -53,7 +58,7 @@ export async function loraAdapterFiles(
   };
   return {
     'adapter_config.json': JSON.stringify(config, null, 2) + '\n',
-    'adapter_model.safetensors': serializeSafetensors(await tensorsOf(params), { format: 'pt' }),
+    'adapter_model.safetensors': serializeSafetensors(tensors, { format: 'pt' }),
   };
 }
 

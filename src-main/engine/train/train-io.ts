@@ -3,10 +3,11 @@
  * free of fs: the Node implementation is src-main/training/node-train-io.ts; tests may fake it.
  */
 import type { Example } from '../../data/types';
-import type { LoraSet } from '../adapters/lora-set';
-import type { LoraConfig } from '../adapters/peft-lora';
-import type { CausalLM } from '../models/causal-lm';
+import type { ModelConfig } from '../config/model-config';
 import type { TextTokenizer } from '../tokenizer/text-tokenizer';
+import type { Rng } from './rng';
+import type { TrainConfig } from './train-config';
+import type { TrainEngine } from './train-engine';
 import type { AdapterFiles } from './peft-files';
 
 export interface StoredTensor {
@@ -21,9 +22,15 @@ export interface CheckpointContents {
   optimizer: Map<string, StoredTensor>;
 }
 
+export interface OpenedEngine {
+  engine: TrainEngine;
+  config: ModelConfig;
+  tokenizer: TextTokenizer;
+}
+
 export interface TrainIo {
-  loadModel(dir: string): Promise<{ model: CausalLM; tokenizer: TextTokenizer }>;
-  loadLoraAdapter(dir: string, model: CausalLM): Promise<{ set: LoraSet; config: LoraConfig }>;
+  /** Loads the model and the adapter to train (new, or --init-adapter) into the engine the run uses. */
+  openEngine(cfg: TrainConfig, initRng: Rng): Promise<OpenedEngine>;
   readExamples(file: string, format: string | undefined, map?: Record<string, string>): Promise<{ examples: Example[]; skipped: { line: number; reason: string }[] }>;
   readSamplePrompts(file: string): Promise<string[]>;
   /** Creates --out (and checks it is writable) before any work; throws a UserError otherwise. */

@@ -6,45 +6,24 @@
  * Determinism: data order, dropout and init each draw from their own seeded stream, and a checkpoint
  * stores every piece of state, so a resumed run repeats an uninterrupted one bit for bit on cpu.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { UserError, serializeError } from '../../errors';
 import { serializeSafetensors } from '../io/safetensors';
-import type { CausalLM } from '../models/causal-lm';
 import type { TextTokenizer } from '../tokenizer/text-tokenizer';
-import { AdamW } from '../optim/adamw';
-import { clipByGlobalNorm, globalNorm } from '../optim/clip';
+import { clipScale } from '../optim/clip';
 import { lrAt, type ScheduleOptions } from '../optim/schedule';
-import { adapterFiles, adapterForwardOptions, countParams, disposeAdapter, trainableParams, type AdapterUnderTraining } from './adapter-under-training';
 import { collate, prepareExamples } from './batching';
 import { optimizerStateFrom, optimizerTensors, parseTrainerState, TRAINER_STATE_VERSION, type TrainerState } from './checkpoint-state';
-import { generateAsync } from '../generate/generate';
-import { tensorsOf } from './peft-files';
-import { createLora, loraFromLoaded } from './lora-params';
-import { createPrefix } from './prefix-tuning';
 import { Rng } from './rng';
-import { evalLossAsync, lossAndGradsAsync } from './step';
 import type { TrainConfig } from './train-config';
 import { evalBatches, labelExamples, planEpoch, prepareOrFail, splitValidation, withSystem } from './train-data';
 import type { DoneEvent, TrainHooks } from './train-events';
-import { runMemoryEstimate } from './memory-estimate';
-import { MemoryWatermark } from '../planner/peak-memory';
+import { runMemoryEstimate, worstMicroBatch } from './memory-estimate';
 import type { TrainIo } from './train-io';
 import { validateTrainConfig } from './validate-config';
 
 export function fingerprint(cfg: TrainConfig): string {
   const keys: (keyof TrainConfig)[] = ['method', 'loraR', 'loraAlpha', 'loraTargets', 'useRslora', 'prefixLen', 'prefixProjection', 'lr', 'scheduler', 'warmupSteps', 'warmupRatio', 'weightDecay', 'maxGradNorm', 'epochs', 'maxSteps', 'batchSize', 'gradAccum', 'maxLen', 'packing', 'lossOn', 'seed', 'valSplit', 'loraDropout'];
   return JSON.stringify(keys.map((k) => cfg[k] ?? null));
-}
-
-function buildAdapter(cfg: TrainConfig, model: CausalLM, initRng: Rng, init?: Awaited<ReturnType<TrainIo['loadLoraAdapter']>>): AdapterUnderTraining {
-  if (cfg.method === 'ptuning') {
-    return { method: 'ptuning', prefix: createPrefix(model.config, { numVirtualTokens: cfg.prefixLen, projection: cfg.prefixProjection, encoderHidden: cfg.prefixHidden ?? model.config.hiddenSize }, initRng) };
-  }
-  if (init) {
-    return { method: 'lora', lora: loraFromLoaded(init.set, cfg.loraDropout), spec: { r: init.config.r, alpha: init.config.alpha, dropout: cfg.loraDropout, useRslora: init.config.useRslora } };
-  }
-  const spec = { r: cfg.loraR, alpha: cfg.loraAlpha, dropout: cfg.loraDropout, useRslora: cfg.useRslora };
-  return { method: 'lora', lora: createLora(model.config, { ...spec, targets: cfg.loraTargets }, initRng), spec };
 }
 
 function samplePromptIds(tok: TextTokenizer, prompt: string, system: string | undefined): number[] {
@@ -55,15 +34,12 @@ export async function trainLoop(cfg: TrainConfig, hooks: TrainHooks & { runId?: 
   validateTrainConfig(cfg);
   const runId = hooks.runId ?? cfg.name ?? 'run';
   io.prepareOut(cfg.out);
-  const { model, tokenizer } = await io.loadModel(cfg.model);
-  let adapter: AdapterUnderTraining | undefined;
-  let opt: AdamW | undefined;
+  const { engine, config: modelConfig, tokenizer } = await io.openEngine(cfg, Rng.derive(cfg.seed, 'init'));
   let step = 0;
   let lastCheckpoint: string | null = null;
-  let watermark: MemoryWatermark | undefined;
   try {
-    const eosIds = model.config.eosTokenIds;
-    const padId = model.config.padTokenId ?? eosIds[0] ?? 0;
+    const eosIds = modelConfig.eosTokenIds;
+    const padId = modelConfig.padTokenId ?? eosIds[0] ?? 0;
     const labelOpts = { lossOn: cfg.lossOn, system: cfg.system, eosId: eosIds[0] };
     const data = await io.readExamples(cfg.data, cfg.format, cfg.map);
     if (data.skipped.length) hooks.emit({ type: 'log', level: 'warn', message: `${data.skipped.length} record(s) of ${cfg.data} skipped (first: line ${data.skipped[0].line}: ${data.skipped[0].reason})` });
@@ -82,10 +58,6 @@ export async function trainLoop(cfg: TrainConfig, hooks: TrainHooks & { runId?: 
     if (val.length && !valPrepared.length) hooks.emit({ type: 'log', level: 'warn', message: `no validation example fits in --max-len ${cfg.maxLen}; no eval loss will be reported` });
     const valBatches = evalBatches(valPrepared, cfg.batchSize, padId);
 
-    const init = cfg.initAdapter ? await io.loadLoraAdapter(cfg.initAdapter, model) : undefined;
-    adapter = buildAdapter(cfg, model, Rng.derive(cfg.seed, 'init'), init);
-    const params = trainableParams(adapter);
-    opt = new AdamW(params, { weightDecay: cfg.weightDecay });
 
     const planOpts = { batchSize: cfg.batchSize, packing: cfg.packing, maxLen: cfg.maxLen };
     const firstEpochRng = Rng.derive(cfg.seed, 'data').getState();
@@ -103,21 +75,19 @@ export async function trainLoop(cfg: TrainConfig, hooks: TrainHooks & { runId?: 
       if (saved.fingerprint !== state.fingerprint) {
         throw new UserError('the checkpoint was written by a run with different settings', { where: cfg.resumeFrom, hint: 'resume with the same flags the run was started with' });
       }
-      for (const [name, v] of params) {
-        const t = ck.params.get(name);
-        if (!t) throw new UserError(`checkpoint has no tensor ${name}`, { where: cfg.resumeFrom });
-        tf.tidy(() => v.assign(tf.tensor(t.data, v.shape)));
+      for (const name of engine.paramShapes.keys()) {
+        if (!ck.params.get(name)) throw new UserError(`checkpoint has no tensor ${name}`, { where: cfg.resumeFrom });
       }
-      opt.setState(optimizerStateFrom(saved.step, ck.optimizer, [...params.keys()], cfg.resumeFrom));
+      engine.restore(ck.params, optimizerStateFrom(saved.step, ck.optimizer, [...engine.paramShapes.keys()], cfg.resumeFrom), cfg.resumeFrom);
       dropoutRng.setState(saved.dropoutRng);
       state = { ...saved };
       step = saved.step;
       lastCheckpoint = cfg.resumeFrom;
     }
 
-    // From here on every tensor buffer is counted: the run's measured peak, reported with `done`.
-    watermark = new MemoryWatermark();
-    const memoryEstimate = runMemoryEstimate(cfg, model.config, report.kept, tf.getBackend());
+    const worst = worstMicroBatch(cfg, report.kept);
+    const memoryEstimate =
+      worst && engine.estimateBytes ? { bytes: await engine.estimateBytes(worst, cfg.gradientCheckpointing), batch: worst.batch, seqLen: worst.seqLen } : runMemoryEstimate(cfg, modelConfig, report.kept, engine.label);
     hooks.emit({
       type: 'start',
       runId,
@@ -128,38 +98,31 @@ export async function trainLoop(cfg: TrainConfig, hooks: TrainHooks & { runId?: 
       valExamples: valPrepared.length,
       tooLong: report.tooLong,
       truncated: report.truncated,
-      trainableParams: countParams(adapter),
+      trainableParams: engine.countParams(),
       ...(memoryEstimate ? { memoryEstimate } : {}),
     });
 
     const prompts = cfg.samplePrompts ? await io.readSamplePrompts(cfg.samplePrompts) : [];
-    const a = adapter;
     const runEval = async () => {
       if (!valBatches.length) return;
-      const { sum, count } = await evalLossAsync(model, a, valBatches);
+      const { sum, count } = await engine.evalLoss(valBatches);
       hooks.emit({ type: 'eval', step, loss: sum / Math.max(1, count), examples: valPrepared.length });
     };
     const runSamples = async () => {
       for (const [promptIdx, prompt] of prompts.entries()) {
         const ids = samplePromptIds(tokenizer, prompt, cfg.system);
-        const fo = adapterForwardOptions(a, model.config, 1);
-        let out: number[];
-        try {
-          out = (await generateAsync(model, ids, { adapters: fo.adapters, prefix: fo.prefix, maxNewTokens: cfg.sampleMaxNewTokens, sampling: { greedy: true }, eosTokenIds: eosIds })).ids;
-        } finally {
-          fo.release();
-        }
+        const out = await engine.sample(ids, cfg.sampleMaxNewTokens, eosIds);
         hooks.emit({ type: 'sample', step, promptIdx, prompt, output: tokenizer.decode(out, { skipSpecialTokens: true }) });
       }
     };
     const writeCheckpoint = async (): Promise<string> => {
       const dir = io.join(cfg.out, `checkpoint-${step}`);
-      const shapes = new Map([...params].map(([k, v]) => [k, v.shape]));
       const full: TrainerState = { ...state, step, dropoutRng: dropoutRng.getState() };
+      const params = [...(await engine.readParams())].map(([name, t]) => ({ name, shape: t.shape, data: t.data }));
       const files = {
-        ...(await adapterFiles(a, model.config, cfg.model)),
-        'params.safetensors': serializeSafetensors(await tensorsOf(params)),
-        'optimizer.safetensors': serializeSafetensors(optimizerTensors(await opt!.getState(), shapes)),
+        ...(await engine.adapterFiles(cfg.model)),
+        'params.safetensors': serializeSafetensors(params),
+        'optimizer.safetensors': serializeSafetensors(optimizerTensors(await engine.optimizerState(), engine.paramShapes)),
         'trainer_state.json': JSON.stringify(full, null, 1) + '\n',
       };
       const bytes = io.writeFolderAtomic(dir, files);
@@ -190,19 +153,13 @@ export async function trainLoop(cfg: TrainConfig, hooks: TrainHooks & { runId?: 
         const seeds = group.map(() => dropoutRng.nextUint32() >>> 1);
         const batches = group.map((rows) => collate(rows, padId, cfg.packing));
         const t0 = io.now();
-        const res = await lossAndGradsAsync(model, a, batches, seeds, cfg.gradientCheckpointing);
-        let grads = res.grads;
-        try {
+        const res = await engine.lossAndGrads(batches, seeds, cfg.gradientCheckpointing);
+        {
           if (!Number.isFinite(res.loss)) failNan('the training loss');
-          const norm = await globalNorm(grads);
+          const norm = await engine.gradNorm();
           if (!Number.isFinite(norm)) failNan('the gradient norm');
-          const clipped = clipByGlobalNorm(grads, cfg.maxGradNorm, norm);
-          if (clipped.clipped) {
-            for (const g of Object.values(grads)) g.dispose();
-            grads = clipped.grads;
-          }
           const lr = lrAt(schedule, step);
-          opt.apply(grads, lr);
+          await engine.applyStep(lr, clipScale(cfg.maxGradNorm, norm));
           step++;
           state.cursor += group.length;
           state.losses.push(res.loss);
@@ -215,8 +172,6 @@ export async function trainLoop(cfg: TrainConfig, hooks: TrainHooks & { runId?: 
           }
           const seconds = Math.max(1e-9, (io.now() - t0) / 1000);
           hooks.emit({ type: 'step', step, loss: res.loss, lr, gradNorm: norm, tokensPerS: res.tokens / seconds, epoch: epochFloat, tokensSeen: state.tokensSeen });
-        } finally {
-          for (const g of Object.values(grads)) g.dispose();
         }
         if (cfg.evalEvery > 0 && step % cfg.evalEvery === 0) await runEval();
         const sampleNow = hooks.control?.takeSampleRequest?.() ?? false;
@@ -228,20 +183,17 @@ export async function trainLoop(cfg: TrainConfig, hooks: TrainHooks & { runId?: 
 
     if (stopped) {
       const dir = lastCheckpoint && lastCheckpoint.endsWith(`checkpoint-${step}`) ? lastCheckpoint : await writeCheckpoint();
-      const done: DoneEvent = { type: 'done', runId, reason: 'stopped', step, adapter: dir, losses: state.losses, peakMemoryBytes: watermark.read().bufferBytes };
+      const done: DoneEvent = { type: 'done', runId, reason: 'stopped', step, adapter: dir, losses: state.losses, peakMemoryBytes: engine.peakBytes() };
       hooks.emit(done);
       return done;
     }
     if (valBatches.length && (cfg.evalEvery === 0 || step % cfg.evalEvery !== 0)) await runEval();
     if (prompts.length && (cfg.sampleEvery === 0 || step % cfg.sampleEvery !== 0)) await runSamples();
-    io.writeFilesAtomic(cfg.out, await adapterFiles(a, model.config, cfg.model));
-    const done: DoneEvent = { type: 'done', runId, reason: 'completed', step, adapter: cfg.out, losses: state.losses, peakMemoryBytes: watermark.read().bufferBytes };
+    io.writeFilesAtomic(cfg.out, await engine.adapterFiles(cfg.model));
+    const done: DoneEvent = { type: 'done', runId, reason: 'completed', step, adapter: cfg.out, losses: state.losses, peakMemoryBytes: engine.peakBytes() };
     hooks.emit(done);
     return done;
   } finally {
-    watermark?.stop();
-    opt?.dispose();
-    if (adapter) disposeAdapter(adapter);
-    model.dispose();
+    engine.dispose();
   }
 }

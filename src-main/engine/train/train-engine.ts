@@ -1,0 +1,45 @@
+/**
+ * What the training loop needs from a compute engine, so one loop (train-loop.ts) drives either the
+ * ggml engine (engine/ggml-train/, LoRA) or the tfjs engine (tfjs-train-engine.ts, still used for
+ * P-Tuning v2 and the webgpu/wasm backends). Parameters cross this boundary as host arrays keyed by
+ * their PEFT / checkpoint names, so checkpoints and adapter files do not depend on the engine.
+ */
+import type { AdamWState } from '../optim/adamw';
+import type { Batch } from './batching';
+import type { MicroBatchShape } from './memory-estimate';
+import type { AdapterFiles } from './peft-files';
+import type { StoredTensor } from './train-io';
+
+export interface StepResult {
+  /** Mean token loss over the accumulation group. */
+  loss: number;
+  targets: number;
+  tokens: number;
+}
+
+export interface TrainEngine {
+  /** For the start event and logs: e.g. `ggml cpu` or `tfjs wasm`. */
+  readonly label: string;
+  /** Trainable tensors by checkpoint name, with their shapes. */
+  readonly paramShapes: Map<string, number[]>;
+  countParams(): number;
+  /** Forward + backward of every micro-batch of one optimiser step; gradients stay in the engine. */
+  lossAndGrads(micro: Batch[], dropoutSeeds: number[], checkpointing: boolean): Promise<StepResult>;
+  /** L2 norm over the gradients of the last lossAndGrads. */
+  gradNorm(): Promise<number>;
+  /** Scales the gradients by `gradScale` (clipping) and takes one AdamW step at `lr`. */
+  applyStep(lr: number, gradScale: number): Promise<void>;
+  /** Summed token NLL and target count, no dropout. */
+  evalLoss(batches: Batch[]): Promise<{ sum: number; count: number }>;
+  /** Greedy continuation of one prompt with the adapter applied (live samples). */
+  sample(promptIds: number[], maxNewTokens: number, eosIds: number[]): Promise<number[]>;
+  readParams(): Promise<Map<string, StoredTensor>>;
+  optimizerState(): Promise<AdamWState>;
+  restore(params: Map<string, StoredTensor>, opt: AdamWState, where: string): void;
+  adapterFiles(baseModel: string): Promise<AdapterFiles>;
+  /** Peak bytes of a step on that micro-batch, where the engine can tell exactly (ggml measures its graph). */
+  estimateBytes?(shape: MicroBatchShape, checkpointing: boolean): Promise<number>;
+  /** High-water mark of the engine's tensor memory since it started, in bytes. */
+  peakBytes(): number;
+  dispose(): void;
+}

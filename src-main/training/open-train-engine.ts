@@ -1,0 +1,139 @@
+/**
+ * Which engine trains a run, and opening it: LoRA trains on ggml (cpu, vulkan, cuda, metal);
+ * P-Tuning v2 and the legacy tfjs backends (webgpu, wasm, tensorflow) still train on tfjs until the
+ * ggml engine has them (docs/ARCHITECTURE.md). Loads the model, the tokenizer and the adapter to
+ * train (a new one from the run's seed, or --init-adapter) into the chosen engine.
+ */
+import { join, resolve } from 'node:path';
+import { UserError } from '../errors';
+import { openBackend } from '../engine-node/ggml-runtime';
+import { loadAdapterFromDir, loadModelFromDir, loadTokenizer, openWeightStore, readModelConfig } from '../engine-node/load-model';
+import { readJsonFile } from '../engine-node/read-json';
+import { parseLoraConfig } from '../engine/adapters/peft-lora';
+import type { ModelConfig } from '../engine/config/model-config';
+import type { GgmlBackendChoice } from '../engine/ggml/backend';
+import { FROZEN_TYPES, FrozenWeights, type FrozenType } from '../engine/ggml-train/frozen-weights';
+import { hostLoraOf } from '../engine/ggml-train/from-host-model';
+import { GgmlTrainEngine } from '../engine/ggml-train/ggml-train-engine';
+import type { HostLoraModule } from '../engine/ggml-train/lora-trainer';
+import { PROJECTIONS } from '../engine/adapters/lora-set';
+import { initLoraHost } from '../engine/train/lora-init';
+import { createLora, loraFromLoaded, loraScale, resolveTargets } from '../engine/train/lora-params';
+import { createPrefix } from '../engine/train/prefix-tuning';
+import type { Rng } from '../engine/train/rng';
+import { TfjsTrainEngine } from '../engine/train/tfjs-train-engine';
+import type { AdapterUnderTraining } from '../engine/train/adapter-under-training';
+import type { TrainConfig } from '../engine/train/train-config';
+import { selectBackend } from '../engine/backends/select-backend';
+import type { OpenedEngine } from '../engine/train/train-io';
+
+const TFJS_BACKENDS = ['webgpu', 'wasm', 'tensorflow'];
+const SHORT: Record<string, string> = Object.fromEntries(PROJECTIONS.map((p) => [p, p.split('.')[1]]));
+const PROJ_NAME = { 'self_attn.q_proj': 'q', 'self_attn.k_proj': 'k', 'self_attn.v_proj': 'v', 'self_attn.o_proj': 'o', 'mlp.gate_proj': 'gate', 'mlp.up_proj': 'up', 'mlp.down_proj': 'down' } as const;
+
+export type EngineChoice = { engine: 'ggml'; backend: GgmlBackendChoice } | { engine: 'tfjs'; backend: string; why: string };
+
+export function chooseTrainEngine(method: TrainConfig['method'], backend: string): EngineChoice {
+  if (TFJS_BACKENDS.includes(backend)) return { engine: 'tfjs', backend, why: `--backend ${backend} is a tfjs backend` };
+  if (method === 'ptuning') return { engine: 'tfjs', backend: backend === 'cpu' ? 'cpu' : 'auto', why: 'P-Tuning v2 still trains on the tfjs engine' };
+  return { engine: 'ggml', backend: backend as GgmlBackendChoice };
+}
+
+/** Bytes of the frozen weights in a type, with the transposed copies the backward reads. */
+export function frozenBytes(cfg: ModelConfig, type: FrozenType): number {
+  const { hiddenSize: h, intermediateSize: ff, numHeads, numKvHeads, headDim: hd, numLayers, vocabSize: v } = cfg;
+  const proj = numLayers * (2 * h * numHeads * hd + 2 * h * numKvHeads * hd + 3 * h * ff);
+  const embed = v * h * (cfg.tieWordEmbeddings ? 2 : 3);
+  const bytesPer = { f32: 4, f16: 2, q8_0: 34 / 32, q4_0: 18 / 32 }[type];
+  return (2 * proj + embed) * bytesPer;
+}
+
+/** The most precise type whose frozen weights take at most half of the device's free memory. */
+export function defaultFrozenType(cfg: ModelConfig, freeBytes: number): FrozenType {
+  return FROZEN_TYPES.find((t) => frozenBytes(cfg, t) <= freeBytes / 2) ?? 'q4_0';
+}
+
+export interface EngineOptions {
+  backend: string;
+  weights?: FrozenType;
+  onBackend?(b: { backend: string; reason: string }): void;
+}
+
+async function initAdapterOf(dir: string, cfg: ModelConfig) {
+  const cfgPath = join(resolve(dir), 'adapter_config.json');
+  const set = await loadAdapterFromDir(dir, cfg);
+  return { set, config: parseLoraConfig(readJsonFile(cfgPath, 'adapter_config.json'), cfgPath) };
+}
+
+async function openGgml(cfg: TrainConfig, backendChoice: GgmlBackendChoice, initRng: Rng, opts: EngineOptions): Promise<OpenedEngine> {
+  const config = readModelConfig(cfg.model);
+  const tokenizer = loadTokenizer(cfg.model);
+  const { backend, reason } = openBackend(backendChoice);
+  try {
+    const type = opts.weights ?? defaultFrozenType(config, backend.device.memoryFree);
+    opts.onBackend?.({ backend: backend.name, reason: `${reason}; frozen weights ${type}` });
+    let modules: HostLoraModule[];
+    let spec = { r: cfg.loraR, alpha: cfg.loraAlpha, dropout: cfg.loraDropout, useRslora: cfg.useRslora, targetModules: [] as string[], weightDecay: cfg.weightDecay };
+    if (cfg.initAdapter) {
+      // The PEFT reader hands tensors over as tfjs cpu tensors; they are copied out and freed here.
+      await selectBackend('cpu');
+      const init = await initAdapterOf(cfg.initAdapter, config);
+      modules = hostLoraOf(init.set);
+      for (const p of Object.values(init.set.modules)) (p.a.dispose(), p.b.dispose());
+      spec = { ...spec, r: init.config.r, alpha: init.config.alpha, useRslora: init.config.useRslora, targetModules: [...new Set(modules.map((m) => SHORT[m.key.split('.').slice(2).join('.')]))] };
+    } else {
+      const projections = resolveTargets(cfg.loraTargets);
+      const scale = loraScale({ r: cfg.loraR, alpha: cfg.loraAlpha, useRslora: cfg.useRslora });
+      modules = initLoraHost(config, cfg.loraR, projections, initRng).map((m) => ({ key: m.key, layer: m.layer, proj: PROJ_NAME[m.projection], r: cfg.loraR, inDim: m.inDim, outDim: m.outDim, scale, a: m.a, b: m.b }));
+      spec.targetModules = projections.map((p) => SHORT[p]);
+    }
+    const { store, close } = await openWeightStore(cfg.model);
+    let frozen: FrozenWeights;
+    try {
+      frozen = await FrozenWeights.load(store, config, backend, type, join(resolve(cfg.model), 'config.json'));
+    } finally {
+      close();
+    }
+    return { engine: new GgmlTrainEngine(backend, frozen, modules, spec), config, tokenizer };
+  } catch (e) {
+    backend.dispose();
+    throw e;
+  }
+}
+
+async function openTfjs(cfg: TrainConfig, initRng: Rng): Promise<OpenedEngine> {
+  readModelConfig(cfg.model);
+  const tokenizer = loadTokenizer(cfg.model);
+  const model = await loadModelFromDir(cfg.model);
+  try {
+    let adapter: AdapterUnderTraining;
+    if (cfg.method === 'ptuning') {
+      adapter = { method: 'ptuning', prefix: createPrefix(model.config, { numVirtualTokens: cfg.prefixLen, projection: cfg.prefixProjection, encoderHidden: cfg.prefixHidden ?? model.config.hiddenSize }, initRng) };
+    } else if (cfg.initAdapter) {
+      const init = await initAdapterOf(cfg.initAdapter, model.config);
+      adapter = { method: 'lora', lora: loraFromLoaded(init.set, cfg.loraDropout), spec: { r: init.config.r, alpha: init.config.alpha, dropout: cfg.loraDropout, useRslora: init.config.useRslora } };
+    } else {
+      const spec = { r: cfg.loraR, alpha: cfg.loraAlpha, dropout: cfg.loraDropout, useRslora: cfg.useRslora };
+      adapter = { method: 'lora', lora: createLora(model.config, { ...spec, targets: cfg.loraTargets }, initRng), spec };
+    }
+    const engine = new TfjsTrainEngine(model, adapter, cfg.weightDecay);
+    engine.startMeasuring();
+    return { engine, config: model.config, tokenizer };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
+export function openTrainEngine(cfg: TrainConfig, initRng: Rng, opts: EngineOptions): Promise<OpenedEngine> {
+  const choice = chooseTrainEngine(cfg.method, opts.backend);
+  if (choice.engine === 'ggml') return openGgml(cfg, choice.backend, initRng, opts);
+  return openTfjs(cfg, initRng);
+}
+
+export function parseFrozenType(v: string | undefined): FrozenType | undefined {
+  if (v === undefined) return undefined;
+  const t = v === 'q4' ? 'q4_0' : v;
+  if (!(FROZEN_TYPES as readonly string[]).includes(t)) throw new UserError(`unknown --weights ${v}`, { where: '--weights', hint: 'use f32, f16, q8_0 or q4' });
+  return t as FrozenType;
+}
