@@ -161,7 +161,7 @@ export async function exportRecipe(db: Db, req: ExportRecipeRequest): Promise<Ex
   }
   const yamlName = req.to === 'llamafactory' ? 'llamafactory_lora_sft.yaml' : 'axolotl_lora.yaml';
   const pin = req.to === 'llamafactory' ? LLAMAFACTORY_PIN : AXOLOTL_PIN;
-  files[yamlName] = emitYaml(doc, { header: [`Tuneloom run ${run.id} "${run.name}" as a ${req.to} recipe (${pin.version}, checked against ${pin.commit.slice(0, 12)}).`, 'See README.md for the commands.'] });
+  files[yamlName] = emitYaml(doc, { header: [`Tuneloom run ${run.id} "${run.name}": recipe for ${req.to} ${pin.version} (checked against ${pin.commit.slice(0, 12)}).`, 'See README.md for the commands.'] });
   if (ctx.files.deepspeed) files['ds_config.json'] = JSON.stringify(deepspeedConfig(distributed === 'zero3' ? 3 : 2), null, 2) + '\n';
   if (distributed === 'fsdp' && req.to === 'llamafactory') files['fsdp_config.yaml'] = emitYaml(accelerateFsdpConfig(gpus, ctx.layerClass));
   const manifest: RecipeManifest = { tuneloom: 'recipe', version: 1, target: req.to, runId: run.id, runName: run.name, modelPath: run.modelPath, outputDir, gpus, split: per.split, totalSteps: ctx.totalSteps, config };

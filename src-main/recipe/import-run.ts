@@ -13,7 +13,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../engine/train/train-config';
 import { parseLoraConfig } from '../engine/adapters/peft-lora';
-import { loadAdapterFromDir, readModelConfig } from '../engine-node/load-model';
+import { readModelConfig } from '../engine-node/load-model';
 import { checkAdapterBase } from '../engine-node/adapter-base-check';
 import { stageOutput } from '../export/output-folder';
 import { modelConfigHash } from '../runs/run-spec';
@@ -138,7 +138,7 @@ export async function importRun(db: Db, req: ImportRunRequest): Promise<ImportRu
   const model = resolve(modelPath);
   const modelCfg = readModelConfig(model);
   checkAdapterBase(dir, model, modelCfg);
-  await loadAdapterFromDir(dir, modelCfg); // every LoRA tensor must fit the base model's layers
+  // Tensor shapes are checked where the adapter is opened (eval, playground, export), as for local runs.
 
   const readCtx = { gpus: manifest?.gpus ?? 1, split: manifest?.split ?? 'accum', totalSteps: manifest?.totalSteps ?? curve?.totalSteps ?? null } as const;
   const fromYaml = yaml && tool !== 'hf-trainer' ? readRecipe(tool, yaml.doc, readCtx) : {};

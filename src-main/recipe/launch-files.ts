@@ -104,7 +104,7 @@ export function readme(f: ReadmeFacts): string {
   }
   const logs = lf ? 'trainer_log.jsonl and trainer_state.json' : 'trainer_state.json (in the last checkpoint-N folder when the top folder has none)';
   const lines = [
-    `# ${f.runName}: Tuneloom run ${f.runId} as a ${tool} recipe`,
+    `# ${f.runName}: Tuneloom run ${f.runId}, recipe for ${tool}`,
     '',
     `Exported by Tuneloom for ${tool} ${f.pin.version} (checked against commit ${f.pin.commit}).`,
     `The YAML has the same hyper-parameters as the run (LoRA rank/alpha/dropout/targets, learning rate,`,
@@ -120,7 +120,7 @@ export function readme(f: ReadmeFacts): string {
     ...cmds,
     '```',
     '',
-    f.gpus > 1 ? `${f.gpus} GPUs: the global batch (rows per optimiser step) is the run's; the YAML's per-device values multiply back to it.` : 'One GPU: add --gpus N at export for a multi-GPU recipe.',
+    f.gpus > 1 ? `${f.gpus} GPUs: the global batch (rows per optimiser step) is the run's; the YAML's per-device values multiply back to it.` : 'Exported for one GPU; export again with `tuneloom export-recipe RUN --gpus N` for N.',
     f.distributed === 'zero2' || f.distributed === 'zero3' ? `DeepSpeed ZeRO-${f.distributed === 'zero2' ? 2 : 3}: ds_config.json ("auto" values come from the YAML).` : f.distributed === 'fsdp' ? (lf ? 'FSDP: fsdp_config.yaml (accelerate, num_processes = GPUs).' : 'FSDP 2: fsdp_config in the YAML.') : '',
     '',
     '## Model',
@@ -133,7 +133,8 @@ export function readme(f: ReadmeFacts): string {
     '## Bring the result back',
     '',
     `When training ends, ${f.outputDir}/ holds the PEFT adapter (adapter_config.json, adapter_model.safetensors) and ${logs}.`,
-    'Copy that folder back, with tuneloom-recipe.json beside it or one level up (it is in this folder), and import it:',
+    'Copy this whole folder back (the import finds tuneloom-recipe.json two levels above the output), or copy',
+    `${f.outputDir}/ alone with tuneloom-recipe.json put inside it, and import it:`,
     '',
     '```bash',
     `tuneloom runs import ${f.outputDir}`,
