@@ -48,7 +48,8 @@ export interface RecipeManifest {
   tuneloom: 'recipe';
   version: 1;
   target: RecipeTarget;
-  runId: number;
+  /** null: exported from the wizard before any run existed. */
+  runId: number | null;
   runName: string;
   modelPath: string;
   outputDir: string;
@@ -96,11 +97,28 @@ async function runExamples(config: TrainConfig): Promise<{ train: Example[]; val
   return { train: sys(split.train), val: sys(val) };
 }
 
+/** What a recipe is made from: a run in the store, or a run the wizard has not launched (id null). */
+export interface RecipeSource {
+  id: number | null;
+  name: string;
+  modelPath: string;
+  config: TrainConfig;
+  totalSteps: number | null;
+}
+
 export async function exportRecipe(db: Db, req: ExportRecipeRequest): Promise<ExportRecipeResult> {
   const run = getRun(db, req.runId);
   if (!run) throw new UserError(`no run with id ${req.runId} in this store`, { hint: 'list runs with `tuneloom runs list` (or pass the right --db)' });
   const config = run.config as unknown as TrainConfig;
   if (typeof config.data !== 'string' || !config.data) throw new UserError(`run ${run.id} has no training data file recorded`, { hint: 'only runs trained by Tuneloom (or imported with their recipe) can be exported as a recipe' });
+  return writeRecipe(db, { id: run.id, name: run.name, modelPath: run.modelPath, config, totalSteps: run.totalSteps }, req);
+}
+
+/** The recipe of a source; `req.runId` is ignored (the source says which run, if any). */
+export async function writeRecipe(db: Db, src: RecipeSource, req: Omit<ExportRecipeRequest, 'runId'>): Promise<ExportRecipeResult> {
+  const config = src.config;
+  const run = { id: src.id ?? 0, name: src.name, modelPath: src.modelPath, totalSteps: src.totalSteps };
+  const label = src.id === null ? `"${src.name}"` : `run ${src.id}`;
   if (!existsSync(config.data)) throw new UserError("the run's data file is gone", { where: config.data, hint: 'put it back where the run read it, then export again' });
   const gpus = req.gpus ?? 1;
   if (!Number.isInteger(gpus) || gpus < 1 || gpus > 4096) throw new UserError(`--gpus must be a whole number from 1, got ${req.gpus}`, { where: '--gpus' });
@@ -129,7 +147,7 @@ export async function exportRecipe(db: Db, req: ExportRecipeRequest): Promise<Ex
   };
   const built = buildRecipe(req.to, ctx);
   if (built.refusals.length) {
-    throw new UserError(`run ${run.id} cannot be exported to ${req.to} without changing what it trains: ${built.refusals.join('; ')}`, { hint: 'nothing was written; train a LoRA run for this export' });
+    throw new UserError(`${label} cannot be exported to ${req.to} without changing what it trains: ${built.refusals.join('; ')}`, { hint: 'nothing was written; use LoRA for this export' });
   }
 
   const files: Record<string, string> = {};
@@ -161,15 +179,15 @@ export async function exportRecipe(db: Db, req: ExportRecipeRequest): Promise<Ex
   }
   const yamlName = req.to === 'llamafactory' ? 'llamafactory_lora_sft.yaml' : 'axolotl_lora.yaml';
   const pin = req.to === 'llamafactory' ? LLAMAFACTORY_PIN : AXOLOTL_PIN;
-  files[yamlName] = emitYaml(doc, { header: [`Tuneloom run ${run.id} "${run.name}": recipe for ${req.to} ${pin.version} (checked against ${pin.commit.slice(0, 12)}).`, 'See README.md for the commands.'] });
+  files[yamlName] = emitYaml(doc, { header: [`Tuneloom ${label} "${run.name}": recipe for ${req.to} ${pin.version} (checked against ${pin.commit.slice(0, 12)}).`, 'See README.md for the commands.'] });
   if (ctx.files.deepspeed) files['ds_config.json'] = JSON.stringify(deepspeedConfig(distributed === 'zero3' ? 3 : 2), null, 2) + '\n';
   if (distributed === 'fsdp' && req.to === 'llamafactory') files['fsdp_config.yaml'] = emitYaml(accelerateFsdpConfig(gpus, ctx.layerClass));
-  const manifest: RecipeManifest = { tuneloom: 'recipe', version: 1, target: req.to, runId: run.id, runName: run.name, modelPath: run.modelPath, outputDir, gpus, split: per.split, totalSteps: ctx.totalSteps, config };
+  const manifest: RecipeManifest = { tuneloom: 'recipe', version: 1, target: req.to, runId: src.id, runName: run.name, modelPath: run.modelPath, outputDir, gpus, split: per.split, totalSteps: ctx.totalSteps, config };
   files[MANIFEST_FILE] = JSON.stringify(manifest, null, 2) + '\n';
   files['README.md'] = readme({
     target: req.to,
     runName: run.name,
-    runId: run.id,
+    runId: src.id,
     yaml: yamlName,
     gpus,
     distributed,

@@ -73,7 +73,7 @@ export function accelerateFsdpConfig(gpus: number, layerClass: string): YamlMap 
 export interface ReadmeFacts {
   target: RecipeTarget;
   runName: string;
-  runId: number;
+  runId: number | null;
   yaml: string;
   gpus: number;
   distributed: Distributed;
@@ -104,10 +104,10 @@ export function readme(f: ReadmeFacts): string {
   }
   const logs = lf ? 'trainer_log.jsonl and trainer_state.json' : 'trainer_state.json (in the last checkpoint-N folder when the top folder has none)';
   const lines = [
-    `# ${f.runName}: Tuneloom run ${f.runId}, recipe for ${tool}`,
+    `# ${f.runName}: ${f.runId === null ? 'Tuneloom wizard settings' : `Tuneloom run ${f.runId}`}, recipe for ${tool}`,
     '',
     `Exported by Tuneloom for ${tool} ${f.pin.version} (checked against commit ${f.pin.commit}).`,
-    `The YAML has the same hyper-parameters as the run (LoRA rank/alpha/dropout/targets, learning rate,`,
+    `The YAML has the same hyper-parameters as the ${f.runId === null ? 'wizard set' : 'run'} (LoRA rank/alpha/dropout/targets, learning rate,`,
     `schedule, warm-up, length, batch x accumulation, max length, packing, seed, loss mask); the data is`,
     `the run's own ${f.examples.train} training and ${f.examples.val} validation example(s) in ${f.format} format.`,
     '',
