@@ -41,6 +41,8 @@ export interface ExportRecipeResult {
   files: string[];
   examples: { train: number; val: number };
   notes: string[];
+  /** The fields of `notes` (language-neutral). */
+  noteFields: string[];
 }
 
 /** What tuneloom-recipe.json holds (read back by `runs import`). */
@@ -212,5 +214,5 @@ export async function writeRecipe(db: Db, src: RecipeSource, req: Omit<ExportRec
     staged.abort();
     throw e;
   }
-  return { out: staged.finalDir, to: req.to, yaml: join(staged.finalDir, yamlName), files: Object.keys(files).sort(), examples: { train: train.length, val: val.length }, notes: built.notes };
+  return { out: staged.finalDir, to: req.to, yaml: join(staged.finalDir, yamlName), files: Object.keys(files).sort(), examples: { train: train.length, val: val.length }, notes: built.notes, noteFields: built.noteFields };
 }

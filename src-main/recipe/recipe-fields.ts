@@ -263,6 +263,8 @@ export interface BuiltRecipe {
   refusals: string[];
   /** Our fields that are not part of a recipe (monitoring only), one line each. */
   notes: string[];
+  /** The same, as field names (language-neutral, for the app). */
+  noteFields: string[];
 }
 
 /** Runs every row of the table for a target. */
@@ -270,18 +272,20 @@ export function buildRecipe(target: RecipeTarget, c: RecipeContext): BuiltRecipe
   const doc: YamlMap = {};
   const refusals: string[] = [];
   const notes: string[] = [];
+  const noteFields: string[] = [];
   for (const row of RECIPE_FIELDS) {
     const cell = row[target];
     if ('none' in cell) {
       if (!(cell.applies?.(c.config) ?? true)) continue;
       (cell.affects === 'training' ? refusals : notes).push(`${row.ours}: ${cell.none}`);
+      if (cell.affects === 'monitoring') noteFields.push(row.ours);
       continue;
     }
     const out = cell.emit(c);
     if (isRefusal(out)) refusals.push(`${row.ours}: ${out.refuse}`);
     else for (const [k, v] of Object.entries(out)) if (v !== undefined) doc[k] = v;
   }
-  return { doc, refusals: [...new Set(refusals)], notes };
+  return { doc, refusals: [...new Set(refusals)], notes, noteFields };
 }
 
 /** Our fields back from a target's YAML, through the same table. */

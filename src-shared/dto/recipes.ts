@@ -25,8 +25,10 @@ export interface RecipeExportResult {
   yaml: string;
   files: string[];
   examples: { train: number; val: number };
-  /** Our settings that are not part of a recipe (monitoring only), one line each. */
+  /** Our settings that are not part of a recipe (monitoring only), one line each (English, as the CLI prints). */
   notes: string[];
+  /** The same settings' field names. */
+  noteFields: string[];
 }
 
 export interface RunImportRequest {
