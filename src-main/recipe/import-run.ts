@@ -20,6 +20,7 @@ import { modelConfigHash } from '../runs/run-spec';
 import type { Db } from '../store/db';
 import { insertImportedRun } from '../store/queries/run-import';
 import { appVersion } from '../version';
+import { checkAdapterShapes } from './adapter-shapes';
 import { findCurve } from './trainer-logs';
 import { MANIFEST_FILE, type RecipeManifest } from './export-recipe';
 import { readRecipe, type RecipeTarget } from './recipe-fields';
@@ -138,7 +139,7 @@ export async function importRun(db: Db, req: ImportRunRequest): Promise<ImportRu
   const model = resolve(modelPath);
   const modelCfg = readModelConfig(model);
   checkAdapterBase(dir, model, modelCfg);
-  // Tensor shapes are checked where the adapter is opened (eval, playground, export), as for local runs.
+  await checkAdapterShapes(join(dir, 'adapter_model.safetensors'), modelCfg, model);
 
   const readCtx = { gpus: manifest?.gpus ?? 1, split: manifest?.split ?? 'accum', totalSteps: manifest?.totalSteps ?? curve?.totalSteps ?? null } as const;
   const fromYaml = yaml && tool !== 'hf-trainer' ? readRecipe(tool, yaml.doc, readCtx) : {};

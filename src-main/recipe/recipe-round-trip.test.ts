@@ -114,6 +114,10 @@ test('LLaMA-Factory export: YAML and dataset_info.json match the transcribed sch
 
   const cmp = JSON.parse(ok(await runTuneloom(['runs', 'compare', String(runId), String(imp.runId), '--db', db, '--json'])));
   assert.deepEqual(Object.keys(cmp.differences).filter((k) => k.startsWith('config.') && k !== 'config.out'), [], 'compare shows no hyper-parameter difference');
+
+  // Usable like any run: eval through the imported adapter gives the original's loss.
+  const evalLoss = async (adapter: string) => (JSON.parse(ok(await runTuneloom(['eval', '--model', model, '--adapter', adapter, '--data', data, '--metrics', 'loss', '--limit', '3', '--backend', 'cpu', '--json']))) as { loss: number }).loss;
+  assert.equal(await evalLoss(got.adapterPath!), await evalLoss(original.adapterPath!));
 });
 
 test('axolotl export: YAML matches the schema, chat_template rows convert back, and a trainer_state.json in checkpoint-N imports', async () => {
@@ -183,6 +187,21 @@ test('one clear line, nothing written: P-Tuning v2 export, uneven GPU split, an 
   const bad = await runTuneloom(['runs', 'import', cut, '--model', model, '--db', db]);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /trainer_log\.jsonl:2: a line of trainer_log\.jsonl is not JSON/);
+  writeFileSync(join(cut, 'trainer_log.jsonl'), '{"current_steps": 1, "loss": 2.5}\n');
+  const other = writeTinyModel(join(dir, 'other-model'), { hidden: 32, heads: 2, kvHeads: 1 });
+  const wrongBase = await runTuneloom(['runs', 'import', cut, '--model', other, '--db', db]);
+  assert.equal(wrongBase.code, 1);
+  assert.match(wrongBase.stderr, /the adapter was trained on .*\(hiddenSize 64\), but --model is .*\(hiddenSize 32\)/);
+  // A hub id in the adapter (a cluster's) cannot be checked by folder: the tensor shapes are.
+  const cfgFile = join(cut, 'adapter_config.json');
+  writeFileSync(cfgFile, JSON.stringify({ ...JSON.parse(readFileSync(cfgFile, 'utf8')), base_model_name_or_path: 'Qwen/Qwen2.5-14B-Instruct' }));
+  const noBase = await runTuneloom(['runs', 'import', cut, '--db', db]);
+  assert.equal(noBase.code, 1);
+  assert.match(noBase.stderr, /the base model "Qwen\/Qwen2\.5-14B-Instruct" is not a model folder on this machine .* pass its folder with --model DIR/);
+  const wrongShapes = await runTuneloom(['runs', 'import', cut, '--model', other, '--db', db]);
+  assert.equal(wrongShapes.code, 1);
+  assert.match(wrongShapes.stderr, /the adapter does not fit this base model: .*layers\.0\.self_attn\.\w+_proj\.lora_A\.weight has shape \[8, 64\] where \[r, 32\] fits/);
   const runs = JSON.parse(ok(await runTuneloom(['runs', 'list', '--db', db, '--json']))).runs as { name: string }[];
   assert.equal(runs.filter((r) => r.name === 'cut').length, 0, 'a refused import adds no run');
+  assert.equal(existsSync(join(dir, 'imports', 'cut')), false, 'and leaves no copy behind');
 });
