@@ -92,7 +92,9 @@ export function readme(f: ReadmeFacts): string {
   const install = lf ? 'pip install "llamafactory[torch,metrics,deepspeed]"' : 'pip install "axolotl[flash-attn,deepspeed]"';
   const cmds: string[] = [];
   if (lf) {
-    if (f.distributed === 'fsdp') cmds.push(`accelerate launch --config_file fsdp_config.yaml -m llamafactory.cli train ${f.yaml}`);
+    // llamafactory.launcher run as a module trains in this process (it is what FORCE_TORCHRUN starts per GPU);
+    // `llamafactory-cli train` under accelerate would start torchrun again inside every process.
+    if (f.distributed === 'fsdp') cmds.push(`accelerate launch --config_file fsdp_config.yaml -m llamafactory.launcher ${f.yaml}`);
     else if (f.gpus > 1) {
       cmds.push(`FORCE_TORCHRUN=1 NPROC_PER_NODE=${f.gpus} llamafactory-cli train ${f.yaml}`);
       cmds.push('', '# or on two nodes (run on each, NODE_RANK 0 and 1; NPROC_PER_NODE = GPUs per node):');

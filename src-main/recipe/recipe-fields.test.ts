@@ -9,6 +9,8 @@ import { buildRecipe, readRecipe, RECIPE_FIELDS, RECIPE_TARGETS, type RecipeCont
 import { checkRecipe } from './target-schemas';
 import { emitYaml, parseYaml, type YamlMap } from './yaml';
 import { splitBatch } from './export-recipe';
+import { readme } from './launch-files';
+import type { Distributed } from './recipe-fields';
 
 const EVERY_FIELD: Record<keyof TrainConfig, true> = {
   model: true, data: true, format: true, map: true, out: true, method: true, initAdapter: true, loraR: true, loraAlpha: true, loraDropout: true,
@@ -67,4 +69,17 @@ test('settings without an equivalent refuse, one line per field; monitoring-only
   assert.deepEqual(buildRecipe('llamafactory', ctx({ ...base, loraAlpha: 12.5 })).refusals, ['loraAlpha: LoRA alpha 12.5 is not a whole number, and lora_alpha takes an int']);
   assert.deepEqual(buildRecipe('llamafactory', ctx({ ...base, sampleEvery: 8, samplePrompts: '/p.json' })).notes, ['sampleEvery: sample answers during training: Tuneloom only', 'samplePrompts: sample prompts: Tuneloom only']);
   assert.throws(() => splitBatch(1, 3, 2), /cannot be split evenly over 2 GPUs/);
+});
+
+test('the README gives the exact launch commands for each target and distribution', () => {
+  const facts = { runName: 'r', runId: 1, yaml: 'x.yaml', outputDir: 'saves/r', model: 'Qwen/Qwen2.5-7B-Instruct', localModel: false, examples: { train: 10, val: 1 }, format: 'alpaca', notes: [], pin: { version: 'v', commit: 'c' } };
+  const lf = (gpus: number, distributed: Distributed) => readme({ ...facts, target: 'llamafactory', gpus, distributed });
+  assert.match(lf(1, 'none'), /^llamafactory-cli train x\.yaml$/m);
+  assert.match(lf(4, 'zero3'), /^FORCE_TORCHRUN=1 NPROC_PER_NODE=4 llamafactory-cli train x\.yaml$/m);
+  assert.match(lf(4, 'zero3'), /^FORCE_TORCHRUN=1 NNODES=2 NODE_RANK=0 MASTER_ADDR=192\.168\.0\.1 MASTER_PORT=29500 llamafactory-cli train x\.yaml$/m);
+  assert.match(lf(4, 'fsdp'), /^accelerate launch --config_file fsdp_config\.yaml -m llamafactory\.launcher x\.yaml$/m);
+  const ax = readme({ ...facts, target: 'axolotl', gpus: 8, distributed: 'zero2' });
+  assert.match(ax, /^axolotl preprocess x\.yaml$/m);
+  assert.match(ax, /^accelerate launch --num_processes 8 -m axolotl\.cli\.train x\.yaml$/m);
+  assert.match(ax, /^tuneloom runs import saves\/r$/m);
 });
