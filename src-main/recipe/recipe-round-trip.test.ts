@@ -145,7 +145,8 @@ test('axolotl export: YAML matches the schema, chat_template rows convert back, 
   for (const f of ['adapter_config.json', 'adapter_model.safetensors']) copyFileSync(join(original.adapterPath!, f), join(outDir, f));
   const logHistory = curve.map((p) => ({ step: p.step, loss: p.loss, learning_rate: p.lr, grad_norm: p.gradNorm, epoch: p.epoch }));
   writeFileSync(join(outDir, 'checkpoint-4', 'trainer_state.json'), JSON.stringify({ global_step: 4, max_steps: 4, log_history: logHistory }));
-  const imp = JSON.parse(ok(await runTuneloom(['runs', 'import', outDir, '--db', db, '--name', 'from axolotl', '--json'])));
+  // The export folder itself (the whole folder copied back) finds its output through the manifest.
+  const imp = JSON.parse(ok(await runTuneloom(['runs', 'import', exp, '--db', db, '--name', 'from axolotl', '--json'])));
   assert.equal(imp.tool, 'axolotl');
   assert.equal(imp.curve, 'trainer_state.json');
   const s = openStore(db);
