@@ -105,6 +105,7 @@ export const AXOLOTL_FIELDS: Record<string, FieldSpec> = {
   output_dir: { type: 'str' },
   save_safetensors: { type: 'bool' },
   // peft.py
+  // `adapter: str` in peft.py; the enum is the values its validators and examples use.
   adapter: { type: 'str', enum: ['lora', 'qlora', 'llama-adapter'] },
   lora_r: { type: 'int' },
   lora_alpha: { type: 'int' },
@@ -118,7 +119,9 @@ export const AXOLOTL_FIELDS: Record<string, FieldSpec> = {
   train_on_inputs: { type: 'bool' },
   learning_rate: { type: ['float', 'str'] },
   weight_decay: { type: 'float' },
+  // `str | CustomSupportedOptimizers` (default adamw_torch_fused): a transformers OptimizerNames value here.
   optimizer: { type: 'str', enum: ['adamw_torch', 'adamw_torch_fused', 'adamw_bnb_8bit', 'adamw_8bit'] },
+  // `str` (default cosine): transformers' SchedulerType, or axolotl's own one_cycle / rex / log_sweep.
   lr_scheduler: { type: 'str', enum: [...HF_SCHEDULERS, 'one_cycle', 'rex', 'log_sweep'] },
   max_grad_norm: { type: 'float' },
   num_epochs: { type: ['float', 'int'] },
