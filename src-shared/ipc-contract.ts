@@ -10,6 +10,8 @@ import type { DownloadJob, DownloadRequest } from './dto/downloads';
 import type { EvalJob, EvalPredictionRow, EvalRunRow, EvalStartRequest, ExportJob, ExportRow, ExportStartRequest } from './dto/evals';
 import { EVAL_METRIC_CHOICES, EVAL_SPLIT_CHOICES, EXPORT_KINDS, METRIC_MODES } from './dto/evals';
 import type { PlanRequest, PlanResult } from './dto/plan';
+import type { RecipeExportRequest, RecipeExportResult, RunImportRequest, RunImportResult } from './dto/recipes';
+import { RECIPE_DISTRIBUTED, RECIPE_TARGETS } from './dto/recipes';
 import type { DirListing } from './dto/files';
 import type { CheckpointRow, EvalRow, RunLogLine } from './dto/run-series';
 import type { DatasetRecord, ModelRecord } from './dto/library';
@@ -223,6 +225,10 @@ export interface Channels {
   'exports.start': { req: ExportStartRequest; res: ExportJob };
   'exports.cancel': { req: RunRef; res: { cancelled: boolean } };
   'exports.list': { req: RunRef; res: ExportRow[] };
+  /** Writes a run's recipe for LLaMA-Factory or axolotl (data, YAML, DeepSpeed/FSDP config, README). */
+  'recipes.export': { req: RecipeExportRequest; res: RecipeExportResult };
+  /** Makes a run from a training output folder of elsewhere (PEFT adapter + trainer logs). */
+  'runs.import': { req: RunImportRequest; res: RunImportResult };
   /** One folder's entries for the wizard's Browse… dialog (absent path: the home folder). */
   'files.list': { req: { path?: string }; res: DirListing };
   /** The memory/time planner for the wizard's Resources step (probes the backend once per choice). */
@@ -239,6 +245,45 @@ const path = str({ nonEmpty: true, maxLength: 4096 });
 const columnMapping = arrayOf(object({ column: str({ nonEmpty: true, maxLength: 200 }), role: oneOf(MAP_ROLES) }), { min: 1, max: 200 });
 const inspectFields = { format: oneOf(DATA_FORMAT_CHOICES), encoding: oneOf(ENCODING_CHOICES), valSplit: num({ min: 0, max: 0.5 }), maxLen: int({ min: 1, max: 1 << 20 }), modelId: id, map: columnMapping };
 const count = (min: number) => int({ min, max: 1 << 30 });
+
+const launchRequest: Validator<LaunchRequest> = object(
+  {
+    name: str({ maxLength: 200 }),
+    method: oneOf(['lora', 'ptuning'] as const),
+    modelPath: path,
+    dataPath: path,
+    loraR: count(1),
+    loraAlpha: num({ min: 0 }),
+    loraDropout: num({ min: 0, max: 0.95 }),
+    loraTargets: arrayOf(oneOf(LORA_TARGETS), { min: 1, max: LORA_TARGETS.length }),
+    prefixLen: count(1),
+    epochs: num({ min: 0.01, max: 1000 }),
+    lr: num({ min: 0, max: 1 }),
+    scheduler: oneOf(['linear', 'cosine', 'constant'] as const),
+    warmupSteps: count(0),
+    batchSize: count(1),
+    gradAccum: count(1),
+    maxLen: int({ min: 8, max: 1 << 17 }),
+    seed: int({ min: 0, max: 2 ** 32 - 1 }),
+    gradientCheckpointing: bool,
+    weightDecay: num({ min: 0, max: 10 }),
+    maxGradNorm: num({ min: 0 }),
+    lossOn: oneOf(['completion', 'all'] as const),
+    packing: bool,
+    valSplit: num({ min: 0, max: 0.5 }),
+    evalEvery: count(0),
+    sampleEvery: count(0),
+  },
+  {
+    preset: str({ maxLength: 64 }),
+    format: oneOf(DATA_FORMAT_CHOICES),
+    backend: oneOf(BACKEND_CHOICES),
+    maxSteps: count(0),
+    saveEvery: count(0),
+    samplePrompts: arrayOf(str({ nonEmpty: true, maxLength: 4000 }), { max: 8 }),
+    map: columnMapping,
+  },
+);
 
 /** Runtime check of every request payload; main runs it before any handler sees the payload. */
 export const requestValidators: { [C in Channel]: Validator<Req<C>> } = {
@@ -259,44 +304,7 @@ export const requestValidators: { [C in Channel]: Validator<Req<C>> } = {
   'runs.logs': object({ id }, { afterSeq: int({ min: 0 }) }),
   'runs.checkpoints': runRef,
   'runs.evals': runRef,
-  'runs.launch': object(
-    {
-      name: str({ maxLength: 200 }),
-      method: oneOf(['lora', 'ptuning'] as const),
-      modelPath: path,
-      dataPath: path,
-      loraR: count(1),
-      loraAlpha: num({ min: 0 }),
-      loraDropout: num({ min: 0, max: 0.95 }),
-      loraTargets: arrayOf(oneOf(LORA_TARGETS), { min: 1, max: LORA_TARGETS.length }),
-      prefixLen: count(1),
-      epochs: num({ min: 0.01, max: 1000 }),
-      lr: num({ min: 0, max: 1 }),
-      scheduler: oneOf(['linear', 'cosine', 'constant'] as const),
-      warmupSteps: count(0),
-      batchSize: count(1),
-      gradAccum: count(1),
-      maxLen: int({ min: 8, max: 1 << 17 }),
-      seed: int({ min: 0, max: 2 ** 32 - 1 }),
-      gradientCheckpointing: bool,
-      weightDecay: num({ min: 0, max: 10 }),
-      maxGradNorm: num({ min: 0 }),
-      lossOn: oneOf(['completion', 'all'] as const),
-      packing: bool,
-      valSplit: num({ min: 0, max: 0.5 }),
-      evalEvery: count(0),
-      sampleEvery: count(0),
-    },
-    {
-      preset: str({ maxLength: 64 }),
-      format: oneOf(DATA_FORMAT_CHOICES),
-      backend: oneOf(BACKEND_CHOICES),
-      maxSteps: count(0),
-      saveEvery: count(0),
-      samplePrompts: arrayOf(str({ nonEmpty: true, maxLength: 4000 }), { max: 8 }),
-      map: columnMapping,
-    },
-  ),
+  'runs.launch': launchRequest,
   'runs.control': object({ id, action: oneOf(RUN_ACTIONS) }),
   'runs.delete': runRef,
   'models.list': empty,
@@ -340,6 +348,8 @@ export const requestValidators: { [C in Channel]: Validator<Req<C>> } = {
   'exports.start': object({ runId: id, to: oneOf(EXPORT_KINDS) }, { ggufType: oneOf(['f16', 'q8_0'] as const), out: path, overwrite: bool }),
   'exports.cancel': runRef,
   'exports.list': runRef,
+  'recipes.export': object({ to: oneOf(RECIPE_TARGETS), gpus: int({ min: 1, max: 4096 }) }, { runId: id, launch: launchRequest, distributed: oneOf(RECIPE_DISTRIBUTED), out: path, overwrite: bool }),
+  'runs.import': object({ path }, { name: str({ nonEmpty: true, maxLength: 200 }), modelPath: path }),
   'files.list': object({}, { path: str({ maxLength: 4096 }) }),
   'planner.estimate': object(
     {

@@ -9,6 +9,7 @@ import { evalHandlers } from './eval-handlers';
 import { filesHandlers } from './files-handlers';
 import { exportHandlers } from './export-handlers';
 import { playgroundHandlers } from './playground-handlers';
+import { recipeHandlers } from './recipe-handlers';
 import { plannerHandlers } from './planner-handlers';
 import type { HandlerContext } from './context';
 import { libraryHandlers } from './library-handlers';
@@ -25,6 +26,7 @@ export function createHandlers(ctx: HandlerContext): HandlerTable {
     ...playgroundHandlers(ctx),
     ...evalHandlers(ctx),
     ...exportHandlers(ctx),
+    ...recipeHandlers(ctx),
     ...plannerHandlers(ctx),
     ...filesHandlers(),
   };

@@ -52,6 +52,8 @@ function table(calls: string[], overrides: Partial<HandlerTable> = {}): HandlerT
     },
     'exports.cancel': record('exports.cancel', { cancelled: false }),
     'exports.list': record('exports.list', []),
+    'recipes.export': record('recipes.export', { out: '/o', to: 'llamafactory', yaml: '/o/x.yaml', files: [], examples: { train: 0, val: 0 }, notes: [], noteFields: [] }),
+    'runs.import': record('runs.import', { runId: 1, name: 'x', tool: 'llamafactory', steps: 0 }),
     'planner.estimate': () => {
       throw new Error('not used');
     },

@@ -11,6 +11,7 @@ import { runsCommands } from './runs';
 import { dataInspectCommand } from './data-inspect';
 import { exportCommand } from './export';
 import { evalCommand } from './eval';
+import { recipeCommands } from './recipe';
 
 export const commands: CliCommand[] = [
   tokenizeCommand,
@@ -24,7 +25,9 @@ export const commands: CliCommand[] = [
   runsCommands.showCommand,
   runsCommands.compareCommand,
   runsCommands.resumeCommand,
+  recipeCommands.runsImportCommand,
   exportCommand,
+  recipeCommands.exportRecipeCommand,
   serveCommand,
   ...modelsCommands,
 ];

@@ -106,7 +106,12 @@ function toDetail(r: RunRow): RunDetail {
 }
 
 export function insertRun(db: Db, run: NewRun): number {
-  return durably(db, () => {
+  return durably(db, () => writeRun(db, run));
+}
+
+/** The insert itself, for callers that run it inside their own durable transaction (run-import.ts). */
+export function writeRun(db: Db, run: NewRun): number {
+  {
     const info = db
       .prepare(
         `INSERT INTO runs (name, status, method, model_id, model_path, model_config_hash, dataset_id, dataset_path,
@@ -140,7 +145,7 @@ export function insertRun(db: Db, run: NewRun): number {
         heartbeatAt: run.owner ? Date.now() : null,
       });
     return Number(info.lastInsertRowid);
-  });
+  }
 }
 
 export function getRun(db: Db, id: number): RunDetail | undefined {
