@@ -25,7 +25,9 @@ Options:
   --format FORMAT           data format (default: detected)
   --map col=role,...        map columns to roles (system, user, assistant, text, meta) for any CSV/JSON;
                             implies --format csv, as in tuneloom data inspect
-  --out DIR                 where the adapter and checkpoints are written
+  --out DIR                 where the adapter and checkpoints are written: a new or empty folder (or
+                            the one holding the --resume checkpoint)
+  --force                   replace a non-empty --out folder (its old adapter and checkpoints are deleted)
   --method lora|ptuning     LoRA (default) or P-Tuning v2 prefix tuning
   --init-adapter DIR        start from an existing PEFT LoRA adapter (its r, alpha and targets)
   --lora-r N                LoRA rank (default 8)
@@ -106,6 +108,7 @@ const OPTIONS: CliCommand['options'] = {
   'gradient-checkpointing': { type: 'boolean' },
   resume: { type: 'string' },
   name: { type: 'string' },
+  force: { type: 'boolean' },
 };
 
 function oneOf<T extends string>(raw: string | undefined, flagName: string, allowed: readonly T[], fallback: T): T {
@@ -254,7 +257,7 @@ export const trainCommand: CliCommand = {
           else if (e.type === 'log') ctx.stderr.write(`\n${e.level}: ${e.message}\n`);
         },
       },
-      { db: str(ctx, 'db'), backend: str(ctx, 'backend') ?? 'auto', name: runId, onRunId: (id) => (storeRunId = id) },
+      { db: str(ctx, 'db'), backend: str(ctx, 'backend') ?? 'auto', name: runId, force: flag(ctx, 'force'), onRunId: (id) => (storeRunId = id) },
     );
     if (!json) {
       ctx.stdout.write(`\n${done.reason === 'completed' ? 'done' : 'stopped'} after ${done.step} step(s), final loss ${lastLoss.toFixed(4)}; adapter: ${done.adapter}\n`);
