@@ -61,3 +61,12 @@ test('a reader that goes away (`tuneloom runs list | head -1`) is no crash, on e
     assert.doesNotMatch(r.stderr, /EPIPE|Error/, args.join(' '));
   }
 });
+
+test('`tuneloom runs --help` and `models --help` list their commands', async () => {
+  for (const group of ['runs', 'models']) {
+    const r = await runTuneloom([group, '--help']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`^Usage: tuneloom ${group} <command>`));
+    for (const c of commands.filter((x) => x.name.startsWith(group + ' '))) assert.match(r.stdout, new RegExp(`^  ${c.name}\\b.*${c.summary.slice(0, 10)}`, 'm'));
+  }
+});
