@@ -189,6 +189,8 @@ test('--out over a non-empty folder that is not this run\'s is refused unless --
 
   const forced = await runTuneloom([...args, '--force'], { env });
   assert.equal(forced.code, 0, forced.stderr);
+  assert.doesNotMatch(forced.stderr, /[\r\x1b]/, 'stderr is a pipe: no \\r progress redraws, no escape codes');
+  assert.match(forced.stderr, /^\[#+\] step 1\/1 loss /m);
   assert.ok(!existsSync(join(out, 'checkpoint-5')), 'the older checkpoints do not stay mixed in');
   assert.notEqual(readFileSync(join(out, 'adapter_model.safetensors'), 'utf8'), 'older weights');
   assert.ok(existsSync(join(out, 'adapter_config.json')));
