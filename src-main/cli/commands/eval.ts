@@ -2,6 +2,7 @@
  * `tuneloom eval --model DIR [--adapter DIR] --data FILE [--format ...] [--metrics loss,bleu,rouge,f1,em]
  * [--max-new-tokens N] [--limit N] [--json]` (../shared/docs/CLI.md), plus --batch-size, --lang, --mode, --backend.
  */
+import { withRoundedScores } from '../round-scores';
 import { isMilestone, ProgressWriter } from '../progress';
 import { UserError } from '../../errors';
 import type { SamplingOptions } from '../../engine/generate/generate';
@@ -149,7 +150,7 @@ export const evalCommand: CliCommand = {
       } finally {
         db.close();
       }
-      if (json) writeJson(ctx, { ...result, eval_id: stored.evalId, run_id: stored.runId });
+      if (json) writeJson(ctx, { ...withRoundedScores(result), predictions: result.predictions.map((p) => (p.scores ? { ...p, scores: withRoundedScores(p.scores) } : p)), eval_id: stored.evalId, run_id: stored.runId });
       else {
         progress.end();
         const row = (k: string, v: number | undefined) => (v === undefined ? '' : `  ${k.padEnd(10)} ${v.toFixed(4)}\n`);
