@@ -7,6 +7,8 @@
  * `child_process.fork` — from source through tsx in dev and tests, `dist/worker.js` when bundled.
  */
 import { fork } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { forwardStderr } from './stderr-filter';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { childEntry, tsEntry, type ChildEntry } from '../child-entry';
@@ -170,9 +172,12 @@ function spawnFork(entry: WorkerEntry, env: NodeJS.ProcessEnv | undefined, on: W
     env: env ?? process.env,
     // Structured clone keeps NaN/Infinity losses intact (JSON would turn them into null).
     serialization: 'advanced',
-    // The worker's stdout goes to our stderr: our stdout may be a JSON-lines stream (`train --json`).
-    stdio: ['ignore', 2, 'inherit', 'ipc'],
+    // The worker's stdout and stderr go to our stderr (our stdout may be a JSON-lines stream, `train
+    // --json`), through the filter that drops Dawn's native limit warnings.
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
+  forwardStderr(cp.stdout!, process.stderr);
+  forwardStderr(cp.stderr!, process.stderr);
   cp.on('message', on.message);
   cp.on('exit', on.exit);
   cp.on('error', on.error);
@@ -193,6 +198,8 @@ interface UtilityProcessLike {
   pid: number | undefined;
   postMessage(msg: unknown): void;
   kill(): boolean;
+  stdout: Readable | null;
+  stderr: Readable | null;
   on(event: 'message', fn: (msg: unknown) => void): void;
   on(event: 'exit', fn: (code: number) => void): void;
 }
@@ -205,8 +212,10 @@ async function spawnUtility(entry: WorkerEntry, env: NodeJS.ProcessEnv | undefin
     serviceName: 'Tuneloom training worker',
     execArgv: entry.execArgv,
     env: env ?? process.env,
-    stdio: 'inherit',
+    stdio: 'pipe',
   });
+  if (up.stdout) forwardStderr(up.stdout, process.stderr);
+  if (up.stderr) forwardStderr(up.stderr, process.stderr);
   up.on('message', on.message);
   up.on('exit', (code) => on.exit(code, null));
   return { pid: up.pid, post: (msg) => up.postMessage(msg), kill: () => void up.kill() };
