@@ -105,6 +105,18 @@ describe('app shell', () => {
     assert.match(finals, /240[\s\S]*35/, 'steps of each run');
     assert.match(await app.s.page.locator('section', { hasText: '同一提示词的回答' }).innerText(), /图书馆周六、周日 8:00 开门/);
     await screenshot(app.s.page, 'zh-CN-compare-two-runs');
+    // A run that sampled another prompt at the same position: its answer stays under its own prompt.
+    const db = openStore(app.serve.dbPath);
+    db.prepare('INSERT INTO samples (run_id, step, prompt_idx, prompt, output, ts) VALUES (?, 30, 0, ?, ?, ?)').run(runIds.failed, '类型#裙*颜色#红色*风格#复古', '这款复古红裙，优雅大方。', Date.now());
+    db.close();
+    await app.s.page.reload();
+    const prompts = app.s.page.locator('[data-testid="answer-prompt"]');
+    await prompts.nth(2).waitFor();
+    assert.deepEqual((await prompts.allInnerTexts()).map((t) => t.replace(/^#\d+\s*/, '')), ['图书馆周末几点开门？', '如何申请缓考？', '类型#裙*颜色#红色*风格#复古']);
+    const answersOf = async (i: number) => app.s.page.locator('[data-testid="answer-row"]').nth(i).locator('[data-testid="answer-text"]').allInnerTexts();
+    assert.deepEqual(await answersOf(0), ['图书馆周六、周日 8:00 开门，22:00 闭馆。', '—'], 'the dress answer is not shown under the library prompt');
+    assert.deepEqual(await answersOf(2), ['—', '这款复古红裙，优雅大方。']);
+    await screenshot(app.s.page, 'zh-CN-compare-different-prompts');
     assert.deepEqual(app.s.errors, []);
   });
 
