@@ -172,6 +172,22 @@ test('worker errors fail the run with their kind; a hung worker is killed and in
   await sup.close();
 });
 
+test('a long synchronous compute is no hang: one that yields between its parts, or one announced first, completes', async () => {
+  // Each compute is longer than the heartbeat limit (2.5 s against 1.5 s), so answering only between steps would get it killed.
+  const { db, sup, launch } = setup({ heartbeatMs: 50, heartbeatTimeoutMs: 1500 });
+  const long = { maxSteps: 5, stepDelayMs: 20, longComputeAtStep: 3, longComputeMs: 2500 };
+  const parts = sup.enqueue(launch({ ...long, longComputeParts: 10 }, 'yields'));
+  assert.equal(await sup.waitForEnd(parts), 'completed', JSON.stringify(getRun(db, parts)?.error));
+  // 200 steps' worth at >= 20 ms a step announces >= 4 s: the one synchronous block of 2.5 s fits in it.
+  const announced = sup.enqueue(launch({ ...long, longComputeStepsWorth: 200 }, 'announced'));
+  assert.equal(await sup.waitForEnd(announced), 'completed', JSON.stringify(getRun(db, announced)?.error));
+  // Neither: the same block unannounced is silence past the limit, and the worker is killed.
+  const silent = sup.enqueue(launch(long, 'silent'));
+  assert.equal(await sup.waitForEnd(silent), 'interrupted');
+  assert.match(getRun(db, silent)!.error!.message, /stopped answering/);
+  await sup.close();
+});
+
 test('one GPU slot: a second run waits in the queue, or is refused with one line; resume refusals are one line', async () => {
   const { db, sup, launch, dir } = setup();
   const a = sup.enqueue(launch({ maxSteps: 6, stepDelayMs: 10 }, 'a'));

@@ -331,6 +331,7 @@ export class RunSupervisor {
         this.end(runId, { status: 'failed', error: e.error });
         return;
       case 'pong':
+      case 'busy':
         return;
     }
   }

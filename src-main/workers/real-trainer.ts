@@ -70,6 +70,8 @@ export const realTrainer: TrainerBridge = async (start, control, emit) => {
           waitWhilePaused: () => control.waitWhilePaused(),
           shouldStop: () => control.shouldStop(),
           takeSampleRequest: () => control.takeSampleRequest(),
+          breathe: () => control.breathe(),
+          announce: (work) => control.announce(work),
         },
       },
       {

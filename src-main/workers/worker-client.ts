@@ -64,6 +64,8 @@ export class WorkerClient {
   private exited = false;
   private killedForSilence = false;
   private ready = false;
+  /** Extra silence allowed for the long compute the worker announced last (a `busy` event), until its next event. */
+  private busyAllowanceMs = 0;
 
   constructor(
     private readonly handlers: WorkerHandlers,
@@ -93,12 +95,13 @@ export class WorkerClient {
     }
     this.lastHeard = Date.now();
     const every = this.opts.heartbeatMs ?? 2_000;
-    // Generous: the worker answers between steps only, and one step of a large model on cpu can take minutes.
+    // Generous: the worker answers between steps (and between eval batches), and one step of a large
+    // model on cpu can take minutes. A longer compute is announced (`busy`) and allowed its own time.
     const limit = this.opts.heartbeatTimeoutMs ?? 600_000;
     this.timer = setInterval(() => {
       if (this.exited) return;
       // Until the worker says ready, it is still loading (tsx, tfjs): allow at least a minute for that.
-      const allowed = this.ready ? limit : Math.max(limit, 60_000);
+      const allowed = silenceAllowedMs({ limitMs: limit, ready: this.ready, busyAllowanceMs: this.busyAllowanceMs });
       if (Date.now() - this.lastHeard > allowed) {
         this.killedForSilence = true;
         this.handlers.onWarning?.(`worker silent for ${Date.now() - this.lastHeard} ms (limit ${allowed} ms): killing it`);
@@ -140,6 +143,9 @@ export class WorkerClient {
         if (gap) this.handlers.onWarning?.(`worker events: ${gap}`);
         if (raw.type === 'ready') this.ready = true;
         if (raw.type === 'pong') return;
+        // The announced work ends with the worker's next event (eval, sample, step, ...).
+        this.busyAllowanceMs = raw.type === 'busy' ? BUSY_SAFETY_FACTOR * raw.expectMs : 0;
+        if (raw.type === 'busy') return;
         try {
           this.handlers.onEvent(raw);
         } catch (err) {
@@ -162,6 +168,14 @@ export class WorkerClient {
       this.handlers.onWarning?.(`handling worker exit failed: ${(err as Error).message}`);
     }
   }
+}
+
+/** The worker's estimate is from its fastest step; a loaded machine may run slower than that. */
+const BUSY_SAFETY_FACTOR = 3;
+
+/** How long the worker may be silent before it counts as hung. */
+export function silenceAllowedMs(o: { limitMs: number; ready: boolean; busyAllowanceMs: number }): number {
+  return Math.max(o.limitMs, o.ready ? 0 : 60_000, o.busyAllowanceMs);
 }
 
 type Wiring = ReturnType<WorkerClient['wire']>;
