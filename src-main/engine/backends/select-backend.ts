@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '../../errors';
 import type { ModelConfig } from '../config/model-config';
+import { estimateTraining, type TrainingEstimateInput } from '../planner/estimate-training';
 
 export type BackendName = 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
 export type BackendChoice = BackendName | 'auto';
@@ -20,9 +21,14 @@ export interface BackendSelection {
 
 type Attempt = { ok: true } | { ok: false; why: string };
 
+/** A training run's shape, for the wasm heap check (the planner's input without model, budget and backend). */
+export type TrainingShape = Omit<TrainingEstimateInput, 'config' | 'weightFormat' | 'backend' | 'budgetBytes' | 'flopsPerSecond' | 'examples' | 'timeSeqLen' | 'weightFormatsAvailable'>;
+
 export interface SelectOptions {
   /** The model about to be loaded, so wasm can be refused when it cannot hold it. */
   model?: ModelConfig;
+  /** With `model`: the training run it is for, whose adapter, optimiser and activations share the heap. */
+  training?: TrainingShape;
 }
 
 /** wasm32's heap is 4 GiB; keep room for activations and the KV cache. */
@@ -86,10 +92,23 @@ async function tryTensorflow(): Promise<Attempt> {
   }
 }
 
+/**
+ * Bytes a training run needs in the wasm heap: the model as above, plus what the planner counts on top
+ * of the frozen weights at the run's worst case (max-len rows): LoRA/prefix parameters and gradients,
+ * AdamW moments, the activations kept for backprop, logits and workspace.
+ */
+export function estimatedWasmTrainingBytes(cfg: ModelConfig, training: TrainingShape): number {
+  const est = estimateTraining({ ...training, config: cfg, weightFormat: 'f32', backend: 'wasm', budgetBytes: WASM_HEAP_BUDGET });
+  return estimatedWasmBytes(cfg) + est.bytes.total - est.bytes.weights;
+}
+
 async function tryWasm(_explicit: boolean, opts: SelectOptions): Promise<Attempt> {
-  if (opts.model && estimatedWasmBytes(opts.model) > WASM_HEAP_BUDGET) {
-    const gib = (estimatedWasmBytes(opts.model) / 2 ** 30).toFixed(1);
-    return { ok: false, why: `the model needs ~${gib} GiB in the wasm heap, over its 4 GiB limit` };
+  if (opts.model) {
+    const needs = opts.training ? estimatedWasmTrainingBytes(opts.model, opts.training) : estimatedWasmBytes(opts.model);
+    if (needs > WASM_HEAP_BUDGET) {
+      const gib = (needs / 2 ** 30).toFixed(1);
+      return { ok: false, why: opts.training ? `this training run needs ~${gib} GiB in the wasm heap (model, adapter, optimiser and activations), over its 4 GiB limit` : `the model needs ~${gib} GiB in the wasm heap, over its 4 GiB limit` };
+    }
   }
   try {
     await import('@tensorflow/tfjs-backend-wasm');
