@@ -116,6 +116,7 @@ describe('app shell', () => {
     const answersOf = async (i: number) => app.s.page.locator('[data-testid="answer-row"]').nth(i).locator('[data-testid="answer-text"]').allInnerTexts();
     assert.deepEqual(await answersOf(0), ['图书馆周六、周日 8:00 开门，22:00 闭馆。', '—'], 'the dress answer is not shown under the library prompt');
     assert.deepEqual(await answersOf(2), ['—', '这款复古红裙，优雅大方。']);
+    await app.s.page.locator('[data-testid="answer-row"]').nth(2).scrollIntoViewIfNeeded();
     await screenshot(app.s.page, 'zh-CN-compare-different-prompts');
     assert.deepEqual(app.s.errors, []);
   });
@@ -296,6 +297,32 @@ describe('app shell', () => {
     await app.s.page.locator('[data-testid="confirm-yes"]').click();
     await row.waitFor({ state: 'detached' });
     assert.equal(await app.s.page.locator('[data-testid="runs-table"] tbody tr').count(), 3);
+    assert.deepEqual(app.s.errors, []);
+  });
+
+  test("an interrupted run's banner says one true thing, in the user's language", async () => {
+    const db = openStore(app.serve.dbPath);
+    const lib = db.prepare('SELECT model_id AS modelId, model_path AS modelPath, dataset_id AS datasetId FROM runs WHERE id = ?').get(runIds.done) as { modelId: number; modelPath: string; datasetId: number };
+    const error = { name: 'WorkerUnresponsive', kind: 'internal', message: 'the training worker stopped answering and was killed after step 35; resume from the start with `tuneloom runs resume 9`' };
+    const id = seedRun(db, { name: 'handbook-long-eval', status: 'interrupted', steps: 35, totalSteps: 240, ...lib, error });
+    db.close();
+    await app.s.page.goto(`${app.serve.origin}/#/runs/${id}`);
+    const banner = app.s.page.locator('[data-testid="run-error"]');
+    await banner.waitFor();
+    const en = await banner.innerText();
+    assert.match(en, /The training process stopped answering after step 35 and was ended\./);
+    assert.match(en, /No checkpoint was saved yet: Resume starts again from step 0/);
+    assert.doesNotMatch(en, /last checkpoint|latest checkpoint|resume from the start with/, 'no second, contradicting resume story');
+    await screenshot(app.s.page, 'en-run-interrupted');
+    await visit('settings', 'Settings');
+    await app.s.page.locator('button[data-lang="zh-CN"]').click();
+    await app.s.page.goto(`${app.serve.origin}/#/runs/${id}`);
+    await banner.waitFor();
+    const zh = await banner.innerText();
+    assert.match(zh, /训练进程在第 35 步之后停止响应，已被终止。/);
+    assert.match(zh, /还没有保存检查点：点「继续」会从第 0 步重新开始/);
+    assert.doesNotMatch(zh, /stopped|answering|checkpoint|resume from/, 'no English sentence in the zh-CN banner');
+    await screenshot(app.s.page, 'zh-CN-run-interrupted');
     assert.deepEqual(app.s.errors, []);
   });
 
