@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { openStore } from '../src-main/store/db';
 import { insertRun } from '../src-main/store/queries/runs';
+import type { RunError } from '../src-shared/dto/runs';
 import { clippedTexts, overflowingTables, screenshot } from './support/browser';
 import { servedApp } from './support/served-app';
 import { seedLibrary, seedRun } from './support/seed';
@@ -323,6 +324,32 @@ describe('app shell', () => {
     assert.match(zh, /还没有保存检查点：点「继续」会从第 0 步重新开始/);
     assert.doesNotMatch(zh, /stopped|answering|checkpoint|resume from/, 'no English sentence in the zh-CN banner');
     await screenshot(app.s.page, 'zh-CN-run-interrupted');
+    assert.deepEqual(app.s.errors, []);
+  });
+
+  test("an out-of-memory run's banner lists the memory planner's options, in the user's language", async () => {
+    const db = openStore(app.serve.dbPath);
+    const lib = db.prepare('SELECT model_id AS modelId, model_path AS modelPath, dataset_id AS datasetId FROM runs WHERE id = ?').get(runIds.done) as { modelId: number; modelPath: string; datasetId: number };
+    const GiB = 2 ** 30;
+    const error: RunError = {
+      name: 'OutOfMemory', kind: 'oom',
+      message: "out of memory on wasm after step 12 (Array buffer allocation failed) — the memory planner's options: --gradient-checkpointing (~2.1 GiB), --max-len 256 (~2.4 GiB)",
+      options: [{ key: 'gradient-checkpointing', totalBytes: 2.1 * GiB }, { key: 'shorter-max-len', value: 256, totalBytes: 2.4 * GiB }],
+    };
+    const id = seedRun(db, { name: 'handbook-max-len-2048', status: 'failed', steps: 12, totalSteps: 240, ...lib, error });
+    db.close();
+    await app.s.page.goto(`${app.serve.origin}/#/runs/${id}`);
+    const options = app.s.page.locator('[data-testid="oom-options"] li');
+    await options.nth(1).waitFor();
+    assert.deepEqual(await options.allInnerTexts(), ['开启梯度检查点 — 预计共需 2.10 GiB', '缩短最大长度：256 — 预计共需 2.40 GiB']);
+    assert.match(await app.s.page.locator('[data-testid="run-error"]').innerText(), /第 12 步之后内存不足。/);
+    await screenshot(app.s.page, 'zh-CN-run-oom');
+    await visit('settings', '设置');
+    await app.s.page.locator('button[data-lang="en"]').click();
+    await app.s.page.goto(`${app.serve.origin}/#/runs/${id}`);
+    await options.nth(1).waitFor();
+    assert.deepEqual(await options.allInnerTexts(), ['Turn on gradient checkpointing — about 2.10 GiB in total', 'Shorter max length: 256 — about 2.40 GiB in total']);
+    await screenshot(app.s.page, 'en-run-oom');
     assert.deepEqual(app.s.errors, []);
   });
 

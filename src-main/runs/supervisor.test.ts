@@ -164,6 +164,9 @@ test('worker errors fail the run with their kind; a hung worker is killed and in
   assert.equal(await sup.waitForEnd(nan), 'failed');
   assert.equal(getRun(db, nan)!.error!.kind, 'nan');
   assert.match(getRun(db, nan)!.error!.message, /NaN at step 3/);
+  const oom = sup.enqueue(launch({ failAtStep: 2, failKind: 'oom' }, 'oom'));
+  assert.equal(await sup.waitForEnd(oom), 'failed');
+  assert.equal(getRun(db, oom)!.error!.kind, 'oom', 'an allocation failure is classified as out of memory');
   const hang = sup.enqueue(launch({ hangAtStep: 2 }, 'hang'));
   assert.equal(await sup.waitForEnd(hang), 'interrupted');
   assert.match(getRun(db, hang)!.error!.message, /stopped answering/);

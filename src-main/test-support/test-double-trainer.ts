@@ -99,6 +99,8 @@ export const testDoubleTrainer: TrainerBridge = async (start, control, emit) => 
     if ((cfg.sampleEvery && st.step % cfg.sampleEvery === 0) || control.takeSampleRequest()) sample();
     if (cfg.saveEvery && st.step % cfg.saveEvery === 0) checkpoint();
     if (cfg.failAtStep === st.step) {
+      // What tfjs-cpu throws when a typed array cannot be allocated.
+      if (cfg.failKind === 'oom') throw new RangeError('Array buffer allocation failed');
       if (cfg.failKind === 'nan') throw new UserError(`the loss became NaN at step ${st.step}`, { kind: 'nan', hint: 'lower --lr; the last good checkpoint is kept' });
       throw Object.assign(new Error(`test double failure (${cfg.failKind ?? 'internal'}) at step ${st.step}`), { name: 'TestDoubleError' });
     }
