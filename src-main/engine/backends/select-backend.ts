@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '../../errors';
+import { guardWebgpuBindings } from './webgpu-binding-guard';
 import type { ModelConfig } from '../config/model-config';
 import { estimateTraining, type TrainingEstimateInput } from '../planner/estimate-training';
 
@@ -73,6 +74,7 @@ async function tryWebgpu(allowSoftware: boolean): Promise<Attempt> {
     }
     await import('@tensorflow/tfjs-backend-webgpu');
     if (!(await tf.setBackend('webgpu'))) return { ok: false, why: 'the webgpu backend failed to initialise' };
+    guardWebgpuBindings();
     return { ok: true };
   } catch (e) {
     return { ok: false, why: `webgpu unavailable (${message(e)})` };
