@@ -64,7 +64,8 @@ async function child(): Promise<void> {
   const { createLora } = await import('../../src-main/engine/train/lora-params');
   const { Rng } = await import('../../src-main/engine/train/rng');
   const { collate } = await import('../../src-main/engine/train/batching');
-  const { lossAndGrads } = await import('../../src-main/engine/train/step');
+  // The async read-back: webgpu in Node has no sync read (it would need OffscreenCanvas).
+  const { lossAndGradsAsync } = await import('../../src-main/engine/train/step');
   const { AdamW } = await import('../../src-main/engine/optim/adamw');
   const shape = values.shape!;
   const seq = Number(values.seq);
@@ -92,7 +93,7 @@ async function child(): Promise<void> {
   const warmup = Number(values.warmup);
   for (let s = 1 - warmup; s <= steps; s++) {
     const t0 = performance.now();
-    const res = lossAndGrads(model, adapter, [data], [s], checkpointing);
+    const res = await lossAndGradsAsync(model, adapter, [data], [s], checkpointing);
     opt.apply(res.grads, 1e-4);
     for (const g of Object.values(res.grads)) g.dispose();
     const dt = (performance.now() - t0) / 1000;
