@@ -58,8 +58,11 @@ function untilStatus(sup: RunSupervisor, runId: number, status: RunStatus): Prom
 
 function untilStep(sup: RunSupervisor, runId: number, step: number): Promise<void> {
   return new Promise((resolve) => {
+    let reached = false;
     const off = sup.subscribe(runId, -1, (e) => {
-      if (e.type === 'step' && e.point.step >= step) {
+      // Several steps can arrive in one IPC chunk: unsubscribe once.
+      if (!reached && e.type === 'step' && e.point.step >= step) {
+        reached = true;
         queueMicrotask(() => off());
         resolve();
       }
