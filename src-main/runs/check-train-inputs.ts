@@ -4,8 +4,8 @@
  * refused unless --force (as `tuneloom export` does), so a new run never mixes its adapter and
  * checkpoints into an older run's folder.
  */
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join, relative, resolve, isAbsolute } from 'node:path';
+import { accessSync, constants, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { UserError } from '../errors';
 import type { TrainConfig } from '../engine/train/train-config';
 import { modelConfigHash } from './run-spec';
@@ -30,6 +30,15 @@ function needFolderWith(path: string | undefined, flag: string, file: string, wh
   if (!existsSync(join(abs, file))) throw new UserError(`no ${file} in the ${what} folder`, { where: abs, hint: `pass --${flag} a folder that holds ${file}` });
 }
 
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** True when `inner` is `outer` or lies inside it. */
 function isInside(inner: string, outer: string): boolean {
   const rel = relative(outer, inner);
@@ -51,7 +60,15 @@ export function checkTrainInputs(cfg: TrainConfig, opts: { force: boolean }): vo
   const out = resolve(cfg.out);
   const kind = kindOf(out);
   if (kind === 'file') throw new UserError('--out is a file, not a folder', { where: out, hint: 'choose a new --out folder' });
-  if (kind === 'missing' || readdirSync(out).length === 0) return;
+  if (kind === 'missing') {
+    // It will be created: its nearest existing parent must be a folder we can write to.
+    let parent = dirname(out);
+    while (kindOf(parent) === 'missing' && dirname(parent) !== parent) parent = dirname(parent);
+    const why = kindOf(parent) === 'file' ? 'ENOTDIR' : writable(parent) ? null : 'EACCES';
+    if (why) throw new UserError(`--out folder is not writable (${why})`, { where: out, hint: 'choose a folder you can write to' });
+    return;
+  }
+  if (readdirSync(out).length === 0) return;
   if (cfg.resumeFrom && isInside(resolve(cfg.resumeFrom), out)) return;
   if (!opts.force) {
     throw new UserError('the --out folder already exists and is not empty', { where: out, hint: 'choose a new --out folder, or pass --force to replace it' });

@@ -100,15 +100,29 @@ async function expectOneLine(args: string[], pattern: RegExp, out?: string): Pro
   if (out) assert.ok(!existsSync(join(out, 'adapter_model.safetensors')) && !existsSync(join(out, 'adapter_config.json')), 'nothing half-written in --out');
 }
 
+/** Runs in the store the CLI records into (none when it was never created). */
+async function runsRecorded(): Promise<number> {
+  const file = join(env.TUNELOOM_HOME, 'tuneloom.db');
+  if (!existsSync(file)) return 0;
+  const db = openStore(file);
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM runs').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
 test('bad inputs: lr <= 0, unknown target module, unwritable --out, no room for the answer, NaN loss', async () => {
   const model = tiny();
+  const runsBefore = await runsRecorded();
   const data = writeLearningData(join(root, 'bad.jsonl'));
   const base = (out: string) => ['train', '--model', model, '--data', data, '--out', out, '--max-steps', '2', '--backend', 'cpu'];
   await expectOneLine([...base(join(root, 'b1')), '--lr', '0'], /--lr must be a positive number/, join(root, 'b1'));
   await expectOneLine([...base(join(root, 'b2')), '--lora-targets', 'q_proj,qkv_proj'], /unknown target module "qkv_proj".*q_proj, k_proj/, join(root, 'b2'));
   const file = join(root, 'a-file');
   writeFileSync(file, 'x');
-  await expectOneLine(base(join(file, 'out')), /--out folder is not writable/);
+  await expectOneLine(base(join(file, 'out')), /--out folder is not writable \(ENOTDIR\)/);
+  assert.equal(await runsRecorded(), runsBefore, 'a bad --out records no failed run');
   await expectOneLine([...base(join(root, 'b4')), '--max-len', '12'], /nothing to train on: all \d+ example\(s\) are longer than --max-len 12/, join(root, 'b4'));
 
   // Some too long, some not: counted and reported, the run goes on.
