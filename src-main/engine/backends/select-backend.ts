@@ -30,6 +30,11 @@ export interface SelectOptions {
   model?: ModelConfig;
   /** With `model`: the training run it is for, whose adapter, optimiser and activations share the heap. */
   training?: TrainingShape;
+  /**
+   * For auto: asked before WebGPU is opened in this process; a reason skips it (a child process can
+   * look at the adapter without Dawn's native warnings reaching the user, see engine-node).
+   */
+  webgpuPassOver?: () => Promise<string | null>;
 }
 
 /** wasm32's heap is 4 GiB; keep room for activations and the KV cache. */
@@ -56,8 +61,10 @@ interface AdapterLike {
 }
 
 /** `allowSoftware`: accept a CPU-emulated adapter (Mesa lavapipe); auto does not, it is slower than wasm. */
-async function tryWebgpu(allowSoftware: boolean): Promise<Attempt> {
+async function tryWebgpu(allowSoftware: boolean, opts: SelectOptions = {}): Promise<Attempt> {
   try {
+    const passOver = !allowSoftware && opts.webgpuPassOver ? await opts.webgpuPassOver() : null;
+    if (passOver) return { ok: false, why: passOver };
     const g = globalThis as { navigator?: { gpu?: unknown } };
     if (!g.navigator?.gpu) {
       const webgpu = (await import('webgpu')) as unknown as { create(flags: string[]): unknown; globals: Record<string, unknown> };
@@ -126,7 +133,7 @@ async function tryCpu(): Promise<Attempt> {
   return (await tf.setBackend('cpu')) ? { ok: true } : { ok: false, why: 'the cpu backend failed to initialise' };
 }
 
-const ATTEMPTS: Record<BackendName, (explicit: boolean, opts: SelectOptions) => Promise<Attempt>> = { webgpu: tryWebgpu, tensorflow: tryTensorflow, wasm: tryWasm, cpu: tryCpu };
+const ATTEMPTS: Record<BackendName, (explicit: boolean, opts: SelectOptions) => Promise<Attempt>> = { webgpu: (explicit, opts) => tryWebgpu(explicit, opts), tensorflow: tryTensorflow, wasm: tryWasm, cpu: tryCpu };
 
 export async function selectBackend(choice: BackendChoice | string = 'auto', opts: SelectOptions = {}): Promise<BackendSelection> {
   // PROD silences tfjs's console banners ("looks like you are running TensorFlow.js in Node.js"),
