@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { openStore } from '../src-main/store/db';
 import { insertRun } from '../src-main/store/queries/runs';
+import type { RunError } from '../src-shared/dto/runs';
 import { clippedTexts, overflowingTables, screenshot } from './support/browser';
 import { servedApp } from './support/served-app';
 import { seedLibrary, seedRun } from './support/seed';
@@ -105,6 +106,19 @@ describe('app shell', () => {
     assert.match(finals, /240[\s\S]*35/, 'steps of each run');
     assert.match(await app.s.page.locator('section', { hasText: '同一提示词的回答' }).innerText(), /图书馆周六、周日 8:00 开门/);
     await screenshot(app.s.page, 'zh-CN-compare-two-runs');
+    // A run that sampled another prompt at the same position: its answer stays under its own prompt.
+    const db = openStore(app.serve.dbPath);
+    db.prepare('INSERT INTO samples (run_id, step, prompt_idx, prompt, output, ts) VALUES (?, 30, 0, ?, ?, ?)').run(runIds.failed, '类型#裙*颜色#红色*风格#复古', '这款复古红裙，优雅大方。', Date.now());
+    db.close();
+    await app.s.page.reload();
+    const prompts = app.s.page.locator('[data-testid="answer-prompt"]');
+    await prompts.nth(2).waitFor();
+    assert.deepEqual((await prompts.allInnerTexts()).map((t) => t.replace(/^#\d+\s*/, '')), ['图书馆周末几点开门？', '如何申请缓考？', '类型#裙*颜色#红色*风格#复古']);
+    const answersOf = async (i: number) => app.s.page.locator('[data-testid="answer-row"]').nth(i).locator('[data-testid="answer-text"]').allInnerTexts();
+    assert.deepEqual(await answersOf(0), ['图书馆周六、周日 8:00 开门，22:00 闭馆。', '—'], 'the dress answer is not shown under the library prompt');
+    assert.deepEqual(await answersOf(2), ['—', '这款复古红裙，优雅大方。']);
+    await app.s.page.locator('[data-testid="answer-row"]').nth(2).scrollIntoViewIfNeeded();
+    await screenshot(app.s.page, 'zh-CN-compare-different-prompts');
     assert.deepEqual(app.s.errors, []);
   });
 
@@ -284,6 +298,58 @@ describe('app shell', () => {
     await app.s.page.locator('[data-testid="confirm-yes"]').click();
     await row.waitFor({ state: 'detached' });
     assert.equal(await app.s.page.locator('[data-testid="runs-table"] tbody tr').count(), 3);
+    assert.deepEqual(app.s.errors, []);
+  });
+
+  test("an interrupted run's banner says one true thing, in the user's language", async () => {
+    const db = openStore(app.serve.dbPath);
+    const lib = db.prepare('SELECT model_id AS modelId, model_path AS modelPath, dataset_id AS datasetId FROM runs WHERE id = ?').get(runIds.done) as { modelId: number; modelPath: string; datasetId: number };
+    const error = { name: 'WorkerUnresponsive', kind: 'internal', message: 'the training worker stopped answering and was killed after step 35; resume from the start with `tuneloom runs resume 9`' };
+    const id = seedRun(db, { name: 'handbook-long-eval', status: 'interrupted', steps: 35, totalSteps: 240, ...lib, error });
+    db.close();
+    await app.s.page.goto(`${app.serve.origin}/#/runs/${id}`);
+    const banner = app.s.page.locator('[data-testid="run-error"]');
+    await banner.waitFor();
+    const en = await banner.innerText();
+    assert.match(en, /The training process stopped answering after step 35 and was ended\./);
+    assert.match(en, /No checkpoint was saved yet: Resume starts again from step 0/);
+    assert.doesNotMatch(en, /last checkpoint|latest checkpoint|resume from the start with/, 'no second, contradicting resume story');
+    await screenshot(app.s.page, 'en-run-interrupted');
+    await visit('settings', 'Settings');
+    await app.s.page.locator('button[data-lang="zh-CN"]').click();
+    await app.s.page.goto(`${app.serve.origin}/#/runs/${id}`);
+    await banner.waitFor();
+    const zh = await banner.innerText();
+    assert.match(zh, /训练进程在第 35 步之后停止响应，已被终止。/);
+    assert.match(zh, /还没有保存检查点：点「继续」会从第 0 步重新开始/);
+    assert.doesNotMatch(zh, /stopped|answering|checkpoint|resume from/, 'no English sentence in the zh-CN banner');
+    await screenshot(app.s.page, 'zh-CN-run-interrupted');
+    assert.deepEqual(app.s.errors, []);
+  });
+
+  test("an out-of-memory run's banner lists the memory planner's options, in the user's language", async () => {
+    const db = openStore(app.serve.dbPath);
+    const lib = db.prepare('SELECT model_id AS modelId, model_path AS modelPath, dataset_id AS datasetId FROM runs WHERE id = ?').get(runIds.done) as { modelId: number; modelPath: string; datasetId: number };
+    const GiB = 2 ** 30;
+    const error: RunError = {
+      name: 'OutOfMemory', kind: 'oom',
+      message: "out of memory on wasm after step 12 (Array buffer allocation failed) — the memory planner's options: --gradient-checkpointing (~2.1 GiB), --max-len 256 (~2.4 GiB)",
+      options: [{ key: 'gradient-checkpointing', totalBytes: 2.1 * GiB }, { key: 'shorter-max-len', value: 256, totalBytes: 2.4 * GiB }],
+    };
+    const id = seedRun(db, { name: 'handbook-max-len-2048', status: 'failed', steps: 12, totalSteps: 240, ...lib, error });
+    db.close();
+    await app.s.page.goto(`${app.serve.origin}/#/runs/${id}`);
+    const options = app.s.page.locator('[data-testid="oom-options"] li');
+    await options.nth(1).waitFor();
+    assert.deepEqual(await options.allInnerTexts(), ['开启梯度检查点 — 预计共需 2.10 GiB', '缩短最大长度：256 — 预计共需 2.40 GiB']);
+    assert.match(await app.s.page.locator('[data-testid="run-error"]').innerText(), /第 12 步之后内存不足。/);
+    await screenshot(app.s.page, 'zh-CN-run-oom');
+    await visit('settings', '设置');
+    await app.s.page.locator('button[data-lang="en"]').click();
+    await app.s.page.goto(`${app.serve.origin}/#/runs/${id}`);
+    await options.nth(1).waitFor();
+    assert.deepEqual(await options.allInnerTexts(), ['Turn on gradient checkpointing — about 2.10 GiB in total', 'Shorter max length: 256 — about 2.40 GiB in total']);
+    await screenshot(app.s.page, 'en-run-oom');
     assert.deepEqual(app.s.errors, []);
   });
 

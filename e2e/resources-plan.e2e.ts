@@ -91,18 +91,21 @@ describe('demo mode and the resources step', () => {
     assert.deepEqual(app.s.errors, []);
   });
 
-  test('the demo preset runs the whole way: loss falls, samples appear, measured memory beside the estimate', { timeout: 240_000 }, async (t) => {
+  // No wall-clock limit of its own: it waits for the run's end (an event), however busy the machine is.
+  // How long the demo takes is measured by `npm run bench:demo`, not here.
+  test('the demo preset runs the whole way: loss falls, samples appear, measured memory beside the estimate', async () => {
     const page = app.s.page; // still in English from the test above
     await page.locator('nav a[data-nav="new"]').click();
     await page.locator('.stepper li:first-child button').click(); // the wizard kept the last test's step
     await page.locator('button[data-preset="demo"]').click();
     for (let i = 0; i < 5; i++) await page.locator('[data-testid="wizard-next"]').click();
-    const t0 = Date.now();
     await page.locator('[data-testid="wizard-launch"]').click();
     await page.waitForURL(/#\/runs\/\d+$/);
-    await page.locator('.badge[data-status="completed"], .badge[data-status="failed"]').waitFor({ timeout: 200_000 });
-    t.diagnostic(`demo run: launch to completed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    if (await page.locator('.badge[data-status="failed"]').count()) assert.fail(`the demo run failed: ${await page.locator('[data-testid="run-error"]').innerText()}`);
+    // Every state a run can end in, so a run that ends otherwise fails the test instead of hanging it.
+    const end = page.locator('.badge[data-status="completed"], .badge[data-status="failed"], .badge[data-status="interrupted"], .badge[data-status="stopped"]');
+    await end.waitFor({ timeout: 0 });
+    const status = await end.getAttribute('data-status');
+    if (status !== 'completed') assert.fail(`the demo run ended ${status}: ${await page.locator('[data-testid="run-error"]').innerText().catch(() => '')}`);
     const first = Number(await page.locator('[data-testid="first-loss"]').innerText());
     const last = Number(await page.locator('[data-testid="last-loss"]').innerText());
     assert.ok(last < first * 0.95, `the demo loss fell: ${first} -> ${last}`);

@@ -4,6 +4,7 @@
  * A UserError renders as one line: what was wrong, where (file, line, field), and what to do.
  * The CLI exits 1 on a UserError and 2 on anything else.
  */
+import type { PlanSuggestionKey } from '../src-shared/dto/plan';
 
 export type ErrorKind = 'user' | 'oom' | 'nan' | 'bad-data' | 'device-lost' | 'internal';
 
@@ -35,17 +36,50 @@ function formatOneLine(what: string, { where, hint }: UserErrorDetails): string 
   return parts.join(' — ').replace(/\s*\n\s*/g, ' ');
 }
 
+/** One of the memory planner's changes, with the estimated total it gives (as the wizard lists them). */
+export interface MemoryOption {
+  key: PlanSuggestionKey;
+  value?: number;
+  totalBytes: number;
+}
+
 /** Structured error as it crosses process boundaries (`{name, message, kind}`). */
 export interface SerializedError {
   name: string;
   message: string;
   kind: ErrorKind;
+  /** For `oom`: the planner's concrete changes for this run, smallest first. */
+  options?: MemoryOption[];
+}
+
+/**
+ * How an allocation failure reads on each backend: V8 typed arrays (tfjs cpu), the wasm heap
+ * (emscripten's abort), WebGPU (GPUOutOfMemoryError, Dawn's allocation errors) and CUDA/ggml.
+ */
+const ALLOCATION_FAILURE = [
+  /Array buffer allocation failed/i,
+  /Invalid typed array length/i,
+  /Cannot enlarge memory/i,
+  /Aborted\(OOM\)/,
+  /\bout of memory\b/i,
+  /\bOOM\b/,
+  /WebAssembly\.Memory\(\): could not allocate/i,
+  /(failed|unable) to allocate/i,
+  /allocation (failed|failure)/i,
+];
+
+export function isAllocationFailure(err: unknown): boolean {
+  const name = (err as Error | undefined)?.name ?? '';
+  if (name === 'GPUOutOfMemoryError') return true;
+  const message = err instanceof Error ? err.message : String(err);
+  return ALLOCATION_FAILURE.some((re) => re.test(message));
 }
 
 export function serializeError(err: unknown): SerializedError {
   if (err instanceof UserError) return { name: err.name, message: err.message, kind: err.kind };
-  if (err instanceof Error) return { name: err.name, message: err.message, kind: 'internal' };
-  return { name: 'Error', message: String(err), kind: 'internal' };
+  const kind: ErrorKind = isAllocationFailure(err) ? 'oom' : 'internal';
+  if (err instanceof Error) return { name: err.name, message: err.message, kind };
+  return { name: 'Error', message: String(err), kind };
 }
 
 export function isUserError(err: unknown): err is UserError {

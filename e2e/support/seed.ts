@@ -6,7 +6,7 @@
 import { insertDataset, upsertModel } from '../../src-main/store/queries/library';
 import { insertRun, setRunStatus } from '../../src-main/store/queries/runs';
 import type { Db } from '../../src-main/store/db';
-import type { RunStatus } from '../../src-shared/dto/runs';
+import type { RunError, RunStatus } from '../../src-shared/dto/runs';
 
 export interface SeedRunOptions {
   name: string;
@@ -21,7 +21,7 @@ export interface SeedRunOptions {
   /** Loss at step 1 and the floor it decays toward. */
   loss?: [number, number];
   samplesEvery?: number;
-  error?: { name: string; message: string; kind: string };
+  error?: RunError;
 }
 
 export function seedLibrary(db: Db) {

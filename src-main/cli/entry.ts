@@ -1,5 +1,9 @@
 /** Process entry of the `tuneloom` binary. */
+import { ignoreBrokenPipe } from './broken-pipe';
 import { runCli } from './main';
+
+ignoreBrokenPipe(process.stdout);
+ignoreBrokenPipe(process.stderr);
 
 runCli(process.argv.slice(2)).then(
   (code) => {

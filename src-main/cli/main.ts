@@ -35,6 +35,21 @@ export function topLevelHelp(list: CliCommand[] = commands): string {
   ].join('\n');
 }
 
+/** `tuneloom runs --help`: the commands of one group (`runs list`, `runs show`, ...) with their summaries. */
+export function groupHelp(group: string, list: CliCommand[] = commands): string | undefined {
+  const members = list.filter((c) => c.name.startsWith(group + ' '));
+  if (!members.length) return undefined;
+  const width = Math.max(...members.map((c) => c.name.length));
+  return [
+    `Usage: tuneloom ${group} <command> [options]`,
+    '',
+    ...members.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    `Options of each: tuneloom ${members[0].name} --help`,
+    '',
+  ].join('\n');
+}
+
 /** Longest match of leading words against command names ("runs list" before "runs"). */
 function findCommand(argv: string[], list: CliCommand[]): { command: CliCommand; rest: string[] } | undefined {
   for (let words = Math.min(3, argv.length); words >= 1; words--) {
@@ -55,6 +70,11 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
     return 0;
   }
   const found = findCommand(argv, list);
+  const group = argv.length === 2 && ['--help', '-h', 'help'].includes(argv[1]) ? groupHelp(argv[0], list) : undefined;
+  if (!found && group) {
+    io.stdout.write(group);
+    return 0;
+  }
   if (!found) {
     const group = list.filter((c) => c.name.startsWith(argv[0] + ' ')).map((c) => c.name);
     const hint = group.length ? `try one of: ${group.join(', ')}` : 'run `tuneloom --help` for the list of commands';

@@ -3,6 +3,7 @@
  * folder, tokenizer, adapter and backend, in an order that reports input problems before any
  * heavy work, and read a messages file.
  */
+import { webgpuPassOverReason } from './webgpu-adapter-check';
 import { checkAdapterBase } from './adapter-base-check';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -47,7 +48,7 @@ export async function openInferenceSession(opts: { model: string; adapter?: stri
   if (opts.adapter) checkAdapterBase(opts.adapter, opts.model, cfg);
   const tokenizer = loadTokenizer(opts.model);
   const generation = readGenerationDefaults(opts.model, cfg);
-  const backend = await selectBackend(opts.backend ?? 'auto', { model: cfg });
+  const backend = await selectBackend(opts.backend ?? 'auto', { model: cfg, webgpuPassOver: webgpuPassOverReason });
   const model = await loadModelFromDir(opts.model);
   let adapter: LoraSet | undefined;
   let prefix: PrefixKv[] | undefined;

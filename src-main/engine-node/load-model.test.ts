@@ -8,7 +8,9 @@ import { tempDir } from '../test-support/paths';
 import { writeSyntheticCheckpoint } from '../../scripts/synthetic-checkpoint';
 import { serializeSafetensors } from '../engine/io/safetensors';
 import { toHost } from '../engine/nn/to-host';
-import { estimatedWasmBytes, selectBackend, WASM_HEAP_BUDGET } from '../engine/backends/select-backend';
+import { estimatedWasmBytes, estimatedWasmTrainingBytes, selectBackend, WASM_HEAP_BUDGET } from '../engine/backends/select-backend';
+import { TRAIN_DEFAULTS } from '../engine/train/train-config';
+import { trainingShape } from '../training/run-training';
 import { normaliseConfig } from '../engine/config/normalise-config';
 import { SHAPES, configJson } from '../../scripts/synthetic-checkpoint';
 import { loadModelFromDir, openWeightStore } from './load-model';
@@ -78,6 +80,19 @@ test('backend selection: explicit cpu, unknown names refused, auto explains its 
   assert.ok(['webgpu', 'tensorflow', 'wasm', 'cpu'].includes(auto.backend));
   assert.match(auto.reason, new RegExp(`^${auto.backend}: `));
   if (auto.backend !== 'webgpu') assert.match(auto.reason, /webgpu|WebGPU/, 'says why webgpu was passed over');
+  await tf.setBackend('cpu');
+});
+
+test('a 0.5B training run does not fit the wasm heap: its activations count, so auto passes wasm over', async () => {
+  const small = normaliseConfig(configJson(SHAPES['qwen2.5-0.5b'], 'bf16', false));
+  // The defaults of `tuneloom train` as runTraining passes them (trainingShape).
+  const training = trainingShape({ ...TRAIN_DEFAULTS, model: '/m', data: '/d', out: '/o' });
+  assert.ok(estimatedWasmBytes(small) < WASM_HEAP_BUDGET, 'the model alone fits (inference may use wasm)');
+  assert.ok(estimatedWasmTrainingBytes(small, training) > WASM_HEAP_BUDGET);
+  await assert.rejects(selectBackend('wasm', { model: small, training }), /backend wasm is not available: this training run needs ~\d+\.\d GiB in the wasm heap \(model, adapter, optimiser and activations\)/);
+  const auto = await selectBackend('auto', { model: small, training });
+  assert.notEqual(auto.backend, 'wasm');
+  if (auto.backend === 'cpu') assert.match(auto.reason, /training run needs .* wasm heap/);
   await tf.setBackend('cpu');
 });
 

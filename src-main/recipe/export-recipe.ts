@@ -12,7 +12,7 @@ import { UserError } from '../errors';
 import type { TrainConfig } from '../engine/train/train-config';
 import { splitValidation, withSystem } from '../engine/train/train-data';
 import { readModelConfig } from '../engine-node/load-model';
-import { nodeTrainIo } from '../training/node-train-io';
+import { readExamples } from '../training/node-train-io';
 import { stageOutput } from '../export/output-folder';
 import type { Db } from '../store/db';
 import { getRun } from '../store/queries/runs';
@@ -92,9 +92,9 @@ export function splitBatch(batch: number, accum: number, gpus: number): { batch:
 }
 
 async function runExamples(config: TrainConfig): Promise<{ train: Example[]; val: Example[] }> {
-  const all = (await nodeTrainIo.readExamples(config.data, config.format, config.map)).examples;
+  const all = (await readExamples(config.data, config.format, config.map)).examples;
   const split = splitValidation(all, config.valData ? 0 : config.valSplit, config.seed);
-  const val = config.valData ? (await nodeTrainIo.readExamples(config.valData, config.format, config.map)).examples : split.val;
+  const val = config.valData ? (await readExamples(config.valData, config.format, config.map)).examples : split.val;
   const sys = (list: Example[]) => list.map((e) => (isChat(e) ? { ...e, messages: withSystem(e.messages, config.system) } : e));
   return { train: sys(split.train), val: sys(val) };
 }

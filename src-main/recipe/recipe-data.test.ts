@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { nodeTrainIo } from '../training/node-train-io';
+import { readExamples } from '../training/node-train-io';
 import { tempDir } from '../test-support/paths';
 import type { Example } from '../data/types';
 import { fromAxolotl, fromLlamaFactory, toAxolotl, toLlamaFactory } from './recipe-data';
@@ -17,7 +17,7 @@ const dir = tempDir('tuneloom-recipe-data-');
 async function read(name: string, lines: unknown[], format?: string): Promise<Example[]> {
   const file = join(dir, name);
   writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
-  return (await nodeTrainIo.readExamples(file, format)).examples;
+  return (await readExamples(file, format)).examples;
 }
 
 function roundTrip(examples: Example[]): { lf: string } {

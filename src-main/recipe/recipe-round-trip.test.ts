@@ -17,7 +17,7 @@ import { listEvals } from '../store/queries/evals';
 import { runTuneloom } from '../test-support/cli';
 import { tempDir } from '../test-support/paths';
 import { writeTinyModel } from '../test-support/tiny-model';
-import { nodeTrainIo } from '../training/node-train-io';
+import { readExamples } from '../training/node-train-io';
 import { splitValidation } from '../engine/train/train-data';
 import type { Example } from '../data/types';
 import { checkDatasetInfo, checkRecipe } from './target-schemas';
@@ -50,7 +50,7 @@ async function trainOriginal(): Promise<number> {
 }
 
 async function runChats(): Promise<{ train: Example[]; val: Example[] }> {
-  const all = (await nodeTrainIo.readExamples(data, undefined)).examples;
+  const all = (await readExamples(data, undefined)).examples;
   return splitValidation(all, 0.2, 7);
 }
 

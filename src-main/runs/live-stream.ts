@@ -81,7 +81,9 @@ export class LiveStream {
     set.add(deliver);
     return () => {
       set.delete(deliver);
-      if (set.size === 0) this.subs.delete(runId);
+      // Only our own set: after the last subscriber left, a newer subscriber may have a new one there,
+      // and a repeated (stale) unsubscribe must not cut it off.
+      if (set.size === 0 && this.subs.get(runId) === set) this.subs.delete(runId);
     };
   }
 

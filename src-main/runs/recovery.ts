@@ -3,6 +3,7 @@
  * cut off (crash, kill, power loss). It becomes `interrupted`, resumable from its last checkpoint.
  * Runs owned by a living process (another Tuneloom beside this one) are left alone.
  */
+import { INTERRUPTION_NAMES } from '../../src-shared/run-interruption';
 import type { Db } from '../store/db';
 import { latestCheckpoint } from '../store/queries/checkpoints';
 import { liveRunOwners, markInterrupted } from '../store/queries/run-lifecycle';
@@ -15,7 +16,7 @@ export function recoverInterruptedRuns(db: Db, opts: { now?: number; staleMs?: n
     const ckpt = latestCheckpoint(db, row.id);
     const from = ckpt ? `checkpoint step ${ckpt.step}` : 'the start (no checkpoint was written)';
     markInterrupted(db, row.id, {
-      name: 'Interrupted',
+      name: INTERRUPTION_NAMES.closed,
       kind: 'internal',
       message: `Tuneloom stopped while run ${row.id} was ${row.status} (last step ${row.lastStep}); resume it from ${from} with \`tuneloom runs resume ${row.id}\``,
     });

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import type { TrainConfig } from '../engine/train/train-config';
 import type { DoneEvent } from '../engine/train/train-events';
 import { validateTrainConfig } from '../engine/train/validate-config';
+import { checkTrainInputs } from './check-train-inputs';
 import { openStore } from '../store/db';
 import { resolveStorePath } from '../store/paths';
 import type { ForegroundHooks } from './foreground';
@@ -19,6 +20,8 @@ export interface SupervisedTrainOptions {
   db?: string;
   backend?: string;
   name: string;
+  /** Replace a non-empty --out folder that is not this run's (otherwise refused). */
+  force?: boolean;
   /** Called once the run has its id in the store. */
   onRunId?(id: number): void;
 }
@@ -31,8 +34,9 @@ function absolutePaths(c: TrainConfig): TrainConfig {
 
 export async function trainThroughSupervisor(raw: TrainConfig, hooks: ForegroundHooks, opts: SupervisedTrainOptions): Promise<DoneEvent> {
   const config = absolutePaths(raw);
-  // Bad flags are refused here, before a run row or a worker exists.
+  // Bad flags and missing files are refused here, before a run row, a worker or --out exists.
   validateTrainConfig(config);
+  checkTrainInputs(config, { force: opts.force ?? false });
   const db = openStore(resolveStorePath(opts.db));
   recoverInterruptedRuns(db);
   const sup = new RunSupervisor(db, supervisorOptionsFrom(db, { whenBusy: 'refuse' }));

@@ -58,8 +58,11 @@ function untilStatus(sup: RunSupervisor, runId: number, status: RunStatus): Prom
 
 function untilStep(sup: RunSupervisor, runId: number, step: number): Promise<void> {
   return new Promise((resolve) => {
+    let reached = false;
     const off = sup.subscribe(runId, -1, (e) => {
-      if (e.type === 'step' && e.point.step >= step) {
+      // Several steps can arrive in one IPC chunk: unsubscribe once.
+      if (!reached && e.type === 'step' && e.point.step >= step) {
+        reached = true;
         queueMicrotask(() => off());
         resolve();
       }
@@ -164,11 +167,30 @@ test('worker errors fail the run with their kind; a hung worker is killed and in
   assert.equal(await sup.waitForEnd(nan), 'failed');
   assert.equal(getRun(db, nan)!.error!.kind, 'nan');
   assert.match(getRun(db, nan)!.error!.message, /NaN at step 3/);
+  const oom = sup.enqueue(launch({ failAtStep: 2, failKind: 'oom' }, 'oom'));
+  assert.equal(await sup.waitForEnd(oom), 'failed');
+  assert.equal(getRun(db, oom)!.error!.kind, 'oom', 'an allocation failure is classified as out of memory');
   const hang = sup.enqueue(launch({ hangAtStep: 2 }, 'hang'));
   assert.equal(await sup.waitForEnd(hang), 'interrupted');
   assert.match(getRun(db, hang)!.error!.message, /stopped answering/);
   const ok = sup.enqueue(launch({ maxSteps: 3 }, 'ok'));
   assert.equal(await sup.waitForEnd(ok), 'completed');
+  await sup.close();
+});
+
+test('a long synchronous compute is no hang: one that yields between its parts, or one announced first, completes', async () => {
+  // Each compute is longer than the heartbeat limit (2.5 s against 1.5 s), so answering only between steps would get it killed.
+  const { db, sup, launch } = setup({ heartbeatMs: 50, heartbeatTimeoutMs: 1500 });
+  const long = { maxSteps: 5, stepDelayMs: 20, longComputeAtStep: 3, longComputeMs: 2500 };
+  const parts = sup.enqueue(launch({ ...long, longComputeParts: 10 }, 'yields'));
+  assert.equal(await sup.waitForEnd(parts), 'completed', JSON.stringify(getRun(db, parts)?.error));
+  // 200 steps' worth at >= 20 ms a step announces >= 4 s: the one synchronous block of 2.5 s fits in it.
+  const announced = sup.enqueue(launch({ ...long, longComputeStepsWorth: 200 }, 'announced'));
+  assert.equal(await sup.waitForEnd(announced), 'completed', JSON.stringify(getRun(db, announced)?.error));
+  // Neither: the same block unannounced is silence past the limit, and the worker is killed.
+  const silent = sup.enqueue(launch(long, 'silent'));
+  assert.equal(await sup.waitForEnd(silent), 'interrupted');
+  assert.match(getRun(db, silent)!.error!.message, /stopped answering/);
   await sup.close();
 });
 

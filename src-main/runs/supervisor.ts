@@ -12,6 +12,7 @@ import type { MetricPoint, RunError, RunStatus } from '../../src-shared/dto/runs
 import type { AppEvent } from '../../src-shared/ipc-contract';
 import { UserError } from '../errors';
 import type { Db } from '../store/db';
+import { INTERRUPTION_NAMES } from '../../src-shared/run-interruption';
 import { latestCheckpoint, recordCheckpoint, setCheckpointEvalLoss } from '../store/queries/checkpoints';
 import { recordTrainEval } from '../store/queries/evals';
 import { heartbeatRuns, liveRunOwners, markInterrupted, recordRunEnded, recordRunStarted, requeueRun } from '../store/queries/run-lifecycle';
@@ -185,7 +186,7 @@ export class RunSupervisor {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.heartbeat);
-    for (const q of this.queue.splice(0)) this.end(q.runId, { status: 'interrupted', error: { name: 'Interrupted', kind: 'internal', message: 'Tuneloom closed before this run started' } });
+    for (const q of this.queue.splice(0)) this.end(q.runId, { status: 'interrupted', error: { name: INTERRUPTION_NAMES.closed, kind: 'internal', message: 'Tuneloom closed before this run started' } });
     const exits = [...this.active.values()].map((run) => run.exited);
     for (const run of this.active.values()) run.client.kill();
     await Promise.all(exits);
@@ -331,6 +332,7 @@ export class RunSupervisor {
         this.end(runId, { status: 'failed', error: e.error });
         return;
       case 'pong':
+      case 'busy':
         return;
     }
   }
@@ -350,7 +352,7 @@ export class RunSupervisor {
       const from = ckpt ? `checkpoint step ${ckpt.step}` : 'the start';
       this.end(runId, {
         status: 'interrupted',
-        error: { name: 'WorkerExited', kind: 'internal', message: `the training worker ${how} after step ${run.lastStep}; resume from ${from} with \`tuneloom runs resume ${runId}\`` },
+        error: { name: exit.reason === 'unresponsive' ? INTERRUPTION_NAMES.unresponsive : INTERRUPTION_NAMES.exited, kind: 'internal', message: `the training worker ${how} after step ${run.lastStep}; resume from ${from} with \`tuneloom runs resume ${runId}\`` },
       });
     }
     this.active.delete(runId);

@@ -27,6 +27,18 @@ export interface TestDoubleConfig {
   failKind?: ErrorKind;
   /** Block the event loop forever after this step (a hung GPU driver). */
   hangAtStep?: number;
+  /** After this step, a long synchronous compute (a validation pass) of `longComputeMs`. */
+  longComputeAtStep?: number;
+  longComputeMs?: number;
+  /** Announce it first (as `stepsWorth` training steps), as the real loop does before a validation pass. */
+  longComputeStepsWorth?: number;
+  /** Split it into this many synchronous parts with `control.breathe()` between them. */
+  longComputeParts?: number;
+}
+
+/** Blocks this thread for `ms`, as a synchronous tensor computation does. */
+function blockFor(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 interface State {
@@ -87,8 +99,18 @@ export const testDoubleTrainer: TrainerBridge = async (start, control, emit) => 
     if ((cfg.sampleEvery && st.step % cfg.sampleEvery === 0) || control.takeSampleRequest()) sample();
     if (cfg.saveEvery && st.step % cfg.saveEvery === 0) checkpoint();
     if (cfg.failAtStep === st.step) {
+      // What tfjs-cpu throws when a typed array cannot be allocated.
+      if (cfg.failKind === 'oom') throw new RangeError('Array buffer allocation failed');
       if (cfg.failKind === 'nan') throw new UserError(`the loss became NaN at step ${st.step}`, { kind: 'nan', hint: 'lower --lr; the last good checkpoint is kept' });
       throw Object.assign(new Error(`test double failure (${cfg.failKind ?? 'internal'}) at step ${st.step}`), { name: 'TestDoubleError' });
+    }
+    if (cfg.longComputeAtStep === st.step) {
+      if (cfg.longComputeStepsWorth) control.announce({ phase: 'eval', stepsWorth: cfg.longComputeStepsWorth });
+      const parts = cfg.longComputeParts ?? 1;
+      for (let i = 0; i < parts; i++) {
+        blockFor((cfg.longComputeMs ?? 0) / parts);
+        if (parts > 1) await control.breathe();
+      }
     }
     if (cfg.hangAtStep === st.step) for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
     if ((await control.betweenSteps(st.step)) === 'stop') {

@@ -64,7 +64,7 @@ export function prepareOut(dir: string): void {
   }
 }
 
-async function readExamples(file: string, format: string | undefined, map?: Record<string, string>): Promise<{ examples: Example[]; skipped: { line: number; reason: string }[] }> {
+export async function readExamples(file: string, format: string | undefined, map?: Record<string, string>): Promise<{ examples: Example[]; skipped: { line: number; reason: string }[] }> {
   if (!existsSync(file)) throw new UserError('data file not found', { where: resolve(file), hint: 'check the --data path' });
   const examples: Example[] = [];
   const fieldMap = map ? toFieldMap(map) : undefined;

@@ -4,7 +4,8 @@
  * worker calls the same function in its child process.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend, type BackendChoice } from '../engine/backends/select-backend';
+import { selectBackend, type BackendChoice, type TrainingShape } from '../engine/backends/select-backend';
+import { readModelConfig } from '../engine-node/load-model';
 import type { FrozenType } from '../engine/ggml-train/frozen-weights';
 import type { TrainConfig } from '../engine/train/train-config';
 import type { DoneEvent, TrainHooks } from '../engine/train/train-events';
@@ -23,10 +24,17 @@ export interface RunTrainingOptions {
   onBackend?(selection: { backend: string; reason: string }): void;
 }
 
+/** The worst case the wizard's planner also assumes: batch rows of max-len tokens, every one a target. */
+export function trainingShape(c: TrainConfig): TrainingShape {
+  return { method: c.method, loraR: c.loraR, targets: c.loraTargets, loraDropout: c.loraDropout, prefixLen: c.prefixLen, batch: c.batchSize, seqLen: c.maxLen, gradAccum: c.gradAccum, checkpointing: c.gradientCheckpointing };
+}
+
 export async function runTraining(config: TrainConfig, hooks: TrainHooks, opts: RunTrainingOptions = {}): Promise<DoneEvent> {
   const choice = chooseTrainEngine(config.method, opts.backend ?? 'auto');
   if (choice.engine === 'tfjs') {
-    const selection = await selectBackend(choice.backend as BackendChoice, { model: undefined });
+    // The model and the run's worst case go to the choice, so auto never picks a backend (wasm's 4 GiB
+    // heap) that the run would abort on.
+    const selection = await selectBackend(choice.backend as BackendChoice, { model: readModelConfig(config.model), training: trainingShape(config) });
     opts.onBackend?.({ backend: selection.backend, reason: `${selection.reason} (${choice.why})` });
     await registerGradients();
     // Exact resume and bit-identical reruns rely on deterministic kernels; tfjs-core's defaults are.

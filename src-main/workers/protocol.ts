@@ -2,7 +2,7 @@
  * The main ↔ training-worker contract: versioned tagged unions, one sequence number per direction.
  *
  * Commands flow main → worker (start, pause, resume, stop, sample-now, ping); events flow worker → main
- * (ready, started, step, eval, sample, checkpoint, log, state, pong, done, error). Every message carries
+ * (ready, started, step, eval, sample, checkpoint, log, state, busy, pong, done, error). Every message carries
  * `v` (the protocol version) and `seq` (1, 2, 3 ... per sender), so a receiver can tell a dropped or
  * repeated message from a new one. Errors cross as `{name, message, kind}` (../errors.ts).
  * Channel names and payload types live only here (house rule 1); both sides validate with the guards
@@ -116,6 +116,16 @@ export interface StateEvent extends Envelope {
   /** Last finished step when the state took effect. */
   step: number;
 }
+/**
+ * Announced before a long compute (a validation pass, samples) that may answer pings late: the client
+ * allows that much more silence until the worker's next message, so work is never mistaken for a hang.
+ */
+export interface BusyEvent extends Envelope {
+  type: 'busy';
+  phase: 'eval' | 'sample';
+  /** The worker's own upper estimate of the compute, from its measured step time. */
+  expectMs: number;
+}
 export interface PongEvent extends Envelope {
   type: 'pong';
   t: number;
@@ -148,6 +158,7 @@ export type WorkerEvent =
   | CheckpointEvent
   | LogEvent
   | StateEvent
+  | BusyEvent
   | PongEvent
   | DoneEvent
   | ErrorEvent;
@@ -213,6 +224,7 @@ const EVENT_FIELDS: { [K in WorkerEventType]: (m: Obj) => boolean } = {
   checkpoint: (m) => isInt(m.step) && isStr(m.path) && numOrNull(m.bytes),
   log: (m) => LOG_LEVELS.includes(m.level as LogLevel) && isStr(m.message),
   state: (m) => (m.state === 'paused' || m.state === 'running') && isInt(m.step),
+  busy: (m) => (m.phase === 'eval' || m.phase === 'sample') && isNum(m.expectMs) && m.expectMs >= 0,
   pong: (m) => isNum(m.t),
   done: (m) => (m.reason === 'completed' || m.reason === 'stopped') && isInt(m.step) && strOrNull(m.adapterPath) && (m.losses === null || (Array.isArray(m.losses) && m.losses.every(isNum))) && numOrNull(m.peakMemoryBytes),
   error: (m) => isSerializedError(m.error) && intOrNull(m.step),

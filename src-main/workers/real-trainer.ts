@@ -5,7 +5,8 @@
  */
 import type { TrainConfig } from '../engine/train/train-config';
 import type { TrainEvent } from '../engine/train/train-events';
-import type { SerializedError } from '../errors';
+import { serializeError, type SerializedError } from '../errors';
+import { outOfMemoryError } from '../training/oom-options';
 import { runTraining } from '../training/run-training';
 import { ReportedError } from './worker-runtime';
 import type { TrainerBridge, WorkerEmit } from './worker-runtime';
@@ -57,6 +58,7 @@ export const realTrainer: TrainerBridge = async (start, control, emit) => {
   let backend: string | null = null;
   let gpu: Record<string, unknown> | null = null;
   let reported: SerializedError | null = null;
+  let lastStep = 0;
   const now = (): number => performance.timeOrigin + performance.now();
   try {
     const done = await runTraining(
@@ -64,12 +66,15 @@ export const realTrainer: TrainerBridge = async (start, control, emit) => {
       {
         emit: (e) => {
           if (e.type === 'error') reported = e.error;
+          if (e.type === 'step') lastStep = e.step;
           forward(e, start.runId, emit, () => backend, () => gpu, now);
         },
         control: {
           waitWhilePaused: () => control.waitWhilePaused(),
           shouldStop: () => control.shouldStop(),
           takeSampleRequest: () => control.takeSampleRequest(),
+          breathe: () => control.breathe(),
+          announce: (work) => control.announce(work),
         },
       },
       {
@@ -88,6 +93,8 @@ export const realTrainer: TrainerBridge = async (start, control, emit) => {
   } catch (err) {
     // The loop reports NaN stops as an error event with kind 'nan' before throwing; keep that kind.
     if (reported) throw new ReportedError(reported);
+    const serialized = serializeError(err);
+    if (serialized.kind === 'oom') throw new ReportedError(outOfMemoryError(serialized, config, backend, lastStep || null));
     throw err;
   }
 };

@@ -7,6 +7,8 @@
  * `child_process.fork` — from source through tsx in dev and tests, `dist/worker.js` when bundled.
  */
 import { fork } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { forwardStderr } from './stderr-filter';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { childEntry, tsEntry, type ChildEntry } from '../child-entry';
@@ -62,6 +64,8 @@ export class WorkerClient {
   private exited = false;
   private killedForSilence = false;
   private ready = false;
+  /** Extra silence allowed for the long compute the worker announced last (a `busy` event), until its next event. */
+  private busyAllowanceMs = 0;
 
   constructor(
     private readonly handlers: WorkerHandlers,
@@ -91,12 +95,13 @@ export class WorkerClient {
     }
     this.lastHeard = Date.now();
     const every = this.opts.heartbeatMs ?? 2_000;
-    // Generous: the worker answers between steps only, and one step of a large model on cpu can take minutes.
+    // Generous: the worker answers between steps (and between eval batches), and one step of a large
+    // model on cpu can take minutes. A longer compute is announced (`busy`) and allowed its own time.
     const limit = this.opts.heartbeatTimeoutMs ?? 600_000;
     this.timer = setInterval(() => {
       if (this.exited) return;
       // Until the worker says ready, it is still loading (tsx, tfjs): allow at least a minute for that.
-      const allowed = this.ready ? limit : Math.max(limit, 60_000);
+      const allowed = silenceAllowedMs({ limitMs: limit, ready: this.ready, busyAllowanceMs: this.busyAllowanceMs });
       if (Date.now() - this.lastHeard > allowed) {
         this.killedForSilence = true;
         this.handlers.onWarning?.(`worker silent for ${Date.now() - this.lastHeard} ms (limit ${allowed} ms): killing it`);
@@ -138,6 +143,9 @@ export class WorkerClient {
         if (gap) this.handlers.onWarning?.(`worker events: ${gap}`);
         if (raw.type === 'ready') this.ready = true;
         if (raw.type === 'pong') return;
+        // The announced work ends with the worker's next event (eval, sample, step, ...).
+        this.busyAllowanceMs = raw.type === 'busy' ? BUSY_SAFETY_FACTOR * raw.expectMs : 0;
+        if (raw.type === 'busy') return;
         try {
           this.handlers.onEvent(raw);
         } catch (err) {
@@ -162,6 +170,14 @@ export class WorkerClient {
   }
 }
 
+/** The worker's estimate is from its fastest step; a loaded machine may run slower than that. */
+const BUSY_SAFETY_FACTOR = 3;
+
+/** How long the worker may be silent before it counts as hung. */
+export function silenceAllowedMs(o: { limitMs: number; ready: boolean; busyAllowanceMs: number }): number {
+  return Math.max(o.limitMs, o.ready ? 0 : 60_000, o.busyAllowanceMs);
+}
+
 type Wiring = ReturnType<WorkerClient['wire']>;
 
 function spawnFork(entry: WorkerEntry, env: NodeJS.ProcessEnv | undefined, on: Wiring): Child {
@@ -170,9 +186,12 @@ function spawnFork(entry: WorkerEntry, env: NodeJS.ProcessEnv | undefined, on: W
     env: env ?? process.env,
     // Structured clone keeps NaN/Infinity losses intact (JSON would turn them into null).
     serialization: 'advanced',
-    // The worker's stdout goes to our stderr: our stdout may be a JSON-lines stream (`train --json`).
-    stdio: ['ignore', 2, 'inherit', 'ipc'],
+    // The worker's stdout and stderr go to our stderr (our stdout may be a JSON-lines stream, `train
+    // --json`), through the filter that drops Dawn's native limit warnings.
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
+  forwardStderr(cp.stdout!, process.stderr);
+  forwardStderr(cp.stderr!, process.stderr);
   cp.on('message', on.message);
   cp.on('exit', on.exit);
   cp.on('error', on.error);
@@ -193,6 +212,8 @@ interface UtilityProcessLike {
   pid: number | undefined;
   postMessage(msg: unknown): void;
   kill(): boolean;
+  stdout: Readable | null;
+  stderr: Readable | null;
   on(event: 'message', fn: (msg: unknown) => void): void;
   on(event: 'exit', fn: (code: number) => void): void;
 }
@@ -205,8 +226,10 @@ async function spawnUtility(entry: WorkerEntry, env: NodeJS.ProcessEnv | undefin
     serviceName: 'Tuneloom training worker',
     execArgv: entry.execArgv,
     env: env ?? process.env,
-    stdio: 'inherit',
+    stdio: 'pipe',
   });
+  if (up.stdout) forwardStderr(up.stdout, process.stderr);
+  if (up.stderr) forwardStderr(up.stderr, process.stderr);
   up.on('message', on.message);
   up.on('exit', (code) => on.exit(code, null));
   return { pid: up.pid, post: (msg) => up.postMessage(msg), kill: () => void up.kill() };

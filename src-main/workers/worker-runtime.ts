@@ -33,6 +33,10 @@ export interface WorkerControl {
   readonly checkpointOnStop: boolean;
   /** Aborted when a stop was requested (for long evals or generation to bail out early). */
   readonly signal: AbortSignal;
+  /** Lets pending messages (ping, stop) in during a long compute: await it between its parts. */
+  breathe(): Promise<void>;
+  /** Before a long compute of about `stepsWorth` training steps: tells the client how long it may be silent. */
+  announce(work: { phase: 'eval' | 'sample'; stepsWorth: number }): void;
 }
 
 export interface TrainerResult {
@@ -86,10 +90,24 @@ class Control implements WorkerControl {
   private sampleAsked = false;
   private wake: (() => void) | null = null;
   private readonly abort = new AbortController();
+  /** The shortest time between two step boundaries seen so far: one step's compute, without evals. */
+  private msPerStep: number | null = null;
+  private lastBoundary: number | null = null;
   constructor(
     private readonly emitState: (state: 'paused' | 'running', step: number) => void,
     private readonly lastStep: () => number,
+    private readonly emitBusy: (phase: 'eval' | 'sample', expectMs: number) => void,
   ) {}
+
+  async breathe(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
+  announce(work: { phase: 'eval' | 'sample'; stepsWorth: number }): void {
+    // Before the first step there is no measure; the client's base allowance covers that.
+    if (this.msPerStep === null) return;
+    this.emitBusy(work.phase, Math.ceil(work.stepsWorth * this.msPerStep));
+  }
 
   async waitWhilePaused(): Promise<void> {
     await this.betweenSteps(this.lastStep());
@@ -104,6 +122,9 @@ class Control implements WorkerControl {
   }
 
   async betweenSteps(step: number): Promise<'continue' | 'stop'> {
+    const now = performance.now();
+    if (this.lastBoundary !== null) this.msPerStep = Math.min(this.msPerStep ?? Infinity, now - this.lastBoundary);
+    this.lastBoundary = now;
     // A training step is synchronous compute; yielding one macrotask here lets pending IPC messages
     // (pause, stop, sample-now, ping) in. Awaiting an already-resolved promise would not.
     await new Promise<void>((resolve) => setImmediate(resolve));
@@ -111,6 +132,8 @@ class Control implements WorkerControl {
       this.emitState('paused', step);
       while (this.paused && !this.stopAsked) await new Promise<void>((r) => (this.wake = r));
       if (!this.stopAsked) this.emitState('running', step);
+      // A pause is not a step's compute.
+      this.lastBoundary = performance.now();
     }
     return this.stopAsked ? 'stop' : 'continue';
   }
@@ -148,6 +171,7 @@ export function serveWorker(trainer: TrainerBridge, transport: Transport = defau
   const control = new Control(
     (state, step) => emit({ type: 'state', state, step }),
     () => lastStep,
+    (phase, expectMs) => emit({ type: 'busy', phase, expectMs }),
   );
   let started = false;
 

@@ -1,5 +1,7 @@
 /** Run records as they cross from the store to the CLI and the renderer. */
 
+import type { PlanSuggestionKey } from './plan';
+
 export const RUN_STATUSES = ['queued', 'running', 'paused', 'completed', 'failed', 'stopped', 'interrupted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export type TrainMethod = 'lora' | 'ptuning';
@@ -27,6 +29,8 @@ export interface RunError {
   name: string;
   message: string;
   kind: string;
+  /** Out of memory (`kind: 'oom'`): the memory planner's concrete changes for this run, smallest first. */
+  options?: { key: PlanSuggestionKey; value?: number; totalBytes: number }[];
 }
 
 export interface RunDetail extends RunSummary {

@@ -2,6 +2,8 @@
  * `tuneloom eval --model DIR [--adapter DIR] --data FILE [--format ...] [--metrics loss,bleu,rouge,f1,em]
  * [--max-new-tokens N] [--limit N] [--json]` (../shared/docs/CLI.md), plus --batch-size, --lang, --mode, --backend.
  */
+import { withRoundedScores } from '../round-scores';
+import { isMilestone, ProgressWriter } from '../progress';
 import { UserError } from '../../errors';
 import type { SamplingOptions } from '../../engine/generate/generate';
 import { DATA_FORMATS, type DataFormat } from '../../data/types';
@@ -108,6 +110,7 @@ export const evalCommand: CliCommand = {
     const sampling: SamplingOptions = sampled ? { greedy: false, temperature: temperature!, topP, topK, seed: sampleSeed } : { greedy: true };
     const json = flag(ctx, 'json');
     const session = await openInferenceSession({ model, adapter: str(ctx, 'adapter'), backend: str(ctx, 'backend') });
+    const progress = new ProgressWriter(ctx.stderr);
     try {
       if (!json) ctx.stderr.write(`backend: ${session.backend.backend}\n`);
       const result = await runEval(session, {
@@ -124,7 +127,7 @@ export const evalCommand: CliCommand = {
         lang,
         mode,
         // With --json, one line per example: the app's Evaluate tab reads them for its progress bar.
-        onProgress: (done, total) => ctx.stderr.write(json ? `eval: ${done}/${total}\n` : `\reval: ${done}/${total}`),
+        onProgress: (done, total) => (json ? ctx.stderr.write(`eval: ${done}/${total}\n`) : progress.update(`eval: ${done}/${total}`, isMilestone(done, total))),
       });
       // Every eval run is kept in the store (metrics and each prediction), linked to the run that
       // produced the adapter; without --adapter it is the base model's "before" row.
@@ -147,9 +150,9 @@ export const evalCommand: CliCommand = {
       } finally {
         db.close();
       }
-      if (json) writeJson(ctx, { ...result, eval_id: stored.evalId, run_id: stored.runId });
+      if (json) writeJson(ctx, { ...withRoundedScores(result), predictions: result.predictions.map((p) => (p.scores ? { ...p, scores: withRoundedScores(p.scores) } : p)), eval_id: stored.evalId, run_id: stored.runId });
       else {
-        ctx.stderr.write('\n');
+        progress.end();
         const row = (k: string, v: number | undefined) => (v === undefined ? '' : `  ${k.padEnd(10)} ${v.toFixed(4)}\n`);
         ctx.stdout.write(
           `${result.examples} examples (${result.mode} mode, ${result.lang})\n` +
@@ -158,6 +161,7 @@ export const evalCommand: CliCommand = {
         );
       }
     } finally {
+      progress.end();
       session.dispose();
     }
   },

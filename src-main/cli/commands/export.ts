@@ -4,6 +4,7 @@
  */
 import { UserError } from '../../errors';
 import { selectBackend } from '../../engine/backends/select-backend';
+import { webgpuPassOverReason } from '../../engine-node/webgpu-adapter-check';
 import { runExport, type ExportRequest } from '../../export/run-export';
 import { flag, str, writeJson, type CliCommand } from '../command';
 import { resolve } from 'node:path';
@@ -76,7 +77,7 @@ export const exportCommand: CliCommand = {
     if (to === 'gguf' && str(ctx, 'dtype') !== undefined) throw new UserError('--dtype applies to --to merged; use --gguf-type for GGUF');
     if (to === 'merged' && str(ctx, 'gguf-type') !== undefined) throw new UserError('--gguf-type applies to --to gguf; use --dtype for a merged export');
     const json = flag(ctx, 'json');
-    const backend = await selectBackend(str(ctx, 'backend') ?? 'auto');
+    const backend = await selectBackend(str(ctx, 'backend') ?? 'auto', { webgpuPassOver: webgpuPassOverReason });
     if (!json) ctx.stderr.write(`backend: ${backend.backend}\n`);
     let lastPct = -1;
     const req: ExportRequest = {

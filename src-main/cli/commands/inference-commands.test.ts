@@ -123,3 +123,10 @@ test('a chat asked of a tokenizer without a chat template is one line', async ()
   writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify(cfg));
   assertOneLineError(await runTuneloom(['tokenize', '--model', dir, '--messages-file', messagesFile(0), '--json']), /has no chat template/);
 });
+
+test("tuneloom generate --backend auto: Dawn's native limit warnings (a software WebGPU adapter) do not reach stderr", async () => {
+  const r = await runTuneloom(['generate', '--model', tinyQwen2Model, '--prompt', 'hi', '--max-new-tokens', '2', '--backend', 'auto', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /artificially reduced/);
+  assert.match(r.stderr, /^backend \w+: /m, 'the choice and its reason are still printed');
+});

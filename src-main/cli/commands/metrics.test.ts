@@ -46,3 +46,18 @@ test('tuneloom metrics: different line counts and an empty prediction file are o
   assert.match(e.stderr, /hyps\.txt: no predictions/);
   assert.equal(e.stderr.trim().split('\n').length, 1);
 });
+
+test('scores print rounded to 4 decimals in both modes (no float noise such as 78.78790000000001)', async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'hyps.txt'), '今天天气很好\n我们去公园玩\n');
+  writeFileSync(join(dir, 'refs.txt'), '今天天气不错\n我们去公园\n');
+  for (const mode of ['sacrebleu', 'jieba']) {
+    const r = await runTuneloom(['metrics', '--hyps', join(dir, 'hyps.txt'), '--refs', join(dir, 'refs.txt'), '--mode', mode, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as Record<string, number>;
+    for (const key of ['bleu4', 'rouge1', 'rouge2', 'rougeL', 'f1', 'em']) {
+      assert.ok((String(out[key]).split('.')[1] ?? '').length <= 4, `${mode} ${key}: ${out[key]}`);
+    }
+    assert.equal(out.f1, 78.7879, mode);
+  }
+});

@@ -2,6 +2,7 @@
  * `tuneloom metrics --hyps FILE --refs FILE [--lang zh|en] [--mode sacrebleu|jieba] [--json]`:
  * BLEU-4, ROUGE-1/2/L, SQuAD F1/EM of two files with one text per line (../shared/docs/CLI.md).
  */
+import { withRoundedScores } from '../round-scores';
 import { UserError } from '../../errors';
 import { scoreTexts, type MetricLang, type MetricMode, type TextMetrics } from '../../eval/index';
 import { readLinesFile } from '../../eval/read-lines';
@@ -74,7 +75,7 @@ export const metricsCommand: CliCommand = {
       });
     }
     const { metrics } = scoreTexts(hyps, refs, { lang, mode });
-    if (flag(ctx, 'json')) writeJson(ctx, metrics);
+    if (flag(ctx, 'json')) writeJson(ctx, withRoundedScores(metrics));
     else ctx.stdout.write(formatTable(metrics));
   },
 };

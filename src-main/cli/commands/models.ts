@@ -2,6 +2,7 @@
  * `tuneloom models list | add DIR | download REPO`: the model registry from the command line
  * (an extension of CLI.md; same services as the app's Models page).
  */
+import { isLiveTerminal } from '../progress';
 import { resolve } from 'node:path';
 import type { ModelRecord } from '../../../src-shared/dto/library';
 import { readAppSettings } from '../../app-settings';
@@ -122,7 +123,7 @@ Gated or private Hugging Face repos: set HF_TOKEN to an access token.
       const ac = new AbortController();
       const onSigint = (): void => ac.abort();
       process.once('SIGINT', onSigint);
-      const tty = (ctx.stderr as NodeJS.WriteStream).isTTY === true;
+      const tty = isLiveTerminal(ctx.stderr);
       const onEvent = (e: DownloadEvent): void => {
         if (json) return writeJson(ctx, e);
         if (e.type === 'listed') ctx.stderr.write(`${repoId}: ${e.files.length} files, ${formatBytes(e.totalBytes)} from ${endpoint}\n`);

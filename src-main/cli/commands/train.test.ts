@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir, tinyQwen2Adapter, tinyQwen2Dir, tinyQwen2Model } from '../../test-support/paths';
 import { runTuneloom } from '../../test-support/cli';
@@ -100,15 +100,29 @@ async function expectOneLine(args: string[], pattern: RegExp, out?: string): Pro
   if (out) assert.ok(!existsSync(join(out, 'adapter_model.safetensors')) && !existsSync(join(out, 'adapter_config.json')), 'nothing half-written in --out');
 }
 
+/** Runs in the store the CLI records into (none when it was never created). */
+async function runsRecorded(): Promise<number> {
+  const file = join(env.TUNELOOM_HOME, 'tuneloom.db');
+  if (!existsSync(file)) return 0;
+  const db = openStore(file);
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM runs').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
 test('bad inputs: lr <= 0, unknown target module, unwritable --out, no room for the answer, NaN loss', async () => {
   const model = tiny();
+  const runsBefore = await runsRecorded();
   const data = writeLearningData(join(root, 'bad.jsonl'));
   const base = (out: string) => ['train', '--model', model, '--data', data, '--out', out, '--max-steps', '2', '--backend', 'cpu'];
   await expectOneLine([...base(join(root, 'b1')), '--lr', '0'], /--lr must be a positive number/, join(root, 'b1'));
   await expectOneLine([...base(join(root, 'b2')), '--lora-targets', 'q_proj,qkv_proj'], /unknown target module "qkv_proj".*q_proj, k_proj/, join(root, 'b2'));
   const file = join(root, 'a-file');
   writeFileSync(file, 'x');
-  await expectOneLine(base(join(file, 'out')), /--out folder is not writable/);
+  await expectOneLine(base(join(file, 'out')), /--out folder is not writable \(ENOTDIR\)/);
+  assert.equal(await runsRecorded(), runsBefore, 'a bad --out records no failed run');
   await expectOneLine([...base(join(root, 'b4')), '--max-len', '12'], /nothing to train on: all \d+ example\(s\) are longer than --max-len 12/, join(root, 'b4'));
 
   // Some too long, some not: counted and reported, the run goes on.
@@ -158,4 +172,41 @@ test('tuneloom train --map trains on any CSV with the given column roles (as the
   const bad = await runTuneloom(['train', '--model', tiny(), '--data', data, '--map', 'q=asker', '--out', join(root, 'mapped-bad')], { env });
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /--map: "q=asker" is not column=role/);
+});
+
+test('a typo in --data is one line before anything exists: no backend probe, no --out folder, no run recorded', async () => {
+  const out = join(root, 'typo-out');
+  const db = join(root, 'typo.db');
+  const r = await runTuneloom(['train', '--model', tiny(), '--data', join(root, 'no-such-file.jsonl'), '--out', out, '--db', db, '--backend', 'auto'], { env });
+  assert.equal(r.code, 1, r.stderr);
+  assert.deepEqual(r.stderr.trim().split('\n').length, 1, `one line expected, got:\n${r.stderr}`);
+  assert.match(r.stderr, /^tuneloom train: .*no-such-file\.jsonl: data file not found — check the --data path\n$/);
+  assert.ok(!existsSync(out), '--out was not created');
+  assert.ok(!existsSync(db), 'no store (so no failed run) was created');
+  const val = await runTuneloom(['train', '--model', tiny(), '--data', writeLearningData(join(root, 'typo-ok.jsonl')), '--val-data', join(root, 'nope-val.jsonl'), '--out', out, '--db', db], { env });
+  assert.equal(val.code, 1);
+  assert.match(val.stderr, /validation data file not found — check the --val-data path/);
+  assert.ok(!existsSync(out) && !existsSync(db));
+});
+
+test('--out over a non-empty folder that is not this run\'s is refused unless --force, which replaces it', async () => {
+  const out = join(root, 'older-run');
+  mkdirSync(join(out, 'checkpoint-5'), { recursive: true });
+  writeFileSync(join(out, 'adapter_model.safetensors'), 'older weights');
+  writeFileSync(join(out, 'checkpoint-5', 'trainer_state.json'), '{}');
+  const args = ['train', '--model', tiny(), '--data', writeLearningData(join(root, 'over.jsonl')), '--out', out, '--max-steps', '1', '--val-split', '0', '--backend', 'auto'];
+  const refused = await runTuneloom(args, { env });
+  assert.equal(refused.code, 1, refused.stderr);
+  assert.equal(refused.stderr.trim().split('\n').length, 1, refused.stderr);
+  assert.match(refused.stderr, /older-run: the --out folder already exists and is not empty — choose a new --out folder, or pass --force to replace it/);
+  assert.equal(readFileSync(join(out, 'adapter_model.safetensors'), 'utf8'), 'older weights', 'the older adapter is untouched');
+
+  const forced = await runTuneloom([...args, '--force'], { env });
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.doesNotMatch(forced.stderr, /[\r\x1b]/, 'stderr is a pipe: no \\r progress redraws, no escape codes');
+  assert.match(forced.stderr, /^\[#+\] step 1\/1 loss /m);
+  assert.doesNotMatch(forced.stderr, /artificially reduced/, "Dawn's native limit warnings (lavapipe) do not reach the user");
+  assert.ok(!existsSync(join(out, 'checkpoint-5')), 'the older checkpoints do not stay mixed in');
+  assert.notEqual(readFileSync(join(out, 'adapter_model.safetensors'), 'utf8'), 'older weights');
+  assert.ok(existsSync(join(out, 'adapter_config.json')));
 });

@@ -7,8 +7,9 @@ import { parseMap } from '../../data/formats/mapped-format';
 import { UserError } from '../../errors';
 import { flag, str, writeJson, type CliCommand, type CliContext } from '../command';
 import { parseNumberFlag } from '../parse-number';
+import { isMilestone, ProgressWriter } from '../progress';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../../engine/train/train-config';
-import type { MemoryEstimate, TrainEvent } from '../../engine/train/train-events';
+import type { DoneEvent, MemoryEstimate, TrainEvent } from '../../engine/train/train-events';
 import type { SchedulerKind } from '../../engine/optim/schedule';
 import { validateTrainConfig } from '../../engine/train/validate-config';
 import { trainThroughSupervisor } from '../../runs/supervised-train';
@@ -25,7 +26,9 @@ Options:
   --format FORMAT           data format (default: detected)
   --map col=role,...        map columns to roles (system, user, assistant, text, meta) for any CSV/JSON;
                             implies --format csv, as in tuneloom data inspect
-  --out DIR                 where the adapter and checkpoints are written
+  --out DIR                 where the adapter and checkpoints are written: a new or empty folder (or
+                            the one holding the --resume checkpoint)
+  --force                   replace a non-empty --out folder (its old adapter and checkpoints are deleted)
   --method lora|ptuning     LoRA (default) or P-Tuning v2 prefix tuning
   --init-adapter DIR        start from an existing PEFT LoRA adapter (its r, alpha and targets)
   --lora-r N                LoRA rank (default 8)
@@ -106,6 +109,7 @@ const OPTIONS: CliCommand['options'] = {
   'gradient-checkpointing': { type: 'boolean' },
   resume: { type: 'string' },
   name: { type: 'string' },
+  force: { type: 'boolean' },
 };
 
 function oneOf<T extends string>(raw: string | undefined, flagName: string, allowed: readonly T[], fallback: T): T {
@@ -214,7 +218,7 @@ function progressLine(step: number, total: number, loss: number, startedMs: numb
   const elapsed = (Date.now() - startedMs) / 1000;
   const eta = step > 0 ? (elapsed / step) * (total - step) : 0;
   const fmt = (s: number) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
-  return `\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] step ${step}/${total} loss ${loss.toFixed(4)} elapsed ${fmt(elapsed)} ETA ${fmt(eta)}`;
+  return `[${'#'.repeat(done)}${'.'.repeat(width - done)}] step ${step}/${total} loss ${loss.toFixed(4)} elapsed ${fmt(elapsed)} ETA ${fmt(eta)}`;
 }
 
 export const trainCommand: CliCommand = {
@@ -232,32 +236,39 @@ export const trainCommand: CliCommand = {
     // The run goes through the supervisor: a worker process, recorded in the store (--db).
     let storeRunId = 0;
     let estimate: MemoryEstimate | undefined;
-    const done = await trainThroughSupervisor(
-      config,
-      {
-        notice: (line) => ctx.stderr.write(`\n${line}\n`),
-        emit(e) {
-          if (json) {
-            writeJson(ctx, e.type === 'start' || e.type === 'done' ? { ...eventJson(e), run_id: storeRunId } : eventJson(e));
-            return;
-          }
-          if (e.type === 'start') {
-            total = e.totalSteps;
-            estimate = e.memoryEstimate;
-            ctx.stderr.write(`training ${e.method} on ${e.examples} example(s), ${e.totalSteps} step(s), ${e.trainableParams} trainable parameters\n`);
-          } else if (e.type === 'step') {
-            lastLoss = e.loss;
-            ctx.stderr.write(progressLine(e.step, total, e.loss, started));
-          } else if (e.type === 'eval') ctx.stderr.write(`\neval loss at step ${e.step}: ${e.loss.toFixed(4)}\n`);
-          else if (e.type === 'sample') ctx.stderr.write(`\nsample at step ${e.step}: ${e.prompt} -> ${e.output}\n`);
-          else if (e.type === 'checkpoint') ctx.stderr.write(`\ncheckpoint: ${e.path}\n`);
-          else if (e.type === 'log') ctx.stderr.write(`\n${e.level}: ${e.message}\n`);
+    const progress = new ProgressWriter(ctx.stderr);
+    let done: DoneEvent;
+    try {
+      done = await trainThroughSupervisor(
+        config,
+        {
+          notice: (line) => progress.line(line),
+          emit(e) {
+            if (json) {
+              writeJson(ctx, e.type === 'start' || e.type === 'done' ? { ...eventJson(e), run_id: storeRunId } : eventJson(e));
+              return;
+            }
+            if (e.type === 'start') {
+              total = e.totalSteps;
+              estimate = e.memoryEstimate;
+              progress.line(`training ${e.method} on ${e.examples} example(s), ${e.totalSteps} step(s), ${e.trainableParams} trainable parameters`);
+            } else if (e.type === 'step') {
+              lastLoss = e.loss;
+              progress.update(progressLine(e.step, total, e.loss, started), isMilestone(e.step, total));
+            } else if (e.type === 'eval') progress.line(`eval loss at step ${e.step}: ${e.loss.toFixed(4)}`);
+            else if (e.type === 'sample') progress.line(`sample at step ${e.step}: ${e.prompt} -> ${e.output}`);
+            else if (e.type === 'checkpoint') progress.line(`checkpoint: ${e.path}`);
+            else if (e.type === 'log') progress.line(`${e.level}: ${e.message}`);
+          },
         },
-      },
-      { db: str(ctx, 'db'), backend: str(ctx, 'backend') ?? 'auto', name: runId, onRunId: (id) => (storeRunId = id) },
-    );
+        { db: str(ctx, 'db'), backend: str(ctx, 'backend') ?? 'auto', name: runId, force: flag(ctx, 'force'), onRunId: (id) => (storeRunId = id) },
+      );
+    } finally {
+      // The error line (if any) that the dispatcher prints starts on a fresh line.
+      progress.end();
+    }
     if (!json) {
-      ctx.stdout.write(`\n${done.reason === 'completed' ? 'done' : 'stopped'} after ${done.step} step(s), final loss ${lastLoss.toFixed(4)}; adapter: ${done.adapter}\n`);
+      ctx.stdout.write(`${done.reason === 'completed' ? 'done' : 'stopped'} after ${done.step} step(s), final loss ${lastLoss.toFixed(4)}; adapter: ${done.adapter}\n`);
       const line = memoryLine(estimate, done.peakMemoryBytes);
       if (line) ctx.stdout.write(`${line}\n`);
     }

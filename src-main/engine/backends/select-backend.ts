@@ -6,7 +6,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '../../errors';
+import { guardWebgpuBindings } from './webgpu-binding-guard';
 import type { ModelConfig } from '../config/model-config';
+import { estimateTraining, type TrainingEstimateInput } from '../planner/estimate-training';
 
 export type BackendName = 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
 export type BackendChoice = BackendName | 'auto';
@@ -20,9 +22,19 @@ export interface BackendSelection {
 
 type Attempt = { ok: true } | { ok: false; why: string };
 
+/** A training run's shape, for the wasm heap check (the planner's input without model, budget and backend). */
+export type TrainingShape = Omit<TrainingEstimateInput, 'config' | 'weightFormat' | 'backend' | 'budgetBytes' | 'flopsPerSecond' | 'examples' | 'timeSeqLen' | 'weightFormatsAvailable'>;
+
 export interface SelectOptions {
   /** The model about to be loaded, so wasm can be refused when it cannot hold it. */
   model?: ModelConfig;
+  /** With `model`: the training run it is for, whose adapter, optimiser and activations share the heap. */
+  training?: TrainingShape;
+  /**
+   * For auto: asked before WebGPU is opened in this process; a reason skips it (a child process can
+   * look at the adapter without Dawn's native warnings reaching the user, see engine-node).
+   */
+  webgpuPassOver?: () => Promise<string | null>;
 }
 
 /** wasm32's heap is 4 GiB; keep room for activations and the KV cache. */
@@ -49,8 +61,10 @@ interface AdapterLike {
 }
 
 /** `allowSoftware`: accept a CPU-emulated adapter (Mesa lavapipe); auto does not, it is slower than wasm. */
-async function tryWebgpu(allowSoftware: boolean): Promise<Attempt> {
+async function tryWebgpu(allowSoftware: boolean, opts: SelectOptions = {}): Promise<Attempt> {
   try {
+    const passOver = !allowSoftware && opts.webgpuPassOver ? await opts.webgpuPassOver() : null;
+    if (passOver) return { ok: false, why: passOver };
     const g = globalThis as { navigator?: { gpu?: unknown } };
     if (!g.navigator?.gpu) {
       const webgpu = (await import('webgpu')) as unknown as { create(flags: string[]): unknown; globals: Record<string, unknown> };
@@ -67,6 +81,7 @@ async function tryWebgpu(allowSoftware: boolean): Promise<Attempt> {
     }
     await import('@tensorflow/tfjs-backend-webgpu');
     if (!(await tf.setBackend('webgpu'))) return { ok: false, why: 'the webgpu backend failed to initialise' };
+    guardWebgpuBindings();
     return { ok: true };
   } catch (e) {
     return { ok: false, why: `webgpu unavailable (${message(e)})` };
@@ -86,10 +101,23 @@ async function tryTensorflow(): Promise<Attempt> {
   }
 }
 
+/**
+ * Bytes a training run needs in the wasm heap: the model as above, plus what the planner counts on top
+ * of the frozen weights at the run's worst case (max-len rows): LoRA/prefix parameters and gradients,
+ * AdamW moments, the activations kept for backprop, logits and workspace.
+ */
+export function estimatedWasmTrainingBytes(cfg: ModelConfig, training: TrainingShape): number {
+  const est = estimateTraining({ ...training, config: cfg, weightFormat: 'f32', backend: 'wasm', budgetBytes: WASM_HEAP_BUDGET });
+  return estimatedWasmBytes(cfg) + est.bytes.total - est.bytes.weights;
+}
+
 async function tryWasm(_explicit: boolean, opts: SelectOptions): Promise<Attempt> {
-  if (opts.model && estimatedWasmBytes(opts.model) > WASM_HEAP_BUDGET) {
-    const gib = (estimatedWasmBytes(opts.model) / 2 ** 30).toFixed(1);
-    return { ok: false, why: `the model needs ~${gib} GiB in the wasm heap, over its 4 GiB limit` };
+  if (opts.model) {
+    const needs = opts.training ? estimatedWasmTrainingBytes(opts.model, opts.training) : estimatedWasmBytes(opts.model);
+    if (needs > WASM_HEAP_BUDGET) {
+      const gib = (needs / 2 ** 30).toFixed(1);
+      return { ok: false, why: opts.training ? `this training run needs ~${gib} GiB in the wasm heap (model, adapter, optimiser and activations), over its 4 GiB limit` : `the model needs ~${gib} GiB in the wasm heap, over its 4 GiB limit` };
+    }
   }
   try {
     await import('@tensorflow/tfjs-backend-wasm');
@@ -105,7 +133,7 @@ async function tryCpu(): Promise<Attempt> {
   return (await tf.setBackend('cpu')) ? { ok: true } : { ok: false, why: 'the cpu backend failed to initialise' };
 }
 
-const ATTEMPTS: Record<BackendName, (explicit: boolean, opts: SelectOptions) => Promise<Attempt>> = { webgpu: tryWebgpu, tensorflow: tryTensorflow, wasm: tryWasm, cpu: tryCpu };
+const ATTEMPTS: Record<BackendName, (explicit: boolean, opts: SelectOptions) => Promise<Attempt>> = { webgpu: (explicit, opts) => tryWebgpu(explicit, opts), tensorflow: tryTensorflow, wasm: tryWasm, cpu: tryCpu };
 
 export async function selectBackend(choice: BackendChoice | string = 'auto', opts: SelectOptions = {}): Promise<BackendSelection> {
   // PROD silences tfjs's console banners ("looks like you are running TensorFlow.js in Node.js"),

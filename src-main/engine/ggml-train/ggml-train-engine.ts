@@ -62,8 +62,8 @@ export class GgmlTrainEngine implements TrainEngine {
     return this.trainer.adamwStep({ lr, ...ADAM, weightDecay: this.spec.weightDecay }, gradScale);
   }
 
-  evalLoss(batches: Batch[]): Promise<{ sum: number; count: number }> {
-    return this.trainer.evalLoss(batches);
+  evalLoss(batches: Batch[], breathe?: () => Promise<void>): Promise<{ sum: number; count: number }> {
+    return this.trainer.evalLoss(batches, breathe);
   }
 
   /** Greedy, one full forward per token (the training graph has no KV cache). */

@@ -273,9 +273,12 @@ export class GgmlLoraTrainer {
   }
 
   /** Summed token NLL and target count, no dropout, no gradients. */
-  async evalLoss(batches: Batch[]): Promise<{ sum: number; count: number }> {
+  async evalLoss(batches: Batch[], breathe?: () => Promise<void>): Promise<{ sum: number; count: number }> {
     let sum = 0;
-    for (const b of batches) sum += await this.runBatch(b, { backward: false, normaliser: 1, dropoutSeed: 0 });
+    for (const b of batches) {
+      sum += await this.runBatch(b, { backward: false, normaliser: 1, dropoutSeed: 0 });
+      await breathe?.();
+    }
     return { sum, count: batches.reduce((n, b) => n + b.numTargets, 0) };
   }
 

@@ -75,33 +75,38 @@ export async function lossAndGradsAsync(model: CausalLM, adapter: AdapterUnderTr
   return { loss, grads, ...counts(micro) };
 }
 
-/** Summed token NLL per batch, no dropout, no gradients (device scalars). */
-function evalLossTensors(model: CausalLM, adapter: AdapterUnderTraining | undefined, batches: Batch[]): tf.Scalar[] {
-  return batches.map((batch) =>
-    tf.tidy(() => {
-      const fo = adapter ? adapterForwardOptions(adapter, model.config, batch.batch) : {};
-      const hidden = trainHidden(model, batch, { ...fo, training: false, dropoutSeed: 0, checkpointing: false });
-      return lmLossFromHidden(hidden, model.weights.lmHead, batch.targets, { normaliser: 1 }).loss;
-    }),
-  );
+/** Summed token NLL of one batch, no dropout, no gradients (a device scalar). */
+function evalLossTensor(model: CausalLM, adapter: AdapterUnderTraining | undefined, batch: Batch): tf.Scalar {
+  return tf.tidy(() => {
+    const fo = adapter ? adapterForwardOptions(adapter, model.config, batch.batch) : {};
+    const hidden = trainHidden(model, batch, { ...fo, training: false, dropoutSeed: 0, checkpointing: false });
+    return lmLossFromHidden(hidden, model.weights.lmHead, batch.targets, { normaliser: 1 }).loss;
+  });
 }
 
 /** Summed token NLL and target count of batches (sync read-back: cpu/wasm). */
 export function evalLoss(model: CausalLM, adapter: AdapterUnderTraining | undefined, batches: Batch[]): { sum: number; count: number } {
   let sum = 0;
-  for (const part of evalLossTensors(model, adapter, batches)) {
+  for (const batch of batches) {
+    const part = evalLossTensor(model, adapter, batch);
     sum += part.dataSync()[0];
     part.dispose();
   }
   return { sum, count: batches.reduce((n, b) => n + b.numTargets, 0) };
 }
 
-/** The same with an async read-back (every backend). */
-export async function evalLossAsync(model: CausalLM, adapter: AdapterUnderTraining | undefined, batches: Batch[]): Promise<{ sum: number; count: number }> {
+/**
+ * The same with an async read-back (every backend), one batch at a time: `between` is awaited after
+ * each, so a long validation pass lets its host answer heartbeats (one synchronous pass over hundreds
+ * of examples once got a run killed as unresponsive).
+ */
+export async function evalLossAsync(model: CausalLM, adapter: AdapterUnderTraining | undefined, batches: Batch[], between?: () => Promise<void>): Promise<{ sum: number; count: number }> {
   let sum = 0;
-  for (const part of evalLossTensors(model, adapter, batches)) {
+  for (const batch of batches) {
+    const part = evalLossTensor(model, adapter, batch);
     sum += (await part.data())[0];
     part.dispose();
+    await between?.();
   }
   return { sum, count: batches.reduce((n, b) => n + b.numTargets, 0) };
 }

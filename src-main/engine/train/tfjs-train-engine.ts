@@ -76,8 +76,8 @@ export class TfjsTrainEngine implements TrainEngine {
     }
   }
 
-  evalLoss(batches: Batch[]): Promise<{ sum: number; count: number }> {
-    return evalLossAsync(this.model, this.adapter, batches);
+  evalLoss(batches: Batch[], breathe?: () => Promise<void>): Promise<{ sum: number; count: number }> {
+    return evalLossAsync(this.model, this.adapter, batches, breathe);
   }
 
   async sample(promptIds: number[], maxNewTokens: number, eosIds: number[]): Promise<number[]> {

@@ -29,8 +29,8 @@ export interface TrainEngine {
   gradNorm(): Promise<number>;
   /** Scales the gradients by `gradScale` (clipping) and takes one AdamW step at `lr`. */
   applyStep(lr: number, gradScale: number): Promise<void>;
-  /** Summed token NLL and target count, no dropout. */
-  evalLoss(batches: Batch[]): Promise<{ sum: number; count: number }>;
+  /** Summed token NLL and target count, no dropout; `breathe` runs between batches (heartbeats). */
+  evalLoss(batches: Batch[], breathe?: () => Promise<void>): Promise<{ sum: number; count: number }>;
   /** Greedy continuation of one prompt with the adapter applied (live samples). */
   sample(promptIds: number[], maxNewTokens: number, eosIds: number[]): Promise<number[]>;
   readParams(): Promise<Map<string, StoredTensor>>;

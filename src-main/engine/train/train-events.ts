@@ -86,6 +86,10 @@ export interface TrainControl {
   /** Resolves when the run may continue (immediately when not paused). */
   waitWhilePaused?(): Promise<void>;
   takeSampleRequest?(): boolean;
+  /** Awaited between the parts of a long compute (each eval batch, each sample prompt): the host answers heartbeats there. */
+  breathe?(): Promise<void>;
+  /** Called before a long compute; `stepsWorth` is its size in training steps (an upper bound), so the host can allow it time. */
+  announce?(work: { phase: 'eval' | 'sample'; stepsWorth: number }): void;
 }
 
 export interface TrainHooks {

@@ -105,11 +105,14 @@ export async function trainLoop(cfg: TrainConfig, hooks: TrainHooks & { runId?: 
     const prompts = cfg.samplePrompts ? await io.readSamplePrompts(cfg.samplePrompts) : [];
     const runEval = async () => {
       if (!valBatches.length) return;
-      const { sum, count } = await engine.evalLoss(valBatches);
+      // Forward only, one batch per micro-batch of a step: at most valBatches / gradAccum steps' worth.
+      hooks.control?.announce?.({ phase: 'eval', stepsWorth: valBatches.length / cfg.gradAccum });
+      const { sum, count } = await engine.evalLoss(valBatches, hooks.control?.breathe);
       hooks.emit({ type: 'eval', step, loss: sum / Math.max(1, count), examples: valPrepared.length });
     };
     const runSamples = async () => {
       for (const [promptIdx, prompt] of prompts.entries()) {
+        await hooks.control?.breathe?.();
         const ids = samplePromptIds(tokenizer, prompt, cfg.system);
         const out = await engine.sample(ids, cfg.sampleMaxNewTokens, eosIds);
         hooks.emit({ type: 'sample', step, promptIdx, prompt, output: tokenizer.decode(out, { skipSpecialTokens: true }) });

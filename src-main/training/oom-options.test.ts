@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { TRAIN_DEFAULTS } from '../engine/train/train-config';
+import { tinyQwen2Model } from '../test-support/paths';
+import { outOfMemoryError } from './oom-options';
+
+test("an out-of-memory run's error is one line with the planner's concrete options, and carries them for the UI", () => {
+  const cfg = { ...TRAIN_DEFAULTS, model: tinyQwen2Model, data: '/d.jsonl', out: '/o', batchSize: 4, gradAccum: 2, maxLen: 1024 };
+  const e = outOfMemoryError({ name: 'RangeError', message: 'Array buffer allocation failed\n    at new Float32Array', kind: 'oom' }, cfg, 'wasm', 7);
+  assert.equal(e.kind, 'oom');
+  assert.ok(!e.message.includes('\n'), e.message);
+  assert.match(e.message, /^out of memory on wasm after step 7 \(Array buffer allocation failed\) — the memory planner's options: /);
+  assert.match(e.message, /--gradient-checkpointing \(~\d+\.\d GiB\)/);
+  assert.match(e.message, /--batch-size 1 --grad-accum 8 \(~\d+\.\d GiB\)/, 'the smaller batch keeps the effective batch');
+  assert.match(e.message, /--max-len \d+ \(~\d+\.\d GiB\)/);
+  const keys = e.options!.map((o) => o.key);
+  assert.deepEqual([...keys].sort(), ['gradient-checkpointing', 'shorter-max-len', 'smaller-batch']);
+  for (const o of e.options!) assert.ok(o.totalBytes > 0);
+});
+
+test('without planner figures the kind and cause still go out, with the generic advice', () => {
+  const cfg = { ...TRAIN_DEFAULTS, model: '/no/such/model', data: '/d.jsonl', out: '/o' };
+  const e = outOfMemoryError({ name: 'RuntimeError', message: 'Aborted(OOM)', kind: 'oom' }, cfg, null, null);
+  assert.equal(e.message, 'out of memory (Aborted(OOM)) — lower --batch-size or --max-len, or turn on --gradient-checkpointing');
+  assert.deepEqual(e.options, []);
+});
