@@ -247,7 +247,8 @@ export async function importDataset(input: string, opts: ImportOptions = {}, onP
     files: fileHashes,
     format: adapter.format,
     encoding: encodings.join(','),
-    confidence: Math.min(...fileHashes.map((f) => f.confidence)),
+    // A loop, not Math.min(...list): a folder of many files must not hit V8's argument limit.
+    confidence: fileHashes.reduce((m, f) => Math.min(m, f.confidence), 1),
     fields: adapter.fields,
     examples,
     skipped,

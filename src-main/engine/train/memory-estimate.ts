@@ -15,7 +15,8 @@ const targetCount = (ex: PreparedExample): number => ex.targets.reduce((n, t) =>
 export function runMemoryEstimate(cfg: TrainConfig, model: ModelConfig, kept: PreparedExample[], backend: string): MemoryEstimate | undefined {
   if (!kept.length) return undefined;
   const batch = Math.min(cfg.batchSize, kept.length);
-  const seqLen = cfg.packing ? cfg.maxLen : Math.max(...kept.map((e) => e.ids.length));
+  // A loop, not Math.max(...list): spreading ~125k+ arguments throws RangeError in V8.
+  const seqLen = cfg.packing ? cfg.maxLen : kept.reduce((m, e) => Math.max(m, e.ids.length), 0);
   const targetRows = cfg.packing
     ? batch * cfg.maxLen
     : kept
