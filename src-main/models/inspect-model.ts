@@ -12,6 +12,7 @@ import type { ModelFamily } from '../../src-shared/dto/library';
 import { normaliseConfig } from '../engine/config/normalise-config';
 import { readSafetensorsHeader, type SafetensorsHeader } from '../engine/io/safetensors';
 import { fileSource } from '../engine-node/file-source';
+import { findChatTemplate } from '../engine-node/find-chat-template';
 import { UserError } from '../errors';
 
 export interface ModelFolderInfo {
@@ -70,15 +71,6 @@ async function readHeader(file: string): Promise<SafetensorsHeader> {
   }
 }
 
-/** Whether the tokenizer carries a chat template (in tokenizer_config.json, or the newer side files). */
-function findChatTemplate(dir: string, tokenizerConfig: Record<string, unknown>): boolean {
-  const t = tokenizerConfig.chat_template;
-  if (typeof t === 'string' && t.trim()) return true;
-  // Named templates: [{name, template}, ...].
-  if (Array.isArray(t) && t.some((x) => x && typeof x === 'object' && typeof (x as { template?: unknown }).template === 'string')) return true;
-  // transformers >= 4.43 may save the template beside the config instead.
-  return existsSync(join(dir, 'chat_template.jinja')) || existsSync(join(dir, 'chat_template.json'));
-}
 
 export async function inspectModelFolder(dirIn: string): Promise<ModelFolderInfo> {
   const dir = resolve(dirIn);
@@ -102,7 +94,7 @@ export async function inspectModelFolder(dirIn: string): Promise<ModelFolderInfo
     throw new UserError('tokenizer.json is missing', { where: tokenizerPath, hint: 'copy or download the tokenizer files with the model' });
   }
   const tokenizerConfig = readJsonFile(join(dir, 'tokenizer_config.json'), 'copy or download the tokenizer files with the model');
-  const hasChatTemplate = findChatTemplate(dir, (tokenizerConfig ?? {}) as Record<string, unknown>);
+  const hasChatTemplate = findChatTemplate(dir, (tokenizerConfig ?? {}) as Record<string, unknown>) !== undefined;
 
   const weightFiles = weightFilesOf(dir);
   let params = 0;

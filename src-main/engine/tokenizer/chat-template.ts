@@ -17,6 +17,8 @@ export interface ChatRenderOptions {
   /** undefined: the template's default; false: Qwen3's empty `<think>` block. */
   enableThinking?: boolean;
   specialTokens?: Record<string, string>;
+  /** The template's file, for messages (default: tokenizer_config.json). */
+  where?: string;
 }
 
 const compiled = new Map<string, Template>();
@@ -27,7 +29,7 @@ export function renderChat(template: string, messages: ChatMessage[], opts: Chat
     try {
       t = new Template(template);
     } catch (e) {
-      throw new UserError(`the chat template does not parse: ${(e as Error).message}`, { where: 'tokenizer_config.json (chat_template)' });
+      throw new UserError(`the chat template does not parse: ${(e as Error).message}`, { where: opts.where ?? 'tokenizer_config.json (chat_template)', hint: 'fix the template, or use the one that came with the model' });
     }
     compiled.set(template, t);
   }
