@@ -24,6 +24,10 @@ Detects the encoding and the format of a dataset, normalises every record to a c
 skipped (with the 1-based line each starts on), how fields map to roles and the first 3 examples.
 A folder is imported as one dataset (e.g. the medical CSVs, one folder per department).
 
+Limits: a record (a JSONL line, a JSON array element, a CSV row, a text line or paragraph) over
+1,048,576 characters, or JSON nested over 64 levels, is skipped and reported with its line. A CSV
+quote that never closes, or runs over 500 lines, is one skipped row; the lines after it are read.
+
 Formats: messages (OpenAI messages, ShareGPT conversations from/value), conversations (role/content),
   alpaca (instruction/input/output[/system]), adgen (content/summary), medical-csv
   (department,title,ask,answer; title is the question when ask is empty), cot
