@@ -208,10 +208,15 @@ async function* decodeChunks(
 ): AsyncGenerator<DecodedChunk, void, undefined> {
   let decode = makeDecoder(target.encoding);
   let asciiSoFar = undecided;
-  const checked = async (text: string | undefined): Promise<string> => {
+  const checked = async (text: string | undefined, neither = false): Promise<string> => {
     if (text !== undefined) return text;
     const encoding = target.encoding;
-    const at = decode.invalidAt() >= 0 ? decode.invalidAt() : await firstInvalidInFile(path, encoding);
+    // Neither candidate decodes: name the byte where the one that read further stopped (see detect.ts).
+    const at = neither
+      ? Math.max(await firstInvalidInFile(path, 'utf-8'), await firstInvalidInFile(path, 'gb18030'))
+      : decode.invalidAt() >= 0
+        ? decode.invalidAt()
+        : await firstInvalidInFile(path, encoding);
     if (at < 0) throw new Error(`${path}: the ${encoding} decoder failed but no invalid byte was found`);
     const byte = await byteAt(path, at);
     return refuseUndecodable(path, at, byte, encoding, choice, false);
@@ -232,7 +237,7 @@ async function* decodeChunks(
     asciiSoFar = false;
     const gb = makeDecoder('gb18030');
     const asGb = gb.write(chunk);
-    if (asGb === undefined) return checked(undefined);
+    if (asGb === undefined) return checked(undefined, true);
     const d = detectEncoding(chunk, false);
     decode = gb;
     target.encoding = 'gb18030';

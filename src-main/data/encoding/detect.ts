@@ -19,7 +19,10 @@ export interface DetectedEncoding {
 }
 
 export interface UndecodableSample {
-  /** Offset of the first byte that no candidate decodes (the GB18030 one: the most permissive candidate). */
+  /**
+   * Where the candidate that read furthest stopped: the file's own encoding reads up to its damaged byte,
+   * while the other one usually fails at its first non-ASCII character.
+   */
   invalidAt: number;
   utf8InvalidAt: number;
 }
@@ -42,7 +45,7 @@ export function detectEncoding(sample: Uint8Array, atEof: boolean): DetectedEnco
   }
   const gbBad = firstInvalidGb18030(sample, !atEof);
   if (gbBad < 0) return { encoding: 'gb18030', confidence: gb2312Score(sample), bomLength: 0 };
-  return { invalidAt: gbBad, utf8InvalidAt: utf8Bad };
+  return { invalidAt: Math.max(gbBad, utf8Bad), utf8InvalidAt: utf8Bad };
 }
 
 function countUtf8Leads(b: Uint8Array): number {
