@@ -13,7 +13,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { UserError } from '../../errors';
 import type { EncodingName } from '../types';
-import { bomOf, detectEncoding } from './detect';
+import { bomOf, detectEncoding, utf16WithoutBom } from './detect';
 import { makeDecoder } from './chunk-decoder';
 import { binaryMarker, firstInvalidGb18030, firstInvalidUtf16, firstInvalidUtf8 } from './validate';
 
@@ -150,7 +150,8 @@ export async function openText(path: string, opts: DecodeOptions = {}): Promise<
   if (size === 0 || (bom && size === bom.bomLength)) {
     throw new UserError('the file is empty', { where: path, hint: 'choose a file that holds the dataset' });
   }
-  if (!bom?.encoding.startsWith('utf-16')) {
+  // UTF-16 holds zero bytes by nature: the binary check applies to 8-bit text only.
+  if (!bom?.encoding.startsWith('utf-16') && !utf16WithoutBom(head, head.length === size)) {
     const bin = binaryMarker(head);
     if (bin >= 0) {
       const line = await lineAtOffset(path, bin);
