@@ -52,6 +52,7 @@ export function toPreview(r: ImportResult, model?: { view: TemplateView; name: s
     examples: r.examples,
     skippedTotal: r.skippedTotal,
     skipped: r.skipped.map((k) => ({ line: k.line, reason: k.reason, ...(k.file ? { file: k.file } : {}) })),
+    ...(r.coercedTotal ? { coercedTotal: r.coercedTotal, coerced: r.coerced.map((k) => ({ line: k.line, reason: k.reason, ...(k.file ? { file: k.file } : {}) })) } : {}),
     fields: r.fields,
     sample: r.sample.map((e) => ('messages' in e ? { messages: e.messages.map((m) => ({ role: m.role, content: m.content })) } : { text: e.text })),
     stats: { unit: s.unit, histogram: s.histogram, p50: s.p50, p95: s.p95, maxLength: s.maxLength, meanLength: s.meanLength, maxLen: s.maxLen, overMaxLen: s.overMaxLen },
