@@ -35,3 +35,12 @@ test('ordinary templates render as before, and a bounded render leaves later ren
   assert.equal(renderChat(chatml, long).split('<|im_end|>').length, 4001);
   assert.equal(renderChat('{% for i in range(3) %}{{ i }}{% endfor %}{{ range(2, 8, 3) | join(",") }}', CHAT), '0122,5');
 });
+
+test('an exception the template raises (raise_exception, an undefined name) is one UserError line naming the template', () => {
+  for (const t of ['{{ raise_exception("Conversation roles must alternate user/assistant") }}', '{{ messages[0].content | no_such_filter }}']) {
+    assert.throws(
+      () => renderChat(t, CHAT, { where: 'model/chat_template.jinja' }),
+      (e: Error) => e.name === 'UserError' && e.message.startsWith('model/chat_template.jinja: the chat template refused this chat: ') && !e.message.includes('\n'),
+    );
+  }
+});

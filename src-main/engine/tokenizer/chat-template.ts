@@ -90,12 +90,18 @@ export function renderChat(template: string, messages: ChatMessage[], opts: Chat
   try {
     return t.render(vars);
   } catch (e) {
+    const where = opts.where ?? 'tokenizer_config.json (chat_template)';
     if (e instanceof TemplateLimit || e instanceof RangeError) {
       // RangeError: V8 refused a string or array too long, before memory ran out.
       throw new UserError(e instanceof TemplateLimit ? e.message : `the chat template fails: ${e.message}`, {
-        where: opts.where ?? 'tokenizer_config.json (chat_template)',
+        where,
         hint: 'the template loops or grows without end: use the template that came with the original model',
       });
+    }
+    // Anything else the template throws is about the template or the chat it was given: raise_exception
+    // (e.g. "roles must alternate user/assistant"), an undefined name, a type error in an expression.
+    if (e instanceof Error) {
+      throw new UserError(`the chat template refused this chat: ${e.message}`, { where, hint: 'check the chat roles and their order, or use the template that came with the model' });
     }
     throw e;
   } finally {
