@@ -62,6 +62,15 @@ test('num_hidden_layers: 1e6 (and other absurd sizes) is one line at once, not m
   }
 });
 
+test('a negative rms_norm_eps or rope_theta (NaN logits with exit 0) is one line', async () => {
+  for (const [key, value] of [['rms_norm_eps', -1], ['rope_theta', 0]] as const) {
+    const dir = fresh();
+    const cfgPath = join(dir, 'config.json');
+    writeFileSync(cfgPath, JSON.stringify({ ...JSON.parse(readFileSync(cfgPath, 'utf8')), [key]: value }));
+    await refused(dir, new RegExp(`config\\.json \\(${key}\\)`), new RegExp(`"${key}" must be above 0`));
+  }
+});
+
 test('a folder in place of model.safetensors or tokenizer.json is one line', async () => {
   const dir = fresh();
   rmSync(join(dir, 'model.safetensors'));

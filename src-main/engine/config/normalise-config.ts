@@ -47,6 +47,13 @@ function size(raw: Raw, key: string, where: string, fallback?: number): number {
   return v;
 }
 
+/** A positive real field below `max` (rms_norm_eps, rope_theta): a negative epsilon gives NaN everywhere. */
+function positive(raw: Raw, key: string, where: string, fallback: number, max = Number.MAX_VALUE): number {
+  const v = num(raw, key, where, fallback);
+  if (!(v > 0 && v < max)) throw new UserError(`config field "${key}" must be above 0${max < Number.MAX_VALUE ? ` and below ${max}` : ''}, got ${v}`, { where: `${where} (${key})`, hint: 'use the config.json that came with the checkpoint' });
+  return v;
+}
+
 function ids(v: unknown): number[] {
   if (typeof v === 'number') return [v];
   if (Array.isArray(v)) return v.filter((x): x is number => typeof x === 'number');
@@ -56,7 +63,8 @@ function ids(v: unknown): number[] {
 function normaliseRope(raw: Raw, where: string): RopeConfig {
   // transformers 5 nests everything in rope_parameters; 4.x has rope_theta + optional rope_scaling.
   const params = (raw.rope_parameters ?? raw.rope_scaling ?? {}) as Raw;
-  const theta = typeof params.rope_theta === 'number' ? params.rope_theta : num(raw, 'rope_theta', where, 10000);
+  const theta = typeof params.rope_theta === 'number' ? params.rope_theta : positive(raw, 'rope_theta', where, 10000);
+  if (!(theta > 0)) throw new UserError(`rope_theta must be above 0, got ${theta}`, { where: `${where} (rope_parameters.rope_theta)`, hint: 'use the config.json that came with the checkpoint' });
   const type = String(params.rope_type ?? params.type ?? 'default');
   const factor = typeof params.factor === 'number' ? params.factor : 1;
   const base: RopeConfig = { theta, type: 'default', factor: 1, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 8192 };
@@ -107,7 +115,7 @@ export function normaliseConfig(rawIn: unknown, where = 'config.json'): ModelCon
     numHeads,
     numKvHeads,
     headDim,
-    rmsNormEps: num(raw, 'rms_norm_eps', where, 1e-6),
+    rmsNormEps: positive(raw, 'rms_norm_eps', where, 1e-6, 1),
     rope: normaliseRope(raw, where),
     maxPositions: size(raw, 'max_position_embeddings', where, 32768),
     tieWordEmbeddings: typeof raw.tie_word_embeddings === 'boolean' ? raw.tie_word_embeddings : flags.tieByDefault,
