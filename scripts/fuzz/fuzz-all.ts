@@ -11,6 +11,8 @@ export interface FuzzRunOptions {
   n: number;
   seed: number;
   onProgress?: (line: string) => void;
+  /** Adds oversized and invalid-UTF-8 frames (issue 16 #2; see fuzz-frames.ts). */
+  hostileTransport?: boolean;
 }
 
 export async function runFuzz(opts: FuzzRunOptions): Promise<FuzzCounts[]> {
@@ -27,7 +29,7 @@ export async function runFuzz(opts: FuzzRunOptions): Promise<FuzzCounts[]> {
     };
     report(await fuzzDatasets({ n: nData, rng: new FuzzRng(opts.seed), dir, keep }));
     report(await fuzzModels({ n: nModels, rng: new FuzzRng(opts.seed + 1), dir }));
-    report(await fuzzFrames({ n: nFrames, rng: new FuzzRng(opts.seed + 2), dir, datasets: keep }));
+    report(await fuzzFrames({ n: nFrames, rng: new FuzzRng(opts.seed + 2), dir, datasets: keep, hostileTransport: opts.hostileTransport }));
     return out;
   } finally {
     rmSync(dir, { recursive: true, force: true });
