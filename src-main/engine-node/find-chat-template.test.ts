@@ -56,3 +56,13 @@ test('a folder named chat_template.jinja, or a broken template file, is one line
     (e: Error) => e.name === 'UserError' && /does not parse/.test(e.message) && (e as Error & { where?: string }).where!.endsWith('chat_template.jinja'),
   );
 });
+
+test('a looping chat_template.jinja in a downloaded model is one error line from the CLI (exit 1), not an abort', { timeout: 120_000 }, async () => {
+  const dir = model('looping', undefined, { 'chat_template.jinja': '{% for a in range(100000) %}{% for b in range(100000) %}{{ a }}{% endfor %}{% endfor %}' });
+  const messages = join(dir, 'chat.json');
+  writeFileSync(messages, JSON.stringify(CHAT));
+  const r = await runTuneloom(['tokenize', '--model', dir, '--messages-file', messages]);
+  assert.equal(r.code, 1, r.stderr);
+  const lines = r.stderr.trim().split('\n');
+  assert.match(lines.at(-1)!, /chat_template\.jinja: the chat template runs too long/);
+});
