@@ -32,3 +32,24 @@ test('a user error in the child arrives as the same one-line UserError', async (
   await assert.rejects(client.run({ kind: 'inspect', request: { path: join(dir, 'missing.jsonl') }, model: null }), (e: Error) => e.name === 'UserError' && e.message.includes('missing.jsonl'));
   client.close();
 });
+
+test('a check that reports no progress within its stall bound is stopped with one line; the next check runs', async () => {
+  const small = join(dir, 'stall.jsonl');
+  writeFileSync(small, chat(1) + '\n');
+  const impatient = new DatasetCheckClient(1); // no child starts within 1 ms, so the first check stalls
+  await assert.rejects(impatient.run({ kind: 'inspect', request: { path: small }, model: null }), (e: Error) => e.name === 'UserError' && /made no progress for 0 s and was stopped/.test(e.message));
+  impatient.close();
+  const client = new DatasetCheckClient();
+  const out = await client.run({ kind: 'inspect', request: { path: small }, model: null });
+  assert.equal(out.kind === 'inspect' && out.preview.examples, 1);
+  client.close();
+});
+
+test('a FIFO or other special file is refused at once, not waited on', async () => {
+  const fifo = join(dir, 'pipe.jsonl');
+  const { execFileSync } = await import('node:child_process');
+  execFileSync('mkfifo', [fifo]);
+  const client = new DatasetCheckClient();
+  await assert.rejects(client.run({ kind: 'inspect', request: { path: fifo }, model: null }), (e: Error) => e.name === 'UserError' && /not a regular file/.test(e.message) && e.message.includes(fifo));
+  client.close();
+});

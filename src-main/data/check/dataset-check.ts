@@ -10,7 +10,7 @@ import type { DatasetInspectRequest } from '../../../src-shared/ipc-contract';
 import { UserError } from '../../errors';
 import { templateView, type TemplateView } from '../../ipc/template-preview';
 import { toFieldMap } from '../formats/mapped-format';
-import { importDataset, type ImportOptions, type ImportResult } from '../import-dataset';
+import { importDataset, type ImportOptions, type ImportProgress, type ImportResult } from '../import-dataset';
 
 /** One job: the request as the renderer sent it, and the model the main process found for its modelId. */
 export interface DatasetCheckJob {
@@ -77,9 +77,9 @@ function tryView(job: DatasetCheckJob): { model: { view: TemplateView; name: str
   }
 }
 
-export async function runDatasetCheck(job: DatasetCheckJob): Promise<DatasetCheckOutput> {
+export async function runDatasetCheck(job: DatasetCheckJob, onProgress?: (p: ImportProgress) => void): Promise<DatasetCheckOutput> {
   const { model, error } = tryView(job);
-  const result = await importDataset(job.request.path, importOptions(job.request, model?.view));
+  const result = await importDataset(job.request.path, importOptions(job.request, model?.view), onProgress);
   if (job.kind === 'import') return { kind: 'import', result };
   const preview = toPreview(result, model);
   return { kind: 'inspect', preview: error ? { ...preview, tokenizerError: error } : preview };

@@ -140,6 +140,8 @@ export async function openText(path: string, opts: DecodeOptions = {}): Promise<
   try {
     const st = await stat(path);
     if (st.isDirectory()) throw new UserError('is a folder, not a file', { where: path });
+    // A FIFO, socket or device would block the read (or never end): only regular files are datasets.
+    if (!st.isFile()) throw new UserError('is not a regular file (a pipe, socket or device)', { where: path, hint: 'choose a CSV, JSON, JSONL or TXT file' });
     size = st.size;
   } catch (err) {
     if (err instanceof UserError) throw err;
