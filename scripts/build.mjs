@@ -19,6 +19,7 @@ const nodeEntries = [
   { in: 'src-main/cli/entry.ts', out: 'dist/cli.js', format: 'esm' },
   { in: 'src-main/workers/worker-entry.ts', out: 'dist/worker.js', format: 'esm' },
   { in: 'src-main/planner/probe-entry.ts', out: 'dist/probe.js', format: 'esm' },
+  { in: 'src-main/data/check/dataset-check-entry.ts', out: 'dist/dataset-check.js', format: 'esm' },
   { in: 'src-main/electron-main.ts', out: 'dist/electron-main.js', format: 'esm' },
   { in: 'src-main/preload/preload.ts', out: 'dist/preload.cjs', format: 'cjs' },
 ].filter((e) => existsSync(at(e.in)));

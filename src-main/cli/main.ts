@@ -16,7 +16,7 @@ const COMMON_OPTIONS = {
 } as const;
 
 export function topLevelHelp(list: CliCommand[] = commands): string {
-  const width = Math.max(...list.map((c) => c.name.length));
+  const width = list.reduce((m, c) => Math.max(m, c.name.length), 0);
   const rows = list.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return [
     `tuneloom ${appVersion()}: fine-tune large language models on your own data, on your own GPU.`,

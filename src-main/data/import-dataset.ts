@@ -11,7 +11,7 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname, extname, relative } from 'node:path';
 import { UserError } from '../errors';
 import type { EncodingChoice } from './encoding/decode-file';
-import { asObject, type FormatAdapter } from './formats/adapter';
+import { asObject, withCoercions, type FormatAdapter } from './formats/adapter';
 import { assertFields, buildAdapter, type FormatOptions } from './formats/detect-format';
 import { resolveInput } from './list-files';
 import { openRecords, type TextUnit } from './readers/read-records';
@@ -75,6 +75,9 @@ export interface ImportResult {
   examples: number;
   skipped: Skip[];
   skippedTotal: number;
+  /** Records kept with a JSON number or boolean read as text (`5` -> "5"): reported, never silent. */
+  coerced: Skip[];
+  coercedTotal: number;
   duplicatesDropped: number;
   sample: Example[];
   stats: DatasetStats;
@@ -122,6 +125,8 @@ export async function importDataset(input: string, opts: ImportOptions = {}, onP
   const sampleSize = opts.sampleSize ?? 3;
   const stats = new StatsCollector(unit, opts.maxLen ?? null);
   const skipped: Skip[] = [];
+  const coerced: Skip[] = [];
+  let coercedTotal = 0;
   const sample: Example[] = [];
   // Content hash -> where it was first seen, as fileIndex x 2^32 + line (numbers, not strings, for memory).
   const seen = opts.dropDuplicates ? new Map<number, number>() : undefined;
@@ -176,8 +181,14 @@ export async function importDataset(input: string, opts: ImportOptions = {}, onP
         if (typeof o === 'string' && !reader.header && reader.container !== 'text') return skip(rec.line, o);
         fileAdapter = decide(rec);
       }
-      const ex = fileAdapter.normalise(rec.value);
+      const cells: string[] = [];
+      const ex = withCoercions((field, v) => cells.push(`"${field}" is the ${typeof v} ${String(v)}`), () => fileAdapter!.normalise(rec.value));
       if (typeof ex === 'string') return skip(rec.line, ex);
+      if (cells.length) {
+        coercedTotal++;
+        const reason = `read as text: ${cells.join(', ')} (quote it in the file if it is meant as text)`;
+        if (coerced.length < maxSkipsListed) coerced.push(label ? { line: rec.line, reason, file: label } : { line: rec.line, reason });
+      }
       if (folderName !== undefined && 'messages' in ex && fileAdapter.format === 'medical-csv' && !ex.meta?.department) ex.meta = { ...ex.meta, department: folderName };
       const chars = charLength(ex);
       const toks = measured ? measured(ex) : 0;
@@ -247,11 +258,14 @@ export async function importDataset(input: string, opts: ImportOptions = {}, onP
     files: fileHashes,
     format: adapter.format,
     encoding: encodings.join(','),
-    confidence: Math.min(...fileHashes.map((f) => f.confidence)),
+    // A loop, not Math.min(...list): a folder of many files must not hit V8's argument limit.
+    confidence: fileHashes.reduce((m, f) => Math.min(m, f.confidence), 1),
     fields: adapter.fields,
     examples,
     skipped,
     skippedTotal,
+    coerced,
+    coercedTotal,
     duplicatesDropped: duplicates,
     sample,
     // One epoch trains on the training split only.

@@ -27,6 +27,8 @@ export async function listDataFiles(dir: string): Promise<string[]> {
 
 /** The files of an input: itself, or everything under it when it is a folder. */
 export async function resolveInput(input: string): Promise<{ files: string[]; isFolder: boolean }> {
+  // No file system accepts a NUL in a name; said plainly, with the path shown escaped.
+  if (input.includes('\u0000')) throw new UserError('the path holds a NUL character, which no file name can', { where: JSON.stringify(input), hint: 'check the path' });
   let isDir: boolean;
   try {
     isDir = (await stat(input)).isDirectory();

@@ -89,7 +89,7 @@ const BAD: { name: string; make: () => string; opts?: Parameters<typeof importAn
     name: 'a wrong --encoding (utf-8 forced on GB18030)',
     make: () => write('gb.csv', MED_GB),
     opts: { encoding: 'utf-8' },
-    message: (f) => `${f}:2: not valid utf-8: byte 0xC4 at offset 29, and --encoding utf-8 was given — this file looks like gb18030: pass --encoding gb18030 or --encoding auto`,
+    message: (f) => `${f}:2: not valid utf-8: byte 0xDA at offset 30, and --encoding utf-8 was given — this file looks like gb18030: pass --encoding gb18030 or --encoding auto`,
   },
   {
     name: 'a wrong --encoding (gb18030 forced on UTF-8)',

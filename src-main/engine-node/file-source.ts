@@ -4,10 +4,16 @@
  */
 import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import type { ByteSource } from '../engine/io/safetensors';
+import { UserError } from '../errors';
 
 export function fileSource(path: string): ByteSource & { close(): void } {
   const fd = openSync(path, 'r');
-  const size = fstatSync(fd).size;
+  const st = fstatSync(fd);
+  if (!st.isFile()) {
+    closeSync(fd);
+    throw new UserError('a weight file is a folder, not a file', { where: path, hint: 'replace it with the .safetensors file of the model' });
+  }
+  const size = st.size;
   let closed = false;
   return {
     where: path,

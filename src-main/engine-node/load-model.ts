@@ -16,6 +16,7 @@ import type { LoraSet } from '../engine/adapters/lora-set';
 import { TextTokenizer } from '../engine/tokenizer/text-tokenizer';
 import { parseGenerationConfig, type GenerationDefaults } from '../engine/generate/generation-config';
 import { fileSource } from './file-source';
+import { findChatTemplate } from './find-chat-template';
 import { readJsonFile, readJsonIfExists } from './read-json';
 
 function requireDir(dir: string, what: string): string {
@@ -69,7 +70,7 @@ export function loadTokenizer(dir: string): TextTokenizer {
   const tokPath = join(abs, 'tokenizer.json');
   if (!existsSync(tokPath)) throw new UserError('tokenizer.json not found in the model folder', { where: abs, hint: 'copy tokenizer.json (and tokenizer_config.json) from the original model' });
   const tokenizerConfig = (readJsonIfExists(join(abs, 'tokenizer_config.json'), 'tokenizer_config.json') ?? {}) as Record<string, unknown>;
-  return new TextTokenizer({ tokenizerJson: readJsonFile(tokPath, 'tokenizer.json'), tokenizerConfig, where: abs });
+  return new TextTokenizer({ tokenizerJson: readJsonFile(tokPath, 'tokenizer.json'), tokenizerConfig, where: abs, chatTemplate: findChatTemplate(abs, tokenizerConfig) });
 }
 
 export interface LoadOptions {

@@ -1,9 +1,10 @@
 /** Reads a JSON file, turning a missing or malformed file into one UserError line. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { UserError } from '../errors';
 
 export function readJsonFile(path: string, what: string): unknown {
   if (!existsSync(path)) throw new UserError(`${what} not found`, { where: path });
+  if (!statSync(path).isFile()) throw new UserError(`${what} is a folder, not a file`, { where: path, hint: 'replace it with the file that came with the model' });
   const text = readFileSync(path, 'utf8');
   try {
     return JSON.parse(text) as unknown;

@@ -29,7 +29,8 @@ export function rougeChineseWords(spaceJoined: string): string[] {
   const words: string[] = [];
   for (const sentence of cutSentences(spaceJoined)) {
     if (sentence.length === 0) continue;
-    words.push(...pySplit(sentence).join(' ').split(' '));
+    // One push per word: push(...list) throws past V8's argument limit on a very long sentence.
+    for (const w of pySplit(sentence).join(' ').split(' ')) words.push(w);
   }
   return words;
 }

@@ -15,6 +15,7 @@ import { GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_VERSION, GgmlType, LlamaFileTy
 import { ggufMetadata, type TokenizerJson } from './gguf-metadata';
 import { encodeGgml, ggmlTypeFor, ggufTensorName, llamaPermuteHeads, permuteForLlamaRope, type GgufOutType } from './gguf-tensors';
 import { openMergedSource } from './merged-source';
+import { findChatTemplate } from '../engine-node/find-chat-template';
 import { buildModelfile, type ModelfileResult } from './ollama-modelfile';
 import { diskFullError, stageOutput } from './output-folder';
 
@@ -60,17 +61,6 @@ function readJson(path: string): Record<string, unknown> {
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>) : {};
 }
 
-/** The chat template as transformers finds it: tokenizer_config.json (a string, or named templates), else chat_template.jinja. */
-function chatTemplateOf(modelDir: string, tokenizerConfig: Record<string, unknown>): string | undefined {
-  const t = tokenizerConfig.chat_template;
-  if (typeof t === 'string') return t;
-  if (Array.isArray(t)) {
-    const named = t as { name?: string; template?: string }[];
-    return (named.find((x) => x.name === 'default') ?? named[0])?.template;
-  }
-  const jinja = join(modelDir, 'chat_template.jinja');
-  return existsSync(jinja) ? readFileSync(jinja, 'utf8') : undefined;
-}
 
 export const ggufFileName = (type: GgufOutType): string => `model-${type}.gguf`;
 
@@ -84,7 +74,7 @@ export async function exportGguf(opts: GgufExportOptions): Promise<GgufExportRes
     const generationConfig = readJson(join(modelDir, 'generation_config.json'));
     // The chat template and special-token texts come straight from the files: loading the full
     // tokenizer would cost seconds for nothing here.
-    const chatTemplate = chatTemplateOf(modelDir, tokenizerConfig);
+    const chatTemplate = findChatTemplate(modelDir, tokenizerConfig)?.template;
 
     // Tensors, in llama.cpp's usual order, with offsets.
     const names = store.names().filter((n) => !IGNORED.test(n));

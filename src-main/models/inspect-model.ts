@@ -11,7 +11,9 @@ import { basename, join, resolve } from 'node:path';
 import type { ModelFamily } from '../../src-shared/dto/library';
 import { normaliseConfig } from '../engine/config/normalise-config';
 import { readSafetensorsHeader, type SafetensorsHeader } from '../engine/io/safetensors';
+import { shardFilesOfIndex } from '../engine/io/weight-store';
 import { fileSource } from '../engine-node/file-source';
+import { findChatTemplate } from '../engine-node/find-chat-template';
 import { UserError } from '../errors';
 
 export interface ModelFolderInfo {
@@ -35,6 +37,7 @@ const TORCH_DTYPE: Record<string, string> = { BF16: 'bfloat16', F16: 'float16', 
 
 function readJsonFile(file: string, hint: string): unknown {
   if (!existsSync(file)) throw new UserError(`${basename(file)} is missing`, { where: file, hint });
+  if (!statSync(file).isFile()) throw new UserError(`${basename(file)} is a folder, not a file`, { where: file, hint });
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as unknown;
   } catch (err) {
@@ -46,12 +49,7 @@ function readJsonFile(file: string, hint: string): unknown {
 export function weightFilesOf(dir: string): string[] {
   const indexPath = join(dir, INDEX_FILE);
   if (existsSync(indexPath)) {
-    const index = readJsonFile(indexPath, 'download or copy the index again') as { weight_map?: Record<string, string> };
-    const map = index && typeof index === 'object' ? index.weight_map : undefined;
-    if (!map || typeof map !== 'object' || Object.keys(map).length === 0) {
-      throw new UserError('the index has no weight_map', { where: `${indexPath} (weight_map)`, hint: 'download or copy the index again' });
-    }
-    return [...new Set(Object.values(map))].sort();
+    return shardFilesOfIndex(readJsonFile(indexPath, 'download or copy the index again'), indexPath).sort();
   }
   if (existsSync(join(dir, SINGLE_FILE))) return [SINGLE_FILE];
   throw new UserError('no weights: neither model.safetensors nor model.safetensors.index.json is there', {
@@ -70,15 +68,6 @@ async function readHeader(file: string): Promise<SafetensorsHeader> {
   }
 }
 
-/** Whether the tokenizer carries a chat template (in tokenizer_config.json, or the newer side files). */
-function findChatTemplate(dir: string, tokenizerConfig: Record<string, unknown>): boolean {
-  const t = tokenizerConfig.chat_template;
-  if (typeof t === 'string' && t.trim()) return true;
-  // Named templates: [{name, template}, ...].
-  if (Array.isArray(t) && t.some((x) => x && typeof x === 'object' && typeof (x as { template?: unknown }).template === 'string')) return true;
-  // transformers >= 4.43 may save the template beside the config instead.
-  return existsSync(join(dir, 'chat_template.jinja')) || existsSync(join(dir, 'chat_template.json'));
-}
 
 export async function inspectModelFolder(dirIn: string): Promise<ModelFolderInfo> {
   const dir = resolve(dirIn);
@@ -88,6 +77,7 @@ export async function inspectModelFolder(dirIn: string): Promise<ModelFolderInfo
   const configPath = join(dir, 'config.json');
   const configHint = 'a Hugging Face model folder needs the config.json that came with the checkpoint';
   if (!existsSync(configPath)) throw new UserError('config.json is missing', { where: configPath, hint: configHint });
+  if (!statSync(configPath).isFile()) throw new UserError('config.json is a folder, not a file', { where: configPath, hint: configHint });
   const configBytes = readFileSync(configPath);
   let rawConfig: unknown;
   try {
@@ -101,8 +91,9 @@ export async function inspectModelFolder(dirIn: string): Promise<ModelFolderInfo
   if (!existsSync(tokenizerPath)) {
     throw new UserError('tokenizer.json is missing', { where: tokenizerPath, hint: 'copy or download the tokenizer files with the model' });
   }
+  if (!statSync(tokenizerPath).isFile()) throw new UserError('tokenizer.json is a folder, not a file', { where: tokenizerPath, hint: 'copy or download the tokenizer files with the model' });
   const tokenizerConfig = readJsonFile(join(dir, 'tokenizer_config.json'), 'copy or download the tokenizer files with the model');
-  const hasChatTemplate = findChatTemplate(dir, (tokenizerConfig ?? {}) as Record<string, unknown>);
+  const hasChatTemplate = findChatTemplate(dir, (tokenizerConfig ?? {}) as Record<string, unknown>) !== undefined;
 
   const weightFiles = weightFilesOf(dir);
   let params = 0;

@@ -36,6 +36,9 @@ export interface DatasetPreview {
   skippedTotal: number;
   /** The first skipped records: 1-based line and why. */
   skipped: { line: number; reason: string; file?: string }[];
+  /** Records kept with a JSON number or true/false read as text (`5` -> "5"): how many, and the first ones. */
+  coercedTotal?: number;
+  coerced?: { line: number; reason: string; file?: string }[];
   /** How source fields map to roles. */
   fields: Record<string, string>;
   sample: ({ messages: PreviewMessage[] } | { text: string })[];

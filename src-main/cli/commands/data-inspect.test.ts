@@ -56,7 +56,7 @@ for (const c of [
     name: 'a wrong --encoding',
     file: () => write('gb.csv', iconv.encode(MED, 'gb18030')),
     args: ['--encoding', 'utf-8'],
-    stderr: (f: string) => `tuneloom data inspect: ${f}:2: not valid utf-8: byte 0xC4 at offset 29, and --encoding utf-8 was given — this file looks like gb18030: pass --encoding gb18030 or --encoding auto`,
+    stderr: (f: string) => `tuneloom data inspect: ${f}:2: not valid utf-8: byte 0xDA at offset 30, and --encoding utf-8 was given — this file looks like gb18030: pass --encoding gb18030 or --encoding auto`,
   },
   {
     name: 'a mapping to an absent column',

@@ -24,6 +24,10 @@ Detects the encoding and the format of a dataset, normalises every record to a c
 skipped (with the 1-based line each starts on), how fields map to roles and the first 3 examples.
 A folder is imported as one dataset (e.g. the medical CSVs, one folder per department).
 
+Limits: a record (a JSONL line, a JSON array element, a CSV row, a text line or paragraph) over
+1,048,576 characters, or JSON nested over 64 levels, is skipped and reported with its line. A CSV
+quote that never closes, or runs over 500 lines, is one skipped row; the lines after it are read.
+
 Formats: messages (OpenAI messages, ShareGPT conversations from/value), conversations (role/content),
   alpaca (instruction/input/output[/system]), adgen (content/summary), medical-csv
   (department,title,ask,answer; title is the question when ask is empty), cot
@@ -48,7 +52,8 @@ Options:
   --register                record the dataset in the store (--db FILE), after a clean read
   --name NAME               the dataset's name in the store (default: the file name)
   --json                    one JSON document: {"format","encoding","confidence","examples",
-                            "skipped":[{line,reason}],"fields","sample",...}
+                            "skipped":[{line,reason}],"coerced":[{line,reason}],"fields","sample",...}
+                            ("coerced": records kept with a JSON number or true/false read as text)
 `;
 
 export const dataInspectCommand: CliCommand = {
@@ -125,6 +130,8 @@ function toJson(r: ImportResult, datasetId: number | undefined): Record<string, 
     examples: r.examples,
     skipped: r.skipped,
     skipped_total: r.skippedTotal,
+    coerced: r.coerced,
+    coerced_total: r.coercedTotal,
     fields: r.fields,
     sample: r.sample,
     stats: {
@@ -172,6 +179,10 @@ function humanReport(file: string, r: ImportResult, datasetId: number | undefine
   out.push(`  examples    ${r.examples}`);
   out.push(`  skipped     ${r.skippedTotal}${r.skippedTotal > 10 ? ' (first 10 below)' : ''}`);
   for (const k of r.skipped.slice(0, 10)) out.push(`    ${k.file ? k.file + ':' : 'line '}${k.line}: ${k.reason}`);
+  if (r.coercedTotal) {
+    out.push(`  numbers or true/false read as text  ${r.coercedTotal}${r.coercedTotal > 10 ? ' (first 10 below)' : ''}`);
+    for (const k of r.coerced.slice(0, 10)) out.push(`    ${k.file ? k.file + ':' : 'line '}${k.line}: ${k.reason}`);
+  }
   out.push('  fields');
   for (const [f, role] of Object.entries(r.fields)) out.push(`    ${f} -> ${role}`);
   out.push(`  length (${s.unit})  min ${s.minLength}  median ${s.p50}  p95 ${s.p95}  max ${s.maxLength}  mean ${s.meanLength}`);

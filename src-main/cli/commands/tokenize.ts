@@ -10,7 +10,8 @@ export const tokenizeCommand: CliCommand = {
   help: `Usage: tuneloom tokenize --model DIR (--text STR | --messages-file F [--generation-prompt] [--no-think]) [--json]
 
 Token ids of a text (no special tokens added; special-token strings in the text stay whole), or of a
-chat rendered with the chat template in the model's tokenizer_config.json.
+chat rendered with the model's chat template: chat_template.jinja when the folder has one, else the
+chat_template in tokenizer_config.json, else chat_template.json (transformers' order).
 
 Options:
   --model DIR             Hugging Face model folder (tokenizer.json, tokenizer_config.json)

@@ -13,7 +13,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { UserError } from '../../errors';
 import type { EncodingName } from '../types';
-import { bomOf, detectEncoding } from './detect';
+import { bomOf, detectEncoding, utf16WithoutBom } from './detect';
 import { makeDecoder } from './chunk-decoder';
 import { binaryMarker, firstInvalidGb18030, firstInvalidUtf16, firstInvalidUtf8 } from './validate';
 
@@ -140,6 +140,8 @@ export async function openText(path: string, opts: DecodeOptions = {}): Promise<
   try {
     const st = await stat(path);
     if (st.isDirectory()) throw new UserError('is a folder, not a file', { where: path });
+    // A FIFO, socket or device would block the read (or never end): only regular files are datasets.
+    if (!st.isFile()) throw new UserError('is not a regular file (a pipe, socket or device)', { where: path, hint: 'choose a CSV, JSON, JSONL or TXT file' });
     size = st.size;
   } catch (err) {
     if (err instanceof UserError) throw err;
@@ -150,7 +152,8 @@ export async function openText(path: string, opts: DecodeOptions = {}): Promise<
   if (size === 0 || (bom && size === bom.bomLength)) {
     throw new UserError('the file is empty', { where: path, hint: 'choose a file that holds the dataset' });
   }
-  if (!bom?.encoding.startsWith('utf-16')) {
+  // UTF-16 holds zero bytes by nature: the binary check applies to 8-bit text only.
+  if (!bom?.encoding.startsWith('utf-16') && !utf16WithoutBom(head, head.length === size)) {
     const bin = binaryMarker(head);
     if (bin >= 0) {
       const line = await lineAtOffset(path, bin);
@@ -208,10 +211,15 @@ async function* decodeChunks(
 ): AsyncGenerator<DecodedChunk, void, undefined> {
   let decode = makeDecoder(target.encoding);
   let asciiSoFar = undecided;
-  const checked = async (text: string | undefined): Promise<string> => {
+  const checked = async (text: string | undefined, neither = false): Promise<string> => {
     if (text !== undefined) return text;
     const encoding = target.encoding;
-    const at = decode.invalidAt() >= 0 ? decode.invalidAt() : await firstInvalidInFile(path, encoding);
+    // Neither candidate decodes: name the byte where the one that read further stopped (see detect.ts).
+    const at = neither
+      ? Math.max(await firstInvalidInFile(path, 'utf-8'), await firstInvalidInFile(path, 'gb18030'))
+      : decode.invalidAt() >= 0
+        ? decode.invalidAt()
+        : await firstInvalidInFile(path, encoding);
     if (at < 0) throw new Error(`${path}: the ${encoding} decoder failed but no invalid byte was found`);
     const byte = await byteAt(path, at);
     return refuseUndecodable(path, at, byte, encoding, choice, false);
@@ -232,7 +240,7 @@ async function* decodeChunks(
     asciiSoFar = false;
     const gb = makeDecoder('gb18030');
     const asGb = gb.write(chunk);
-    if (asGb === undefined) return checked(undefined);
+    if (asGb === undefined) return checked(undefined, true);
     const d = detectEncoding(chunk, false);
     decode = gb;
     target.encoding = 'gb18030';

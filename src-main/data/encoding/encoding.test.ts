@@ -10,7 +10,7 @@ const ZH = '高血压患者能吃党参吗？「引号」，€ 😀 ㈠ 䶮 ḿ
 test('strict UTF-8: overlongs, surrogates and cut sequences are invalid; a cut tail is allowed in a head sample', () => {
   assert.equal(firstInvalidUtf8(Buffer.from(ZH)), -1);
   assert.equal(firstInvalidUtf8(Buffer.from([0x61, 0xc0, 0x80])), 1); // overlong NUL
-  assert.equal(firstInvalidUtf8(Buffer.from([0x61, 0x62, 0xed, 0xa0, 0x80])), 2); // surrogate
+  assert.equal(firstInvalidUtf8(Buffer.from([0x61, 0x62, 0xed, 0xa0, 0x80])), 3); // surrogate: A0 cannot follow ED
   const cut = Buffer.from('ab高').subarray(0, 4);
   assert.equal(firstInvalidUtf8(cut), 2);
   assert.equal(firstInvalidUtf8(cut, true), -(2 + 2)); // valid so far; the cut sequence starts at 2
@@ -19,9 +19,9 @@ test('strict UTF-8: overlongs, surrogates and cut sequences are invalid; a cut t
 test('strict GB18030: two- and four-byte structure', () => {
   const gb = iconv.encode(ZH, 'gb18030');
   assert.equal(firstInvalidGb18030(gb), -1);
-  assert.equal(firstInvalidGb18030(Buffer.from([0x41, 0x81, 0x20])), 1); // lead then a space
+  assert.equal(firstInvalidGb18030(Buffer.from([0x41, 0x81, 0x20])), 2); // lead then a space: the space is the bad byte
   assert.equal(firstInvalidGb18030(Buffer.from([0x41, 0xff])), 1);
-  assert.equal(firstInvalidGb18030(Buffer.from([0x81, 0x30, 0x20, 0x30])), 0);
+  assert.equal(firstInvalidGb18030(Buffer.from([0x81, 0x30, 0x20, 0x30])), 2);
 });
 
 test('detection: BOM, UTF-8, GB18030 with a confidence, and undecodable bytes', () => {
@@ -64,7 +64,7 @@ test('the table decoder reports where , " LF CR land in the text it returns', ()
 test('the table decoder stops at the first invalid byte with its offset, and at a sequence cut by the end', () => {
   const d = new Gb18030Decoder();
   assert.equal(d.write(Buffer.concat([iconv.encode('好的', 'gb18030'), Buffer.from([0x81, 0x20])])), undefined);
-  assert.equal(d.invalidAt, 4);
+  assert.equal(d.invalidAt, 5);
   const e = new Gb18030Decoder();
   assert.equal(e.write(Buffer.from([0x41, 0xba])), 'A');
   assert.equal(e.end(), undefined);

@@ -96,20 +96,24 @@ export class Gb18030Decoder {
       const t = b[i + 1];
       if (c >= 0x81 && c <= 0xfe && t >= 0x30 && t <= 0x39) {
         if (i + 3 >= n) {
-          if (i + 2 < n && (b[i + 2] < 0x81 || b[i + 2] > 0xfe)) return this.fail(base + i);
+          if (i + 2 < n && (b[i + 2] < 0x81 || b[i + 2] > 0xfe)) return this.fail(base + i + 2);
           cut = i;
           break;
         }
         const t2 = b[i + 2];
         const t3 = b[i + 3];
-        if (t2 < 0x81 || t2 > 0xfe || t3 < 0x30 || t3 > 0x39) return this.fail(base + i);
+        if (t2 < 0x81 || t2 > 0xfe) return this.fail(base + i + 2);
+        if (t3 < 0x30 || t3 > 0x39) return this.fail(base + i + 3);
         const s = iconv.decode(Buffer.from([c, t, t2, t3]), 'gb18030');
         if (s === '\uFFFD') return this.fail(base + i);
         for (let k = 0; k < s.length; k++) out[j++] = s.charCodeAt(k);
         i += 4;
         continue;
       }
-      return this.fail(base + i);
+      // A lead whose second byte fits no sequence: the second byte is the bad one. A lead that cannot lead
+      // (0x80, 0xFF), or a well-formed pair with no character: the lead.
+      const trail = (t >= 0x40 && t <= 0x7e) || (t >= 0x80 && t <= 0xfe);
+      return this.fail(base + (c === 0x80 || c === 0xff || trail ? i : i + 1));
     }
     // A copy: the caller may reuse the chunk's memory for its next read (Buffer#slice would not copy).
     this.carry = cut < n ? new Uint8Array(b.subarray(cut)) : new Uint8Array(0);

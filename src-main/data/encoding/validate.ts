@@ -1,6 +1,8 @@
 /**
  * Byte-level validators for the encodings we accept, used to decide an encoding from a sample and to name
- * the first bad byte when a file does not decode. Each returns the offset of the first invalid byte, or -1.
+ * the first bad byte when a file does not decode. Each returns the offset of the first invalid byte, or -1:
+ * the byte at which the bytes stop being valid, i.e. a byte no character may start with, or the first one
+ * that cannot continue the sequence before it (E6 96 FF: the FF, not the E6 that began the character).
  * UTF-8 follows RFC 3629 (no overlongs, no surrogates, nothing above U+10FFFF); GB18030 follows the
  * GB 18030-2005 byte structure: ASCII, lead 0x81-0xFE then 0x40-0x7E/0x80-0xFE (two bytes), or
  * lead, 0x30-0x39, 0x81-0xFE, 0x30-0x39 (four bytes).
@@ -36,7 +38,7 @@ export function firstInvalidUtf8(b: Uint8Array, truncatedOk = false): number {
       const t = b[i + k];
       const min = k === 1 ? lo : 0x80;
       const max = k === 1 ? hi : 0xbf;
-      if (t < min || t > max) return i;
+      if (t < min || t > max) return i + k;
     }
     i += need + 1;
   }
@@ -54,6 +56,7 @@ export function firstInvalidGb18030(b: Uint8Array, truncatedOk = false): number 
     }
     if (c === 0x80 || c === 0xff) return i;
     if (i + 1 >= n) return truncatedOk ? -(i + 2) : i;
+    // (A lead with no valid second byte: the second byte is the bad one.)
     const t = b[i + 1];
     if ((t >= 0x40 && t <= 0x7e) || (t >= 0x80 && t <= 0xfe)) {
       i += 2;
@@ -61,17 +64,18 @@ export function firstInvalidGb18030(b: Uint8Array, truncatedOk = false): number 
     }
     if (t >= 0x30 && t <= 0x39) {
       if (i + 3 >= n) {
+        if (i + 2 < n && (b[i + 2] < 0x81 || b[i + 2] > 0xfe)) return i + 2;
         if (!truncatedOk) return i;
-        if (i + 2 < n && (b[i + 2] < 0x81 || b[i + 2] > 0xfe)) return i;
         return -(i + 2);
       }
       const t2 = b[i + 2];
       const t3 = b[i + 3];
-      if (t2 < 0x81 || t2 > 0xfe || t3 < 0x30 || t3 > 0x39) return i;
+      if (t2 < 0x81 || t2 > 0xfe) return i + 2;
+      if (t3 < 0x30 || t3 > 0x39) return i + 3;
       i += 4;
       continue;
     }
-    return i;
+    return i + 1;
   }
   return -1;
 }
@@ -103,7 +107,7 @@ export function firstInvalidUtf16(b: Uint8Array, le: boolean, truncatedOk = fals
     if (u >= 0xd800 && u <= 0xdbff) {
       if (i + 3 >= b.length) return truncatedOk ? -(i + 2) : i;
       const v = le ? b[i + 2] | (b[i + 3] << 8) : (b[i + 2] << 8) | b[i + 3];
-      if (v < 0xdc00 || v > 0xdfff) return i;
+      if (v < 0xdc00 || v > 0xdfff) return i + 2;
       i += 2;
     }
   }

@@ -23,11 +23,31 @@ export function asObject(value: unknown): Obj | string {
   return `expected a JSON object, got ${kind}`;
 }
 
-/** Field as text: strings as they are, numbers and booleans spelled out; undefined when absent or null. */
+/** Told of every number or boolean read as text while `withCoercions` runs (normalise is synchronous). */
+let coercionSink: ((field: string, value: number | boolean) => void) | undefined;
+
+/** Runs `fn` (one record's normalise) telling `sink` of each JSON number or boolean it reads as text. */
+export function withCoercions<T>(sink: (field: string, value: number | boolean) => void, fn: () => T): T {
+  const outer = coercionSink;
+  coercionSink = sink;
+  try {
+    return fn();
+  } finally {
+    coercionSink = outer;
+  }
+}
+
+/**
+ * Field as text: strings as they are; numbers and booleans spelled out, and reported (a JSON `5` or
+ * `true` where text belongs is kept, but never silently); undefined when absent or null.
+ */
 export function textOf(o: Obj, key: string): string | undefined {
   const v = o[key];
   if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (typeof v === 'number' || typeof v === 'boolean') {
+    coercionSink?.(key, v);
+    return String(v);
+  }
   return undefined;
 }
 

@@ -55,10 +55,11 @@ test('lenient where Python csv is: text after a closing quote, a quote inside an
   assert.deepEqual(parse('"ab"cd,e"f\n'), [{ line: 1, fields: ['abcd', 'e"f'] }]);
 });
 
-test('an unclosed quote is one error record at the line it opens on', () => {
+test('an unclosed quote is one error record at the line it opens on; the rows after it are still read', () => {
   assert.deepEqual(parse('a,b\n1,"never closed\n2,3\n'), [
     { line: 1, fields: ['a', 'b'] },
-    { line: 2, error: 'unclosed quote: the quoted field opening on this line never closes' },
+    { line: 2, error: 'unclosed quote: the quoted field opening on this line never closes (the lines after it are read as rows)' },
+    { line: 3, fields: ['2', '3'] },
   ]);
 });
 

@@ -11,7 +11,15 @@
  * scan of the text) or with indexOf. Row objects are copies of one template, so they share a shape.
  * A record cut by a chunk boundary is re-parsed once more text arrives; the parser waits for twice the
  * cut record's length before retrying, so a huge record costs linear time overall.
+ *
+ * An unclosed quote would swallow every row after it. So a quoted field is taken as broken when it never
+ * closes, when it runs over MAX_QUOTED_LINES lines, or when it spans lines and its closing quote is
+ * followed by text (the quote it met opened a later field); a record over MAX_RECORD_CHARS is broken too.
+ * A broken record is one `{line, error}` at the line it opens on, and parsing resumes on the next line,
+ * so every other row is still read, each reported or imported.
  */
+
+import { MAX_RECORD_CHARS, recordTooLong } from '../limits';
 
 export type CsvRecord = { line: number; fields: string[] } | { line: number; error: string } | { line: number; value: Record<string, string> };
 
@@ -20,14 +28,12 @@ const COMMA = 44;
 const LF = 10;
 const CR = 13;
 
-/** A record longer than this is refused: it is nearly always an unclosed quote swallowing the file. */
-export const MAX_RECORD_CHARS = 64 << 20;
+/** Lines one quoted field may span; past it, it is read as an unclosed quote. */
+export const MAX_QUOTED_LINES = 500;
 
-export class CsvRecordTooLong extends Error {
-  constructor(readonly line: number) {
-    super(`a record starting on line ${line} runs over ${MAX_RECORD_CHARS >> 20}M characters`);
-  }
-}
+const UNCLOSED = 'unclosed quote: the quoted field opening on this line never closes (the lines after it are read as rows)';
+const TOO_MANY_LINES = `unclosed quote: the quoted field opening on this line runs over ${MAX_QUOTED_LINES} lines (the lines after it are read as rows)`;
+const TEXT_AFTER = (line: number) => `unclosed quote: the quoted field opening on this line closes on line ${line} with text after the quote (the lines after it are read as rows)`;
 
 export class CsvParser {
   /** Once set, rows come out as objects keyed by it (no intermediate arrays on the hot path). */
@@ -88,18 +94,19 @@ export class CsvParser {
     this.buf = '';
   }
 
-  private parse(final: boolean, out: CsvRecord[], marks?: Int32Array): void {
+  private parse(final: boolean, out: CsvRecord[], marksIn?: Int32Array): void {
     const s = this.buf;
     const n = s.length;
+    let marks = marksIn;
     let i = 0;
     let line = this.line;
     // Next comma, LF and CR at or after i, found by indexOf and reused until passed (n = none left).
     let comma = -1;
     let lf = -1;
     let cr = -1;
-    // With marks: mp walks them, only forward, as i only moves forward.
+    // With marks: mp walks them, only forward, as i only moves forward (a resync drops them).
     let mp = 0;
-    const ml = marks ? marks.length : 0;
+    let ml = marks ? marks.length : 0;
     const header = this.header;
     const width = header ? header.length : 0;
     while (i < n) {
@@ -111,6 +118,7 @@ export class CsvParser {
       let extra = false; // a non-empty field beyond the header
       let inner = 0; // newlines inside quoted fields
       let complete = false;
+      let broken: string | undefined;
       for (;;) {
         let value: string;
         let c = s.charCodeAt(i);
@@ -131,20 +139,27 @@ export class CsvParser {
             }
             break;
           }
-          if (k < 0) {
-            if (!final) break;
-            out.push({ line: startLine, error: 'unclosed quote: the quoted field opening on this line never closes' });
-            this.line = line;
-            this.buf = '';
-            return;
+          if (k < 0 || (k + 1 >= n && !final)) {
+            // Still open at the end of what has arrived: broken already if it spans too many lines.
+            if (inner + countLines(s, i + 1, n) > MAX_QUOTED_LINES) broken = TOO_MANY_LINES;
+            else if (final) broken = UNCLOSED;
+            break;
           }
-          if (k + 1 >= n && !final) break;
           value = s.slice(i + 1, k);
           if (escaped) value = value.replaceAll('""', '"');
-          for (let p = value.indexOf('\n'); p >= 0; p = value.indexOf('\n', p + 1)) inner++;
+          const spanned = countLines(value, 0, value.length);
+          inner += spanned;
+          if (inner > MAX_QUOTED_LINES) {
+            broken = TOO_MANY_LINES;
+            break;
+          }
           i = k + 1;
           c = s.charCodeAt(i);
           if (i < n && c !== COMMA && c !== LF && c !== CR) {
+            if (spanned > 0) {
+              broken = TEXT_AFTER(startLine + inner);
+              break;
+            }
             let j2 = i;
             while (j2 < n && (c = s.charCodeAt(j2)) !== COMMA && c !== LF && c !== CR) j2++;
             if (j2 >= n && !final) break;
@@ -194,11 +209,24 @@ export class CsvParser {
         complete = true;
         break;
       }
+      if (!broken && !complete && n - start > MAX_RECORD_CHARS) broken = recordTooLong(undefined);
+      if (broken) {
+        // Resume on the line after the one the broken record opens on.
+        const next = nextLineStart(s, start, final);
+        if (next < 0) {
+          this.keep(s, start, startLine, n);
+          return;
+        }
+        out.push({ line: startLine, error: broken });
+        i = next;
+        line = startLine + 1;
+        marks = undefined;
+        ml = 0;
+        comma = lf = cr = -1;
+        continue;
+      }
       if (!complete) {
-        if (n - start > MAX_RECORD_CHARS) throw new CsvRecordTooLong(startLine);
-        this.buf = s.slice(start);
-        this.line = startLine;
-        this.need = (n - start) * 2;
+        this.keep(s, start, startLine, n);
         return;
       }
       const first = s.charCodeAt(start);
@@ -213,6 +241,36 @@ export class CsvParser {
     this.line = line;
     this.need = 0;
   }
+
+  /** Holds the cut record from `start` until twice its length has arrived. */
+  private keep(s: string, start: number, startLine: number, n: number): void {
+    this.buf = s.slice(start);
+    this.line = startLine;
+    this.need = (n - start) * 2;
+  }
+}
+
+/** Newlines (LF, or a CR not followed by LF) in s[from, to). */
+function countLines(s: string, from: number, to: number): number {
+  let lines = 0;
+  for (let p = from; p < to; p++) {
+    const c = s.charCodeAt(p);
+    if (c === LF || (c === CR && s.charCodeAt(p + 1) !== LF)) lines++;
+  }
+  return lines;
+}
+
+/** Where the line after the one at `start` begins; -1 when its end has not arrived yet (n at the end of the data). */
+function nextLineStart(s: string, start: number, final: boolean): number {
+  for (let p = start; p < s.length; p++) {
+    const c = s.charCodeAt(p);
+    if (c === LF) return p + 1;
+    if (c === CR) {
+      if (p + 1 >= s.length && !final) return -1;
+      return s.charCodeAt(p + 1) === LF ? p + 2 : p + 1;
+    }
+  }
+  return final ? s.length : -1;
 }
 
 /** Positions of , " LF CR in `s` (a cut record carried over: short). */

@@ -4,11 +4,15 @@
  * is held, so a 400 MB array never sits in memory as one string. It tracks strings (with escapes) and
  * bracket depth only; whether an element is valid JSON is JSON.parse's job, so one bad element is
  * reported and skipped while the rest still import. A file that ends inside the array is cut short.
+ * An element longer than `maxChars` comes out as `{line, text: '', tooLong: true}` once its end is
+ * found; its text is dropped as it streams past, so it never costs more than the limit in memory.
  */
 
 export interface JsonElement {
   line: number;
   text: string;
+  /** The element ran past the limit; its text is dropped. */
+  tooLong?: true;
 }
 
 export class JsonArrayCutShort extends Error {
@@ -29,9 +33,17 @@ export class JsonArrayStrayText extends Error {
 
 type State = 'start' | 'expect' | 'value' | 'after' | 'done';
 
-const MAX_ELEMENT_CHARS = 64 << 20;
-
 export class JsonArraySplitter {
+  /** The element being read is past the limit: its text is no longer kept. */
+  private oversize = false;
+
+  constructor(private readonly maxChars = Number.POSITIVE_INFINITY) {}
+
+  /** Characters held between pushes (the element being read), never more than the limit. */
+  get heldChars(): number {
+    return this.buf.length;
+  }
+
   private buf = '';
   private state: State = 'start';
   private line = 1;
@@ -78,11 +90,11 @@ export class JsonArraySplitter {
         else if (c === 123 || c === 91) depth++;
         else if (c === 125 || c === 93) {
           if (depth === 0) {
-            out.push({ line: this.valueLine, text: s.slice(valueStart, i) });
+            out.push(this.element(s, valueStart, i));
             state = 'done';
           } else depth--;
         } else if (c === 44 && depth === 0) {
-          out.push({ line: this.valueLine, text: s.slice(valueStart, i) });
+          out.push(this.element(s, valueStart, i));
           state = 'expect';
         }
         continue;
@@ -113,9 +125,17 @@ export class JsonArraySplitter {
     this.escape = escape;
     this.state = state;
     if (state === 'value') {
-      if (n - valueStart > MAX_ELEMENT_CHARS) throw new JsonArrayCutShort(this.valueLine, line, true);
-      this.buf = s.slice(valueStart);
+      if (this.oversize || n - valueStart > this.maxChars) {
+        this.oversize = true;
+        this.buf = '';
+      } else this.buf = s.slice(valueStart);
       this.valueStart = 0;
     } else this.buf = '';
+  }
+
+  private element(s: string, start: number, end: number): JsonElement {
+    const tooLong = this.oversize || end - start > this.maxChars;
+    this.oversize = false;
+    return tooLong ? { line: this.valueLine, text: '', tooLong: true } : { line: this.valueLine, text: s.slice(start, end) };
   }
 }

@@ -10,9 +10,10 @@ import { extname } from 'node:path';
 import { UserError } from '../../errors';
 import { openText, type DecodedChunk, type DecodedText, type EncodingChoice } from '../encoding/decode-file';
 import type { Container, EncodingName, RawRecord } from '../types';
-import { CsvParser, CsvRecordTooLong, type CsvRecord } from './csv-parser';
+import { CsvParser, type CsvRecord } from './csv-parser';
 import { JsonArrayCutShort, JsonArraySplitter, JsonArrayStrayText, type JsonElement } from './json-array-splitter';
 import { LineSplitter, type NumberedLine } from './line-splitter';
+import { jsonDeeperThan, jsonTooDeep, MAX_RECORD_CHARS, recordTooLong } from '../limits';
 
 export type TextUnit = 'auto' | 'line' | 'paragraph';
 
@@ -48,6 +49,9 @@ export function containerFromExtension(path: string): Container | 'sniff-json' |
 
 /** Parses one JSON text; the reason names the column where JSON.parse gave up, when it says. */
 export function parseJsonRecord(line: number, text: string): RawRecord {
+  if (text.length > MAX_RECORD_CHARS) return { line, error: recordTooLong(text.length) };
+  // Checked before parsing: what walks the value later must not meet a million nested arrays.
+  if (jsonDeeperThan(text)) return { line, error: jsonTooDeep };
   try {
     return { line, value: JSON.parse(text) };
   } catch (err) {
@@ -107,14 +111,8 @@ async function openCsv(path: string, text: DecodedText, src: AsyncGenerator<Deco
   const parser = new CsvParser();
   const first: CsvRecord[] = [];
   const where = (line: number) => `${path}:${line}`;
-  const guard = (fn: () => void) => {
-    try {
-      fn();
-    } catch (err) {
-      if (err instanceof CsvRecordTooLong) throw new UserError(err.message, { where: where(err.line), hint: 'look for an unclosed double quote there' });
-      throw err;
-    }
-  };
+  // Broken rows (an unclosed quote, a record over the limit) come out as error records: nothing here throws.
+  const guard = (fn: () => void) => fn();
   let ended = false;
   while (first.length === 0) {
     const r = await src.next();
@@ -161,12 +159,12 @@ async function openCsv(path: string, text: DecodedText, src: AsyncGenerator<Deco
 }
 
 async function* jsonArrayBatches(path: string, src: AsyncGenerator<DecodedChunk, void, undefined>): AsyncGenerator<RawRecord[], void, undefined> {
-  const splitter = new JsonArraySplitter();
+  const splitter = new JsonArraySplitter(MAX_RECORD_CHARS);
   try {
     for await (const chunk of src) {
       const out: JsonElement[] = [];
       splitter.push(chunk.text, out);
-      if (out.length) yield out.map((e) => parseJsonRecord(e.line, e.text));
+      if (out.length) yield out.map((e) => (e.tooLong ? { line: e.line, error: recordTooLong(undefined) } : parseJsonRecord(e.line, e.text)));
     }
     splitter.end();
   } catch (err) {
@@ -184,11 +182,16 @@ async function* jsonArrayBatches(path: string, src: AsyncGenerator<DecodedChunk,
 }
 
 async function* jsonlBatches(path: string, src: AsyncGenerator<DecodedChunk, void, undefined>): AsyncGenerator<RawRecord[], void, undefined> {
-  const splitter = new LineSplitter();
+  const splitter = new LineSplitter(MAX_RECORD_CHARS);
   let first = true;
   const convert = (lines: NumberedLine[]): RawRecord[] => {
     const out: RawRecord[] = [];
     for (const l of lines) {
+      if (l.tooLong !== undefined) {
+        first = false;
+        out.push({ line: l.line, error: recordTooLong(l.tooLong) });
+        continue;
+      }
       const t = l.text.trim();
       if (t === '') continue;
       // A pretty-printed object opens with "{" alone: that is one document, not one record per line.
@@ -220,22 +223,34 @@ async function* jsonlBatches(path: string, src: AsyncGenerator<DecodedChunk, voi
  * a novel with one paragraph per line and a wrapped text with blank-line breaks both come out right.
  */
 async function* textBatches(src: AsyncGenerator<DecodedChunk, void, undefined>, unit: TextUnit): AsyncGenerator<RawRecord[], void, undefined> {
-  const splitter = new LineSplitter();
+  const splitter = new LineSplitter(MAX_RECORD_CHARS);
   let mode: 'line' | 'paragraph' | undefined = unit === 'auto' ? undefined : unit;
   let para: string[] = [];
   let paraLine = 0;
+  let paraChars = 0;
+  let paraTooLong = false;
+  const flush = (out: RawRecord[]) => {
+    if (para.length || paraTooLong) out.push(paraTooLong ? { line: paraLine, error: recordTooLong(paraChars) } : { line: paraLine, value: { text: para.join('\n') } });
+    para = [];
+    paraChars = 0;
+    paraTooLong = false;
+  };
   const feed = (lines: NumberedLine[], out: RawRecord[]) => {
-    if (mode === undefined) mode = /\S[^\n]*\n(?:[ \t\r]*\n)+[ \t\r]*\S/.test(lines.map((l) => l.text).join('\n')) ? 'paragraph' : 'line';
+    if (mode === undefined) mode = hasParagraphBreak(lines) ? 'paragraph' : 'line';
     for (const l of lines) {
-      const blank = l.text.trim() === '';
+      const blank = l.tooLong === undefined && isBlank(l.text);
       if (mode === 'line') {
-        if (!blank) out.push({ line: l.line, value: { text: l.text } });
-      } else if (blank) {
-        if (para.length) out.push({ line: paraLine, value: { text: para.join('\n') } });
-        para = [];
-      } else {
-        if (!para.length) paraLine = l.line;
-        para.push(l.text);
+        if (l.tooLong !== undefined) out.push({ line: l.line, error: recordTooLong(l.tooLong) });
+        else if (!blank) out.push({ line: l.line, value: { text: l.text } });
+      } else if (blank) flush(out);
+      else {
+        if (!para.length && !paraTooLong) paraLine = l.line;
+        paraChars += (l.tooLong ?? l.text.length) + 1;
+        // A paragraph past the limit keeps counting, but no longer keeps its text.
+        if (paraTooLong || paraChars > MAX_RECORD_CHARS) {
+          paraTooLong = true;
+          para = [];
+        } else para.push(l.text);
       }
     }
   };
@@ -250,6 +265,33 @@ async function* textBatches(src: AsyncGenerator<DecodedChunk, void, undefined>, 
   splitter.end(lines);
   const out: RawRecord[] = [];
   feed(lines, out);
-  if (para.length) out.push({ line: paraLine, value: { text: para.join('\n') } });
+  flush(out);
   if (out.length) yield out;
+}
+
+/** Blank: only spaces, tabs and CRs, as the paragraph rule reads it. */
+function isBlank(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 13 && s[i].trim() !== '') return false;
+  }
+  return true;
+}
+
+/**
+ * Whether a text line is followed by one or more blank lines and then another text line: one pass over
+ * the lines, each line scanned once (a regex over the joined text backtracked quadratically on one long line).
+ */
+export function hasParagraphBreak(lines: readonly NumberedLine[]): boolean {
+  let text = false;
+  let gap = false;
+  for (const l of lines) {
+    const blank = l.tooLong === undefined && isBlank(l.text);
+    if (!blank) {
+      if (text && gap) return true;
+      text = true;
+      gap = false;
+    } else if (text) gap = true;
+  }
+  return false;
 }

@@ -21,6 +21,39 @@ function num(raw: Raw, key: string, where: string, fallback?: number): number {
   throw new UserError(`config field "${key}" must be a number, got ${JSON.stringify(v)}`, { where });
 }
 
+/**
+ * Sizes the engine builds structures for, bounded so a hostile config.json (num_hidden_layers: 1e6 took
+ * 116 s and 2 GB before failing) is one line at once. The bounds are far above any released model
+ * (Llama 3.1 405B: 126 layers, hidden 16384, vocab 128256; Qwen2.5: vocab 152064).
+ */
+export const CONFIG_BOUNDS: Record<string, number> = {
+  hidden_size: 1 << 16,
+  intermediate_size: 1 << 20,
+  num_hidden_layers: 1024,
+  num_attention_heads: 1024,
+  num_key_value_heads: 1024,
+  head_dim: 4096,
+  vocab_size: 1 << 22,
+  max_position_embeddings: 1 << 24,
+};
+
+/** A positive integer size field within CONFIG_BOUNDS. */
+function size(raw: Raw, key: string, where: string, fallback?: number): number {
+  const v = num(raw, key, where, fallback);
+  const max = CONFIG_BOUNDS[key] ?? Number.MAX_SAFE_INTEGER;
+  if (!Number.isInteger(v) || v < 1 || v > max) {
+    throw new UserError(`config field "${key}" must be a whole number from 1 to ${max}, got ${v}`, { where: `${where} (${key})`, hint: 'use the config.json that came with the checkpoint' });
+  }
+  return v;
+}
+
+/** A positive real field below `max` (rms_norm_eps, rope_theta): a negative epsilon gives NaN everywhere. */
+function positive(raw: Raw, key: string, where: string, fallback: number, max = Number.MAX_VALUE): number {
+  const v = num(raw, key, where, fallback);
+  if (!(v > 0 && v < max)) throw new UserError(`config field "${key}" must be above 0${max < Number.MAX_VALUE ? ` and below ${max}` : ''}, got ${v}`, { where: `${where} (${key})`, hint: 'use the config.json that came with the checkpoint' });
+  return v;
+}
+
 function ids(v: unknown): number[] {
   if (typeof v === 'number') return [v];
   if (Array.isArray(v)) return v.filter((x): x is number => typeof x === 'number');
@@ -30,7 +63,8 @@ function ids(v: unknown): number[] {
 function normaliseRope(raw: Raw, where: string): RopeConfig {
   // transformers 5 nests everything in rope_parameters; 4.x has rope_theta + optional rope_scaling.
   const params = (raw.rope_parameters ?? raw.rope_scaling ?? {}) as Raw;
-  const theta = typeof params.rope_theta === 'number' ? params.rope_theta : num(raw, 'rope_theta', where, 10000);
+  const theta = typeof params.rope_theta === 'number' ? params.rope_theta : positive(raw, 'rope_theta', where, 10000);
+  if (!(theta > 0)) throw new UserError(`rope_theta must be above 0, got ${theta}`, { where: `${where} (rope_parameters.rope_theta)`, hint: 'use the config.json that came with the checkpoint' });
   const type = String(params.rope_type ?? params.type ?? 'default');
   const factor = typeof params.factor === 'number' ? params.factor : 1;
   const base: RopeConfig = { theta, type: 'default', factor: 1, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 8192 };
@@ -63,10 +97,10 @@ export function normaliseConfig(rawIn: unknown, where = 'config.json'): ModelCon
   if (raw.hidden_act !== undefined && raw.hidden_act !== 'silu') {
     throw new UserError(`hidden_act "${String(raw.hidden_act)}" is not supported`, { where: `${where} (hidden_act)`, hint: 'only silu (SwiGLU) models are supported' });
   }
-  const hiddenSize = num(raw, 'hidden_size', where);
-  const numHeads = num(raw, 'num_attention_heads', where);
-  const numKvHeads = num(raw, 'num_key_value_heads', where, numHeads);
-  const headDim = typeof raw.head_dim === 'number' ? raw.head_dim : hiddenSize / numHeads;
+  const hiddenSize = size(raw, 'hidden_size', where);
+  const numHeads = size(raw, 'num_attention_heads', where);
+  const numKvHeads = size(raw, 'num_key_value_heads', where, numHeads);
+  const headDim = raw.head_dim !== undefined && raw.head_dim !== null ? size(raw, 'head_dim', where) : hiddenSize / numHeads;
   if (!Number.isInteger(headDim) || numHeads % numKvHeads !== 0) {
     throw new UserError(`inconsistent heads: hidden_size ${hiddenSize}, num_attention_heads ${numHeads}, num_key_value_heads ${numKvHeads}`, { where });
   }
@@ -74,16 +108,16 @@ export function normaliseConfig(rawIn: unknown, where = 'config.json'): ModelCon
   const eos = ids(raw.eos_token_id);
   return {
     family: spec.family,
-    vocabSize: num(raw, 'vocab_size', where),
+    vocabSize: size(raw, 'vocab_size', where),
     hiddenSize,
-    intermediateSize: num(raw, 'intermediate_size', where),
-    numLayers: num(raw, 'num_hidden_layers', where),
+    intermediateSize: size(raw, 'intermediate_size', where),
+    numLayers: size(raw, 'num_hidden_layers', where),
     numHeads,
     numKvHeads,
     headDim,
-    rmsNormEps: num(raw, 'rms_norm_eps', where, 1e-6),
+    rmsNormEps: positive(raw, 'rms_norm_eps', where, 1e-6, 1),
     rope: normaliseRope(raw, where),
-    maxPositions: num(raw, 'max_position_embeddings', where, 32768),
+    maxPositions: size(raw, 'max_position_embeddings', where, 32768),
     tieWordEmbeddings: typeof raw.tie_word_embeddings === 'boolean' ? raw.tie_word_embeddings : flags.tieByDefault,
     qkvBias: flags.qkvBias,
     oBias: flags.oBias,

@@ -119,7 +119,8 @@ class BatchGeneration {
   next(): BatchFeed {
     const b = this.rows.length;
     if (!this.prefilled) {
-      const steps = Math.max(...this.rows.map((r) => r.promptIds.length));
+      // A loop, not Math.max(...rows): a spread past V8's argument limit throws.
+      const steps = this.rows.reduce((m, r) => Math.max(m, r.promptIds.length), 0);
       const ids = new Int32Array(b * steps).fill(this.pad);
       this.rows.forEach((r, i) => {
         const padLen = steps - r.promptIds.length;

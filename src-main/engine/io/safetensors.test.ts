@@ -74,3 +74,45 @@ test('the writer stores F16 (round to nearest even) and reads it back; header si
   assert.equal(file.byteLength - 8 - headerLen, 5 * 2, 'two bytes a value');
   assert.deepEqual([...(await readX(file))], [1.5, -2, 65504, 1, 1 + 2 ** -9]);
 });
+
+/** A file from a raw header object and `dataBytes` zero bytes of data (offsets are not checked here). */
+function rawFile(header: unknown, dataBytes: number): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(8 + json.byteLength + dataBytes);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.byteLength), true);
+  out.set(json, 8);
+  return out;
+}
+
+test('hostile headers are refused before any value is read: one line naming the tensor and the field', async () => {
+  const t = (data_offsets: unknown, shape: unknown = [2], dtype = 'F32') => ({ dtype, shape, data_offsets });
+  const cases: [string, unknown, number, RegExp][] = [
+    ['negative offsets', { a: t([-8, 0]) }, 8, /a\.data_offsets must be two non-negative integers/],
+    ['fractional offsets', { a: t([0.5, 8.5]) }, 9, /a\.data_offsets must be two non-negative integers/],
+    ['fractional shape', { a: t([0, 8], [2.5]) }, 8, /a\.shape must be a list of non-negative integers/],
+    ['negative shape', { a: t([0, 8], [-2, -1]) }, 8, /a\.shape must be a list of non-negative integers/],
+    ['string offsets', { a: t(['0', '8']) }, 8, /a\.data_offsets must be two/],
+    ['overlapping tensors', { a: t([0, 8]), b: t([4, 12]) }, 12, /b\.data_offsets overlap the tensor before it/],
+    ['the same bytes twice', { a: t([0, 8]), b: t([0, 8]) }, 8, /overlap/],
+    ['a gap between tensors', { a: t([0, 8]), b: t([16, 24]) }, 24, /b\.data_offsets leave a gap of 8 bytes/],
+    ['out-of-range end', { a: t([0, 8]) }, 4, /a ends at byte/],
+    ['bytes after the last tensor', { a: t([0, 8]) }, 16, /8 bytes after the last tensor/],
+    ['offsets that end before they begin', { a: t([8, 0], [0]) }, 8, /end before they begin/],
+    ['a span that does not match the shape', { a: t([0, 12]) }, 12, /12 bytes for shape \[2\] F32, which needs 8/],
+    ['an astronomically large shape', { a: t([0, 8], [2 ** 30, 2 ** 30, 2 ** 30]) }, 8, /shape .* is too large/],
+    ['an array header', [1, 2], 0, /header is not a JSON object/],
+    ['a non-object entry', { a: 5 }, 0, /a: the entry is not an object/],
+    ['non-string metadata', { __metadata__: { k: 1 }, a: t([0, 8]) }, 8, /__metadata__ must be an object of strings/],
+    ['an unknown dtype', { a: t([0, 8], [2], 'Q4') }, 8, /dtype Q4/],
+  ];
+  for (const [what, header, dataBytes, reason] of cases) {
+    await assert.rejects(
+      readSafetensorsHeader(bufferSource(rawFile(header, dataBytes), 'w.safetensors')),
+      (e: Error) => e.name === 'UserError' && e.message.startsWith('w.safetensors: ') && reason.test(e.message) && !e.message.includes('\n'),
+      what,
+    );
+  }
+  // The same layouts, when valid, read.
+  const ok = await readSafetensorsHeader(bufferSource(rawFile({ a: t([0, 8]), b: t([8, 16]), z: t([16, 16], [0]) }, 16)));
+  assert.deepEqual([...ok.tensors.keys()], ['a', 'b', 'z']);
+});

@@ -41,43 +41,82 @@ export function bufferSource(bytes: Uint8Array, where = '<memory>'): ByteSource 
   };
 }
 
+/**
+ * Reads and validates the header as the reference implementation does (safetensors' Rust `validate`):
+ * a JSON object; every entry a supported dtype, a shape of non-negative integers and two non-negative
+ * integer offsets whose span is exactly the shape's bytes; sorted by offset, the tensors tile the data
+ * with no gap and no overlap, and end exactly where the file ends. Every rule broken is one line naming
+ * the file, the tensor and the field, before a single value is read.
+ */
 export async function readSafetensorsHeader(src: ByteSource): Promise<SafetensorsHeader> {
-  const truncated = (what: string): UserError =>
+  const corrupt = (what: string): UserError =>
     new UserError(`truncated or corrupt safetensors file (${what})`, { where: src.where, hint: 'download or copy the file again' });
-  if (src.size < 8) throw truncated(`only ${src.size} bytes`);
+  if (src.size < 8) throw corrupt(`only ${src.size} bytes`);
   const lenBytes = await src.read(0, 8);
   const headerLen = Number(new DataView(lenBytes.buffer, lenBytes.byteOffset, 8).getBigUint64(0, true));
-  if (headerLen > MAX_HEADER_BYTES || 8 + headerLen > src.size) throw truncated(`header of ${headerLen} bytes in a ${src.size}-byte file`);
+  if (headerLen > MAX_HEADER_BYTES || 8 + headerLen > src.size) throw corrupt(`header of ${headerLen} bytes in a ${src.size}-byte file`);
   const headerText = new TextDecoder().decode(await src.read(8, headerLen));
-  let raw: Record<string, unknown>;
+  let parsed: unknown;
   try {
-    raw = JSON.parse(headerText) as Record<string, unknown>;
+    parsed = JSON.parse(headerText);
   } catch {
-    throw truncated('header is not JSON');
+    throw corrupt('header is not JSON');
   }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw corrupt('header is not a JSON object');
+  const raw = parsed as Record<string, unknown>;
   const dataStart = 8 + headerLen;
+  const dataBytes = src.size - dataStart;
   const tensors = new Map<string, TensorInfo>();
   let metadata: Record<string, string> = {};
+  const spans: { name: string; begin: number; end: number }[] = [];
   for (const [name, value] of Object.entries(raw)) {
     if (name === '__metadata__') {
-      metadata = (value ?? {}) as Record<string, string>;
+      if (value === null || typeof value !== 'object' || Array.isArray(value) || Object.values(value).some((x) => typeof x !== 'string')) {
+        throw corrupt('__metadata__ must be an object of strings');
+      }
+      metadata = value as Record<string, string>;
       continue;
     }
-    const v = value as { dtype?: string; shape?: number[]; data_offsets?: [number, number] };
-    if (!v || typeof v.dtype !== 'string' || !Array.isArray(v.shape) || !Array.isArray(v.data_offsets)) throw truncated(`bad entry for ${name}`);
+    const v = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw corrupt(`${name}: the entry is not an object`);
+    if (typeof v.dtype !== 'string') throw corrupt(`${name}.dtype is missing`);
     if (!isSupportedDtype(v.dtype)) {
       throw new UserError(`tensor ${name} has dtype ${v.dtype}, which Tuneloom cannot read`, {
         where: src.where,
         hint: 'supported: F64, F32, F16, BF16, I64, I32 (convert quantized checkpoints to bf16 first)',
       });
     }
-    const count = v.shape.reduce((a, b) => a * b, 1);
-    const [b, e] = v.data_offsets;
-    if (e - b !== count * DTYPE_BYTES[v.dtype]) throw truncated(`${name}: ${e - b} bytes for shape [${v.shape}] ${v.dtype}`);
-    if (dataStart + e > src.size) throw truncated(`${name} ends at byte ${dataStart + e}, file has ${src.size}`);
-    tensors.set(name, { name, dtype: v.dtype, shape: v.shape, begin: dataStart + b, end: dataStart + e });
+    if (!Array.isArray(v.shape) || !v.shape.every(isCount)) throw corrupt(`${name}.shape must be a list of non-negative integers, got ${JSON.stringify(v.shape)}`);
+    const offsets = v.data_offsets;
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
+      throw corrupt(`${name}.data_offsets must be two non-negative integers, got ${JSON.stringify(offsets)}`);
+    }
+    const shape = v.shape as number[];
+    const [b, e] = offsets as [number, number];
+    let count = 1;
+    for (const d of shape) count *= d;
+    const bytes = count * DTYPE_BYTES[v.dtype];
+    if (!Number.isSafeInteger(bytes)) throw corrupt(`${name}.shape [${shape}] is too large`);
+    if (e < b) throw corrupt(`${name}.data_offsets [${b}, ${e}] end before they begin`);
+    if (e - b !== bytes) throw corrupt(`${name}: ${e - b} bytes for shape [${shape}] ${v.dtype}, which needs ${bytes}`);
+    if (e > dataBytes) throw corrupt(`${name} ends at byte ${dataStart + e}, file has ${src.size}`);
+    spans.push({ name, begin: b, end: e });
+    tensors.set(name, { name, dtype: v.dtype, shape, begin: dataStart + b, end: dataStart + e });
   }
+  spans.sort((x, y) => x.begin - y.begin || x.end - y.end);
+  let at = 0;
+  for (const t of spans) {
+    if (t.begin < at) throw corrupt(`${t.name}.data_offsets overlap the tensor before it (begin ${t.begin} < ${at})`);
+    if (t.begin > at) throw corrupt(`${t.name}.data_offsets leave a gap of ${t.begin - at} bytes before it`);
+    at = t.end;
+  }
+  if (at !== dataBytes) throw corrupt(`${dataBytes - at} bytes after the last tensor`);
   return { tensors, metadata };
+}
+
+/** A shape dimension or a byte offset: a non-negative integer JSON can carry exactly. */
+function isCount(x: unknown): x is number {
+  return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 }
 
 /** Reads one tensor as float32 values (the engine's only float type). */

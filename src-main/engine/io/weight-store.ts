@@ -10,11 +10,24 @@ export interface ShardIndex {
   weight_map: Record<string, string>;
 }
 
-/** The distinct shard file names of an index, in first-seen order. */
+/**
+ * The distinct shard file names of an index, in first-seen order. The index comes with a downloaded
+ * model, so every name must stay inside the model folder: relative, with no ".." part.
+ */
 export function shardFilesOfIndex(index: unknown, where: string): string[] {
-  const map = (index as ShardIndex | undefined)?.weight_map;
-  if (!map || typeof map !== 'object') throw new UserError('sharded index has no "weight_map"', { where, hint: 'the index must map each tensor name to its shard file' });
-  return [...new Set(Object.values(map))];
+  const hint = 'the index must map each tensor name to a shard file in the model folder; download or copy it again';
+  if (index === null || typeof index !== 'object' || Array.isArray(index)) throw new UserError('the sharded index is not a JSON object', { where, hint });
+  const map = (index as Partial<ShardIndex>).weight_map;
+  if (map === null || typeof map !== 'object' || Array.isArray(map) || Object.keys(map).length === 0) {
+    throw new UserError(`the sharded index's weight_map must be an object of tensor name -> file, got ${Array.isArray(map) ? 'a list' : JSON.stringify(map) ?? 'nothing'}`, { where: `${where} (weight_map)`, hint });
+  }
+  for (const [tensor, file] of Object.entries(map)) {
+    if (typeof file !== 'string' || file === '') throw new UserError(`weight_map["${tensor}"] must be a file name`, { where: `${where} (weight_map)`, hint });
+    if (/^([\\/]|[A-Za-z]:)/.test(file) || file.split(/[\\/]/).includes('..')) {
+      throw new UserError(`weight_map["${tensor}"] points outside the model folder: "${file}"`, { where: `${where} (weight_map)`, hint });
+    }
+  }
+  return [...new Set(Object.values(map as Record<string, string>))];
 }
 
 export class WeightStore {

@@ -15,11 +15,18 @@ export interface TokenizerFiles {
   tokenizerConfig: Record<string, unknown>;
   /** Where the files came from, for messages. */
   where: string;
+  /**
+   * The chat template found beside the config (engine-node/find-chat-template.ts applies transformers'
+   * precedence); without it, the config's own `chat_template` is used.
+   */
+  chatTemplate?: { template: string; source: string };
 }
 
 export class TextTokenizer {
   private readonly tok: Tokenizer;
   readonly chatTemplate?: string;
+  /** Which file the template came from, for messages. */
+  readonly chatTemplateSource: string;
   readonly where: string;
   /** bos_token, eos_token, ... as strings, passed to chat templates (Llama's use `bos_token`). */
   readonly specialTokens: Record<string, string> = {};
@@ -36,12 +43,18 @@ export class TextTokenizer {
       const content = typeof value === 'string' ? value : (value as { content?: unknown } | null)?.content;
       if (typeof content === 'string') this.specialTokens[key] = content;
     }
-    const t = files.tokenizerConfig.chat_template;
-    if (typeof t === 'string') this.chatTemplate = t;
-    else if (Array.isArray(t)) {
-      // A list of named templates: the one called "default" is what transformers uses.
-      const def = (t as { name?: string; template?: string }[]).find((x) => x.name === 'default');
-      if (def?.template) this.chatTemplate = def.template;
+    if (files.chatTemplate) {
+      this.chatTemplate = files.chatTemplate.template;
+      this.chatTemplateSource = files.chatTemplate.source;
+    } else {
+      this.chatTemplateSource = `${files.where}/tokenizer_config.json (chat_template)`;
+      const t = files.tokenizerConfig.chat_template;
+      if (typeof t === 'string') this.chatTemplate = t;
+      else if (Array.isArray(t)) {
+        // A list of named templates: the one called "default" is what transformers uses.
+        const def = (t as { name?: string; template?: string }[]).find((x) => x.name === 'default');
+        if (def?.template) this.chatTemplate = def.template;
+      }
     }
   }
 
@@ -63,10 +76,10 @@ export class TextTokenizer {
     if (!this.chatTemplate) {
       throw new UserError('this tokenizer has no chat template, so a chat cannot be rendered', {
         where: `${this.where}/tokenizer_config.json (chat_template)`,
-        hint: 'use --text / --ids instead, or a model folder whose tokenizer_config.json has a chat_template',
+        hint: 'use --text / --ids instead, or a model folder with chat_template.jinja or a chat_template in tokenizer_config.json',
       });
     }
-    return renderChat(this.chatTemplate, messages, { ...opts, specialTokens: { ...this.specialTokens, ...opts.specialTokens } });
+    return renderChat(this.chatTemplate, messages, { ...opts, specialTokens: { ...this.specialTokens, ...opts.specialTokens }, where: this.chatTemplateSource });
   }
 
   /** Rendered chat and its ids. The template writes special tokens itself, so none are added. */

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { TextTokenizer } from '../tokenizer/text-tokenizer';
 import { tinyQwen2Dir, tinyQwen2Model, tempDir } from '../../test-support/paths';
 import { writeTinyModel } from '../../test-support/tiny-model';
-import { labelChat } from './chat-labels';
+import { labelByPrefixes, labelChat, type ChatEncoder } from './chat-labels';
+import type { ChatMessage } from '../tokenizer/chat-template';
 import { collate, packRows, prepareExamples, shiftLabels } from './batching';
 
 function loadTokenizer(dir: string): TextTokenizer {
@@ -82,4 +83,58 @@ test('padding and packing: right padding with a mask; packed rows restart positi
   assert.deepEqual(Array.from(packed.segments!), [1, 1, 1, 2, 2, 1, 1, 1, 1, 0]);
   assert.deepEqual(Array.from(packed.positions!), [0, 1, 2, 0, 1, 0, 1, 2, 3, 0]);
   assert.deepEqual(Array.from(packed.targets), [-100, 3, -100, 5, -100, 7, 8, 9, -100, -100]);
+});
+
+/** A ChatEncoder that counts what it renders and encodes, to bound the labeller's work. */
+function counting(tok: TextTokenizer) {
+  const work = { renders: 0, encodedChars: 0 };
+  const enc: ChatEncoder = {
+    encode: (text) => {
+      work.encodedChars += text.length;
+      return tok.encode(text);
+    },
+    renderChat: (messages, opts) => {
+      work.renders++;
+      return tok.renderChat(messages, opts);
+    },
+  };
+  return { enc, work };
+}
+
+function longChat(turns: number, system = true): ChatMessage[] {
+  const out: ChatMessage[] = system ? [{ role: 'system', content: 'Be brief.' }] : [];
+  for (let i = 0; i < turns; i++) {
+    out.push({ role: 'user', content: `question ${i}: 你好，what is ${i} + ${i}?` });
+    out.push({ role: 'assistant', content: `answer ${i}: ${2 * i}.` });
+  }
+  return out;
+}
+
+test('a 1,000-turn chat is labelled in linear work (a bounded number of renders, encodes within a few times its length)', () => {
+  const tok = loadTokenizer(tinyQwen2Model);
+  const messages = longChat(1000);
+  const full = tok.renderChat(messages, { addGenerationPrompt: false });
+  const { enc, work } = counting(tok);
+  const ex = labelChat(enc, messages, 'completion');
+  // The prefix-per-turn recipe renders 3 times per turn and encodes ~n^2/2 characters (here ~60M).
+  assert.ok(work.renders <= 8, `${work.renders} renders`);
+  assert.ok(work.encodedChars <= 6 * full.length, `${work.encodedChars} characters encoded for a ${full.length}-character chat`);
+  assert.equal(ex.labels.filter((l) => l !== -100).length > 1000 * 4, true);
+});
+
+test('the linear labeller gives exactly the reference recipe labels (ChatML, and a Qwen3-style template that changes the last turn)', () => {
+  const tok = loadTokenizer(tinyQwen2Model);
+  for (const messages of [longChat(40), longChat(5, false), [...longChat(3), { role: 'user', content: 'and?' }]]) {
+    const fast = labelChat(tok, messages, 'completion');
+    const slow = labelByPrefixes(tok, messages);
+    assert.deepEqual(fast, slow);
+  }
+  // The final turn gets an empty think block in the whole chat but not in its own prompt: the labels
+  // of the reference include it; the linear path must agree (or fall back).
+  const qwen3ish =
+    "{%- for m in messages %}{{ '<|im_start|>' + m.role + '\\n' }}{%- if m.role == 'assistant' and loop.last %}{{ '<think>\\n\\n</think>\\n\\n' }}{%- endif %}{{ m.content + '<|im_end|>\\n' }}{%- endfor %}{%- if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{%- endif %}";
+  const cfg = JSON.parse(readFileSync(join(tinyQwen2Model, 'tokenizer_config.json'), 'utf8'));
+  const tok3 = new TextTokenizer({ tokenizerJson: JSON.parse(readFileSync(join(tinyQwen2Model, 'tokenizer.json'), 'utf8')), tokenizerConfig: { ...cfg, chat_template: qwen3ish }, where: 'qwen3ish' });
+  const messages = longChat(6);
+  assert.deepEqual(labelChat(tok3, messages, 'completion'), labelByPrefixes(tok3, messages));
 });

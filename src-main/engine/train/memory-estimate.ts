@@ -22,7 +22,8 @@ export interface MicroBatchShape {
 export function worstMicroBatch(cfg: TrainConfig, kept: PreparedExample[]): MicroBatchShape | undefined {
   if (!kept.length) return undefined;
   const batch = Math.min(cfg.batchSize, kept.length);
-  const seqLen = cfg.packing ? cfg.maxLen : Math.max(...kept.map((e) => e.ids.length));
+  // A loop, not Math.max(...list): spreading ~125k+ arguments throws RangeError in V8.
+  const seqLen = cfg.packing ? cfg.maxLen : kept.reduce((m, e) => Math.max(m, e.ids.length), 0);
   const targetRows = cfg.packing
     ? batch * cfg.maxLen
     : kept
