@@ -24,8 +24,10 @@ export interface LoraModule {
 
 export interface StepInputs {
   ids: T; // [N] i32
-  pos: T; // [N] i32
-  mask: T; // [Tk, T, 1, B] f32 (0 visible, -1e9 masked)
+  pos: T; // [N] i32 (real tokens start at P when there is a prefix)
+  mask: T; // [P + T, T, 1, B] f32 (0 visible, -1e9 masked)
+  /** P-Tuning v2: per layer prefix keys and values [hd, P, nKv, 1], not rotated. */
+  prefix?: (layer: number) => { k: T; v: T };
   /** Per (layer, projection) dropout masks [in, T, B] already scaled by 1/(1-p); absent when p = 0. */
   dropout?: (layer: number, proj: ProjName) => T | undefined;
 }
@@ -63,6 +65,8 @@ interface LayerRecord {
 export class DecoderGraph {
   private readonly cfg: ModelConfig;
   readonly grads: { module: LoraModule; dA: T; dB: T }[] = [];
+  /** Gradients of each layer's prefix keys/values [hd, P, nKv, 1]. */
+  readonly prefixGrads = new Map<number, { dk: T; dv: T }>();
 
   constructor(
     private readonly g: GraphBuilder,
@@ -169,8 +173,15 @@ export class DecoderGraph {
       k4 = g.mul(g.rmsNorm(k4, eps), L.kNorm);
     }
     const q = this.toHeads(this.rope(q4, false), nH); // [hd, T, nH, B]
-    const k = this.toHeads(this.rope(k4, false), nKv);
-    const vh = this.toHeads(v, nKv);
+    let k = this.toHeads(this.rope(k4, false), nKv); // [hd, T, nKv, B]
+    let vh = this.toHeads(v, nKv);
+    const pre = this.inputs.prefix?.(i);
+    if (pre) {
+      const P = pre.k.ne[1];
+      const rows = g.shapeOnly([hd, P, nKv, this.batch]);
+      k = g.concat(g.repeat(pre.k, rows), k, 1); // [hd, P + T, nKv, B]
+      vh = g.concat(g.repeat(pre.v, rows), vh, 1);
+    }
     const ke = this.expandKv(k);
     const ve = this.expandKv(vh);
     const s = g.mulMat(ke, q); // [Tk, T, nH, B]
@@ -208,8 +219,15 @@ export class DecoderGraph {
     const ds = g.softMaxBack(dpm, rec.pm, 1 / Math.sqrt(hd));
     const dq = g.mulMat(g.transposed(rec.ke), ds); // [hd, T, nH, B]
     const dke = g.mulMat(g.transposed(rec.q), g.transposed(ds)); // [hd, Tk, nH, B]
-    const dk = this.expandKvBack(dke);
-    const dv = this.expandKvBack(dve);
+    let dk = this.expandKvBack(dke); // [hd, P + T, nKv, B]
+    let dv = this.expandKvBack(dve);
+    const P = dk.ne[1] - this.steps;
+    if (P > 0) {
+      const one = g.shapeOnly([hd, P, nKv, 1]);
+      this.prefixGrads.set(i, { dk: g.repeatBack(g.slice1(dk, 0, P), one), dv: g.repeatBack(g.slice1(dv, 0, P), one) });
+      dk = g.slice1(dk, P, this.steps);
+      dv = g.slice1(dv, P, this.steps);
+    }
     let dq4 = this.rope(g.reshape(this.fromHeads(dq), [hd, nH, n]), true);
     let dk4 = this.rope(g.reshape(this.fromHeads(dk), [hd, nKv, n]), true);
     if (L.qNorm && L.kNorm && rec.q4 && rec.k4) {

@@ -113,6 +113,21 @@ export class GraphBuilder {
     return this.wrap(this.b.ggml_sum(this.c, a.p), [1, 1, 1, 1]);
   }
 
+  tanh(a: T): T {
+    return this.wrap(this.b.ggml_tanh(this.c, a.p), a.ne);
+  }
+
+  sumRows(a: T): T {
+    return this.wrap(this.b.ggml_sum_rows(this.c, a.p), [1, a.ne[1], a.ne[2], a.ne[3]]);
+  }
+
+  /** Contiguous copy of the [from, from + n) slice of dimension 0 of a contiguous 2-D F32 tensor. */
+  slice0(a: T, from: number, n: number): T {
+    const nb1 = 4 * a.ne[0];
+    const v = this.b.ggml_view_4d(this.c, a.p, n, a.ne[1], 1, 1, nb1, nb1 * a.ne[1], nb1 * a.ne[1], from * 4);
+    return this.cont(this.wrap(v, [n, a.ne[1], 1, 1]));
+  }
+
   silu(a: T): T {
     return this.wrap(this.b.ggml_silu(this.c, a.p), a.ne);
   }

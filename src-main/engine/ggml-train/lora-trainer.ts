@@ -42,9 +42,20 @@ export interface AdamWHyper {
   weightDecay: number;
 }
 
+/**
+ * P-Tuning v2 parameters in peft's PREFIX_TUNING layout (engine/train/prefix-tuning.ts): without
+ * reparameterisation `embedding.weight` [P, L*2*kvDim]; with it `embedding.weight` [P, H] and
+ * `transform.0.{weight [E, H], bias [E]}`, `transform.2.{weight [L*2*kvDim, E], bias}` (tanh between).
+ */
+export interface HostPrefix {
+  numVirtualTokens: number;
+  projection: boolean;
+  params: Map<string, { shape: number[]; data: Float32Array }>;
+}
+
 interface ParamSlot {
-  key: string;
-  which: 'A' | 'B';
+  /** The checkpoint / PEFT name. */
+  name: string;
   param: T;
   grad: T;
   m: T;
@@ -52,6 +63,10 @@ interface ParamSlot {
 }
 
 const F32 = GgmlType.F32;
+
+function peftName(key: string, which: 'A' | 'B'): string {
+  return `base_model.model.model.${key}.lora_${which}.weight`;
+}
 
 /** Rows of the head computed at once: the logits of a chunk are [V, rows] floats. */
 function headChunkRows(vocab: number): number {
@@ -61,6 +76,7 @@ function headChunkRows(vocab: number): number {
 export class GgmlLoraTrainer {
   readonly slots: ParamSlot[] = [];
   private readonly modules = new Map<string, LoraModule>();
+  private readonly prefixSlots = new Map<string, ParamSlot>();
   private readonly paramCtx: GgmlContext;
   private readonly gradCtx: GgmlContext;
   private readonly paramBuf: BackendBuffer;
@@ -78,10 +94,12 @@ export class GgmlLoraTrainer {
     private readonly frozen: FrozenWeights,
     host: HostLoraModule[],
     private readonly dropout = 0,
+    private readonly prefixSpec?: HostPrefix,
   ) {
     const lib = backend.lib;
-    this.paramCtx = new GgmlContext(lib, host.length * 6 + 2);
-    this.gradCtx = new GgmlContext(lib, host.length * 2);
+    const nPrefix = prefixSpec?.params.size ?? 0;
+    this.paramCtx = new GgmlContext(lib, (host.length * 2 + nPrefix) * 3 + 2);
+    this.gradCtx = new GgmlContext(lib, host.length * 2 + nPrefix);
     const mk = (ctx: GgmlContext, ne: number[], name: string): T => {
       const full = [...ne, 1, 1, 1].slice(0, 4) as T['ne'];
       const p = lib.base.ggml_new_tensor(ctx.ptr, F32, 4, BigInt64Array.from(full.map(BigInt)));
@@ -97,9 +115,18 @@ export class GgmlLoraTrainer {
       const gradA = mk(this.gradCtx, a.ne, `${h.key}.A.grad`);
       const gradB = mk(this.gradCtx, b.ne, `${h.key}.B.grad`);
       this.modules.set(`${h.layer}.${h.proj}`, { a, b, scale: h.scale, gradA, gradB });
-      this.slots.push({ key: h.key, which: 'A', param: a, grad: gradA, m: mk(this.paramCtx, a.ne, `${h.key}.A.m`), v: mk(this.paramCtx, a.ne, `${h.key}.A.v`) });
-      this.slots.push({ key: h.key, which: 'B', param: b, grad: gradB, m: mk(this.paramCtx, b.ne, `${h.key}.B.m`), v: mk(this.paramCtx, b.ne, `${h.key}.B.v`) });
+      this.slots.push({ name: peftName(h.key, 'A'), param: a, grad: gradA, m: mk(this.paramCtx, a.ne, `${h.key}.A.m`), v: mk(this.paramCtx, a.ne, `${h.key}.A.v`) });
+      this.slots.push({ name: peftName(h.key, 'B'), param: b, grad: gradB, m: mk(this.paramCtx, b.ne, `${h.key}.B.m`), v: mk(this.paramCtx, b.ne, `${h.key}.B.v`) });
       initial.push([a.p, h.a], [b.p, h.b]);
+    }
+    for (const [name, t] of prefixSpec?.params ?? []) {
+      const ne = [...t.shape].reverse(); // row-major [rows, cols] is ggml [cols, rows]
+      const param = mk(this.paramCtx, ne, name);
+      lib.base.ggml_set_param(param.p);
+      const slot = { name, param, grad: mk(this.gradCtx, ne, `${name}.grad`), m: mk(this.paramCtx, ne, `${name}.m`), v: mk(this.paramCtx, ne, `${name}.v`) };
+      this.slots.push(slot);
+      this.prefixSlots.set(name, slot);
+      initial.push([param.p, t.data]);
     }
     this.hyper = mk(this.paramCtx, [7], 'adamw.hyper');
     this.clip = mk(this.paramCtx, [1], 'clip.scale');
@@ -140,12 +167,14 @@ export class GgmlLoraTrainer {
       const g = new GraphBuilder(lib, ctx);
       const ids = g.input([N], 'ids', GgmlType.I32);
       const pos = g.input([N], 'pos', GgmlType.I32);
-      const mask = g.input([Tq, Tq, 1, B], 'mask');
-      const { mask: maskData, positions } = batch.segments ? packedMaskAndPositions(batch, 0) : hostMaskAndPositions(batch.attentionMask, B, Tq, 0, 0);
+      const P = this.prefixSpec?.numVirtualTokens ?? 0;
+      const cols = P + Tq;
+      const mask = g.input([cols, Tq, 1, B], 'mask');
+      const { mask: maskData, positions } = batch.segments ? packedMaskAndPositions(batch, P) : hostMaskAndPositions(batch.attentionMask, B, Tq, 0, P);
       // A padding row sees nothing: let it see itself so its softmax stays finite (it is never a target).
       for (let r = 0; r < N; r++) {
-        const t = r % Tq;
-        if (maskData[r * Tq + t] === MASKED) maskData[r * Tq + t] = 0;
+        const at = r * cols + P + (r % Tq);
+        if (maskData[at] === MASKED) maskData[at] = 0;
       }
       uploads.push([ids.p, batch.ids], [pos.p, positions], [mask.p, maskData]);
       const dropoutMasks = new Map<string, T>();
@@ -168,6 +197,8 @@ export class GgmlLoraTrainer {
           return m;
         };
       }
+      const prefix = P > 0 ? this.prefixForward(g) : undefined;
+      if (prefix) inputs.prefix = prefix.layer;
       const dec = new DecoderGraph(g, this.frozen, this.module, inputs, B, Tq);
       const H = cfg.hiddenSize;
       const x0 = g.reshape(g.getRows(this.frozen.embed, ids), [H, Tq, B]);
@@ -234,6 +265,11 @@ export class GgmlLoraTrainer {
             const rec = opts.checkpointing ? dec.layerForward(g.add(recs[i].x, g.scale(dx, 0)), i) : recs[i];
             dx = dec.layerBackward(dx, rec, i);
           }
+          if (prefix) {
+            for (const [slot, grad] of prefix.backward(dec.prefixGrads)) {
+              lib.base.ggml_build_forward_expand(graph, g.copyInto(g.add(slot.grad, grad), slot.grad).p);
+            }
+          }
           for (const { module, dA, dB } of dec.grads) {
             lib.base.ggml_build_forward_expand(graph, g.copyInto(g.add(module.gradA, dA), module.gradA).p);
             lib.base.ggml_build_forward_expand(graph, g.copyInto(g.add(module.gradB, dB), module.gradB).p);
@@ -260,6 +296,56 @@ export class GgmlLoraTrainer {
     } finally {
       ctx.dispose();
     }
+  }
+
+  /**
+   * The prefix keys/values of every layer from the prefix parameters, and the backward that turns
+   * their gradients into the parameters' gradients (through the tanh MLP with prefix_projection).
+   */
+  private prefixForward(g: GraphBuilder) {
+    const cfg = this.frozen.config;
+    const { headDim: hd, numKvHeads: nKv, numLayers: L } = cfg;
+    const kv = nKv * hd;
+    const P = this.prefixSpec!.numVirtualTokens;
+    const slot = (n: string) => this.prefixSlots.get(n)!;
+    const emb = slot('embedding.weight').param;
+    let flat: T; // [L*2*kvDim, P]
+    let th: T | undefined;
+    if (this.prefixSpec!.projection) {
+      th = g.tanh(g.add(g.mulMat(slot('transform.0.weight').param, emb), slot('transform.0.bias').param)); // [E, P]
+      flat = g.add(g.mulMat(slot('transform.2.weight').param, th), slot('transform.2.bias').param);
+    } else flat = emb;
+    const cache = new Map<number, { k: T; v: T }>();
+    // peft's view [P, L*2, nKv, hd]: block 2l is layer l's keys, 2l+1 its values.
+    const block = (j: number) => g.cont(g.permute(g.reshape(g.slice0(flat, j * kv, kv), [hd, nKv, P, 1]), [0, 2, 1, 3])); // [hd, P, nKv, 1]
+    const layer = (l: number) => {
+      let e = cache.get(l);
+      if (!e) cache.set(l, (e = { k: block(2 * l), v: block(2 * l + 1) }));
+      return e;
+    };
+    const backward = (grads: Map<number, { dk: T; dv: T }>): [ParamSlot, T][] => {
+      const back = (d: T) => g.reshape(g.cont(g.permute(d, [0, 2, 1, 3])), [kv, P]); // [hd, P, nKv, 1] -> [kvDim, P]
+      let dFlat: T | undefined;
+      for (let l = 0; l < L; l++) {
+        const d = grads.get(l)!;
+        const both = g.concat(back(d.dk), back(d.dv), 0);
+        dFlat = dFlat ? g.concat(dFlat, both, 0) : both;
+      }
+      if (!th) return [[slot('embedding.weight'), dFlat!]];
+      const w2 = slot('transform.2.weight');
+      const w1 = slot('transform.0.weight');
+      const rowSum = (x: T) => g.reshape(g.sumRows(g.transposed(x)), [x.ne[0]]); // sum over P
+      const dth = g.mulMat(g.transposed(w2.param), dFlat!); // [E, P]
+      const du = g.sub(dth, g.mul(dth, g.sqr(th))); // tanh' = 1 - tanh²
+      return [
+        [w2, g.outProd(th, dFlat!)], // [E, flat]
+        [slot('transform.2.bias'), rowSum(dFlat!)],
+        [w1, g.outProd(emb, du)], // [H, E]
+        [slot('transform.0.bias'), rowSum(du)],
+        [slot('embedding.weight'), g.mulMat(g.transposed(w1.param), du)], // [H, P]
+      ];
+    };
+    return { layer, backward };
   }
 
   /** Zeroes the accumulators, then forward + backward of every micro-batch of one optimiser step. */
@@ -355,18 +441,18 @@ export class GgmlLoraTrainer {
 
   /** peft key (…lora_A.weight) -> values in peft's layout (A [r, in], B [out, r]). */
   readParams(): Map<string, Float32Array> {
-    return new Map(this.slots.map((s) => [`base_model.model.model.${s.key}.lora_${s.which}.weight`, this.get(s.param)]));
+    return new Map(this.slots.map((s) => [s.name, this.get(s.param)]));
   }
 
   readGrads(): Map<string, Float32Array> {
-    return new Map(this.slots.map((s) => [`base_model.model.model.${s.key}.lora_${s.which}.weight`, this.get(s.grad)]));
+    return new Map(this.slots.map((s) => [s.name, this.get(s.grad)]));
   }
 
   /** Moments for a checkpoint, keyed like the parameters with `.m` / `.v`. */
   readOptimizerState(): { t: number; moments: Map<string, Float32Array> } {
     const moments = new Map<string, Float32Array>();
     for (const s of this.slots) {
-      const k = `base_model.model.model.${s.key}.lora_${s.which}.weight`;
+      const k = s.name;
       moments.set(`${k}.m`, this.get(s.m));
       moments.set(`${k}.v`, this.get(s.v));
     }
@@ -375,7 +461,7 @@ export class GgmlLoraTrainer {
 
   writeState(params: Map<string, Float32Array>, opt?: { t: number; moments: Map<string, Float32Array> }): void {
     for (const s of this.slots) {
-      const k = `base_model.model.model.${s.key}.lora_${s.which}.weight`;
+      const k = s.name;
       const p = params.get(k);
       if (!p || p.length !== numel(s.param.ne)) throw new Error(`no tensor ${k} of ${numel(s.param.ne)} values to restore`);
       this.set(s.param.p, p);

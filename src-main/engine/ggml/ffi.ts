@@ -128,6 +128,7 @@ export function declareBase(lib: LibraryHandle) {
     ggml_sum: f<(ctx: CtxPtr, a: TensorPtr) => TensorPtr>(`${T} ggml_sum(${C}, ${T})`),
     ggml_sum_rows: f<(ctx: CtxPtr, a: TensorPtr) => TensorPtr>(`${T} ggml_sum_rows(${C}, ${T})`),
     ggml_log: f<(ctx: CtxPtr, a: TensorPtr) => TensorPtr>(`${T} ggml_log(${C}, ${T})`),
+    ggml_tanh: f<(ctx: CtxPtr, a: TensorPtr) => TensorPtr>(`${T} ggml_tanh(${C}, ${T})`),
     ggml_silu: f<(ctx: CtxPtr, a: TensorPtr) => TensorPtr>(`${T} ggml_silu(${C}, ${T})`),
     ggml_silu_back: f<(ctx: CtxPtr, a: TensorPtr, b: TensorPtr) => TensorPtr>(`${T} ggml_silu_back(${C}, ${T}, ${T})`),
     ggml_mul_mat: f<(ctx: CtxPtr, a: TensorPtr, b: TensorPtr) => TensorPtr>(`${T} ggml_mul_mat(${C}, ${T}, ${T})`),

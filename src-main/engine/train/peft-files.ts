@@ -67,6 +67,13 @@ export async function prefixAdapterFiles(prefix: TrainablePrefix, cfg: ModelConf
   const data = Float32Array.from((await flat.data()) as Float32Array);
   const shape = flat.shape;
   flat.dispose();
+  return prefixAdapterFilesOf({ shape, data }, prefix.spec, cfg, baseModel);
+}
+
+/** The same from the flat prefix [P, L*2*kvDim] on the host (any engine). */
+export function prefixAdapterFilesOf(flat: { shape: number[]; data: Float32Array }, spec: TrainablePrefix['spec'], cfg: ModelConfig, baseModel: string): AdapterFiles {
+  const prefix = { spec };
+  const { shape, data } = flat;
   const config = {
     auto_mapping: null,
     base_model_name_or_path: baseModel,
