@@ -1,7 +1,7 @@
 /**
- * Which engine trains a run, and opening it: LoRA trains on ggml (cpu, vulkan, cuda, metal);
- * P-Tuning v2 and the legacy tfjs backends (webgpu, wasm, tensorflow) still train on tfjs until the
- * ggml engine has them (docs/ARCHITECTURE.md). Loads the model, the tokenizer and the adapter to
+ * Which engine trains a run, and opening it: LoRA and P-Tuning v2 train on ggml (cpu, vulkan, cuda,
+ * metal); only the legacy tfjs backends (webgpu, wasm, tensorflow), when asked for by name, still
+ * train on tfjs (docs/ARCHITECTURE.md). Loads the model, the tokenizer and the adapter to
  * train (a new one from the run's seed, or --init-adapter) into the chosen engine.
  */
 import { join, resolve } from 'node:path';
@@ -19,7 +19,8 @@ import type { HostLoraModule } from '../engine/ggml-train/lora-trainer';
 import { PROJECTIONS } from '../engine/adapters/lora-set';
 import { initLoraHost } from '../engine/train/lora-init';
 import { createLora, loraFromLoaded, loraScale, resolveTargets } from '../engine/train/lora-params';
-import { createPrefix } from '../engine/train/prefix-tuning';
+import { createPrefix, initPrefixHost } from '../engine/train/prefix-tuning';
+import type { ComputeBackend } from '../engine/ggml/backend';
 import type { Rng } from '../engine/train/rng';
 import { TfjsTrainEngine } from '../engine/train/tfjs-train-engine';
 import type { AdapterUnderTraining } from '../engine/train/adapter-under-training';
@@ -35,7 +36,6 @@ export type EngineChoice = { engine: 'ggml'; backend: GgmlBackendChoice } | { en
 
 export function chooseTrainEngine(method: TrainConfig['method'], backend: string): EngineChoice {
   if (TFJS_BACKENDS.includes(backend)) return { engine: 'tfjs', backend, why: `--backend ${backend} is a tfjs backend` };
-  if (method === 'ptuning') return { engine: 'tfjs', backend: backend === 'cpu' ? 'cpu' : 'auto', why: 'P-Tuning v2 still trains on the tfjs engine' };
   return { engine: 'ggml', backend: backend as GgmlBackendChoice };
 }
 
@@ -65,6 +65,15 @@ async function initAdapterOf(dir: string, cfg: ModelConfig) {
   return { set, config: parseLoraConfig(readJsonFile(cfgPath, 'adapter_config.json'), cfgPath) };
 }
 
+async function loadFrozen(cfg: TrainConfig, config: ModelConfig, backend: ComputeBackend, type: FrozenType): Promise<FrozenWeights> {
+  const { store, close } = await openWeightStore(cfg.model);
+  try {
+    return await FrozenWeights.load(store, config, backend, type, join(resolve(cfg.model), 'config.json'));
+  } finally {
+    close();
+  }
+}
+
 async function openGgml(cfg: TrainConfig, backendChoice: GgmlBackendChoice, initRng: Rng, opts: EngineOptions): Promise<OpenedEngine> {
   const config = readModelConfig(cfg.model);
   const tokenizer = loadTokenizer(cfg.model);
@@ -72,6 +81,12 @@ async function openGgml(cfg: TrainConfig, backendChoice: GgmlBackendChoice, init
   try {
     const type = opts.weights ?? defaultFrozenType(config, backend.device.memoryFree);
     opts.onBackend?.({ backend: backend.name, reason: `${reason}; frozen weights ${type}` });
+    if (cfg.method === 'ptuning') {
+      const prefixSpec = { numVirtualTokens: cfg.prefixLen, projection: cfg.prefixProjection, encoderHidden: cfg.prefixHidden ?? config.hiddenSize };
+      const frozen = await loadFrozen(cfg, config, backend, type);
+      const prefix = { ...prefixSpec, params: initPrefixHost(config, prefixSpec, initRng) };
+      return { engine: new GgmlTrainEngine(backend, frozen, [], { prefix, weightDecay: cfg.weightDecay }), config, tokenizer };
+    }
     let modules: HostLoraModule[];
     let spec = { r: cfg.loraR, alpha: cfg.loraAlpha, dropout: cfg.loraDropout, useRslora: cfg.useRslora, targetModules: [] as string[], weightDecay: cfg.weightDecay };
     if (cfg.initAdapter) {
@@ -87,13 +102,7 @@ async function openGgml(cfg: TrainConfig, backendChoice: GgmlBackendChoice, init
       modules = initLoraHost(config, cfg.loraR, projections, initRng).map((m) => ({ key: m.key, layer: m.layer, proj: PROJ_NAME[m.projection], r: cfg.loraR, inDim: m.inDim, outDim: m.outDim, scale, a: m.a, b: m.b }));
       spec.targetModules = projections.map((p) => SHORT[p]);
     }
-    const { store, close } = await openWeightStore(cfg.model);
-    let frozen: FrozenWeights;
-    try {
-      frozen = await FrozenWeights.load(store, config, backend, type, join(resolve(cfg.model), 'config.json'));
-    } finally {
-      close();
-    }
+    const frozen = await loadFrozen(cfg, config, backend, type);
     return { engine: new GgmlTrainEngine(backend, frozen, modules, spec), config, tokenizer };
   } catch (e) {
     backend.dispose();

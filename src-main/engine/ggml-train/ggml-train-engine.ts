@@ -12,7 +12,9 @@ import type { StepResult, TrainEngine } from '../train/train-engine';
 import type { StoredTensor } from '../train/train-io';
 import type { MicroBatchShape } from '../train/memory-estimate';
 import type { FrozenWeights } from './frozen-weights';
-import { GgmlLoraTrainer, type HostLoraModule } from './lora-trainer';
+import { GgmlLoraTrainer, type HostLoraModule, type HostPrefix } from './lora-trainer';
+import { prefixFlatHost } from '../train/prefix-tuning';
+import { prefixAdapterFilesOf } from '../train/peft-files';
 
 export interface LoraRunSpec {
   r: number;
@@ -20,6 +22,12 @@ export interface LoraRunSpec {
   dropout: number;
   useRslora: boolean;
   targetModules: string[];
+  weightDecay: number;
+}
+
+/** P-Tuning v2: what peft's adapter_config.json records, plus the optimiser's weight decay. */
+export interface PrefixRunSpec {
+  prefix: HostPrefix & { encoderHidden: number };
   weightDecay: number;
 }
 
@@ -34,14 +42,16 @@ export class GgmlTrainEngine implements TrainEngine {
     private readonly backend: ComputeBackend,
     private readonly frozen: FrozenWeights,
     modules: HostLoraModule[],
-    private readonly spec: LoraRunSpec,
+    private readonly spec: LoraRunSpec | PrefixRunSpec,
   ) {
     this.label = `ggml ${backend.name} (${frozen.type} frozen weights)`;
-    this.trainer = new GgmlLoraTrainer(backend, frozen, modules, spec.dropout);
+    const prefix = 'prefix' in spec ? spec.prefix : undefined;
+    this.trainer = new GgmlLoraTrainer(backend, frozen, modules, 'dropout' in spec ? spec.dropout : 0, prefix);
     for (const m of modules) {
       this.paramShapes.set(`base_model.model.model.${m.key}.lora_A.weight`, [m.r, m.inDim]);
       this.paramShapes.set(`base_model.model.model.${m.key}.lora_B.weight`, [m.outDim, m.r]);
     }
+    for (const [name, t] of prefix?.params ?? []) this.paramShapes.set(name, t.shape);
   }
 
   countParams(): number {
@@ -111,6 +121,12 @@ export class GgmlTrainEngine implements TrainEngine {
 
   async adapterFiles(baseModel: string): Promise<AdapterFiles> {
     const tensors = [...this.trainer.readParams()].map(([name, data]) => ({ name, shape: this.paramShapes.get(name)!, data }));
+    if ('prefix' in this.spec) {
+      const { numVirtualTokens, projection, encoderHidden } = this.spec.prefix;
+      const spec = { numVirtualTokens, projection, encoderHidden };
+      const flat = prefixFlatHost(spec, new Map(tensors.map((t) => [t.name, t])));
+      return prefixAdapterFilesOf(flat, spec, this.frozen.config, baseModel);
+    }
     const { r, alpha, dropout, useRslora, targetModules } = this.spec;
     return loraAdapterFilesOf(tensors, { r, alpha, dropout, useRslora, targetModules }, baseModel);
   }

@@ -43,11 +43,12 @@ function filled(n: number, f: () => number): Float32Array {
   return out;
 }
 
-export function createPrefix(cfg: ModelConfig, spec: PrefixSpec, rng: Rng): TrainablePrefix {
+/** Initial prefix parameters on the host (peft's init), in the order every engine draws them. */
+export function initPrefixHost(cfg: ModelConfig, spec: PrefixSpec, rng: Rng): Map<string, { shape: number[]; data: Float32Array }> {
   const P = spec.numVirtualTokens;
   const flat = cfg.numLayers * 2 * kvDim(cfg);
-  const params = new Map<string, tf.Variable>();
-  const v = (name: string, data: Float32Array, shape: number[]) => params.set(name, tf.tidy(() => tf.variable(tf.tensor(data, shape), true)));
+  const params = new Map<string, { shape: number[]; data: Float32Array }>();
+  const v = (name: string, data: Float32Array, shape: number[]) => params.set(name, { shape, data });
   if (!spec.projection) {
     v('embedding.weight', filled(P * flat, () => gaussian(rng)), [P, flat]);
   } else {
@@ -60,7 +61,43 @@ export function createPrefix(cfg: ModelConfig, spec: PrefixSpec, rng: Rng): Trai
     v('transform.2.weight', filled(flat * E, u(E)), [flat, E]);
     v('transform.2.bias', filled(flat, u(E)), [flat]);
   }
+  return params;
+}
+
+export function createPrefix(cfg: ModelConfig, spec: PrefixSpec, rng: Rng): TrainablePrefix {
+  const params = new Map<string, tf.Variable>();
+  for (const [name, t] of initPrefixHost(cfg, spec, rng)) params.set(name, tf.tidy(() => tf.variable(tf.tensor(t.data, t.shape), true)));
   return { spec, params };
+}
+
+/** The flat prefix [P, L*2*kvDim] from host parameters: peft's prompt_embeddings (MLP folded in). */
+export function prefixFlatHost(spec: PrefixSpec, params: Map<string, { shape: number[]; data: Float32Array }>): { shape: number[]; data: Float32Array } {
+  const emb = params.get('embedding.weight')!;
+  if (!spec.projection) return { shape: emb.shape, data: Float32Array.from(emb.data) };
+  const [P, H] = emb.shape;
+  const w1 = params.get('transform.0.weight')!; // [E, H]
+  const b1 = params.get('transform.0.bias')!.data;
+  const w2 = params.get('transform.2.weight')!; // [F, E]
+  const b2 = params.get('transform.2.bias')!.data;
+  const E = w1.shape[0];
+  const F = w2.shape[0];
+  const h = new Float64Array(P * E);
+  for (let p = 0; p < P; p++) {
+    for (let e = 0; e < E; e++) {
+      let acc = b1[e];
+      for (let k = 0; k < H; k++) acc += emb.data[p * H + k] * w1.data[e * H + k];
+      h[p * E + e] = Math.tanh(acc);
+    }
+  }
+  const out = new Float32Array(P * F);
+  for (let p = 0; p < P; p++) {
+    for (let f = 0; f < F; f++) {
+      let acc = b2[f];
+      for (let e = 0; e < E; e++) acc += h[p * E + e] * w2.data[f * E + e];
+      out[p * F + f] = acc;
+    }
+  }
+  return { shape: [P, F], data: out };
 }
 
 /** The flat prefix [P, L*2*kvDim] (what peft saves as `prompt_embeddings`). */
