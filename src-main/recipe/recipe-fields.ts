@@ -254,6 +254,7 @@ export const RECIPE_FIELDS: readonly FieldRow[] = [
   { ours: 'sampleEvery', llamafactory: { none: 'sample answers during training: Tuneloom only', affects: 'monitoring', applies: (c) => c.sampleEvery > 0 || !!c.samplePrompts }, axolotl: { none: 'sample answers during training: Tuneloom only', affects: 'monitoring', applies: (c) => c.sampleEvery > 0 || !!c.samplePrompts } },
   { ours: 'samplePrompts', llamafactory: { none: 'sample prompts: Tuneloom only', affects: 'monitoring', applies: (c) => !!c.samplePrompts }, axolotl: { none: 'sample prompts: Tuneloom only', affects: 'monitoring', applies: (c) => !!c.samplePrompts } },
   { ours: 'sampleMaxNewTokens', llamafactory: { none: 'sample length: Tuneloom only', affects: 'monitoring', applies: () => false }, axolotl: { none: 'sample length: Tuneloom only', affects: 'monitoring', applies: () => false } },
+  { ours: 'frozenWeights', llamafactory: { none: "the precision of this machine's frozen weights (ggml engine)", affects: 'monitoring', applies: (c) => !!c.frozenWeights }, axolotl: { none: "the precision of this machine's frozen weights (ggml engine)", affects: 'monitoring', applies: (c) => !!c.frozenWeights } },
   { ours: 'resumeFrom', llamafactory: { none: "a resume point on this machine's disk", affects: 'monitoring', applies: (c) => !!c.resumeFrom }, axolotl: { none: "a resume point on this machine's disk", affects: 'monitoring', applies: (c) => !!c.resumeFrom } },
 ];
 

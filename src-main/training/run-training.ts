@@ -40,6 +40,6 @@ export async function runTraining(config: TrainConfig, hooks: TrainHooks, opts: 
     // Exact resume and bit-identical reruns rely on deterministic kernels; tfjs-core's defaults are.
     tf.enableProdMode();
   }
-  const io = opts.io ?? createNodeTrainIo({ backend: opts.backend ?? 'auto', weights: opts.weights, onBackend: opts.onBackend });
+  const io = opts.io ?? createNodeTrainIo({ backend: opts.backend ?? 'auto', weights: config.frozenWeights ?? opts.weights, onBackend: opts.onBackend });
   return trainLoop(config, { ...hooks, runId: opts.runId }, io);
 }

@@ -3,6 +3,7 @@
  * supervisor), then the run in a supervised worker process. `--json` prints the trainer's events as JSON lines with
  * CLI.md's snake_case keys; otherwise a one-line progress bar with ETA on stderr and the result on stdout.
  */
+import { parseFrozenType } from '../../training/open-train-engine';
 import { parseMap } from '../../data/formats/mapped-format';
 import { UserError } from '../../errors';
 import { flag, str, writeJson, type CliCommand, type CliContext } from '../command';
@@ -63,7 +64,10 @@ Options:
   --gradient-checkpointing  recompute each decoder layer in the backward pass (less memory, more time)
   --resume DIR              continue exactly from a checkpoint-N folder of the same run
   --name NAME               run name
-  --backend B               auto|webgpu|tensorflow|wasm|cpu
+  --backend B               auto|cpu|vulkan|cuda|metal (the ggml engine; auto prefers cuda, metal, a
+                            real Vulkan GPU, then cpu), or the legacy tfjs backends webgpu|wasm|tensorflow
+  --weights T               frozen base weights on the ggml engine: f32|f16|q8_0|q4 (QLoRA-style 4-bit);
+                            default: the most precise type that fits the device
   --db FILE                 the experiment store the run is recorded in (default $TUNELOOM_HOME/tuneloom.db)
   --json                    JSON lines: start, step, eval, sample, checkpoint, log, done
 `;
@@ -107,6 +111,7 @@ const OPTIONS: CliCommand['options'] = {
   'sample-prompts': { type: 'string' },
   'sample-max-new-tokens': { type: 'string' },
   'gradient-checkpointing': { type: 'boolean' },
+  weights: { type: 'string' },
   resume: { type: 'string' },
   name: { type: 'string' },
   force: { type: 'boolean' },
@@ -171,6 +176,7 @@ export function parseTrainArgs(ctx: CliContext): TrainConfig {
     samplePrompts: str(ctx, 'sample-prompts'),
     sampleMaxNewTokens: int('sample-max-new-tokens', d.sampleMaxNewTokens)!,
     gradientCheckpointing: flag(ctx, 'gradient-checkpointing'),
+    frozenWeights: parseFrozenType(str(ctx, 'weights')),
     name: str(ctx, 'name'),
     resumeFrom: str(ctx, 'resume'),
   };
