@@ -53,6 +53,18 @@ export function defaultFrozenType(cfg: ModelConfig, freeBytes: number): FrozenTy
   return FROZEN_TYPES.find((t) => frozenBytes(cfg, t) <= freeBytes / 2) ?? 'q4_0';
 }
 
+/**
+ * Why the frozen weights in `type` cannot fit `freeBytes`, with the types that would, or undefined.
+ * Half the free memory is kept for the adapter, its optimiser state and the compute buffers.
+ */
+export function frozenFitProblem(cfg: ModelConfig, type: FrozenType, freeBytes: number, device: string): string | undefined {
+  const need = frozenBytes(cfg, type);
+  if (need <= freeBytes) return undefined;
+  const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
+  const fits = FROZEN_TYPES.filter((t) => frozenBytes(cfg, t) <= freeBytes / 2).map((t) => `--weights ${t === 'q4_0' ? 'q4' : t} (${gib(frozenBytes(cfg, t))})`);
+  return `the model's frozen weights need ${gib(need)} in ${type} on ${device}, which has ${gib(freeBytes)} free; ${fits.length ? `use ${fits.join(' or ')}` : 'no --weights type fits: choose a smaller model, or a GPU with more memory'}`;
+}
+
 export interface EngineOptions {
   backend: string;
   weights?: FrozenType;
@@ -80,6 +92,8 @@ async function openGgml(cfg: TrainConfig, backendChoice: GgmlBackendChoice, init
   const { backend, reason } = openBackend(backendChoice);
   try {
     const type = opts.weights ?? defaultFrozenType(config, backend.device.memoryFree);
+    const problem = frozenFitProblem(config, type, backend.device.memoryFree, backend.device.name);
+    if (problem) throw new UserError(problem, { kind: 'oom', hint: 'see the Resources step or `tuneloom train --help`' });
     opts.onBackend?.({ backend: backend.name, reason: `${reason}; frozen weights ${type}` });
     if (cfg.method === 'ptuning') {
       const prefixSpec = { numVirtualTokens: cfg.prefixLen, projection: cfg.prefixProjection, encoderHidden: cfg.prefixHidden ?? config.hiddenSize };
