@@ -31,7 +31,7 @@ export type GallocrPtr = Ptr<'ggml_gallocr'>;
 export type ThreadpoolPtr = Ptr<'ggml_threadpool'>;
 
 /** `enum ggml_type` values used here (ggml.h). */
-export const GgmlType = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 8, Q4_K: 12, I32: 26, BF16: 30 } as const;
+export const GgmlType = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 8, Q4_K: 12, I32: 26, I64: 27, BF16: 30 } as const;
 export type GgmlTypeId = (typeof GgmlType)[keyof typeof GgmlType];
 export const GGML_ROPE_TYPE_NEOX = 2;
 export const GGML_PREC_F32 = 10;
