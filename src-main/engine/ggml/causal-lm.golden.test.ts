@@ -17,7 +17,7 @@ import { positionStats } from '../generate/logit-stats';
 import { argmax } from '../generate/sampler';
 import type { ComputeBackend, GgmlBackendName } from './backend';
 import { GgmlCausalLM, GgmlLora } from './causal-lm';
-import type { GgmlModelWeights, GgmlWeightsType } from './model-weights';
+import type { GgmlModelWeights } from './model-weights';
 
 interface PromptGolden {
   ids: number[];
@@ -47,13 +47,32 @@ async function allLogits(model: GgmlCausalLM, ids: number[]): Promise<Float32Arr
   }
 }
 
-async function checkPositions(model: GgmlCausalLM, ids: number[], golden: PromptGolden['logits']): Promise<void> {
+interface Tolerance {
+  lse: number;
+  top: number;
+  ids: boolean;
+}
+/** The fixtures README's float32 tolerance (cpu). */
+const FIXTURE_TOL: Tolerance = { lse: 1e-4, top: 1e-4, ids: true };
+/**
+ * ggml-vulkan's matrix-vector and matrix kernels accumulate partly in f16 where the device has it
+ * (lavapipe does), whatever GGML_PREC_F32 says: measured on this fixture, lse within 1.1e-4 and top-5
+ * logits within 1.3e-3 relative of transformers. Asserted with headroom.
+ */
+const VULKAN_TOL: Tolerance = { lse: 3e-4, top: 3e-3, ids: false };
+/**
+ * Quantised weights (measured here against the float64 goldens, cpu / vulkan): f16 lse 8.5e-5 / 3.8e-4,
+ * top-5 6.7e-4 / 3.6e-3; q8_0 lse 2.6e-3 / 3.2e-3, top-5 3.3e-2 / 1.9e-2 (top-1 agreed on 93-95 of 97 positions).
+ */
+const QUANT_TOL: Record<'f16' | 'q8_0', Tolerance> = { f16: { lse: 1e-3, top: 1e-2, ids: false }, q8_0: { lse: 1e-2, top: 6e-2, ids: false } };
+
+async function checkPositions(model: GgmlCausalLM, ids: number[], golden: PromptGolden['logits'], tol: Tolerance): Promise<void> {
   const stats = positionStats(await allLogits(model, ids), model.config.vocabSize, 5);
   assert.equal(stats.length, golden.length);
   stats.forEach((s, t) => {
-    close(s.lse, golden[t].lse, `lse @${t}`);
-    s.top_vals.forEach((v, j) => close(v, golden[t].top_vals[j], `top${j} @${t}`));
-    golden[t].top_ids.forEach((id, j) => {
+    close(s.lse, golden[t].lse, `lse @${t}`, tol.lse);
+    s.top_vals.forEach((v, j) => close(v, golden[t].top_vals[j], `top${j} @${t}`, tol.top));
+    if (tol.ids) golden[t].top_ids.forEach((id, j) => {
       const tied = golden[t].top_vals.some((v, m) => m !== j && Math.abs(v - golden[t].top_vals[j]) < 1e-4 * Math.max(1, Math.abs(v)));
       if (!tied) assert.equal(s.top_ids[j], id, `top id ${j} @${t}`);
     });
@@ -96,7 +115,6 @@ async function sftLoss(model: GgmlCausalLM, ids: number[], labels: number[]): Pr
   return sum / n;
 }
 
-const QUANT_TOLERANCE: Record<string, number> = { f16: 5e-3, q8_0: 5e-2 };
 const noVulkan = vulkanSkipReason();
 
 for (const name of ['cpu', 'vulkan'] as GgmlBackendName[]) {
@@ -121,12 +139,13 @@ for (const name of ['cpu', 'vulkan'] as GgmlBackendName[]) {
       backend.dispose();
     });
 
-    test('base model: per-position lse and top-5 logits match transformers', async () => {
-      for (const p of goldens.prompts) await checkPositions(base, p.ids, p.logits);
+    const tol = name === 'cpu' ? FIXTURE_TOL : VULKAN_TOL;
+    test(`base model: per-position lse and top-5 logits match transformers (lse ${tol.lse}, top-5 ${tol.top})`, async () => {
+      for (const p of goldens.prompts) await checkPositions(base, p.ids, p.logits, tol);
     });
 
     test('with the LoRA adapter: per-position lse and top-5 logits match peft', async () => {
-      for (const [i, p] of goldens.adapter.prompts.entries()) await checkPositions(adapted, goldens.prompts[i].ids, p.logits);
+      for (const [i, p] of goldens.adapter.prompts.entries()) await checkPositions(adapted, goldens.prompts[i].ids, p.logits, tol);
     });
 
     test('greedy12 equals the reference wherever the margin allows', async () => {
@@ -140,28 +159,16 @@ for (const name of ['cpu', 'vulkan'] as GgmlBackendName[]) {
     });
 
     test('sft masked-mean cross-entropy matches, with and without the adapter', async () => {
-      close(await sftLoss(base, goldens.sft.ids, goldens.sft.labels), goldens.sft.loss, 'sft loss');
-      close(await sftLoss(adapted, goldens.sft.ids, goldens.sft.labels), goldens.adapter.sft_loss, 'sft loss with adapter');
+      close(await sftLoss(base, goldens.sft.ids, goldens.sft.labels), goldens.sft.loss, 'sft loss', tol.lse);
+      close(await sftLoss(adapted, goldens.sft.ids, goldens.sft.labels), goldens.adapter.sft_loss, 'sft loss with adapter', tol.lse);
     });
 
-    /**
-     * Quantised weights against f32 on the same backend. Bounds measured on this fixture (largest
-     * |logit difference| / max(1, |logit|) over every position of every prompt), with headroom:
-     * see QUANT_TOLERANCE.
-     */
-    for (const type of ['f16', 'q8_0'] as GgmlWeightsType[]) {
-      test(`${type} weights stay within ${QUANT_TOLERANCE[type]} (relative) of f32 logits`, async () => {
+    for (const type of ['f16', 'q8_0'] as const) {
+      test(`${type} weights: lse within ${QUANT_TOL[type].lse} and top-5 logits within ${QUANT_TOL[type].top} (relative) of transformers`, async () => {
         const qw = await loadGgmlWeightsFromDir(tinyQwen2Model, backend, { weights: type });
         const qm = new GgmlCausalLM(qw, backend);
         try {
-          let worst = 0;
-          for (const p of goldens.prompts) {
-            const a = await allLogits(base, p.ids);
-            const b = await allLogits(qm, p.ids);
-            for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(a[i])));
-          }
-          process.stdout.write(`# ${name} ${type}: worst relative logit difference from f32 ${worst.toExponential(2)}\n`);
-          assert.ok(worst <= QUANT_TOLERANCE[type], `${type}: ${worst}`);
+          for (const p of goldens.prompts) await checkPositions(qm, p.ids, p.logits, QUANT_TOL[type]);
         } finally {
           qm.dispose();
           qw.dispose();

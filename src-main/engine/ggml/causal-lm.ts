@@ -294,14 +294,20 @@ export class GgmlCausalLM {
     const useFlash = this.flash;
     const mask = input(useFlash ? GgmlType.F16 : F32, [W, T, 1, B], 'mask');
     const norm = (x: TensorPtr, weight: TensorPtr) => base.ggml_mul(c, base.ggml_rms_norm(c, x, eps), weight);
+    // f32 accumulation everywhere: ggml-vulkan otherwise accumulates in f16 where the device has it.
+    const matmul = (a: TensorPtr, b: TensorPtr) => {
+      const y = base.ggml_mul_mat(c, a, b);
+      base.ggml_mul_mat_set_prec(y, GGML_PREC_F32);
+      return y;
+    };
     const proj = (x: TensorPtr, layer: number, p: Projection) => {
       const prefix = `model.layers.${layer}.${p}`;
-      let y = base.ggml_mul_mat(c, w.get(`${prefix}.weight`).tensor, x);
+      let y = matmul(w.get(`${prefix}.weight`).tensor, x);
       const bias = w.maybe(`${prefix}.bias`);
       if (bias) y = base.ggml_add(c, y, bias);
       const lora = this.lora?.pair(layer, p);
       if (lora) {
-        const up = base.ggml_mul_mat(c, lora.b, base.ggml_mul_mat(c, lora.a, x));
+        const up = matmul(lora.b, matmul(lora.a, x));
         y = base.ggml_add(c, y, base.ggml_scale(c, up, lora.scaling));
       }
       return y;
@@ -338,11 +344,10 @@ export class GgmlCausalLM {
         base.ggml_flash_attn_ext_set_prec(fa, GGML_PREC_F32);
         attn = reshape(fa, hd * nH, N);
       } else {
-        const kq = base.ggml_mul_mat(c, kw, qh); // [W, T, nH, B]
-        base.ggml_mul_mat_set_prec(kq, GGML_PREC_F32);
+        const kq = matmul(kw, qh); // [W, T, nH, B]
         const probs = base.ggml_soft_max_ext(c, kq, mask, 1 / Math.sqrt(hd), 0);
         const vt = base.ggml_cont(c, base.ggml_permute(c, view(cache.v[i]), 1, 2, 0, 3)); // [W, hd, nKv, B]
-        const kqv = base.ggml_mul_mat(c, vt, probs); // [hd, T, nH, B]
+        const kqv = matmul(vt, probs); // [hd, T, nH, B]
         attn = reshape(base.ggml_cont(c, base.ggml_permute(c, kqv, 0, 2, 1, 3)), hd * nH, N); // [hd*nH, N]
       }
       const x1 = base.ggml_add(c, x, proj(attn, i, 'self_attn.o_proj'));
@@ -356,7 +361,7 @@ export class GgmlCausalLM {
       outRows = input(GgmlType.I32, [B], 'out_rows');
       x = base.ggml_get_rows(c, x, outRows); // [H, B]
     }
-    const logits = base.ggml_mul_mat(c, w.head.tensor, x); // [V, rows]
+    const logits = matmul(w.head.tensor, x); // [V, rows]
     base.ggml_set_name(logits, 'logits');
     base.ggml_set_output(logits);
     base.ggml_build_forward_expand(graph, logits);
