@@ -68,7 +68,6 @@ for (const name of ['cpu', 'vulkan'] as GgmlBackendName[]) {
   describe(`ggml ${name}: Qwen2 / Qwen3 / Llama structure`, { skip: name === 'vulkan' ? noVulkan : undefined }, () => {
     let backend: ComputeBackend;
     const loaded: Record<string, { w: GgmlModelWeights; m: GgmlCausalLM }> = {};
-    // vulkan accumulates partly in f16 (see causal-lm.golden.test.ts)
     // ggml-vulkan accumulates partly in f16 (see causal-lm.golden.test.ts): measured on lavapipe up to
     // 6e-3 elementwise against tfjs, 1.6e-2 between a batch of 2 and one row (other kernels for B > 1).
     const tol = name === 'cpu' ? 1e-4 : 3e-2;
