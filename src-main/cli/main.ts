@@ -13,6 +13,7 @@ const COMMON_OPTIONS = {
   json: { type: 'boolean' },
   db: { type: 'string' },
   backend: { type: 'string' },
+  weights: { type: 'string' },
 } as const;
 
 export function topLevelHelp(list: CliCommand[] = commands): string {
@@ -27,7 +28,9 @@ export function topLevelHelp(list: CliCommand[] = commands): string {
     ...rows,
     '',
     'Common options: --help, --json, --db FILE (default $TUNELOOM_HOME/tuneloom.db),',
-    '                --backend auto|webgpu|tensorflow|wasm|cpu',
+    '                --backend auto|cpu|vulkan|cuda|metal (generate and inspect logits run on ggml;',
+    '                the old names webgpu|tensorflow|wasm map to vulkan|cpu|cpu with a notice),',
+    '                --weights f32|f16|q8_0|q4 (default: the most precise type that fits the device)',
     'Data folder ($TUNELOOM_HOME below): the TUNELOOM_HOME variable, else the folder chosen in the',
     "app's Settings, else ~/.tuneloom.",
     'Exit codes: 0 success, 1 a problem with your input (one line on stderr), 2 an internal error.',

@@ -107,8 +107,12 @@ function libraryFilesExist(flavour: Flavour): boolean {
 function load(flavour: Flavour, opts: OpenOptions): GgmlLibrary {
   const already = loadedGgmlLibrary();
   if (already) return already;
-  const files = libraryFiles(flavour, opts.libraryDir ?? process.env.TUNELOOM_GGML_DIR);
-  if (typeof files === 'string') throw new UserError(`the ggml libraries for --backend ${flavour} are missing: ${files}; reinstall Tuneloom (npm ci)`);
+  const override = opts.libraryDir ?? process.env.TUNELOOM_GGML_DIR;
+  const files = libraryFiles(flavour, override);
+  if (typeof files === 'string') {
+    if (override) throw new UserError(`TUNELOOM_GGML_DIR=${override} holds no usable ggml libraries: ${files}; point it at a folder with libggml-base and libggml, or unset it`);
+    throw new UserError(`the ggml libraries for --backend ${flavour} are missing: ${files}; reinstall Tuneloom (npm ci)`);
+  }
   return loadGgmlLibrary(files);
 }
 

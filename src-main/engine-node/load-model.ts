@@ -11,7 +11,8 @@ import type { ModelConfig } from '../engine/config/model-config';
 import { WeightStore, shardFilesOfIndex } from '../engine/io/weight-store';
 import { CausalLM } from '../engine/models/causal-lm';
 import { loadModelWeights, type LoadProgress } from '../engine/models/model-weights';
-import { loadPeftLora, parseLoraConfig } from '../engine/adapters/peft-lora';
+import { loraSetFromHost } from '../engine/adapters/peft-lora';
+import { parseLoraConfig, readPeftLoraHost, type HostLoraSet } from '../engine/adapters/peft-lora-host';
 import type { LoraSet } from '../engine/adapters/lora-set';
 import { TextTokenizer } from '../engine/tokenizer/text-tokenizer';
 import { parseGenerationConfig, type GenerationDefaults } from '../engine/generate/generation-config';
@@ -88,7 +89,8 @@ export async function loadModelFromDir(dir: string, opts: LoadOptions = {}): Pro
   }
 }
 
-export async function loadAdapterFromDir(dir: string, model: ModelConfig): Promise<LoraSet> {
+/** A PEFT LoRA adapter folder read and checked against `model`, as host arrays (any engine). */
+export async function readLoraAdapterHost(dir: string, model: ModelConfig): Promise<HostLoraSet> {
   const abs = requireDir(dir, 'adapter');
   const cfgPath = join(abs, 'adapter_config.json');
   if (!existsSync(cfgPath)) throw new UserError('adapter_config.json not found in the adapter folder', { where: abs, hint: 'pass a PEFT adapter folder (adapter_config.json + adapter_model.safetensors)' });
@@ -97,8 +99,12 @@ export async function loadAdapterFromDir(dir: string, model: ModelConfig): Promi
   if (!existsSync(weightsPath)) throw new UserError('adapter_model.safetensors not found in the adapter folder', { where: abs, hint: 'save the adapter with safe_serialization (the default in peft)' });
   const src = fileSource(weightsPath);
   try {
-    return await loadPeftLora(await WeightStore.open([src]), loraCfg, model, weightsPath);
+    return await readPeftLoraHost(await WeightStore.open([src]), loraCfg, model, weightsPath);
   } finally {
     src.close();
   }
+}
+
+export async function loadAdapterFromDir(dir: string, model: ModelConfig): Promise<LoraSet> {
+  return loraSetFromHost(await readLoraAdapterHost(dir, model));
 }

@@ -2,8 +2,10 @@
 import { UserError } from '../../errors';
 import { flag, str, writeJson, type CliCommand } from '../command';
 import { parseNumberFlag } from '../parse-number';
-import { openInferenceSession, readMessagesFile } from '../../engine-node/inference-session';
-import { generateAsync, type SamplingOptions } from '../../engine/generate/generate';
+import { readMessagesFile } from '../../engine-node/inference-session';
+import { openGgmlInferenceSession } from '../../engine-node/ggml-session';
+import type { SamplingOptions } from '../../engine/generate/generate';
+import { generateGgml } from '../../engine/ggml/generate';
 import type { ThinkingBudgetOptions } from '../../engine/generate/thinking-budget';
 import type { TextTokenizer } from '../../engine/tokenizer/text-tokenizer';
 import type { ChatMessage } from '../../engine/tokenizer/chat-template';
@@ -17,12 +19,14 @@ function thinkingOptions(tok: TextTokenizer, budget: number, waits: number): Thi
   return { budget, thinkStartId: start, thinkEndId: end, closeIds: tok.encode('\n</think>\n\n'), waitIds: tok.encode('Wait'), maxWaits: waits };
 }
 
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
 export const generateCommand: CliCommand = {
   name: 'generate',
   summary: 'Generate text from a model, streaming.',
   help: `Usage: tuneloom generate --model DIR [--adapter DIR] (--prompt STR | --messages-file F) [--system STR]
                          [--max-new-tokens 256] [--greedy | --temperature T --top-p P --top-k K --seed S]
-                         [--repetition-penalty R] [--think-budget N [--think-wait W]] [--backend B] [--json]
+                         [--repetition-penalty R] [--think-budget N [--think-wait W]] [--backend B] [--weights W] [--json]
 
 Renders the prompt with the model's chat template (generation prompt added) and generates until an EOS
 id of generation_config.json or --max-new-tokens. Without --json the text streams to stdout.
@@ -42,8 +46,13 @@ Options:
   --repetition-penalty R   CTRL-style penalty on tokens already present (default from generation_config.json)
   --think-budget N         s1 budget forcing: at most N tokens inside <think>, then </think> is forced
   --think-wait W           replace up to W early </think> with "Wait" to extend thinking (default 0)
-  --backend B              auto|webgpu|tensorflow|wasm|cpu (default auto; the choice is printed on stderr)
-  --json                   print {"prompt_ids","ids","text","finish_reason"} at the end instead of streaming
+  --backend B              auto|cpu|vulkan|cuda|metal (default auto: cuda, then metal, then a real
+                           Vulkan GPU, then cpu; the choice and why are printed on stderr; the old
+                           names webgpu|tensorflow|wasm map to vulkan|cpu|cpu)
+  --weights W              f32|f16|q8_0|q4: how the base weights are held (default: the most precise
+                           type that fits the device)
+  --json                   print {"prompt_ids","ids","text","finish_reason","engine","timing"} at the end
+                           instead of streaming
 `,
   options: {
     model: { type: 'string' },
@@ -82,7 +91,13 @@ Options:
     const system = str(ctx, 'system');
     if (system !== undefined) messages = [{ role: 'system', content: system }, ...messages.filter((m) => m.role !== 'system')];
 
-    const session = await openInferenceSession({ model: modelDir, adapter: str(ctx, 'adapter'), backend: str(ctx, 'backend') });
+    const session = await openGgmlInferenceSession({
+      model: modelDir,
+      adapter: str(ctx, 'adapter'),
+      backend: str(ctx, 'backend'),
+      weights: str(ctx, 'weights'),
+      notice: (line) => ctx.stderr.write(`${line}\n`),
+    });
     try {
       const { model, tokenizer, generation } = session;
       const promptIds = tokenizer.encodeChat(messages, { addGenerationPrompt: true }).ids;
@@ -91,21 +106,28 @@ Options:
       const sampling: SamplingOptions = wantsSampling
         ? { greedy: false, temperature: temperature ?? generation.temperature, topP: topP ?? generation.topP, topK: topK ?? generation.topK, seed }
         : { greedy: true };
-      ctx.stderr.write(`backend ${session.backend.reason}\n`);
+      ctx.stderr.write(`backend ${session.reason}\n`);
       const json = flag(ctx, 'json');
       const decode = (ids: number[]) => tokenizer.decode(ids, { skipSpecialTokens: true });
-      const result = await generateAsync(model, promptIds, {
+      const t0 = performance.now();
+      let prefillS = 0;
+      let firstAt = 0;
+      const result = await generateGgml(model, promptIds, {
         maxNewTokens,
         sampling,
         repetitionPenalty: repetitionPenalty ?? generation.repetitionPenalty,
         eosTokenIds: generation.eosTokenIds,
-        adapters: session.adapter,
         prefix: session.prefix,
         thinking,
+        onToken: () => {
+          if (firstAt === 0) (firstAt = performance.now()), (prefillS = (firstAt - t0) / 1000);
+        },
         decode: json ? undefined : decode,
         onText: json ? undefined : (delta) => ctx.stdout.write(delta),
       });
-      if (json) writeJson(ctx, { prompt_ids: promptIds, ids: result.ids, text: decode(result.ids), finish_reason: result.finishReason });
+      const decodeS = (performance.now() - firstAt) / 1000;
+      const timing = { load_s: round(session.loadSeconds), prefill_s: round(prefillS), decode_tokens_per_s: result.ids.length > 1 && decodeS > 0 ? round((result.ids.length - 1) / decodeS) : 0 };
+      if (json) writeJson(ctx, { prompt_ids: promptIds, ids: result.ids, text: decode(result.ids), finish_reason: result.finishReason, engine: session.engine, timing });
       else ctx.stdout.write('\n');
     } finally {
       session.dispose();

@@ -1,16 +1,15 @@
 /** `tuneloom inspect logits`: per-position logsumexp and top logits of a forward pass (CLI.md). */
-import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '../../errors';
 import { flag, str, writeJson, type CliCommand } from '../command';
 import { parseIdList, parseNumberFlag } from '../parse-number';
-import { openInferenceSession, readMessagesFile } from '../../engine-node/inference-session';
+import { readMessagesFile } from '../../engine-node/inference-session';
+import { openGgmlInferenceSession } from '../../engine-node/ggml-session';
 import { positionStats } from '../../engine/generate/logit-stats';
-import { toHostAsync } from '../../engine/nn/to-host';
 
 export const inspectLogitsCommand: CliCommand = {
   name: 'inspect logits',
   summary: 'Per-position logsumexp and top logits.',
-  help: `Usage: tuneloom inspect logits --model DIR [--adapter DIR] (--ids 1,2,3 | --messages-file F) [--top 5] [--backend B] [--json]
+  help: `Usage: tuneloom inspect logits --model DIR [--adapter DIR] (--ids 1,2,3 | --messages-file F) [--top 5] [--backend B] [--weights W] [--json]
 
 One forward pass over the ids; for every input position, the logsumexp over the vocabulary and the top
 logits. With --messages-file the ids are the chat template with the generation prompt.
@@ -21,8 +20,12 @@ Options:
   --ids LIST              comma-separated token ids
   --messages-file F       a JSON array of {"role","content"} messages
   --top K                 how many top logits per position (default 5)
-  --backend B             auto|webgpu|tensorflow|wasm|cpu (default auto; the choice is printed on stderr)
-  --json                  print {"ids":[...], "positions":[{"lse","top_ids","top_vals"}, ...]}
+  --backend B             auto|cpu|vulkan|cuda|metal (default auto: cuda, then metal, then a real
+                          Vulkan GPU, then cpu; the choice and why are printed on stderr; the old
+                          names webgpu|tensorflow|wasm map to vulkan|cpu|cpu)
+  --weights W             f32|f16|q8_0|q4: how the base weights are held (default: the most precise
+                          type that fits the device)
+  --json                  print {"ids":[...], "positions":[{"lse","top_ids","top_vals"}, ...], "engine", "timing"}
 `,
   options: {
     model: { type: 'string' },
@@ -39,17 +42,32 @@ Options:
     if ((idsFlag === undefined) === (messagesFile === undefined)) throw new UserError('pass exactly one of --ids or --messages-file');
     const top = parseNumberFlag(str(ctx, 'top'), 'top', { integer: true, min: 1, fallback: 5 })!;
     const messages = messagesFile ? readMessagesFile(messagesFile) : undefined;
-    const session = await openInferenceSession({ model: modelDir, adapter: str(ctx, 'adapter'), backend: str(ctx, 'backend') });
+    const session = await openGgmlInferenceSession({
+      model: modelDir,
+      adapter: str(ctx, 'adapter'),
+      backend: str(ctx, 'backend'),
+      weights: str(ctx, 'weights'),
+      notice: (line) => ctx.stderr.write(`${line}\n`),
+    });
     try {
       const { model, tokenizer } = session;
       const ids = messages ? tokenizer.encodeChat(messages, { addGenerationPrompt: true }).ids : parseIdList(idsFlag!, 'ids');
       const bad = ids.find((id) => id >= model.config.vocabSize);
       if (bad !== undefined) throw new UserError(`token id ${bad} is outside the vocabulary (size ${model.config.vocabSize})`, { where: '--ids' });
       if (ids.length === 0) throw new UserError('no token ids to inspect', { where: '--ids' });
-      ctx.stderr.write(`backend ${session.backend.reason}\n`);
-      const logits = await toHostAsync(() => model.logits(tf.tensor2d([ids], [1, ids.length], 'int32'), { adapters: session.adapter, prefix: session.prefix }));
+      ctx.stderr.write(`backend ${session.reason}\n`);
+      const t0 = performance.now();
+      const cache = model.newCache(1, ids.length, session.prefix);
+      let logits: Float32Array;
+      try {
+        logits = await model.forward(cache, ids, ids.length, { logits: 'all' });
+      } finally {
+        cache.dispose();
+      }
+      const prefillS = (performance.now() - t0) / 1000;
       const positions = positionStats(logits, model.config.vocabSize, Math.min(top, model.config.vocabSize));
-      if (flag(ctx, 'json')) writeJson(ctx, { ids, positions });
+      const timing = { load_s: Math.round(session.loadSeconds * 1000) / 1000, prefill_s: Math.round(prefillS * 1000) / 1000 };
+      if (flag(ctx, 'json')) writeJson(ctx, { ids, positions, engine: session.engine, timing });
       else positions.forEach((p, t) => ctx.stdout.write(`${t}\t${ids[t]}\tlse ${p.lse.toFixed(4)}\ttop ${p.top_ids.map((id, j) => `${id}:${p.top_vals[j].toFixed(3)}`).join(' ')}\n`));
     } finally {
       session.dispose();

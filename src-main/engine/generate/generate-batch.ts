@@ -89,7 +89,6 @@ interface BatchFeed {
 
 /** The batch's state machine: builds each call's feed, and distributes the logits that come back. */
 class BatchGeneration {
-  readonly cache: KvCache;
   readonly rows: Row[];
   /** Per row, the 0/1 mask of every token fed so far (pads 0). */
   private readonly masks: number[][];
@@ -97,7 +96,6 @@ class BatchGeneration {
   private prefilled = false;
 
   constructor(
-    model: CausalLM,
     prompts: number[][],
     private readonly opts: BatchGenerateOptions,
   ) {
@@ -106,7 +104,6 @@ class BatchGeneration {
     if (perRow.length !== prompts.length) throw new Error(`generateBatch: ${perRow.length} sampling settings for ${prompts.length} prompts`);
     const eos = new Set(opts.eosTokenIds);
     this.rows = prompts.map((p, r) => new Row(p, perRow[r], opts, eos));
-    this.cache = new KvCache(model.config.numLayers);
     this.masks = prompts.map(() => []);
     this.pad = opts.padTokenId ?? opts.eosTokenIds[0] ?? 0;
   }
@@ -184,29 +181,55 @@ function lastLogits(model: CausalLM, feed: BatchFeed, cache: KvCache, adapters?:
 /** Synchronous batched generation (cpu and wasm backends). Results are in prompt order. */
 export function generateBatch(model: CausalLM, prompts: number[][], opts: BatchGenerateOptions): GenerateResult[] {
   if (prompts.length === 0) return [];
-  const g = new BatchGeneration(model, prompts, opts);
+  const g = new BatchGeneration(prompts, opts);
+  const cache = new KvCache(model.config.numLayers);
   try {
     while (!g.done) {
       const feed = g.next();
-      g.accept(toHost(() => lastLogits(model, feed, g.cache, opts.adapters)));
+      g.accept(toHost(() => lastLogits(model, feed, cache, opts.adapters)));
     }
     return g.results();
   } finally {
-    g.cache.dispose();
+    cache.dispose();
   }
 }
 
 /** Asynchronous batched generation: works on every backend, including webgpu in Node. */
 export async function generateBatchAsync(model: CausalLM, prompts: number[][], opts: BatchGenerateOptions): Promise<GenerateResult[]> {
   if (prompts.length === 0) return [];
-  const g = new BatchGeneration(model, prompts, opts);
+  const g = new BatchGeneration(prompts, opts);
+  const cache = new KvCache(model.config.numLayers);
   try {
     while (!g.done) {
       const feed = g.next();
-      g.accept(await toHostAsync(() => lastLogits(model, feed, g.cache, opts.adapters)));
+      g.accept(await toHostAsync(() => lastLogits(model, feed, cache, opts.adapters)));
     }
     return g.results();
   } finally {
-    g.cache.dispose();
+    cache.dispose();
   }
+}
+
+/** What one batched forward call consumes, for engines other than tfjs. */
+export interface BatchStep {
+  batch: number;
+  /** [B * T], left-padded on the first call. */
+  ids: Int32Array;
+  steps: number;
+  /** [B * (past + T)] 0/1. */
+  keyMask: Float32Array;
+  first: boolean;
+}
+
+/** The same batched loop over any engine: `next` returns the last column's logits [B * V]. */
+export async function generateBatchWith(prompts: number[][], opts: BatchGenerateOptions, next: (step: BatchStep) => Promise<Float32Array>): Promise<GenerateResult[]> {
+  if (prompts.length === 0) return [];
+  const g = new BatchGeneration(prompts, opts);
+  let first = true;
+  while (!g.done) {
+    const feed = g.next();
+    g.accept(await next({ batch: feed.batch, ids: feed.ids, steps: feed.steps, keyMask: feed.keyMask, first }));
+    first = false;
+  }
+  return g.results();
 }

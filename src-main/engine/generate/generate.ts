@@ -58,7 +58,6 @@ export function nextTokenLogitsAsync(model: CausalLM, ids: number[], cache: KvCa
 
 /** One generation's state: what to feed next, and what to do with the logits that come back. */
 class Generation {
-  readonly cache: KvCache;
   readonly out: number[] = [];
   feed: number[];
   prefix?: PrefixKv[];
@@ -70,11 +69,9 @@ class Generation {
   private readonly streamer?: TextStreamer;
 
   constructor(
-    model: CausalLM,
     private readonly promptIds: number[],
     private readonly opts: GenerateOptions,
   ) {
-    this.cache = new KvCache(model.config.numLayers);
     this.feed = promptIds;
     this.prefix = opts.prefix;
     this.rng = opts.sampling.greedy ? undefined : new SeededRng(opts.sampling.seed);
@@ -121,22 +118,38 @@ class Generation {
 
 /** Synchronous generation (cpu and wasm backends). */
 export function generate(model: CausalLM, promptIds: number[], opts: GenerateOptions): GenerateResult {
-  const g = new Generation(model, promptIds, opts);
+  const g = new Generation(promptIds, opts);
+  const cache = new KvCache(model.config.numLayers);
   try {
-    while (!g.done) g.accept(nextTokenLogits(model, g.feed, g.cache, opts.adapters, g.prefix));
+    while (!g.done) g.accept(nextTokenLogits(model, g.feed, cache, opts.adapters, g.prefix));
     return g.finish();
   } finally {
-    g.cache.dispose();
+    cache.dispose();
   }
+}
+
+/**
+ * The same loop over any engine: `next(feed, first)` feeds the tokens (the prompt on the first call,
+ * then what was emitted) and returns the next-token logits [V] (the ggml engine uses this).
+ */
+export async function generateWith(promptIds: number[], opts: GenerateOptions, next: (feed: number[], first: boolean) => Promise<Float32Array>): Promise<GenerateResult> {
+  const g = new Generation(promptIds, opts);
+  let first = true;
+  while (!g.done) {
+    g.accept(await next(g.feed, first));
+    first = false;
+  }
+  return g.finish();
 }
 
 /** Asynchronous generation: works on every backend, including webgpu in Node. */
 export async function generateAsync(model: CausalLM, promptIds: number[], opts: GenerateOptions): Promise<GenerateResult> {
-  const g = new Generation(model, promptIds, opts);
+  const g = new Generation(promptIds, opts);
+  const cache = new KvCache(model.config.numLayers);
   try {
-    while (!g.done) g.accept(await nextTokenLogitsAsync(model, g.feed, g.cache, opts.adapters, g.prefix));
+    while (!g.done) g.accept(await nextTokenLogitsAsync(model, g.feed, cache, opts.adapters, g.prefix));
     return g.finish();
   } finally {
-    g.cache.dispose();
+    cache.dispose();
   }
 }

@@ -12,7 +12,7 @@
 import type { ComputeBackend } from '../ggml/backend';
 import { GgmlType, type TensorPtr } from '../ggml/ffi';
 import { BackendBuffer, GgmlContext, GraphAllocator, nativeMemory } from '../ggml/owners';
-import { hostMaskAndPositions, MASKED } from '../nn/attention-mask';
+import { hostMaskAndPositions, MASKED } from '../nn/host-mask';
 import type { Batch } from '../train/batching';
 import { packedMaskAndPositions } from '../train/train-forward';
 import { Rng } from '../train/rng';

@@ -31,7 +31,7 @@ export type GallocrPtr = Ptr<'ggml_gallocr'>;
 export type ThreadpoolPtr = Ptr<'ggml_threadpool'>;
 
 /** `enum ggml_type` values used here (ggml.h). */
-export const GgmlType = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 8, Q4_K: 12, I32: 26, BF16: 30 } as const;
+export const GgmlType = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 8, Q4_K: 12, I32: 26, I64: 27, BF16: 30 } as const;
 export type GgmlTypeId = (typeof GgmlType)[keyof typeof GgmlType];
 export const GGML_ROPE_TYPE_NEOX = 2;
 export const GGML_PREC_F32 = 10;
@@ -107,6 +107,7 @@ export function declareBase(lib: LibraryHandle) {
     ggml_nbytes: f<(t: TensorPtr) => number>(`size_t ggml_nbytes(${T})`),
     ggml_nelements: f<(t: TensorPtr) => number>(`int64_t ggml_nelements(${T})`),
     ggml_row_size: f<(type: number, ne: number) => number>('size_t ggml_row_size(int, int64_t)'),
+    ggml_blck_size: f<(type: number) => number>('int64_t ggml_blck_size(int)'),
     ggml_type_name: f<(type: number) => string>('const char *ggml_type_name(int)'),
     ggml_op_desc: f<(t: TensorPtr) => string>(`const char *ggml_op_desc(${T})`),
     ggml_is_contiguous: f<(t: TensorPtr) => boolean>(`bool ggml_is_contiguous(${T})`),
@@ -171,6 +172,7 @@ export function declareBase(lib: LibraryHandle) {
     ggml_quantize_chunk: f<(type: number, src: Float32Array, dst: Uint8Array, start: number, nrows: number, nPerRow: number, imatrix: null) => number>(
       'size_t ggml_quantize_chunk(int, const float *, _Inout_ uint8_t *, int64_t, int64_t, int64_t, const float *)',
     ),
+    ggml_fp32_to_fp16_row: f<(src: Float32Array, dst: Uint16Array, n: number) => void>('void ggml_fp32_to_fp16_row(const float *, _Inout_ uint16_t *, int64_t)'),
     ggml_quantize_requires_imatrix: f<(type: number) => boolean>('bool ggml_quantize_requires_imatrix(int)'),
     ggml_threadpool_params_default: f<(n: number) => Record<string, unknown>>('ggml_threadpool_params ggml_threadpool_params_default(int)'),
   };

@@ -4,6 +4,7 @@
  * them). Headers are read up front; tensor data is read one tensor at a time on request.
  */
 import { UserError } from '../../errors';
+import { DTYPE_BYTES, decodeToFloat32 } from './dtype';
 import { readSafetensorsHeader, readTensorFloat32, type ByteSource, type TensorInfo } from './safetensors';
 
 export interface ShardIndex {
@@ -62,5 +63,18 @@ export class WeightStore {
     const e = this.entries.get(name);
     if (!e) throw new Error(`WeightStore.read: no tensor ${name}`);
     return readTensorFloat32(e.src, e.info);
+  }
+
+  /**
+   * Elements [start, start + count) of a tensor (row-major) as float32: lets a loader convert a
+   * multi-GB embedding a slice at a time instead of holding it whole in f32.
+   */
+  async readRange(name: string, start: number, count: number): Promise<Float32Array> {
+    const e = this.entries.get(name);
+    if (!e) throw new Error(`WeightStore.readRange: no tensor ${name}`);
+    const width = DTYPE_BYTES[e.info.dtype];
+    const begin = e.info.begin + start * width;
+    if (begin + count * width > e.info.end) throw new Error(`WeightStore.readRange: ${name} has fewer than ${start + count} elements`);
+    return decodeToFloat32(await e.src.read(begin, count * width), e.info.dtype);
   }
 }

@@ -4,12 +4,13 @@
  * tensor from a `WeightStore` and checked against the shapes `config.json` implies.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { UserError } from '../../errors';
 import type { ModelConfig } from '../config/model-config';
 import type { WeightStore } from '../io/weight-store';
 import type { LinearWeights } from '../nn/linear';
 import type { MlpWeights } from '../nn/swiglu-mlp';
-import { layerWeightShapes } from './family';
+import { checkWeights } from './weight-shapes';
+
+export { checkWeights, expectedWeightShapes } from './weight-shapes';
 
 export interface LayerWeights {
   inputNorm: tf.Tensor1D;
@@ -31,11 +32,8 @@ export interface ModelWeights {
   lmHead: tf.Tensor2D;
 }
 
-export interface LoadProgress {
-  loaded: number;
-  total: number;
-  name: string;
-}
+export type { LoadProgress } from './weight-shapes';
+import type { LoadProgress } from './weight-shapes';
 
 /** Projection matrices are stored transposed ([in, out]); see nn/linear.ts. */
 const PROJECTION_WEIGHT = /\.(self_attn\.[qkvo]_proj|mlp\.(gate|up|down)_proj)\.weight$/;
@@ -52,44 +50,6 @@ export function transposeHost(data: Float32Array, rows: number, cols: number): F
     }
   }
   return out;
-}
-
-function sameShape(a: number[], b: number[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-/** Every checkpoint tensor name the config needs, with its expected shape. */
-export function expectedWeightShapes(cfg: ModelConfig): Map<string, number[]> {
-  const out = new Map<string, number[]>();
-  out.set('model.embed_tokens.weight', [cfg.vocabSize, cfg.hiddenSize]);
-  const perLayer = layerWeightShapes(cfg);
-  for (let i = 0; i < cfg.numLayers; i++) {
-    for (const [name, shape] of Object.entries(perLayer)) out.set(`model.layers.${i}.${name}`, shape);
-  }
-  out.set('model.norm.weight', [cfg.hiddenSize]);
-  if (!cfg.tieWordEmbeddings) out.set('lm_head.weight', [cfg.vocabSize, cfg.hiddenSize]);
-  return out;
-}
-
-/** Checks every needed tensor exists with the right shape; one line naming the first problem. */
-export function checkWeights(store: WeightStore, cfg: ModelConfig, configWhere: string): Map<string, number[]> {
-  const expected = expectedWeightShapes(cfg);
-  for (const [name, shape] of expected) {
-    const info = store.info(name);
-    if (!info) {
-      const hint =
-        name === 'lm_head.weight'
-          ? 'config.json says tie_word_embeddings is false but the checkpoint has no lm_head.weight; set it to true if the head is tied'
-          : 'the checkpoint does not match config.json; use the config that came with these weights';
-      throw new UserError(`tensor ${name} is missing from the checkpoint`, { where: configWhere, hint });
-    }
-    if (!sameShape(info.shape, shape)) {
-      throw new UserError(`shape mismatch: ${name} is [${info.shape.join(', ')}] in ${store.where(name)} but ${configWhere} implies [${shape.join(', ')}]`, {
-        hint: 'the config and the weights come from different models; use the config.json saved with these weights',
-      });
-    }
-  }
-  return expected;
 }
 
 export async function loadModelWeights(store: WeightStore, cfg: ModelConfig, configWhere: string, onProgress?: (p: LoadProgress) => void): Promise<ModelWeights> {
