@@ -48,20 +48,27 @@ export function frozenBytes(cfg: ModelConfig, type: FrozenType): number {
   return (2 * proj + embed) * bytesPer;
 }
 
-/** The most precise type whose frozen weights take at most half of the device's free memory. */
+/**
+ * Share of the device's free memory the frozen weights may take; the rest holds the adapter, its
+ * optimiser state and the compute buffers (the 7B shape in q4_0 measured 7.7 GiB of weights in a
+ * 9.3 GiB peak at seq 512 with checkpointing, docs/BENCHMARKS.md).
+ */
+const WEIGHT_SHARE = 0.8;
+
+/** The most precise type whose frozen weights fit the device's free memory with room to train. */
 export function defaultFrozenType(cfg: ModelConfig, freeBytes: number): FrozenType {
-  return FROZEN_TYPES.find((t) => frozenBytes(cfg, t) <= freeBytes / 2) ?? 'q4_0';
+  return FROZEN_TYPES.find((t) => frozenBytes(cfg, t) <= WEIGHT_SHARE * freeBytes) ?? 'q4_0';
 }
 
 /**
  * Why the frozen weights in `type` cannot fit `freeBytes`, with the types that would, or undefined.
- * Half the free memory is kept for the adapter, its optimiser state and the compute buffers.
+ * A fitting type leaves 20% of the free memory for the adapter, its optimiser state and the compute.
  */
 export function frozenFitProblem(cfg: ModelConfig, type: FrozenType, freeBytes: number, device: string): string | undefined {
   const need = frozenBytes(cfg, type);
   if (need <= freeBytes) return undefined;
   const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
-  const fits = FROZEN_TYPES.filter((t) => frozenBytes(cfg, t) <= freeBytes / 2).map((t) => `--weights ${t === 'q4_0' ? 'q4' : t} (${gib(frozenBytes(cfg, t))})`);
+  const fits = FROZEN_TYPES.filter((t) => frozenBytes(cfg, t) <= WEIGHT_SHARE * freeBytes).map((t) => `--weights ${t === 'q4_0' ? 'q4' : t} (${gib(frozenBytes(cfg, t))})`);
   return `the model's frozen weights need ${gib(need)} in ${type} on ${device}, which has ${gib(freeBytes)} free; ${fits.length ? `use ${fits.join(' or ')}` : 'no --weights type fits: choose a smaller model, or a GPU with more memory'}`;
 }
 
