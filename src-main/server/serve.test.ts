@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { WebSocket } from 'ws';
-import type { WsServerFrame } from '../../src-shared/ipc-contract';
+import { WS_MAX_FRAME_BYTES, WS_MAX_REQUEST_BYTES, type WsServerFrame } from '../../src-shared/ipc-contract';
 import { EventBus } from '../ipc/events';
 import { openStore } from '../store/db';
 import { insertRun } from '../store/queries/runs';
@@ -123,4 +123,50 @@ test('static files: CSP on every response, no escaping the renderer folder', asy
     const r = await get(path);
     assert.ok(!r.body.includes('"name"'), `${path} must not leak files outside the renderer`);
   }
+});
+
+/** Resolves with the close code once the server ends this socket. */
+const closed = (ws: WebSocket): Promise<number> => new Promise((resolve) => ws.once('close', (code) => resolve(code)));
+
+async function stillAnswers(): Promise<void> {
+  const c = await connect();
+  const info = (await c.call('app.info', {})) as { ok: boolean };
+  assert.equal(info.ok, true, 'serve still answers');
+  c.ws.close();
+}
+
+test('a frame over the limit gets a structured error and the socket stays usable; one beyond the socket cap closes that socket only (issue 16 #2)', { timeout: 60_000 }, async () => {
+  const c = await connect();
+  const reply = new Promise<WsServerFrame>((resolve) => c.ws.once('message', (d) => resolve(JSON.parse(String(d)) as WsServerFrame)));
+  c.ws.send(JSON.stringify({ id: 7, channel: 'app.info', payload: { pad: 'x'.repeat(WS_MAX_REQUEST_BYTES) } }));
+  const frame = await reply;
+  assert.ok('id' in frame && frame.id === 7 && !frame.result.ok);
+  assert.equal(frame.result.ok ? '' : frame.result.error.kind, 'invalid-payload');
+  assert.match(frame.result.ok ? '' : frame.result.error.message, /request is \d+ bytes; the limit is 16777216/);
+  assert.equal(((await c.call('app.info', {})) as { ok: boolean }).ok, true, 'the same socket still works');
+  const end = closed(c.ws);
+  c.ws.on('error', () => {});
+  c.ws.send(Buffer.alloc(WS_MAX_FRAME_BYTES + 1, 0x20), { binary: false });
+  assert.equal(await end, 1009);
+  await stillAnswers();
+});
+
+test('a frame with invalid UTF-8 closes that socket (1007), not serve (issue 16 #2)', async () => {
+  const c = await connect();
+  const end = closed(c.ws);
+  c.ws.on('error', () => {});
+  c.ws.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
+  assert.equal(await end, 1007);
+  await stillAnswers();
+});
+
+test('a valid 2.1 MB playground request is answered, and serve stays up (issue 16 #2)', { timeout: 60_000 }, async () => {
+  const c = await connect();
+  const content = '请'.repeat(11_000); // 33 KB of UTF-8 per message
+  const payload = { sessionId: 's1', columns: [{ key: 'a', modelPath: '/nonexistent/model' }], messages: Array.from({ length: 64 }, () => ({ role: 'user', content })), maxNewTokens: 4 };
+  assert.ok(Buffer.byteLength(JSON.stringify(payload)) > 2_100_000);
+  const r = (await c.call('playground.generate', payload)) as { ok: boolean; error?: { kind: string } };
+  assert.equal(typeof r.ok, 'boolean', 'a structured answer');
+  c.ws.close();
+  await stillAnswers();
 });
