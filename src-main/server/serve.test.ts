@@ -9,7 +9,8 @@ import { EventBus } from '../ipc/events';
 import { openStore } from '../store/db';
 import { insertRun } from '../store/queries/runs';
 import { tempDir } from '../test-support/paths';
-import { startServer, type RunningServer } from './serve';
+import { allowedHostNames, hostAllowed } from './host-check';
+import { exposureWarning, startServer, type RunningServer } from './serve';
 import { checkUpgrade } from './ws-transport';
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -169,4 +170,35 @@ test('a valid 2.1 MB playground request is answered, and serve stays up (issue 1
   assert.equal(typeof r.ok, 'boolean', 'a structured answer');
   c.ws.close();
   await stillAnswers();
+});
+
+test('DNS rebinding: a Host that is not a bound name is refused over HTTP (421) and for the socket (403), even with the token (issue 16 #11)', async () => {
+  const status = (host: string) =>
+    new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: server.port, path: '/', method: 'GET', headers: { host } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  assert.equal(await status('evil.example'), 421);
+  assert.equal(await status(`evil.example:${server.port}`), 421);
+  assert.equal(await status(`localhost:${server.port}`), 200);
+  assert.equal(await status(`127.0.0.1:${server.port}`), 200);
+  const rebound = { Host: `evil.example:${server.port}`, Origin: `http://evil.example:${server.port}` };
+  assert.equal(await upgradeStatus(`/ws?token=${TOKEN}`, rebound), 403);
+  assert.equal(await upgradeStatus(`/ws?token=${TOKEN}`, { Host: `localhost:${server.port}`, Origin: `http://localhost:${server.port}` }), 101);
+});
+
+test('the Host allow-list follows the bind; a non-loopback bind gets a one-line warning', () => {
+  const loop = allowedHostNames('127.0.0.1');
+  assert.ok(hostAllowed('localhost:5179', loop) && hostAllowed('[::1]:5179', loop) && hostAllowed('127.0.0.1', loop));
+  assert.ok(!hostAllowed('192.168.1.9:5179', loop) && !hostAllowed(undefined, loop) && !hostAllowed('a b', loop));
+  const proxied = allowedHostNames('127.0.0.1', ['tuneloom.example.org']);
+  assert.ok(hostAllowed('tuneloom.example.org', proxied) && hostAllowed('TUNELOOM.example.org:443', proxied));
+  assert.equal(exposureWarning('127.0.0.1'), null);
+  assert.equal(exposureWarning('localhost'), null);
+  const w = exposureWarning('0.0.0.0');
+  assert.ok(w && !w.includes('\n') && /not loopback.*reverse proxy/.test(w), String(w));
 });

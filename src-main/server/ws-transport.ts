@@ -1,7 +1,8 @@
 /**
- * The contract over a WebSocket, for `tuneloom serve`. The upgrade is refused unless the request carries
- * this launch's token (`/ws?token=...`) and, when a browser sends an Origin, that origin is the page's own
- * host (so another site open in the same browser cannot drive the API even if it guessed the port).
+ * The contract over a WebSocket, for `tuneloom serve`. The upgrade is refused unless its Host is one of
+ * the names serve is bound to (host-check.ts), the request carries this launch's token
+ * (`/ws?token=...`) and, when a browser sends an Origin, that origin is the page's own host (so
+ * another site open in the same browser cannot drive the API even if it guessed the port).
  * Frames: client `{id, channel, payload}` -> server `{id, result}`; server pushes `{event}` to every socket.
  * One bad socket never ends the process: every socket has an 'error' listener (ws closes it with the
  * fitting code: 1007 invalid UTF-8, 1009 a frame beyond WS_MAX_FRAME_BYTES), a request over
@@ -15,6 +16,7 @@ import type { WsRequestFrame, WsServerFrame } from '../../src-shared/ipc-contrac
 import { WS_MAX_FRAME_BYTES, WS_MAX_REQUEST_BYTES, WS_PATH } from '../../src-shared/ipc-contract';
 import type { EventBus } from '../ipc/events';
 import type { Router } from '../ipc/router';
+import { hostAllowed } from './host-check';
 import { tokenMatches } from './token';
 
 /** The router's view of a socket: trusted only once the upgrade passed the token check. */
@@ -24,7 +26,8 @@ export interface WsSender {
 
 export type UpgradeVerdict = { ok: true } | { ok: false; status: 401 | 403 | 404; reason: string };
 
-export function checkUpgrade(req: Pick<IncomingMessage, 'url' | 'headers'>, token: string): UpgradeVerdict {
+export function checkUpgrade(req: Pick<IncomingMessage, 'url' | 'headers'>, token: string, allowedHosts?: Set<string>): UpgradeVerdict {
+  if (allowedHosts && !hostAllowed(req.headers.host, allowedHosts)) return { ok: false, status: 403, reason: 'host not allowed' };
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname !== WS_PATH) return { ok: false, status: 404, reason: 'not the API socket' };
   if (!tokenMatches(token, url.searchParams.get('token'))) return { ok: false, status: 401, reason: 'missing or wrong token' };
@@ -55,14 +58,14 @@ function isRequestFrame(v: unknown): v is WsRequestFrame {
   return typeof v === 'object' && v !== null && Number.isSafeInteger((v as WsRequestFrame).id) && typeof (v as WsRequestFrame).channel === 'string';
 }
 
-export function attachWsTransport(server: Server, opts: { token: string; router: Router<WsSender>; events: EventBus }): { close(): void } {
+export function attachWsTransport(server: Server, opts: { token: string; router: Router<WsSender>; events: EventBus; allowedHosts?: Set<string> }): { close(): void } {
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_FRAME_BYTES });
   wss.on('error', () => {}); // the http server reports listen errors; nothing here may end serve
   const senders = new WeakMap<WebSocket, WsSender>();
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy()); // a client that resets mid-handshake
-    const verdict = checkUpgrade(req, opts.token);
+    const verdict = checkUpgrade(req, opts.token, opts.allowedHosts);
     if (!verdict.ok) {
       socket.end(`HTTP/1.1 ${verdict.status} ${STATUS_TEXT[verdict.status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
