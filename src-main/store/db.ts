@@ -5,9 +5,10 @@
  * checkpoints) go through `durably()`, which switches to FULL for that transaction.
  */
 import Database from 'better-sqlite3';
-import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UserError } from '../errors';
+import { makeDirs } from '../safe-dirs';
 import { migrate } from './migration';
 import { migrations } from './migrations/index';
 
@@ -19,11 +20,7 @@ export interface OpenOptions {
 
 export function openStore(file: string, opts: OpenOptions = {}): Db {
   if (!opts.readonly) {
-    try {
-      mkdirSync(dirname(file), { recursive: true });
-    } catch (err) {
-      throw new UserError(`cannot create the store folder (${(err as Error).message})`, { where: dirname(file), hint: 'set TUNELOOM_HOME or --db to a writable place' });
-    }
+    makeDirs(dirname(file), { what: 'the store folder', hint: 'set TUNELOOM_HOME or --db to a writable place' });
     if (existsSync(file)) {
       if (!isWritable(file)) {
         throw new UserError('the store file is read-only', { where: file, hint: 'make it writable (chmod u+w) or pass --db with another file' });

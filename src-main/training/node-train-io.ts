@@ -4,9 +4,10 @@
  * place, so a crash never leaves a half-written checkpoint or adapter behind).
  */
 import { toFieldMap } from '../data/formats/mapped-format';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../errors';
+import { makeDirs } from '../safe-dirs';
 import { importDataset } from '../data/import-dataset';
 import { parseFormat } from '../data/formats/detect-format';
 import type { Example } from '../data/types';
@@ -51,10 +52,8 @@ export function writeFilesAtomic(dir: string, files: AdapterFiles): number {
 }
 
 export function prepareOut(dir: string): void {
-  const abs = resolve(dir);
+  const abs = makeDirs(dir, { what: '--out', hint: 'choose a folder you can write to' });
   try {
-    if (existsSync(abs) && !statSync(abs).isDirectory()) throw new Error('it is a file, not a folder');
-    mkdirSync(abs, { recursive: true });
     accessSync(abs, constants.W_OK);
     const probe = join(abs, `.write-probe-${process.pid}`);
     writeFileSync(probe, '');
