@@ -26,6 +26,6 @@ export function createHandlers(ctx: HandlerContext): HandlerTable {
     ...evalHandlers(ctx),
     ...exportHandlers(ctx),
     ...plannerHandlers(ctx),
-    ...filesHandlers(),
+    ...filesHandlers(ctx),
   };
 }

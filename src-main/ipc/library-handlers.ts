@@ -14,9 +14,10 @@ import { importDataset, type ImportOptions, type ImportResult } from '../data/im
 import { registerImport } from '../data/register';
 import { registerModel } from '../models/register-model';
 import { UserError } from '../errors';
-import { getModel, listDatasets, listModels } from '../store/queries/library';
+import { getModel, isDatasetSource, listDatasets, listModels } from '../store/queries/library';
 import type { Db } from '../store/db';
 import type { HandlerContext } from './context';
+import { checkReadable, readableRoots } from './readable-roots';
 import type { HandlerTable } from './router';
 import { templateView, type TemplateView } from './template-preview';
 
@@ -83,6 +84,12 @@ export function toPreview(r: ImportResult, model?: { view: TemplateView; name: s
 type LibraryChannels = 'models.list' | 'models.register' | 'datasets.list' | 'datasets.inspect' | 'datasets.import' | 'datasets.columns';
 
 export function libraryHandlers(ctx: HandlerContext): Pick<HandlerTable, LibraryChannels> {
+  const roots = readableRoots(ctx.home);
+  // The dataset preview reads a file's first lines: only inside the readable folders, or a registered dataset.
+  const readable = (path: string): string => {
+    checkReadable(path, roots, (abs) => isDatasetSource(ctx.db, abs));
+    return path;
+  };
   return {
     'models.list': () => listModels(ctx.db),
     'models.register': async ({ path }) => {
@@ -93,13 +100,13 @@ export function libraryHandlers(ctx: HandlerContext): Pick<HandlerTable, Library
     'datasets.list': () => listDatasets(ctx.db),
     'datasets.inspect': async (req) => {
       const { model, error } = tryViewOf(ctx.db, req.modelId);
-      const preview = toPreview(await importDataset(req.path, importOptions(req, model?.view)), model);
+      const preview = toPreview(await importDataset(readable(req.path), importOptions(req, model?.view)), model);
       return error ? { ...preview, tokenizerError: error } : preview;
     },
-    'datasets.columns': async ({ path, encoding }) => ({ columns: await peekColumns(path, encoding ?? 'auto') }),
+    'datasets.columns': async ({ path, encoding }) => ({ columns: await peekColumns(readable(path), encoding ?? 'auto') }),
     'datasets.import': async (req) => {
       // A model that cannot render (moved folder, no template) does not block the import: stats in characters.
-      const result = await importDataset(req.path, importOptions(req, tryViewOf(ctx.db, req.modelId).model?.view));
+      const result = await importDataset(readable(req.path), importOptions(req, tryViewOf(ctx.db, req.modelId).model?.view));
       const id = registerImport(ctx.db, result, req.name ?? result.name);
       ctx.publish?.({ type: 'library.changed', what: 'datasets' });
       return { id };
