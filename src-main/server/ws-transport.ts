@@ -84,7 +84,7 @@ export function attachWsTransport(server: Server, opts: { token: string; router:
     // ws has already closed the socket with 1007/1009 (or it was reset); only this socket ends.
     ws.on('error', () => ws.terminate());
     ws.on('message', async (raw) => {
-      const data = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw as ArrayBuffer);
+      const data = Buffer.isBuffer(raw) ? raw : Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw);
       if (data.byteLength > WS_MAX_REQUEST_BYTES) {
         const message = `the request is ${data.byteLength} bytes; the limit is ${WS_MAX_REQUEST_BYTES} (shorten the messages or the file list)`;
         send(ws, { id: leadingId(data), result: errorResult('PayloadTooLarge', message, 'invalid-payload') });
