@@ -23,7 +23,7 @@ import type { WorkerEvent, WorkerTrainConfig } from '../workers/protocol';
 import type { WorkerEntry, WorkerExit } from '../workers/worker-client';
 import { WorkerClient } from '../workers/worker-client';
 import type { RetentionPolicy } from './disk';
-import { DEFAULT_RETENTION, pruneCheckpoints } from './disk';
+import { DEFAULT_RETENTION, pruneCheckpoints, removeWorkerLeftovers } from './disk';
 import { LiveStream } from './live-stream';
 import { OWNER_HEARTBEAT_MS, ownerAlive, thisOwner } from './ownership';
 import { checkResumable } from './resume-checks';
@@ -63,6 +63,8 @@ interface ActiveRun {
   batcher: MetricBatcher;
   lastStep: number;
   ended: boolean;
+  /** The worker's pid, kept for tidying after it dies (temp names carry it). */
+  pid?: number;
   /** Resolves when the worker process is gone. */
   exited: Promise<void>;
   markExited: () => void;
@@ -266,6 +268,7 @@ export class RunSupervisor {
     this.active.set(runId, run);
     this.batchers.set(runId, batcher);
     await run.client.spawn();
+    run.pid = run.client.pid;
     run.client.send({ type: 'start', runId, config: q.config, resumeFrom: q.resumeFrom, backend: q.backend });
   }
 
@@ -391,6 +394,7 @@ export class RunSupervisor {
             ? `could not start (${exit.detail ?? 'unknown reason'})`
             : `exited unexpectedly (${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`})`;
       run.batcher.flush();
+      this.cleanAfterKill(runId, run.pid);
       const ckpt = latestCheckpoint(this.db, runId);
       const from = ckpt ? `checkpoint step ${ckpt.step}` : 'the start';
       this.end(runId, {
@@ -403,6 +407,17 @@ export class RunSupervisor {
     this.observers.delete(runId);
     run.markExited();
     this.pump();
+  }
+
+  /** A worker that died mid-write leaves temp files; the resume must not find them (disk.ts). */
+  private cleanAfterKill(runId: number, pid: number | undefined): void {
+    const outDir = getRun(this.db, runId)?.outDir;
+    if (!outDir || pid === undefined) return;
+    try {
+      for (const path of removeWorkerLeftovers(outDir, pid)) this.log(runId, 'info', `removed ${path}, left by the worker that died mid-write`);
+    } catch (err) {
+      this.log(runId, 'warn', `could not tidy the run folder after the worker died: ${(err as Error).message}`);
+    }
   }
 
   private end(runId: number, end: { status: RunStatus; adapterPath?: string | null; error?: RunError; peakMemoryBytes?: number | null }): void {
