@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CHANNELS, isChannel, validateRequest } from './ipc-contract';
+import { CHANNELS, isChannel, validateRequest, WS_MAX_REQUEST_BYTES } from './ipc-contract';
 import { PayloadError } from './validate';
 
 test('every channel has a validator, and only contract names are channels', () => {
@@ -55,4 +55,24 @@ test('launch, playground and download requests are checked field by field', () =
   assert.throws(() => validateRequest('downloads.start', { hub: 'github', repoId: 'a/b' }), /hub must be one of huggingface, modelscope/);
   assert.throws(() => validateRequest('datasets.inspect', { path: '' }), /path must not be empty/);
   assert.throws(() => validateRequest('datasets.inspect', { path: '/x', valSplit: 0.9 }), /valSplit must be at most 0.5/);
+});
+
+test('the largest valid request fits the WebSocket request limit (issue 16 #2: maxPayload and the contract agree)', () => {
+  // Control characters are the worst case: each becomes a 6-byte \u00XX escape in JSON.
+  const worst = (n: number) => '\u0001'.repeat(n);
+  const payload = {
+    sessionId: worst(64),
+    columns: Array.from({ length: 4 }, () => ({ key: worst(64), modelPath: worst(4096), adapterPath: worst(4096) })),
+    messages: Array.from({ length: 64 }, () => ({ role: 'assistant', content: worst(32_000) })),
+    maxNewTokens: 8192,
+    greedy: false,
+    temperature: 5,
+    topP: 1,
+    topK: 100_000,
+    seed: 2 ** 32 - 1,
+    thinkBudget: 1 << 16,
+  };
+  validateRequest('playground.generate', payload);
+  const frame = JSON.stringify({ id: Number.MAX_SAFE_INTEGER, channel: 'playground.generate', payload });
+  assert.ok(Buffer.byteLength(frame) < WS_MAX_REQUEST_BYTES, `${Buffer.byteLength(frame)} bytes`);
 });

@@ -425,7 +425,20 @@ export interface WsRequestFrame {
   channel: string;
   payload: unknown;
 }
+/**
+ * `id` is 0 in the answer to a frame whose id could not be read (clients number requests from 1).
+ */
 export type WsServerFrame = { id: number; result: IpcResult<unknown> } | { event: AppEvent };
+
+/**
+ * The largest request frame (UTF-8 bytes) the serve WebSocket answers. The contract's string and
+ * array limits keep every valid request below it: the largest is playground.generate (4 columns,
+ * 64 messages of 32,000 characters, up to 6 bytes each in JSON: about 12.3 MB), which
+ * ipc-contract.test.ts checks. A bigger frame is answered with an `invalid-payload` error; the
+ * socket itself drops frames beyond WS_MAX_FRAME_BYTES (close code 1009).
+ */
+export const WS_MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+export const WS_MAX_FRAME_BYTES = 2 * WS_MAX_REQUEST_BYTES;
 
 /** What the preload exposes as `window.api`: one method per channel, plus the event stream. */
 export type ContractApi = { [C in Channel]: (req: Req<C>) => Promise<IpcResult<Res<C>>> } & {

@@ -4,8 +4,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { repoRoot, tempDir } from '../../src-main/test-support/paths';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { repoRoot, sharedFixtures, tempDir } from '../../src-main/test-support/paths';
 
 export interface ServeHandle {
   url: string;
@@ -24,7 +25,8 @@ export async function startServe(): Promise<ServeHandle> {
   const dbPath = join(home, 'tuneloom.db');
   const child: ChildProcess = spawn(process.execPath, [cli, 'serve', '--port', '0', '--db', dbPath], {
     // A config folder of its own: the Settings data-folder choice never touches the user's real one.
-    env: { ...process.env, TUNELOOM_HOME: home, TUNELOOM_CONFIG_DIR: join(home, 'config') },
+    // The tests' datasets and models sit in temp folders and the fixtures, outside the home folder.
+    env: { ...process.env, TUNELOOM_HOME: home, TUNELOOM_CONFIG_DIR: join(home, 'config'), TUNELOOM_BROWSE_FOLDERS: [tmpdir(), sharedFixtures].join(delimiter) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { isUserError } from '../errors';
+import { storageError } from '../storage-errors';
 import { appVersion } from '../version';
 import type { CliCommand, CliIo } from './command';
 import { commands } from './commands/index';
@@ -103,7 +104,13 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
       io.stderr.write(`tuneloom ${command.name}: ${err.message}\n`);
       return 1;
     }
-    const e = err as { code?: string; message?: string; stack?: string };
+    const e = err as { code?: string; message?: string; stack?: string; path?: string };
+    // A full or read-only disk wherever it surfaced (the store, a folder): one line, exit 1, no stack.
+    const storage = storageError(err, { action: 'a write', where: e.path ?? 'the disk' });
+    if (storage) {
+      io.stderr.write(`tuneloom ${command.name}: ${storage.message}\n`);
+      return 1;
+    }
     if (typeof e.code === 'string' && e.code.startsWith('ERR_PARSE_ARGS')) {
       io.stderr.write(`tuneloom ${command.name}: ${e.message} — see \`tuneloom ${command.name} --help\`\n`);
       return 1;

@@ -25,6 +25,8 @@ export interface GgufExportOptions {
   out: string;
   type: GgufOutType;
   force?: boolean;
+  /** Paths the export may not replace (default: the data folder and its store). */
+  protect?: string[];
   openSink?: OpenSink;
   onProgress?: (done: number, total: number) => void;
 }
@@ -143,7 +145,7 @@ export async function exportGguf(opts: GgufExportOptions): Promise<GgufExportRes
     header.zeros(alignUp(header.length, GGUF_DEFAULT_ALIGNMENT) - header.length);
     const totalBytes = header.length + offset;
 
-    const staged = stageOutput(opts.out, { force: opts.force ?? false, neededBytes: totalBytes });
+    const staged = stageOutput(opts.out, { force: opts.force ?? false, protect: opts.protect, kind: 'gguf', neededBytes: totalBytes });
     const ggufPath = join(staged.stagingDir, fileName);
     let current = ggufPath;
     try {

@@ -140,7 +140,7 @@ test('shards over the size limit with model.safetensors.index.json, which the en
   }
 });
 
-test('refuses an existing non-empty folder unless --force, and leaves it untouched', async () => {
+test('refuses an existing non-empty folder unless --force, and --force only over a previous export; a user folder is left untouched', async () => {
   const out = join(work, 'taken');
   mkdirSync(out);
   writeFileSync(join(out, 'keep.txt'), 'mine');
@@ -149,8 +149,16 @@ test('refuses an existing non-empty folder unless --force, and leaves it untouch
     (e: unknown) => e instanceof UserError && /already exists and is not empty/.test(e.message) && /--force/.test(e.message) && !e.message.includes('\n'),
   );
   assert.deepEqual(readdirSync(out), ['keep.txt']);
-  await exportMerged({ model: tinyQwen2Model, adapter: tinyQwen2Adapter, out, force: true });
-  assert.ok(existsSync(join(out, 'model.safetensors')) && !existsSync(join(out, 'keep.txt')));
+  await assert.rejects(
+    exportMerged({ model: tinyQwen2Model, adapter: tinyQwen2Adapter, out, force: true }),
+    (e: unknown) => e instanceof UserError && /not a Tuneloom export/.test(e.message) && !e.message.includes('\n'),
+  );
+  assert.deepEqual(readdirSync(out), ['keep.txt']);
+  const previous = join(work, 'previous');
+  await exportMerged({ model: tinyQwen2Model, adapter: tinyQwen2Adapter, out: previous });
+  writeFileSync(join(previous, 'stale.txt'), 'old');
+  await exportMerged({ model: tinyQwen2Model, adapter: tinyQwen2Adapter, out: previous, force: true });
+  assert.ok(existsSync(join(previous, 'model.safetensors')) && !existsSync(join(previous, 'stale.txt')));
 });
 
 test('a full disk is one line, and no partial folder is left behind', async () => {

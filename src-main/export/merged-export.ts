@@ -20,6 +20,8 @@ export interface MergedExportOptions {
   adapter: string;
   out: string;
   force?: boolean;
+  /** Paths the export may not replace (default: the data folder and its store). */
+  protect?: string[];
   /** `auto` keeps each tensor's stored dtype (F64 becomes F32). */
   dtype?: ExportDtype;
   maxShardBytes?: number;
@@ -56,7 +58,7 @@ export async function exportMerged(opts: MergedExportOptions): Promise<MergedExp
       return { name, shape: info.shape, dtype: outDtype(info.dtype, name, dtype, store.where(name) ?? modelDir) };
     });
     const neededBytes = tensors.reduce((a, t) => a + tensorBytes(t), 0) + 50e6; // + tokenizer files
-    const staged = stageOutput(opts.out, { force: opts.force ?? false, neededBytes });
+    const staged = stageOutput(opts.out, { force: opts.force ?? false, protect: opts.protect, kind: 'merged', neededBytes });
     let currentFile = staged.stagingDir;
     try {
       const openSink = opts.openSink ?? openFileSink;

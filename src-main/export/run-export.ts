@@ -25,6 +25,8 @@ export interface ExportRequest {
   ggufType?: GgufOutType;
   dtype?: ExportDtype;
   force?: boolean;
+  /** Paths the export may not replace (default: the data folder and its store). */
+  protect?: string[];
   selfCheck?: boolean;
   /** Greedy tokens compared per probe chat. */
   checkTokens?: number;
@@ -50,13 +52,13 @@ export async function runExport(req: ExportRequest): Promise<ExportReport> {
   let loadExported: () => Promise<CausalLM>;
   let params = 0;
   if (req.to === 'merged') {
-    const r = await exportMerged({ model: req.model, adapter: req.adapter, out: req.out, dtype: req.dtype, force: req.force, onProgress: onWrite });
+    const r = await exportMerged({ model: req.model, adapter: req.adapter, out: req.out, dtype: req.dtype, force: req.force, protect: req.protect, onProgress: onWrite });
     report = { to: 'merged', out: r.dir, files: r.files, bytes: r.totalBytes, format: formatOf(r.dtypes), self_check: { skipped: 'not run', ok: true } };
     loadExported = () => loadModelFromDir(r.dir);
     params = r.totalBytes / (r.dtypes.includes('F32') ? 4 : 2);
   } else {
     const type = req.ggufType ?? 'f16';
-    const r = await exportGguf({ model: req.model, adapter: req.adapter, out: req.out, type, force: req.force, onProgress: onWrite });
+    const r = await exportGguf({ model: req.model, adapter: req.adapter, out: req.out, type, force: req.force, protect: req.protect, onProgress: onWrite });
     report = { to: 'gguf', out: r.dir, files: [r.ggufFile, r.modelfile], bytes: r.bytes, format: type === 'q8_0' ? 'Q8_0' : 'F16', self_check: { skipped: 'not run', ok: true } };
     loadExported = () => loadGgufIntoEngine(r.ggufFile, r.config);
     params = r.bytes / (type === 'q8_0' ? 34 / 32 : 2);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import type { AppEvent } from '../../src-shared/ipc-contract';
 import { writeAppSettings } from '../app-settings';
@@ -11,6 +11,7 @@ import { tempDir, tinyQwen2Adapter, tinyQwen2Model } from '../test-support/paths
 import type { HandlerContext } from './context';
 import { evalArgs, evalHandlers } from './eval-handlers';
 import { exportHandlers } from './export-handlers';
+import { EXPORT_MARKER } from '../export/output-folder';
 
 function setup(): { ctx: HandlerContext; events: AppEvent[]; db: Db; dir: string; runId: number; waitFor: (type: AppEvent['type']) => Promise<AppEvent> } {
   const dir = tempDir('tuneloom-eval-ipc-');
@@ -95,11 +96,11 @@ test('exports.start adapter: the PEFT folder copied and checked; an existing fol
     assert.equal(job.out, join(dir, 'run', 'export-adapter'));
     const end = (await done) as Extract<AppEvent, { type: 'export.done' }>;
     assert.equal(end.error, null);
-    assert.deepEqual(readdirSync(job.out).sort(), readdirSync(tinyQwen2Adapter).sort());
+    assert.deepEqual(readdirSync(job.out).sort(), [EXPORT_MARKER, 'README.md', ...readdirSync(tinyQwen2Adapter)].sort());
     assert.equal(statSync(join(job.out, 'adapter_model.safetensors')).size, statSync(join(tinyQwen2Adapter, 'adapter_model.safetensors')).size);
     assert.equal(end.export?.kind, 'adapter');
     assert.equal(end.export?.selfCheck?.ok, true);
-    assert.match(end.export!.selfCheck!.summary!, /files copied, every size matches/);
+    assert.match(end.export!.selfCheck!.summary!, /2 adapter files and a README written; every byte matches/);
     assert.deepEqual((h['exports.list']({ id: runId }) as { id: number }[]).map((e) => e.id), [end.export!.id]);
 
     assert.throws(
@@ -111,6 +112,75 @@ test('exports.start adapter: the PEFT folder copied and checked; an existing fol
     await h['exports.start']({ runId, to: 'adapter', overwrite: true });
     assert.equal(((await again) as Extract<AppEvent, { type: 'export.done' }>).error, null);
     assert.ok(!existsSync(join(job.out, 'stale.txt')), 'overwrite replaced the folder');
+  } finally {
+    db.close();
+  }
+});
+
+/** A finished run as the trainer leaves it: the adapter in the run folder, with checkpoints and an earlier export beside it. */
+function realRunLayout(db: Db, dir: string, runId: number): string {
+  const out = join(dir, 'run');
+  for (const f of readdirSync(tinyQwen2Adapter)) copyFileSync(join(tinyQwen2Adapter, f), join(out, f));
+  mkdirSync(join(out, 'checkpoint-4'));
+  writeFileSync(join(out, 'checkpoint-4', 'optimizer.safetensors'), 'x'.repeat(1000));
+  mkdirSync(join(out, 'export-gguf-f16'));
+  writeFileSync(join(out, 'export-gguf-f16', 'model-f16.gguf'), 'gguf');
+  db.prepare('UPDATE runs SET adapter_path = ? WHERE id = ?').run(out, runId);
+  return out;
+}
+
+const exportDone = (e: AppEvent) => e as Extract<AppEvent, { type: 'export.done' }>;
+
+test('exports.start adapter of a real run folder: the default folder inside it works, and only the two files and a README are written (issue 15 #6)', { timeout: 30_000 }, async () => {
+  const { ctx, db, dir, runId, waitFor } = setup();
+  try {
+    const runDir = realRunLayout(db, dir, runId);
+    const h = exportHandlers(ctx);
+    let done = waitFor('export.done');
+    const job = await h['exports.start']({ runId, to: 'adapter' });
+    assert.equal(job.out, join(runDir, 'export-adapter'));
+    assert.equal(exportDone(await done).error, null, 'the default folder is inside the run folder, which cp refused (ERR_FS_CP_EINVAL)');
+    const expected = [EXPORT_MARKER, 'README.md', 'adapter_config.json', 'adapter_model.safetensors'];
+    assert.deepEqual(readdirSync(job.out).sort(), expected.sort());
+    assert.ok(readFileSync(join(job.out, 'adapter_model.safetensors')).equals(readFileSync(join(runDir, 'adapter_model.safetensors'))));
+    assert.match(readFileSync(join(job.out, 'README.md'), 'utf8'), /PeftModel\.from_pretrained/);
+
+    const custom = join(dir, 'elsewhere');
+    done = waitFor('export.done');
+    await h['exports.start']({ runId, to: 'adapter', out: custom });
+    assert.equal(exportDone(await done).error, null);
+    assert.deepEqual(readdirSync(custom).sort(), expected.sort(), 'no checkpoints, no earlier exports');
+  } finally {
+    db.close();
+  }
+});
+
+test('exports.start overwrite replaces only a previous export: never a folder of the user’s, the data folder, the store or a parent of them (issue 16 #1)', { timeout: 30_000 }, async () => {
+  const { ctx, db, dir, runId, waitFor } = setup();
+  try {
+    const h = exportHandlers(ctx);
+    const mine = join(dir, 'my-notes');
+    mkdirSync(mine);
+    writeFileSync(join(mine, 'thesis.txt'), 'keep me');
+    for (const out of [mine, ctx.home, dir, dirname(dir)]) {
+      assert.throws(
+        () => h['exports.start']({ runId, to: 'adapter', out, overwrite: true }),
+        (e: unknown) => e instanceof UserError && !e.message.includes('\n') && /not a Tuneloom export|data folder or store/.test(e.message),
+        out,
+      );
+    }
+    assert.ok(existsSync(join(mine, 'thesis.txt')) && existsSync(ctx.dbPath), 'nothing was deleted');
+    db.prepare('SELECT 1').get(); // the live store still answers
+
+    // A previous export is replaced by a swap: no staging or old folder is left beside it.
+    const out = join(dir, 'adapter-out');
+    let done = waitFor('export.done');
+    await h['exports.start']({ runId, to: 'adapter', out });
+    assert.equal(exportDone(await done).error, null);
+    done = waitFor('export.done');
+    await h['exports.start']({ runId, to: 'adapter', out, overwrite: true });
+    assert.equal(exportDone(await done).error, null);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.includes('adapter-out')), ['adapter-out']);
   } finally {
     db.close();
   }

@@ -2,20 +2,25 @@
  * files.list: the wizard's "Browse…" dialog lists folders on the machine that runs Tuneloom. The same
  * browser serves the desktop app and `tuneloom serve` (where the browser cannot see the server's disk),
  * and it only reads names and sizes — the dataset and model paths it yields go through the usual checks.
+ * Only the home folder, the data folder and the folders added with $TUNELOOM_BROWSE_FOLDERS are listed.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { DirEntry, DirListing } from '../../src-shared/dto/files';
 import { UserError } from '../errors';
+import type { HandlerContext } from './context';
+import { checkReadable, isReadable, readableRoots } from './readable-roots';
 import type { HandlerTable } from './router';
 
 /** A folder with thousands of files (a dataset dump) is cut here; the user can type the path instead. */
 export const MAX_ENTRIES = 2000;
 
-export function listDir(path?: string): DirListing {
+/** `roots`: the folders that may be listed (readable-roots.ts); absent: any folder (tests, the CLI). */
+export function listDir(path?: string, roots?: string[]): DirListing {
   if (path && path.trim() && !isAbsolute(path.trim())) throw new UserError(`the folder to browse must be an absolute path, got "${path}"`, { hint: 'start from your home folder' });
   const abs = path && path.trim() ? resolve(path.trim()) : homedir();
+  if (roots) checkReadable(abs, roots);
   let names: import('node:fs').Dirent[];
   try {
     names = readdirSync(abs, { withFileTypes: true });
@@ -42,9 +47,11 @@ export function listDir(path?: string): DirListing {
   }
   entries.sort((a, b) => (a.dir === b.dir ? a.name.localeCompare(b.name) : a.dir ? -1 : 1));
   const parent = dirname(abs);
-  return { path: abs, parent: parent === abs ? null : parent, entries: entries.slice(0, MAX_ENTRIES), truncated: entries.length > MAX_ENTRIES };
+  const parentShown = parent !== abs && (!roots || isReadable(parent, roots));
+  return { path: abs, parent: parentShown ? parent : null, entries: entries.slice(0, MAX_ENTRIES), truncated: entries.length > MAX_ENTRIES };
 }
 
-export function filesHandlers(): Pick<HandlerTable, 'files.list'> {
-  return { 'files.list': ({ path }) => listDir(path) };
+export function filesHandlers(ctx: Pick<HandlerContext, 'home'>): Pick<HandlerTable, 'files.list'> {
+  const roots = readableRoots(ctx.home);
+  return { 'files.list': ({ path }) => listDir(path, roots) };
 }

@@ -28,6 +28,6 @@ export function createHandlers(ctx: HandlerContext): HandlerTable {
     ...exportHandlers(ctx),
     ...recipeHandlers(ctx),
     ...plannerHandlers(ctx),
-    ...filesHandlers(),
+    ...filesHandlers(ctx),
   };
 }

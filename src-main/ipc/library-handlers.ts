@@ -13,9 +13,10 @@ import type { DatasetCheckJob } from '../data/check/dataset-check';
 import { registerImport } from '../data/register';
 import { registerModel } from '../models/register-model';
 import { UserError } from '../errors';
-import { getModel, listDatasets, listModels } from '../store/queries/library';
+import { getModel, isDatasetSource, listDatasets, listModels } from '../store/queries/library';
 import type { Db } from '../store/db';
 import type { HandlerContext } from './context';
+import { checkReadable, readableRoots } from './readable-roots';
 import type { HandlerTable } from './router';
 
 /** One checker child for the whole process: it keeps the tokenizers it loaded between checks. */
@@ -35,6 +36,12 @@ function jobOf(db: Db, kind: DatasetCheckJob['kind'], request: DatasetInspectReq
 type LibraryChannels = 'models.list' | 'models.register' | 'datasets.list' | 'datasets.inspect' | 'datasets.import' | 'datasets.columns';
 
 export function libraryHandlers(ctx: HandlerContext): Pick<HandlerTable, LibraryChannels> {
+  const roots = readableRoots(ctx.home);
+  // The dataset preview reads a file's first lines: only inside the readable folders, or a registered dataset.
+  const readable = (path: string): string => {
+    checkReadable(path, roots, (abs) => isDatasetSource(ctx.db, abs));
+    return path;
+  };
   return {
     'models.list': () => listModels(ctx.db),
     'models.register': async ({ path }) => {
@@ -44,14 +51,14 @@ export function libraryHandlers(ctx: HandlerContext): Pick<HandlerTable, Library
     },
     'datasets.list': () => listDatasets(ctx.db),
     'datasets.inspect': async (req) => {
-      const out = await checks.run(jobOf(ctx.db, 'inspect', req));
+      const out = await checks.run(jobOf(ctx.db, 'inspect', { ...req, path: readable(req.path) }));
       if (out.kind !== 'inspect') throw new Error('dataset check: expected a preview');
       return out.preview;
     },
-    'datasets.columns': async ({ path, encoding }) => ({ columns: await peekColumns(path, encoding ?? 'auto') }),
+    'datasets.columns': async ({ path, encoding }) => ({ columns: await peekColumns(readable(path), encoding ?? 'auto') }),
     'datasets.import': async (req) => {
       // A model that cannot render (moved folder, no template) does not block the import: stats in characters.
-      const out = await checks.run(jobOf(ctx.db, 'import', req));
+      const out = await checks.run(jobOf(ctx.db, 'import', { ...req, path: readable(req.path) }));
       if (out.kind !== 'import') throw new Error('dataset check: expected an import result');
       const id = registerImport(ctx.db, out.result, req.name ?? out.result.name);
       ctx.publish?.({ type: 'library.changed', what: 'datasets' });

@@ -3,7 +3,7 @@
  * delete a run with its files. Only folders inside the run's own --out are ever removed, and only the
  * files Tuneloom wrote there: a user who pointed --out at a folder with other things in it keeps them.
  */
-import { existsSync, lstatSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import { UserError } from '../errors';
 import type { Db } from '../store/db';
@@ -82,4 +82,35 @@ function removeIfEmpty(dir: string): void {
   } catch {
     /* not empty or not ours to remove */
   }
+}
+
+/**
+ * What a worker killed mid-write leaves in its run folder (and its checkpoints/ subfolder): temp
+ * folders and files named `*.tmp-PID`, and `*.old-PID` (the previous checkpoint moved aside just
+ * before the new one moved in). Temps are removed; an old copy whose new one never arrived is put
+ * back, else removed. Only names with this worker's pid are touched.
+ */
+export function removeWorkerLeftovers(outDir: string, pid: number): string[] {
+  const touched: string[] = [];
+  for (const dir of [outDir, join(outDir, 'checkpoints')]) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const path = join(dir, name);
+      if (name.endsWith(`.tmp-${pid}`)) {
+        rmSync(path, { recursive: true, force: true });
+        touched.push(path);
+      } else if (name.endsWith(`.old-${pid}`)) {
+        const target = path.slice(0, -`.old-${pid}`.length);
+        if (existsSync(target)) rmSync(path, { recursive: true, force: true });
+        else renameSync(path, target);
+        touched.push(path);
+      }
+    }
+  }
+  return touched;
 }

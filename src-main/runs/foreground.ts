@@ -47,7 +47,8 @@ export async function superviseInForeground(sup: RunSupervisor, db: Db, runId: n
     if (status === 'completed' || status === 'stopped') {
       return done ?? { type: 'done', runId: String(runId), reason: status, step: run.lastStep, adapter: run.adapterPath ?? '', losses: [] };
     }
-    const error = run.error ?? { name: 'Error', message: `run ${runId} ended ${status}`, kind: 'internal' };
+    // The supervisor's own record first: when the store could not be written, the row is stale.
+    const error = sup.endingOf(runId)?.error ?? run.error ?? { name: 'Error', message: `run ${runId} ended ${status}`, kind: 'internal' };
     if (status === 'failed' && error.kind !== 'internal') throw new UserError(error.message, { kind: error.kind as ErrorKind });
     throw new Error(`run ${runId} ${status}: ${error.message}`);
   } finally {

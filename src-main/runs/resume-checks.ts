@@ -1,13 +1,15 @@
 /**
  * Whether a run can be resumed, as one clear line when it cannot: a completed run has nothing left; a
  * live run belongs to whoever runs it; a base model folder or data file that moved or changed would not
- * continue the same run. Otherwise: the stored config and the last checkpoint still on disk.
+ * continue the same run. Otherwise: the stored config and the newest checkpoint whose files still match
+ * the sizes and hashes recorded when it was written (a damaged newer one is skipped, and said so).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors';
 import type { Db } from '../store/db';
-import { keptCheckpoints } from '../store/queries/checkpoints';
+import { checkpointsWithFiles } from '../store/queries/checkpoints';
+import { checkpointDamage } from '../training/checkpoint-manifest';
 import { runOwner } from '../store/queries/run-lifecycle';
 import { getRun } from '../store/queries/runs';
 import type { WorkerTrainConfig } from '../workers/protocol';
@@ -20,6 +22,26 @@ export interface ResumePlan {
   backend: string | null;
   resumeFrom: string | null;
   fromStep: number;
+  /** One line per newer checkpoint skipped because it no longer matches what was written. */
+  notes: string[];
+}
+
+/**
+ * The newest kept checkpoint whose files still match the sizes and hashes recorded when it was
+ * written; each damaged one passed over is said in a line.
+ */
+export function newestGoodCheckpoint(db: Db, runId: number): { ckpt: { step: number; path: string } | null; notes: string[] } {
+  const notes: string[] = [];
+  for (const c of checkpointsWithFiles(db, runId)) {
+    const damage = checkpointDamage(c.path, c.files);
+    if (damage === null) {
+      if (notes.length) notes[notes.length - 1] += `; resuming from step ${c.step} instead`;
+      return { ckpt: c, notes };
+    }
+    notes.push(`checkpoint step ${c.step} (${c.path}) is not usable: ${damage}`);
+  }
+  if (notes.length) notes[notes.length - 1] += '; no good checkpoint is left, resuming from the start';
+  return { ckpt: null, notes };
 }
 
 export function checkResumable(db: Db, runId: number, isMine: (id: number) => boolean): ResumePlan {
@@ -62,8 +84,6 @@ export function checkResumable(db: Db, runId: number, isMine: (id: number) => bo
       });
     }
   }
-  const ckpt = keptCheckpoints(db, runId)
-    .filter((c) => existsSync(c.path))
-    .at(-1);
-  return { config: run.config, backend: run.backend, resumeFrom: ckpt?.path ?? null, fromStep: ckpt?.step ?? 0 };
+  const { ckpt, notes } = newestGoodCheckpoint(db, runId);
+  return { config: run.config, backend: run.backend, resumeFrom: ckpt?.path ?? null, fromStep: ckpt?.step ?? 0, notes };
 }

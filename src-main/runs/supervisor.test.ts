@@ -259,3 +259,36 @@ test('start-up recovery: runs whose owner process is gone become interrupted; li
   db.close();
 });
 
+
+test('a damaged latest checkpoint: resume verifies sizes and hashes, falls back to the previous good one and says so (issue 16 #8)', async () => {
+  const ref = setup();
+  const refId = ref.sup.enqueue(ref.launch({ maxSteps: 20, saveEvery: 5 }, 'ref'));
+  assert.equal(await ref.sup.waitForEnd(refId), 'completed');
+  const refAdapter = adapterOf(getRun(ref.db, refId)!.outDir);
+
+  const { db, sup, launch } = setup();
+  const l = launch({ maxSteps: 20, saveEvery: 5, stepDelayMs: 15 }, 'damaged');
+  const id = sup.enqueue(l);
+  await untilStep(sup, id, 11);
+  process.kill(sup.workerPid(id)!, 'SIGKILL');
+  assert.equal(await sup.waitForEnd(id), 'interrupted');
+  const files = db.prepare('SELECT step, files_json FROM checkpoints WHERE run_id = ? ORDER BY step').all(id) as { step: number; files_json: string }[];
+  assert.deepEqual(files.map((f) => f.step), [5, 10]);
+  const manifest = JSON.parse(files[1]!.files_json) as Record<string, { size: number; sha256: string }>;
+  assert.match(manifest['trainer_state.json']!.sha256, /^[0-9a-f]{64}$/, 'size and hash of every file are in the store');
+
+  // Same size, other bytes: only the hash can tell.
+  const state = join(l.outDir, 'checkpoints', 'checkpoint-10', 'trainer_state.json');
+  writeFileSync(state, readFileSync(state, 'utf8').replace(/\d/, (d) => String((Number(d) + 1) % 10)));
+  const logs: string[] = [];
+  sup.subscribe(id, 0, (e) => e.type === 'log' && logs.push(e.message));
+  const plan = sup.resume(id);
+  assert.equal(plan.fromStep, 5);
+  assert.deepEqual(plan.notes, [`checkpoint step 10 (${join(l.outDir, 'checkpoints', 'checkpoint-10')}) is not usable: trainer_state.json differs from what was written (sha256); resuming from step 5 instead`]);
+  assert.ok(logs.some((m) => m.startsWith('checkpoint step 10') && m.endsWith('resuming from step 5 instead')), logs.join('\n'));
+  assert.equal(await sup.waitForEnd(id), 'completed');
+  assert.equal(adapterOf(l.outDir), refAdapter, 'resumed from step 5, the result equals the uninterrupted run');
+  assert.equal(duplicateMetricSteps(db, id), 0);
+  assert.deepEqual(listMetrics(db, id).map((m) => m.step), [...Array(20).keys()].map((i) => i + 1));
+  await Promise.all([sup.close(), ref.sup.close()]);
+});

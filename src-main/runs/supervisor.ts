@@ -11,6 +11,7 @@ import type { RunStreamEvent, RunStreamListener } from '../../src-shared/dto/run
 import type { MetricPoint, RunError, RunStatus } from '../../src-shared/dto/runs';
 import type { AppEvent } from '../../src-shared/ipc-contract';
 import { UserError } from '../errors';
+import { storageError, storageProblem } from '../storage-errors';
 import type { Db } from '../store/db';
 import { INTERRUPTION_NAMES } from '../../src-shared/run-interruption';
 import { latestCheckpoint, recordCheckpoint, setCheckpointEvalLoss } from '../store/queries/checkpoints';
@@ -23,7 +24,7 @@ import type { WorkerEvent, WorkerTrainConfig } from '../workers/protocol';
 import type { WorkerEntry, WorkerExit } from '../workers/worker-client';
 import { WorkerClient } from '../workers/worker-client';
 import type { RetentionPolicy } from './disk';
-import { DEFAULT_RETENTION, pruneCheckpoints } from './disk';
+import { DEFAULT_RETENTION, pruneCheckpoints, removeWorkerLeftovers } from './disk';
 import { LiveStream } from './live-stream';
 import { OWNER_HEARTBEAT_MS, ownerAlive, thisOwner } from './ownership';
 import { checkResumable } from './resume-checks';
@@ -63,6 +64,8 @@ interface ActiveRun {
   batcher: MetricBatcher;
   lastStep: number;
   ended: boolean;
+  /** The worker's pid, kept for tidying after it dies (temp names carry it). */
+  pid?: number;
   /** Resolves when the worker process is gone. */
   exited: Promise<void>;
   markExited: () => void;
@@ -83,6 +86,8 @@ export class RunSupervisor {
   private readonly heartbeat: NodeJS.Timeout;
   private readonly owner = thisOwner();
   private closed = false;
+  /** How each run ended, kept here too: when the store cannot be written, it cannot say. */
+  private readonly endings = new Map<number, { status: RunStatus; error: RunError | null }>();
 
   constructor(
     private readonly db: Db,
@@ -108,15 +113,16 @@ export class RunSupervisor {
   }
 
   /** Continues an interrupted, stopped or failed run from its last checkpoint, same id and --out. */
-  resume(runId: number): { runId: number; resumeFrom: string | null; fromStep: number } {
+  resume(runId: number): { runId: number; resumeFrom: string | null; fromStep: number; notes: string[] } {
     const plan = checkResumable(this.db, runId, (id) => this.active.has(id) || this.queue.some((q) => q.runId === id));
     this.assertSlot(plan.backend);
     requeueRun(this.db, runId, this.owner);
+    for (const note of plan.notes) this.log(runId, 'warn', note);
     this.log(runId, 'info', plan.resumeFrom ? `resuming from ${plan.resumeFrom} (step ${plan.fromStep})` : 'no checkpoint kept: resuming from the start');
     this.queue.push({ runId, config: plan.config, resumeFrom: plan.resumeFrom, backend: plan.backend });
     this.emitStatus(runId, 'queued', null);
     this.pump();
-    return { runId, resumeFrom: plan.resumeFrom, fromStep: plan.fromStep };
+    return { runId, resumeFrom: plan.resumeFrom, fromStep: plan.fromStep, notes: plan.notes };
   }
 
   pause(runId: number): void {
@@ -176,6 +182,11 @@ export class RunSupervisor {
       list.push(resolve);
       this.waiters.set(runId, list);
     });
+  }
+
+  /** The end this process saw for a run (status and error), even where the store could not record it. */
+  endingOf(runId: number): { status: RunStatus; error: RunError | null } | undefined {
+    return this.endings.get(runId);
   }
 
   get runningCount(): number {
@@ -239,7 +250,10 @@ export class RunSupervisor {
     const { runId } = q;
     const batcher = new MetricBatcher(this.db, runId, {
       flushMs: this.opts.flushMs,
-      onError: (err) => process.stderr.write(`tuneloom: metrics of run ${runId} not written yet: ${err.message}\n`),
+      onError: (err) => {
+        if (storageProblem(err)) return this.failOnStore(run, err);
+        process.stderr.write(`tuneloom: metrics of run ${runId} not written yet: ${err.message}\n`);
+      },
     });
     let markExited = (): void => {};
     const exited = new Promise<void>((resolve) => (markExited = resolve));
@@ -255,11 +269,38 @@ export class RunSupervisor {
     this.active.set(runId, run);
     this.batchers.set(runId, batcher);
     await run.client.spawn();
+    run.pid = run.client.pid;
     run.client.send({ type: 'start', runId, config: q.config, resumeFrom: q.resumeFrom, backend: q.backend });
   }
 
   private onEvent(run: ActiveRun, e: WorkerEvent): void {
-    const { runId } = run;
+    if (run.ended) return; // a run failed on the store: what its worker still says cannot be recorded
+    // "done" is passed on only once it is in the store: nothing is reported done that is not on disk.
+    if (e.type !== 'done') this.notify(run.runId, e);
+    try {
+      this.record(run, e);
+    } catch (err) {
+      if (!storageProblem(err)) throw err;
+      this.failOnStore(run, err);
+    }
+    if (e.type === 'done' && this.endings.get(run.runId)?.status !== 'failed') this.notify(run.runId, e);
+  }
+
+  /**
+   * The store could not be written (a full or read-only disk): the run fails with the step it
+   * reached, its worker is stopped (nothing it does could be recorded), and the error is one line.
+   * Recording that end may fail too; waitForEnd and endingOf still tell it.
+   */
+  private failOnStore(run: ActiveRun, err: unknown): void {
+    if (run.ended) return;
+    run.ended = true;
+    const step = Math.max(run.lastStep, 0);
+    const problem = storageError(err, { action: `recording run ${run.runId} at step ${step}`, where: this.db.name, then: `resume it with \`tuneloom runs resume ${run.runId}\`` })!;
+    run.client.kill();
+    this.end(run.runId, { status: 'failed', error: { name: 'UserError', kind: 'user', message: problem.message } });
+  }
+
+  private notify(runId: number, e: WorkerEvent): void {
     for (const observe of this.observers.get(runId) ?? []) {
       try {
         observe(e);
@@ -267,6 +308,10 @@ export class RunSupervisor {
         process.stderr.write(`tuneloom: a worker event observer failed on ${e.type}: ${(err as Error).message}\n`);
       }
     }
+  }
+
+  private record(run: ActiveRun, e: WorkerEvent): void {
+    const { runId } = run;
     switch (e.type) {
       case 'ready':
         return;
@@ -307,7 +352,7 @@ export class RunSupervisor {
       case 'checkpoint':
         // Metrics up to the checkpoint are committed before (and synced with) the checkpoint row.
         run.batcher.flush();
-        recordCheckpoint(this.db, runId, { step: e.step, path: e.path, bytes: e.bytes });
+        recordCheckpoint(this.db, runId, { step: e.step, path: e.path, bytes: e.bytes, files: e.files ?? null });
         try {
           pruneCheckpoints(this.db, runId, this.opts.retention ?? DEFAULT_RETENTION);
         } catch (err) {
@@ -324,6 +369,9 @@ export class RunSupervisor {
         this.emitStatus(runId, e.state, null);
         return;
       case 'done':
+        // The steps must be in the store before the run is called done; a failed flush fails the run.
+        run.batcher.flush();
+        if (run.ended) return;
         run.ended = true;
         this.end(runId, { status: e.reason === 'completed' ? 'completed' : 'stopped', adapterPath: e.adapterPath, peakMemoryBytes: e.peakMemoryBytes });
         return;
@@ -348,6 +396,7 @@ export class RunSupervisor {
             ? `could not start (${exit.detail ?? 'unknown reason'})`
             : `exited unexpectedly (${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`})`;
       run.batcher.flush();
+      this.cleanAfterKill(runId, run.pid);
       const ckpt = latestCheckpoint(this.db, runId);
       const from = ckpt ? `checkpoint step ${ckpt.step}` : 'the start';
       this.end(runId, {
@@ -362,16 +411,37 @@ export class RunSupervisor {
     this.pump();
   }
 
+  /** A worker that died mid-write leaves temp files; the resume must not find them (disk.ts). */
+  private cleanAfterKill(runId: number, pid: number | undefined): void {
+    const outDir = getRun(this.db, runId)?.outDir;
+    if (!outDir || pid === undefined) return;
+    try {
+      for (const path of removeWorkerLeftovers(outDir, pid)) this.log(runId, 'info', `removed ${path}, left by the worker that died mid-write`);
+    } catch (err) {
+      this.log(runId, 'warn', `could not tidy the run folder after the worker died: ${(err as Error).message}`);
+    }
+  }
+
   private end(runId: number, end: { status: RunStatus; adapterPath?: string | null; error?: RunError; peakMemoryBytes?: number | null }): void {
+    let status = end.status;
+    let error = end.error ?? null;
     this.batchers.get(runId)?.flush();
     try {
-      if (end.status === 'interrupted') markInterrupted(this.db, runId, end.error!);
-      else recordRunEnded(this.db, runId, { status: end.status, adapterPath: end.adapterPath, error: end.error ?? null, peakMemoryBytes: end.peakMemoryBytes ?? null });
+      if (status === 'interrupted') markInterrupted(this.db, runId, error!);
+      else recordRunEnded(this.db, runId, { status, adapterPath: end.adapterPath, error, peakMemoryBytes: end.peakMemoryBytes ?? null });
     } catch (err) {
-      process.stderr.write(`tuneloom: could not record the end of run ${runId}: ${(err as Error).message}\n`);
+      const storage = storageError(err, { action: `recording the end of run ${runId}`, where: this.db.name, then: `resume it with \`tuneloom runs resume ${runId}\`` });
+      // A run whose end is not in the store is not done: it failed on the store.
+      if (storage && (status === 'completed' || status === 'stopped')) {
+        status = 'failed';
+        error = { name: 'UserError', kind: 'user', message: storage.message };
+      } else if (!storage) {
+        process.stderr.write(`tuneloom: could not record the end of run ${runId}: ${(err as Error).message}\n`);
+      }
     }
-    this.emitStatus(runId, end.status, end.error ?? null);
-    for (const resolve of this.waiters.get(runId) ?? []) resolve(end.status);
+    this.endings.set(runId, { status, error });
+    this.emitStatus(runId, status, error);
+    for (const resolve of this.waiters.get(runId) ?? []) resolve(status);
     this.waiters.delete(runId);
   }
 

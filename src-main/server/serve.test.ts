@@ -4,12 +4,13 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { WebSocket } from 'ws';
-import type { WsServerFrame } from '../../src-shared/ipc-contract';
+import { WS_MAX_FRAME_BYTES, WS_MAX_REQUEST_BYTES, type WsServerFrame } from '../../src-shared/ipc-contract';
 import { EventBus } from '../ipc/events';
 import { openStore } from '../store/db';
 import { insertRun } from '../store/queries/runs';
 import { tempDir } from '../test-support/paths';
-import { startServer, type RunningServer } from './serve';
+import { allowedHostNames, hostAllowed } from './host-check';
+import { exposureWarning, startServer, type RunningServer } from './serve';
 import { checkUpgrade } from './ws-transport';
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -123,4 +124,81 @@ test('static files: CSP on every response, no escaping the renderer folder', asy
     const r = await get(path);
     assert.ok(!r.body.includes('"name"'), `${path} must not leak files outside the renderer`);
   }
+});
+
+/** Resolves with the close code once the server ends this socket. */
+const closed = (ws: WebSocket): Promise<number> => new Promise((resolve) => ws.once('close', (code) => resolve(code)));
+
+async function stillAnswers(): Promise<void> {
+  const c = await connect();
+  const info = (await c.call('app.info', {})) as { ok: boolean };
+  assert.equal(info.ok, true, 'serve still answers');
+  c.ws.close();
+}
+
+test('a frame over the limit gets a structured error and the socket stays usable; one beyond the socket cap closes that socket only (issue 16 #2)', { timeout: 60_000 }, async () => {
+  const c = await connect();
+  const reply = new Promise<WsServerFrame>((resolve) => c.ws.once('message', (d) => resolve(JSON.parse(String(d)) as WsServerFrame)));
+  c.ws.send(JSON.stringify({ id: 7, channel: 'app.info', payload: { pad: 'x'.repeat(WS_MAX_REQUEST_BYTES) } }));
+  const frame = await reply;
+  assert.ok('id' in frame && frame.id === 7 && !frame.result.ok);
+  assert.equal(frame.result.ok ? '' : frame.result.error.kind, 'invalid-payload');
+  assert.match(frame.result.ok ? '' : frame.result.error.message, /request is \d+ bytes; the limit is 16777216/);
+  assert.equal(((await c.call('app.info', {})) as { ok: boolean }).ok, true, 'the same socket still works');
+  const end = closed(c.ws);
+  c.ws.on('error', () => {});
+  c.ws.send(Buffer.alloc(WS_MAX_FRAME_BYTES + 1, 0x20), { binary: false });
+  assert.equal(await end, 1009);
+  await stillAnswers();
+});
+
+test('a frame with invalid UTF-8 closes that socket (1007), not serve (issue 16 #2)', async () => {
+  const c = await connect();
+  const end = closed(c.ws);
+  c.ws.on('error', () => {});
+  c.ws.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
+  assert.equal(await end, 1007);
+  await stillAnswers();
+});
+
+test('a valid 2.1 MB playground request is answered, and serve stays up (issue 16 #2)', { timeout: 60_000 }, async () => {
+  const c = await connect();
+  const content = '请'.repeat(11_000); // 33 KB of UTF-8 per message
+  const payload = { sessionId: 's1', columns: [{ key: 'a', modelPath: '/nonexistent/model' }], messages: Array.from({ length: 64 }, () => ({ role: 'user', content })), maxNewTokens: 4 };
+  assert.ok(Buffer.byteLength(JSON.stringify(payload)) > 2_100_000);
+  const r = (await c.call('playground.generate', payload)) as { ok: boolean; error?: { kind: string } };
+  assert.equal(typeof r.ok, 'boolean', 'a structured answer');
+  c.ws.close();
+  await stillAnswers();
+});
+
+test('DNS rebinding: a Host that is not a bound name is refused over HTTP (421) and for the socket (403), even with the token (issue 16 #11)', async () => {
+  const status = (host: string) =>
+    new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: server.port, path: '/', method: 'GET', headers: { host } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  assert.equal(await status('evil.example'), 421);
+  assert.equal(await status(`evil.example:${server.port}`), 421);
+  assert.equal(await status(`localhost:${server.port}`), 200);
+  assert.equal(await status(`127.0.0.1:${server.port}`), 200);
+  const rebound = { Host: `evil.example:${server.port}`, Origin: `http://evil.example:${server.port}` };
+  assert.equal(await upgradeStatus(`/ws?token=${TOKEN}`, rebound), 403);
+  assert.equal(await upgradeStatus(`/ws?token=${TOKEN}`, { Host: `localhost:${server.port}`, Origin: `http://localhost:${server.port}` }), 101);
+});
+
+test('the Host allow-list follows the bind; a non-loopback bind gets a one-line warning', () => {
+  const loop = allowedHostNames('127.0.0.1');
+  assert.ok(hostAllowed('localhost:5179', loop) && hostAllowed('[::1]:5179', loop) && hostAllowed('127.0.0.1', loop));
+  assert.ok(!hostAllowed('192.168.1.9:5179', loop) && !hostAllowed(undefined, loop) && !hostAllowed('a b', loop));
+  const proxied = allowedHostNames('127.0.0.1', ['tuneloom.example.org']);
+  assert.ok(hostAllowed('tuneloom.example.org', proxied) && hostAllowed('TUNELOOM.example.org:443', proxied));
+  assert.equal(exposureWarning('127.0.0.1'), null);
+  assert.equal(exposureWarning('localhost'), null);
+  const w = exposureWarning('0.0.0.0');
+  assert.ok(w && !w.includes('\n') && /not loopback.*reverse proxy/.test(w), String(w));
 });

@@ -1,6 +1,7 @@
 /**
  * `tuneloom serve`: the built UI over HTTP plus the IPC contract over a WebSocket, on one port, bound to
- * 127.0.0.1 unless told otherwise. Returns the URL to open (it carries this launch's token).
+ * 127.0.0.1 unless told otherwise. Returns the URL to open (it carries this launch's token). Requests
+ * whose Host is not a bound name are refused (421 for HTTP, 403 for the socket): DNS rebinding.
  */
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -15,6 +16,7 @@ import { createRouter } from '../ipc/router';
 import { createAppServices } from '../app-services';
 import { openStore } from '../store/db';
 import { tuneloomHome } from '../store/paths';
+import { allowedHostNames, hostAllowed, isLoopbackHost } from './host-check';
 import { createStaticHandler } from './static-files';
 import { createToken } from './token';
 import { attachWsTransport, type WsSender } from './ws-transport';
@@ -26,6 +28,14 @@ export interface ServeOptions {
   rendererDir?: string;
   token?: string;
   events?: EventBus;
+  /** More Host names to accept (a reverse proxy's public name), besides the bound ones. */
+  allowHosts?: string[];
+}
+
+/** One line for a bind other than loopback, or null. */
+export function exposureWarning(host: string): string | null {
+  if (isLoopbackHost(host)) return null;
+  return `warning: serving on ${host}, not loopback: anyone who can reach this machine and sees the token can use Tuneloom, over plain http (put a TLS reverse proxy in front, see README)`;
 }
 
 export interface RunningServer {
@@ -55,8 +65,16 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     createHandlers(services),
     (sender) => sender.authenticated,
   );
-  const server = createServer(createStaticHandler(rendererDir, contentSecurityPolicy()));
-  const ws = attachWsTransport(server, { token, router, events });
+  const allowedHosts = allowedHostNames(opts.host, opts.allowHosts);
+  const serveStatic = createStaticHandler(rendererDir, contentSecurityPolicy());
+  const server = createServer((req, res) => {
+    if (!hostAllowed(req.headers.host, allowedHosts)) {
+      res.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8' }).end('this server does not answer to that host name\n');
+      return;
+    }
+    serveStatic(req, res);
+  });
+  const ws = attachWsTransport(server, { token, router, events, allowedHosts });
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -5,9 +5,11 @@
  * checkpoints) go through `durably()`, which switches to FULL for that transaction.
  */
 import Database from 'better-sqlite3';
-import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UserError } from '../errors';
+import { makeDirs } from '../safe-dirs';
+import { storageError } from '../storage-errors';
 import { migrate } from './migration';
 import { migrations } from './migrations/index';
 
@@ -19,12 +21,15 @@ export interface OpenOptions {
 
 export function openStore(file: string, opts: OpenOptions = {}): Db {
   if (!opts.readonly) {
-    try {
-      mkdirSync(dirname(file), { recursive: true });
-    } catch (err) {
-      throw new UserError(`cannot create the store folder (${(err as Error).message})`, { where: dirname(file), hint: 'set TUNELOOM_HOME or --db to a writable place' });
-    }
-    if (existsSync(file)) {
+    makeDirs(dirname(file), { what: 'the store folder', hint: 'set TUNELOOM_HOME or --db to a writable place' });
+    if (!existsSync(file)) {
+      // better-sqlite3 says only "unable to open database file" for a folder it cannot write in.
+      try {
+        accessSync(dirname(file), constants.W_OK);
+      } catch (err) {
+        throw storageError(err, { action: 'creating the store', where: file }) ?? new UserError(`cannot create the store here (${(err as NodeJS.ErrnoException).code})`, { where: file, hint: 'set TUNELOOM_HOME or --db to a writable place' });
+      }
+    } else {
       if (!isWritable(file)) {
         throw new UserError('the store file is read-only', { where: file, hint: 'make it writable (chmod u+w) or pass --db with another file' });
       }
@@ -51,6 +56,8 @@ export function openStore(file: string, opts: OpenOptions = {}): Db {
   } catch (err) {
     db.close();
     if (err instanceof UserError) throw err;
+    const storage = storageError(err, { action: 'opening the store', where: file });
+    if (storage) throw storage;
     const msg = (err as Error).message;
     if (/not a database|file is encrypted/i.test(msg)) {
       throw new UserError('this file is not a Tuneloom store (not an SQLite database)', { where: file, hint: 'pass --db with a .db file Tuneloom created, or a new path' });

@@ -33,6 +33,6 @@ test('choosing a data folder that cannot be used is one line, and the choice is 
   assert.throws(() => setPreferredHome('relative/data', env), (e: unknown) => e instanceof UserError && /must be an absolute path, got "relative\/data"/.test(e.message));
   const file = join(tempDir('tuneloom-file-'), 'a-file');
   writeFileSync(file, 'x');
-  assert.throws(() => setPreferredHome(join(file, 'sub'), env), (e: unknown) => e instanceof UserError && /cannot use .*a-file\/sub as the data folder/.test(e.message));
+  assert.throws(() => setPreferredHome(join(file, 'sub'), env), (e: unknown) => e instanceof UserError && /a-file\/sub: cannot use this path for the data folder: .*a-file is a file, not a folder/.test(e.message));
   assert.deepEqual(homeInfo(env), { home: good, source: 'settings' });
 });

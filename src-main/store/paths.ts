@@ -7,6 +7,7 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync,
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../errors';
+import { makeDirs } from '../safe-dirs';
 
 export type HomeSource = 'env' | 'settings' | 'default';
 
@@ -46,8 +47,8 @@ export function tuneloomHome(env: NodeJS.ProcessEnv = process.env): string {
 export function setPreferredHome(dir: string, env: NodeJS.ProcessEnv = process.env): string {
   if (!isAbsolute(dir)) throw new UserError(`the data folder must be an absolute path, got "${dir}"`, { hint: 'give a full path such as /home/me/tuneloom-data or D:\\tuneloom' });
   const abs = resolve(dir);
+  makeDirs(abs, { what: 'the data folder', hint: 'pick a folder you can write to' });
   try {
-    mkdirSync(abs, { recursive: true });
     if (!statSync(abs).isDirectory()) throw new Error('not a folder');
     accessSync(abs, constants.W_OK);
   } catch (err) {

@@ -22,6 +22,8 @@ export interface FakeHubRequest {
   /** Repo path of the file served, for file requests. */
   file?: string;
   status: number;
+  /** Whether the request carried an Authorization header (the token must not reach a mirror). */
+  authorized: boolean;
 }
 
 export interface FakeHubOptions {
@@ -203,7 +205,7 @@ export async function startFakeHub(opts: FakeHubOptions): Promise<FakeHub> {
   }
 
   const server: Server = createServer((req, res) => {
-    const log: FakeHubRequest = { method: req.method ?? 'GET', url: req.url ?? '', range: req.headers.range, status: 0 };
+    const log: FakeHubRequest = { method: req.method ?? 'GET', url: req.url ?? '', range: req.headers.range, status: 0, authorized: req.headers.authorization !== undefined };
     requests.push(log);
     handle(req, res, log).then(
       (status) => (log.status ||= status),

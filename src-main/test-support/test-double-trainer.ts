@@ -8,6 +8,7 @@
  * bit for bit, as the real loop must. Checkpoints are written atomically (temp folder, then rename).
  * Config knobs let tests make it slow, fail with a given error kind, hang, or die mid-run.
  */
+import { manifestOf } from '../training/checkpoint-manifest';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors';
@@ -87,7 +88,7 @@ export const testDoubleTrainer: TrainerBridge = async (start, control, emit) => 
   const checkpoint = (): void => {
     const dir = join(cfg.outDir, 'checkpoints', `checkpoint-${st.step}`);
     writeAtomically(dir, { ...adapterFiles(st), 'trainer_state.json': JSON.stringify(st) });
-    emit({ type: 'checkpoint', step: st.step, path: dir, bytes: null });
+    emit({ type: 'checkpoint', step: st.step, path: dir, bytes: null, files: manifestOf(dir) });
   };
   const sample = (): void => emit({ type: 'sample', step: st.step, promptIdx: 0, prompt: 'hi', output: `w0=${st.w[0].toFixed(6)}` });
 

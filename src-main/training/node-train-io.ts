@@ -1,12 +1,15 @@
 /**
  * The Node implementation of the trainer's TrainIo: model and adapter folders through engine-node,
- * datasets through the data module's importDataset, and atomic writes (a temp folder renamed into
- * place, so a crash never leaves a half-written checkpoint or adapter behind).
+ * datasets through the data module's importDataset, and atomic, durable writes (fsynced files in a
+ * temp folder renamed into place, so a crash never leaves a half-written checkpoint or adapter
+ * behind, and a full or read-only disk is one line that leaves no temp folder).
  */
 import { toFieldMap } from '../data/formats/mapped-format';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors';
+import { makeDirs } from '../safe-dirs';
+import { storageError } from '../storage-errors';
 import { importDataset } from '../data/import-dataset';
 import { parseFormat } from '../data/formats/detect-format';
 import type { Example } from '../data/types';
@@ -20,40 +23,96 @@ function bytesOf(files: AdapterFiles): number {
   return Object.values(files).reduce((n, f) => n + (typeof f === 'string' ? Buffer.byteLength(f) : f.byteLength), 0);
 }
 
+/** Writes a file and flushes it to the disk before returning. */
+function writeFileDurably(file: string, data: string | Uint8Array): void {
+  const fd = openSync(file, 'w');
+  try {
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    // A single write(2) moves at most ~2 GiB; a big optimizer state takes several.
+    for (let off = 0; off < bytes.byteLength; ) off += writeSync(fd, bytes, off, Math.min(bytes.byteLength - off, 1 << 30));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Flushes a folder's entries (the names just created or renamed in it). Not possible on Windows. */
+function fsyncDir(dir: string): void {
+  if (process.platform === 'win32') return;
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A write that failed: its temp files removed, a full or read-only disk as one line. */
+function failedWrite(err: unknown, what: string, where: string, cleanup: () => void): never {
+  try {
+    cleanup();
+  } catch {
+    // best effort: the failure below is what the user needs to see
+  }
+  throw storageError(err, { action: `writing ${what}`, where, then: 'resume the run' }) ?? err;
+}
+
+/**
+ * A checkpoint folder: files written and fsynced in `<dir>.tmp-PID`, the folder fsynced, renamed into
+ * place, the parent fsynced. Only then does the trainer report it, so the store never records a
+ * checkpoint that is not on disk. A failure leaves no temp folder behind.
+ */
 export function writeFolderAtomic(dir: string, files: AdapterFiles): number {
   const target = resolve(dir);
   const tmp = `${target}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  for (const [name, data] of Object.entries(files)) writeFileSync(join(tmp, name), data);
-  if (existsSync(target)) {
-    const old = `${target}.old-${process.pid}`;
-    renameSync(target, old);
-    renameSync(tmp, target);
-    rmSync(old, { recursive: true, force: true });
-  } else {
-    renameSync(tmp, target);
+  const old = `${target}.old-${process.pid}`;
+  try {
+    rmSync(tmp, { recursive: true, force: true });
+    // Not mkdir -p: on a read-only file system that says ENOENT; this way EROFS is what is reported.
+    if (!existsSync(dirname(target))) mkdirSync(dirname(target), { recursive: true });
+    mkdirSync(tmp);
+    for (const [name, data] of Object.entries(files)) writeFileDurably(join(tmp, name), data);
+    fsyncDir(tmp);
+    if (existsSync(target)) {
+      renameSync(target, old);
+      renameSync(tmp, target);
+      rmSync(old, { recursive: true, force: true });
+    } else {
+      renameSync(tmp, target);
+    }
+    fsyncDir(dirname(target));
+  } catch (err) {
+    failedWrite(err, basename(target), target, () => {
+      rmSync(tmp, { recursive: true, force: true });
+      if (existsSync(old) && !existsSync(target)) renameSync(old, target);
+    });
   }
   return bytesOf(files);
 }
 
 export function writeFilesAtomic(dir: string, files: AdapterFiles): number {
-  mkdirSync(dir, { recursive: true });
+  const abs = resolve(dir);
   // Weights first, config last: a folder with adapter_config.json is then always complete.
   const names = Object.keys(files).sort((a, b) => Number(a.endsWith('.json')) - Number(b.endsWith('.json')));
-  for (const name of names) {
-    const tmp = join(dir, `.${name}.tmp-${process.pid}`);
-    writeFileSync(tmp, files[name]);
-    renameSync(tmp, join(dir, name));
+  const temps: string[] = [];
+  try {
+    if (!existsSync(abs)) mkdirSync(abs);
+    for (const name of names) {
+      const tmp = join(abs, `.${name}.tmp-${process.pid}`);
+      temps.push(tmp);
+      writeFileDurably(tmp, files[name]!);
+      renameSync(tmp, join(abs, name));
+    }
+    fsyncDir(abs);
+  } catch (err) {
+    failedWrite(err, 'the adapter', abs, () => temps.forEach((t) => rmSync(t, { force: true })));
   }
   return bytesOf(files);
 }
 
 export function prepareOut(dir: string): void {
-  const abs = resolve(dir);
+  const abs = makeDirs(dir, { what: '--out', hint: 'choose a folder you can write to' });
   try {
-    if (existsSync(abs) && !statSync(abs).isDirectory()) throw new Error('it is a file, not a folder');
-    mkdirSync(abs, { recursive: true });
     accessSync(abs, constants.W_OK);
     const probe = join(abs, `.write-probe-${process.pid}`);
     writeFileSync(probe, '');

@@ -8,6 +8,7 @@
  * Channel names and payload types live only here (house rule 1); both sides validate with the guards
  * below before trusting a message.
  */
+import { isManifest, type CheckpointManifest } from '../training/checkpoint-manifest';
 import type { ErrorKind, SerializedError } from '../errors';
 
 export const PROTOCOL_VERSION = 1;
@@ -102,6 +103,8 @@ export interface CheckpointEvent extends Envelope {
   step: number;
   path: string;
   bytes: number | null;
+  /** Each file's size and sha256 as on disk (training/checkpoint-manifest.ts); optional for older workers. */
+  files?: CheckpointManifest;
 }
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export interface LogEvent extends Envelope {
@@ -221,7 +224,7 @@ const EVENT_FIELDS: { [K in WorkerEventType]: (m: Obj) => boolean } = {
     isInt(m.step) && isNum(m.loss) && isNum(m.lr) && numOrNull(m.gradNorm) && numOrNull(m.tokensPerS) && numOrNull(m.epoch) && numOrNull(m.tokensSeen) && isNum(m.ts),
   eval: (m) => isInt(m.step) && isNum(m.loss) && (m.metrics === null || (isObj(m.metrics) && Object.values(m.metrics).every(isNum))),
   sample: (m) => isInt(m.step) && isInt(m.promptIdx) && isStr(m.prompt) && isStr(m.output),
-  checkpoint: (m) => isInt(m.step) && isStr(m.path) && numOrNull(m.bytes),
+  checkpoint: (m) => isInt(m.step) && isStr(m.path) && numOrNull(m.bytes) && (m.files === undefined || isManifest(m.files)),
   log: (m) => LOG_LEVELS.includes(m.level as LogLevel) && isStr(m.message),
   state: (m) => (m.state === 'paused' || m.state === 'running') && isInt(m.step),
   busy: (m) => (m.phase === 'eval' || m.phase === 'sample') && isNum(m.expectMs) && m.expectMs >= 0,

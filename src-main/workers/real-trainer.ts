@@ -7,6 +7,7 @@ import type { TrainConfig } from '../engine/train/train-config';
 import type { TrainEvent } from '../engine/train/train-events';
 import { serializeError, type SerializedError } from '../errors';
 import { outOfMemoryError } from '../training/oom-options';
+import { manifestOf } from '../training/checkpoint-manifest';
 import { runTraining } from '../training/run-training';
 import { ReportedError } from './worker-runtime';
 import type { TrainerBridge, WorkerEmit } from './worker-runtime';
@@ -42,7 +43,8 @@ function forward(e: TrainEvent, runId: number, emit: WorkerEmit, backend: () => 
       emit({ type: 'sample', step: e.step, promptIdx: e.promptIdx, prompt: e.prompt, output: e.output });
       return;
     case 'checkpoint':
-      emit({ type: 'checkpoint', step: e.step, path: e.path, bytes: e.bytes });
+      // Read back from disk (the write fsynced it): the store keeps what is really there.
+      emit({ type: 'checkpoint', step: e.step, path: e.path, bytes: e.bytes, files: manifestOf(e.path) });
       return;
     case 'log':
       emit({ type: 'log', level: e.level, message: e.message });

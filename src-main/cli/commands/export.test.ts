@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runTuneloom } from '../../test-support/cli';
@@ -38,5 +38,33 @@ test('tuneloom export refuses an existing folder and bad flags in one line (exit
 
   const bad = await runTuneloom(['export', '--model', tinyQwen2Model, '--adapter', tinyQwen2Adapter, '--to', 'onnx', '--out', out]);
   assert.equal(bad.code, 1);
-  assert.match(bad.stderr, /--to must be one of merged, gguf/);
+  assert.match(bad.stderr, /--to must be one of adapter, merged, gguf/);
+});
+
+test('tuneloom export --to adapter: the two PEFT files and a README, byte-equal, recorded; --force never replaces the data folder (issue 15 #6, 16 #1)', async () => {
+  const dir = tempDir('tuneloom-cli-export-');
+  const home = join(dir, 'home');
+  const db = join(home, 'tuneloom.db');
+  const env = { TUNELOOM_HOME: home };
+  const out = join(dir, 'adapter-export');
+  const r = await runTuneloom(['export', '--adapter', tinyQwen2Adapter, '--to', 'adapter', '--out', out, '--json'], { env });
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as { to: string; out: string; files: string[]; export_id: number; self_check: { ok: boolean } };
+  assert.deepEqual([report.to, report.out, report.self_check.ok], ['adapter', out, true]);
+  assert.deepEqual(report.files.map((f) => f.slice(out.length + 1)), ['adapter_config.json', 'adapter_model.safetensors', 'README.md']);
+  for (const f of ['adapter_config.json', 'adapter_model.safetensors']) assert.ok(readFileSync(join(out, f)).equals(readFileSync(join(tinyQwen2Adapter, f))), f);
+  const store = openStore(db);
+  const row = store.prepare('SELECT kind, out_path FROM exports WHERE id = ?').get(report.export_id) as { kind: string; out_path: string };
+  store.close();
+  assert.deepEqual([row.kind, row.out_path], ['adapter', out]);
+
+  // Again with --force: the previous export is replaced; the data folder (holding the live store) never is.
+  assert.equal((await runTuneloom(['export', '--adapter', tinyQwen2Adapter, '--to', 'adapter', '--out', out, '--force'], { env })).code, 0);
+  for (const target of [home, dir]) {
+    const refused = await runTuneloom(['export', '--adapter', tinyQwen2Adapter, '--to', 'adapter', '--out', target, '--force'], { env });
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr.trim(), /data folder or store .* choose a new folder for the export$/);
+    assert.equal(refused.stderr.trim().split('\n').length, 1);
+  }
+  assert.ok(existsSync(db) && readdirSync(dir).includes('adapter-export'));
 });

@@ -1,21 +1,25 @@
 /**
- * `tuneloom export --model DIR --adapter DIR --to merged|gguf [--gguf-type f16|q8_0] --out PATH`
+ * `tuneloom export --model DIR --adapter DIR --to adapter|merged|gguf [--gguf-type f16|q8_0] --out PATH`
  * (../shared/docs/CLI.md), plus --dtype, --force, --no-self-check and --json.
  */
 import { UserError } from '../../errors';
 import { selectBackend } from '../../engine/backends/select-backend';
 import { webgpuPassOverReason } from '../../engine-node/webgpu-adapter-check';
 import { runExport, type ExportRequest } from '../../export/run-export';
-import { flag, str, writeJson, type CliCommand } from '../command';
+import { exportAdapter } from '../../export/adapter-export';
+import { protectedPaths } from '../../export/output-folder';
+import { flag, str, writeJson, type CliCommand, type CliContext } from '../command';
 import { resolve } from 'node:path';
 import { openStore } from '../../store/db';
 import { resolveStorePath } from '../../store/paths';
-import { recordExport } from '../../store/queries/eval-runs';
+import { recordExport, type ExportRecord } from '../../store/queries/eval-runs';
 
-const HELP = `Usage: tuneloom export --model DIR --adapter DIR --to merged|gguf [--gguf-type f16|q8_0] --out PATH
+const HELP = `Usage: tuneloom export --model DIR --adapter DIR --to adapter|merged|gguf [--gguf-type f16|q8_0] --out PATH
                        [--dtype auto|f32|f16|bf16] [--force] [--no-self-check] [--backend B] [--json]
 
-Folds a LoRA adapter into its base model and writes the result to a new folder PATH:
+Writes an adapter to a new folder PATH, alone or folded into its base model:
+  adapter the PEFT folder alone: adapter_config.json, adapter_model.safetensors and a README
+          (--model is optional here; the copy is compared byte for byte with the source)
   merged  a Hugging Face folder (config.json, model.safetensors or 5 GB shards with
           model.safetensors.index.json, tokenizer and generation config) that transformers loads
   gguf    PATH/model-f16.gguf or PATH/model-q8_0.gguf (GGUF v3 for llama.cpp) and PATH/Modelfile
@@ -28,12 +32,13 @@ base + adapter on a few chats; a difference beyond the export format's rounding 
 Options:
   --model DIR          the base model the adapter was trained on (Hugging Face folder)
   --adapter DIR        a PEFT LoRA adapter folder
-  --to merged|gguf     what to write
+  --to adapter|merged|gguf  what to write
   --gguf-type T        f16 (default) or q8_0
-  --out PATH           a new folder (an existing non-empty one is refused)
+  --out PATH           a new folder (an existing non-empty one is refused; never the data
+                       folder, the store or a folder above them)
   --dtype D            merged only: auto (default, the base checkpoint's dtype, e.g. bf16),
                        f32 (no rounding of the merged weights), f16 or bf16
-  --force              replace an existing --out folder
+  --force              replace an existing --out folder that is a previous Tuneloom export
   --no-self-check      skip the self-check
   --backend B          auto|webgpu|tensorflow|wasm|cpu for the self-check (default auto)
   --db FILE            the store the export is recorded in (default $TUNELOOM_HOME/tuneloom.db)
@@ -50,9 +55,27 @@ function choice<T extends string>(raw: string | undefined, name: string, allowed
   return raw as T;
 }
 
+function record(storePath: string, e: ExportRecord): number {
+  const db = openStore(storePath);
+  try {
+    return recordExport(db, e).exportId;
+  } finally {
+    db.close();
+  }
+}
+
+function exportAdapterCommand(ctx: CliContext, o: { adapter: string; out: string; model?: string; force: boolean; protect: string[]; storePath: string }): void {
+  if (str(ctx, 'dtype') !== undefined || str(ctx, 'gguf-type') !== undefined) throw new UserError('--dtype and --gguf-type do not apply to --to adapter', { hint: 'drop them: the adapter is copied as it is' });
+  const r = exportAdapter(o);
+  const modelPath = o.model ? resolve(o.model) : '';
+  const exportId = record(o.storePath, { adapterPath: resolve(o.adapter), modelPath, kind: 'adapter', ggufType: null, outPath: r.dir, bytes: r.bytes, selfCheck: r.selfCheck });
+  if (flag(ctx, 'json')) writeJson(ctx, { to: 'adapter', out: r.dir, files: r.files, bytes: r.bytes, format: 'peft', self_check: r.selfCheck, export_id: exportId });
+  else ctx.stdout.write(`wrote adapter export (${(r.bytes / 1e6).toFixed(1)} MB) to ${r.dir}\nself-check: ${r.selfCheck.summary}\n`);
+}
+
 export const exportCommand: CliCommand = {
   name: 'export',
-  summary: 'Export a merged model or GGUF.',
+  summary: 'Export an adapter, a merged model or GGUF.',
   help: HELP,
   options: {
     model: { type: 'string' },
@@ -68,10 +91,13 @@ export const exportCommand: CliCommand = {
     const model = str(ctx, 'model');
     const adapter = str(ctx, 'adapter');
     const out = str(ctx, 'out');
+    const to = choice(str(ctx, 'to'), 'to', ['adapter', 'merged', 'gguf'] as const);
     for (const [name, v] of [['model', model], ['adapter', adapter], ['out', out]] as const) {
-      if (!v) throw new UserError(`missing --${name}`, { hint: 'usage: tuneloom export --model DIR --adapter DIR --to merged|gguf --out PATH' });
+      if (!v && !(name === 'model' && to === 'adapter')) throw new UserError(`missing --${name}`, { hint: 'usage: tuneloom export --model DIR --adapter DIR --to adapter|merged|gguf --out PATH' });
     }
-    const to = choice(str(ctx, 'to'), 'to', ['merged', 'gguf'] as const);
+    const storePath = resolveStorePath(str(ctx, 'db'));
+    const protect = protectedPaths(storePath);
+    if (to === 'adapter') return exportAdapterCommand(ctx, { adapter: adapter!, out: out!, model, force: flag(ctx, 'force'), protect, storePath });
     const ggufType = choice(str(ctx, 'gguf-type'), 'gguf-type', ['f16', 'q8_0'] as const, 'f16');
     const dtype = choice(str(ctx, 'dtype'), 'dtype', ['auto', 'f32', 'f16', 'bf16'] as const, 'auto');
     if (to === 'gguf' && str(ctx, 'dtype') !== undefined) throw new UserError('--dtype applies to --to merged; use --gguf-type for GGUF');
@@ -88,6 +114,7 @@ export const exportCommand: CliCommand = {
       ggufType,
       dtype,
       force: flag(ctx, 'force'),
+      protect,
       selfCheck: !flag(ctx, 'no-self-check'),
       // Progress goes to stderr with or without --json (the app's export buttons read these lines).
       onProgress: (stage, done, total) => {
@@ -98,21 +125,15 @@ export const exportCommand: CliCommand = {
       },
     };
     const report = await runExport(req);
-    const db = openStore(resolveStorePath(str(ctx, 'db')));
-    let exportId: number;
-    try {
-      exportId = recordExport(db, {
-        adapterPath: resolve(adapter!),
-        modelPath: resolve(model!),
-        kind: to,
-        ggufType: to === 'gguf' ? ggufType : null,
-        outPath: report.out,
-        bytes: report.bytes,
-        selfCheck: report.self_check,
-      }).exportId;
-    } finally {
-      db.close();
-    }
+    const exportId = record(storePath, {
+      adapterPath: resolve(adapter!),
+      modelPath: resolve(model!),
+      kind: to,
+      ggufType: to === 'gguf' ? ggufType : null,
+      outPath: report.out,
+      bytes: report.bytes,
+      selfCheck: report.self_check,
+    });
     if (json) writeJson(ctx, { ...report, export_id: exportId });
     else {
       ctx.stdout.write(`wrote ${report.to} export (${report.format}, ${(report.bytes / 1e6).toFixed(1)} MB) to ${report.out}\n`);

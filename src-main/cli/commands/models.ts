@@ -87,7 +87,7 @@ const downloadCommand: CliCommand = {
   name: 'models download',
   summary: 'Download a model from Hugging Face or ModelScope (resumable) and register it.',
   help: `Usage: tuneloom models download REPO [--hub huggingface|modelscope] [--endpoint URL] [--revision REV]
-                                [--out DIR] [--include PATTERNS] [--db FILE] [--json]
+                                [--out DIR] [--include PATTERNS] [--trust-endpoint] [--db FILE] [--json]
 
 Downloads config, tokenizer files, chat template and safetensors weights of REPO (owner/name), verifies
 sha256 where the hub publishes it, and registers the folder. Interrupted? Run the same command again:
@@ -99,7 +99,10 @@ finished files are kept and a partial file (.part) resumes where it stopped. Ctr
   --out         folder to write (default: $TUNELOOM_HOME/models/<owner>/<name>)
   --include     comma-separated file patterns replacing the default selection, e.g. "*.json,*.safetensors"
   --json        JSON lines: {"type":"listed"|"progress"|"skipped"|"retry",...} then {"type":"done","dir":...,"model":{...}}
-Gated or private Hugging Face repos: set HF_TOKEN to an access token.
+  --trust-endpoint  send HF_TOKEN to this --endpoint too (a mirror you trust; it must be https)
+Gated or private Hugging Face repos: set HF_TOKEN to an access token. It is sent only over https, to
+huggingface.co or to an endpoint marked trusted (--trust-endpoint, or $TUNELOOM_TRUSTED_ENDPOINTS with
+comma-separated base URLs); otherwise it is withheld and a line says so.
 `,
   options: {
     hub: { type: 'string', default: 'huggingface' },
@@ -107,6 +110,7 @@ Gated or private Hugging Face repos: set HF_TOKEN to an access token.
     revision: { type: 'string' },
     out: { type: 'string' },
     include: { type: 'string' },
+    'trust-endpoint': { type: 'boolean' },
   },
   allowPositionals: true,
   async run(ctx) {
@@ -136,7 +140,9 @@ Gated or private Hugging Face repos: set HF_TOKEN to an access token.
         }
       };
       try {
-        const r = await downloadModel({ hub, repoId, endpoint, outDir, revision: str(ctx, 'revision'), include, signal: ac.signal, onEvent, progressIntervalMs: json ? 500 : 200 });
+        const trustedEndpoints = flag(ctx, 'trust-endpoint') ? [endpoint] : [];
+        const onNotice = (line: string): void => void ctx.stderr.write(`${line}\n`);
+        const r = await downloadModel({ hub, repoId, endpoint, outDir, revision: str(ctx, 'revision'), include, trustedEndpoints, onNotice, signal: ac.signal, onEvent, progressIntervalMs: json ? 500 : 200 });
         // A custom --include may leave out what a model folder needs: register only what inspects cleanly.
         const model = include ? await registerModel(db, r.dir, { source: hub, repoId }).catch(() => null) : await registerModel(db, r.dir, { source: hub, repoId });
         if (json) return writeJson(ctx, { type: 'done', dir: r.dir, files: r.files, model });

@@ -205,6 +205,8 @@ Ctrl-C stops at the next step boundary with a checkpoint; a second Ctrl-C kills 
     const sup = new RunSupervisor(db, supervisorOptionsFrom(db, { whenBusy: 'refuse' }));
     try {
       const plan = sup.resume(id);
+      // A damaged newer checkpoint was passed over: said on stderr, with or without --json.
+      for (const note of plan.notes) ctx.stderr.write(`warning: ${note}\n`);
       const json = flag(ctx, 'json');
       await superviseInForeground(sup, db, id, {
         notice: (line) => ctx.stderr.write(line + '\n'),

@@ -4,6 +4,7 @@
  * CLI.md's snake_case keys; otherwise a one-line progress bar with ETA on stderr and the result on stdout.
  */
 import { parseFrozenType } from '../../training/open-train-engine';
+import { checkDirPath } from '../../safe-dirs';
 import { parseMap } from '../../data/formats/mapped-format';
 import { UserError } from '../../errors';
 import { flag, str, writeJson, type CliCommand, type CliContext } from '../command';
@@ -140,7 +141,8 @@ export function parseTrainArgs(ctx: CliContext): TrainConfig {
   const config: TrainConfig = {
     model: need('model', 'pass --model DIR, a Hugging Face model folder'),
     data: need('data', 'pass --data FILE, the training data'),
-    out: need('out', 'pass --out DIR, where the adapter is written'),
+    // Checked here, before a run is recorded or a worker starts: a path under /proc used to hang it.
+    out: checkDirPath(need('out', 'pass --out DIR, where the adapter is written'), { what: '--out', hint: 'choose a folder you can write to' }),
     format: str(ctx, 'map') !== undefined ? 'csv' : str(ctx, 'format'),
     ...(str(ctx, 'map') !== undefined ? { map: parseMap(str(ctx, 'map')!) } : {}),
     method: oneOf(str(ctx, 'method'), 'method', ['lora', 'ptuning'] as const, d.method),

@@ -7,11 +7,12 @@
  * leaves half a model behind.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DatasetRecord, ModelRecord } from '../../../src-shared/dto/library';
 import { UserError } from '../../errors';
+import { makeDirs } from '../../safe-dirs';
 import { openStore, type Db } from '../../store/db';
 import { getDataset, insertDataset, listDatasets } from '../../store/queries/library';
 import { importDataset } from '../../data/import-dataset';
@@ -68,11 +69,7 @@ function modelIsComplete(dir: string): boolean {
 export async function ensureDemoAssets(home: string, opts: EnsureDemoOptions = {}): Promise<DemoAssets> {
   const demoDir = join(resolve(home), 'demo');
   const modelDir = join(demoDir, 'model');
-  try {
-    mkdirSync(demoDir, { recursive: true });
-  } catch (err) {
-    throw new UserError(`cannot create the demo folder (${(err as { code?: string }).code ?? (err as Error).message})`, { where: demoDir, hint: 'set TUNELOOM_HOME to a writable folder' });
-  }
+  makeDirs(demoDir, { what: 'the demo folder', hint: 'set TUNELOOM_HOME to a writable folder' });
 
   let createdModel = false;
   if (!modelIsComplete(modelDir)) {

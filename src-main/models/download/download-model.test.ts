@@ -9,6 +9,7 @@ import { startFakeHub, type FakeHub } from '../../test-support/fake-hub';
 import { tempDir, tinyQwen2Model } from '../../test-support/paths';
 import { downloadModel, type DownloadEvent } from './download-model';
 import { DownloadCancelledError } from './http';
+import { mayCarryToken, trustedEndpoints } from './token-policy';
 
 const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 const REPO = 'tuneloom-test/small';
@@ -227,7 +228,30 @@ test('an output folder that cannot be written is one line, not a crash', async (
   writeFileSync(blocker, 'x');
   await assert.rejects(downloadModel({ hub: 'huggingface', repoId: REPO, endpoint: hub.url, outDir: join(blocker, 'model') }), (err: Error) => {
     assert.ok(err instanceof UserError);
-    assert.match(err.message, /not-a-dir\/model: cannot create the download folder \((ENOTDIR|EEXIST)\).*writable folder/);
+    assert.match(err.message, /not-a-dir\/model: cannot use this path for the download folder: .*not-a-dir is a file, not a folder — pick a writable folder/);
     return true;
   });
+});
+
+test('HF_TOKEN never goes over plain http, not even to an endpoint marked trusted; a line says it was withheld (issue 16 #9)', async () => {
+  hub.requests.length = 0;
+  const notices: string[] = [];
+  await downloadModel({ hub: 'huggingface', repoId: TINY, endpoint: hub.url, outDir: outDir('token'), token: 'hf_secret', trustedEndpoints: [hub.url], onNotice: (l) => notices.push(l), progressIntervalMs: 0 });
+  assert.ok(hub.requests.length > 0);
+  assert.deepEqual(hub.requests.filter((r) => r.authorized).map((r) => r.url), [], 'no request carried the token');
+  assert.equal(notices.length, 1);
+  assert.match(notices[0]!, /^HF_TOKEN is not sent: http:\/\/127\.0\.0\.1:\d+ is plain http$/);
+});
+
+test('the token policy: https to huggingface.co, or to an endpoint the user trusts; nothing else', () => {
+  const trusted = ['https://hf.internal.example:8443/'];
+  assert.equal(mayCarryToken('https://huggingface.co/api/models/a/b', []).send, true);
+  assert.equal(mayCarryToken('https://cdn-lfs.huggingface.co/x', []).send, true);
+  assert.equal(mayCarryToken('http://huggingface.co/api', []).send, false);
+  assert.equal(mayCarryToken('https://huggingface.co.evil.example/api', []).send, false);
+  assert.equal(mayCarryToken('https://hf-mirror.com/api/models/a/b', []).send, false, 'a mirror is not trusted by default');
+  assert.equal(mayCarryToken('https://hf-mirror.com/api/models/a/b', ['https://hf-mirror.com']).send, true);
+  assert.equal(mayCarryToken('https://hf.internal.example:8443/Qwen/x/resolve/main/config.json', trusted).send, true);
+  assert.equal(mayCarryToken('https://hf.internal.example/Qwen', trusted).send, false, 'another port is another origin');
+  assert.deepEqual(trustedEndpoints([], { TUNELOOM_TRUSTED_ENDPOINTS: ' https://a.example , https://b.example' }), ['https://a.example', 'https://b.example']);
 });

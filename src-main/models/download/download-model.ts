@@ -14,6 +14,7 @@ import { HF_TOKEN_ENV, huggingFaceHub } from './huggingface';
 import { DownloadCancelledError, InterruptedDownloadError } from './http';
 import { modelScopeHub } from './modelscope';
 import { selectFiles } from './select-files';
+import { mayCarryToken, trustedEndpoints } from './token-policy';
 
 export type DownloadEvent =
   | { type: 'listed'; files: HubFile[]; totalBytes: number }
@@ -30,8 +31,12 @@ export interface DownloadOptions {
   endpoint?: string;
   /** Glob patterns replacing the default file selection. */
   include?: string[];
-  /** Hugging Face access token for gated or private repos. */
+  /** Hugging Face access token for gated or private repos (sent only where token-policy.ts allows). */
   token?: string;
+  /** Endpoints the user trusts with the token, besides huggingface.co. */
+  trustedEndpoints?: string[];
+  /** Told once when a token is set but withheld from this endpoint. */
+  onNotice?: (line: string) => void;
   signal?: AbortSignal;
   onEvent?: (e: DownloadEvent) => void;
   /** Automatic resumes of a cut or stalled transfer, per file (default 3). */
@@ -76,8 +81,8 @@ export function resolveEndpoint(hub: HubKind, explicit?: string, env: NodeJS.Pro
   return endpoint;
 }
 
-export function makeHub(hub: HubKind, endpoint: string, token?: string): HubClient {
-  return hub === 'huggingface' ? huggingFaceHub(endpoint, token) : modelScopeHub(endpoint);
+export function makeHub(hub: HubKind, endpoint: string, token?: string, trusted: string[] = trustedEndpoints()): HubClient {
+  return hub === 'huggingface' ? huggingFaceHub(endpoint, token, trusted) : modelScopeHub(endpoint);
 }
 
 /** Default folder for a download: <home>/models/<owner>/<name>. */
@@ -98,7 +103,12 @@ export async function downloadModel(o: DownloadOptions): Promise<DownloadResult>
   const revision = o.revision ?? DEFAULT_REVISION[o.hub];
   const endpoint = resolveEndpoint(o.hub, o.endpoint);
   const token = o.token ?? (o.hub === 'huggingface' ? process.env[HF_TOKEN_ENV] : undefined);
-  const hub = makeHub(o.hub, endpoint, token || undefined);
+  const trusted = trustedEndpoints(o.trustedEndpoints);
+  if (token && o.hub === 'huggingface') {
+    const d = mayCarryToken(endpoint, trusted);
+    if (!d.send) o.onNotice?.(`${HF_TOKEN_ENV} is not sent: ${d.why}`);
+  }
+  const hub = makeHub(o.hub, endpoint, token || undefined, trusted);
   const timeoutMs = o.timeoutMs ?? 30_000;
   const retries = o.retries ?? 3;
 

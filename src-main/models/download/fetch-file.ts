@@ -6,10 +6,11 @@
  * corrupt bytes would never converge.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { UserError } from '../../errors';
+import { makeDirs } from '../../safe-dirs';
 import { InterruptedDownloadError, networkError, RequestGuard, statusError, type StatusContext } from './http';
 
 export interface FileProgress {
@@ -77,11 +78,8 @@ function rangeStart(res: Response): number | undefined {
 
 export async function fetchFile(o: FetchFileOptions): Promise<FetchFileResult> {
   const part = `${o.dest}.part`;
-  try {
-    mkdirSync(dirname(o.dest), { recursive: true });
-  } catch (err) {
-    throw new UserError(`cannot create the download folder (${(err as { code?: string }).code ?? (err as Error).message})`, { where: dirname(o.dest), hint: 'pick a writable folder (--out)' });
-  }
+  // makeDirs, not mkdir -p: a read-only disk is then EROFS rather than ENOENT, and /proc cannot hang it.
+  makeDirs(dirname(o.dest), { what: 'the download folder', hint: 'pick a writable folder (--out)' });
   let offset = existsSync(part) ? statSync(part).size : 0;
   if (o.expectedSize !== undefined && offset > o.expectedSize) {
     rmSync(part, { force: true }); // longer than the file can be: not ours to resume

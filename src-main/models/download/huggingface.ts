@@ -7,6 +7,7 @@
 import { UserError } from '../../errors';
 import { DEFAULT_ENDPOINTS, encodePath, trimEndpoint, type HubClient, type HubFile, type HubRequest } from './hub';
 import { getJson } from './http';
+import { mayCarryToken, trustedEndpoints } from './token-policy';
 
 interface Sibling {
   rfilename?: unknown;
@@ -16,12 +17,14 @@ interface Sibling {
 
 export const HF_TOKEN_ENV = 'HF_TOKEN';
 
-export function huggingFaceHub(endpoint = DEFAULT_ENDPOINTS.huggingface, token?: string): HubClient {
+export function huggingFaceHub(endpoint = DEFAULT_ENDPOINTS.huggingface, token?: string, trusted: string[] = trustedEndpoints()): HubClient {
   const base = trimEndpoint(endpoint);
+  // Decided once for the endpoint: its file URLs share its origin (the CDN redirect drops the header).
+  const sendToken = token !== undefined && mayCarryToken(base, trusted).send;
   return {
     kind: 'huggingface',
     endpoint: base,
-    headers: (): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {}),
+    headers: (): Record<string, string> => (sendToken ? { authorization: `Bearer ${token}` } : {}),
     fileUrl: (repoId, revision, path) => `${base}/${repoId}/resolve/${encodeURIComponent(revision)}/${encodePath(path)}`,
     async listFiles(repoId: string, revision: string, req: HubRequest): Promise<HubFile[]> {
       const url = `${base}/api/models/${repoId}/revision/${encodeURIComponent(revision)}?blobs=true`;

@@ -3,5 +3,6 @@ import type { Migration } from '../migration';
 import { migration001 } from './001-initial';
 import { migration002 } from './002-run-owner';
 import { migration003 } from './003-run-memory';
+import { migration004 } from './004-checkpoint-files';
 
-export const migrations: Migration[] = [migration001, migration002, migration003];
+export const migrations: Migration[] = [migration001, migration002, migration003, migration004];

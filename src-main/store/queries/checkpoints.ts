@@ -2,17 +2,19 @@
 import type { CheckpointRow } from '../../../src-shared/dto/run-series';
 import type { Db } from '../db';
 import { durably } from '../db';
+import { isManifest, type CheckpointManifest } from '../../training/checkpoint-manifest';
+import { parseJsonColumn } from './json';
 
-export function recordCheckpoint(db: Db, runId: number, c: { step: number; path: string; bytes: number | null }): void {
+export function recordCheckpoint(db: Db, runId: number, c: { step: number; path: string; bytes: number | null; files?: CheckpointManifest | null }): void {
   durably(db, () => {
     const evalLoss = db.prepare("SELECT loss FROM evals WHERE run_id = ? AND kind = 'train-eval' AND step = ? ORDER BY id DESC LIMIT 1").get(runId, c.step) as
       | { loss: number | null }
       | undefined;
     db.prepare(
-      `INSERT INTO checkpoints (run_id, step, path, bytes, eval_loss, kept) VALUES (?, ?, ?, ?, ?, 1)
-       ON CONFLICT(run_id, step) DO UPDATE SET path = excluded.path, bytes = excluded.bytes, kept = 1,
+      `INSERT INTO checkpoints (run_id, step, path, bytes, eval_loss, kept, files_json) VALUES (?, ?, ?, ?, ?, 1, ?)
+       ON CONFLICT(run_id, step) DO UPDATE SET path = excluded.path, bytes = excluded.bytes, kept = 1, files_json = excluded.files_json,
          eval_loss = coalesce(excluded.eval_loss, checkpoints.eval_loss)`,
-    ).run(runId, c.step, c.path, c.bytes, evalLoss?.loss ?? null);
+    ).run(runId, c.step, c.path, c.bytes, evalLoss?.loss ?? null, c.files ? JSON.stringify(c.files) : null);
     db.prepare('UPDATE runs SET last_step = max(last_step, ?), updated_at = ? WHERE id = ?').run(c.step, new Date().toISOString(), runId);
   });
 }
@@ -52,4 +54,13 @@ export function keptCheckpoints(db: Db, runId: number): CheckpointRow[] {
 
 export function latestCheckpoint(db: Db, runId: number): CheckpointRow | undefined {
   return keptCheckpoints(db, runId).at(-1);
+}
+
+/** The kept checkpoints, newest first, with the files each held when written (null before schema v4). */
+export function checkpointsWithFiles(db: Db, runId: number): { step: number; path: string; files: CheckpointManifest | null }[] {
+  const rows = db.prepare('SELECT step, path, files_json FROM checkpoints WHERE run_id = ? AND kept = 1 ORDER BY step DESC').all(runId) as { step: number; path: string; files_json: string | null }[];
+  return rows.map((r) => {
+    const files = parseJsonColumn<unknown>(r.files_json, null);
+    return { step: r.step, path: r.path, files: isManifest(files) ? files : null };
+  });
 }

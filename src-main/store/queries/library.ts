@@ -118,3 +118,8 @@ export function getDataset(db: Db, id: number): DatasetRecord | undefined {
   const row = db.prepare('SELECT * FROM datasets WHERE id = ?').get(id) as DatasetRow | undefined;
   return row && toDataset(row);
 }
+
+/** Whether a registered dataset reads this file (the API may then read it wherever it is). */
+export function isDatasetSource(db: Db, path: string): boolean {
+  return db.prepare('SELECT 1 FROM datasets, json_each(datasets.source_paths) WHERE json_each.value = ? LIMIT 1').get(path) !== undefined;
+}

@@ -4,7 +4,7 @@
  * (re)connecting wait for it; a dropped socket reconnects with backoff and fails the requests in flight.
  */
 import type { AppEvent, IpcResult, WsServerFrame } from '../../../src-shared/ipc-contract';
-import { WS_PATH } from '../../../src-shared/ipc-contract';
+import { WS_MAX_REQUEST_BYTES, WS_PATH } from '../../../src-shared/ipc-contract';
 import type { Transport } from './transport';
 
 const TOKEN_KEY = 'tuneloom.token';
@@ -67,9 +67,15 @@ export function wsTransport(token: string, onConnectionChange: (connected: boole
     async invoke(channel, payload) {
       const ws = socket ?? (await connect());
       const id = nextId++;
+      const frame = JSON.stringify({ id, channel, payload: payload ?? {} });
+      // The same limit serve applies (a UTF-8 byte is at most 3 per UTF-16 unit, so short frames skip the count).
+      const bytes = frame.length * 3 > WS_MAX_REQUEST_BYTES ? new TextEncoder().encode(frame).byteLength : 0;
+      if (bytes > WS_MAX_REQUEST_BYTES) {
+        return { ok: false, error: { name: 'PayloadTooLarge', message: `the request is ${bytes} bytes; the limit is ${WS_MAX_REQUEST_BYTES}`, kind: 'invalid-payload' } };
+      }
       return new Promise((resolve) => {
         pending.set(id, resolve);
-        ws.send(JSON.stringify({ id, channel, payload: payload ?? {} }));
+        ws.send(frame);
       });
     },
     onEvent(listener) {

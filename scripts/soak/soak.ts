@@ -1,0 +1,307 @@
+/**
+ * Soak: `tuneloom serve` answers a polling client the whole time while a long `tuneloom train` on the
+ * demo model (same store) has its worker SIGKILLed at random steps and is resumed, N times.
+ *
+ *   npm run soak -- [--kills 20] [--steps N] [--save-every 2] [--seed 1] [--poll-ms 250] [--limit-min 120]
+ *
+ * Checks, against an uninterrupted reference run with the same settings:
+ * - every resume is exact: each step's loss in the store equals the reference's, bit for bit, and the
+ *   final adapter_model.safetensors is byte-equal;
+ * - no metric row is lost or duplicated: the store holds steps 1..N once each;
+ * - serve never stops answering: every poll (app.info, runs.list, runs.metrics over the WebSocket)
+ *   is answered within 5 s.
+ * Everything stays on loopback (serve binds 127.0.0.1) and in a temp folder; the run is bounded by
+ * --limit-min. Prints one JSON summary line at the end; exit 0 when every check held.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { WebSocket } from 'ws';
+
+const root = resolve(import.meta.dirname, '../..');
+const cliEntry = join(root, 'src-main/cli/entry.ts');
+const { values } = parseArgs({
+  options: {
+    kills: { type: 'string', default: '20' },
+    steps: { type: 'string' },
+    'save-every': { type: 'string', default: '2' },
+    seed: { type: 'string', default: '1' },
+    'poll-ms': { type: 'string', default: '250' },
+    'limit-min': { type: 'string', default: '120' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const kills = Number(values.kills);
+const saveEvery = Number(values['save-every']);
+const steps = Number(values.steps ?? Math.max(24, kills * 3 + 6));
+const pollMs = Number(values['poll-ms']);
+const deadline = Date.now() + Number(values['limit-min']) * 60_000;
+
+/** A small seeded PRNG (mulberry32): the kill points are reproducible from --seed. */
+let rngState = Number(values.seed) >>> 0;
+function random(): number {
+  rngState = (rngState + 0x6d2b79f5) >>> 0;
+  let t = rngState;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+}
+
+const home = mkdtempSync(join(tmpdir(), 'tuneloom-soak-'));
+const dbPath = join(home, 'tuneloom.db');
+const env = { ...process.env, TUNELOOM_HOME: home, TUNELOOM_CONFIG_DIR: join(home, 'config'), TUNELOOM_BROWSE_FOLDERS: root };
+const children = new Set<ChildProcess>();
+
+function fail(message: string): never {
+  throw new Error(message);
+}
+
+function tuneloom(args: string[]): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', cliEntry, ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  return child;
+}
+
+/** JSON lines from a child's stdout, to `onLine`; resolves with the exit code. */
+function follow(child: ChildProcess, onLine: (v: Record<string, unknown>) => void): Promise<number | null> {
+  let buf = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    buf += d;
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+      const line = buf.slice(0, i).trim();
+      buf = buf.slice(i + 1);
+      if (line.startsWith('{')) onLine(JSON.parse(line) as Record<string, unknown>);
+    }
+  });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
+  return new Promise((res) => child.on('exit', (code) => res(code === null ? null : code))).then((code) => {
+    (child as ChildProcess & { stderrTail?: string }).stderrTail = stderr;
+    return code as number | null;
+  });
+}
+
+/** The training worker: the child of the CLI process running the worker entry (Linux /proc). */
+function workerPid(cliPid: number): number | null {
+  try {
+    const kids = readFileSync(`/proc/${cliPid}/task/${cliPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    return kids.find((k) => /worker/.test(readFileSync(`/proc/${k}/cmdline`, 'utf8'))) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+// ---- serve and the polling client ------------------------------------------------------------------
+
+interface Poller {
+  ok: number;
+  failed: string[];
+  maxLatencyMs: number;
+  stop(): void;
+  metrics(runId: number): Promise<{ step: number; loss: number }[]>;
+}
+
+async function startServe(): Promise<{ url: string; proc: ChildProcess }> {
+  const proc = tuneloom(['serve', '--host', '127.0.0.1', '--port', '0', '--db', dbPath]);
+  const url = await new Promise<string>((res, rej) => {
+    let out = '';
+    const timer = setTimeout(() => rej(new Error('serve printed no URL in 60 s')), 60_000);
+    proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        res(m[1]!);
+      }
+    });
+    proc.on('exit', (code) => rej(new Error(`serve exited with ${code}`)));
+  });
+  return { url, proc };
+}
+
+async function startPoller(url: string, runId: () => number | null): Promise<Poller> {
+  const u = new URL(url);
+  const ws = new WebSocket(`ws://${u.host}/ws?token=${u.searchParams.get('token')}`);
+  await new Promise<void>((res, rej) => {
+    ws.once('open', () => res());
+    ws.once('error', rej);
+  });
+  let next = 1;
+  const pending = new Map<number, (r: { ok: boolean; value?: unknown; error?: { message: string } }) => void>();
+  ws.on('message', (d) => {
+    const frame = JSON.parse(String(d)) as { id?: number; result?: { ok: boolean } };
+    if (frame.id !== undefined && frame.result) pending.get(frame.id)?.(frame.result);
+  });
+  const call = (channel: string, payload: unknown): Promise<{ ok: boolean; value?: unknown; error?: { message: string } }> =>
+    new Promise((res, rej) => {
+      const id = next++;
+      const timer = setTimeout(() => rej(new Error(`${channel}: no answer in 5 s`)), 5000);
+      pending.set(id, (r) => {
+        clearTimeout(timer);
+        pending.delete(id);
+        res(r);
+      });
+      ws.send(JSON.stringify({ id, channel, payload }));
+    });
+  const p: Poller = {
+    ok: 0,
+    failed: [],
+    maxLatencyMs: 0,
+    stop: () => {
+      clearInterval(timer);
+      ws.close();
+    },
+    metrics: async (id) => {
+      const r = await call('runs.metrics', { id, afterStep: 0 });
+      if (!r.ok) fail(`runs.metrics: ${r.error?.message}`);
+      return r.value as { step: number; loss: number }[];
+    },
+  };
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    const id = runId();
+    const t0 = performance.now();
+    const calls = [call('app.info', {}), call('runs.list', { sort: 'newest' }), ...(id ? [call('runs.metrics', { id, afterStep: 0 })] : [])];
+    void Promise.all(calls)
+      .then((rs) => {
+        const bad = rs.find((r) => !r.ok);
+        if (bad) p.failed.push(bad.error?.message ?? 'error');
+        else p.ok += rs.length;
+      })
+      .catch((err: Error) => p.failed.push(err.message))
+      .finally(() => {
+        p.maxLatencyMs = Math.max(p.maxLatencyMs, performance.now() - t0);
+        busy = false;
+      });
+  }, pollMs);
+  return p;
+}
+
+// ---- training ------------------------------------------------------------------------------------
+
+function trainArgs(out: string): string[] {
+  const model = join(home, 'demo', 'model');
+  const data = join(root, 'resources', 'demo', 'handbook-sample.jsonl');
+  return ['train', '--model', model, '--data', data, '--out', out, '--max-steps', String(steps), '--save-every', String(saveEvery), '--seed', '7', '--backend', 'cpu', '--db', dbPath, '--json'];
+}
+
+/** Runs (or resumes) until the step `killAt` is reported, then SIGKILLs the worker; null: run to the end. */
+async function segment(args: string[], killAt: number | null, onStart: (runId: number) => void): Promise<{ code: number | null; lastStep: number; fromStep: number; killed: boolean; stderr: string }> {
+  const child = tuneloom(args);
+  let lastStep = 0;
+  let fromStep = 0;
+  let killed = false;
+  const exit = follow(child, (v) => {
+    if (v.type === 'start' && typeof v.run_id === 'number') {
+      onStart(v.run_id);
+      fromStep = typeof v.from_step === 'number' ? v.from_step : 0;
+    }
+    if (v.type === 'step' && typeof v.step === 'number') {
+      lastStep = v.step;
+      if (killAt !== null && !killed && v.step >= killAt) {
+        const pid = workerPid(child.pid!);
+        if (pid) {
+          killed = true;
+          process.kill(pid, 'SIGKILL');
+        }
+      }
+    }
+  });
+  const code = await exit;
+  return { code, lastStep, fromStep, killed, stderr: (child as ChildProcess & { stderrTail?: string }).stderrTail ?? '' };
+}
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  const serve = await startServe();
+  for (let i = 0; !existsSync(join(home, 'demo', 'model', 'config.json')); i++) {
+    if (i > 600) fail('the demo model did not appear in 60 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  let currentRun: number | null = null;
+  const poller = await startPoller(serve.url, () => currentRun);
+
+  // Reference: the same run, uninterrupted.
+  let refId = 0;
+  const ref = await segment(trainArgs(join(home, 'ref')), null, (id) => (refId = id));
+  if (ref.code !== 0) fail(`the reference run failed (exit ${ref.code}): ${ref.stderr}`);
+  const refLoss = new Map((await poller.metrics(refId)).map((m) => [m.step, m.loss]));
+
+  // The soak run: killed at random steps, resumed each time.
+  const out = join(home, 'soak');
+  let runId = 0;
+  const killSteps: number[] = [];
+  let args = trainArgs(out);
+  let from = 0;
+  const resumeSteps: number[] = [];
+  for (let k = 0; k <= kills; k++) {
+    if (Date.now() > deadline) fail(`--limit-min reached after ${k} kills`);
+    const left = kills - k;
+    // Spread the kills over the steps still to go; the last segment runs to the end.
+    const span = Math.max(1, Math.floor((steps - from - 1) / Math.max(1, left)));
+    const killAt = left > 0 ? Math.min(steps - 1, from + 1 + Math.floor(random() * span)) : null;
+    const seg = await segment(args, killAt, (id) => {
+      runId = id;
+      currentRun = id;
+    });
+    if (k > 0) resumeSteps.push(seg.fromStep);
+    if (killAt !== null) {
+      if (!seg.killed) fail(`segment ${k}: the run ended (exit ${seg.code}) before step ${killAt}: ${seg.stderr}`);
+      killSteps.push(seg.lastStep);
+      // The next segment resumes from the newest checkpoint at or before the kill.
+      from = Math.floor(seg.lastStep / saveEvery) * saveEvery;
+      args = ['runs', 'resume', String(runId), '--db', dbPath, '--json'];
+    } else if (seg.code !== 0) {
+      fail(`the last segment failed (exit ${seg.code}): ${seg.stderr}`);
+    }
+  }
+
+  // Checks.
+  const rows = await poller.metrics(runId);
+  const stepsSeen = rows.map((r) => r.step);
+  const duplicates = stepsSeen.length - new Set(stepsSeen).size;
+  const missing = [...Array(steps).keys()].map((i) => i + 1).filter((s) => !stepsSeen.includes(s));
+  const lossMismatch = rows.filter((r) => refLoss.get(r.step) !== r.loss).map((r) => r.step);
+  const adapterEqual = readFileSync(join(out, 'adapter_model.safetensors')).equals(readFileSync(join(home, 'ref', 'adapter_model.safetensors')));
+  const leftovers = readdirSync(out).filter((f) => /\.tmp-|\.old-/.test(f));
+  poller.stop();
+  serve.proc.kill('SIGTERM');
+  const summary = {
+    kills: killSteps.length,
+    steps,
+    save_every: saveEvery,
+    kill_steps: killSteps,
+    resumed_from: resumeSteps,
+    metric_rows: rows.length,
+    duplicate_rows: duplicates,
+    missing_rows: missing.length,
+    loss_mismatches: lossMismatch.length,
+    adapter_byte_equal: adapterEqual,
+    temp_leftovers: leftovers.length,
+    api_calls_ok: poller.ok,
+    api_calls_failed: poller.failed.length,
+    api_max_latency_ms: Math.round(poller.maxLatencyMs),
+    minutes: Number(((Date.now() - t0) / 60_000).toFixed(1)),
+  };
+  process.stdout.write(JSON.stringify(summary) + '\n');
+  const ok = duplicates === 0 && missing.length === 0 && lossMismatch.length === 0 && adapterEqual && leftovers.length === 0 && poller.failed.length === 0;
+  if (!ok) {
+    if (poller.failed.length) process.stderr.write(`API failures: ${poller.failed.slice(0, 5).join('; ')}\n`);
+    process.exitCode = 1;
+  }
+}
+
+main()
+  .catch((err: Error) => {
+    process.stderr.write(`soak: ${err.message}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const c of children) c.kill('SIGKILL');
+    if (!values.keep) rmSync(home, { recursive: true, force: true });
+  });
