@@ -3,6 +3,7 @@
  * flagship recipes (handbook: Qwen2.5-0.5B-Instruct, LoRA q/v r 8; AdvertiseGen: P-Tuning v2 prefix 128).
  */
 import type { EvalMetricChoice, MetricModeChoice } from '../../src-shared/dto/evals';
+import type { DatasetRecord, ModelRecord } from '../../src-shared/dto/library';
 import { LORA_TARGETS, type TrainSettings } from '../../src-shared/ipc-contract';
 import type { MessageKey } from './i18n/i18n.svelte';
 
@@ -125,6 +126,25 @@ export const PRESETS: Preset[] = [
 /** The eval metric set of a run's preset (custom's for runs without one). */
 export function evalPresetOf(preset: string | null | undefined): EvalPreset {
   return (PRESETS.find((p) => p.id === preset) ?? PRESETS.find((p) => p.id === 'custom')!).eval;
+}
+
+/** The preset the wizard opens on: the offline demo while no real model is there to train, else the handbook. */
+export function openingPreset(models: Pick<ModelRecord, 'isDemo'>[]): PresetId {
+  return models.some((m) => !m.isDemo) ? 'handbook' : 'demo';
+}
+
+/**
+ * The dataset a preset preselects: the demo preset the demo dataset; a preset with a format keeps the
+ * current pick when it has that format, else the newest non-demo dataset of that format, else none (a
+ * dataset of another format is never preselected); the custom preset keeps the current pick.
+ */
+export function presetDataset(p: Preset, datasets: Pick<DatasetRecord, 'id' | 'format' | 'isDemo'>[], current: number | null): number | null {
+  if (p.demo) return datasets.find((d) => d.isDemo)?.id ?? null;
+  const format = p.config.format;
+  if (!format || format === 'auto') return current;
+  const cur = datasets.find((d) => d.id === current);
+  if (cur?.format === format) return cur.id;
+  return datasets.find((d) => d.format === format && !d.isDemo)?.id ?? null;
 }
 
 /** The equivalent `tuneloom train` command line (CLI.md flags), shown on the review step. */

@@ -196,6 +196,8 @@ export const en: Messages = {
   'wizard.dataset.histogramTokens': "Length distribution ({model} tokens, chat template included)",
   'wizard.dataset.truncated': "{over} examples ({pct}) longer than max length {n} will be truncated",
   'wizard.dataset.allFit': "All examples fit in max length {n} (longest {max})",
+  'wizard.dataset.importNext': 'Import and continue',
+  'wizard.dataset.pending': 'This file is checked but not imported yet: "Import and continue" imports it and trains on it; or pick an imported dataset below.',
   'wizard.dataset.cutoffMark': "max {n}",
   'wizard.model.path': "Local Hugging Face model folder",
   'wizard.model.register': "Add",

@@ -194,6 +194,8 @@ export const zhCN = {
   'wizard.dataset.histogramTokens': "长度分布（{model} 的 token，含对话模板）",
   'wizard.dataset.truncated': "{over} 条样本（{pct}）超过最大长度 {n}，训练时会被截断",
   'wizard.dataset.allFit': "全部样本都在最大长度 {n} 以内（最长 {max}）",
+  'wizard.dataset.importNext': '导入并继续',
+  'wizard.dataset.pending': '这个文件已检查，还没有导入：「导入并继续」会先导入它再用它训练；也可以在下方选一个已导入的数据集。',
   'wizard.dataset.cutoffMark': "最大 {n}",
   'wizard.model.path': "本地 Hugging Face 模型文件夹",
   'wizard.model.register': "添加",

@@ -1,0 +1,132 @@
+/**
+ * The wizard trains on the dataset the user picked (issue 15 #4): a checked file that is not imported yet
+ * cannot be skipped past (Next imports it), going back keeps the check, a preset preselects only a dataset
+ * of its own format (or none), and with no downloaded model the wizard opens on the offline demo.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { openStore } from '../src-main/store/db';
+import { screenshot } from './support/browser';
+import { servedApp } from './support/served-app';
+
+const CHATS = [
+  { conversations: [{ role: 'user', content: '图书馆几点开门？' }, { role: 'assistant', content: '早上八点。' }] },
+  { conversations: [{ role: 'user', content: '宿舍几点熄灯？' }, { role: 'assistant', content: '晚上十一点。' }] },
+  { conversations: [{ role: 'user', content: '怎么请假？' }, { role: 'assistant', content: '填写请假单，请辅导员签字。' }] },
+];
+const ADGEN = [
+  { content: '类型#上衣*颜色#白色*风格#简约', summary: '简约的白色上衣，百搭又清爽。' },
+  { content: '类型#裙*材质#雪纺*风格#清新', summary: '清新的雪纺裙，轻盈飘逸。' },
+];
+
+function datasetNames(dbPath: string): string[] {
+  const db = openStore(dbPath);
+  try {
+    return (db.prepare('SELECT name FROM datasets ORDER BY id').all() as { name: string }[]).map((r) => r.name);
+  } finally {
+    db.close();
+  }
+}
+
+describe('wizard: the dataset the user picked', () => {
+  const app = servedApp();
+
+  test('no downloaded model: the wizard opens on the offline demo preset with the demo dataset', async () => {
+    const page = app.s.page;
+    await page.goto(app.serve.url);
+    await page.locator('nav a[data-nav="new"]').click();
+    await page.locator('button[data-preset="demo"][aria-checked="true"]').waitFor();
+    await page.locator('[data-testid="wizard-next"]').click();
+    await page.locator('.choice:has(input[name="ds"]:checked)', { hasText: '演示' }).waitFor();
+    assert.deepEqual(app.s.errors, []);
+  });
+
+  test('a preset preselects a dataset of its own format, or none', async () => {
+    const page = app.s.page;
+    const adgen = join(app.serve.home, 'adgen-train.json');
+    writeFileSync(adgen, ADGEN.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    // The adgen file is imported in the wizard (custom preset, nothing preselected), then each preset is chosen.
+    await page.locator('.stepper li:nth-child(1) button').click();
+    await page.locator('button[data-preset="custom"]').click();
+    await page.locator('[data-testid="wizard-next"]').click();
+    await page.locator('[data-testid="dataset-path"]').fill(adgen);
+    await page.locator('[data-testid="dataset-inspect"]').click();
+    await page.locator(`[data-testid="dataset-preview"][data-path="${adgen}"]`).waitFor();
+    await page.locator('[data-testid="dataset-import"]').click();
+    await page.locator('.choice:has(input[name="ds"]:checked)', { hasText: 'adgen-train' }).waitFor();
+
+    const checkedAfter = async (preset: string) => {
+      await page.locator('.stepper li:nth-child(1) button').click();
+      await page.locator(`button[data-preset="${preset}"]`).click();
+      await page.locator(`button[data-preset="${preset}"][aria-checked="true"]`).waitFor();
+      await page.locator('.stepper li:nth-child(2) button').click();
+      await page.locator('section.step[data-step="1"]').waitFor();
+      await page.locator('input[name="ds"]').first().waitFor();
+      return page.locator('.choice:has(input[name="ds"]:checked)').allInnerTexts();
+    };
+    assert.deepEqual((await checkedAfter('adgen')).map((t) => t.split('\n')[0]), ['adgen-train'], 'AdvertiseGen picks the adgen dataset');
+    assert.deepEqual(await checkedAfter('medical'), [], 'no medical CSV imported: nothing preselected');
+    const demo = await checkedAfter('demo');
+    assert.equal(demo.length, 1);
+    assert.match(demo[0]!, /演示/);
+    assert.deepEqual(app.s.errors, []);
+  });
+
+  test('a checked file that is not imported: going back keeps it, Next imports it, the review shows it', async () => {
+    const page = app.s.page;
+    const file = join(app.serve.home, 'my-handbook.jsonl');
+    writeFileSync(file, CHATS.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    await page.locator('.stepper li:nth-child(1) button').click();
+    await page.locator('button[data-preset="handbook"]').click();
+    await page.locator('[data-testid="wizard-next"]').click();
+    await page.locator('[data-testid="dataset-path"]').fill(file);
+    await page.locator('[data-testid="dataset-inspect"]').click();
+    const preview = page.locator(`[data-testid="dataset-preview"][data-path="${file}"]`);
+    await preview.waitFor();
+    assert.equal(await page.locator('input[name="ds"]:checked').count(), 0, 'the checked file, not an imported dataset, is the choice');
+    assert.match(await page.locator('[data-testid="wizard-next"]').innerText(), /导入并继续/);
+    await page.locator('[data-testid="dataset-pending"]').scrollIntoViewIfNeeded();
+    await screenshot(page, 'zh-CN-wizard-dataset-pending');
+
+    // Back to the presets and forward again: the check is still there.
+    await page.locator('.nav button', { hasText: '上一步' }).click();
+    await page.locator('section.step[data-step="0"]').waitFor();
+    await page.locator('[data-testid="wizard-next"]').click();
+    await preview.waitFor();
+    assert.equal(await page.locator('[data-testid="dataset-path"]').inputValue(), file);
+    assert.ok(!datasetNames(app.serve.dbPath).includes('my-handbook'), 'not imported yet');
+
+    // The stepper cannot jump past it either.
+    assert.equal(await page.locator('.stepper li:nth-child(6) button').isDisabled(), true);
+    await page.locator('[data-testid="wizard-next"]').click();
+    await page.locator('section.step[data-step="2"]').waitFor();
+    assert.ok(datasetNames(app.serve.dbPath).includes('my-handbook'), 'Next imported the checked file');
+    await page.locator('.stepper li:nth-child(6) button').click();
+    const summary = page.locator('dl.summary');
+    await summary.waitFor();
+    assert.match(await summary.innerText(), /my-handbook \(3 条样本\)/);
+    assert.match(await page.locator('[data-testid="cli-command"]').textContent() ?? '', /my-handbook\.jsonl/);
+    assert.deepEqual(app.s.errors, []);
+  });
+
+  test('in English: the pending check and its Next button', async () => {
+    const page = app.s.page;
+    const file = join(app.serve.home, 'second.jsonl');
+    writeFileSync(file, CHATS.slice(0, 2).map((r) => JSON.stringify(r)).join('\n') + '\n');
+    await page.locator('nav a[data-nav="settings"]').click();
+    await page.locator('button[data-lang="en"]').click();
+    await page.locator('main h1', { hasText: 'Settings' }).waitFor();
+    await page.locator('nav a[data-nav="new"]').click();
+    await page.locator('.stepper li:nth-child(2) button').click();
+    await page.locator('[data-testid="dataset-path"]').fill(file);
+    await page.locator('[data-testid="dataset-inspect"]').click();
+    await page.locator(`[data-testid="dataset-preview"][data-path="${file}"]`).waitFor();
+    assert.match(await page.locator('[data-testid="wizard-next"]').innerText(), /Import and continue/);
+    assert.match(await page.locator('[data-testid="dataset-pending"]').innerText(), /not imported yet/);
+    await page.locator('[data-testid="dataset-pending"]').scrollIntoViewIfNeeded();
+    await screenshot(page, 'en-wizard-dataset-pending');
+    assert.deepEqual(app.s.errors, []);
+  });
+});
