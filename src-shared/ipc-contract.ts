@@ -204,6 +204,12 @@ export interface Channels {
   'datasets.import': { req: DatasetImportRequest; res: { id: number } };
   /** A dataset's columns (CSV header or first record's keys), for mapping them to roles. */
   'datasets.columns': { req: { path: string; encoding?: EncodingChoiceDto }; res: { columns: string[] } };
+  /**
+   * Removes a dataset from the library; the user's files stay. Runs that used it keep their own copy of
+   * its path and sha256 (all that training, resume and eval read), so they still work; they only lose
+   * the link to the row (runsUnlinked of them).
+   */
+  'datasets.delete': { req: RunRef; res: { runsUnlinked: number } };
   /** Model downloads from Hugging Face / ModelScope (or a mirror); progress arrives as download.progress events. */
   'downloads.start': { req: DownloadRequest; res: DownloadJob };
   'downloads.list': { req: Empty; res: DownloadJob[] };
@@ -305,6 +311,7 @@ export const requestValidators: { [C in Channel]: Validator<Req<C>> } = {
   'datasets.inspect': object({ path }, inspectFields),
   'datasets.import': object({ path }, { ...inspectFields, name: str({ nonEmpty: true, maxLength: 200 }) }),
   'datasets.columns': object({ path }, { encoding: oneOf(ENCODING_CHOICES) }),
+  'datasets.delete': runRef,
   'downloads.start': object(
     { hub: oneOf(['huggingface', 'modelscope'] as const), repoId: str({ nonEmpty: true, maxLength: 200 }) },
     { endpoint: str({ maxLength: 512 }), revision: str({ nonEmpty: true, maxLength: 200 }) },

@@ -14,7 +14,7 @@ import { importDataset, type ImportOptions, type ImportResult } from '../data/im
 import { registerImport } from '../data/register';
 import { registerModel } from '../models/register-model';
 import { UserError } from '../errors';
-import { getModel, listDatasets, listModels } from '../store/queries/library';
+import { deleteDataset, getDataset, getModel, listDatasets, listModels } from '../store/queries/library';
 import type { Db } from '../store/db';
 import type { HandlerContext } from './context';
 import type { HandlerTable } from './router';
@@ -80,7 +80,7 @@ export function toPreview(r: ImportResult, model?: { view: TemplateView; name: s
   };
 }
 
-type LibraryChannels = 'models.list' | 'models.register' | 'datasets.list' | 'datasets.inspect' | 'datasets.import' | 'datasets.columns';
+type LibraryChannels = 'models.list' | 'models.register' | 'datasets.list' | 'datasets.inspect' | 'datasets.import' | 'datasets.columns' | 'datasets.delete';
 
 export function libraryHandlers(ctx: HandlerContext): Pick<HandlerTable, LibraryChannels> {
   return {
@@ -103,6 +103,12 @@ export function libraryHandlers(ctx: HandlerContext): Pick<HandlerTable, Library
       const id = registerImport(ctx.db, result, req.name ?? result.name);
       ctx.publish?.({ type: 'library.changed', what: 'datasets' });
       return { id };
+    },
+    'datasets.delete': ({ id }) => {
+      if (!getDataset(ctx.db, id)) throw new UserError(`dataset ${id} is not in the library`, { where: 'id', hint: 'reload the Datasets page; it may have been removed already' });
+      const runsUnlinked = deleteDataset(ctx.db, id);
+      ctx.publish?.({ type: 'library.changed', what: 'datasets' });
+      return { runsUnlinked };
     },
   };
 }

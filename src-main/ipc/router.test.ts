@@ -33,6 +33,7 @@ function table(calls: string[], overrides: Partial<HandlerTable> = {}): HandlerT
       throw new Error('not used');
     },
     'datasets.import': record('datasets.import', { id: 1 }),
+    'datasets.delete': record('datasets.delete', { runsUnlinked: 0 }),
     'downloads.start': () => {
       throw new Error('not used');
     },

@@ -114,6 +114,15 @@ export function listDatasets(db: Db): DatasetRecord[] {
   return (db.prepare('SELECT * FROM datasets ORDER BY id DESC').all() as DatasetRow[]).map(toDataset);
 }
 
+/** Deletes a dataset row; runs that referenced it keep their dataset path and hash (dataset_id ON DELETE SET NULL). Returns how many runs it unlinked. */
+export function deleteDataset(db: Db, id: number): number {
+  return db.transaction(() => {
+    const { n } = db.prepare('SELECT count(*) AS n FROM runs WHERE dataset_id = ?').get(id) as { n: number };
+    db.prepare('DELETE FROM datasets WHERE id = ?').run(id);
+    return n;
+  })();
+}
+
 export function getDataset(db: Db, id: number): DatasetRecord | undefined {
   const row = db.prepare('SELECT * FROM datasets WHERE id = ?').get(id) as DatasetRow | undefined;
   return row && toDataset(row);
