@@ -97,6 +97,11 @@ export interface DatasetInspectRequest {
   modelId?: number;
   /** Map columns to roles yourself (any CSV/JSON); implies format csv. */
   map?: ColumnMapping[];
+  /**
+   * Who asks (one key per draft in the renderer): progress comes as datasets.progress events with this key,
+   * and a newer check with the same key stops this one.
+   */
+  progressKey?: string;
 }
 export interface DatasetImportRequest extends DatasetInspectRequest {
   name?: string;
@@ -243,7 +248,15 @@ const id = int({ min: 1 });
 const runRef = object({ id });
 const path = str({ nonEmpty: true, maxLength: 4096 });
 const columnMapping = arrayOf(object({ column: str({ nonEmpty: true, maxLength: 200 }), role: oneOf(MAP_ROLES) }), { min: 1, max: 200 });
-const inspectFields = { format: oneOf(DATA_FORMAT_CHOICES), encoding: oneOf(ENCODING_CHOICES), valSplit: num({ min: 0, max: 0.5 }), maxLen: int({ min: 1, max: 1 << 20 }), modelId: id, map: columnMapping };
+const inspectFields = {
+  format: oneOf(DATA_FORMAT_CHOICES),
+  encoding: oneOf(ENCODING_CHOICES),
+  valSplit: num({ min: 0, max: 0.5 }),
+  maxLen: int({ min: 1, max: 1 << 20 }),
+  modelId: id,
+  map: columnMapping,
+  progressKey: str({ nonEmpty: true, maxLength: 100 }),
+};
 const count = (min: number) => int({ min, max: 1 << 30 });
 
 /** Runtime check of every request payload; main runs it before any handler sees the payload. */
@@ -400,6 +413,8 @@ export type AppEvent =
   | { type: 'run.samples'; runId: number; samples: SampleRow[] }
   | { type: 'run.log'; runId: number; line: RunLogLine }
   | { type: 'library.changed'; what: 'models' | 'datasets' }
+  /** A dataset check or import under way (DatasetInspectRequest.progressKey). */
+  | { type: 'datasets.progress'; key: string; bytesRead: number; totalBytes: number; examples: number }
   | { type: 'download.progress'; job: DownloadJob }
   | { type: 'playground.delta'; sessionId: string; key: string; text: string }
   | { type: 'playground.done'; sessionId: string; key: string; error: string | null }

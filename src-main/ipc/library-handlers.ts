@@ -18,6 +18,7 @@ import { deleteDataset, getDataset, getModel, listDatasets, listModels } from '.
 import type { Db } from '../store/db';
 import type { HandlerContext } from './context';
 import type { HandlerTable } from './router';
+import { InspectJobs } from './inspect-jobs';
 import { templateView, type TemplateView } from './template-preview';
 
 /** The chosen model's tokenizer view, or none without a modelId. */
@@ -83,6 +84,7 @@ export function toPreview(r: ImportResult, model?: { view: TemplateView; name: s
 type LibraryChannels = 'models.list' | 'models.register' | 'datasets.list' | 'datasets.inspect' | 'datasets.import' | 'datasets.columns' | 'datasets.delete';
 
 export function libraryHandlers(ctx: HandlerContext): Pick<HandlerTable, LibraryChannels> {
+  const jobs = new InspectJobs(ctx.publish);
   return {
     'models.list': () => listModels(ctx.db),
     'models.register': async ({ path }) => {
@@ -93,13 +95,16 @@ export function libraryHandlers(ctx: HandlerContext): Pick<HandlerTable, Library
     'datasets.list': () => listDatasets(ctx.db),
     'datasets.inspect': async (req) => {
       const { model, error } = tryViewOf(ctx.db, req.modelId);
-      const preview = toPreview(await importDataset(req.path, importOptions(req, model?.view)), model);
+      const result = await jobs.run(req, importOptions(req, model?.view), (opts, onProgress) => importDataset(req.path, opts, onProgress));
+      const preview = toPreview(result, model);
       return error ? { ...preview, tokenizerError: error } : preview;
     },
     'datasets.columns': async ({ path, encoding }) => ({ columns: await peekColumns(path, encoding ?? 'auto') }),
     'datasets.import': async (req) => {
       // A model that cannot render (moved folder, no template) does not block the import: stats in characters.
-      const result = await importDataset(req.path, importOptions(req, tryViewOf(ctx.db, req.modelId).model?.view));
+      // Importing what was just checked registers that check's result: the file is not read again.
+      const result =
+        (await jobs.recent(req)) ?? (await jobs.run(req, importOptions(req, tryViewOf(ctx.db, req.modelId).model?.view), (opts, onProgress) => importDataset(req.path, opts, onProgress)));
       const id = registerImport(ctx.db, result, req.name ?? result.name);
       ctx.publish?.({ type: 'library.changed', what: 'datasets' });
       return { id };
