@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { writeCsv } from '../scripts/bench/data-import';
 import { openStore } from '../src-main/store/db';
 import { screenshot } from './support/browser';
 import { servedApp } from './support/served-app';
@@ -127,6 +128,63 @@ describe('wizard: the dataset the user picked', () => {
     assert.match(await page.locator('[data-testid="dataset-pending"]').innerText(), /not imported yet/);
     await page.locator('[data-testid="dataset-pending"]').scrollIntoViewIfNeeded();
     await screenshot(page, 'en-wizard-dataset-pending');
+    assert.deepEqual(app.s.errors, []);
+  });
+
+  /** Checks a GB18030 medical CSV of `mb` MB with the demo model chosen: characters first, then tokens with progress. */
+  async function checkMedical(name: string, mb: number) {
+    const page = app.s.page;
+    const file = join(app.serve.home, name);
+    const { rows } = await writeCsv(file, mb * 1e6, 500);
+    await page.locator('.stepper li:nth-child(1) button').click();
+    await page.locator('button[data-preset="medical"]').click();
+    await page.locator('[data-testid="wizard-next"]').click();
+    await page.locator('[data-testid="dataset-path"]').fill(file);
+    const t0 = Date.now();
+    await page.locator('[data-testid="dataset-inspect"]').click();
+    const preview = page.locator(`[data-testid="dataset-preview"][data-path="${file}"]`);
+    await preview.waitFor();
+    const firstPreviewS = (Date.now() - t0) / 1000;
+    return { page, file, rows, preview, firstPreviewS };
+  }
+
+  test('a large GB18030 CSV in English: the preview comes at once, the token count shows its progress', { timeout: 180_000 }, async () => {
+    const { page, preview, rows } = await checkMedical('medical-en.csv', 1);
+    assert.match(await preview.innerText(), new RegExp(`medical-csv · gb18030[\\s\\S]*${rows.toLocaleString('en').replace(/,/g, ',?')} examples`));
+    const progress = page.locator('[data-testid="dataset-progress"]', { hasText: 'Counting lengths in' });
+    await progress.waitFor();
+    await screenshot(page, 'en-wizard-dataset-counting');
+    await page.locator('[data-testid="histogram-caption"]', { hasText: 'tokens, chat template included' }).waitFor({ timeout: 170_000 });
+    assert.equal(await page.locator('[data-testid="dataset-progress"]').count(), 0);
+    assert.deepEqual(app.s.errors, []);
+  });
+
+  test('the 3.4 MB medical CSV: characters at CLI speed, tokens with progress; Import and later visits do not check again', { timeout: 300_000 }, async () => {
+    await app.s.page.locator('nav a[data-nav="settings"]').click();
+    await app.s.page.locator('button[data-lang="zh-CN"]').click();
+    await app.s.page.locator('nav a[data-nav="new"]').click();
+    const { page, preview, rows, firstPreviewS } = await checkMedical('medical-gb18030.csv', 3.4);
+    console.log(`wizard check of a 3.4 MB GB18030 CSV (${rows} rows): first preview in ${firstPreviewS.toFixed(1)} s`);
+    assert.match(await preview.innerText(), /识别结果：medical-csv · gb18030/);
+    const progress = page.locator('[data-testid="dataset-progress"]', { hasText: '的 token 统计长度' });
+    await progress.waitFor();
+    assert.equal(await page.locator('[data-testid="wizard-next"]').isDisabled(), false, 'Next does not wait for the token count');
+    // The ETA comes once there is a pace to go on (the first second and 2%); 53 chunks of 64 KiB take longer.
+    await page.locator('[data-testid="dataset-progress"]', { hasText: '还需约' }).waitFor({ timeout: 280_000 });
+    await screenshot(page, 'zh-CN-wizard-dataset-counting');
+    await page.locator('[data-testid="histogram-caption"]', { hasText: '的 token，含对话模板' }).waitFor({ timeout: 280_000 });
+    const t0 = Date.now();
+    await page.locator('[data-testid="dataset-import"]').click();
+    await page.locator('.choice:has(input[name="ds"]:checked)', { hasText: 'medical-gb18030' }).waitFor();
+    console.log(`import after the check: ${((Date.now() - t0) / 1000).toFixed(1)} s (the check's result is registered)`);
+    assert.equal(await page.locator('[data-testid="dataset-progress"]').count(), 0, 'no check after the import');
+    await page.locator('[data-testid="wizard-next"]').click();
+    await page.locator('section.step[data-step="2"]').waitFor();
+    await page.locator('.nav button', { hasText: '上一步' }).click();
+    await preview.waitFor();
+    assert.equal(await page.locator('[data-testid="dataset-progress"]').count(), 0, 'a later visit shows the check it has');
+    assert.equal(await preview.getAttribute('aria-busy'), 'false');
+    assert.equal(await page.locator('[data-testid="dataset-inspect"]').isDisabled(), false, 'the step is not locked');
     assert.deepEqual(app.s.errors, []);
   });
 });

@@ -3,6 +3,11 @@
  * inspection. It lives as long as its owner (the wizard, the Datasets page), not as long as the component
  * that shows it, so leaving the wizard's Dataset step and coming back keeps the check and does not inspect
  * the same file again. An inspection runs only when what it depends on changed.
+ *
+ * With a model chosen a check has two passes: first as `tuneloom data inspect` does it (characters, about
+ * a second for a few MB), so the preview, Import and Next are there at once; then the lengths in the
+ * model's tokens through its chat template, which takes far longer (a few ms a row), with progress and an
+ * ETA. Import during the second pass waits for it in main instead of tokenizing the file again.
  */
 import { mappingFromRecord } from '../../../src-shared/column-mapping';
 import type { ColumnMapping } from '../../../src-shared/ipc-contract';
@@ -42,7 +47,19 @@ export function sourceOf(d: DatasetRecord): DraftSource {
   };
 }
 
+let drafts = 0;
+
+/** A check's progress as main reports it (datasets.progress), with when it began for the ETA. */
+export interface DraftProgress {
+  bytesRead: number;
+  totalBytes: number;
+  startedAt: number;
+  at: number;
+}
+
 export class DatasetDraft {
+  /** This draft's key for datasets.progress events; a newer check under it stops the older one in main. */
+  readonly key = `draft-${++drafts}-${Date.now().toString(36)}`;
   path = $state('');
   format = $state<DataFormatChoice>('auto');
   encoding = $state<EncodingChoiceDto>('auto');
@@ -55,9 +72,24 @@ export class DatasetDraft {
   mapping = $state(false);
   /** The dataset row the source was imported as (or shown from); null: not imported in this draft. */
   imported = $state<number | null>(null);
+  /** The second pass (lengths in the model's tokens) is running; the preview shown is in characters. */
+  counting = $state(false);
+  progress = $state<DraftProgress | null>(null);
   #seq = 0;
   /** The inputs of the preview shown (or of the error), so the same check is not run twice. */
   #inspected = '';
+  #inspectedChars = '';
+
+  /** Follows main's progress reports for this draft; returns the unsubscribe (call it from an $effect). */
+  listen(): () => void {
+    if (!api) return () => {};
+    return api.on('datasets.progress', (e) => {
+      if (e.key !== this.key) return;
+      const now = Date.now();
+      const startedAt = this.progress && e.bytesRead >= this.progress.bytesRead ? this.progress.startedAt : now;
+      this.progress = { bytesRead: e.bytesRead, totalBytes: e.totalBytes, startedAt, at: now };
+    });
+  }
 
   /** Checks the typed path with the chosen format and encoding (the Inspect button). */
   checkTyped(): void {
@@ -95,7 +127,7 @@ export class DatasetDraft {
     return this.source !== null && this.imported === null && coveringDataset(datasets, this.source) === undefined;
   }
 
-  /** Inspects the source unless the preview already shows it with these settings. */
+  /** Inspects the source unless the preview already shows it with these settings (in two passes with a model). */
   async ensure(ctx: InspectContext): Promise<void> {
     const src = this.source;
     if (!api || !src) return;
@@ -103,20 +135,58 @@ export class DatasetDraft {
     if (key === this.#inspected) return;
     this.#inspected = key;
     const mine = ++this.#seq;
-    this.busy = true;
+    const charsKey = JSON.stringify([src, ctx.valSplit]);
     this.error = null;
-    try {
-      const p = await api.call('datasets.inspect', { path: src.path, format: src.format, encoding: src.encoding, valSplit: ctx.valSplit, maxLen: ctx.maxLen, ...(ctx.modelId != null ? { modelId: ctx.modelId } : {}), ...(src.map ? { map: src.map } : {}) });
+    if (ctx.modelId == null || charsKey !== this.#inspectedChars) {
+      this.busy = true;
+      this.counting = false;
+      this.progress = null;
+      // Without a model the max length is in characters, as the CLI counts; with one it waits for the tokens.
+      const first = await this.#inspect(src, { ...ctx, modelId: null, maxLen: ctx.modelId == null ? ctx.maxLen : undefined }, mine);
       if (mine !== this.#seq) return;
+      this.busy = false;
+      if (!first) return;
+      this.#inspectedChars = charsKey;
+    }
+    if (ctx.modelId == null) return;
+    this.counting = true;
+    this.progress = null;
+    await this.#inspect(src, ctx, mine);
+    if (mine === this.#seq) this.counting = false;
+  }
+
+  /** One pass; false when it failed (the error is shown) or a newer check took over. */
+  async #inspect(src: DraftSource, ctx: { modelId: number | null; maxLen: number | undefined; valSplit: number }, mine: number): Promise<boolean> {
+    try {
+      const p = await api!.call('datasets.inspect', this.#request(src, ctx));
+      if (mine !== this.#seq) return false;
       this.preview = p;
       this.name ||= p.name;
+      return true;
     } catch (err) {
-      if (mine !== this.#seq) return;
+      if (mine !== this.#seq) return false;
       this.preview = null;
       this.error = (err as Error).message;
-    } finally {
-      if (mine === this.#seq) this.busy = false;
+      this.busy = false;
+      this.counting = false;
+      // The same inputs may be checked again (after the user fixes the file).
+      this.#inspected = '';
+      this.#inspectedChars = '';
+      return false;
     }
+  }
+
+  #request(src: DraftSource, ctx: { modelId: number | null; maxLen: number | undefined; valSplit: number }) {
+    return {
+      path: src.path,
+      format: src.format,
+      encoding: src.encoding,
+      valSplit: ctx.valSplit,
+      progressKey: this.key,
+      ...(ctx.maxLen !== undefined ? { maxLen: ctx.maxLen } : {}),
+      ...(ctx.modelId != null ? { modelId: ctx.modelId } : {}),
+      ...(src.map ? { map: src.map } : {}),
+    };
   }
 
   /** Imports the checked source; resolves to the dataset id, or null (the error is shown). */
@@ -126,16 +196,8 @@ export class DatasetDraft {
     this.busy = true;
     this.error = null;
     try {
-      const { id } = await api.call('datasets.import', {
-        path: src.path,
-        format: src.format,
-        encoding: src.encoding,
-        valSplit: ctx.valSplit,
-        maxLen: ctx.maxLen,
-        ...(ctx.modelId != null ? { modelId: ctx.modelId } : {}),
-        ...(src.map ? { map: src.map } : {}),
-        ...(this.name.trim() ? { name: this.name.trim() } : {}),
-      });
+      // The same request as the check's (key included), so main registers that check's result.
+      const { id } = await api.call('datasets.import', { ...this.#request(src, ctx), ...(this.name.trim() ? { name: this.name.trim() } : {}) });
       if (this.source === src) this.imported = id;
       return id;
     } catch (err) {
