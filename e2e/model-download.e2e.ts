@@ -35,6 +35,8 @@ describe('model download', () => {
     const job = page.locator('[data-testid="download-job"]');
     await job.locator('li', { hasText: 'model.safetensors' }).waitFor();
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="download-job"] [role="progressbar"]')?.getAttribute('aria-valuenow')) > 0);
+    // The time left, from the transfer's current rate.
+    await job.locator('[data-testid="download-eta"]', { hasText: '还需约' }).waitFor();
     await screenshot(page, 'zh-CN-models-downloading');
     await page.locator('[data-testid="download-stop"]').click();
     await page.locator('[data-testid="download-job"][data-status="cancelled"]').waitFor();
