@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { writeCsv } from '../scripts/bench/data-import';
 import { openStore } from '../src-main/store/db';
+import { writeTinyModel } from '../src-main/test-support/tiny-model';
 import { screenshot } from './support/browser';
 import { servedApp } from './support/served-app';
 
@@ -185,6 +186,44 @@ describe('wizard: the dataset the user picked', () => {
     assert.equal(await page.locator('[data-testid="dataset-progress"]').count(), 0, 'a later visit shows the check it has');
     assert.equal(await preview.getAttribute('aria-busy'), 'false');
     assert.equal(await page.locator('[data-testid="dataset-inspect"]').isDisabled(), false, 'the step is not locked');
+    assert.deepEqual(app.s.errors, []);
+  });
+
+  test('method step: a learning rate far off for the method is flagged with the reason; rsLoRA in the advanced settings', { timeout: 60_000 }, async () => {
+    const page = app.s.page;
+    const modelDir = writeTinyModel(join(app.serve.home, 'tiny-model'));
+    await page.locator('.stepper li:nth-child(3) button').click();
+    await page.locator('[data-testid="model-path"]').fill(modelDir);
+    await page.locator('[data-testid="model-register"]').click();
+    await page.locator('.choice:has(input[name="model"]:checked)', { hasText: 'tiny-model' }).waitFor();
+    await page.locator('[data-testid="wizard-next"]').click();
+    await page.locator('input[type="radio"][value="lora"]').check();
+    await page.getByLabel('学习率', { exact: true }).fill('0.0002');
+    assert.equal(await page.locator('[data-testid="lr-warning"]').count(), 0, 'the usual LoRA rate');
+    await page.getByLabel('学习率', { exact: true }).fill('0.02');
+    assert.match(await page.locator('[data-testid="lr-warning"]').innerText(), /学习率 0\.02 对 LoRA 来说过高.*alpha\/r/);
+    await page.locator('summary', { hasText: '高级选项' }).click();
+    await page.locator('[data-testid="rslora"]').check();
+    await screenshot(page, 'zh-CN-wizard-lr-warning');
+    await page.locator('.stepper li:nth-child(6) button').click();
+    assert.match((await page.locator('[data-testid="cli-command"]').textContent()) ?? '', /--rslora/);
+    await page.locator('.stepper li:nth-child(4) button').click();
+    await page.locator('input[type="radio"][value="ptuning"]').check();
+    await page.getByLabel('学习率', { exact: true }).fill('0.0002');
+    assert.match(await page.locator('[data-testid="lr-warning"]').innerText(), /对 P-Tuning v2 来说过低.*前缀从零开始学/);
+
+    await page.locator('nav a[data-nav="settings"]').click();
+    await page.locator('button[data-lang="en"]').click();
+    await page.locator('nav a[data-nav="new"]').click();
+    await page.locator('.stepper li:nth-child(3) button').click();
+    await page.locator('.choice', { hasText: 'tiny-model' }).locator('input').check();
+    await page.locator('.stepper li:nth-child(4) button').click();
+    await page.locator('input[type="radio"][value="lora"]').check();
+    await page.getByLabel('Learning rate', { exact: true }).fill('0.05');
+    assert.match(await page.locator('[data-testid="lr-warning"]').innerText(), /Learning rate 0\.05 is far too high for LoRA/);
+    await page.locator('summary', { hasText: 'Advanced' }).click();
+    await page.locator('[data-testid="rslora"]').waitFor();
+    await screenshot(page, 'en-wizard-lr-warning');
     assert.deepEqual(app.s.errors, []);
   });
 });

@@ -125,6 +125,8 @@ export interface TrainSettings {
   loraAlpha: number;
   loraDropout: number;
   loraTargets: LoraTarget[];
+  /** Rank-stabilised LoRA: scale alpha/sqrt(r) instead of alpha/r (CLI --rslora); absent: off. */
+  useRslora?: boolean;
   prefixLen: number;
   epochs: number;
   /** 0 or absent: train by epochs. */
@@ -311,6 +313,7 @@ export const requestValidators: { [C in Channel]: Validator<Req<C>> } = {
       format: oneOf(DATA_FORMAT_CHOICES),
       backend: oneOf(BACKEND_CHOICES),
       maxSteps: count(0),
+      useRslora: bool,
       saveEvery: count(0),
       samplePrompts: arrayOf(str({ nonEmpty: true, maxLength: 4000 }), { max: 8 }),
       map: columnMapping,

@@ -23,6 +23,7 @@ export const BASE_CONFIG: WizardConfig = {
   loraAlpha: 16,
   loraDropout: 0.05,
   loraTargets: ['q_proj', 'v_proj'],
+  useRslora: false,
   prefixLen: 128,
   epochs: 3,
   maxSteps: 0,
@@ -152,7 +153,7 @@ export function cliCommand(c: WizardConfig, modelPath: string, dataPath: string)
   const args = ['tuneloom train', `--model ${quote(modelPath)}`, `--data ${quote(dataPath)}`];
   if (c.format !== 'auto') args.push(`--format ${c.format}`);
   args.push(`--out ${quote(`runs/${c.name || 'run'}`)}`, `--method ${c.method}`);
-  if (c.method === 'lora') args.push(`--lora-r ${c.loraR}`, `--lora-alpha ${c.loraAlpha}`, `--lora-dropout ${c.loraDropout}`, `--lora-targets ${c.loraTargets.join(',')}`);
+  if (c.method === 'lora') args.push(`--lora-r ${c.loraR}`, `--lora-alpha ${c.loraAlpha}`, `--lora-dropout ${c.loraDropout}`, `--lora-targets ${c.loraTargets.join(',')}`, ...(c.useRslora ? ['--rslora'] : []));
   else args.push(`--prefix-len ${c.prefixLen}`);
   args.push(c.maxSteps > 0 ? `--max-steps ${c.maxSteps}` : `--epochs ${c.epochs}`);
   args.push(`--lr ${c.lr}`, `--scheduler ${c.scheduler}`, `--warmup-steps ${c.warmupSteps}`, `--batch-size ${c.batchSize}`, `--grad-accum ${c.gradAccum}`);
