@@ -205,6 +205,22 @@ describe('handbook flow', () => {
     await screenshot(page, 'zh-CN-run-paused');
     await page.locator('button[data-action="resume"]').click();
     await badge('running').waitFor({ timeout: 30_000 });
+    const firstUrl = page.url();
+    const firstId = Number(/#\/runs\/(\d+)$/.exec(firstUrl)![1]);
+
+    // A second run waits behind the first and says so; Stop takes it out of the queue at once.
+    await page.locator('nav a[data-nav="new"]').click();
+    for (let i = 0; i < 5; i++) await page.locator('[data-testid="wizard-next"]').click();
+    await page.locator('[data-testid="wizard-launch"]').click();
+    await page.waitForURL((u) => /#\/runs\/\d+$/.test(u.href) && u.href !== firstUrl);
+    await badge('queued').waitFor();
+    await page.locator('[data-testid="queue-phase"]', { hasText: `排队中：等待 #${firstId} 结束后开始` }).waitFor();
+    await screenshot(page, 'zh-CN-run-queued-waiting');
+    await page.locator('button[data-action="stop"]').click();
+    await badge('stopped').waitFor({ timeout: 30_000 });
+    await page.goto(firstUrl);
+    await badge('running').waitFor({ timeout: 30_000 });
+
     await page.locator('button[data-action="stop"]').click();
     await badge('stopped').waitFor({ timeout: 60_000 });
     assert.equal(await page.locator('button[data-action="resume"]').isEnabled(), true, 'a stopped run can be resumed');

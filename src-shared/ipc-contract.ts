@@ -202,6 +202,8 @@ export interface Channels {
   'runs.evals': { req: RunRef; res: EvalRow[] };
   'runs.launch': { req: LaunchRequest; res: { runId: number } };
   'runs.control': { req: RunControlRequest; res: RunDetail | null };
+  /** Why a queued run has not started: its worker is preparing (data, model), or it waits behind `ahead`; null when it is not queued here. */
+  'runs.queuePhase': { req: RunRef; res: { phase: 'preparing' | 'waiting'; ahead: number[] } | null };
   /** Deletes a finished run's row and the files it wrote (checkpoints, adapter). */
   'runs.delete': { req: RunRef; res: { freedBytes: number } };
   'models.list': { req: Empty; res: ModelRecord[] };
@@ -321,6 +323,7 @@ export const requestValidators: { [C in Channel]: Validator<Req<C>> } = {
   ),
   'runs.control': object({ id, action: oneOf(RUN_ACTIONS) }),
   'runs.delete': runRef,
+  'runs.queuePhase': runRef,
   'models.list': empty,
   'models.register': object({ path }),
   'datasets.list': empty,

@@ -26,6 +26,7 @@ function table(calls: string[], overrides: Partial<HandlerTable> = {}): HandlerT
     'runs.launch': record('runs.launch', { runId: 1 }),
     'runs.control': record('runs.control', null),
     'runs.delete': record('runs.delete', { freedBytes: 0 }),
+    'runs.queuePhase': record('runs.queuePhase', null),
     'models.register': () => {
       throw new Error('not used');
     },
