@@ -223,6 +223,8 @@ export interface Channels {
   'downloads.start': { req: DownloadRequest; res: DownloadJob };
   'downloads.list': { req: Empty; res: DownloadJob[] };
   'downloads.cancel': { req: RunRef; res: { cancelled: boolean } };
+  /** Removes a failed or interrupted download from the list with its partial files (never a registered model's folder). */
+  'downloads.remove': { req: RunRef; res: { removed: boolean; freedFiles: boolean } };
   /** Generates in every column at once; text streams back as playground.delta events. */
   'playground.generate': { req: PlaygroundRequest; res: { started: number } };
   'playground.stop': { req: { sessionId: string }; res: { stopped: boolean } };
@@ -337,6 +339,7 @@ export const requestValidators: { [C in Channel]: Validator<Req<C>> } = {
   ),
   'downloads.list': empty,
   'downloads.cancel': runRef,
+  'downloads.remove': runRef,
   'playground.generate': object(
     {
       sessionId: str({ nonEmpty: true, maxLength: 64 }),

@@ -40,6 +40,7 @@ function table(calls: string[], overrides: Partial<HandlerTable> = {}): HandlerT
     },
     'downloads.list': record('downloads.list', []),
     'downloads.cancel': record('downloads.cancel', { cancelled: false }),
+    'downloads.remove': record('downloads.remove', { removed: false, freedFiles: false }),
     'playground.generate': record('playground.generate', { started: 1 }),
     'playground.stop': record('playground.stop', { stopped: false }),
     'evals.start': () => {

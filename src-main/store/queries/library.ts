@@ -58,6 +58,11 @@ export function getModel(db: Db, id: number): ModelRecord | undefined {
   return row && toModel(row);
 }
 
+export function getModelByPath(db: Db, path: string): ModelRecord | undefined {
+  const row = db.prepare('SELECT id FROM models WHERE path = ?').get(path) as { id: number } | undefined;
+  return row ? getModel(db, row.id) : undefined;
+}
+
 export function deleteModel(db: Db, id: number): void {
   db.prepare('DELETE FROM models WHERE id = ?').run(id);
 }
