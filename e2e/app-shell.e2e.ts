@@ -300,4 +300,25 @@ describe('app shell', () => {
     assert.equal(refused.length, 0, 'no socket is even attempted without a token');
     await context.close();
   });
+
+  test('a reopened tab or a bookmark works without the token: the session cookie from the first visit', async () => {
+    const context = await app.s.browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
+    try {
+      const first = await context.newPage();
+      await first.goto(app.serve.url);
+      await first.locator('main h1').first().waitFor();
+      const cookie = (await context.cookies()).find((c) => c.name === 'tuneloom_session');
+      assert.ok(cookie, 'the first visit with the token set the session cookie');
+      assert.deepEqual([cookie.httpOnly, cookie.sameSite, cookie.expires], [true, 'Strict', -1], 'HttpOnly, SameSite=Strict, a session cookie');
+      await first.close();
+      // A new tab has no sessionStorage: only the cookie can let it in.
+      const reopened = await context.newPage();
+      await reopened.goto(`${app.serve.origin}/#/datasets`);
+      await reopened.locator('main[data-view="datasets"] h1', { hasText: /数据集|Datasets/ }).waitFor();
+      await reopened.locator('[data-testid="datasets-table"]').waitFor();
+      assert.equal(await reopened.getByText('需要访问令牌').count(), 0);
+    } finally {
+      await context.close();
+    }
+  });
 });

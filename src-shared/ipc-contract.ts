@@ -440,6 +440,8 @@ export const IPC_EVENT = 'tuneloom:event';
 
 /** The path of the WebSocket in serve mode; the token rides in the query string. */
 export const WS_PATH = '/ws';
+/** Serve mode: 204 when the request carries this launch's session cookie, else 401. */
+export const SESSION_PATH = '/session';
 
 export interface WsRequestFrame {
   id: number;

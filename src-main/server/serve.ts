@@ -16,6 +16,7 @@ import { createAppServices } from '../app-services';
 import { openStore } from '../store/db';
 import { tuneloomHome } from '../store/paths';
 import { createStaticHandler } from './static-files';
+import { withSessionCookie } from './session-cookie';
 import { createToken } from './token';
 import { attachWsTransport, type WsSender } from './ws-transport';
 
@@ -55,7 +56,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     createHandlers(services),
     (sender) => sender.authenticated,
   );
-  const server = createServer(createStaticHandler(rendererDir, contentSecurityPolicy()));
+  const server = createServer(withSessionCookie(token, createStaticHandler(rendererDir, contentSecurityPolicy())));
   const ws = attachWsTransport(server, { token, router, events });
   try {
     await new Promise<void>((resolve, reject) => {

@@ -11,6 +11,7 @@ import type { WsRequestFrame, WsServerFrame } from '../../src-shared/ipc-contrac
 import { WS_PATH } from '../../src-shared/ipc-contract';
 import type { EventBus } from '../ipc/events';
 import type { Router } from '../ipc/router';
+import { hasSession } from './session-cookie';
 import { tokenMatches } from './token';
 
 /** The router's view of a socket: trusted only once the upgrade passed the token check. */
@@ -23,7 +24,8 @@ export type UpgradeVerdict = { ok: true } | { ok: false; status: 401 | 403 | 404
 export function checkUpgrade(req: Pick<IncomingMessage, 'url' | 'headers'>, token: string): UpgradeVerdict {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname !== WS_PATH) return { ok: false, status: 404, reason: 'not the API socket' };
-  if (!tokenMatches(token, url.searchParams.get('token'))) return { ok: false, status: 401, reason: 'missing or wrong token' };
+  // The token in the query (the page got it from its URL), or the session cookie set on that first visit.
+  if (!tokenMatches(token, url.searchParams.get('token')) && !hasSession(req, token)) return { ok: false, status: 401, reason: 'missing or wrong token' };
   const origin = req.headers.origin;
   if (origin !== undefined) {
     let originHost: string;
