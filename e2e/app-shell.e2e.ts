@@ -213,7 +213,8 @@ describe('app shell', () => {
     await page.locator('.stepper li:nth-child(2) button').click();
     await page.locator('[data-testid="dataset-path"]').fill(csv);
     await page.locator('[data-testid="dataset-inspect"]').click();
-    await page.locator('.note.bad', { hasText: 'cannot tell the dataset format from its fields (topic, q, a)' }).waitFor();
+    await page.locator('.note.bad', { hasText: 'cannot tell the dataset format from its fields (topic, q, a). Choose a “Format”, or “Map columns myself”' }).waitFor();
+    await screenshot(page, 'en-wizard-format-error');
     await page.locator('[data-testid="map-open"]').click();
     const mapper = page.locator('[data-testid="column-mapper"]');
     await mapper.locator('[data-testid="map-q"]').waitFor();

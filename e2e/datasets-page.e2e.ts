@@ -30,7 +30,12 @@ describe('Datasets page', () => {
     const panel = page.locator('[data-testid="dataset-panel"]');
     await panel.locator('[data-testid="dataset-path"]').fill(csv);
     await panel.locator('[data-testid="dataset-inspect"]').click();
-    await panel.locator('.note.bad').waitFor();
+    // The importer's CLI-worded error, in the UI's words: its fields, not --format/--map.
+    const err = panel.locator('.note.bad');
+    await err.waitFor();
+    assert.match(await err.innerText(), /无法从字段（topic, q, a）判断数据集格式。请在「格式」中选择，或点「自己映射列」/);
+    assert.doesNotMatch(await err.innerText(), /--/);
+    await screenshot(page, 'zh-CN-datasets-format-error');
     await panel.locator('[data-testid="map-open"]').click();
     await panel.locator('[data-testid="map-q"]').selectOption({ label: '用户' });
     await panel.locator('[data-testid="map-a"]').selectOption({ label: '助手' });

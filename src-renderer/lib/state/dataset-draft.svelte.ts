@@ -9,6 +9,7 @@
  * model's tokens through its chat template, which takes far longer (a few ms a row), with progress and an
  * ETA. Import during the second pass waits for it in main instead of tokenizing the file again.
  */
+import { errorText } from '../error-text';
 import { mappingFromRecord } from '../../../src-shared/column-mapping';
 import type { ColumnMapping } from '../../../src-shared/ipc-contract';
 import type { DatasetRecord } from '../../../src-shared/dto/library';
@@ -166,7 +167,7 @@ export class DatasetDraft {
     } catch (err) {
       if (mine !== this.#seq) return false;
       this.preview = null;
-      this.error = (err as Error).message;
+      this.error = errorText(err);
       this.busy = false;
       this.counting = false;
       // The same inputs may be checked again (after the user fixes the file).
@@ -201,7 +202,7 @@ export class DatasetDraft {
       if (this.source === src) this.imported = id;
       return id;
     } catch (err) {
-      this.error = (err as Error).message;
+      this.error = errorText(err);
       return null;
     } finally {
       this.busy = false;
