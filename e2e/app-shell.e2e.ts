@@ -130,6 +130,15 @@ describe('app shell', () => {
     await app.s.page.goto(`${app.serve.origin}/#/compare?ids=${runIds.done},${runIds.live},${runIds.failed}`);
     await app.s.page.locator('[data-testid="compare-chart"] canvas').waitFor();
     await screenshot(app.s.page, 'en-compare-three-runs');
+    // The selection stays: opened again from the sidebar (no ids in the address), and after a reload.
+    await visit('runs', 'Runs');
+    await visit('compare', 'Compare runs');
+    const checked = () => app.s.page.locator('.chip input:checked').count();
+    await app.s.page.locator('[data-testid="compare-chart"] canvas').waitFor();
+    assert.equal(await checked(), 3);
+    await app.s.page.reload();
+    await app.s.page.locator('[data-testid="compare-chart"] canvas').waitFor();
+    assert.equal(await checked(), 3);
     assert.deepEqual(app.s.errors, []);
   });
 

@@ -208,6 +208,26 @@ describe('handbook flow', () => {
     const firstUrl = page.url();
     const firstId = Number(/#\/runs\/(\d+)$/.exec(firstUrl)![1]);
 
+    // The runs list follows the live steps: progress and loss change without a reload.
+    await page.locator('nav a[data-nav="runs"]').click();
+    const row = page.locator(`tr[data-run-id="${firstId}"]`);
+    await row.waitFor();
+    const stepAt = async () => Number(/第 (\d+)/.exec((await row.locator('td').allInnerTexts()).join(' ') + ((await row.locator('[role="progressbar"]').getAttribute('title').catch(() => null)) ?? ''))?.[1] ?? (await row.locator('[role="progressbar"]').getAttribute('title'))?.split(' /')[0]);
+    const before = await stepAt();
+    await page.waitForFunction(
+      ([id, was]) => {
+        const bar = document.querySelector(`tr[data-run-id="${id}"] [role="progressbar"]`);
+        const text = document.querySelector(`tr[data-run-id="${id}"]`)?.textContent ?? '';
+        const step = Number(bar?.getAttribute('title')?.split(' /')[0] ?? /第 (\d+)/.exec(text)?.[1]);
+        return step > was;
+      },
+      [firstId, before] as const,
+    );
+    assert.notEqual(await row.locator('[data-testid="run-loss"]').innerText(), '—', 'the loss is shown live');
+    await screenshot(page, 'zh-CN-runs-live');
+    await page.goto(firstUrl);
+    await badge('running').waitFor({ timeout: 30_000 });
+
     // A second run waits behind the first and says so; Stop takes it out of the queue at once.
     await page.locator('nav a[data-nav="new"]').click();
     for (let i = 0; i < 5; i++) await page.locator('[data-testid="wizard-next"]').click();
