@@ -105,6 +105,26 @@ describe('app shell', () => {
     assert.match(finals, /240[\s\S]*35/, 'steps of each run');
     assert.match(await app.s.page.locator('section', { hasText: '同一提示词的回答' }).innerText(), /图书馆周六、周日 8:00 开门/);
     await screenshot(app.s.page, 'zh-CN-compare-two-runs');
+
+    // One unbroken run of 4,000 characters (what a random or broken model can write) stays inside its box.
+    const db = openStore(app.serve.dbPath);
+    try {
+      const long = 'LastError'.repeat(450);
+      for (const id of [runIds.done, runIds.live]) db.prepare('INSERT INTO samples (run_id, step, prompt_idx, prompt, output, ts) VALUES (?, 100000, 0, ?, ?, ?)').run(id, '图书馆周末几点开门？', long, Date.now());
+    } finally {
+      db.close();
+    }
+    const overflowing = (sel: string) => app.s.page.evaluate((q) => Array.from(document.querySelectorAll<HTMLElement>(q)).filter((el) => el.scrollWidth > el.clientWidth + 1).length, sel);
+    await app.s.page.goto(`${app.serve.origin}/#/runs/${runIds.live}`);
+    await app.s.page.locator('[data-testid="sample-timeline"] .out', { hasText: 'LastErrorLastError' }).first().waitFor();
+    assert.equal(await overflowing('[data-testid="sample-timeline"] .out'), 0, 'samples wrap inside their box');
+    assert.equal(await app.s.page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth), true, 'the page does not scroll sideways');
+    await app.s.page.goto(`${app.serve.origin}/#/compare?ids=${runIds.done},${runIds.live}`);
+    await app.s.page.locator('.answer p', { hasText: 'LastErrorLastError' }).first().waitFor();
+    assert.equal(await overflowing('.answer p'), 0, 'compare answers wrap inside their box');
+    assert.equal(await app.s.page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth), true);
+    await app.s.page.locator('.answer p', { hasText: 'LastErrorLastError' }).first().scrollIntoViewIfNeeded();
+    await screenshot(app.s.page, 'zh-CN-compare-long-output');
     assert.deepEqual(app.s.errors, []);
   });
 
