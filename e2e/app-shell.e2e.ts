@@ -119,6 +119,26 @@ describe('app shell', () => {
     assert.deepEqual(await answersOf(2), ['—', '这款复古红裙，优雅大方。']);
     await app.s.page.locator('[data-testid="answer-row"]').nth(2).scrollIntoViewIfNeeded();
     await screenshot(app.s.page, 'zh-CN-compare-different-prompts');
+
+    // One unbroken run of 4,000 characters (what a random or broken model can write) stays inside its box.
+    const db2 = openStore(app.serve.dbPath);
+    try {
+      const long = 'LastError'.repeat(450);
+      for (const id of [runIds.done, runIds.live]) db2.prepare('INSERT INTO samples (run_id, step, prompt_idx, prompt, output, ts) VALUES (?, 100000, 0, ?, ?, ?)').run(id, '图书馆周末几点开门？', long, Date.now());
+    } finally {
+      db2.close();
+    }
+    const overflowing = (sel: string) => app.s.page.evaluate((q) => Array.from(document.querySelectorAll<HTMLElement>(q)).filter((el) => el.scrollWidth > el.clientWidth + 1).length, sel);
+    await app.s.page.goto(`${app.serve.origin}/#/runs/${runIds.live}`);
+    await app.s.page.locator('[data-testid="sample-timeline"] .out', { hasText: 'LastErrorLastError' }).first().waitFor();
+    assert.equal(await overflowing('[data-testid="sample-timeline"] .out'), 0, 'samples wrap inside their box');
+    assert.equal(await app.s.page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth), true, 'the page does not scroll sideways');
+    await app.s.page.goto(`${app.serve.origin}/#/compare?ids=${runIds.done},${runIds.live}`);
+    await app.s.page.locator('.answer p', { hasText: 'LastErrorLastError' }).first().waitFor();
+    assert.equal(await overflowing('.answer p'), 0, 'compare answers wrap inside their box');
+    assert.equal(await app.s.page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth), true);
+    await app.s.page.locator('.answer p', { hasText: 'LastErrorLastError' }).first().scrollIntoViewIfNeeded();
+    await screenshot(app.s.page, 'zh-CN-compare-long-output');
     assert.deepEqual(app.s.errors, []);
   });
 
@@ -144,6 +164,15 @@ describe('app shell', () => {
     await app.s.page.goto(`${app.serve.origin}/#/compare?ids=${runIds.done},${runIds.live},${runIds.failed}`);
     await app.s.page.locator('[data-testid="compare-chart"] canvas').waitFor();
     await screenshot(app.s.page, 'en-compare-three-runs');
+    // The selection stays: opened again from the sidebar (no ids in the address), and after a reload.
+    await visit('runs', 'Runs');
+    await visit('compare', 'Compare runs');
+    const checked = () => app.s.page.locator('.chip input:checked').count();
+    await app.s.page.locator('[data-testid="compare-chart"] canvas').waitFor();
+    assert.equal(await checked(), 3);
+    await app.s.page.reload();
+    await app.s.page.locator('[data-testid="compare-chart"] canvas').waitFor();
+    assert.equal(await checked(), 3);
     assert.deepEqual(app.s.errors, []);
   });
 
@@ -201,7 +230,10 @@ describe('app shell', () => {
     assert.match(await preview.locator('[data-testid="dataset-model-error"]').innerText(), /Shown in characters: this model cannot render the samples \(.*model folder not found/);
     await screenshot(page, 'en-wizard-browse-picked');
 
-    await page.locator('.stepper li:nth-child(3) button').click();
+    // The checked file is not imported: the stepper cannot skip it, Next imports it.
+    assert.equal(await page.locator('.stepper li:nth-child(3) button').isDisabled(), true);
+    await page.locator('[data-testid="wizard-next"]', { hasText: 'Import and continue' }).click();
+    await page.locator('section.step[data-step="2"]').waitFor();
     const folderPicker = page.locator('dialog[data-testid="path-picker"][open]');
     await page.locator('[data-testid="model-path"]').fill(join(dataDir, 'models'));
     await page.locator('[data-testid="model-browse"]').click();
@@ -224,7 +256,8 @@ describe('app shell', () => {
     await page.locator('.stepper li:nth-child(2) button').click();
     await page.locator('[data-testid="dataset-path"]').fill(csv);
     await page.locator('[data-testid="dataset-inspect"]').click();
-    await page.locator('.note.bad', { hasText: 'cannot tell the dataset format from its fields (topic, q, a)' }).waitFor();
+    await page.locator('.note.bad', { hasText: 'cannot tell the dataset format from its fields (topic, q, a). Choose a “Format”, or “Map columns myself”' }).waitFor();
+    await screenshot(page, 'en-wizard-format-error');
     await page.locator('[data-testid="map-open"]').click();
     const mapper = page.locator('[data-testid="column-mapper"]');
     await mapper.locator('[data-testid="map-q"]').waitFor();
@@ -362,5 +395,26 @@ describe('app shell', () => {
     await page.getByText('需要访问令牌').or(page.getByText('An access token is needed')).first().waitFor();
     assert.equal(refused.length, 0, 'no socket is even attempted without a token');
     await context.close();
+  });
+
+  test('a reopened tab or a bookmark works without the token: the session cookie from the first visit', async () => {
+    const context = await app.s.browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
+    try {
+      const first = await context.newPage();
+      await first.goto(app.serve.url);
+      await first.locator('main h1').first().waitFor();
+      const cookie = (await context.cookies()).find((c) => c.name === 'tuneloom_session');
+      assert.ok(cookie, 'the first visit with the token set the session cookie');
+      assert.deepEqual([cookie.httpOnly, cookie.sameSite, cookie.expires], [true, 'Strict', -1], 'HttpOnly, SameSite=Strict, a session cookie');
+      await first.close();
+      // A new tab has no sessionStorage: only the cookie can let it in.
+      const reopened = await context.newPage();
+      await reopened.goto(`${app.serve.origin}/#/datasets`);
+      await reopened.locator('main[data-view="datasets"] h1', { hasText: /数据集|Datasets/ }).waitFor();
+      await reopened.locator('[data-testid="datasets-table"]').waitFor();
+      assert.equal(await reopened.getByText('需要访问令牌').count(), 0);
+    } finally {
+      await context.close();
+    }
   });
 });

@@ -69,6 +69,14 @@ describe('evaluate and export a finished run', () => {
     assert.match(await table.locator('tr[data-metric="f1"]').innerText(), /SQuAD/);
     const preds = page.locator('[data-testid="eval-predictions-table"] tbody tr');
     assert.equal(await preds.count(), 3);
+    assert.match(await page.locator('[data-testid="eval-scale"]').innerText(), /分数为 0–100，越高越好/);
+    // 最差在前 / 最好在前 flips the predictions by the chosen score.
+    const scores = async () => (await page.locator('[data-testid="eval-predictions-table"] tbody tr td:last-child').allInnerTexts()).map(Number);
+    const worst = await scores();
+    assert.deepEqual(worst, [...worst].sort((x, y) => x - y), 'worst first by default');
+    await page.locator('[data-testid="eval-predictions"] button', { hasText: '最好在前' }).click();
+    await page.waitForFunction((w) => JSON.stringify(Array.from(document.querySelectorAll('[data-testid="eval-predictions-table"] tbody tr td:last-child')).map((td) => Number(td.textContent))) === w, JSON.stringify([...worst].reverse()));
+    await page.locator('[data-testid="eval-predictions"] button', { hasText: '最差在前' }).click();
     await screenshot(page, 'zh-CN-eval-before-after');
     await page.locator('[data-testid="eval-predictions"]').scrollIntoViewIfNeeded();
     await screenshot(page, 'zh-CN-eval-predictions');

@@ -29,12 +29,20 @@ describe('model download', () => {
     hub.throttle(250);
     await page.goto(app.serve.url);
     await page.locator('nav a[data-nav="models"]').click();
+    // In zh-CN the source defaults to ModelScope (reachable in mainland China), and the address hint says so.
+    assert.equal(await page.locator('[data-testid="hub"]').inputValue(), 'modelscope');
+    assert.equal(await page.locator('[data-testid="endpoint"]').getAttribute('placeholder'), 'https://www.modelscope.cn');
+    assert.match(await page.locator('[data-testid="endpoint-hint"]').innerText(), /ModelScope（魔搭社区）官方地址/);
+    await page.locator('[data-testid="hub"]').selectOption('huggingface');
+    assert.equal(await page.locator('[data-testid="endpoint"]').getAttribute('placeholder'), 'https://huggingface.co');
     await page.locator('[data-testid="repo-id"]').fill('tuneloom/tiny-qwen2');
     await page.locator('[data-testid="endpoint"]').fill(hub.url);
     await page.locator('[data-testid="download-start"]').click();
     const job = page.locator('[data-testid="download-job"]');
     await job.locator('li', { hasText: 'model.safetensors' }).waitFor();
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="download-job"] [role="progressbar"]')?.getAttribute('aria-valuenow')) > 0);
+    // The time left, from the transfer's current rate.
+    await job.locator('[data-testid="download-eta"]', { hasText: '还需约' }).waitFor();
     await screenshot(page, 'zh-CN-models-downloading');
     await page.locator('[data-testid="download-stop"]').click();
     await page.locator('[data-testid="download-job"][data-status="cancelled"]').waitFor();
@@ -74,5 +82,21 @@ describe('model download', () => {
     assert.ok(msg.length > 10 && !msg.includes('\n'), msg);
     assert.match(msg, /tuneloom\/other/, 'the message names what failed');
     await screenshot(page, 'zh-CN-models-offline');
+    // A failed download can be removed from the list.
+    await failed.locator('[data-testid="download-remove"]').click();
+    await failed.waitFor({ state: 'detached' });
+    await page.reload();
+    await page.locator('[data-testid="download-job"]').first().waitFor();
+    assert.equal(await page.locator('[data-testid="download-job"]', { hasText: 'tuneloom/other' }).count(), 0, 'and it stays removed');
+
+    // In English the source follows the language: Hugging Face, with its address and the mirror hint.
+    await page.locator('nav a[data-nav="settings"]').click();
+    await page.locator('button[data-lang="en"]').click();
+    await page.locator('nav a[data-nav="models"]').click();
+    assert.equal(await page.locator('[data-testid="hub"]').inputValue(), 'huggingface');
+    assert.equal(await page.locator('[data-testid="endpoint"]').getAttribute('placeholder'), 'https://huggingface.co');
+    assert.match(await page.locator('[data-testid="endpoint-hint"]').innerText(), /^Mirror: /);
+    await screenshot(page, 'en-models-download');
+    assert.deepEqual(app.s.errors, []);
   });
 });

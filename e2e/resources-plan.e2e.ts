@@ -50,6 +50,8 @@ describe('demo mode and the resources step', () => {
     assert.match(await memory.innerText(), /放得下/);
     assert.match(await page.locator('[data-testid="plan-backend"]').innerText(), /引擎给出的原因/);
     assert.match(await page.locator('[data-testid="plan-time"]').innerText(), /每步/);
+    // The estimate is for the run as configured (24 max steps), not per epoch.
+    assert.match(await page.locator('[data-testid="plan-total"]').innerText(), /^这次训练约 .+（最大步数 24 步）$/);
     await screenshot(page, 'zh-CN-wizard-resources-demo');
 
     // Far too big for any budget here: batch 64 at 16,384 tokens.
@@ -87,6 +89,7 @@ describe('demo mode and the resources step', () => {
     await memory.waitFor({ timeout: 60_000 });
     assert.match(await memory.innerText(), /fits/);
     assert.match(await page.locator('[data-testid="plan-time"]').innerText(), /per step/);
+    assert.match(await page.locator('[data-testid="plan-total"]').innerText(), /^This run: about .+ \(24 steps, the max steps\)$/);
     await screenshot(page, 'en-wizard-resources-demo');
     assert.deepEqual(app.s.errors, []);
   });

@@ -99,6 +99,11 @@ export interface DatasetInspectRequest {
   modelId?: number;
   /** Map columns to roles yourself (any CSV/JSON); implies format csv. */
   map?: ColumnMapping[];
+  /**
+   * Who asks (one key per draft in the renderer): progress comes as datasets.progress events with this key,
+   * and a newer check with the same key stops this one.
+   */
+  progressKey?: string;
 }
 export interface DatasetImportRequest extends DatasetInspectRequest {
   name?: string;
@@ -122,6 +127,8 @@ export interface TrainSettings {
   loraAlpha: number;
   loraDropout: number;
   loraTargets: LoraTarget[];
+  /** Rank-stabilised LoRA: scale alpha/sqrt(r) instead of alpha/r (CLI --rslora); absent: off. */
+  useRslora?: boolean;
   prefixLen: number;
   epochs: number;
   /** 0 or absent: train by epochs. */
@@ -197,6 +204,8 @@ export interface Channels {
   'runs.evals': { req: RunRef; res: EvalRow[] };
   'runs.launch': { req: LaunchRequest; res: { runId: number } };
   'runs.control': { req: RunControlRequest; res: RunDetail | null };
+  /** Why a queued run has not started: its worker is preparing (data, model), or it waits behind `ahead`; null when it is not queued here. */
+  'runs.queuePhase': { req: RunRef; res: { phase: 'preparing' | 'waiting'; ahead: number[] } | null };
   /** Deletes a finished run's row and the files it wrote (checkpoints, adapter). */
   'runs.delete': { req: RunRef; res: { freedBytes: number } };
   'models.list': { req: Empty; res: ModelRecord[] };
@@ -206,10 +215,18 @@ export interface Channels {
   'datasets.import': { req: DatasetImportRequest; res: { id: number } };
   /** A dataset's columns (CSV header or first record's keys), for mapping them to roles. */
   'datasets.columns': { req: { path: string; encoding?: EncodingChoiceDto }; res: { columns: string[] } };
+  /**
+   * Removes a dataset from the library; the user's files stay. Runs that used it keep their own copy of
+   * its path and sha256 (all that training, resume and eval read), so they still work; they only lose
+   * the link to the row (runsUnlinked of them).
+   */
+  'datasets.delete': { req: RunRef; res: { runsUnlinked: number } };
   /** Model downloads from Hugging Face / ModelScope (or a mirror); progress arrives as download.progress events. */
   'downloads.start': { req: DownloadRequest; res: DownloadJob };
   'downloads.list': { req: Empty; res: DownloadJob[] };
   'downloads.cancel': { req: RunRef; res: { cancelled: boolean } };
+  /** Removes a failed or interrupted download from the list with its partial files (never a registered model's folder). */
+  'downloads.remove': { req: RunRef; res: { removed: boolean; freedFiles: boolean } };
   /** Generates in every column at once; text streams back as playground.delta events. */
   'playground.generate': { req: PlaygroundRequest; res: { started: number } };
   'playground.stop': { req: { sessionId: string }; res: { stopped: boolean } };
@@ -243,7 +260,15 @@ const id = int({ min: 1 });
 const runRef = object({ id });
 const path = str({ nonEmpty: true, maxLength: 4096 });
 const columnMapping = arrayOf(object({ column: str({ nonEmpty: true, maxLength: 200 }), role: oneOf(MAP_ROLES) }), { min: 1, max: 200 });
-const inspectFields = { format: oneOf(DATA_FORMAT_CHOICES), encoding: oneOf(ENCODING_CHOICES), valSplit: num({ min: 0, max: 0.5 }), maxLen: int({ min: 1, max: 1 << 20 }), modelId: id, map: columnMapping };
+const inspectFields = {
+  format: oneOf(DATA_FORMAT_CHOICES),
+  encoding: oneOf(ENCODING_CHOICES),
+  valSplit: num({ min: 0, max: 0.5 }),
+  maxLen: int({ min: 1, max: 1 << 20 }),
+  modelId: id,
+  map: columnMapping,
+  progressKey: str({ nonEmpty: true, maxLength: 100 }),
+};
 const count = (min: number) => int({ min, max: 1 << 30 });
 
 const launchRequest: Validator<LaunchRequest> = object(
@@ -279,6 +304,7 @@ const launchRequest: Validator<LaunchRequest> = object(
     format: oneOf(DATA_FORMAT_CHOICES),
     backend: oneOf(BACKEND_CHOICES),
     maxSteps: count(0),
+    useRslora: bool,
     saveEvery: count(0),
     samplePrompts: arrayOf(str({ nonEmpty: true, maxLength: 4000 }), { max: 8 }),
     map: columnMapping,
@@ -307,18 +333,21 @@ export const requestValidators: { [C in Channel]: Validator<Req<C>> } = {
   'runs.launch': launchRequest,
   'runs.control': object({ id, action: oneOf(RUN_ACTIONS) }),
   'runs.delete': runRef,
+  'runs.queuePhase': runRef,
   'models.list': empty,
   'models.register': object({ path }),
   'datasets.list': empty,
   'datasets.inspect': object({ path }, inspectFields),
   'datasets.import': object({ path }, { ...inspectFields, name: str({ nonEmpty: true, maxLength: 200 }) }),
   'datasets.columns': object({ path }, { encoding: oneOf(ENCODING_CHOICES) }),
+  'datasets.delete': runRef,
   'downloads.start': object(
     { hub: oneOf(['huggingface', 'modelscope'] as const), repoId: str({ nonEmpty: true, maxLength: 200 }) },
     { endpoint: str({ maxLength: 512 }), revision: str({ nonEmpty: true, maxLength: 200 }) },
   ),
   'downloads.list': empty,
   'downloads.cancel': runRef,
+  'downloads.remove': runRef,
   'playground.generate': object(
     {
       sessionId: str({ nonEmpty: true, maxLength: 64 }),
@@ -403,6 +432,8 @@ export type AppEvent =
   | { type: 'run.samples'; runId: number; samples: SampleRow[] }
   | { type: 'run.log'; runId: number; line: RunLogLine }
   | { type: 'library.changed'; what: 'models' | 'datasets' }
+  /** A dataset check or import under way (DatasetInspectRequest.progressKey). */
+  | { type: 'datasets.progress'; key: string; bytesRead: number; totalBytes: number; examples: number }
   | { type: 'download.progress'; job: DownloadJob }
   | { type: 'playground.delta'; sessionId: string; key: string; text: string }
   | { type: 'playground.done'; sessionId: string; key: string; error: string | null }
@@ -419,6 +450,8 @@ export const IPC_EVENT = 'tuneloom:event';
 
 /** The path of the WebSocket in serve mode; the token rides in the query string. */
 export const WS_PATH = '/ws';
+/** Serve mode: 204 when the request carries this launch's session cookie, else 401. */
+export const SESSION_PATH = '/session';
 
 export interface WsRequestFrame {
   id: number;

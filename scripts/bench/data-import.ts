@@ -31,7 +31,8 @@ const ANSWERS = [
 
 const csvField = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
-async function writeCsv(path: string, minBytes: number): Promise<{ rows: number; bytes: number }> {
+/** Writes the synthetic GB18030 medical CSV (at least `minBytes`; rows are written 10,000 at a time, or `rowsPerBlock`). */
+export async function writeCsv(path: string, minBytes: number, rowsPerBlock = 10_000): Promise<{ rows: number; bytes: number }> {
   const out = createWriteStream(path);
   const write = (b: Buffer) => new Promise<void>((res, rej) => out.write(b, (e) => (e ? rej(e) : res())));
   await write(iconv.encode('department,title,ask,answer\r\n', 'gb18030'));
@@ -39,7 +40,7 @@ async function writeCsv(path: string, minBytes: number): Promise<{ rows: number;
   let bytes = 0;
   while (bytes < minBytes) {
     const lines: string[] = [];
-    for (let k = 0; k < 10_000; k++, rows++) {
+    for (let k = 0; k < rowsPerBlock; k++, rows++) {
       const i = rows;
       lines.push(
         [DEPARTMENTS[i % 6], `${TITLES[i % 5]}（${i}）`, `${ASKS[i % 3]}编号${i}。`, `${ANSWERS[(i >> 1) % 3]}（第${i}条）`].map(csvField).join(',') + '\r\n',
@@ -121,7 +122,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+// Run only as the script itself (the wizard-inspect bench imports writeCsv from here).
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

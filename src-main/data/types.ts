@@ -26,7 +26,8 @@ export type Example = ChatExample | TextExample;
 export const DATA_FORMATS = ['messages', 'conversations', 'alpaca', 'adgen', 'medical-csv', 'cot', 'text', 'csv'] as const;
 export type DataFormat = (typeof DATA_FORMATS)[number];
 
-export const ENCODINGS = ['utf-8', 'gb18030', 'utf-16le', 'utf-16be'] as const;
+// big5 (Traditional Chinese) is read when chosen; detection picks among the others.
+export const ENCODINGS = ['utf-8', 'gb18030', 'utf-16le', 'utf-16be', 'big5'] as const;
 export type EncodingName = (typeof ENCODINGS)[number];
 
 /** How a file is laid out, independent of what its records mean. */

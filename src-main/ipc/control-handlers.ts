@@ -25,7 +25,7 @@ function writeSamplePrompts(home: string, req: LaunchRequest, now: Date): string
   return file;
 }
 
-export function controlHandlers(ctx: HandlerContext): Pick<HandlerTable, 'runs.launch' | 'runs.control' | 'runs.delete'> {
+export function controlHandlers(ctx: HandlerContext): Pick<HandlerTable, 'runs.launch' | 'runs.control' | 'runs.delete' | 'runs.queuePhase'> {
   return {
     'runs.launch': (req) => {
       const sup = supervisorOf(ctx);
@@ -44,6 +44,7 @@ export function controlHandlers(ctx: HandlerContext): Pick<HandlerTable, 'runs.l
       else sup.resume(id);
       return getRun(ctx.db, id) ?? null;
     },
+    'runs.queuePhase': ({ id }) => ctx.supervisor?.queuePhase(id) ?? null,
     'runs.delete': ({ id }) => {
       const freed = deleteRunWithFiles(ctx.db, id);
       ctx.publish?.({ type: 'runs.changed' });

@@ -9,10 +9,11 @@ function managerOf(ctx: HandlerContext): DownloadManager {
   return ctx.downloads;
 }
 
-export function downloadHandlers(ctx: HandlerContext): Pick<HandlerTable, 'downloads.start' | 'downloads.list' | 'downloads.cancel'> {
+export function downloadHandlers(ctx: HandlerContext): Pick<HandlerTable, 'downloads.start' | 'downloads.list' | 'downloads.cancel' | 'downloads.remove'> {
   return {
     'downloads.start': (req) => managerOf(ctx).start(req),
     'downloads.list': () => managerOf(ctx).list(),
     'downloads.cancel': ({ id }) => ({ cancelled: managerOf(ctx).cancel(id) }),
+    'downloads.remove': ({ id }) => managerOf(ctx).remove(id),
   };
 }

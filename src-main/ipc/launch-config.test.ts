@@ -26,6 +26,7 @@ test('the wizard request becomes the trainer config the CLI would build, under $
   assert.equal(c.saveEvery, TRAIN_DEFAULTS.saveEvery);
   const stepped = launchFromRequest({ ...req, maxSteps: 60, backend: 'wasm', format: 'auto', name: ' ' }, '/h', new Date('2026-01-02T03:04:05Z'));
   assert.equal(stepped.totalSteps, 60);
+  assert.equal((launchFromRequest({ ...req, useRslora: true }, '/h').config as Record<string, unknown>).useRslora, true, 'rsLoRA from the advanced settings');
   assert.equal(stepped.backend, 'wasm');
   assert.equal((stepped.config as Record<string, unknown>).format, undefined, 'auto leaves detection to the importer');
   assert.equal(stepped.name, 'handbook-20260102T030405');

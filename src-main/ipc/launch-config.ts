@@ -47,6 +47,7 @@ export function launchFromRequest(req: LaunchRequest, home: string, now = new Da
     ...(req.format && req.format !== 'auto' ? { format: req.format } : {}),
     ...(req.map?.length ? { format: 'csv', map: mappingToRecord(req.map) } : {}),
     ...(req.maxSteps ? { maxSteps: req.maxSteps } : {}),
+    ...(req.useRslora !== undefined ? { useRslora: req.useRslora } : {}),
     ...(req.saveEvery !== undefined ? { saveEvery: req.saveEvery } : {}),
     ...(samplePromptsFile ? { samplePrompts: samplePromptsFile } : {}),
   };

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadTokenizer } from '../engine-node/load-model';
@@ -8,6 +8,7 @@ import { UserError } from '../errors';
 import { registerModel } from '../models/register-model';
 import { openStore, type Db } from '../store/db';
 import { listDatasets } from '../store/queries/library';
+import { getRun, insertRun } from '../store/queries/runs';
 import { tempDir, tinyQwen2Model } from '../test-support/paths';
 import { libraryHandlers } from './library-handlers';
 import { cachedViews, templateView } from './template-preview';
@@ -145,6 +146,32 @@ test('datasets.columns reads only the header / first record; datasets.inspect wi
     assert.equal(p.format, 'csv');
     assert.deepEqual(p.sample, [{ messages: [{ role: 'user', content: 'When does the library open?' }, { role: 'assistant', content: 'At 8:00.' }] }]);
     assert.deepEqual(p.fields, { q: 'user', a: 'assistant', topic: 'meta' });
+  } finally {
+    db.close();
+  }
+});
+
+test('datasets.delete removes the library row only: the file stays, runs that used it keep its path and hash', async () => {
+  const dir = tempDir('tuneloom-ds-delete-');
+  const db = openStore(join(dir, 'store.db'));
+  try {
+    const events: string[] = [];
+    const h = libraryHandlers({ db, dbPath: join(dir, 'store.db'), home: dir, electronVersion: null, publish: (e) => events.push(e.type) });
+    const file = join(dir, 'chats.jsonl');
+    writeFileSync(file, CHATS.map((c) => JSON.stringify({ conversations: c })).join('\n') + '\n');
+    const { id } = await h['datasets.import']({ path: file });
+    const runId = insertRun(db, {
+      name: 'used-it', method: 'lora', modelPath: '/models/m', datasetId: id, datasetPath: file, datasetSha256: listDatasets(db)[0]!.sha256,
+      config: {}, seed: 1, appVersion: '0', outDir: join(dir, 'run'),
+    });
+    assert.deepEqual(await h['datasets.delete']({ id }), { runsUnlinked: 1 });
+    assert.deepEqual(listDatasets(db), []);
+    assert.ok(existsSync(file), "the user's file is not deleted");
+    const run = getRun(db, runId)!;
+    assert.deepEqual([run.datasetId, run.datasetPath, run.datasetSha256], [null, file, run.datasetSha256]);
+    assert.match(run.datasetSha256 ?? '', /^[0-9a-f]{64}$/);
+    assert.ok(events.includes('library.changed'));
+    assert.throws(() => h['datasets.delete']({ id }), (e: unknown) => e instanceof UserError && /dataset \d+ is not in the library/.test(e.message));
   } finally {
     db.close();
   }

@@ -13,7 +13,7 @@ import type { DatasetCheckJob } from '../data/check/dataset-check';
 import { registerImport } from '../data/register';
 import { registerModel } from '../models/register-model';
 import { UserError } from '../errors';
-import { getModel, isDatasetSource, listDatasets, listModels } from '../store/queries/library';
+import { deleteDataset, getDataset, getModel, isDatasetSource, listDatasets, listModels } from '../store/queries/library';
 import type { Db } from '../store/db';
 import type { HandlerContext } from './context';
 import { checkReadable, readableRoots } from './readable-roots';
@@ -33,7 +33,7 @@ function jobOf(db: Db, kind: DatasetCheckJob['kind'], request: DatasetInspectReq
   return { kind, request, model: { path: model.path, name: model.name } };
 }
 
-type LibraryChannels = 'models.list' | 'models.register' | 'datasets.list' | 'datasets.inspect' | 'datasets.import' | 'datasets.columns';
+type LibraryChannels = 'models.list' | 'models.register' | 'datasets.list' | 'datasets.inspect' | 'datasets.import' | 'datasets.columns' | 'datasets.delete';
 
 export function libraryHandlers(ctx: HandlerContext): Pick<HandlerTable, LibraryChannels> {
   const roots = readableRoots(ctx.home);
@@ -63,6 +63,12 @@ export function libraryHandlers(ctx: HandlerContext): Pick<HandlerTable, Library
       const id = registerImport(ctx.db, out.result, req.name ?? out.result.name);
       ctx.publish?.({ type: 'library.changed', what: 'datasets' });
       return { id };
+    },
+    'datasets.delete': ({ id }) => {
+      if (!getDataset(ctx.db, id)) throw new UserError(`dataset ${id} is not in the library`, { where: 'id', hint: 'reload the Datasets page; it may have been removed already' });
+      const runsUnlinked = deleteDataset(ctx.db, id);
+      ctx.publish?.({ type: 'library.changed', what: 'datasets' });
+      return { runsUnlinked };
     },
   };
 }

@@ -26,6 +26,7 @@ function table(calls: string[], overrides: Partial<HandlerTable> = {}): HandlerT
     'runs.launch': record('runs.launch', { runId: 1 }),
     'runs.control': record('runs.control', null),
     'runs.delete': record('runs.delete', { freedBytes: 0 }),
+    'runs.queuePhase': record('runs.queuePhase', null),
     'models.register': () => {
       throw new Error('not used');
     },
@@ -33,11 +34,13 @@ function table(calls: string[], overrides: Partial<HandlerTable> = {}): HandlerT
       throw new Error('not used');
     },
     'datasets.import': record('datasets.import', { id: 1 }),
+    'datasets.delete': record('datasets.delete', { runsUnlinked: 0 }),
     'downloads.start': () => {
       throw new Error('not used');
     },
     'downloads.list': record('downloads.list', []),
     'downloads.cancel': record('downloads.cancel', { cancelled: false }),
+    'downloads.remove': record('downloads.remove', { removed: false, freedFiles: false }),
     'playground.generate': record('playground.generate', { started: 1 }),
     'playground.stop': record('playground.stop', { stopped: false }),
     'evals.start': () => {

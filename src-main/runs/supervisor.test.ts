@@ -217,6 +217,21 @@ test('one GPU slot: a second run waits in the queue, or is refused with one line
   await Promise.all([cli.close(), sup.close()]);
 });
 
+test('a queued run says why (preparing, or waiting behind others); stop works while it prepares', async () => {
+  const { db, sup, launch } = setup();
+  const a = sup.enqueue(launch({ prepareForever: true }, 'a'));
+  const b = sup.enqueue(launch({ maxSteps: 3 }, 'b'));
+  assert.deepEqual(sup.queuePhase(b), { phase: 'waiting', ahead: [a] });
+  await new Promise<void>((resolve) => sup.observe(a, (e) => e.type === 'ready' && resolve()));
+  assert.deepEqual(sup.queuePhase(a), { phase: 'preparing', ahead: [] });
+  assert.equal(getRun(db, a)!.status, 'queued');
+  sup.stop(a);
+  assert.equal(await sup.waitForEnd(a), 'stopped', 'stopped at once, not at a step boundary that never comes');
+  assert.equal(await sup.waitForEnd(b), 'completed', 'the next run gets the slot');
+  assert.equal(sup.queuePhase(b), null);
+  await sup.close();
+});
+
 test('a late subscriber gets history then the live tail with no gap and no duplicate', async () => {
   const { db, sup, launch } = setup({ flushMs: 50 });
   const id = sup.enqueue(launch({ maxSteps: 40, stepDelayMs: 5 }, 'late'));

@@ -66,6 +66,8 @@ interface ActiveRun {
   ended: boolean;
   /** The worker's pid, kept for tidying after it dies (temp names carry it). */
   pid?: number;
+  /** The worker said `started` (data prepared, model loaded); before that it is preparing. */
+  started: boolean;
   /** Resolves when the worker process is gone. */
   exited: Promise<void>;
   markExited: () => void;
@@ -137,7 +139,11 @@ export class RunSupervisor {
     this.activeOrThrow(runId).client.send({ type: 'sample-now' });
   }
 
-  /** Asks the worker to stop at the next step boundary, writing a checkpoint there (kept as a usable adapter). */
+  /**
+   * Asks the worker to stop at the next step boundary, writing a checkpoint there (kept as a usable adapter).
+   * A run still waiting is dropped from the queue; a worker still preparing (reading and tokenizing the
+   * data, loading the model: no step boundary for minutes, nothing to keep) is killed at once.
+   */
   stop(runId: number, opts: { checkpoint?: boolean } = {}): void {
     const queued = this.queue.findIndex((q) => q.runId === runId);
     if (queued >= 0) {
@@ -145,7 +151,25 @@ export class RunSupervisor {
       this.end(runId, { status: 'stopped' });
       return;
     }
-    this.activeOrThrow(runId).client.send({ type: 'stop', checkpoint: opts.checkpoint ?? true });
+    const run = this.activeOrThrow(runId);
+    if (!run.started) {
+      run.ended = true;
+      this.log(runId, 'info', 'stopped while preparing: no step was trained');
+      this.end(runId, { status: 'stopped' });
+      run.client.kill();
+      return;
+    }
+    run.client.send({ type: 'stop', checkpoint: opts.checkpoint ?? true });
+  }
+
+  /** Why a queued run has not started: its worker is preparing, or it waits behind the runs listed (in order). */
+  queuePhase(runId: number): { phase: 'preparing' | 'waiting'; ahead: number[] } | null {
+    const run = this.active.get(runId);
+    if (run && !run.ended) return run.started ? null : { phase: 'preparing', ahead: [] };
+    const at = this.queue.findIndex((q) => q.runId === runId);
+    if (at < 0) return null;
+    const ahead = [...[...this.active.values()].filter((r) => !r.ended).map((r) => r.runId), ...this.busyElsewhere().map((r) => r.id), ...this.queue.slice(0, at).map((q) => q.runId)];
+    return { phase: 'waiting', ahead };
   }
 
   /** Kills the worker outright (its run becomes interrupted, resumable). */
@@ -257,7 +281,7 @@ export class RunSupervisor {
     });
     let markExited = (): void => {};
     const exited = new Promise<void>((resolve) => (markExited = resolve));
-    const run: ActiveRun = { runId, batcher, lastStep: 0, ended: false, exited, markExited, client: undefined as unknown as WorkerClient };
+    const run: ActiveRun = { runId, batcher, lastStep: 0, ended: false, started: false, exited, markExited, client: undefined as unknown as WorkerClient };
     run.client = new WorkerClient(
       {
         onEvent: (e) => this.onEvent(run, e),
@@ -316,6 +340,7 @@ export class RunSupervisor {
       case 'ready':
         return;
       case 'started':
+        run.started = true;
         recordRunStarted(this.db, runId, { backend: e.backend, gpu: e.gpu, totalSteps: e.totalSteps, memoryEstimate: memoryEstimateOf(e.info) });
         this.emitStatus(runId, 'running', null);
         return;

@@ -202,3 +202,28 @@ test('the Host allow-list follows the bind; a non-loopback bind gets a one-line 
   const w = exposureWarning('0.0.0.0');
   assert.ok(w && !w.includes('\n') && /not loopback.*reverse proxy/.test(w), String(w));
 });
+
+/** A GET of `path` with these headers: status and headers. */
+function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port: server.port, path, headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+    }).on('error', reject).end();
+  });
+}
+
+test('a visit with the token sets an HttpOnly, SameSite=Strict session cookie that opens the socket without the token', async () => {
+  const first = await get(`/?token=${TOKEN}`);
+  const cookie = ([] as string[]).concat(first.headers['set-cookie'] ?? [])[0] ?? '';
+  assert.match(cookie, /^tuneloom_session=[^;]+; HttpOnly; SameSite=Strict; Path=\/$/);
+  assert.doesNotMatch(cookie, /Max-Age|Expires/i, 'a session cookie: it ends with the browser session');
+  assert.equal((await get('/')).headers['set-cookie'], undefined, 'no cookie without the token');
+  assert.equal((await get('/?token=wrong')).headers['set-cookie'], undefined);
+  const jar = cookie.split(';')[0]!;
+  assert.equal((await get('/session', { cookie: jar })).status, 204);
+  assert.equal((await get('/session')).status, 401);
+  assert.equal((await get('/session', { cookie: 'tuneloom_session=nope' })).status, 401);
+  assert.equal(await upgradeStatus('/ws', { cookie: jar }), 101, 'a reopened tab: the cookie alone');
+  assert.equal(await upgradeStatus('/ws', { cookie: 'tuneloom_session=nope' }), 401);
+});

@@ -18,6 +18,7 @@ import { openStore } from '../store/db';
 import { tuneloomHome } from '../store/paths';
 import { allowedHostNames, hostAllowed, isLoopbackHost } from './host-check';
 import { createStaticHandler } from './static-files';
+import { withSessionCookie } from './session-cookie';
 import { createToken } from './token';
 import { attachWsTransport, type WsSender } from './ws-transport';
 
@@ -66,7 +67,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     (sender) => sender.authenticated,
   );
   const allowedHosts = allowedHostNames(opts.host, opts.allowHosts);
-  const serveStatic = createStaticHandler(rendererDir, contentSecurityPolicy());
+  const serveStatic = withSessionCookie(token, createStaticHandler(rendererDir, contentSecurityPolicy()));
   const server = createServer((req, res) => {
     if (!hostAllowed(req.headers.host, allowedHosts)) {
       res.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8' }).end('this server does not answer to that host name\n');

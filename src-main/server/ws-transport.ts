@@ -17,6 +17,7 @@ import { WS_MAX_FRAME_BYTES, WS_MAX_REQUEST_BYTES, WS_PATH } from '../../src-sha
 import type { EventBus } from '../ipc/events';
 import type { Router } from '../ipc/router';
 import { hostAllowed } from './host-check';
+import { hasSession } from './session-cookie';
 import { tokenMatches } from './token';
 
 /** The router's view of a socket: trusted only once the upgrade passed the token check. */
@@ -30,7 +31,8 @@ export function checkUpgrade(req: Pick<IncomingMessage, 'url' | 'headers'>, toke
   if (allowedHosts && !hostAllowed(req.headers.host, allowedHosts)) return { ok: false, status: 403, reason: 'host not allowed' };
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname !== WS_PATH) return { ok: false, status: 404, reason: 'not the API socket' };
-  if (!tokenMatches(token, url.searchParams.get('token'))) return { ok: false, status: 401, reason: 'missing or wrong token' };
+  // The token in the query (the page got it from its URL), or the session cookie set on that first visit.
+  if (!tokenMatches(token, url.searchParams.get('token')) && !hasSession(req, token)) return { ok: false, status: 401, reason: 'missing or wrong token' };
   const origin = req.headers.origin;
   if (origin !== undefined) {
     let originHost: string;

@@ -35,6 +35,8 @@ export interface TestDoubleConfig {
   longComputeStepsWorth?: number;
   /** Split it into this many synchronous parts with `control.breathe()` between them. */
   longComputeParts?: number;
+  /** Never finish preparing (a long tokenize before the first step): no `started`, no step boundary. */
+  prepareForever?: boolean;
 }
 
 /** Blocks this thread for `ms`, as a synchronous tensor computation does. */
@@ -84,6 +86,7 @@ export const testDoubleTrainer: TrainerBridge = async (start, control, emit) => 
     let s = cfg.seed >>> 0;
     st = { step: 0, w: [0, 0, 0, 0].map(() => ((s = next(s)), s / 2 ** 32)), rng: next(s) };
   }
+  if (cfg.prepareForever) await new Promise<never>(() => {});
   emit({ type: 'started', runId: start.runId, totalSteps: cfg.maxSteps, fromStep: st.step, backend: start.backend ?? 'cpu', gpu: { adapter: 'test double' }, info: null });
   const checkpoint = (): void => {
     const dir = join(cfg.outDir, 'checkpoints', `checkpoint-${st.step}`);

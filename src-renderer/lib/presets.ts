@@ -3,6 +3,7 @@
  * flagship recipes (handbook: Qwen2.5-0.5B-Instruct, LoRA q/v r 8; AdvertiseGen: P-Tuning v2 prefix 128).
  */
 import type { EvalMetricChoice, MetricModeChoice } from '../../src-shared/dto/evals';
+import type { DatasetRecord, ModelRecord } from '../../src-shared/dto/library';
 import { LORA_TARGETS, type TrainSettings } from '../../src-shared/ipc-contract';
 import type { MessageKey } from './i18n/i18n.svelte';
 
@@ -22,6 +23,7 @@ export const BASE_CONFIG: WizardConfig = {
   loraAlpha: 16,
   loraDropout: 0.05,
   loraTargets: ['q_proj', 'v_proj'],
+  useRslora: false,
   prefixLen: 128,
   epochs: 3,
   maxSteps: 0,
@@ -127,12 +129,31 @@ export function evalPresetOf(preset: string | null | undefined): EvalPreset {
   return (PRESETS.find((p) => p.id === preset) ?? PRESETS.find((p) => p.id === 'custom')!).eval;
 }
 
+/** The preset the wizard opens on: the offline demo while no real model is there to train, else the handbook. */
+export function openingPreset(models: Pick<ModelRecord, 'isDemo'>[]): PresetId {
+  return models.some((m) => !m.isDemo) ? 'handbook' : 'demo';
+}
+
+/**
+ * The dataset a preset preselects: the demo preset the demo dataset; a preset with a format keeps the
+ * current pick when it has that format, else the newest non-demo dataset of that format, else none (a
+ * dataset of another format is never preselected); the custom preset keeps the current pick.
+ */
+export function presetDataset(p: Preset, datasets: Pick<DatasetRecord, 'id' | 'format' | 'isDemo'>[], current: number | null): number | null {
+  if (p.demo) return datasets.find((d) => d.isDemo)?.id ?? null;
+  const format = p.config.format;
+  if (!format || format === 'auto') return current;
+  const cur = datasets.find((d) => d.id === current);
+  if (cur?.format === format) return cur.id;
+  return datasets.find((d) => d.format === format && !d.isDemo)?.id ?? null;
+}
+
 /** The equivalent `tuneloom train` command line (CLI.md flags), shown on the review step. */
 export function cliCommand(c: WizardConfig, modelPath: string, dataPath: string): string {
   const args = ['tuneloom train', `--model ${quote(modelPath)}`, `--data ${quote(dataPath)}`];
   if (c.format !== 'auto') args.push(`--format ${c.format}`);
   args.push(`--out ${quote(`runs/${c.name || 'run'}`)}`, `--method ${c.method}`);
-  if (c.method === 'lora') args.push(`--lora-r ${c.loraR}`, `--lora-alpha ${c.loraAlpha}`, `--lora-dropout ${c.loraDropout}`, `--lora-targets ${c.loraTargets.join(',')}`);
+  if (c.method === 'lora') args.push(`--lora-r ${c.loraR}`, `--lora-alpha ${c.loraAlpha}`, `--lora-dropout ${c.loraDropout}`, `--lora-targets ${c.loraTargets.join(',')}`, ...(c.useRslora ? ['--rslora'] : []));
   else args.push(`--prefix-len ${c.prefixLen}`);
   args.push(c.maxSteps > 0 ? `--max-steps ${c.maxSteps}` : `--epochs ${c.epochs}`);
   args.push(`--lr ${c.lr}`, `--scheduler ${c.scheduler}`, `--warmup-steps ${c.warmupSteps}`, `--batch-size ${c.batchSize}`, `--grad-accum ${c.gradAccum}`);

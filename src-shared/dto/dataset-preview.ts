@@ -2,7 +2,7 @@
 
 export const DATA_FORMAT_CHOICES = ['auto', 'messages', 'conversations', 'alpaca', 'adgen', 'medical-csv', 'cot', 'text', 'csv'] as const;
 export type DataFormatChoice = (typeof DATA_FORMAT_CHOICES)[number];
-export const ENCODING_CHOICES = ['auto', 'utf-8', 'gb18030', 'utf-16le', 'utf-16be'] as const;
+export const ENCODING_CHOICES = ['auto', 'utf-8', 'gb18030', 'big5', 'utf-16le', 'utf-16be'] as const;
 export type EncodingChoiceDto = (typeof ENCODING_CHOICES)[number];
 
 export interface PreviewMessage {

@@ -16,7 +16,7 @@ import { resolveStorePath } from '../../store/paths';
 import { flag, str, writeJson, type CliCommand, type CliContext } from '../command';
 import { parseNumberFlag } from '../parse-number';
 
-const HELP = `Usage: tuneloom data inspect FILE|FOLDER [--format auto|FORMAT] [--encoding auto|utf-8|gb18030]
+const HELP = `Usage: tuneloom data inspect FILE|FOLDER [--format auto|FORMAT] [--encoding auto|utf-8|gb18030|big5]
        [--map col=role,...] [--json] [options]
 
 Detects the encoding and the format of a dataset, normalises every record to a chat
@@ -35,7 +35,7 @@ Formats: messages (OpenAI messages, ShareGPT conversations from/value), conversa
 
 Options:
   --format auto|FORMAT      the format (default: detected from the fields)
-  --encoding auto|utf-8|gb18030
+  --encoding auto|utf-8|gb18030|big5
                             the encoding (default: BOM, then strict UTF-8, then GB18030)
   --map col=role,...        map fields to roles: system, user, assistant, text, meta
                             (several columns with one role are joined by newlines)

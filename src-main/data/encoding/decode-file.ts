@@ -15,7 +15,7 @@ import { UserError } from '../../errors';
 import type { EncodingName } from '../types';
 import { bomOf, detectEncoding, utf16WithoutBom } from './detect';
 import { makeDecoder } from './chunk-decoder';
-import { binaryMarker, firstInvalidGb18030, firstInvalidUtf16, firstInvalidUtf8 } from './validate';
+import { binaryMarker, firstInvalidBig5, firstInvalidGb18030, firstInvalidUtf16, firstInvalidUtf8 } from './validate';
 
 const CHUNK = 1 << 20;
 /** Detection reads this much of the head; the rest is still validated as it streams. */
@@ -54,7 +54,8 @@ export function parseEncoding(raw: string | undefined): EncodingChoice {
   if (v === 'gb18030' || v === 'gbk' || v === 'gb2312' || v === 'cp936') return 'gb18030';
   if (v === 'utf-16le' || v === 'utf16le') return 'utf-16le';
   if (v === 'utf-16be' || v === 'utf16be') return 'utf-16be';
-  throw new UserError(`unknown --encoding "${raw}"`, { hint: 'use auto, utf-8 or gb18030 (gbk and gb2312 read as gb18030)' });
+  if (v === 'big5' || v === 'cp950' || v === 'big5-hkscs') return 'big5';
+  throw new UserError(`unknown --encoding "${raw}"`, { hint: 'use auto, utf-8, gb18030 or big5 (gbk and gb2312 read as gb18030)' });
 }
 
 const hex = (b: number) => '0x' + b.toString(16).toUpperCase().padStart(2, '0');
@@ -98,6 +99,7 @@ export async function lineAtOffset(path: string, offset: number): Promise<number
 function validatorFor(enc: EncodingName): (b: Uint8Array, truncatedOk: boolean) => number {
   if (enc === 'utf-8') return firstInvalidUtf8;
   if (enc === 'gb18030') return firstInvalidGb18030;
+  if (enc === 'big5') return firstInvalidBig5;
   return (b, t) => firstInvalidUtf16(b, enc === 'utf-16le', t);
 }
 

@@ -114,3 +114,18 @@ export function firstInvalidUtf16(b: Uint8Array, le: boolean, truncatedOk = fals
   if (n !== b.length) return truncatedOk ? -(n + 2) : n;
   return -1;
 }
+
+/** Big5 (as WHATWG/TextDecoder reads it, HKSCS included): ASCII, or a lead 0x81-0xFE and a trail 0x40-0x7E / 0xA1-0xFE. */
+export function firstInvalidBig5(b: Uint8Array, truncatedOk = false): number {
+  const n = b.length;
+  for (let i = 0; i < n; i++) {
+    const c = b[i];
+    if (c < 0x80) continue;
+    if (c < 0x81 || c > 0xfe) return i;
+    if (i + 1 >= n) return truncatedOk ? -(i + 2) : i;
+    const t = b[i + 1];
+    if (!((t >= 0x40 && t <= 0x7e) || (t >= 0xa1 && t <= 0xfe))) return i;
+    i++;
+  }
+  return -1;
+}

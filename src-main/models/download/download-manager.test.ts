@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DownloadJob } from '../../../src-shared/dto/downloads';
 import { openStore } from '../../store/db';
@@ -74,6 +74,34 @@ test('a failed job carries one line', async () => {
     assert.equal(end.status, 'failed');
     assert.match(end.error ?? '', /repo "acme\/missing" \(revision master\) not available on ModelScope/);
     assert.ok(!(end.error ?? '').includes('\n'));
+  } finally {
+    db.close();
+  }
+});
+
+test('a failed download can be removed with its partial files; a running one cannot; a registered model folder stays', async () => {
+  const home = tempDir('dl-manager-remove-');
+  const db = openStore(join(home, 'tuneloom.db'));
+  const manager = new DownloadManager({ db, home });
+  try {
+    const failed = await manager.wait(manager.start({ hub: 'modelscope', repoId: 'acme/missing', endpoint: hub.url }).id);
+    assert.equal(failed.status, 'failed');
+    mkdirSync(failed.dir, { recursive: true });
+    writeFileSync(join(failed.dir, 'model.safetensors.part'), 'partial');
+    assert.deepEqual(manager.remove(failed.id), { removed: true, freedFiles: true });
+    assert.equal(existsSync(failed.dir), false);
+    assert.equal(manager.list().length, 0);
+
+    hub.throttle(50);
+    const running = manager.start({ hub: 'huggingface', repoId: 'acme/tiny', endpoint: hub.url });
+    assert.throws(() => manager.remove(running.id), /still running.*stop it first/);
+    manager.cancel(running.id);
+    await manager.wait(running.id);
+    hub.clearFaults();
+    const done = await manager.wait(manager.start({ hub: 'huggingface', repoId: 'acme/tiny', endpoint: hub.url }).id);
+    assert.equal(done.status, 'done');
+    assert.deepEqual(manager.remove(done.id), { removed: true, freedFiles: false }, 'a finished download keeps its model');
+    assert.ok(existsSync(join(done.dir, 'config.json')));
   } finally {
     db.close();
   }

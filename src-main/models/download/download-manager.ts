@@ -8,6 +8,9 @@ import type { DownloadJob, DownloadRequest } from '../../../src-shared/dto/downl
 import { serializeError, UserError } from '../../errors';
 import type { Db } from '../../store/db';
 import { registerModel } from '../register-model';
+import { getModelByPath } from '../../store/queries/library';
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { isValidRepoId } from './hub';
 import { defaultDownloadDir, downloadModel, resolveEndpoint, type DownloadEvent, type DownloadOptions } from './download-model';
 
@@ -81,6 +84,24 @@ export class DownloadManager {
     if (!j || (j.view.status !== 'listing' && j.view.status !== 'running')) return false;
     j.abort.abort();
     return true;
+  }
+
+  /**
+   * Removes a failed or interrupted job from the list, with its partial files, unless its folder holds a
+   * registered model (a failed re-download over a good copy must not delete the copy). A running job is
+   * not removed: stop it first.
+   */
+  remove(id: number): { removed: boolean; freedFiles: boolean } {
+    const j = this.jobs.get(id);
+    if (!j) return { removed: false, freedFiles: false };
+    if (j.view.status === 'listing' || j.view.status === 'running') {
+      throw new UserError(`the download of ${j.view.repoId} is still running`, { where: 'download', hint: 'stop it first, then remove it' });
+    }
+    // Earlier attempts at the same repo (a resume is a new job) go with it, so none shows up again.
+    for (const [k, o] of this.jobs) if (o.view.hub === j.view.hub && o.view.repoId === j.view.repoId && o.view.status !== 'listing' && o.view.status !== 'running') this.jobs.delete(k);
+    const keep = j.view.status === 'done' || getModelByPath(this.deps.db, resolve(j.view.dir)) !== undefined;
+    if (!keep) rmSync(j.view.dir, { recursive: true, force: true });
+    return { removed: true, freedFiles: !keep };
   }
 
   /** Cancels every running job (app shutdown) and waits for them to stop. */

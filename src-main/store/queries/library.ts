@@ -58,6 +58,11 @@ export function getModel(db: Db, id: number): ModelRecord | undefined {
   return row && toModel(row);
 }
 
+export function getModelByPath(db: Db, path: string): ModelRecord | undefined {
+  const row = db.prepare('SELECT id FROM models WHERE path = ?').get(path) as { id: number } | undefined;
+  return row ? getModel(db, row.id) : undefined;
+}
+
 export function deleteModel(db: Db, id: number): void {
   db.prepare('DELETE FROM models WHERE id = ?').run(id);
 }
@@ -112,6 +117,15 @@ export function insertDataset(db: Db, d: NewDataset): number {
 
 export function listDatasets(db: Db): DatasetRecord[] {
   return (db.prepare('SELECT * FROM datasets ORDER BY id DESC').all() as DatasetRow[]).map(toDataset);
+}
+
+/** Deletes a dataset row; runs that referenced it keep their dataset path and hash (dataset_id ON DELETE SET NULL). Returns how many runs it unlinked. */
+export function deleteDataset(db: Db, id: number): number {
+  return db.transaction(() => {
+    const { n } = db.prepare('SELECT count(*) AS n FROM runs WHERE dataset_id = ?').get(id) as { n: number };
+    db.prepare('DELETE FROM datasets WHERE id = ?').run(id);
+    return n;
+  })();
 }
 
 export function getDataset(db: Db, id: number): DatasetRecord | undefined {

@@ -22,7 +22,8 @@ export function takeToken(): string | null {
   return sessionStorage.getItem(TOKEN_KEY);
 }
 
-export function wsTransport(token: string, onConnectionChange: (connected: boolean) => void = () => {}): Transport {
+/** `token` null: the session cookie authenticates the socket. */
+export function wsTransport(token: string | null, onConnectionChange: (connected: boolean) => void = () => {}): Transport {
   const listeners = new Set<(event: AppEvent) => void>();
   const pending = new Map<number, (result: IpcResult<unknown>) => void>();
   let nextId = 1;
@@ -33,7 +34,7 @@ export function wsTransport(token: string, onConnectionChange: (connected: boole
   const connect = (): Promise<WebSocket> => {
     ready ??= new Promise<WebSocket>((resolve) => {
       const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-      const ws = new WebSocket(`${proto}//${location.host}${WS_PATH}?token=${encodeURIComponent(token)}`);
+      const ws = new WebSocket(`${proto}//${location.host}${WS_PATH}${token ? `?token=${encodeURIComponent(token)}` : ''}`);
       ws.onopen = () => {
         socket = ws;
         retryMs = 250;

@@ -2,6 +2,7 @@
  * App-wide state read once at start: settings (language, theme, ...) and app info. Applying a setting
  * updates the page at once, then saves it through the API.
  */
+import { errorText } from '../error-text';
 import type { AppInfo, AppSettings, Theme } from '../../../src-shared/ipc-contract';
 import { api } from '../api/index';
 import { i18n } from '../i18n/i18n.svelte';
@@ -34,7 +35,7 @@ class AppState {
       applyTheme(settings.theme);
       this.loadError = null;
     } catch (err) {
-      this.loadError = (err as Error).message;
+      this.loadError = errorText(err);
     }
   }
 

@@ -2,6 +2,7 @@
  * One run as the dashboard sees it: detail + per-step rows, kept current by the event stream and, while
  * the run is active, by a light incremental poll (only rows after the last step/seq seen).
  */
+import { errorText } from '../error-text';
 import type { CheckpointRow, EvalRow, RunLogLine } from '../../../src-shared/dto/run-series';
 import type { MetricPoint, RunDetail, SampleRow } from '../../../src-shared/dto/runs';
 import { api } from '../api/index';
@@ -63,7 +64,7 @@ export class RunLive {
       Object.assign(this, { run, metrics, samples, logs, checkpoints, evals });
       this.error = null;
     } catch (err) {
-      this.error = (err as Error).message;
+      this.error = errorText(err);
     }
   }
 
