@@ -159,9 +159,17 @@ export class ComputeBackend extends NativeOwner {
   }
 }
 
+/** The op, its output shape and the types of its inputs: `MUL_MAT [896, 512, 1, 1] (q4_0 x f32)`. */
 function describeNode(lib: GgmlLibrary, t: TensorPtr): string {
   const s = readTensor(lib, t);
-  return `${lib.base.ggml_op_desc(t)} ${s.name ? `'${s.name}' ` : ''}[${s.ne.join(', ')}] ${lib.base.ggml_type_name(s.type)}`;
+  const inputs = sourcesOf(t).map((p) => lib.base.ggml_type_name(readTensor(lib, p).type));
+  return `${lib.base.ggml_op_desc(t)} ${s.name ? `'${s.name}' ` : ''}[${s.ne.join(', ')}] (${inputs.join(' x ')})`;
+}
+
+/** The non-null sources of a node. */
+export function sourcesOf(t: TensorPtr): TensorPtr[] {
+  const f = koffi.decode(t, TensorStruct) as { src: (bigint | null)[] };
+  return f.src.filter((p): p is bigint => !!p) as TensorPtr[];
 }
 
 import { TensorStruct, type TensorFields } from './ffi';
