@@ -51,7 +51,10 @@ export function libraryHandlers(ctx: HandlerContext): Pick<HandlerTable, Library
     },
     'datasets.list': () => listDatasets(ctx.db),
     'datasets.inspect': async (req) => {
-      const out = await checks.run(jobOf(ctx.db, 'inspect', { ...req, path: readable(req.path) }));
+      // Reading progress goes to the renderer under the draft's key (the wizard's ETA).
+      const key = req.progressKey;
+      const onProgress = key === undefined ? undefined : (p: { bytesRead: number; totalBytes: number }) => ctx.publish?.({ type: 'datasets.progress', key, bytesRead: p.bytesRead, totalBytes: p.totalBytes, examples: 0 });
+      const out = await checks.run(jobOf(ctx.db, 'inspect', { ...req, path: readable(req.path) }), onProgress);
       if (out.kind !== 'inspect') throw new Error('dataset check: expected a preview');
       return out.preview;
     },

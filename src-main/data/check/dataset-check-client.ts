@@ -21,7 +21,7 @@ export const CHECK_STALL_MS = 120_000;
 export class DatasetCheckClient {
   private child: ChildProcess | undefined;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve(o: DatasetCheckOutput): void; reject(e: Error): void }>();
+  private readonly pending = new Map<number, { resolve(o: DatasetCheckOutput): void; reject(e: Error): void; onProgress?: (p: { bytesRead: number; totalBytes: number }) => void }>();
   private watchdog: NodeJS.Timeout | undefined;
   private stalled = false;
 
@@ -39,11 +39,12 @@ export class DatasetCheckClient {
     this.watchdog.unref();
   }
 
-  run(job: DatasetCheckJob): Promise<DatasetCheckOutput> {
+  /** Runs a job in the child; `onProgress` hears its reading progress (bytes of the file). */
+  run(job: DatasetCheckJob, onProgress?: (p: { bytesRead: number; totalBytes: number }) => void): Promise<DatasetCheckOutput> {
     const child = this.child ?? this.start();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, onProgress });
       this.alive();
       child.ref();
       child.channel?.ref();
@@ -72,7 +73,10 @@ export class DatasetCheckClient {
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     child.on('message', (reply: CheckReply) => {
-      if ('progress' in reply) return this.alive();
+      if ('progress' in reply) {
+        this.pending.get(reply.id)?.onProgress?.(reply.progress);
+        return this.alive();
+      }
       const p = this.pending.get(reply.id);
       if (!p) return;
       this.pending.delete(reply.id);
