@@ -17,7 +17,6 @@ export const en: Messages = {
   'common.loading': 'Loading…',
   'common.error': 'Something went wrong: {message}',
   'common.retry': 'Retry',
-  'common.coming': 'Coming soon',
   'common.yes': 'Yes',
   'common.no': 'No',
   'common.back': 'Back',

@@ -15,7 +15,6 @@ export const zhCN = {
   'common.loading': '加载中…',
   'common.error': '出错了：{message}',
   'common.retry': '重试',
-  'common.coming': '即将推出',
   'common.yes': '是',
   'common.no': '否',
   'common.back': '上一步',
