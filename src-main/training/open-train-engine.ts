@@ -44,7 +44,7 @@ export function frozenBytes(cfg: ModelConfig, type: FrozenType): number {
   const { hiddenSize: h, intermediateSize: ff, numHeads, numKvHeads, headDim: hd, numLayers, vocabSize: v } = cfg;
   const proj = numLayers * (2 * h * numHeads * hd + 2 * h * numKvHeads * hd + 3 * h * ff);
   const embed = v * h * (cfg.tieWordEmbeddings ? 2 : 3);
-  const bytesPer = { f32: 4, f16: 2, q8_0: 34 / 32, q4_0: 18 / 32 }[type];
+  const bytesPer = { f32: 4, bf16: 2, f16: 2, q8_0: 34 / 32, q4_0: 18 / 32 }[type];
   return (2 * proj + embed) * bytesPer;
 }
 
@@ -164,6 +164,6 @@ export function openTrainEngine(cfg: TrainConfig, initRng: Rng, opts: EngineOpti
 export function parseFrozenType(v: string | undefined): FrozenType | undefined {
   if (v === undefined) return undefined;
   const t = v === 'q4' ? 'q4_0' : v;
-  if (!(FROZEN_TYPES as readonly string[]).includes(t)) throw new UserError(`unknown --weights ${v}`, { where: '--weights', hint: 'use f32, f16, q8_0 or q4' });
+  if (!(FROZEN_TYPES as readonly string[]).includes(t)) throw new UserError(`unknown --weights ${v}`, { where: '--weights', hint: 'use f32, bf16, f16, q8_0 or q4' });
   return t as FrozenType;
 }

@@ -67,7 +67,7 @@ Options:
   --name NAME               run name
   --backend B               auto|cpu|vulkan|cuda|metal (the ggml engine; auto prefers cuda, metal, a
                             real Vulkan GPU, then cpu), or the legacy tfjs backends webgpu|wasm|tensorflow
-  --weights T               frozen base weights on the ggml engine: f32|f16|q8_0|q4 (QLoRA-style 4-bit);
+  --weights T               frozen base weights on the ggml engine: f32|bf16|f16|q8_0|q4 (QLoRA-style 4-bit);
                             default: the most precise type that fits the device
   --db FILE                 the experiment store the run is recorded in (default $TUNELOOM_HOME/tuneloom.db)
   --json                    JSON lines: start, step, eval, sample, checkpoint, log, done

@@ -24,9 +24,10 @@ export const PROJ_NAMES = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
 export type ProjName = (typeof PROJ_NAMES)[number];
 const HF_PROJ: Record<ProjName, string> = { q: 'self_attn.q_proj', k: 'self_attn.k_proj', v: 'self_attn.v_proj', o: 'self_attn.o_proj', gate: 'mlp.gate_proj', up: 'mlp.up_proj', down: 'mlp.down_proj' };
 
-export type FrozenType = 'f32' | 'f16' | 'q8_0' | 'q4_0';
-export const FROZEN_TYPES: readonly FrozenType[] = ['f32', 'f16', 'q8_0', 'q4_0'];
-const GGML_OF: Record<FrozenType, number> = { f32: GgmlType.F32, f16: GgmlType.F16, q8_0: GgmlType.Q8_0, q4_0: GgmlType.Q4_0 };
+export type FrozenType = 'f32' | 'bf16' | 'f16' | 'q8_0' | 'q4_0';
+/** Most precise first (the default picks the first that fits); bf16 is exact for bf16 checkpoints. */
+export const FROZEN_TYPES: readonly FrozenType[] = ['f32', 'bf16', 'f16', 'q8_0', 'q4_0'];
+const GGML_OF: Record<FrozenType, number> = { f32: GgmlType.F32, bf16: GgmlType.BF16, f16: GgmlType.F16, q8_0: GgmlType.Q8_0, q4_0: GgmlType.Q4_0 };
 
 export interface FrozenLinear {
   w: T; // [in, out]
@@ -99,7 +100,7 @@ export class FrozenWeights {
 
   private tensor(ne: Ne, type: number, source: string, transposed = false): T {
     const lib = this.backend.lib;
-    const usable = type === GgmlType.F32 || type === GgmlType.F16 || ne[0] % 32 === 0 ? type : GgmlType.F16;
+    const usable = type === GgmlType.F32 || type === GgmlType.F16 || type === GgmlType.BF16 || ne[0] % 32 === 0 ? type : GgmlType.F16;
     const p = lib.base.ggml_new_tensor(this.ctx.ptr, usable, 4, BigInt64Array.from(ne.map(BigInt)));
     lib.base.ggml_set_name(p, (transposed ? `${source}.T` : source).slice(-63));
     const t = { p, ne };

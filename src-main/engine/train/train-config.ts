@@ -53,8 +53,8 @@ export interface TrainConfig {
   samplePrompts?: string;
   sampleMaxNewTokens: number;
   gradientCheckpointing: boolean;
-  /** Type of the frozen base weights on the ggml engine (`--weights`): f32, f16, q8_0 or q4_0 (QLoRA-style). Default: the most precise that fits the device. */
-  frozenWeights?: 'f32' | 'f16' | 'q8_0' | 'q4_0';
+  /** Type of the frozen base weights on the ggml engine (`--weights`): f32, bf16, f16, q8_0 or q4_0 (QLoRA-style). Default: the most precise that fits the device. */
+  frozenWeights?: 'f32' | 'bf16' | 'f16' | 'q8_0' | 'q4_0';
   name?: string;
   /** Continue from this checkpoint folder (exact resume). */
   resumeFrom?: string;
