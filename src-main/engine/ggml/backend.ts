@@ -6,7 +6,7 @@
  */
 import koffi from 'koffi';
 import { UserError } from '../../errors';
-import { CpuProtos, DeviceType, type BackendPtr, type DevicePtr, type GraphPtr, type TensorPtr } from './ffi';
+import { CpuProtos, type BackendPtr, type DevicePtr, type GraphPtr, type TensorPtr } from './ffi';
 import type { GgmlLibrary } from './library';
 import { NativeOwner } from './owners';
 
@@ -48,7 +48,6 @@ export function listDevices(lib: GgmlLibrary): GgmlDevice[] {
       memoryTotal: Number(total[0]),
       software: /llvmpipe|lavapipe|swiftshader/i.test(description),
     });
-    void DeviceType;
   }
   return out;
 }

@@ -6,7 +6,7 @@
  */
 import koffi, { type LibraryHandle } from 'koffi';
 import { UserError } from '../../errors';
-import { declareBackend, declareBase, GGML_OBJECT_SIZE, TensorStruct, ThreadpoolParams, type BackendApi, type BaseApi } from './ffi';
+import { declareBackend, declareBase, GGML_OBJECT_SIZE, TensorStruct, type BackendApi, type BaseApi } from './ffi';
 
 /** The ggml the declarations in ffi.ts were transcribed from (node-llama-cpp 3.21.1). */
 export const PINNED_GGML = { version: '0.23.0', commit: '5b4ebc5' } as const;
@@ -56,8 +56,22 @@ export function checkAbi(base: BaseApi, files: LibraryFiles): { version: string;
   if (params.n_threads !== 1) {
     throw new UserError(`ggml_threadpool_params in ${where} does not have the layout of ggml ${PINNED_GGML.version} (read n_threads = ${params.n_threads})`);
   }
-  void ThreadpoolParams;
   return { version, commit };
+}
+
+/** Loads one shared library and declares its functions; either failure is one line naming the file. */
+function openAndDeclare<A>(path: string, source: string, declare: (lib: LibraryHandle) => A, what: string): [LibraryHandle, A] {
+  let lib: LibraryHandle;
+  try {
+    lib = koffi.load(path);
+  } catch (e) {
+    throw new UserError(`cannot load the ggml library ${path} (${source}): ${firstLine(e)}; reinstall Tuneloom (npm ci)`);
+  }
+  try {
+    return [lib, declare(lib)];
+  } catch (e) {
+    throw new UserError(`${path} is not a ggml ${PINNED_GGML.version} ${what} (${firstLine(e)}); reinstall Tuneloom (npm ci)`);
+  }
 }
 
 /** Loads the libraries (once per process) and registers every backend found beside them. */
@@ -68,31 +82,9 @@ export function loadGgmlLibrary(files: LibraryFiles): GgmlLibrary {
     }
     return loaded;
   }
-  let baseLib: LibraryHandle;
-  let ggmlLib: LibraryHandle;
-  try {
-    baseLib = koffi.load(files.base);
-  } catch (e) {
-    throw new UserError(`cannot load the ggml library ${files.base} (${files.source}): ${firstLine(e)}; reinstall Tuneloom (npm ci)`);
-  }
-  let base: BaseApi;
-  try {
-    base = declareBase(baseLib);
-  } catch (e) {
-    throw new UserError(`${files.base} is not a ggml ${PINNED_GGML.version} library (${firstLine(e)}); reinstall Tuneloom (npm ci)`);
-  }
+  const [baseLib, base] = openAndDeclare(files.base, files.source, declareBase, 'library');
   const abi = checkAbi(base, files);
-  try {
-    ggmlLib = koffi.load(files.ggml);
-  } catch (e) {
-    throw new UserError(`cannot load the ggml library ${files.ggml} (${files.source}): ${firstLine(e)}; reinstall Tuneloom (npm ci)`);
-  }
-  let backend: BackendApi;
-  try {
-    backend = declareBackend(ggmlLib);
-  } catch (e) {
-    throw new UserError(`${files.ggml} is not a ggml ${PINNED_GGML.version} backend library (${firstLine(e)}); reinstall Tuneloom (npm ci)`);
-  }
+  const [, backend] = openAndDeclare(files.ggml, files.source, declareBackend, 'backend library');
   installLogSink(baseLib);
   backend.ggml_backend_load_all_from_path(files.dir);
   loaded = { base, backend, files, ...abi };
