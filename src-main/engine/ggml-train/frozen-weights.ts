@@ -14,6 +14,7 @@
  */
 import type { ModelConfig } from '../config/model-config';
 import type { ComputeBackend } from '../ggml/backend';
+import type { DecoderWeights } from '../ggml/causal-lm';
 import { GgmlType } from '../ggml/ffi';
 import { BackendBuffer, GgmlContext } from '../ggml/owners';
 import type { WeightStore } from '../io/weight-store';
@@ -73,6 +74,8 @@ export class FrozenWeights {
   private readonly ctx: GgmlContext;
   private buffer?: BackendBuffer;
   private readonly pending: Pending[] = [];
+  /** The forward copies (not the transposes) by Hugging Face name, for asDecoderWeights(). */
+  private readonly plain = new Map<string, T>();
 
   private constructor(
     readonly config: ModelConfig,
@@ -105,6 +108,7 @@ export class FrozenWeights {
     lib.base.ggml_set_name(p, (transposed ? `${source}.T` : source).slice(-63));
     const t = { p, ne };
     this.pending.push({ t, type: usable, name: source, transposed });
+    if (!transposed) this.plain.set(source, t);
     return t;
   }
 
@@ -175,6 +179,22 @@ export class FrozenWeights {
 
   get bytes(): number {
     return this.buffer?.bytes ?? 0;
+  }
+
+  /** The same device tensors as the inference decoder reads them (GgmlCausalLM): no copies. */
+  asDecoderWeights(): DecoderWeights {
+    const tensorOf = (name: string) => {
+      const t = this.plain.get(name);
+      if (!t) throw new Error(`FrozenWeights: no tensor ${name}`);
+      return { tensor: t.p };
+    };
+    return {
+      config: this.config,
+      get: tensorOf,
+      maybe: (name) => this.plain.get(name)?.p,
+      embed: { tensor: this.embed.p },
+      head: { tensor: this.head.p },
+    };
   }
 
   dispose(): void {

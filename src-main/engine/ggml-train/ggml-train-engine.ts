@@ -15,6 +15,9 @@ import type { FrozenWeights } from './frozen-weights';
 import { GgmlLoraTrainer, type HostLoraModule, type HostPrefix } from './lora-trainer';
 import { prefixFlatHost } from '../train/prefix-tuning';
 import { prefixAdapterFilesOf } from '../train/peft-files';
+import { GgmlCausalLM } from '../ggml/causal-lm';
+import { generateGgml } from '../ggml/generate';
+import { hostPrefixOfFlat } from '../ggml/prefix-kv';
 
 export interface LoraRunSpec {
   r: number;
@@ -37,6 +40,8 @@ export class GgmlTrainEngine implements TrainEngine {
   readonly label: string;
   readonly paramShapes = new Map<string, number[]>();
   private readonly trainer: GgmlLoraTrainer;
+  private policy?: GgmlCausalLM;
+  private reference?: GgmlCausalLM;
 
   constructor(
     private readonly backend: ComputeBackend,
@@ -76,19 +81,36 @@ export class GgmlTrainEngine implements TrainEngine {
     return this.trainer.evalLoss(batches, breathe);
   }
 
-  /** Greedy, one full forward per token (the training graph has no KV cache). */
+  /**
+   * The model being trained, as a KV-cached inference decoder over the same device tensors: the
+   * frozen weights and the live LoRA A/B (no copies; it sees every step as it lands). For P-Tuning v2
+   * the prefix is host data: pass `prefixOfParams()` to the generation.
+   */
+  policyModel(): GgmlCausalLM {
+    this.policy ??= new GgmlCausalLM(this.frozen.asDecoderWeights(), this.backend, { lora: this.trainer.loraPairs() });
+    return this.policy;
+  }
+
+  /** The base model without the adapter (GRPO's reference policy). */
+  referenceModel(): GgmlCausalLM {
+    this.reference ??= new GgmlCausalLM(this.frozen.asDecoderWeights(), this.backend);
+    return this.reference;
+  }
+
+  /** P-Tuning v2's current prefix keys/values (undefined for LoRA). */
+  prefixOfParams(): import('../ggml/causal-lm').HostPrefix | undefined {
+    if (!('prefix' in this.spec)) return undefined;
+    const { numVirtualTokens, projection, encoderHidden } = this.spec.prefix;
+    const params = new Map([...this.trainer.readParams()].map(([name, data]) => [name, { shape: this.paramShapes.get(name)!, data }]));
+    const flat = prefixFlatHost({ numVirtualTokens, projection, encoderHidden }, params);
+    const cfg = this.frozen.config;
+    return hostPrefixOfFlat(flat.data, numVirtualTokens, cfg.numLayers, cfg.numKvHeads * cfg.headDim);
+  }
+
+  /** Greedy continuation with the adapter applied, KV-cached (live samples). */
   async sample(promptIds: number[], maxNewTokens: number, eosIds: number[]): Promise<number[]> {
-    const ids = [...promptIds];
-    const out: number[] = [];
-    for (let i = 0; i < maxNewTokens; i++) {
-      const logits = await this.trainer.lastLogits(ids);
-      let best = 0;
-      for (let v = 1; v < logits.length; v++) if (logits[v] > logits[best]) best = v;
-      out.push(best);
-      if (eosIds.includes(best)) break;
-      ids.push(best);
-    }
-    return out;
+    const res = await generateGgml(this.policyModel(), promptIds, { maxNewTokens, eosTokenIds: eosIds, sampling: { greedy: true }, prefix: this.prefixOfParams() });
+    return res.ids;
   }
 
   private shaped(values: Map<string, Float32Array>): Map<string, StoredTensor> {
@@ -140,6 +162,8 @@ export class GgmlTrainEngine implements TrainEngine {
   }
 
   dispose(): void {
+    this.policy?.dispose();
+    this.reference?.dispose();
     this.trainer.dispose();
     this.frozen.dispose();
     this.backend.dispose();

@@ -18,6 +18,8 @@ import { packedMaskAndPositions } from '../train/train-forward';
 import { Rng } from '../train/rng';
 import { DecoderGraph, type LoraModule, type StepInputs } from './decoder-backward';
 import { PROJ_NAMES, type FrozenWeights, type ProjName } from './frozen-weights';
+import { PROJECTIONS } from '../adapters/lora-set';
+import type { LoraPairs } from '../ggml/causal-lm';
 import { GraphBuilder, numel, type T } from './graph';
 
 /** One LoRA module's initial values in peft's layout: A [r, in], B [out, r], row-major. */
@@ -149,6 +151,16 @@ export class GgmlLoraTrainer {
   }
 
   private module = (layer: number, proj: ProjName) => this.modules.get(`${layer}.${proj}`);
+
+  /** The live LoRA tensors as the inference decoder reads them (samples, GRPO rollouts): no copies. */
+  loraPairs(): LoraPairs {
+    return {
+      pair: (layer, p) => {
+        const m = this.module(layer, PROJ_NAMES[PROJECTIONS.indexOf(p)]);
+        return m ? { a: m.a.p, b: m.b.p, scaling: m.scale } : undefined;
+      },
+    };
+  }
 
   /** Builds, allocates, uploads and computes one micro-batch; returns its (normalised) loss. */
   private notePeak(): void {

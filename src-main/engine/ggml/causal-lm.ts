@@ -21,7 +21,6 @@ import { hostMaskAndPositions } from '../nn/host-mask';
 import { ropeInverseFrequencies } from '../nn/rope-frequencies';
 import type { ComputeBackend } from './backend';
 import { GGML_ROPE_TYPE_NEOX, GGML_PREC_F32, GgmlType, type CtxPtr, type GraphPtr, type TensorPtr } from './ffi';
-import type { GgmlModelWeights } from './model-weights';
 import { BackendBuffer, GgmlContext, GraphAllocator } from './owners';
 
 /** Cache columns are attended in windows of this many, so a decode graph is reused this many steps. */
@@ -30,8 +29,35 @@ export const WINDOW = 256;
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 const i64 = (xs: number[]) => BigInt64Array.from(xs.map(BigInt));
 
+/**
+ * The frozen tensors a forward reads, by Hugging Face name: GgmlModelWeights (inference) and the
+ * trainer's FrozenWeights both provide them, so one decoder graph serves generation and training's
+ * samples over the same device memory.
+ */
+export interface DecoderWeights {
+  readonly config: ModelConfig;
+  get(name: string): { tensor: TensorPtr };
+  /** A tensor if the checkpoint has it (biases, q/k norms). */
+  maybe(name: string): TensorPtr | undefined;
+  readonly embed: { tensor: TensorPtr };
+  /** `lm_head.weight`, or the embedding when the head is tied. */
+  readonly head: { tensor: TensorPtr };
+}
+
+/** LoRA A (ne [in, r]) and B (ne [r, out]) of one projection, and its scaling. */
+export interface LoraPair {
+  a: TensorPtr;
+  b: TensorPtr;
+  scaling: number;
+}
+
+/** Where the forward finds each projection's LoRA: a loaded adapter, or the trainer's live one. */
+export interface LoraPairs {
+  pair(layer: number, p: Projection): LoraPair | undefined;
+}
+
 /** LoRA A/B of an adapter in backend memory (f32), keyed like LoraSet. */
-export class GgmlLora {
+export class GgmlLora implements LoraPairs {
   private readonly pairs = new Map<string, { a: TensorPtr; b: TensorPtr; scaling: number }>();
   private readonly ctx: GgmlContext;
   private readonly buffer: BackendBuffer;
@@ -164,7 +190,7 @@ interface BuiltGraph {
 }
 
 export interface GgmlCausalLMOptions {
-  lora?: GgmlLora;
+  lora?: LoraPairs;
   /** Use ggml_flash_attn_ext where the backend supports it (default true except on cpu). */
   flashAttention?: boolean;
 }
@@ -177,10 +203,10 @@ export class GgmlCausalLM {
   private readonly freqFactors?: TensorPtr;
   private readonly graphs = new Map<string, BuiltGraph>();
   private readonly flash: boolean;
-  lora?: GgmlLora;
+  lora?: LoraPairs;
 
   constructor(
-    readonly weights: GgmlModelWeights,
+    readonly weights: DecoderWeights,
     readonly backend: ComputeBackend,
     opts: GgmlCausalLMOptions = {},
   ) {
