@@ -39,11 +39,14 @@ export function chooseTrainEngine(method: TrainConfig['method'], backend: string
   return { engine: 'ggml', backend: backend as GgmlBackendChoice };
 }
 
-/** Bytes of the frozen weights in a type, with the transposed copies the backward reads. */
-export function frozenBytes(cfg: ModelConfig, type: FrozenType): number {
+/**
+ * Bytes of the frozen weights in a type, with the transposed copies the backward reads. `repacked`:
+ * q4_0 on the CPU keeps a tied head apart from the embedding (FrozenWeights), one more V x H matrix.
+ */
+export function frozenBytes(cfg: ModelConfig, type: FrozenType, repacked = false): number {
   const { hiddenSize: h, intermediateSize: ff, numHeads, numKvHeads, headDim: hd, numLayers, vocabSize: v } = cfg;
   const proj = numLayers * (2 * h * numHeads * hd + 2 * h * numKvHeads * hd + 3 * h * ff);
-  const embed = v * h * (cfg.tieWordEmbeddings ? 2 : 3);
+  const embed = v * h * (cfg.tieWordEmbeddings && !(repacked && type === 'q4_0') ? 2 : 3);
   const bytesPer = { f32: 4, bf16: 2, f16: 2, q8_0: 34 / 32, q4_0: 18 / 32 }[type];
   return (2 * proj + embed) * bytesPer;
 }

@@ -15,7 +15,7 @@
 import type { ModelConfig } from '../config/model-config';
 import type { ComputeBackend } from '../ggml/backend';
 import type { DecoderWeights } from '../ggml/causal-lm';
-import { GgmlType } from '../ggml/ffi';
+import { GgmlType, type BufferTypePtr } from '../ggml/ffi';
 import { BackendBuffer, GgmlContext } from '../ggml/owners';
 import type { WeightStore } from '../io/weight-store';
 import { checkWeights } from '../models/model-weights';
@@ -73,6 +73,11 @@ export class FrozenWeights {
   readonly layers: FrozenLayer[] = [];
   private readonly ctx: GgmlContext;
   private buffer?: BackendBuffer;
+  /** Q4_0 matrices on the CPU live in the CPU_REPACK buffer type (int8 GEMM kernels): MUL_MAT only. */
+  private readonly repackBuft?: BufferTypePtr;
+  private readonly repackCtx?: GgmlContext;
+  private repackBuffer?: BackendBuffer;
+  private repackCount = 0;
   private readonly pending: Pending[] = [];
   /** The forward copies (not the transposes) by Hugging Face name, for asDecoderWeights(). */
   private readonly plain = new Map<string, T>();
@@ -82,8 +87,10 @@ export class FrozenWeights {
     private readonly backend: ComputeBackend,
     readonly type: FrozenType,
   ) {
-    const count = 4 + config.numLayers * (4 + 3 * PROJ_NAMES.length);
+    const count = 5 + config.numLayers * (4 + 3 * PROJ_NAMES.length);
     this.ctx = new GgmlContext(backend.lib, count);
+    this.repackBuft = type === 'q4_0' ? backend.repackBufferType() : undefined;
+    if (this.repackBuft) this.repackCtx = new GgmlContext(backend.lib, count);
   }
 
   /** Loads every frozen tensor of `cfg` from the store into the backend, in `type`. */
@@ -93,6 +100,7 @@ export class FrozenWeights {
     try {
       w.declare();
       w.buffer = new BackendBuffer(backend.lib, w.ctx, backend.ptr, `the frozen weights (${cfg.numLayers} layers in ${type}, with transposed copies)`);
+      if (w.repackCtx && w.repackBuft && w.repackCount > 0) w.repackBuffer = new BackendBuffer(backend.lib, w.repackCtx, { buft: w.repackBuft }, `the frozen weights (${cfg.numLayers} layers in ${type}, repacked for the CPU)`);
       await w.upload(store);
       return w;
     } catch (e) {
@@ -101,15 +109,24 @@ export class FrozenWeights {
     }
   }
 
-  private tensor(ne: Ne, type: number, source: string, transposed = false): T {
+  /** `matmulOnly`: the tensor only ever feeds MUL_MAT as its first operand (may be repacked). */
+  private tensor(ne: Ne, type: number, source: string, transposed = false, matmulOnly = false): T {
     const lib = this.backend.lib;
     const usable = type === GgmlType.F32 || type === GgmlType.F16 || type === GgmlType.BF16 || ne[0] % 32 === 0 ? type : GgmlType.F16;
-    const p = lib.base.ggml_new_tensor(this.ctx.ptr, usable, 4, BigInt64Array.from(ne.map(BigInt)));
+    // ggml repacks Q4_0 in blocks of 8 rows (q4_0_8x8); other shapes stay in the plain buffer.
+    const repack = matmulOnly && this.repackCtx && usable === GgmlType.Q4_0 && ne[1] % 8 === 0;
+    const p = lib.base.ggml_new_tensor((repack ? this.repackCtx! : this.ctx).ptr, usable, 4, BigInt64Array.from(ne.map(BigInt)));
     lib.base.ggml_set_name(p, (transposed ? `${source}.T` : source).slice(-63));
+    if (repack) this.repackCount++;
     const t = { p, ne };
     this.pending.push({ t, type: usable, name: source, transposed });
-    if (!transposed) this.plain.set(source, t);
+    if (!transposed && !this.plain.has(source)) this.plain.set(source, t);
     return t;
+  }
+
+  /** Whether the Q4_0 matrices run on the CPU's repacked int8 kernels (for the run's label). */
+  get repacked(): boolean {
+    return this.repackBuffer !== undefined;
   }
 
   private declare(): void {
@@ -120,8 +137,9 @@ export class FrozenWeights {
     const self = this as { -readonly [K in keyof FrozenWeights]: FrozenWeights[K] };
     self.embed = this.tensor([H, V, 1, 1], big, 'model.embed_tokens.weight');
     const headName = cfg.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
-    self.head = cfg.tieWordEmbeddings ? this.embed : this.tensor([H, V, 1, 1], big, headName);
-    self.headT = this.tensor([V, H, 1, 1], big, headName, true);
+    // A tied head shares the embedding, unless the head is repacked (the embedding needs GET_ROWS).
+    self.head = cfg.tieWordEmbeddings && !this.repackCtx ? this.embed : this.tensor([H, V, 1, 1], big, headName, false, true);
+    self.headT = this.tensor([V, H, 1, 1], big, headName, true, true);
     self.finalNorm = this.tensor([H, 1, 1, 1], F32, 'model.norm.weight');
     for (let i = 0; i < cfg.numLayers; i++) {
       const p = `model.layers.${i}`;
@@ -130,8 +148,8 @@ export class FrozenWeights {
         const base = `${p}.${HF_PROJ[name]}`;
         const [out, inp] = this.shapeOf(name);
         proj[name] = {
-          w: this.tensor([inp, out, 1, 1], big, `${base}.weight`),
-          wt: this.tensor([out, inp, 1, 1], big, `${base}.weight`, true),
+          w: this.tensor([inp, out, 1, 1], big, `${base}.weight`, false, true),
+          wt: this.tensor([out, inp, 1, 1], big, `${base}.weight`, true, true),
           bias: this.hasBias(name) ? this.tensor([out, 1, 1, 1], F32, `${base}.bias`) : undefined,
         };
       }
@@ -178,7 +196,7 @@ export class FrozenWeights {
   }
 
   get bytes(): number {
-    return this.buffer?.bytes ?? 0;
+    return (this.buffer?.bytes ?? 0) + (this.repackBuffer?.bytes ?? 0);
   }
 
   /** The same device tensors as the inference decoder reads them (GgmlCausalLM): no copies. */
@@ -199,6 +217,8 @@ export class FrozenWeights {
 
   dispose(): void {
     this.buffer?.dispose();
+    this.repackBuffer?.dispose();
     this.ctx.dispose();
+    this.repackCtx?.dispose();
   }
 }

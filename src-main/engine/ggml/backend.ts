@@ -6,7 +6,7 @@
  */
 import koffi from 'koffi';
 import { UserError } from '../../errors';
-import { CpuProtos, type BackendPtr, type DevicePtr, type GraphPtr, type TensorPtr } from './ffi';
+import { CpuProtos, type BackendPtr, type BufferTypePtr, type DevicePtr, type GraphPtr, type TensorPtr } from './ffi';
 import type { GgmlLibrary } from './library';
 import { NativeOwner } from './owners';
 
@@ -108,6 +108,28 @@ export class ComputeBackend extends NativeOwner {
 
   bufferType() {
     return this.lib.backend.ggml_backend_get_default_buffer_type(this.ptr);
+  }
+
+  /**
+   * The CPU backend's CPU_REPACK buffer type, where the device has one: a Q4_0 matrix stored there is
+   * re-laid in 8x8 interleaved blocks on upload, and MUL_MAT on it runs ggml's int8 GEMM kernels
+   * (AVX2/AVX-512 here: about 2x the BF16 GEMM per CPU-second, measured in docs/BENCHMARKS.md). Such
+   * a tensor feeds MUL_MAT only (the buffer is not host memory: no GET_ROWS, no copies).
+   */
+  repackBufferType(): BufferTypePtr | undefined {
+    if (this.name !== 'cpu') return undefined;
+    const api = this.lib.backend;
+    const reg = api.ggml_backend_dev_backend_reg(this.device.ptr);
+    const getExtra = api.ggml_backend_reg_get_proc_address(reg, 'ggml_backend_dev_get_extra_bufts');
+    if (!getExtra) return undefined;
+    const list = koffi.call(getExtra, CpuProtos.getExtraBufts, this.device.ptr) as unknown;
+    if (!list) return undefined;
+    for (let i = 0; i < 16; i++) {
+      const buft = (koffi.decode(list, i * 8, 'void *') as BufferTypePtr | null) ?? undefined;
+      if (!buft) return undefined;
+      if (api.ggml_backend_buft_name(buft) === 'CPU_REPACK') return buft;
+    }
+    return undefined;
   }
 
   supportsOp(t: TensorPtr): boolean {

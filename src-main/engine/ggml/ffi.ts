@@ -204,6 +204,8 @@ export function declareBackend(lib: LibraryHandle) {
     ggml_backend_tensor_set: f<(t: TensorPtr, data: ArrayBufferView, offset: number, size: number) => void>(`void ggml_backend_tensor_set(${T}, const void *, size_t, size_t)`),
     ggml_backend_tensor_get: f<(t: TensorPtr, data: ArrayBufferView, offset: number, size: number) => void>(`void ggml_backend_tensor_get(${T}, _Inout_ uint8_t *, size_t, size_t)`),
     ggml_backend_alloc_ctx_tensors: f<(ctx: CtxPtr, b: BackendPtr) => BufferPtr | null>('void *ggml_backend_alloc_ctx_tensors(void *, void *)'),
+    ggml_backend_alloc_ctx_tensors_from_buft: f<(ctx: CtxPtr, buft: BufferTypePtr) => BufferPtr | null>('void *ggml_backend_alloc_ctx_tensors_from_buft(void *, void *)'),
+    ggml_backend_buft_name: f<(buft: BufferTypePtr) => string>('const char *ggml_backend_buft_name(void *)'),
     ggml_backend_buffer_free: f<(b: BufferPtr) => void>('void ggml_backend_buffer_free(void *)'),
     ggml_backend_buffer_get_size: f<(b: BufferPtr) => number>('size_t ggml_backend_buffer_get_size(void *)'),
     ggml_backend_buffer_clear: f<(b: BufferPtr, value: number) => void>('void ggml_backend_buffer_clear(void *, uint8_t)'),
@@ -227,4 +229,6 @@ export const CpuProtos = {
   threadpoolFree: koffi.proto('void ggml_threadpool_free_fn(void *tp)'),
   setThreadpool: koffi.proto('void ggml_backend_cpu_set_threadpool_fn(void *backend, void *tp)'),
   setNThreads: koffi.proto('void ggml_backend_set_n_threads_fn(void *backend, int n)'),
+  /** NULL-terminated array of the device's extra buffer types (CPU_REPACK, AMX, ...). */
+  getExtraBufts: koffi.proto('void **ggml_backend_dev_get_extra_bufts_fn(void *dev)'),
 };

@@ -82,10 +82,11 @@ export class GgmlContext extends NativeOwner {
 export class BackendBuffer extends NativeOwner {
   readonly ptr: BufferPtr;
   readonly bytes: number;
-  constructor(lib: GgmlLibrary, ctx: GgmlContext, backend: BackendPtr, what: string) {
+  /** `target`: the backend (its default buffer type), or a buffer type of its device (CPU_REPACK). */
+  constructor(lib: GgmlLibrary, ctx: GgmlContext, target: BackendPtr | { buft: BufferTypePtr }, what: string) {
     super();
     const { backend: api } = lib;
-    const ptr = api.ggml_backend_alloc_ctx_tensors(ctx.ptr, backend);
+    const ptr = typeof target === 'object' && target !== null && 'buft' in target ? api.ggml_backend_alloc_ctx_tensors_from_buft(ctx.ptr, target.buft) : api.ggml_backend_alloc_ctx_tensors(ctx.ptr, target as BackendPtr);
     if (!ptr) throw new BackendAllocationError(what);
     this.ptr = ptr;
     this.bytes = Number(api.ggml_backend_buffer_get_size(ptr));
