@@ -8,47 +8,13 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import type { WebSocketRoute } from 'playwright-core';
 import { DEMO_MODEL_NAME } from '../src-main/models/demo/ensure-demo';
 import { registerModel } from '../src-main/models/register-model';
 import { openStore } from '../src-main/store/db';
 import { writeTinyModel } from '../src-main/test-support/tiny-model';
 import { screenshot } from './support/browser';
 import { servedApp } from './support/served-app';
-
-/** Holds the server's answers to `models.list` while `hold` is on; `release()` delivers them in order. */
-class ModelsListGate {
-  hold = false;
-  private readonly listIds = new Set<number>();
-  private held: (() => void)[] = [];
-  private onHeld: (() => void) | null = null;
-
-  route = (ws: WebSocketRoute) => {
-    const server = ws.connectToServer();
-    ws.onMessage((m) => {
-      const frame = JSON.parse(String(m)) as { id?: number; channel?: string };
-      if (frame.channel === 'models.list' && frame.id !== undefined) this.listIds.add(frame.id);
-      server.send(m);
-    });
-    server.onMessage((m) => {
-      const frame = JSON.parse(String(m)) as { id?: number };
-      if (this.hold && frame.id !== undefined && this.listIds.has(frame.id)) {
-        this.held.push(() => ws.send(m));
-        this.onHeld?.();
-      } else ws.send(m);
-    });
-  };
-
-  /** Resolves once an answer to `models.list` is being held (an event, not a wait for time). */
-  heldOne(): Promise<void> {
-    return this.held.length ? Promise.resolve() : new Promise((resolve) => (this.onHeld = resolve));
-  }
-
-  release() {
-    this.hold = false;
-    for (const send of this.held.splice(0)) send();
-  }
-}
+import { SocketGate } from './support/socket-gate';
 
 describe('wizard: a models list that arrives late', () => {
   const app = servedApp({
@@ -63,23 +29,23 @@ describe('wizard: a models list that arrives late', () => {
       }
     },
   });
-  const gate = new ModelsListGate();
+  const gate = new SocketGate({ channels: ['models.list'] });
   const checkedModel = () => app.s.page.locator('.choice:has(input[name="model"]:checked) strong').allInnerTexts();
 
   test('a preset clicked before the list arrives stays, and its model is selected when the list comes', async () => {
     const page = app.s.page;
-    await page.routeWebSocket(/\/ws/, gate.route);
+    await gate.install(page);
     await page.goto(app.serve.url);
     await page.locator('nav a[data-nav="new"]').waitFor();
-    gate.hold = true;
-    const held = gate.heldOne();
+    gate.holding = true;
+    const held = gate.waitHeld();
     await page.locator('nav a[data-nav="new"]').click();
     await held;
     // The library is not there yet: the user picks the offline demo (a real model exists, so the
     // wizard's opening preset would be the handbook one).
     await page.locator('button[data-preset="demo"]').click();
     await page.locator('button[data-preset="demo"][aria-checked="true"]').waitFor();
-    gate.release();
+    gate.releaseAll();
     await page.locator('.stepper li:nth-child(3) button').click();
     await page.locator('input[name="model"]:checked').waitFor();
     assert.deepEqual(await checkedModel(), [DEMO_MODEL_NAME], "the demo preset's model");
@@ -88,13 +54,13 @@ describe('wizard: a models list that arrives late', () => {
 
     // Again with the handbook preset: its preferred model, not the first in the list.
     await page.reload();
-    gate.hold = true;
-    const heldAgain = gate.heldOne();
+    gate.holding = true;
+    const heldAgain = gate.waitHeld();
     await page.locator('nav a[data-nav="runs"]').click();
     await page.locator('nav a[data-nav="new"]').click();
     await heldAgain;
     await page.locator('button[data-preset="handbook"]').click();
-    gate.release();
+    gate.releaseAll();
     await page.locator('.stepper li:nth-child(3) button').click();
     await page.locator('input[name="model"]:checked').waitFor();
     assert.deepEqual(await checkedModel(), ['Qwen2.5-0.5B-Instruct']);
