@@ -20,7 +20,7 @@ export class SocketGate {
   readonly held: { frame: WsServerFrame; send: () => void }[] = [];
   private readonly rule: GateRule;
   private readonly requestChannel = new Map<number, string>();
-  private waiters: { n: number; resolve: () => void }[] = [];
+  private waiters: { n: number; where: (f: WsServerFrame) => boolean; resolve: () => void }[] = [];
 
   constructor(rule: GateRule) {
     this.rule = rule;
@@ -42,7 +42,7 @@ export class SocketGate {
       const frame = JSON.parse(String(m)) as WsServerFrame;
       if (this.holding && this.matches(frame)) {
         this.held.push({ frame, send: () => ws.send(m) });
-        this.waiters = this.waiters.filter((w) => (this.held.length >= w.n ? (w.resolve(), false) : true));
+        this.waiters = this.waiters.filter((w) => (this.count(w.where) >= w.n ? (w.resolve(), false) : true));
       } else ws.send(m);
     });
   }
@@ -53,9 +53,18 @@ export class SocketGate {
     return channel !== undefined && (this.rule.channels?.includes(channel) ?? false);
   }
 
-  /** Resolves once `n` frames are held (an event, not a wait for time). */
-  waitHeld(n = 1): Promise<void> {
-    return this.held.length >= n ? Promise.resolve() : new Promise((resolve) => this.waiters.push({ n, resolve }));
+  private count(where: (f: WsServerFrame) => boolean): number {
+    return this.held.filter((h) => where(h.frame)).length;
+  }
+
+  /** Resolves once `n` frames (of those `where` picks) are held: an event, not a wait for time. */
+  waitHeld(n = 1, where: (f: WsServerFrame) => boolean = () => true): Promise<void> {
+    return this.count(where) >= n ? Promise.resolve() : new Promise((resolve) => this.waiters.push({ n, where, resolve }));
+  }
+
+  /** The held frames that are events, oldest first. */
+  heldEvents(): AppEvent[] {
+    return this.held.flatMap((h) => ('event' in h.frame ? [h.frame.event] : []));
   }
 
   /** Delivers the oldest held frame and returns it. */
