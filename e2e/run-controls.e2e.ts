@@ -138,6 +138,11 @@ describe('run controls: pending until the worker answers; stop in every state', 
 
   test('en: the same pending notes; stop while queued behind another run and while preparing', { timeout: 300_000 }, async () => {
     const page = app.s.page;
+    if (page.url() === 'about:blank') {
+      // Run on its own (a name pattern): the socket is routed and the app opened here.
+      await gate.install(page);
+      await page.goto(app.serve.url);
+    }
     await page.locator('nav a[data-nav="settings"]').click();
     await page.locator('button[data-lang="en"]').click();
     await page.locator('main h1', { hasText: 'Settings' }).waitFor();
