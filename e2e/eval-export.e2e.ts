@@ -16,6 +16,8 @@ import { repoRoot } from '../src-main/test-support/paths';
 import { writeTinyModel } from '../src-main/test-support/tiny-model';
 import { screenshot } from './support/browser';
 import { servedApp } from './support/served-app';
+import { SocketGate } from './support/socket-gate';
+import type { AppEvent } from '../src-shared/ipc-contract';
 
 describe('evaluate and export a finished run', () => {
   let runId: number;
@@ -129,6 +131,85 @@ describe('evaluate and export a finished run', () => {
     assert.match(await finals.locator('tr[data-eval-metric="loss"] td').nth(1).innerText(), /^\d+\.\d\d → \d\.\d\d$/);
     await finals.scrollIntoViewIfNeeded();
     await screenshot(page, 'en-compare-eval-metrics');
+    assert.deepEqual(app.s.errors, []);
+  });
+
+  // The ETA of a job comes from the pace of its progress events. The test paces them: the gate holds the
+  // job's events until the job has finished, then hands them over one by one with the page's clock moved
+  // 5 s ahead before each, so "time left" has a known pace to come from (no waiting for real time).
+  test('Evaluate and Export show the time left while they run, in en and zh-CN', { timeout: 120_000 }, async (t) => {
+    const page = app.s.page;
+    const gate = new SocketGate({ events: ['eval.progress', 'eval.done', 'export.progress', 'export.done'] });
+    await gate.install(page);
+    await page.clock.install();
+    await page.goto(`${app.serve.url}#/settings`);
+    await page.locator('button[data-lang="en"]').click();
+    await page.locator('main h1', { hasText: 'Settings' }).waitFor();
+    await page.goto(`${app.serve.origin}/#/runs/${runId}`);
+    await page.locator('.badge[data-status="completed"]').waitFor();
+
+    /** Delivers the held events one at a time (clock 5 s ahead each); returns the ETA texts seen on the way. */
+    async function paced(progress: string, label: (e: AppEvent) => string | null, shot: string): Promise<string[]> {
+      const etas: string[] = [];
+      while (gate.held.length) {
+        await page.clock.fastForward(5000);
+        const frame = gate.releaseNext();
+        if (!('event' in frame)) continue;
+        const text = label(frame.event);
+        if (text === null) continue;
+        await page.locator(`[data-testid="${progress}"]`, { hasText: text }).waitFor();
+        const eta = page.locator(`[data-testid="${progress}"] [data-testid="eta"]`);
+        if (!(await eta.count())) continue;
+        etas.push(await eta.innerText());
+        if (etas.length === 1) await screenshot(page, shot);
+      }
+      gate.releaseAll();
+      await page.locator(`[data-testid="${progress}"]`).waitFor({ state: 'detached' });
+      return etas;
+    }
+
+    // Evaluate, in English: the adapter on 3 validation examples.
+    await page.locator('button[data-tab="evaluate"]').click();
+    await page.locator('[data-testid="eval-split"]').selectOption('validation');
+    await page.locator('[data-testid="eval-limit"]').fill('3');
+    await page.locator('[data-testid="eval-max-new-tokens"]').fill('8');
+    await page.locator('[data-testid="eval-base"]').uncheck();
+    gate.holding = true;
+    await page.locator('[data-testid="eval-start"]').click();
+    await page.locator('[data-testid="eval-progress"]').waitFor();
+    await gate.waitHeld(1, (f) => 'event' in f && f.event.type === 'eval.done');
+    const evalEvents = gate.heldEvents();
+    assert.ok(evalEvents.filter((e) => e.type === 'eval.progress' && e.job.done > 0).length >= 2, 'the eval reports each example');
+    const evalEtas = await paced('eval-progress', (e) => {
+      if (e.type !== 'eval.progress' || e.job.done === 0) return null;
+      return `${e.job.done} / ${e.job.total}`;
+    }, 'en-eval-eta');
+    assert.ok(evalEtas.length >= 1, 'the eval showed a time left');
+    t.diagnostic(`eval ETAs: ${evalEtas.join(' | ')}`);
+    assert.ok(evalEtas.every((t) => /^· about \d+ s left$/.test(t.trim())), evalEtas.join(' | '));
+    assert.equal(await page.locator('[data-testid="eval-error"]').count(), 0);
+
+    // Export, in zh-CN: a merged model into a fresh folder.
+    await page.locator('nav a[data-nav="settings"]').click();
+    await page.locator('button[data-lang="zh-CN"]').click();
+    await page.locator('main h1', { hasText: '设置' }).waitFor();
+    await page.goto(`${app.serve.origin}/#/runs/${runId}`);
+    await page.locator('button[data-tab="export"]').click();
+    await page.locator('[data-testid="export-out"]').fill(join(app.serve.home, 'export-eta'));
+    gate.holding = true;
+    await page.locator('button[data-export="merged"]').click();
+    await page.locator('[data-testid="export-progress"]').waitFor();
+    await gate.waitHeld(1, (f) => 'event' in f && f.event.type === 'export.done');
+    const writes = gate.heldEvents().flatMap((e) => (e.type === 'export.progress' && e.job.stage === 'write' ? [e.job.pct] : []));
+    assert.ok(writes.filter((p) => p > 0 && p < 100).length >= 2, `the export reports its writing: ${writes.join(', ')}`);
+    const exportEtas = await paced('export-progress', (e) => {
+      if (e.type !== 'export.progress' || e.job.stage !== 'write') return null;
+      return `正在写入：${e.job.pct}%`;
+    }, 'zh-CN-export-eta');
+    assert.ok(exportEtas.length >= 1, 'the export showed a time left');
+    t.diagnostic(`export ETAs: ${exportEtas.join(' | ')} (writing ${writes.join(', ')} %)`);
+    assert.ok(exportEtas.every((t) => /^· 还需约 \d+ 秒$/.test(t.trim())), exportEtas.join(' | '));
+    await page.locator('[data-testid="export-result"]').waitFor();
     assert.deepEqual(app.s.errors, []);
   });
 });

@@ -189,8 +189,8 @@ describe('handbook flow', () => {
     await page.locator('[data-testid="wizard-next"]').click();
     await page.locator('input[name="ds"]:checked').waitFor();
     await page.locator('[data-testid="wizard-next"]').click();
-    // This test is about pause/resume/stop: pick the model registered above explicitly. (Whether the
-    // wizard preselects it raced with the models list under load in one CI run; see the session note.)
+    // This test is about pause/resume/stop: pick the model registered above explicitly. (The preselection
+    // under a models list that arrives late is wizard-preset-race.e2e.ts's subject.)
     await page.locator('.choice:has-text("含对话模板"):not(:has-text("演示")) input[name="model"]').first().check();
     await page.locator('input[name="model"]:checked').waitFor();
     await page.locator('[data-testid="wizard-next"]').click();
