@@ -2,7 +2,7 @@
  * What the inference commands share on the ggml engine: resolve the model folder, tokenizer, adapter
  * (LoRA unmerged, or a prefix-tuning / P-Tuning v2 prefix in the KV cache), the backend (`--backend`,
  * printed with why) and the weights type (`--weights`), reporting input problems before heavy work.
- * The tfjs session (inference-session.ts) stays for what still runs there (see ARCHITECTURE.md).
+ * Used by generate, inspect logits and eval (the playground runs `tuneloom generate`).
  */
 import type { ComputeBackend } from '../engine/ggml/backend';
 import { parseBackendChoice } from './backend-choice';
