@@ -16,7 +16,11 @@ async function main(): Promise<void> {
   const choice = process.argv[2] ?? 'auto';
   let out: ProbeResult;
   try {
-    const { backend, reason } = openBackend(parseBackendChoice(choice, () => {}));
+    // An old tfjs name maps as in the CLI; the mapping is part of the reason the wizard shows.
+    let mapped = '';
+    const opened = openBackend(parseBackendChoice(choice, (line) => (mapped = line)));
+    const backend = opened.backend;
+    const reason = mapped ? `${opened.reason}; ${mapped}` : opened.reason;
     try {
       // GPUs need a bigger product to get past launch overhead; the CPU is measured well at 512.
       const cal = await measureMatmulRate(backend, backend.name === 'cpu' || backend.device.software ? 512 : 2048, 0.3);
