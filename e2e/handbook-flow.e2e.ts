@@ -100,8 +100,9 @@ describe('handbook flow', () => {
     // estimate against the device budget, and a time per step from a throughput measured here.
     const memory = page.locator('[data-testid="plan-memory"]');
     await memory.waitFor({ timeout: 60_000 });
-    assert.match(await page.locator('[data-testid="plan-backend"]').innerText(), /wasm[\s\S]*wasm: asked for with --backend/);
-    assert.match(await memory.innerText(), /\d+(\.\d+)? (GiB|MiB|KiB)\s*\/\s*[\d.]+ GiB · WASM 后端的 4 GiB 堆上限\s*放得下/);
+    // The settings' backend is the old name wasm: the probe opens ggml's cpu backend and says so.
+    assert.match(await page.locator('[data-testid="plan-backend"]').innerText(), /cpu \(wasm\)[\s\S]*cpu: CPU \(.*GiB free of .*\)[\s\S]*--backend wasm is a name of the old engine; using --backend cpu/);
+    assert.match(await memory.innerText(), /\d+(\.\d+)? (GiB|MiB|KiB)\s*\/\s*[\d.]+ GiB · 系统内存（CPU 后端）\s*放得下/);
     assert.match(await page.locator('[data-testid="plan-time"]').innerText(), /每步 .*每轮 .*（\d+ 步）[\s\S]*GFLOP\/s/);
     await screenshot(page, 'zh-CN-wizard-resources');
     await page.locator('[data-testid="wizard-next"]').click();

@@ -2,10 +2,10 @@
  * What the inference commands share on the ggml engine: resolve the model folder, tokenizer, adapter
  * (LoRA unmerged, or a prefix-tuning / P-Tuning v2 prefix in the KV cache), the backend (`--backend`,
  * printed with why) and the weights type (`--weights`), reporting input problems before heavy work.
- * The tfjs session (inference-session.ts) stays for what still runs there (see ARCHITECTURE.md).
+ * Used by generate, inspect logits and eval (the playground runs `tuneloom generate`).
  */
-import { UserError } from '../errors';
-import { GGML_BACKEND_CHOICES, type ComputeBackend, type GgmlBackendChoice } from '../engine/ggml/backend';
+import type { ComputeBackend } from '../engine/ggml/backend';
+import { parseBackendChoice } from './backend-choice';
 import { GgmlCausalLM, GgmlLora, type HostPrefix } from '../engine/ggml/causal-lm';
 import { parseWeightsType, type GgmlModelWeights } from '../engine/ggml/model-weights';
 import type { ModelConfig } from '../engine/config/model-config';
@@ -16,20 +16,7 @@ import { openBackend } from './ggml-runtime';
 import { loadGgmlWeightsFromDir } from './ggml-load';
 import { loadTokenizer, readGenerationDefaults, readLoraAdapterHost, readModelConfig } from './load-model';
 
-/** The tfjs backend names CLI.md keeps accepting, and the ggml backend each now means. */
-const OLD_NAMES: Record<string, GgmlBackendChoice> = { webgpu: 'vulkan', tensorflow: 'cpu', wasm: 'cpu' };
-
-/** `--backend` value -> a ggml choice; an old tfjs name maps with a one-line notice. */
-export function parseBackendChoice(value: string | undefined, notice: (line: string) => void): GgmlBackendChoice {
-  const v = value ?? 'auto';
-  if ((GGML_BACKEND_CHOICES as readonly string[]).includes(v)) return v as GgmlBackendChoice;
-  const mapped = OLD_NAMES[v];
-  if (mapped) {
-    notice(`--backend ${v} is a name of the old engine; using --backend ${mapped}`);
-    return mapped;
-  }
-  throw new UserError(`unknown backend "${v}"`, { where: '--backend', hint: `choose one of ${GGML_BACKEND_CHOICES.join(', ')}` });
-}
+export { parseBackendChoice } from './backend-choice';
 
 export interface EngineInfo {
   name: 'ggml';

@@ -1,5 +1,5 @@
 /**
- * Eval run on the tiny fixture: the teacher-forced reference loss reproduces transformers + peft's
+ * Eval run on the tiny fixture, on the ggml engine (cpu backend, f32 weights): the teacher-forced reference loss reproduces transformers + peft's
  * SFT loss from goldens.json (the same chat, parsed back from its ids), generation + scoring
  * fill every requested metric and every prediction's scores, and batched generation (--batch-size)
  * gives the predictions and scores of one-at-a-time generation, greedy and sampled.
@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadTokenizer } from '../engine-node/load-model';
-import { openInferenceSession, type InferenceSession } from '../engine-node/inference-session';
+import { openGgmlInferenceSession, type GgmlInferenceSession } from '../engine-node/ggml-session';
 import { tempDir, tinyQwen2Adapter, tinyQwen2Dir, tinyQwen2Model } from '../test-support/paths';
 import { runEval } from './eval-runner';
 
@@ -17,12 +17,12 @@ const goldens = JSON.parse(readFileSync(join(tinyQwen2Dir, 'goldens.json'), 'utf
   sft: { ids: number[]; loss: number };
   adapter: { sft_loss: number };
 };
-let session: InferenceSession;
+let session: GgmlInferenceSession;
 let dataFile: string;
 let chatsFile: string;
 
 before(async () => {
-  session = await openInferenceSession({ model: tinyQwen2Model, adapter: tinyQwen2Adapter, backend: 'cpu' });
+  session = await openGgmlInferenceSession({ model: tinyQwen2Model, adapter: tinyQwen2Adapter, backend: 'cpu', weights: 'f32' });
   // The golden SFT sample as a chat file: decode its ids and split the ChatML turns.
   const text = loadTokenizer(tinyQwen2Model).decode(goldens.sft.ids);
   const messages = [...text.matchAll(/<\|im_start\|>(\w+)\n([\s\S]*?)<\|im_end\|>/g)].map((m) => ({ role: m[1], content: m[2] }));

@@ -2,21 +2,22 @@
  * An eval run: for every chat of a dataset (up to --limit), the conversation before its last
  * assistant turn is the prompt and that turn is the reference. The model (with or without the
  * adapter: "after" and "before") generates, greedily or sampled, in batches of `batchSize` prompts
- * (left-padded, one shared KV cache: generate-batch.ts); the predictions are scored (text-metrics.ts),
- * and the reference's teacher-forced loss gives eval loss and perplexity. Batching does not change
- * the predictions: each row gets what one-at-a-time `generate` gives it (sampled example i uses seed
- * `sampling.seed + i` whatever the batch size).
+ * (left-padded, one shared KV cache, on the ggml engine: ggml/generate.ts); the predictions are scored
+ * (text-metrics.ts), and the reference's teacher-forced loss (ggml/sequence-loss.ts) gives eval loss
+ * and perplexity. Batching does not change the predictions: each row gets what one-at-a-time
+ * generation gives it (sampled example i uses seed `sampling.seed + i` whatever the batch size).
  */
-import { toHostAsync } from '../engine/nn/to-host';
-import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '../errors';
 import { loadExamples } from '../data/load-examples';
 import { isChat, type ChatMessage, type DataFormat } from '../data/types';
 import type { SamplingOptions } from '../engine/generate/generate';
-import { generateBatchAsync } from '../engine/generate/generate-batch';
+import type { GenerationDefaults } from '../engine/generate/generation-config';
+import type { GgmlCausalLM, HostPrefix } from '../engine/ggml/causal-lm';
+import { generateBatchGgml } from '../engine/ggml/generate';
+import { sequenceNll } from '../engine/ggml/sequence-loss';
+import type { TextTokenizer } from '../engine/tokenizer/text-tokenizer';
 import { labelChat, LabelError } from '../engine/train/chat-labels';
-import { IGNORE_INDEX, lmLossFromHidden } from '../engine/train/cross-entropy';
-import type { InferenceSession } from '../engine-node/inference-session';
+import { IGNORE_INDEX } from '../engine/train/cross-entropy';
 import { LossAccumulator } from './perplexity';
 import { scoreTexts, type ExampleScores, type MetricMode } from './text-metrics';
 import type { MetricLang } from './squad';
@@ -27,6 +28,15 @@ export type EvalMetric = (typeof EVAL_METRICS)[number];
 /** Which examples to evaluate: the seeded validation draw (as the run trained with), the rest, or every one. */
 export const EVAL_SPLITS = ['all', 'train', 'validation'] as const;
 export type EvalSplit = (typeof EVAL_SPLITS)[number];
+
+/** What an eval needs of an inference session (GgmlInferenceSession is one). */
+export interface EvalSession {
+  model: GgmlCausalLM;
+  tokenizer: TextTokenizer;
+  /** A prefix-tuning adapter's keys/values, put in every row's cache. */
+  prefix?: HostPrefix;
+  generation: GenerationDefaults;
+}
 
 export interface EvalOptions {
   data: string;
@@ -92,9 +102,8 @@ function casesOf(examples: unknown[], limit: number | undefined): EvalCase[] {
   return out;
 }
 
-/** Teacher-forced mean token loss of the reference turn (labels shifted by one, as in training). */
-/** Teacher-forced loss of the reference answer; read back async, so it runs on webgpu in Node too. */
-async function referenceLoss(session: InferenceSession, c: EvalCase, acc: LossAccumulator): Promise<void> {
+/** Teacher-forced loss of the reference answer (labels shifted by one, as in training). */
+async function referenceLoss(session: EvalSession, c: EvalCase, acc: LossAccumulator): Promise<void> {
   let labelled;
   try {
     labelled = labelChat(session.tokenizer, c.upToReference, 'completion');
@@ -105,17 +114,11 @@ async function referenceLoss(session: InferenceSession, c: EvalCase, acc: LossAc
   const { ids, labels } = labelled;
   const targets = new Int32Array(ids.length).fill(IGNORE_INDEX);
   for (let t = 0; t + 1 < ids.length; t++) targets[t] = labels[t + 1];
-  let count = 0;
-  const [loss] = await toHostAsync(() => {
-    const hidden = session.model.forward(tf.tensor2d([ids], [1, ids.length], 'int32'), { adapters: session.adapter, prefix: session.prefix }); // [1, T, H]
-    const r = lmLossFromHidden(hidden, session.model.weights.lmHead, targets);
-    count = r.count;
-    return r.loss; // [] summed NLL / normaliser (default: the mean over the counted targets)
-  });
-  acc.add(loss!, count);
+  const { nll, count } = await sequenceNll(session.model, ids, targets, { ignoreIndex: IGNORE_INDEX, prefix: session.prefix });
+  if (count > 0) acc.add(nll / count, count);
 }
 
-export async function runEval(session: InferenceSession, opts: EvalOptions): Promise<EvalResult> {
+export async function runEval(session: EvalSession, opts: EvalOptions): Promise<EvalResult> {
   const metrics = new Set<EvalMetric>(opts.metrics ?? EVAL_METRICS);
   const split = opts.split ?? 'all';
   const { train, val } = await loadExamples(opts.data, { format: opts.format, valSplit: split === 'all' ? undefined : opts.valSplit ?? 0.05, seed: opts.seed });
@@ -138,16 +141,14 @@ export async function runEval(session: InferenceSession, opts: EvalOptions): Pro
     const batch = cases.slice(start, start + batchSize);
     if (metrics.has('loss')) for (const c of batch) await referenceLoss(session, c, acc);
     const prompts = batch.map((c) => session.tokenizer.encodeChat(c.prompt, { addGenerationPrompt: true }));
-    // The async driver reads logits back with data(): it runs on every backend, webgpu included.
     const outs = generating
-      ? await generateBatchAsync(
+      ? await generateBatchGgml(
           session.model,
           prompts.map((p) => p.ids),
           {
             maxNewTokens: opts.maxNewTokens ?? 128,
             sampling: batch.map((_, j) => (sampling.greedy ? sampling : { ...sampling, seed: sampling.seed + start + j })),
             eosTokenIds: session.generation.eosTokenIds,
-            adapters: session.adapter,
             prefix: session.prefix,
           },
         )

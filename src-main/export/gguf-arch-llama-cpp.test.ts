@@ -2,7 +2,7 @@
  * GGUF export of the Llama and Qwen3 layouts, checked by llama.cpp itself (node-llama-cpp): tiny
  * random checkpoints of each (scripts/synthetic-checkpoint.ts; Llama with untied lm_head and GQA
  * 4:1, Qwen3 with q/k norms and head_dim 16 != hidden/heads) plus a random LoRA adapter on all seven
- * projections, exported as f16; llama.cpp must decode greedily what our engine decodes for
+ * projections, exported as f16; llama.cpp must decode greedily what our ggml engine decodes for
  * base + adapter. For Llama this is the test of the q/k RoPE row permutation: without it llama.cpp
  * rotates the wrong pairs and the tokens differ from the first step.
  */
@@ -10,13 +10,13 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import { writeSyntheticCheckpoint } from '../../scripts/synthetic-checkpoint';
-import { disposeLoraSet } from '../engine/adapters/peft-lora';
 import { serializeSafetensors, type TensorToWrite } from '../engine/io/safetensors';
 import { projectionShapes } from '../engine/models/family';
-import { loadAdapterFromDir, loadModelFromDir, readModelConfig } from '../engine-node/load-model';
+import { GgmlCausalLM, GgmlLora } from '../engine/ggml/causal-lm';
+import { loadGgmlWeightsFromDir } from '../engine-node/ggml-load';
+import { readLoraAdapterHost, readModelConfig } from '../engine-node/load-model';
+import { testBackend } from '../test-support/ggml';
 import { tempDir } from '../test-support/paths';
 import { exportGguf } from './gguf-export';
 import { greedySteps } from './self-check';
@@ -97,7 +97,6 @@ function writeRandomAdapter(modelDir: string, dir: string): void {
 }
 
 test('llama.cpp decodes our Llama and Qwen3 GGUF exports (with a merged LoRA) as our engine decodes base + adapter', { skip: why ?? false }, async (t) => {
-  await tf.setBackend('cpu');
   let llama;
   try {
     llama = await mod!.getLlama({ gpu: false, build: 'never', usePrebuiltBinaries: true, progressLogs: false, logLevel: mod!.LlamaLogLevel.error, maxThreads: 1 });
@@ -115,11 +114,15 @@ test('llama.cpp decodes our Llama and Qwen3 GGUF exports (with a merged LoRA) as
     writeRandomAdapter(modelDir, adapterDir);
     const res = await exportGguf({ model: modelDir, adapter: adapterDir, out: join(work, shape, 'gguf'), type: 'f16' });
 
-    const base = await loadModelFromDir(modelDir);
-    const lora = await loadAdapterFromDir(adapterDir, base.config);
-    const steps = greedySteps(base, prompt, 8, lora);
-    disposeLoraSet(lora);
+    const backend = testBackend('cpu').backend;
+    const weights = await loadGgmlWeightsFromDir(modelDir, backend, { weights: 'f32' });
+    const lora = new GgmlLora(backend, await readLoraAdapterHost(adapterDir, weights.config));
+    const base = new GgmlCausalLM(weights, backend, { lora });
+    const steps = await greedySteps(base, prompt, 8);
     base.dispose();
+    lora.dispose();
+    weights.dispose();
+    backend.dispose();
 
     const model = await llama.loadModel({ modelPath: res.ggufFile });
     const ctx = await model.createContext({ contextSize: 64, threads: 1 });

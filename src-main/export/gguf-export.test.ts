@@ -1,46 +1,36 @@
 /**
  * GGUF export of the tiny Qwen2 fixture (+ adapter): parsed back with our own reader, checked for
  * the v3 layout llama.cpp expects (names, ggml types, dims order, alignment, metadata, tokenizer),
- * and run back through the engine: greedy tokens equal base + adapter's (the export self-check).
+ * and run back through the ggml engine: greedy tokens equal base + adapter's (the export self-check).
  */
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import type { LoraSet } from '../engine/adapters/lora-set';
-import { disposeLoraSet } from '../engine/adapters/peft-lora';
-import type { CausalLM } from '../engine/models/causal-lm';
-import { loadAdapterFromDir, loadModelFromDir } from '../engine-node/load-model';
+import { before, test } from 'node:test';
 import { tempDir, tinyQwen2Adapter, tinyQwen2Dir, tinyQwen2Model } from '../test-support/paths';
+import { testBackend } from '../test-support/ggml';
+import { GgmlCausalLM, GgmlLora } from '../engine/ggml/causal-lm';
+import { loadGgmlWeightsFromDir } from '../engine-node/ggml-load';
+import { readLoraAdapterHost, readModelConfig } from '../engine-node/load-model';
 import { exportGguf } from './gguf-export';
 import { GgmlType, GgufValueType, Q8_0_BLOCK_BYTES } from './gguf-format';
 import { GgufTokenType } from './gguf-metadata';
 import { parseGguf, readGgufTensor, type GgufFile } from './gguf-reader';
-import { loadGgufIntoEngine } from './gguf-to-engine';
+import { loadGgufIntoGgml } from './gguf-to-engine';
 import { openMergedSource } from './merged-source';
 import { greedySelfCheck } from './self-check';
 
 const goldens = JSON.parse(readFileSync(join(tinyQwen2Dir, 'goldens.json'), 'utf8')) as { prompts: { ids: number[] }[] };
 const work = tempDir('tuneloom-gguf-');
-let base: CausalLM;
-let lora: LoraSet;
+const config = readModelConfig(tinyQwen2Model);
 const files: Record<'f16' | 'q8_0', GgufFile> = {} as Record<'f16' | 'q8_0', GgufFile>;
 
 before(async () => {
-  await tf.setBackend('cpu');
-  base = await loadModelFromDir(tinyQwen2Model);
-  lora = await loadAdapterFromDir(tinyQwen2Adapter, base.config);
   for (const type of ['f16', 'q8_0'] as const) {
     const res = await exportGguf({ model: tinyQwen2Model, adapter: tinyQwen2Adapter, out: join(work, type), type });
     assert.equal(statSync(res.ggufFile).size, res.bytes);
     files[type] = parseGguf(new Uint8Array(readFileSync(res.ggufFile)));
   }
-});
-after(() => {
-  disposeLoraSet(lora);
-  base.dispose();
 });
 
 test('GGUF v3 layout: header, 32-byte alignment, llama.cpp tensor names, dims innermost first, types', () => {
@@ -132,16 +122,29 @@ test('tensor data: the merged weights, in f16 to half precision and in q8_0 to h
   }
 });
 
-test('self-check: the GGUF, read back into the engine, gives base + adapter\'s greedy tokens', async () => {
-  for (const type of ['f16', 'q8_0'] as const) {
-    const exported = await loadGgufIntoEngine(join(work, type, `model-${type}.gguf`), base.config);
-    try {
-      const r = greedySelfCheck({ base, adapter: lora, exported, prompts: goldens.prompts.slice(0, 2).map((p) => p.ids), tokens: 6, format: type === 'f16' ? 'F16' : 'Q8_0' });
-      assert.ok(r.ok, r.summary);
-      assert.ok(r.prompts.every((p) => p.identical), `${type}: ${r.summary}`);
-    } finally {
-      exported.dispose();
+test('self-check: the GGUF, read back into the ggml engine, gives base + adapter\'s greedy tokens', async () => {
+  const backend = testBackend('cpu').backend;
+  const baseWeights = await loadGgmlWeightsFromDir(tinyQwen2Model, backend, { weights: 'f32' });
+  const ggmlLora = new GgmlLora(backend, await readLoraAdapterHost(tinyQwen2Adapter, config));
+  const reference = new GgmlCausalLM(baseWeights, backend, { lora: ggmlLora });
+  try {
+    for (const type of ['f16', 'q8_0'] as const) {
+      const weights = await loadGgufIntoGgml(join(work, type, `model-${type}.gguf`), config, backend);
+      const exported = new GgmlCausalLM(weights, backend);
+      try {
+        const r = await greedySelfCheck({ reference, exported, prompts: goldens.prompts.slice(0, 2).map((p) => p.ids), tokens: 6, format: type === 'f16' ? 'F16' : 'Q8_0' });
+        assert.ok(r.ok, r.summary);
+        assert.ok(r.prompts.every((p) => p.identical), `${type}: ${r.summary}`);
+      } finally {
+        exported.dispose();
+        weights.dispose();
+      }
     }
+  } finally {
+    reference.dispose();
+    ggmlLora.dispose();
+    baseWeights.dispose();
+    backend.dispose();
   }
 });
 

@@ -1,14 +1,15 @@
 /**
- * Loads an exported GGUF back into the engine (dequantized, llama q/k un-permuted, names mapped
- * back to Hugging Face ones) so the export self-check can run the very bytes that llama.cpp and
- * Ollama will read. Everything goes through memory as float32: for models up to a few GB.
+ * Loads an exported GGUF back into the ggml engine (dequantized, llama q/k un-permuted, names mapped
+ * back to Hugging Face ones, then held as f32 on the backend) so the export self-check can run the
+ * very bytes that llama.cpp and Ollama will read. Everything goes through host memory as float32:
+ * for models up to a few GB.
  */
 import { readFileSync } from 'node:fs';
 import type { ModelConfig } from '../engine/config/model-config';
 import { bufferSource, serializeSafetensors, type TensorToWrite } from '../engine/io/safetensors';
 import { WeightStore } from '../engine/io/weight-store';
-import { CausalLM } from '../engine/models/causal-lm';
-import { loadModelWeights } from '../engine/models/model-weights';
+import type { ComputeBackend } from '../engine/ggml/backend';
+import { loadGgmlWeights, type GgmlModelWeights } from '../engine/ggml/model-weights';
 import { parseGguf, readGgufTensor } from './gguf-reader';
 import { ggufTensorName, llamaPermuteHeads, unpermuteForLlamaRope } from './gguf-tensors';
 
@@ -27,7 +28,8 @@ function hfNamesByGguf(cfg: ModelConfig): Map<string, string> {
   return out;
 }
 
-export async function loadGgufIntoEngine(path: string, cfg: ModelConfig): Promise<CausalLM> {
+/** The GGUF's weights on `backend` as f32; the caller disposes them. */
+export async function loadGgufIntoGgml(path: string, cfg: ModelConfig, backend: ComputeBackend): Promise<GgmlModelWeights> {
   const file = parseGguf(new Uint8Array(readFileSync(path)));
   const names = hfNamesByGguf(cfg);
   const tensors: TensorToWrite[] = file.tensors.map((t) => {
@@ -40,5 +42,5 @@ export async function loadGgufIntoEngine(path: string, cfg: ModelConfig): Promis
     return { name: hf, shape, data };
   });
   const store = await WeightStore.open([bufferSource(serializeSafetensors(tensors), path)]);
-  return new CausalLM(cfg, await loadModelWeights(store, cfg, path));
+  return loadGgmlWeights(store, cfg, backend, { weights: 'f32', configWhere: path });
 }

@@ -1,10 +1,10 @@
 /**
  * Folds a LoRA adapter into base weights: W' = W + scaling · B · A, per target projection, as
  * peft's `LoraLayer.merge` / `merge_and_unload` does (scaling = alpha / r, or alpha / sqrt(r) with
- * rsLoRA, already resolved per module by engine/adapters/peft-lora). The product is accumulated in
+ * rsLoRA, already resolved per module by engine/adapters/peft-lora-host). The product is accumulated in
  * float64 per row and added once, so the only rounding is the final store in the output dtype.
  */
-import type { LoraSet } from '../engine/adapters/lora-set';
+import type { HostLoraSet } from '../engine/adapters/peft-lora-host';
 
 /** A LoRA pair on the host: A [r, in], B [out, r], row-major. */
 export interface HostLoraPair {
@@ -19,13 +19,11 @@ export function baseWeightName(moduleKey: string): string {
   return `model.${moduleKey}.weight`;
 }
 
-/** Copies an adapter's tensors to the host, keyed by the base weight each one modifies. */
-export async function hostLoraByWeightName(set: LoraSet): Promise<Map<string, HostLoraPair>> {
+/** An adapter read to the host (load-model.ts readLoraAdapterHost), keyed by the base weight each pair modifies. */
+export function hostLoraByWeightName(set: HostLoraSet): Map<string, HostLoraPair> {
   const out = new Map<string, HostLoraPair>();
   for (const [moduleKey, pair] of Object.entries(set.modules)) {
-    const a = (await pair.a.data()) as Float32Array;
-    const b = (await pair.b.data()) as Float32Array;
-    out.set(baseWeightName(moduleKey), { a, b, rank: pair.a.shape[0], scaling: pair.scaling });
+    out.set(baseWeightName(moduleKey), { a: pair.a, b: pair.b, rank: pair.aShape[0], scaling: pair.scaling });
   }
   return out;
 }

@@ -14,7 +14,7 @@ import { serializeSafetensors } from '../engine/io/safetensors';
 import type { LoraSet } from '../engine/adapters/lora-set';
 import { disposeLoraSet } from '../engine/adapters/peft-lora';
 import type { CausalLM } from '../engine/models/causal-lm';
-import { loadAdapterFromDir, loadModelFromDir, openWeightStore } from '../engine-node/load-model';
+import { loadAdapterFromDir, loadModelFromDir, openWeightStore, readLoraAdapterHost } from '../engine-node/load-model';
 import { UserError } from '../errors';
 import { tempDir, tinyQwen2Adapter, tinyQwen2Dir, tinyQwen2Model } from '../test-support/paths';
 import { hostLoraByWeightName } from './lora-merge';
@@ -84,7 +84,7 @@ test('bf16 merge (the base dtype): weights are exactly bf16(W + s·B·A); logits
   assert.deepEqual(res.dtypes, ['BF16']);
 
   // Weight level, exact: the stored bits are the round-to-nearest-even of the f64-accumulated sum.
-  const host = await hostLoraByWeightName(lora);
+  const host = hostLoraByWeightName(await readLoraAdapterHost(tinyQwen2Adapter, base.config));
   const src = await openWeightStore(tinyQwen2Model);
   const dst = await openWeightStore(out);
   try {

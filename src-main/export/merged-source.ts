@@ -4,10 +4,9 @@
  */
 import { resolve } from 'node:path';
 import { UserError } from '../errors';
-import { disposeLoraSet } from '../engine/adapters/peft-lora';
 import type { ModelConfig } from '../engine/config/model-config';
 import type { WeightStore } from '../engine/io/weight-store';
-import { loadAdapterFromDir, openWeightStore, readModelConfig } from '../engine-node/load-model';
+import { openWeightStore, readLoraAdapterHost, readModelConfig } from '../engine-node/load-model';
 import { checkAdapterBase } from '../engine-node/adapter-base-check';
 import { hostLoraByWeightName, mergeLoraInPlace, type HostLoraPair } from './lora-merge';
 
@@ -25,13 +24,7 @@ export async function openMergedSource(model: string, adapter: string): Promise<
   const modelDir = resolve(model);
   const cfg = readModelConfig(modelDir);
   checkAdapterBase(adapter, modelDir, cfg);
-  const set = await loadAdapterFromDir(adapter, cfg);
-  let lora: Map<string, HostLoraPair>;
-  try {
-    lora = await hostLoraByWeightName(set);
-  } finally {
-    disposeLoraSet(set);
-  }
+  const lora: Map<string, HostLoraPair> = hostLoraByWeightName(await readLoraAdapterHost(adapter, cfg));
   const { store, close } = await openWeightStore(modelDir);
   for (const weight of lora.keys()) {
     if (!store.has(weight)) {

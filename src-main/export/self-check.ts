@@ -4,12 +4,10 @@
  * where its top-1 minus top-2 logit margin is below the rounding noise of the export format (bf16
  * keeps 8 significant bits, f16 11, q8_0 about 8 per block). Anything else means the export is
  * wrong (a tensor name, a RoPE layout, a merge scale) and must not reach the user.
+ * Both models run on the ggml engine with f32 weights, so the only rounding is the export's own.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import type { LoraSet } from '../engine/adapters/lora-set';
-import { nextTokenLogits } from '../engine/generate/generate';
-import type { CausalLM } from '../engine/models/causal-lm';
-import { KvCache } from '../engine/nn/kv-cache';
+import type { GgmlCausalLM } from '../engine/ggml/causal-lm';
+import { nativeMemory } from '../engine/ggml/owners';
 
 export type ExportFormat = 'F32' | 'F16' | 'BF16' | 'Q8_0';
 
@@ -22,13 +20,14 @@ export interface GreedyStep {
   scale: number;
 }
 
-export function greedySteps(model: CausalLM, prompt: number[], steps: number, adapters?: LoraSet): GreedyStep[] {
-  const cache = new KvCache(model.config.numLayers);
+/** Greedy decoding through the KV cache (the prompt in one call, then a token per call), with each step's top-2 margin. */
+export async function greedySteps(model: GgmlCausalLM, prompt: number[], steps: number): Promise<GreedyStep[]> {
+  const cache = model.newCache(1, prompt.length + steps);
   const out: GreedyStep[] = [];
   try {
     let feed = prompt;
     for (let s = 0; s < steps; s++) {
-      const logits = nextTokenLogits(model, feed, cache, adapters);
+      const logits = await model.forward(cache, feed, feed.length, { logits: 'last' }); // [V]
       let best = 0;
       let second = -1;
       let scale = 0;
@@ -66,18 +65,25 @@ export interface SelfCheckResult {
   summary: string;
 }
 
-export function greedySelfCheck(opts: {
-  base: CausalLM;
-  adapter: LoraSet;
-  exported: CausalLM;
+/** Live native objects (contexts and buffers; the compute buffer may grow to the largest graph). */
+const liveObjects = () => {
+  const m = nativeMemory();
+  return { contexts: m.contexts, buffers: m.buffers, bufferBytes: m.bufferBytes };
+};
+
+export async function greedySelfCheck(opts: {
+  /** Base + adapter (the adapter unmerged), the reference. */
+  reference: GgmlCausalLM;
+  exported: GgmlCausalLM;
   prompts: number[][];
   tokens: number;
   format: ExportFormat;
-}): SelfCheckResult {
-  const before = tf.memory().numTensors;
-  const prompts: PromptCheck[] = opts.prompts.map((p) => {
-    const ref = greedySteps(opts.base, p, opts.tokens, opts.adapter);
-    const got = greedySteps(opts.exported, p, opts.tokens);
+}): Promise<SelfCheckResult> {
+  const before = liveObjects();
+  const prompts: PromptCheck[] = [];
+  for (const p of opts.prompts) {
+    const ref = await greedySteps(opts.reference, p, opts.tokens);
+    const got = await greedySteps(opts.exported, p, opts.tokens);
     const check: PromptCheck = { reference: ref.map((s) => s.id), exported: got.map((s) => s.id), identical: true };
     const k = ref.findIndex((s, i) => s.id !== got[i].id);
     if (k >= 0) {
@@ -86,9 +92,10 @@ export function greedySelfCheck(opts: {
       check.referenceMargin = ref[k].margin;
       check.withinNoise = ref[k].margin <= NOISE[opts.format] * ref[k].scale;
     }
-    return check;
-  });
-  if (tf.memory().numTensors !== before) throw new Error(`self-check leaked ${tf.memory().numTensors - before} tensors`);
+    prompts.push(check);
+  }
+  const after = liveObjects();
+  if (JSON.stringify(after) !== JSON.stringify(before)) throw new Error(`self-check left native memory behind: ${JSON.stringify(before)} -> ${JSON.stringify(after)}`);
   const same = prompts.filter((p) => p.identical).length;
   const ok = prompts.every((p) => p.identical || p.withinNoise);
   const bad = prompts.find((p) => !p.identical);

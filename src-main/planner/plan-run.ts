@@ -2,8 +2,8 @@
  * The wizard's Resources step behind `planner.estimate`: the model's config from its folder, the
  * backend a run would get (probe), the device budget, the dataset's size and typical token length,
  * then the engine's estimateTraining. The budget: system memory for cpu, the 4 GiB wasm32 heap (the
- * tfjs wasm build's getHeapMax) for wasm, and for GPUs the memory the user states, since WebGPU does
- * not report it (8 GiB assumed until they do).
+ * tfjs wasm build's getHeapMax) for wasm, and for GPUs the memory the ggml device reports (the probe);
+ * only when it reports none, the memory the user states (8 GiB assumed until they do).
  */
 import { totalmem } from 'node:os';
 import type { PlanRequest, PlanResult } from '../../src-shared/dto/plan';
@@ -18,9 +18,10 @@ const GiB = 1024 ** 3;
 export const WASM_HEAP_MAX = 4294901760;
 export const ASSUMED_GPU_GIB = 8;
 
-export function deviceBudget(backend: string | null, deviceMemoryGiB: number | undefined, systemBytes = totalmem()): PlanResult['budget'] {
+export function deviceBudget(backend: string | null, deviceMemoryGiB: number | undefined, systemBytes = totalmem(), reportedBytes = 0): PlanResult['budget'] {
   if (backend === 'cpu') return { bytes: systemBytes, source: 'system-memory' };
   if (backend === 'wasm') return { bytes: Math.min(WASM_HEAP_MAX, systemBytes), source: 'wasm-heap' };
+  if (reportedBytes > 0) return { bytes: reportedBytes, source: 'device-memory' };
   if (deviceMemoryGiB) return { bytes: deviceMemoryGiB * GiB, source: 'user-gpu-memory' };
   return { bytes: ASSUMED_GPU_GIB * GiB, source: 'assumed-gpu-memory' };
 }
@@ -43,7 +44,7 @@ export async function planRun(db: Db, req: PlanRequest, probe: (choice: string) 
   const config = readModelConfig(req.modelPath);
   const probed = await probe(req.backend ?? 'auto');
   const backend = probed.ok ? probed.backend : null;
-  const budget = deviceBudget(backend, req.deviceMemoryGiB);
+  const budget = deviceBudget(backend, req.deviceMemoryGiB, totalmem(), probed.ok ? probed.device?.memoryTotal : 0);
   const facts = datasetFacts(db, req.datasetId);
   const timeSeq = facts.p95Tokens ? Math.min(req.maxLen, Math.max(1, facts.p95Tokens)) : req.maxLen;
   const estimate = estimateTraining({
@@ -67,7 +68,7 @@ export async function planRun(db: Db, req: PlanRequest, probe: (choice: string) 
     timeSeqLen: timeSeq,
   });
   return {
-    backend: probed.ok ? { name: probed.backend, reason: probed.reason } : null,
+    backend: probed.ok ? { name: probed.backend, reason: probed.reason, ...(probed.device ? { device: probed.device.description } : {}) } : null,
     backendError: probed.ok ? null : probed.error,
     throughput: probed.ok ? { flopsPerSecond: probed.flopsPerSecond, matmulSize: probed.calibration.size } : null,
     budget,

@@ -17,18 +17,18 @@ export interface PlanRequest {
   backend?: 'auto' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
   /** The dataset the run trains on: examples per epoch and, when known in tokens, the typical length. */
   datasetId?: number;
-  /** GPU memory the user says the card has (WebGPU does not report it). */
+  /** GPU memory the user says the card has (used only when the device reports none). */
   deviceMemoryGiB?: number;
 }
 
 export interface PlanResult {
-  /** The backend a run gets here and the engine's reason; null when the probe failed (see backendError). */
-  backend: { name: string; reason: string } | null;
+  /** The backend a run gets here (cpu|vulkan|cuda|metal), the engine's reason and its device; null when the probe failed (see backendError). */
+  backend: { name: string; reason: string; device?: string } | null;
   backendError: string | null;
   /** Measured on this machine by a calibration matmul on that backend; null when not measured. */
   throughput: { flopsPerSecond: number; matmulSize: number } | null;
   /** What the estimate is checked against, and where the number comes from. */
-  budget: { bytes: number; source: 'system-memory' | 'wasm-heap' | 'user-gpu-memory' | 'assumed-gpu-memory' };
+  budget: { bytes: number; source: 'system-memory' | 'wasm-heap' | 'device-memory' | 'user-gpu-memory' | 'assumed-gpu-memory' };
   seqLen: { memory: number; time: number; timeSource: 'max-len' | 'dataset-p95-tokens' };
   estimate: {
     bytes: { weights: number; adapter: number; optimizer: number; activations: number; logits: number; workspace: number; total: number };

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { openStore } from '../../store/db';
 import { evalPredictions, evalRunsOf } from '../../store/queries/eval-runs';
 import { runTuneloom } from '../../test-support/cli';
-import { webgpuSkipReason } from '../../test-support/webgpu';
+import { vulkanSkipReason } from '../../test-support/ggml';
 import { tempDir, tinyQwen2Adapter, tinyQwen2Model } from '../../test-support/paths';
 
 test('tuneloom eval (base model, "before"): CLI.md JSON shape, and the run with its predictions in the store', async () => {
@@ -75,10 +75,10 @@ test('tuneloom eval refuses an adapter trained on another base model, in one lin
   assert.match(r.stderr, /the adapter was trained on .*other-model \(hiddenSize 64\), but --model is .* \(hiddenSize \d+\)/);
 });
 
-const webgpuSkip = await webgpuSkipReason();
+const vulkanSkip = vulkanSkipReason();
 
-test('tuneloom eval on webgpu (async read-backs only) gives the cpu numbers', { skip: webgpuSkip }, async () => {
-  const dir = tempDir('tuneloom-cli-eval-webgpu-');
+test('tuneloom eval on vulkan (lavapipe in CI) gives the cpu numbers', { skip: vulkanSkip }, async () => {
+  const dir = tempDir('tuneloom-cli-eval-vulkan-');
   const data = join(dir, 'qa.jsonl');
   writeFileSync(data, ['你好', '学生请假流程？'].map((q) => JSON.stringify({ messages: [{ role: 'user', content: q }, { role: 'assistant', content: '好的，请稍等。' }] })).join('\n') + '\n');
   const run = async (backend: string) => {
@@ -86,7 +86,7 @@ test('tuneloom eval on webgpu (async read-backs only) gives the cpu numbers', { 
     assert.equal(r.code, 0, r.stderr);
     return JSON.parse(r.stdout) as { loss: number; predictions: { prediction: string }[] };
   };
-  const [cpu, gpu] = [await run('cpu'), await run('webgpu')];
+  const [cpu, gpu] = [await run('cpu'), await run('vulkan')];
   assert.ok(Math.abs(gpu.loss - cpu.loss) < 1e-3 * Math.abs(cpu.loss), `loss ${gpu.loss} vs ${cpu.loss}`);
   assert.deepEqual(gpu.predictions.map((p) => p.prediction), cpu.predictions.map((p) => p.prediction));
 });

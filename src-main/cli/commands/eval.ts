@@ -7,7 +7,7 @@ import { isMilestone, ProgressWriter } from '../progress';
 import { UserError } from '../../errors';
 import type { SamplingOptions } from '../../engine/generate/generate';
 import { DATA_FORMATS, type DataFormat } from '../../data/types';
-import { openInferenceSession } from '../../engine-node/inference-session';
+import { openGgmlInferenceSession } from '../../engine-node/ggml-session';
 import { EVAL_METRICS, EVAL_SPLITS, runEval, type EvalMetric, type EvalSplit } from '../../eval/eval-runner';
 import { flag, str, writeJson, type CliCommand } from '../command';
 import { parseNumberFlag } from '../parse-number';
@@ -20,7 +20,7 @@ const HELP = `Usage: tuneloom eval --model DIR [--adapter DIR] --data FILE [--fo
                      [--metrics loss,bleu,rouge,f1,em] [--max-new-tokens 128] [--limit N]
                      [--batch-size 8] [--temperature T [--top-p P] [--top-k K] [--sample-seed S]]
                      [--split all|train|validation] [--val-split 0.05] [--seed 42]
-                     [--lang zh|en] [--mode sacrebleu|jieba] [--backend B] [--json]
+                     [--lang zh|en] [--mode sacrebleu|jieba] [--backend B] [--weights W] [--json]
 
 For every chat in FILE, the turns before its last assistant answer are the prompt and that answer
 is the reference. The model (plus --adapter; leave it out to measure the base model, "before")
@@ -47,7 +47,11 @@ Options:
   --seed N             seed of that draw (default 42)
   --lang zh|en         tokenization of the scores (default zh)
   --mode MODE          sacrebleu (default) or jieba (LLaMA-Factory / ChatGLM numbers)
-  --backend B          auto|webgpu|tensorflow|wasm|cpu (default auto)
+  --backend B          auto|cpu|vulkan|cuda|metal (default auto: cuda, then metal, then a real
+                       Vulkan GPU, then cpu; the old names webgpu|tensorflow|wasm map to
+                       vulkan|cpu|cpu)
+  --weights W          f32|f16|q8_0|q4: how the base weights are held (default: the most precise
+                       type that fits the device)
   --db FILE            the store the eval run and its predictions are saved in
                        (default $TUNELOOM_HOME/tuneloom.db)
   --json               print {"examples","loss","perplexity","bleu4","rouge1","rouge2","rougeL","f1","em",
@@ -109,10 +113,16 @@ export const evalCommand: CliCommand = {
     const sampleSeed = parseNumberFlag(str(ctx, 'sample-seed'), 'sample-seed', { integer: true, min: 0, fallback: 0 })!;
     const sampling: SamplingOptions = sampled ? { greedy: false, temperature: temperature!, topP, topK, seed: sampleSeed } : { greedy: true };
     const json = flag(ctx, 'json');
-    const session = await openInferenceSession({ model, adapter: str(ctx, 'adapter'), backend: str(ctx, 'backend') });
+    const session = await openGgmlInferenceSession({
+      model,
+      adapter: str(ctx, 'adapter'),
+      backend: str(ctx, 'backend'),
+      weights: str(ctx, 'weights'),
+      notice: (line) => ctx.stderr.write(`${line}\n`),
+    });
     const progress = new ProgressWriter(ctx.stderr);
     try {
-      if (!json) ctx.stderr.write(`backend: ${session.backend.backend}\n`);
+      if (!json) ctx.stderr.write(`backend ${session.reason}\n`);
       const result = await runEval(session, {
         data,
         format: format as DataFormat | undefined,

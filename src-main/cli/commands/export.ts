@@ -3,8 +3,7 @@
  * (../shared/docs/CLI.md), plus --dtype, --force, --no-self-check and --json.
  */
 import { UserError } from '../../errors';
-import { selectBackend } from '../../engine/backends/select-backend';
-import { webgpuPassOverReason } from '../../engine-node/webgpu-adapter-check';
+import { parseBackendChoice } from '../../engine-node/backend-choice';
 import { runExport, type ExportRequest } from '../../export/run-export';
 import { exportAdapter } from '../../export/adapter-export';
 import { protectedPaths } from '../../export/output-folder';
@@ -40,7 +39,9 @@ Options:
                        f32 (no rounding of the merged weights), f16 or bf16
   --force              replace an existing --out folder that is a previous Tuneloom export
   --no-self-check      skip the self-check
-  --backend B          auto|webgpu|tensorflow|wasm|cpu for the self-check (default auto)
+  --backend B          auto|cpu|vulkan|cuda|metal: where the self-check computes (default cpu:
+                       f32 arithmetic, so only the export's own rounding shows; the old names
+                       webgpu|tensorflow|wasm map to vulkan|cpu|cpu)
   --db FILE            the store the export is recorded in (default $TUNELOOM_HOME/tuneloom.db)
   --json               print {"to","out","files","bytes","format","self_check","export_id"} at the end
                        (progress lines "writing: N%" and "self-check: ..." still go to stderr)
@@ -103,8 +104,7 @@ export const exportCommand: CliCommand = {
     if (to === 'gguf' && str(ctx, 'dtype') !== undefined) throw new UserError('--dtype applies to --to merged; use --gguf-type for GGUF');
     if (to === 'merged' && str(ctx, 'gguf-type') !== undefined) throw new UserError('--gguf-type applies to --to gguf; use --dtype for a merged export');
     const json = flag(ctx, 'json');
-    const backend = await selectBackend(str(ctx, 'backend') ?? 'auto', { webgpuPassOver: webgpuPassOverReason });
-    if (!json) ctx.stderr.write(`backend: ${backend.backend}\n`);
+    const backend = parseBackendChoice(str(ctx, 'backend') ?? 'cpu', (line) => ctx.stderr.write(`${line}\n`));
     let lastPct = -1;
     const req: ExportRequest = {
       model: model!,
@@ -116,6 +116,10 @@ export const exportCommand: CliCommand = {
       force: flag(ctx, 'force'),
       protect,
       selfCheck: !flag(ctx, 'no-self-check'),
+      backend,
+      onBackend: (reason) => {
+        if (!json) ctx.stderr.write(`self-check backend ${reason}\n`);
+      },
       // Progress goes to stderr with or without --json (the app's export buttons read these lines).
       onProgress: (stage, done, total) => {
         if (stage === 'check') return void ctx.stderr.write('self-check: comparing greedy tokens with base + adapter...\n');

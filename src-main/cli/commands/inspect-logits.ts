@@ -2,7 +2,7 @@
 import { UserError } from '../../errors';
 import { flag, str, writeJson, type CliCommand } from '../command';
 import { parseIdList, parseNumberFlag } from '../parse-number';
-import { readMessagesFile } from '../../engine-node/inference-session';
+import { readMessagesFile } from '../../engine-node/messages-file';
 import { openGgmlInferenceSession } from '../../engine-node/ggml-session';
 import { positionStats } from '../../engine/generate/logit-stats';
 

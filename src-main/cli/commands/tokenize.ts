@@ -2,7 +2,7 @@
 import { UserError } from '../../errors';
 import { flag, str, writeJson, type CliCommand } from '../command';
 import { loadTokenizer } from '../../engine-node/load-model';
-import { readMessagesFile } from '../../engine-node/inference-session';
+import { readMessagesFile } from '../../engine-node/messages-file';
 
 export const tokenizeCommand: CliCommand = {
   name: 'tokenize',
