@@ -13,7 +13,7 @@ import { exportRecipe, writeRecipe } from '../recipe/export-recipe';
 import { importRun } from '../recipe/import-run';
 import { getRun } from '../store/queries/runs';
 import type { HandlerContext } from './context';
-import { launchFromRequest } from './launch-config';
+import { datasetOfLaunch, launchFromRequest } from './launch-config';
 import type { HandlerTable } from './router';
 
 type RecipeChannels = 'recipes.export' | 'runs.import';
@@ -28,7 +28,7 @@ export function recipeHandlers(ctx: HandlerContext): Pick<HandlerTable, RecipeCh
         if (!run) throw new UserError(`no run with id ${req.runId}`, { hint: 'reload the runs list' });
         return exportRecipe(ctx.db, { ...common, runId: req.runId, out: req.out ?? join(run.outDir, `recipe-${req.to}`) });
       }
-      const launch = launchFromRequest(req.launch!, ctx.home);
+      const launch = launchFromRequest(req.launch!, datasetOfLaunch(ctx.db, req.launch!), ctx.home);
       const config = launch.config as unknown as TrainConfig;
       validateTrainConfig(config);
       const out = req.out ?? join(ctx.home, 'recipes', `${config.name ?? launch.name}-${req.to}`.replace(/[^\p{L}\p{N}._-]+/gu, '-'));

@@ -92,7 +92,7 @@ export function splitBatch(batch: number, accum: number, gpus: number): { batch:
 }
 
 async function runExamples(config: TrainConfig): Promise<{ train: Example[]; val: Example[] }> {
-  const all = (await readExamples(config.data, config.format, config.map)).examples;
+  const all = (await readExamples(config.data, config.format, config.map, config.dataset)).examples;
   const split = splitValidation(all, config.valData ? 0 : config.valSplit, config.seed);
   const val = config.valData ? (await readExamples(config.valData, config.format, config.map)).examples : split.val;
   const sys = (list: Example[]) => list.map((e) => (isChat(e) ? { ...e, messages: withSystem(e.messages, config.system) } : e));
