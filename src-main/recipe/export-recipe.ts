@@ -15,6 +15,7 @@ import { readModelConfig } from '../engine-node/load-model';
 import { readExamples } from '../training/node-train-io';
 import { stageOutput } from '../export/output-folder';
 import type { Db } from '../store/db';
+import { getModelByPath } from '../store/queries/library';
 import { getRun } from '../store/queries/runs';
 import type { Example } from '../data/types';
 import { isChat } from '../data/types';
@@ -127,7 +128,7 @@ export async function writeRecipe(db: Db, src: RecipeSource, req: Omit<ExportRec
   const distributed: Distributed = req.distributed ?? (gpus > 1 ? 'zero2' : 'none');
   const per = splitBatch(config.batchSize, config.gradAccum, gpus);
   const modelCfg = readModelConfig(run.modelPath);
-  const repo = db.prepare('SELECT repo_id AS repoId FROM models WHERE path = ?').get(run.modelPath) as { repoId: string | null } | undefined;
+  const repo = getModelByPath(db, run.modelPath);
   const { train, val } = await runExamples(config);
   const kind = datasetKind(train);
   const name = (run.name || `run-${run.id}`).replace(/[^\w.-]+/g, '-');

@@ -65,6 +65,12 @@ export function getModelByPath(db: Db, path: string): ModelRecord | undefined {
   return row ? getModel(db, row.id) : undefined;
 }
 
+/** The first registered model downloaded from this hub repo (an imported run names its base by repo id). */
+export function modelPathOfRepo(db: Db, repoId: string): string | undefined {
+  const row = db.prepare('SELECT path FROM models WHERE repo_id = ? ORDER BY id LIMIT 1').get(repoId) as { path: string } | undefined;
+  return row?.path;
+}
+
 export function deleteModel(db: Db, id: number): void {
   db.prepare('DELETE FROM models WHERE id = ?').run(id);
 }
