@@ -9,9 +9,24 @@
  * below before trusting a message.
  */
 import { isManifest, type CheckpointManifest } from '../training/checkpoint-manifest';
+import type { StartEvent as TrainStartEvent } from '../engine/train/train-events';
 import type { ErrorKind, SerializedError } from '../errors';
 
 export const PROTOCOL_VERSION = 1;
+
+/** What a trainer reports about the job at start: its start event less what `started` carries itself; a stand-in trainer may say part. */
+export type StartedInfo = Partial<Omit<TrainStartEvent, 'type' | 'runId' | 'totalSteps' | 'fromStep'>>;
+
+/** The WebGPU adapter's own description, when the run is on webgpu. */
+export type WebGpuAdapterFacts = { vendor?: string; architecture?: string; device?: string; description?: string };
+
+/** What the worker says about the device it trains on (stored as the run's gpu_json). */
+export type GpuFacts = {
+  /** Why the backend was chosen. */
+  backendReason?: string;
+  /** WebGPU's description of the adapter, or a name. */
+  adapter?: WebGpuAdapterFacts | string | null;
+};
 
 /** Opaque, JSON-serialisable training configuration (the trainer's TrainConfig, as launched). */
 export type WorkerTrainConfig = Record<string, unknown>;
@@ -69,9 +84,9 @@ export interface StartedEvent extends Envelope {
   totalSteps: number | null;
   fromStep: number;
   backend: string | null;
-  gpu: Record<string, unknown> | null;
-  /** What the trainer reports about the job (examples, skipped, trainable parameters, ...). */
-  info: Record<string, unknown> | null;
+  gpu: GpuFacts | null;
+  /** What the trainer reports about the job (examples, too long, trainable parameters, ...). */
+  info: StartedInfo | null;
 }
 export interface StepEvent extends Envelope {
   type: 'step';
