@@ -433,6 +433,8 @@ export type AppEvent =
   | { type: 'run.metrics'; runId: number; points: MetricPoint[] }
   | { type: 'run.samples'; runId: number; samples: SampleRow[] }
   | { type: 'run.log'; runId: number; line: RunLogLine }
+  | { type: 'run.eval'; runId: number; step: number; loss: number }
+  | { type: 'run.checkpoint'; runId: number; step: number; path: string }
   | { type: 'library.changed'; what: 'models' | 'datasets' }
   /** A dataset check or import under way (DatasetInspectRequest.progressKey). */
   | { type: 'datasets.progress'; key: string; bytesRead: number; totalBytes: number; examples: number }

@@ -11,7 +11,6 @@ import type { Db } from '../store/db';
 import { datasetForRun, getDataset, type DatasetForRun } from '../store/queries/library';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../engine/train/train-config';
 import type { RunLaunch } from '../runs/run-spec';
-import type { WorkerTrainConfig } from '../workers/protocol';
 
 /** The library dataset a launch names, as a run reads it; one line when it is gone. */
 export function datasetOfLaunch(db: Db, req: LaunchRequest): DatasetForRun {
@@ -25,7 +24,7 @@ export function datasetOfLaunch(db: Db, req: LaunchRequest): DatasetForRun {
  * encoding, with its format and column map unless the request overrides them ('auto' re-detects).
  * `samplePromptsFile`: where the caller wrote req.samplePrompts (a JSON array), if any.
  */
-export function launchFromRequest(req: LaunchRequest, dataset: DatasetForRun, home: string, now = new Date(), samplePromptsFile?: string): RunLaunch {
+export function launchFromRequest(req: LaunchRequest, dataset: DatasetForRun, home: string, now = new Date(), samplePromptsFile?: string): RunLaunch<TrainConfig> {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
   const name = req.name.trim() || `${req.preset ?? 'run'}-${stamp}`;
   const safe = name.replace(/[^\p{L}\p{N}._-]+/gu, '-').slice(0, 80) || 'run';
@@ -75,7 +74,8 @@ export function launchFromRequest(req: LaunchRequest, dataset: DatasetForRun, ho
     backend: req.backend && req.backend !== 'auto' ? req.backend : null,
     totalSteps: req.maxSteps || null,
     preset: req.preset ?? null,
-    config: config as unknown as WorkerTrainConfig,
+    config,
+    dataset: dataset.spec,
   };
 }
 

@@ -6,7 +6,6 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { TrainConfig } from '../engine/train/train-config';
 import { validateTrainConfig } from '../engine/train/validate-config';
 import { UserError } from '../errors';
 import { exportRecipe, writeRecipe } from '../recipe/export-recipe';
@@ -29,7 +28,7 @@ export function recipeHandlers(ctx: HandlerContext): Pick<HandlerTable, RecipeCh
         return exportRecipe(ctx.db, { ...common, runId: req.runId, out: req.out ?? join(run.outDir, `recipe-${req.to}`) });
       }
       const launch = launchFromRequest(req.launch!, datasetOfLaunch(ctx.db, req.launch!), ctx.home);
-      const config = launch.config as unknown as TrainConfig;
+      const config = launch.config;
       validateTrainConfig(config);
       const out = req.out ?? join(ctx.home, 'recipes', `${config.name ?? launch.name}-${req.to}`.replace(/[^\p{L}\p{N}._-]+/gu, '-'));
       if (!req.out) mkdirSync(dirname(out), { recursive: true });

@@ -16,6 +16,7 @@ import { readExamples } from '../training/node-train-io';
 import { stageOutput } from '../export/output-folder';
 import type { Db } from '../store/db';
 import { getModelByPath } from '../store/queries/library';
+import { isTrainConfig } from '../workers/protocol';
 import { getRun } from '../store/queries/runs';
 import type { Example } from '../data/types';
 import { isChat } from '../data/types';
@@ -112,8 +113,8 @@ export interface RecipeSource {
 export async function exportRecipe(db: Db, req: ExportRecipeRequest): Promise<ExportRecipeResult> {
   const run = getRun(db, req.runId);
   if (!run) throw new UserError(`no run with id ${req.runId} in this store`, { hint: 'list runs with `tuneloom runs list` (or pass the right --db)' });
-  const config = run.config as unknown as TrainConfig;
-  if (typeof config.data !== 'string' || !config.data) throw new UserError(`run ${run.id} has no training data file recorded`, { hint: 'only runs trained by Tuneloom (or imported with their recipe) can be exported as a recipe' });
+  const config = run.config;
+  if (!isTrainConfig(config) || !config.data) throw new UserError(`run ${run.id} has no training data file recorded`, { hint: 'only runs trained by Tuneloom (or imported with their recipe) can be exported as a recipe' });
   return writeRecipe(db, { id: run.id, name: run.name, modelPath: run.modelPath, config, totalSteps: run.totalSteps }, req);
 }
 

@@ -10,15 +10,15 @@ import { join, resolve } from 'node:path';
 import type { TrainMethod } from '../../src-shared/dto/runs';
 import { UserError } from '../errors';
 import { sha256File as sha256FileStreamed } from '../data/register';
-import type { DatasetSpec, TrainConfig } from '../engine/train/train-config';
+import type { DatasetSpec } from '../engine/train/train-config';
 import type { Db } from '../store/db';
 import { datasetIdOfSha256, getModelByPath } from '../store/queries/library';
 import type { NewRun } from '../store/queries/runs';
 import { appVersion } from '../version';
-import type { WorkerTrainConfig } from '../workers/protocol';
+import type { AnyConfig } from '../workers/protocol';
 
-/** A run as the caller (train command, IPC handler) asks for it. */
-export interface RunLaunch {
+/** A run as the caller (train command, IPC handler) asks for it; C is the trainer's config (TrainConfig, or a stand-in trainer's in tests). */
+export interface RunLaunch<C extends AnyConfig = AnyConfig> {
   name: string;
   method: TrainMethod;
   modelPath: string;
@@ -30,7 +30,9 @@ export interface RunLaunch {
   totalSteps?: number | null;
   preset?: string | null;
   /** Every hyper-parameter, exactly as the worker receives it. */
-  config: WorkerTrainConfig;
+  config: C;
+  /** The data the run reads (TrainConfig.dataset), so the row records its library id and import hash. */
+  dataset?: DatasetSpec;
 }
 
 export function sha256File(file: string): string {
@@ -54,10 +56,10 @@ export function osDescription(): string {
  * once at import (or, for `tuneloom train --data` on a file the library lacks, once before the launch).
  * Only a launch with no spec (tests and benchmarks that enqueue a path directly) still hashes here.
  */
-export function newRunRecord(db: Db, launch: RunLaunch): NewRun {
+export function newRunRecord(db: Db, launch: RunLaunch<AnyConfig>): NewRun {
   const modelPath = resolve(launch.modelPath);
   const dataPath = launch.dataPath ? resolve(launch.dataPath) : null;
-  const spec = (launch.config as Partial<TrainConfig>).dataset ?? (dataPath ? datasetSpecOfPath(db, dataPath) : null);
+  const spec = launch.dataset ?? (dataPath ? datasetSpecOfPath(db, dataPath) : null);
   return {
     name: launch.name,
     method: launch.method,

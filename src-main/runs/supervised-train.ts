@@ -55,6 +55,7 @@ export async function trainThroughSupervisor(raw: TrainConfig, hooks: Foreground
       backend: opts.backend && opts.backend !== 'auto' ? opts.backend : null,
       totalSteps: config.maxSteps ?? null,
       config: { ...config, ...(dataset ? { dataset } : {}) },
+      ...(dataset ? { dataset } : {}),
     });
     opts.onRunId?.(id);
     return await superviseInForeground(sup, db, id, hooks);

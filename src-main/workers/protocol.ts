@@ -10,6 +10,7 @@
  */
 import { isManifest, type CheckpointManifest } from '../training/checkpoint-manifest';
 import type { StartEvent as TrainStartEvent } from '../engine/train/train-events';
+import type { TrainConfig } from '../engine/train/train-config';
 import type { ErrorKind, SerializedError } from '../errors';
 
 export const PROTOCOL_VERSION = 1;
@@ -28,8 +29,13 @@ export type GpuFacts = {
   adapter?: WebGpuAdapterFacts | string | null;
 };
 
-/** Opaque, JSON-serialisable training configuration (the trainer's TrainConfig, as launched). */
-export type WorkerTrainConfig = Record<string, unknown>;
+/**
+ * The configuration a start command carries: the real trainer's TrainConfig by default. The protocol
+ * is the same for any trainer (the supervisor tests' stand-in has its own config), so the transport
+ * (client, supervisor) passes an `object`, and each worker checks it with its own guard
+ * (serveWorker's `isConfig`; the real worker's is isTrainConfig below) before the trainer sees it.
+ */
+export type AnyConfig = object;
 
 interface Envelope {
   v: typeof PROTOCOL_VERSION;
@@ -38,10 +44,10 @@ interface Envelope {
 
 // ---------------------------------------------------------------- commands (main → worker)
 
-export interface StartCommand extends Envelope {
+export interface StartCommand<C extends AnyConfig = TrainConfig> extends Envelope {
   type: 'start';
   runId: number;
-  config: WorkerTrainConfig;
+  config: C;
   /** Checkpoint folder to continue from; null starts fresh. */
   resumeFrom: string | null;
   /** Backend to run on (auto|webgpu|tensorflow|wasm|cpu); null = auto. A resume passes the one the run used. */
@@ -67,7 +73,8 @@ export interface PingCommand extends Envelope {
   t: number;
 }
 
-export type WorkerCommand = StartCommand | PauseCommand | ResumeCommand | StopCommand | SampleNowCommand | PingCommand;
+/** A command on the wire: the start command with any trainer's config (each worker's guard narrows it). */
+export type WorkerCommand<C extends AnyConfig = AnyConfig> = StartCommand<C> | PauseCommand | ResumeCommand | StopCommand | SampleNowCommand | PingCommand;
 export type WorkerCommandType = WorkerCommand['type'];
 
 // ---------------------------------------------------------------- events (worker → main)
@@ -185,6 +192,7 @@ export type WorkerEventType = WorkerEvent['type'];
 /** A message body before the sender stamps `v` and `seq`. */
 export type Unstamped<T> = T extends Envelope ? Omit<T, 'v' | 'seq'> : never;
 
+
 /** Stamps outgoing messages with the version and this sender's next sequence number. */
 export class SeqCounter {
   private next = 1;
@@ -209,7 +217,8 @@ export class SeqChecker {
 const ERROR_KINDS: readonly ErrorKind[] = ['user', 'oom', 'nan', 'bad-data', 'device-lost', 'internal'];
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
-type Obj = Record<string, unknown>;
+/** A JSON object not yet checked (what arrives over the IPC channel). */
+type Obj = { [field: string]: unknown };
 const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x);
 const isNum = (x: unknown): x is number => typeof x === 'number'; // NaN/Infinity allowed: a NaN loss must reach the store
@@ -221,6 +230,20 @@ const objOrNull = (x: unknown): boolean => x === null || isObj(x);
 
 export function isSerializedError(x: unknown): x is SerializedError {
   return isObj(x) && isStr(x.name) && isStr(x.message) && ERROR_KINDS.includes(x.kind as ErrorKind);
+}
+
+/**
+ * The shape of a TrainConfig as the real worker receives it (the values are checked by the trainer's
+ * validateTrainConfig, which names the flag): the fields every run reads, with their JSON types.
+ */
+export function isTrainConfig(x: AnyConfig): x is TrainConfig {
+  const c = x as Obj;
+  const nums = ['loraR', 'loraAlpha', 'loraDropout', 'prefixLen', 'lr', 'weightDecay', 'maxGradNorm', 'epochs', 'batchSize', 'gradAccum', 'maxLen', 'seed', 'valSplit', 'evalEvery', 'saveEvery', 'sampleEvery', 'sampleMaxNewTokens'];
+  const dataset = c.dataset;
+  const datasetOk =
+    dataset === undefined ||
+    (isObj(dataset) && Array.isArray(dataset.files) && dataset.files.every(isStr) && isStr(dataset.encoding) && (dataset.id === null || isInt(dataset.id)) && strOrNull(dataset.sha256));
+  return isStr(c.model) && isStr(c.data) && isStr(c.out) && isStr(c.method) && isStr(c.scheduler) && isStr(c.lossOn) && nums.every((k) => isNum(c[k])) && datasetOk;
 }
 
 const COMMAND_FIELDS: { [K in WorkerCommandType]: (m: Obj) => boolean } = {

@@ -57,7 +57,7 @@ function forward(e: TrainEvent, runId: number, emit: WorkerEmit, backend: () => 
 }
 
 export const realTrainer: TrainerBridge = async (start, control, emit) => {
-  const config: TrainConfig = { ...(start.config as unknown as TrainConfig), resumeFrom: start.resumeFrom ?? (start.config.resumeFrom as string | undefined) };
+  const config: TrainConfig = { ...start.config, resumeFrom: start.resumeFrom ?? start.config.resumeFrom };
   let backend: string | null = null;
   let gpu: GpuFacts | null = null;
   let reported: SerializedError | null = null;

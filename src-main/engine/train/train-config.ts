@@ -26,7 +26,8 @@ export interface DatasetSpec {
   sha256: string | null;
 }
 
-export interface TrainConfig {
+// A type, not an interface: a TrainConfig is a JSON object (stored with the run), assignable to Record<string, unknown>.
+export type TrainConfig = {
   model: string;
   data: string;
   /** What to read for `data`; absent in configs stored before launches by dataset id (then `data` is read as named). */
@@ -76,7 +77,7 @@ export interface TrainConfig {
   name?: string;
   /** Continue from this checkpoint folder (exact resume). */
   resumeFrom?: string;
-}
+};
 
 export const TRAIN_DEFAULTS: Omit<TrainConfig, 'model' | 'data' | 'out'> = {
   method: 'lora',
