@@ -155,9 +155,11 @@ export interface LaunchRequest extends TrainSettings {
   name: string;
   preset?: string;
   modelPath: string;
-  dataPath: string;
+  /** A library dataset: the run reads its files as its import read them (files, encoding, format, column map). */
+  datasetId: number;
+  /** Overrides the dataset's format ('auto' detects again); absent: the dataset's. */
   format?: DataFormatChoice;
-  /** The dataset's column -> role mapping (format csv). */
+  /** Overrides the dataset's column -> role mapping (format csv); absent: the dataset's. */
   map?: ColumnMapping[];
   backend?: BackendChoice;
   saveEvery?: number;
@@ -276,7 +278,7 @@ const launchRequest: Validator<LaunchRequest> = object(
     name: str({ maxLength: 200 }),
     method: oneOf(['lora', 'ptuning'] as const),
     modelPath: path,
-    dataPath: path,
+    datasetId: id,
     loraR: count(1),
     loraAlpha: num({ min: 0 }),
     loraDropout: num({ min: 0, max: 0.95 }),
@@ -431,6 +433,8 @@ export type AppEvent =
   | { type: 'run.metrics'; runId: number; points: MetricPoint[] }
   | { type: 'run.samples'; runId: number; samples: SampleRow[] }
   | { type: 'run.log'; runId: number; line: RunLogLine }
+  | { type: 'run.eval'; runId: number; step: number; loss: number }
+  | { type: 'run.checkpoint'; runId: number; step: number; path: string }
   | { type: 'library.changed'; what: 'models' | 'datasets' }
   /** A dataset check or import under way (DatasetInspectRequest.progressKey). */
   | { type: 'datasets.progress'; key: string; bytesRead: number; totalBytes: number; examples: number }

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { basename, dirname, extname, relative } from 'node:path';
+import { basename, dirname, extname, relative, resolve } from 'node:path';
 import { UserError } from '../errors';
 import type { EncodingChoice } from './encoding/decode-file';
 import { asObject, withCoercions, type FormatAdapter } from './formats/adapter';
@@ -21,6 +21,11 @@ import type { DataFormat, Example, RawRecord, Skip } from './types';
 
 export interface ImportOptions extends FormatOptions {
   encoding?: EncodingChoice;
+  /**
+   * Read exactly these files (a registered dataset's, in its order) instead of listing `input` again:
+   * a run reads what the import read even if the folder gained a file since. `input` stays the folder.
+   */
+  files?: string[];
   /** skip: report bad records and go on (default); stop: the first bad record fails the import. */
   policy?: 'skip' | 'stop';
   dropDuplicates?: boolean;
@@ -111,9 +116,13 @@ function dedupeKey(e: Example): string {
   return k;
 }
 
+function gone(file: string, input: string): never {
+  throw new UserError('a file of this dataset is no longer there', { where: file, hint: `put it back, or import ${input} again` });
+}
+
 export async function importDataset(input: string, opts: ImportOptions = {}, onProgress?: (p: ImportProgress) => void): Promise<ImportResult> {
-  const { files, isFolder } = await resolveInput(input);
-  const sizes = await Promise.all(files.map(async (f) => (await stat(f)).size));
+  const { files, isFolder } = opts.files ? { files: opts.files, isFolder: opts.files.length > 1 || resolve(opts.files[0] ?? '') !== resolve(input) } : await resolveInput(input);
+  const sizes = await Promise.all(files.map(async (f) => (await stat(f).catch(() => gone(f, input))).size));
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
   const measured = opts.lengthOf ?? (opts.encode ? (e: Example) => tokenLength(e, opts.encode!) : undefined);
   const unit: LengthUnit = measured ? 'tokens' : 'chars';

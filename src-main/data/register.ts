@@ -23,6 +23,8 @@ export function storedStats(result: ImportResult): Record<string, unknown> {
   const { split } = result;
   return {
     ...result.stats,
+    // What the user named (a folder or a file): a run launched from this row reads its files as part of it.
+    input: resolve(result.input),
     confidence: result.confidence,
     duplicatesDropped: result.duplicatesDropped,
     files: result.files,

@@ -7,7 +7,7 @@ import { deleteRunWithFiles } from '../runs/disk';
 import type { RunSupervisor } from '../runs/supervisor';
 import { getRun } from '../store/queries/runs';
 import type { HandlerContext } from './context';
-import { launchFromRequest } from './launch-config';
+import { datasetOfLaunch, launchFromRequest } from './launch-config';
 import type { HandlerTable } from './router';
 
 function supervisorOf(ctx: HandlerContext): RunSupervisor {
@@ -30,7 +30,8 @@ export function controlHandlers(ctx: HandlerContext): Pick<HandlerTable, 'runs.l
     'runs.launch': (req) => {
       const sup = supervisorOf(ctx);
       const now = new Date();
-      return { runId: sup.enqueue(launchFromRequest(req, ctx.home, now, writeSamplePrompts(ctx.home, req, now))) };
+      const dataset = datasetOfLaunch(ctx.db, req);
+      return { runId: sup.enqueue(launchFromRequest(req, dataset, ctx.home, now, writeSamplePrompts(ctx.home, req, now))) };
     },
     'runs.control': ({ id, action }) => {
       const sup = supervisorOf(ctx);

@@ -2,17 +2,20 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LaunchRequest } from '../../src-shared/ipc-contract';
 import { TRAIN_DEFAULTS } from '../engine/train/train-config';
+import type { DatasetForRun } from '../store/queries/library';
 import { launchFromRequest } from './launch-config';
 
+const dataset: DatasetForRun = { spec: { id: 3, files: ['/d.jsonl'], encoding: 'utf-8', sha256: 'ab' }, input: '/d.jsonl', format: 'conversations', map: null };
+
 const req: LaunchRequest = {
-  name: '手册 lora/1', preset: 'handbook', method: 'lora', modelPath: '/m', dataPath: '/d.jsonl', format: 'conversations', backend: 'auto',
+  name: '手册 lora/1', preset: 'handbook', method: 'lora', modelPath: '/m', datasetId: 3, format: 'conversations', backend: 'auto',
   loraR: 16, loraAlpha: 32, loraDropout: 0.1, loraTargets: ['q_proj', 'v_proj'], prefixLen: 128, epochs: 2, maxSteps: 0, lr: 1e-4,
   scheduler: 'cosine', warmupSteps: 5, batchSize: 2, gradAccum: 4, maxLen: 256, seed: 7, gradientCheckpointing: true, weightDecay: 0.01,
   maxGradNorm: 1, lossOn: 'completion', packing: false, valSplit: 0.1, evalEvery: 20, sampleEvery: 10,
 };
 
 test('the wizard request becomes the trainer config the CLI would build, under $TUNELOOM_HOME/runs', () => {
-  const launch = launchFromRequest(req, '/home/u/.tuneloom', new Date('2026-01-02T03:04:05Z'), '/home/u/.tuneloom/runs/.sample-prompts/1.json');
+  const launch = launchFromRequest(req, dataset, '/home/u/.tuneloom', new Date('2026-01-02T03:04:05Z'), '/home/u/.tuneloom/runs/.sample-prompts/1.json');
   const c = launch.config as Record<string, unknown>;
   assert.equal(launch.name, '手册 lora/1');
   assert.equal(launch.outDir, '/home/u/.tuneloom/runs/手册-lora-1-20260102T030405');
@@ -24,13 +27,13 @@ test('the wizard request becomes the trainer config the CLI would build, under $
   assert.equal(c.samplePrompts, '/home/u/.tuneloom/runs/.sample-prompts/1.json');
   assert.equal(c.useRslora, TRAIN_DEFAULTS.useRslora, 'fields the wizard does not set keep the CLI defaults');
   assert.equal(c.saveEvery, TRAIN_DEFAULTS.saveEvery);
-  const stepped = launchFromRequest({ ...req, maxSteps: 60, backend: 'wasm', format: 'auto', name: ' ' }, '/h', new Date('2026-01-02T03:04:05Z'));
+  const stepped = launchFromRequest({ ...req, maxSteps: 60, backend: 'wasm', format: 'auto', name: ' ' }, dataset, '/h', new Date('2026-01-02T03:04:05Z'));
   assert.equal(stepped.totalSteps, 60);
-  assert.equal((launchFromRequest({ ...req, useRslora: true }, '/h').config as Record<string, unknown>).useRslora, true, 'rsLoRA from the advanced settings');
+  assert.equal((launchFromRequest({ ...req, useRslora: true }, dataset, '/h').config as Record<string, unknown>).useRslora, true, 'rsLoRA from the advanced settings');
   assert.equal(stepped.backend, 'wasm');
   assert.equal((stepped.config as Record<string, unknown>).format, undefined, 'auto leaves detection to the importer');
   assert.equal(stepped.name, 'handbook-20260102T030405');
   // A dataset imported with the user's column roles trains as format csv with the same map.
-  const mapped = launchFromRequest({ ...req, format: 'auto', map: [{ column: 'q', role: 'user' }, { column: 'a', role: 'assistant' }] }, '/h');
+  const mapped = launchFromRequest({ ...req, format: 'auto', map: [{ column: 'q', role: 'user' }, { column: 'a', role: 'assistant' }] }, dataset, '/h');
   assert.deepEqual([(mapped.config as Record<string, unknown>).format, (mapped.config as Record<string, unknown>).map], ['csv', { q: 'user', a: 'assistant' }]);
 });

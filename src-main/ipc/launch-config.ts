@@ -6,12 +6,25 @@
 import { mappingToRecord } from '../../src-shared/column-mapping';
 import { join } from 'node:path';
 import type { LaunchRequest } from '../../src-shared/ipc-contract';
+import { UserError } from '../errors';
+import type { Db } from '../store/db';
+import { datasetForRun, getDataset, type DatasetForRun } from '../store/queries/library';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../engine/train/train-config';
 import type { RunLaunch } from '../runs/run-spec';
-import type { WorkerTrainConfig } from '../workers/protocol';
 
-/** `samplePromptsFile`: where the caller wrote req.samplePrompts (a JSON array), if any. */
-export function launchFromRequest(req: LaunchRequest, home: string, now = new Date(), samplePromptsFile?: string): RunLaunch {
+/** The library dataset a launch names, as a run reads it; one line when it is gone. */
+export function datasetOfLaunch(db: Db, req: LaunchRequest): DatasetForRun {
+  const row = getDataset(db, req.datasetId);
+  if (!row) throw new UserError(`dataset ${req.datasetId} is not in the library`, { where: 'runs.launch', hint: 'pick a dataset on the Datasets page, or import it again' });
+  return datasetForRun(row);
+}
+
+/**
+ * `dataset`: the library dataset req.datasetId names (datasetOfLaunch): the run reads its files, in its
+ * encoding, with its format and column map unless the request overrides them ('auto' re-detects).
+ * `samplePromptsFile`: where the caller wrote req.samplePrompts (a JSON array), if any.
+ */
+export function launchFromRequest(req: LaunchRequest, dataset: DatasetForRun, home: string, now = new Date(), samplePromptsFile?: string): RunLaunch<TrainConfig> {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
   const name = req.name.trim() || `${req.preset ?? 'run'}-${stamp}`;
   const safe = name.replace(/[^\p{L}\p{N}._-]+/gu, '-').slice(0, 80) || 'run';
@@ -19,7 +32,8 @@ export function launchFromRequest(req: LaunchRequest, home: string, now = new Da
   const config: TrainConfig = {
     ...TRAIN_DEFAULTS,
     model: req.modelPath,
-    data: req.dataPath,
+    data: dataset.input,
+    dataset: dataset.spec,
     out,
     name,
     method: req.method,
@@ -44,8 +58,7 @@ export function launchFromRequest(req: LaunchRequest, home: string, now = new Da
     valSplit: req.valSplit,
     evalEvery: req.evalEvery,
     sampleEvery: req.sampleEvery,
-    ...(req.format && req.format !== 'auto' ? { format: req.format } : {}),
-    ...(req.map?.length ? { format: 'csv', map: mappingToRecord(req.map) } : {}),
+    ...formatOf(req, dataset),
     ...(req.maxSteps ? { maxSteps: req.maxSteps } : {}),
     ...(req.useRslora !== undefined ? { useRslora: req.useRslora } : {}),
     ...(req.saveEvery !== undefined ? { saveEvery: req.saveEvery } : {}),
@@ -55,12 +68,20 @@ export function launchFromRequest(req: LaunchRequest, home: string, now = new Da
     name,
     method: req.method,
     modelPath: req.modelPath,
-    dataPath: req.dataPath,
+    dataPath: dataset.input,
     outDir: out,
     seed: req.seed,
     backend: req.backend && req.backend !== 'auto' ? req.backend : null,
     totalSteps: req.maxSteps || null,
     preset: req.preset ?? null,
-    config: config as unknown as WorkerTrainConfig,
+    config,
+    dataset: dataset.spec,
   };
+}
+
+function formatOf(req: LaunchRequest, dataset: DatasetForRun): Pick<TrainConfig, 'format' | 'map'> {
+  if (req.map?.length) return { format: 'csv', map: mappingToRecord(req.map) };
+  if (req.format) return req.format === 'auto' ? {} : { format: req.format };
+  // A dataset imported with the user's column mapping trains with the same mapping.
+  return dataset.map ? { format: 'csv', map: { ...dataset.map } } : { format: dataset.format };
 }

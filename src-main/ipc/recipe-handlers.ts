@@ -6,14 +6,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { TrainConfig } from '../engine/train/train-config';
 import { validateTrainConfig } from '../engine/train/validate-config';
 import { UserError } from '../errors';
 import { exportRecipe, writeRecipe } from '../recipe/export-recipe';
 import { importRun } from '../recipe/import-run';
 import { getRun } from '../store/queries/runs';
 import type { HandlerContext } from './context';
-import { launchFromRequest } from './launch-config';
+import { datasetOfLaunch, launchFromRequest } from './launch-config';
 import type { HandlerTable } from './router';
 
 type RecipeChannels = 'recipes.export' | 'runs.import';
@@ -28,8 +27,8 @@ export function recipeHandlers(ctx: HandlerContext): Pick<HandlerTable, RecipeCh
         if (!run) throw new UserError(`no run with id ${req.runId}`, { hint: 'reload the runs list' });
         return exportRecipe(ctx.db, { ...common, runId: req.runId, out: req.out ?? join(run.outDir, `recipe-${req.to}`) });
       }
-      const launch = launchFromRequest(req.launch!, ctx.home);
-      const config = launch.config as unknown as TrainConfig;
+      const launch = launchFromRequest(req.launch!, datasetOfLaunch(ctx.db, req.launch!), ctx.home);
+      const config = launch.config;
       validateTrainConfig(config);
       const out = req.out ?? join(ctx.home, 'recipes', `${config.name ?? launch.name}-${req.to}`.replace(/[^\p{L}\p{N}._-]+/gu, '-'));
       if (!req.out) mkdirSync(dirname(out), { recursive: true });

@@ -15,6 +15,8 @@ import { readModelConfig } from '../engine-node/load-model';
 import { readExamples } from '../training/node-train-io';
 import { stageOutput } from '../export/output-folder';
 import type { Db } from '../store/db';
+import { getModelByPath } from '../store/queries/library';
+import { isTrainConfig } from '../workers/protocol';
 import { getRun } from '../store/queries/runs';
 import type { Example } from '../data/types';
 import { isChat } from '../data/types';
@@ -92,7 +94,7 @@ export function splitBatch(batch: number, accum: number, gpus: number): { batch:
 }
 
 async function runExamples(config: TrainConfig): Promise<{ train: Example[]; val: Example[] }> {
-  const all = (await readExamples(config.data, config.format, config.map)).examples;
+  const all = (await readExamples(config.data, config.format, config.map, config.dataset)).examples;
   const split = splitValidation(all, config.valData ? 0 : config.valSplit, config.seed);
   const val = config.valData ? (await readExamples(config.valData, config.format, config.map)).examples : split.val;
   const sys = (list: Example[]) => list.map((e) => (isChat(e) ? { ...e, messages: withSystem(e.messages, config.system) } : e));
@@ -111,8 +113,8 @@ export interface RecipeSource {
 export async function exportRecipe(db: Db, req: ExportRecipeRequest): Promise<ExportRecipeResult> {
   const run = getRun(db, req.runId);
   if (!run) throw new UserError(`no run with id ${req.runId} in this store`, { hint: 'list runs with `tuneloom runs list` (or pass the right --db)' });
-  const config = run.config as unknown as TrainConfig;
-  if (typeof config.data !== 'string' || !config.data) throw new UserError(`run ${run.id} has no training data file recorded`, { hint: 'only runs trained by Tuneloom (or imported with their recipe) can be exported as a recipe' });
+  const config = run.config;
+  if (!isTrainConfig(config) || !config.data) throw new UserError(`run ${run.id} has no training data file recorded`, { hint: 'only runs trained by Tuneloom (or imported with their recipe) can be exported as a recipe' });
   return writeRecipe(db, { id: run.id, name: run.name, modelPath: run.modelPath, config, totalSteps: run.totalSteps }, req);
 }
 
@@ -127,7 +129,7 @@ export async function writeRecipe(db: Db, src: RecipeSource, req: Omit<ExportRec
   const distributed: Distributed = req.distributed ?? (gpus > 1 ? 'zero2' : 'none');
   const per = splitBatch(config.batchSize, config.gradAccum, gpus);
   const modelCfg = readModelConfig(run.modelPath);
-  const repo = db.prepare('SELECT repo_id AS repoId FROM models WHERE path = ?').get(run.modelPath) as { repoId: string | null } | undefined;
+  const repo = getModelByPath(db, run.modelPath);
   const { train, val } = await runExamples(config);
   const kind = datasetKind(train);
   const name = (run.name || `run-${run.id}`).replace(/[^\w.-]+/g, '-');

@@ -18,6 +18,7 @@ import { checkAdapterBase } from '../engine-node/adapter-base-check';
 import { stageOutput } from '../export/output-folder';
 import { modelConfigHash } from '../runs/run-spec';
 import type { Db } from '../store/db';
+import { getModelByPath, modelPathOfRepo } from '../store/queries/library';
 import { insertImportedRun } from '../store/queries/run-import';
 import { appVersion } from '../version';
 import { checkAdapterShapes } from './adapter-shapes';
@@ -131,8 +132,8 @@ export async function importRun(db: Db, req: ImportRunRequest): Promise<ImportRu
   const tool: ImportRunResult['tool'] = manifest?.target ?? (existsSync(join(dir, 'trainer_log.jsonl')) ? 'llamafactory' : yaml && 'base_model' in yaml.doc ? 'axolotl' : 'hf-trainer');
 
   const baseName = typeof raw.base_model_name_or_path === 'string' ? raw.base_model_name_or_path : undefined;
-  const registered = baseName ? (db.prepare('SELECT path FROM models WHERE repo_id = ? ORDER BY id LIMIT 1').get(baseName) as { path: string } | undefined) : undefined;
-  const modelPath = [req.model, manifest?.modelPath, baseName && resolve(dir, baseName), registered?.path].find((p) => isModelDir(p ? resolve(p) : undefined));
+  const registered = baseName ? modelPathOfRepo(db, baseName) : undefined;
+  const modelPath = [req.model, manifest?.modelPath, baseName && resolve(dir, baseName), registered].find((p) => isModelDir(p ? resolve(p) : undefined));
   if (!modelPath) {
     throw new UserError(`the base model "${baseName ?? '?'}" is not a model folder on this machine`, { where: `${cfgFile} (base_model_name_or_path)`, hint: 'download or copy that model and pass its folder with --model DIR' });
   }
@@ -176,7 +177,7 @@ export async function importRun(db: Db, req: ImportRunRequest): Promise<ImportRu
         method: 'lora',
         modelPath: model,
         modelConfigHash: modelConfigHash(model),
-        modelId: (db.prepare('SELECT id FROM models WHERE path = ?').get(model) as { id: number } | undefined)?.id ?? null,
+        modelId: getModelByPath(db, model)?.id ?? null,
         datasetPath: config.data || null,
         valDatasetPath: config.valData ?? null,
         config: { ...config },

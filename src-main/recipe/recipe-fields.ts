@@ -196,6 +196,8 @@ export const RECIPE_FIELDS: readonly FieldRow[] = [
     llamafactory: { keys: ['dataset', 'dataset_dir', 'template'], emit: (c) => ({ dataset: 'tuneloom_train', dataset_dir: c.files.lfDatasetDir, template: c.lfTemplate }) },
     axolotl: { keys: ['datasets', 'chat_template', 'dataset_prepared_path'], emit: (c) => ({ ...(c.kind === 'chat' ? { chat_template: 'tokenizer_default' } : {}), dataset_prepared_path: 'prepared' }) },
   },
+  // The spec says which files (and encoding) the examples come from; they travel converted, in the data file.
+  { ours: 'dataset', llamafactory: { keys: [], emit: () => ({}) }, axolotl: { keys: [], emit: () => ({}) } },
   { ours: 'format', llamafactory: { keys: [], emit: () => ({}) }, axolotl: { keys: [], emit: () => ({}) } },
   { ours: 'map', llamafactory: { keys: [], emit: () => ({}) }, axolotl: { keys: [], emit: () => ({}) } },
   { ours: 'system', llamafactory: { keys: [], emit: () => ({}) }, axolotl: { keys: [], emit: () => ({}) } },

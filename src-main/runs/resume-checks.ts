@@ -12,12 +12,13 @@ import { checkpointsWithFiles } from '../store/queries/checkpoints';
 import { checkpointDamage } from '../training/checkpoint-manifest';
 import { runOwner } from '../store/queries/run-lifecycle';
 import { getRun } from '../store/queries/runs';
-import type { WorkerTrainConfig } from '../workers/protocol';
+import type { AnyConfig } from '../workers/protocol';
 import { ownerAlive } from './ownership';
 import { sha256File } from './run-spec';
 
 export interface ResumePlan {
-  config: WorkerTrainConfig;
+  /** As stored with the run; the worker checks it again before training. */
+  config: AnyConfig;
   /** The backend the run actually used: bit-identical continuation needs the same kernels. */
   backend: string | null;
   resumeFrom: string | null;

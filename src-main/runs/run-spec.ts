@@ -9,13 +9,16 @@ import { arch, platform, release } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TrainMethod } from '../../src-shared/dto/runs';
 import { UserError } from '../errors';
+import { sha256File as sha256FileStreamed } from '../data/register';
+import type { DatasetSpec } from '../engine/train/train-config';
 import type { Db } from '../store/db';
+import { datasetIdOfSha256, getModelByPath } from '../store/queries/library';
 import type { NewRun } from '../store/queries/runs';
 import { appVersion } from '../version';
-import type { WorkerTrainConfig } from '../workers/protocol';
+import type { AnyConfig } from '../workers/protocol';
 
-/** A run as the caller (train command, IPC handler) asks for it. */
-export interface RunLaunch {
+/** A run as the caller (train command, IPC handler) asks for it; C is the trainer's config (TrainConfig, or a stand-in trainer's in tests). */
+export interface RunLaunch<C extends AnyConfig = AnyConfig> {
   name: string;
   method: TrainMethod;
   modelPath: string;
@@ -27,7 +30,9 @@ export interface RunLaunch {
   totalSteps?: number | null;
   preset?: string | null;
   /** Every hyper-parameter, exactly as the worker receives it. */
-  config: WorkerTrainConfig;
+  config: C;
+  /** The data the run reads (TrainConfig.dataset), so the row records its library id and import hash. */
+  dataset?: DatasetSpec;
 }
 
 export function sha256File(file: string): string {
@@ -46,24 +51,24 @@ export function osDescription(): string {
   return `${platform()} ${release()} ${arch()}`;
 }
 
-/** The row to insert for a new run (status queued). */
-export function newRunRecord(db: Db, launch: RunLaunch): NewRun {
+/**
+ * The row to insert for a new run (status queued). The dataset's id and sha256 come from its spec, hashed
+ * once at import (or, for `tuneloom train --data` on a file the library lacks, once before the launch).
+ * Only a launch with no spec (tests and benchmarks that enqueue a path directly) still hashes here.
+ */
+export function newRunRecord(db: Db, launch: RunLaunch<AnyConfig>): NewRun {
   const modelPath = resolve(launch.modelPath);
   const dataPath = launch.dataPath ? resolve(launch.dataPath) : null;
-  const datasetSha256 = dataPath && existsSync(dataPath) && statSync(dataPath).isFile() ? sha256File(dataPath) : null;
-  const datasetRow = datasetSha256
-    ? (db.prepare('SELECT id FROM datasets WHERE sha256 = ? ORDER BY id LIMIT 1').get(datasetSha256) as { id: number } | undefined)
-    : undefined;
-  const modelRow = db.prepare('SELECT id FROM models WHERE path = ?').get(modelPath) as { id: number } | undefined;
+  const spec = launch.dataset ?? (dataPath ? datasetSpecOfPath(db, dataPath) : null);
   return {
     name: launch.name,
     method: launch.method,
-    modelId: modelRow?.id ?? null,
+    modelId: getModelByPath(db, modelPath)?.id ?? null,
     modelPath,
     modelConfigHash: modelConfigHash(modelPath),
-    datasetId: datasetRow?.id ?? null,
+    datasetId: spec?.id ?? null,
     datasetPath: dataPath,
-    datasetSha256,
+    datasetSha256: spec?.sha256 ?? null,
     valDatasetPath: launch.valDataPath ? resolve(launch.valDataPath) : null,
     config: launch.config,
     seed: launch.seed,
@@ -74,4 +79,22 @@ export function newRunRecord(db: Db, launch: RunLaunch): NewRun {
     totalSteps: launch.totalSteps ?? null,
     preset: launch.preset ?? null,
   };
+}
+
+/** A path without a spec (direct enqueues only): the file hashed here, and the library row of those bytes. */
+function datasetSpecOfPath(db: Db, file: string): DatasetSpec | null {
+  if (!existsSync(file) || !statSync(file).isFile()) return null;
+  const sha256 = sha256File(file);
+  return { id: datasetIdOfSha256(db, sha256), files: [file], encoding: 'auto', sha256 };
+}
+
+/**
+ * The spec of `tuneloom train --data PATH` on a file: hashed once, streamed, before the launch, and linked
+ * to the library row of the same bytes. A folder gets none: it is listed and read as named.
+ */
+export async function datasetSpecForCli(db: Db, input: string): Promise<DatasetSpec | undefined> {
+  const file = resolve(input);
+  if (!existsSync(file) || !statSync(file).isFile()) return undefined;
+  const sha256 = await sha256FileStreamed(file);
+  return { id: datasetIdOfSha256(db, sha256), files: [file], encoding: 'auto', sha256 };
 }

@@ -8,6 +8,7 @@ import type { TrainConfig } from '../engine/train/train-config';
 import type { DoneEvent } from '../engine/train/train-events';
 import { validateTrainConfig } from '../engine/train/validate-config';
 import { checkTrainInputs } from './check-train-inputs';
+import { datasetSpecForCli } from './run-spec';
 import { openStore } from '../store/db';
 import { resolveStorePath } from '../store/paths';
 import type { ForegroundHooks } from './foreground';
@@ -41,6 +42,8 @@ export async function trainThroughSupervisor(raw: TrainConfig, hooks: Foreground
   recoverInterruptedRuns(db);
   const sup = new RunSupervisor(db, supervisorOptionsFrom(db, { whenBusy: 'refuse' }));
   try {
+    // The file is hashed here, once, streamed (or its library row is found), not again in the launch.
+    const dataset = config.dataset ?? (await datasetSpecForCli(db, config.data));
     const id = sup.enqueue({
       name: opts.name,
       method: config.method,
@@ -51,7 +54,8 @@ export async function trainThroughSupervisor(raw: TrainConfig, hooks: Foreground
       seed: config.seed,
       backend: opts.backend && opts.backend !== 'auto' ? opts.backend : null,
       totalSteps: config.maxSteps ?? null,
-      config: { ...config },
+      config: { ...config, ...(dataset ? { dataset } : {}) },
+      ...(dataset ? { dataset } : {}),
     });
     opts.onRunId?.(id);
     return await superviseInForeground(sup, db, id, hooks);

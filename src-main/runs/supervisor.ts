@@ -20,7 +20,7 @@ import { heartbeatRuns, liveRunOwners, markInterrupted, recordRunEnded, recordRu
 import { appendRunLog } from '../store/queries/run-logs';
 import { insertRun, getRun, setRunStatus } from '../store/queries/runs';
 import { insertSample } from '../store/queries/samples';
-import type { WorkerEvent, WorkerTrainConfig } from '../workers/protocol';
+import type { AnyConfig, WorkerEvent } from '../workers/protocol';
 import type { WorkerEntry, WorkerExit } from '../workers/worker-client';
 import { WorkerClient } from '../workers/worker-client';
 import type { RetentionPolicy } from './disk';
@@ -50,7 +50,8 @@ export interface SupervisorOptions {
 
 interface QueuedRun {
   runId: number;
-  config: WorkerTrainConfig;
+  /** Passed through untouched: the worker's guard checks it (the supervisor serves any trainer). */
+  config: AnyConfig;
   resumeFrom: string | null;
   backend: string | null;
 }
@@ -105,7 +106,7 @@ export class RunSupervisor {
   }
 
   /** Records a new run (queued) and starts it when a GPU slot is free. Returns the run id. */
-  enqueue(launch: RunLaunch): number {
+  enqueue<C extends AnyConfig>(launch: RunLaunch<C>): number {
     this.assertSlot(launch.backend ?? null);
     const runId = insertRun(this.db, { ...newRunRecord(this.db, launch), owner: this.owner });
     this.queue.push({ runId, config: launch.config, resumeFrom: null, backend: launch.backend ?? null });
@@ -358,7 +359,6 @@ export class RunSupervisor {
         run.lastStep = e.step;
         run.batcher.add(point);
         this.publish({ type: 'step', runId, point });
-        this.opts.publish?.({ type: 'run.metrics', runId, points: [point] });
         return;
       }
       case 'eval':
@@ -371,7 +371,6 @@ export class RunSupervisor {
         const sample = { step: e.step, promptIdx: e.promptIdx, prompt: e.prompt, output: e.output };
         insertSample(this.db, runId, sample);
         this.publish({ type: 'sample', runId, sample });
-        this.opts.publish?.({ type: 'run.samples', runId, samples: [sample] });
         return;
       }
       case 'checkpoint':
@@ -472,21 +471,44 @@ export class RunSupervisor {
 
   private emitStatus(runId: number, status: RunStatus, error: RunError | null): void {
     this.publish({ type: 'status', runId, status, error });
-    this.opts.publish?.({ type: 'run.status', runId, status, error });
-    this.opts.publish?.({ type: 'runs.changed' });
   }
 
   private log(runId: number, level: string, message: string): void {
+    let seq: number | undefined;
     try {
-      const seq = appendRunLog(this.db, runId, level, message);
-      this.opts.publish?.({ type: 'run.log', runId, line: { seq, ts: Date.now(), level, message } });
+      seq = appendRunLog(this.db, runId, level, message);
     } catch {
       /* the run may have been deleted; a log line is not worth failing for */
     }
-    this.publish({ type: 'log', runId, level, message });
+    this.publish({ type: 'log', runId, level, message }, seq);
   }
 
-  private publish(e: RunStreamEvent): void {
+  /**
+   * The one outlet of live run events: the run's stream (subscribe: CLI, tests) and the app's event
+   * bus (the renderer, over IPC or the WebSocket) get the same event, already recorded in the store.
+   * `logSeq`: the stored log line's sequence number (a line the store refused reaches only the stream).
+   */
+  private publish(e: RunStreamEvent, logSeq?: number): void {
     this.stream.publish(e);
+    const bus = this.opts.publish;
+    if (!bus) return;
+    const { runId } = e;
+    switch (e.type) {
+      case 'status':
+        bus({ type: 'run.status', runId, status: e.status, error: e.error });
+        bus({ type: 'runs.changed' });
+        return;
+      case 'step':
+        return bus({ type: 'run.metrics', runId, points: [e.point] });
+      case 'sample':
+        return bus({ type: 'run.samples', runId, samples: [e.sample] });
+      case 'eval':
+        return bus({ type: 'run.eval', runId, step: e.step, loss: e.loss });
+      case 'checkpoint':
+        return bus({ type: 'run.checkpoint', runId, step: e.step, path: e.path });
+      case 'log':
+        if (logSeq !== undefined) bus({ type: 'run.log', runId, line: { seq: logSeq, ts: Date.now(), level: e.level, message: e.message } });
+        return;
+    }
   }
 }

@@ -3,7 +3,7 @@
  * `tuneloom runs resume` print the same JSON lines whether the loop runs here or in a worker.
  */
 import type { MemoryEstimate, TrainEvent } from '../engine/train/train-events';
-import type { WorkerEvent } from '../workers/protocol';
+import type { StartedInfo, WorkerEvent } from '../workers/protocol';
 
 export interface BridgeContext {
   runId: number;
@@ -14,9 +14,9 @@ export interface BridgeContext {
 
 const num = (x: unknown, fallback = 0): number => (typeof x === 'number' ? x : fallback);
 
-/** The planner estimate a trainer put in its `started` info, if it is well-formed. */
-export function memoryEstimateOf(info: Record<string, unknown> | null | undefined): MemoryEstimate | null {
-  const m = info?.memoryEstimate as Partial<MemoryEstimate> | null | undefined;
+/** The planner estimate a trainer put in its `started` info, if it is well-formed (the guard checks only that info is an object). */
+export function memoryEstimateOf(info: StartedInfo | null | undefined): MemoryEstimate | null {
+  const m: Partial<MemoryEstimate> | null | undefined = info?.memoryEstimate;
   const ok = typeof m === 'object' && m !== null && typeof m.bytes === 'number' && typeof m.batch === 'number' && typeof m.seqLen === 'number';
   return ok ? { bytes: m.bytes!, batch: m.batch!, seqLen: m.seqLen! } : null;
 }
@@ -25,7 +25,7 @@ export function toTrainEvent(e: WorkerEvent, ctx: BridgeContext): TrainEvent | n
   const runId = String(ctx.runId);
   switch (e.type) {
     case 'started': {
-      const info = e.info ?? {};
+      const info: StartedInfo = e.info ?? {};
       const memoryEstimate = memoryEstimateOf(info);
       return {
         type: 'start',
@@ -35,7 +35,7 @@ export function toTrainEvent(e: WorkerEvent, ctx: BridgeContext): TrainEvent | n
         fromStep: e.fromStep,
         examples: num(info.examples),
         valExamples: num(info.valExamples),
-        tooLong: Array.isArray(info.tooLong) ? (info.tooLong as number[]) : [],
+        tooLong: Array.isArray(info.tooLong) ? info.tooLong : [],
         truncated: num(info.truncated),
         trainableParams: num(info.trainableParams),
         ...(memoryEstimate ? { memoryEstimate } : {}),

@@ -77,8 +77,14 @@ const adapterFiles = (st: State) => ({
   'adapter_model.json': JSON.stringify(st.w),
 });
 
-export const testDoubleTrainer: TrainerBridge = async (start, control, emit) => {
-  const cfg = start.config as unknown as TestDoubleConfig;
+/** The stand-in's own config guard (serveWorker checks it as the real worker checks a TrainConfig). */
+export function isTestDoubleConfig(x: object): x is TestDoubleConfig {
+  const c = x as Partial<TestDoubleConfig>;
+  return typeof c.outDir === 'string' && typeof c.maxSteps === 'number' && typeof c.seed === 'number';
+}
+
+export const testDoubleTrainer: TrainerBridge<TestDoubleConfig> = async (start, control, emit) => {
+  const cfg = start.config;
   let st: State;
   if (start.resumeFrom) {
     st = JSON.parse(readFileSync(join(start.resumeFrom, 'trainer_state.json'), 'utf8')) as State;

@@ -3,6 +3,6 @@
  * (test-double-trainer.ts). Supervisor tests spawn this instead of workers/worker-entry.ts.
  */
 import { serveWorker } from '../workers/worker-runtime';
-import { testDoubleTrainer } from './test-double-trainer';
+import { isTestDoubleConfig, testDoubleTrainer } from './test-double-trainer';
 
-serveWorker(testDoubleTrainer);
+serveWorker(testDoubleTrainer, isTestDoubleConfig);

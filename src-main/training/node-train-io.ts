@@ -13,6 +13,8 @@ import { storageError } from '../storage-errors';
 import { importDataset } from '../data/import-dataset';
 import { parseFormat } from '../data/formats/detect-format';
 import type { Example } from '../data/types';
+import { parseEncoding } from '../data/encoding/decode-file';
+import type { DatasetSpec } from '../engine/train/train-config';
 import { readJsonFile } from '../engine-node/read-json';
 import { openTrainEngine, type EngineOptions } from './open-train-engine';
 import type { AdapterFiles } from '../engine/train/peft-files';
@@ -123,12 +125,23 @@ export function prepareOut(dir: string): void {
   }
 }
 
-export async function readExamples(file: string, format: string | undefined, map?: Record<string, string>): Promise<{ examples: Example[]; skipped: { line: number; reason: string }[] }> {
-  if (!existsSync(file)) throw new UserError('data file not found', { where: resolve(file), hint: 'check the --data path' });
+/** The examples of `file` (a file or a folder); with `spec`, of exactly its files in its encoding, as the import read them. */
+export async function readExamples(
+  file: string,
+  format: string | undefined,
+  map?: Record<string, string>,
+  spec?: DatasetSpec,
+): Promise<{ examples: Example[]; skipped: { line: number; reason: string }[] }> {
+  if (!spec && !existsSync(file)) throw new UserError('data file not found', { where: resolve(file), hint: 'check the --data path' });
   const examples: Example[] = [];
   const fieldMap = map ? toFieldMap(map) : undefined;
-  const result = await importDataset(file, { format: parseFormat(format), ...(fieldMap ? { map: fieldMap } : {}), onExample: (e) => examples.push(e) });
+  const fromSpec = spec ? { files: spec.files, encoding: parseEncoding(spec.encoding) } : {};
+  const result = await importDataset(file, { format: parseFormat(format), ...fromSpec, ...(fieldMap ? { map: fieldMap } : {}), onExample: (e) => examples.push(e) });
   if (examples.length === 0) throw new UserError('the data file has no usable example', { where: resolve(file), hint: 'run `tuneloom data inspect` on it to see why' });
+  // The hash is the import's own (streamed as it reads), so this check costs no second read.
+  if (spec?.sha256 && result.sha256 !== spec.sha256) {
+    throw new UserError('the dataset changed since it was imported (sha256 differs)', { where: resolve(file), hint: 'import it again on the Datasets page, then start the run' });
+  }
   return { examples, skipped: result.skipped };
 }
 

@@ -9,12 +9,33 @@
  * below before trusting a message.
  */
 import { isManifest, type CheckpointManifest } from '../training/checkpoint-manifest';
+import type { StartEvent as TrainStartEvent } from '../engine/train/train-events';
+import type { TrainConfig } from '../engine/train/train-config';
 import type { ErrorKind, SerializedError } from '../errors';
 
 export const PROTOCOL_VERSION = 1;
 
-/** Opaque, JSON-serialisable training configuration (the trainer's TrainConfig, as launched). */
-export type WorkerTrainConfig = Record<string, unknown>;
+/** What a trainer reports about the job at start: its start event less what `started` carries itself; a stand-in trainer may say part. */
+export type StartedInfo = Partial<Omit<TrainStartEvent, 'type' | 'runId' | 'totalSteps' | 'fromStep'>>;
+
+/** The WebGPU adapter's own description, when the run is on webgpu. */
+export type WebGpuAdapterFacts = { vendor?: string; architecture?: string; device?: string; description?: string };
+
+/** What the worker says about the device it trains on (stored as the run's gpu_json). */
+export type GpuFacts = {
+  /** Why the backend was chosen. */
+  backendReason?: string;
+  /** WebGPU's description of the adapter, or a name. */
+  adapter?: WebGpuAdapterFacts | string | null;
+};
+
+/**
+ * The configuration a start command carries: the real trainer's TrainConfig by default. The protocol
+ * is the same for any trainer (the supervisor tests' stand-in has its own config), so the transport
+ * (client, supervisor) passes an `object`, and each worker checks it with its own guard
+ * (serveWorker's `isConfig`; the real worker's is isTrainConfig below) before the trainer sees it.
+ */
+export type AnyConfig = object;
 
 interface Envelope {
   v: typeof PROTOCOL_VERSION;
@@ -23,10 +44,10 @@ interface Envelope {
 
 // ---------------------------------------------------------------- commands (main → worker)
 
-export interface StartCommand extends Envelope {
+export interface StartCommand<C extends AnyConfig = TrainConfig> extends Envelope {
   type: 'start';
   runId: number;
-  config: WorkerTrainConfig;
+  config: C;
   /** Checkpoint folder to continue from; null starts fresh. */
   resumeFrom: string | null;
   /** Backend to run on (auto|webgpu|tensorflow|wasm|cpu); null = auto. A resume passes the one the run used. */
@@ -52,7 +73,8 @@ export interface PingCommand extends Envelope {
   t: number;
 }
 
-export type WorkerCommand = StartCommand | PauseCommand | ResumeCommand | StopCommand | SampleNowCommand | PingCommand;
+/** A command on the wire: the start command with any trainer's config (each worker's guard narrows it). */
+export type WorkerCommand<C extends AnyConfig = AnyConfig> = StartCommand<C> | PauseCommand | ResumeCommand | StopCommand | SampleNowCommand | PingCommand;
 export type WorkerCommandType = WorkerCommand['type'];
 
 // ---------------------------------------------------------------- events (worker → main)
@@ -69,9 +91,9 @@ export interface StartedEvent extends Envelope {
   totalSteps: number | null;
   fromStep: number;
   backend: string | null;
-  gpu: Record<string, unknown> | null;
-  /** What the trainer reports about the job (examples, skipped, trainable parameters, ...). */
-  info: Record<string, unknown> | null;
+  gpu: GpuFacts | null;
+  /** What the trainer reports about the job (examples, too long, trainable parameters, ...). */
+  info: StartedInfo | null;
 }
 export interface StepEvent extends Envelope {
   type: 'step';
@@ -170,6 +192,7 @@ export type WorkerEventType = WorkerEvent['type'];
 /** A message body before the sender stamps `v` and `seq`. */
 export type Unstamped<T> = T extends Envelope ? Omit<T, 'v' | 'seq'> : never;
 
+
 /** Stamps outgoing messages with the version and this sender's next sequence number. */
 export class SeqCounter {
   private next = 1;
@@ -194,7 +217,8 @@ export class SeqChecker {
 const ERROR_KINDS: readonly ErrorKind[] = ['user', 'oom', 'nan', 'bad-data', 'device-lost', 'internal'];
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
-type Obj = Record<string, unknown>;
+/** A JSON object not yet checked (what arrives over the IPC channel). */
+type Obj = { [field: string]: unknown };
 const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x);
 const isNum = (x: unknown): x is number => typeof x === 'number'; // NaN/Infinity allowed: a NaN loss must reach the store
@@ -206,6 +230,20 @@ const objOrNull = (x: unknown): boolean => x === null || isObj(x);
 
 export function isSerializedError(x: unknown): x is SerializedError {
   return isObj(x) && isStr(x.name) && isStr(x.message) && ERROR_KINDS.includes(x.kind as ErrorKind);
+}
+
+/**
+ * The shape of a TrainConfig as the real worker receives it (the values are checked by the trainer's
+ * validateTrainConfig, which names the flag): the fields every run reads, with their JSON types.
+ */
+export function isTrainConfig(x: AnyConfig): x is TrainConfig {
+  const c = x as Obj;
+  const nums = ['loraR', 'loraAlpha', 'loraDropout', 'prefixLen', 'lr', 'weightDecay', 'maxGradNorm', 'epochs', 'batchSize', 'gradAccum', 'maxLen', 'seed', 'valSplit', 'evalEvery', 'saveEvery', 'sampleEvery', 'sampleMaxNewTokens'];
+  const dataset = c.dataset;
+  const datasetOk =
+    dataset === undefined ||
+    (isObj(dataset) && Array.isArray(dataset.files) && dataset.files.every(isStr) && isStr(dataset.encoding) && (dataset.id === null || isInt(dataset.id)) && strOrNull(dataset.sha256));
+  return isStr(c.model) && isStr(c.data) && isStr(c.out) && isStr(c.method) && isStr(c.scheduler) && isStr(c.lossOn) && nums.every((k) => isNum(c[k])) && datasetOk;
 }
 
 const COMMAND_FIELDS: { [K in WorkerCommandType]: (m: Obj) => boolean } = {

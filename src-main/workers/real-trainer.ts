@@ -9,14 +9,15 @@ import { serializeError, type SerializedError } from '../errors';
 import { outOfMemoryError } from '../training/oom-options';
 import { manifestOf } from '../training/checkpoint-manifest';
 import { runTraining } from '../training/run-training';
+import type { GpuFacts, WebGpuAdapterFacts } from './protocol';
 import { ReportedError } from './worker-runtime';
 import type { TrainerBridge, WorkerEmit } from './worker-runtime';
 
 
 /** The WebGPU adapter's own description (vendor, architecture, device), when the run is on webgpu. */
-async function webgpuAdapterInfo(): Promise<Record<string, unknown> | null> {
+async function webgpuAdapterInfo(): Promise<WebGpuAdapterFacts | null> {
   try {
-    const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<{ info?: Record<string, unknown> } | null> } } }).navigator?.gpu;
+    const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<{ info?: WebGpuAdapterFacts } | null> } } }).navigator?.gpu;
     const info = (await gpu?.requestAdapter())?.info;
     if (!info) return null;
     const { vendor, architecture, device, description } = info;
@@ -26,7 +27,7 @@ async function webgpuAdapterInfo(): Promise<Record<string, unknown> | null> {
   }
 }
 
-function forward(e: TrainEvent, runId: number, emit: WorkerEmit, backend: () => string | null, gpu: () => Record<string, unknown> | null, now: () => number): void {
+function forward(e: TrainEvent, runId: number, emit: WorkerEmit, backend: () => string | null, gpu: () => GpuFacts | null, now: () => number): void {
   switch (e.type) {
     case 'start': {
       const { type: _t, runId: _r, totalSteps, fromStep, ...info } = e;
@@ -56,9 +57,9 @@ function forward(e: TrainEvent, runId: number, emit: WorkerEmit, backend: () => 
 }
 
 export const realTrainer: TrainerBridge = async (start, control, emit) => {
-  const config: TrainConfig = { ...(start.config as unknown as TrainConfig), resumeFrom: start.resumeFrom ?? (start.config.resumeFrom as string | undefined) };
+  const config: TrainConfig = { ...start.config, resumeFrom: start.resumeFrom ?? start.config.resumeFrom };
   let backend: string | null = null;
-  let gpu: Record<string, unknown> | null = null;
+  let gpu: GpuFacts | null = null;
   let reported: SerializedError | null = null;
   let lastStep = 0;
   const now = (): number => performance.timeOrigin + performance.now();

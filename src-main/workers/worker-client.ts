@@ -12,7 +12,7 @@ import { forwardStderr } from './stderr-filter';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { childEntry, tsEntry, type ChildEntry } from '../child-entry';
-import type { Unstamped, WorkerCommand, WorkerEvent } from './protocol';
+import type { WorkerCommand, Unstamped, WorkerEvent } from './protocol';
 import { SeqChecker, SeqCounter, describeInvalid, isWorkerEvent } from './protocol';
 
 /** The script a worker runs and the Node flags for it. */
@@ -218,9 +218,17 @@ interface UtilityProcessLike {
   on(event: 'exit', fn: (code: number) => void): void;
 }
 
+/** The part of Electron's utilityProcess.fork options we use (Electron's ForkOptions). */
+interface UtilityForkOptions {
+  serviceName: string;
+  execArgv: string[];
+  env: NodeJS.ProcessEnv;
+  stdio: 'pipe';
+}
+
 async function spawnUtility(entry: WorkerEntry, env: NodeJS.ProcessEnv | undefined, on: Wiring): Promise<Child> {
   const electron = (await import('electron')) as unknown as {
-    utilityProcess: { fork(modulePath: string, args: string[], opts: Record<string, unknown>): UtilityProcessLike };
+    utilityProcess: { fork(modulePath: string, args: string[], opts: UtilityForkOptions): UtilityProcessLike };
   };
   const up = electron.utilityProcess.fork(entry.file, [], {
     serviceName: 'Tuneloom training worker',

@@ -5,6 +5,7 @@
  */
 import { ignoreBrokenPipe } from '../cli/broken-pipe';
 import { realTrainer } from './real-trainer';
+import { isTrainConfig } from './protocol';
 import { serveWorker } from './worker-runtime';
 
 // When the main process dies its end of our stdout/stderr pipes closes; a log line must not crash the
@@ -12,4 +13,4 @@ import { serveWorker } from './worker-runtime';
 ignoreBrokenPipe(process.stdout);
 ignoreBrokenPipe(process.stderr);
 
-serveWorker(realTrainer);
+serveWorker(realTrainer, isTrainConfig);

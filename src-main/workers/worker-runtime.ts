@@ -8,7 +8,8 @@
  */
 import { serializeError } from '../errors';
 import type { SerializedError } from '../errors';
-import type { StartCommand, Unstamped, WorkerCommand, WorkerEvent } from './protocol';
+import type { AnyConfig, WorkerCommand, StartCommand, Unstamped, WorkerEvent } from './protocol';
+import type { TrainConfig } from '../engine/train/train-config';
 import { PROTOCOL_VERSION, SeqChecker, SeqCounter, describeInvalid, isWorkerCommand } from './protocol';
 
 /** Throw this to end the run with an error already shaped for the protocol (its kind survives). */
@@ -50,7 +51,7 @@ export interface TrainerResult {
 export type WorkerEmit = (event: Unstamped<WorkerEvent>) => void;
 
 /** Runs one training run inside the worker; events go through `emit`. Throw to fail the run. */
-export type TrainerBridge = (start: StartCommand, control: WorkerControl, emit: WorkerEmit) => Promise<TrainerResult>;
+export type TrainerBridge<C extends AnyConfig = TrainConfig> = (start: StartCommand<C>, control: WorkerControl, emit: WorkerEmit) => Promise<TrainerResult>;
 
 export interface Transport {
   /** `sent` runs once the message has left this process (used before exiting). */
@@ -158,8 +159,8 @@ class Control implements WorkerControl {
   }
 }
 
-/** Serves the protocol on this process until the run ends, then exits. */
-export function serveWorker(trainer: TrainerBridge, transport: Transport = defaultTransport()): void {
+/** Serves the protocol on this process until the run ends, then exits. `isConfig` checks the start command's config before the trainer sees it. */
+export function serveWorker<C extends AnyConfig>(trainer: TrainerBridge<C>, isConfig: (config: AnyConfig) => config is C, transport: Transport = defaultTransport()): void {
   const out = new SeqCounter();
   const inSeq = new SeqChecker();
   const emit = (body: Unstamped<WorkerEvent>, sent?: () => void): void => transport.send(out.stamp(body), sent);
@@ -198,11 +199,13 @@ export function serveWorker(trainer: TrainerBridge, transport: Transport = defau
     control.handle(raw);
   });
 
-  async function runOnce(start: StartCommand): Promise<void> {
+  async function runOnce(raw: StartCommand<AnyConfig>): Promise<void> {
     let last: Unstamped<WorkerEvent>;
     let code = 0;
     try {
-      const result = await trainer(start, control, trackingEmit);
+      const { config } = raw;
+      if (!isConfig(config)) throw Object.assign(new Error('the start command carries no valid training configuration'), { name: 'ProtocolError' });
+      const result = await trainer({ ...raw, config }, control, trackingEmit);
       last = { type: 'done', reason: result.reason, step: result.step, adapterPath: result.adapterPath, losses: result.losses ?? null, peakMemoryBytes: result.peakMemoryBytes ?? null };
     } catch (err) {
       last = { type: 'error', error: err instanceof ReportedError ? err.reported : serializeError(err), step: lastStep || null };

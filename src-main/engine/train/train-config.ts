@@ -10,9 +10,28 @@ import type { LossOn } from './chat-labels';
 
 export type TrainMethod = 'lora' | 'ptuning';
 
-export interface TrainConfig {
+/**
+ * The files of a library dataset, exactly as its import read them, so a run trains on what the
+ * Datasets page showed: every file of a folder import (in import order) and the encoding the user chose.
+ * `data` stays what the user named (the file or the folder); it labels messages and the run's row.
+ */
+export interface DatasetSpec {
+  /** The library row it was resolved from; null when `tuneloom train --data PATH` names a file the library does not hold. */
+  id: number | null;
+  /** Every file, absolute, in the order the import read them. */
+  files: string[];
+  /** 'auto', or the encoding the import settled on (the user's override, or what it detected). */
+  encoding: string;
+  /** sha256 from the import (a folder: of its files' sorted hashes); computed once, never again at launch. */
+  sha256: string | null;
+}
+
+// A type, not an interface: a TrainConfig is a JSON object (stored with the run), assignable to Record<string, unknown>.
+export type TrainConfig = {
   model: string;
   data: string;
+  /** What to read for `data`; absent in configs stored before launches by dataset id (then `data` is read as named). */
+  dataset?: DatasetSpec;
   format?: string;
   /** Column -> role for format csv (`--map col=role,...`): system, user, assistant, text or meta. */
   map?: Record<string, string>;
@@ -58,7 +77,7 @@ export interface TrainConfig {
   name?: string;
   /** Continue from this checkpoint folder (exact resume). */
   resumeFrom?: string;
-}
+};
 
 export const TRAIN_DEFAULTS: Omit<TrainConfig, 'model' | 'data' | 'out'> = {
   method: 'lora',

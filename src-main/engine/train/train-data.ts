@@ -32,14 +32,7 @@ export function labelExamples(tok: ChatEncoder, examples: Example[], opts: Label
   });
 }
 
-/** Splits off floor(n * fraction) validation examples, chosen by the seed. */
-export function splitValidation<T>(items: T[], fraction: number, seed: number): { train: T[]; val: T[] } {
-  const nVal = fraction > 0 ? Math.floor(items.length * fraction) : 0;
-  if (nVal === 0 || nVal >= items.length) return { train: items, val: [] };
-  const order = Rng.derive(seed, 'split').permutation(items.length);
-  const valSet = new Set(order.slice(0, nVal));
-  return { train: items.filter((_, i) => !valSet.has(i)), val: items.filter((_, i) => valSet.has(i)) };
-}
+export { splitValidation } from './split';
 
 export function prepareOrFail(labelled: LabelledExample[], maxLen: number, where: string): PrepareReport {
   const report = prepareExamples(labelled, maxLen);

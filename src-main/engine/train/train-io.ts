@@ -6,7 +6,7 @@ import type { Example } from '../../data/types';
 import type { ModelConfig } from '../config/model-config';
 import type { TextTokenizer } from '../tokenizer/text-tokenizer';
 import type { Rng } from './rng';
-import type { TrainConfig } from './train-config';
+import type { DatasetSpec, TrainConfig } from './train-config';
 import type { TrainEngine } from './train-engine';
 import type { AdapterFiles } from './peft-files';
 
@@ -31,7 +31,8 @@ export interface OpenedEngine {
 export interface TrainIo {
   /** Loads the model and the adapter to train (new, or --init-adapter) into the engine the run uses. */
   openEngine(cfg: TrainConfig, initRng: Rng): Promise<OpenedEngine>;
-  readExamples(file: string, format: string | undefined, map?: Record<string, string>): Promise<{ examples: Example[]; skipped: { line: number; reason: string }[] }>;
+  /** `file` as named (a file or a folder); with `spec`, exactly the spec's files in its encoding. */
+  readExamples(file: string, format: string | undefined, map?: Record<string, string>, spec?: DatasetSpec): Promise<{ examples: Example[]; skipped: { line: number; reason: string }[] }>;
   readSamplePrompts(file: string): Promise<string[]>;
   /** Creates --out (and checks it is writable) before any work; throws a UserError otherwise. */
   prepareOut(dir: string): void;

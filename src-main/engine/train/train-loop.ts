@@ -41,7 +41,7 @@ export async function trainLoop(cfg: TrainConfig, hooks: TrainHooks & { runId?: 
     const eosIds = modelConfig.eosTokenIds;
     const padId = modelConfig.padTokenId ?? eosIds[0] ?? 0;
     const labelOpts = { lossOn: cfg.lossOn, system: cfg.system, eosId: eosIds[0] };
-    const data = await io.readExamples(cfg.data, cfg.format, cfg.map);
+    const data = await io.readExamples(cfg.data, cfg.format, cfg.map, cfg.dataset);
     if (data.skipped.length) hooks.emit({ type: 'log', level: 'warn', message: `${data.skipped.length} record(s) of ${cfg.data} skipped (first: line ${data.skipped[0].line}: ${data.skipped[0].reason})` });
     const labelled = labelExamples(tokenizer, data.examples, labelOpts, cfg.data);
     // Split indices, so reports name examples by their position in the data file.

@@ -1,4 +1,6 @@
 /** SQL for the models and datasets tables. */
+import { dirname, sep } from 'node:path';
+import type { DatasetSpec } from '../../engine/train/train-config';
 import type { DatasetRecord, ModelFamily, ModelRecord } from '../../../src-shared/dto/library';
 import type { Db } from '../db';
 import { parseJsonColumn } from './json';
@@ -61,6 +63,12 @@ export function getModel(db: Db, id: number): ModelRecord | undefined {
 export function getModelByPath(db: Db, path: string): ModelRecord | undefined {
   const row = db.prepare('SELECT id FROM models WHERE path = ?').get(path) as { id: number } | undefined;
   return row ? getModel(db, row.id) : undefined;
+}
+
+/** The first registered model downloaded from this hub repo (an imported run names its base by repo id). */
+export function modelPathOfRepo(db: Db, repoId: string): string | undefined {
+  const row = db.prepare('SELECT path FROM models WHERE repo_id = ? ORDER BY id LIMIT 1').get(repoId) as { path: string } | undefined;
+  return row?.path;
 }
 
 export function deleteModel(db: Db, id: number): void {
@@ -136,4 +144,40 @@ export function getDataset(db: Db, id: number): DatasetRecord | undefined {
 /** Whether a registered dataset reads this file (the API may then read it wherever it is). */
 export function isDatasetSource(db: Db, path: string): boolean {
   return db.prepare('SELECT 1 FROM datasets, json_each(datasets.source_paths) WHERE json_each.value = ? LIMIT 1').get(path) !== undefined;
+}
+
+/** A library dataset as a run reads it: the spec, what the user named (the folder or file), format and column map. */
+export interface DatasetForRun {
+  spec: DatasetSpec;
+  /** The folder or file the import was given (older rows, which did not keep it: the first file, or the files' folder). */
+  input: string;
+  format: string;
+  /** Only a user's column mapping (format csv): other formats read their fields by name. */
+  map: Record<string, string> | null;
+}
+
+/** Where a folder import's files live: the path every file lies under. */
+function commonFolder(files: string[]): string {
+  let common = dirname(files[0]!);
+  while (!files.every((f) => f.startsWith(common + sep))) common = dirname(common);
+  return common;
+}
+
+export function datasetForRun(d: DatasetRecord): DatasetForRun {
+  const encodings = (d.encoding ?? '').split(',').filter(Boolean);
+  const kept = typeof d.stats?.input === 'string' ? d.stats.input : null;
+  const input = kept ?? (d.sourcePaths.length > 1 ? commonFolder(d.sourcePaths) : d.sourcePaths[0] ?? '');
+  return {
+    // Files of one encoding read in it; a folder of mixed encodings is detected file by file again, as it was.
+    spec: { id: d.id, files: [...d.sourcePaths], encoding: encodings.length === 1 ? encodings[0]! : 'auto', sha256: d.sha256 },
+    input,
+    format: d.format,
+    map: d.format === 'csv' && d.mapping ? d.mapping : null,
+  };
+}
+
+/** The first library dataset whose bytes hash to `sha256` (a run on a file names the row it came from). */
+export function datasetIdOfSha256(db: Db, sha256: string): number | null {
+  const row = db.prepare('SELECT id FROM datasets WHERE sha256 = ? ORDER BY id LIMIT 1').get(sha256) as { id: number } | undefined;
+  return row?.id ?? null;
 }

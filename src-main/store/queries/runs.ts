@@ -48,7 +48,8 @@ export interface NewRun {
   datasetPath?: string | null;
   datasetSha256?: string | null;
   valDatasetPath?: string | null;
-  config: Record<string, unknown>;
+  /** The trainer's config as launched (a JSON object). */
+  config: object;
   seed: number;
   backend?: string | null;
   appVersion: string;

@@ -29,7 +29,7 @@ function createApi(): ApiClient | null {
   if (window.api) return new ApiClient(electronTransport(window.api));
   const token = takeToken();
   if (!token && !hasSession()) return null;
-  return new ApiClient(wsTransport(token, (up) => (connection.connected = up)));
+  return new ApiClient(wsTransport(token, (up) => connection.set(up)));
 }
 
 export const api = createApi();

@@ -1,7 +1,9 @@
 /**
- * One run as the dashboard sees it: detail + per-step rows, kept current by the event stream and, while
- * the run is active, by a light incremental poll (only rows after the last step/seq seen).
+ * One run as the dashboard sees it: detail + per-step rows, kept current by the events main pushes
+ * (the supervisor's one outlet: metrics, samples, evals, checkpoints, logs, status). No poll: after a
+ * dropped WebSocket, whose events are lost, one incremental catch-up (rows after the last step/seq seen).
  */
+import { connection } from './connection.svelte';
 import { errorText } from '../error-text';
 import type { CheckpointRow, EvalRow, RunLogLine } from '../../../src-shared/dto/run-series';
 import type { MetricPoint, RunDetail, SampleRow } from '../../../src-shared/dto/runs';
@@ -19,7 +21,6 @@ export class RunLive {
   checkpoints = $state.raw<CheckpointRow[]>([]);
   evals = $state.raw<EvalRow[]>([]);
   error = $state<string | null>(null);
-  #timer: ReturnType<typeof setInterval> | undefined;
   #offs: (() => void)[] = [];
 
   constructor(id: number) {
@@ -38,13 +39,15 @@ export class RunLive {
       a.on('run.samples', (e) => e.runId === this.id && void this.#refreshSamples()),
       a.on('run.log', (e) => e.runId === this.id && (this.logs = [...this.logs, e.line])),
       a.on('run.status', (e) => e.runId === this.id && void this.refresh()),
+      // An eval changes the run's best loss; a checkpoint adds a row (and may prune older ones).
+      a.on('run.eval', (e) => e.runId === this.id && void this.#refreshEvals()),
+      a.on('run.checkpoint', (e) => e.runId === this.id && void this.#refreshCheckpoints()),
+      connection.onReconnect(() => void this.poll()),
     );
     await this.refresh();
-    this.#timer = setInterval(() => this.active && void this.poll(), 2000);
   }
 
   stop(): void {
-    clearInterval(this.#timer);
     this.#offs.forEach((off) => off());
   }
 
@@ -89,7 +92,21 @@ export class RunLive {
   #appendMetrics(points: MetricPoint[]): void {
     const last = this.metrics.at(-1)?.step ?? -1;
     const fresh = points.filter((p) => p.step > last);
-    if (fresh.length) this.metrics = this.metrics.concat(fresh);
+    if (!fresh.length) return;
+    this.metrics = this.metrics.concat(fresh);
+    // The detail's step counter follows the pushed steps, so progress moves without refetching the run.
+    const step = fresh.at(-1)!.step;
+    if (this.run && step > this.run.lastStep) this.run = { ...this.run, lastStep: step };
+  }
+
+  async #refreshEvals(): Promise<void> {
+    if (!api) return;
+    const [run, evals] = await Promise.all([api.call('runs.get', { id: this.id }), api.call('runs.evals', { id: this.id })]);
+    Object.assign(this, { run, evals });
+  }
+
+  async #refreshCheckpoints(): Promise<void> {
+    if (api) this.checkpoints = await api.call('runs.checkpoints', { id: this.id });
   }
 
   async #refreshSamples(): Promise<void> {
