@@ -19,3 +19,12 @@ export function fileMiB(path: string): number {
 export const rssMiB = (): number => process.memoryUsage().rss / 2 ** 20;
 /** Peak resident set size of this process so far (getrusage maxrss). */
 export const peakRssMiB = (): number => process.resourceUsage().maxRSS / 1024;
+
+/** The prompt every generation bench feeds (ggml, llama.cpp, torch_generate.py use the same formula). */
+export const benchPrompt = (length: number, vocabSize: number): number[] => Array.from({ length }, (_, i) => (i * 7919 + 13) % vocabSize);
+
+/** User + system CPU-seconds of this process (every thread) since `since`. */
+export const cpuSeconds = (since: NodeJS.CpuUsage): number => {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1e6;
+};

@@ -96,6 +96,8 @@ export interface OpenedBackend {
 export interface OpenOptions {
   /** CPU threads (default: every core the OS reports). */
   threads?: number;
+  /** CPU threadpool polling level, 0-100 (default 0: workers sleep between computes). */
+  poll?: number;
   /** A folder with ggml libraries to use instead of the packages (TUNELOOM_GGML_DIR). */
   libraryDir?: string;
 }
@@ -117,7 +119,7 @@ function load(flavour: Flavour, opts: OpenOptions): GgmlLibrary {
 }
 
 function open(lib: GgmlLibrary, device: GgmlDevice, opts: OpenOptions): ComputeBackend {
-  return new ComputeBackend(lib, device, Math.max(1, opts.threads ?? availableParallelism()));
+  return new ComputeBackend(lib, device, Math.max(1, opts.threads ?? availableParallelism()), opts.poll ?? 0);
 }
 
 function cpuDevice(lib: GgmlLibrary): GgmlDevice {

@@ -73,6 +73,8 @@ export class ComputeBackend extends NativeOwner {
     readonly lib: GgmlLibrary,
     readonly device: GgmlDevice,
     readonly threads: number,
+    /** The CPU threadpool's polling level (ggml: 0 = workers sleep between computes .. 100). */
+    readonly poll = 0,
   ) {
     super();
     const api = lib.backend;
@@ -93,9 +95,10 @@ export class ComputeBackend extends NativeOwner {
       if (setThreads) koffi.call(setThreads, CpuProtos.setNThreads, ptr, threads);
       if (newPool && setPool && freePool) {
         const params = lib.base.ggml_threadpool_params_default(threads) as Record<string, unknown>;
-        // poll 0: workers sleep between computes instead of spinning on cores the UI and data
-        // loading need (the default polls aggressively, which suits llama.cpp's tight decode loop).
-        params.poll = 0;
+        // poll 0 (the default here): workers sleep between computes instead of spinning on cores the
+        // UI and data loading need (ggml's default, 50, suits llama.cpp's tight decode loop; on this
+        // shared 2-core machine it measured slower, see docs/BENCHMARKS.md).
+        params.poll = poll;
         threadpool = koffi.call(newPool, CpuProtos.threadpoolNew, params) as bigint;
         koffi.call(setPool, CpuProtos.setThreadpool, ptr, threadpool);
       }

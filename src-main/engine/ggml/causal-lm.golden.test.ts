@@ -163,6 +163,22 @@ for (const name of ['cpu', 'vulkan'] as GgmlBackendName[]) {
       close(await sftLoss(adapted, goldens.sft.ids, goldens.sft.labels), goldens.adapter.sft_loss, 'sft loss with adapter', tol.lse);
     });
 
+    // Each backend's default path is checked above (cpu: soft_max attention; GPUs: flash attention);
+    // this checks the other one, so `bench:generate`'s FA rows and any backend can take either.
+    test('the other attention path (flash attention <-> soft_max) matches transformers and peft too', async () => {
+      const other = !base.flashAttention;
+      const m = new GgmlCausalLM(weights, backend, { flashAttention: other });
+      const ma = new GgmlCausalLM(weights, backend, { flashAttention: other, lora });
+      try {
+        assert.equal(m.flashAttention, other);
+        for (const p of goldens.prompts) await checkPositions(m, p.ids, p.logits, tol);
+        for (const [i, p] of goldens.adapter.prompts.entries()) await checkPositions(ma, goldens.prompts[i].ids, p.logits, tol);
+      } finally {
+        ma.dispose();
+        m.dispose();
+      }
+    });
+
     for (const type of ['f16', 'q8_0'] as const) {
       test(`${type} weights: lse within ${QUANT_TOL[type].lse} and top-5 logits within ${QUANT_TOL[type].top} (relative) of transformers`, async () => {
         const qw = await loadGgmlWeightsFromDir(tinyQwen2Model, backend, { weights: type });

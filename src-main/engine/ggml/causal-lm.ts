@@ -202,7 +202,8 @@ export class GgmlCausalLM {
   private readonly constBuffer?: BackendBuffer;
   private readonly freqFactors?: TensorPtr;
   private readonly graphs = new Map<string, BuiltGraph>();
-  private readonly flash: boolean;
+  /** Whether attention runs as ggml_flash_attn_ext (see GgmlCausalLMOptions.flashAttention). */
+  readonly flashAttention: boolean;
   lora?: LoraPairs;
 
   constructor(
@@ -212,7 +213,7 @@ export class GgmlCausalLM {
   ) {
     this.config = weights.config;
     this.lora = opts.lora;
-    this.flash = opts.flashAttention ?? backend.name !== 'cpu';
+    this.flashAttention = opts.flashAttention ?? backend.name !== 'cpu';
     const { base, backend: api } = backend.lib;
     const cfg = this.config;
     this.constCtx = new GgmlContext(backend.lib, 2);
@@ -317,7 +318,7 @@ export class GgmlCausalLM {
     const ids = input(GgmlType.I32, [N], 'ids');
     const pos = input(GgmlType.I32, [N], 'pos');
     const rows = input(GgmlType.I64, [N], 'kv_rows');
-    const useFlash = this.flash;
+    const useFlash = this.flashAttention;
     const mask = input(useFlash ? GgmlType.F16 : F32, [W, T, 1, B], 'mask');
     const norm = (x: TensorPtr, weight: TensorPtr) => base.ggml_mul(c, base.ggml_rms_norm(c, x, eps), weight);
     // f32 accumulation everywhere: ggml-vulkan otherwise accumulates in f16 where the device has it.
