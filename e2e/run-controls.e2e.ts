@@ -22,20 +22,29 @@ import { SocketGate } from './support/socket-gate';
 
 /** Launches a run through the same contract the wizard uses (a WebSocket client of serve). */
 async function launch(serve: ServeHandle, req: LaunchRequest): Promise<number> {
+  return (await call<{ runId: number }>(serve, 'runs.launch', req)).runId;
+}
+
+/** Imports a data file into the library (runs launch by dataset id). */
+async function importData(serve: ServeHandle, path: string): Promise<number> {
+  return (await call<{ id: number }>(serve, 'datasets.import', { path, format: 'auto' })).id;
+}
+
+async function call<R>(serve: ServeHandle, channel: string, payload: unknown): Promise<R> {
   const token = new URL(serve.url).searchParams.get('token')!;
   const ws = new WebSocket(`${serve.origin.replace(/^http/, 'ws')}/ws?token=${encodeURIComponent(token)}`);
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
   try {
-    const answer = new Promise<{ ok: boolean; value?: { runId: number }; error?: { message: string } }>((resolve) =>
+    const answer = new Promise<{ ok: boolean; value?: R; error?: { message: string } }>((resolve) =>
       ws.on('message', (data) => {
         const frame = JSON.parse(String(data)) as { id?: number; result?: never };
         if (frame.id === 1) resolve(frame.result!);
       }),
     );
-    ws.send(JSON.stringify({ id: 1, channel: 'runs.launch', payload: req }));
+    ws.send(JSON.stringify({ id: 1, channel, payload }));
     const result = await answer;
-    if (!result.ok) throw new Error(`runs.launch failed: ${result.error?.message}`);
-    return result.value!.runId;
+    if (!result.ok) throw new Error(`${channel} failed: ${result.error?.message}`);
+    return result.value!;
   } finally {
     ws.close();
   }
@@ -75,8 +84,13 @@ describe('run controls: pending until the worker answers; stop in every state', 
   });
   const gate = new SocketGate({ events: ['run.status'] });
   // A run that would go on for a long time (the test stops it), one step per example, no evals or samples.
-  const request = (name: string, dataPath = data): LaunchRequest => ({
-    name, modelPath: model, dataPath, format: 'auto', backend: 'cpu',
+  const datasetIds = new Map<string, number>();
+  const request = async (name: string, dataPath = data): Promise<LaunchRequest> => {
+    if (!datasetIds.has(dataPath)) datasetIds.set(dataPath, await importData(app.serve, dataPath));
+    return requestFor(name, datasetIds.get(dataPath)!);
+  };
+  const requestFor = (name: string, datasetId: number): LaunchRequest => ({
+    name, modelPath: model, datasetId, format: 'auto', backend: 'cpu',
     method: 'lora', loraR: 8, loraAlpha: 16, loraDropout: 0, loraTargets: ['q_proj', 'v_proj'], epochs: 1, maxSteps: 100_000, lr: 1e-3, scheduler: 'constant',
     warmupSteps: 0, batchSize: 1, gradAccum: 1, maxLen: 128, seed: 1, gradientCheckpointing: false, weightDecay: 0, maxGradNorm: 1, lossOn: 'completion',
     packing: false, valSplit: 0, evalEvery: 0, sampleEvery: 0, prefixLen: 16,
@@ -121,7 +135,7 @@ describe('run controls: pending until the worker answers; stop in every state', 
     const page = app.s.page;
     await gate.install(page);
     await page.goto(app.serve.url);
-    const id = await launch(app.serve, request('controls-zh'));
+    const id = await launch(app.serve, await request('controls-zh'));
     await openRunning(id);
 
     await pendingUntilAnswered(id, 'pause', 'paused', /正在暂停：当前这一步结束时生效/, 'zh-CN-run-pause-pending');
@@ -147,14 +161,14 @@ describe('run controls: pending until the worker answers; stop in every state', 
     await page.locator('button[data-lang="en"]').click();
     await page.locator('main h1', { hasText: 'Settings' }).waitFor();
 
-    const first = await launch(app.serve, request('controls-en'));
+    const first = await launch(app.serve, await request('controls-en'));
     await openRunning(first);
     await pendingUntilAnswered(first, 'pause', 'paused', /Pausing: takes effect when the current step ends/, 'en-run-pause-pending');
     await button('resume').click();
     await badge('running').waitFor();
 
     // Queued behind the running one: Stop takes it out of the queue at once (nothing to wait for).
-    const waiting = await launch(app.serve, request('controls-en-queued'));
+    const waiting = await launch(app.serve, await request('controls-en-queued'));
     await page.goto(`${app.serve.origin}/#/runs/${waiting}`);
     await badge('queued').waitFor();
     await page.locator('[data-testid="queue-phase"]', { hasText: `Queued: starts when #${first} finishes` }).waitFor();
@@ -167,7 +181,7 @@ describe('run controls: pending until the worker answers; stop in every state', 
     await pendingUntilAnswered(first, 'stop', 'stopped', /Stopping: saves a checkpoint when the current step ends, then stops/, 'en-run-stop-pending');
 
     // Preparing: the worker is reading and tokenizing a large file. Stop ends it at once.
-    const preparing = await launch(app.serve, request('controls-en-preparing', bigData));
+    const preparing = await launch(app.serve, await request('controls-en-preparing', bigData));
     await page.goto(`${app.serve.origin}/#/runs/${preparing}`);
     await page.locator('[data-testid="queue-phase"]', { hasText: 'Queued: preparing' }).waitFor({ timeout: 60_000 });
     await screenshot(page, 'en-run-preparing');
