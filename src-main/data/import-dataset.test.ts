@@ -208,6 +208,32 @@ test('CoT: reasoning into the assistant turn as a <think> block by default, or a
   assert.deepEqual(custom.examples, [chat(1, '发热伴皮疹，考虑什么？', '推理：先想感染，再想过敏。\n答案：考虑麻疹。')]);
 });
 
+test('s1K: thinking_trajectories become the <think> block, attempt the answer, solution kept as metadata', async () => {
+  const rows = [
+    { solution: '1. Since x = 2, the answer is 4.', question: 'What is 2x if x = 2?', cot_type: 'math', thinking_trajectories: ['Let me think.', 'x is 2, so 2x is 4.'], attempt: 'The answer is $\\boxed{4}$.' },
+    { question: 'Q', thinking_trajectories: 'one string of thought', attempt: 'A' },
+    { question: 'Q', thinking_trajectories: [], attempt: 'A' },
+    { question: 'Q', thinking_trajectories: [3], attempt: 'A' },
+  ];
+  const { r, examples } = await load(file('s1k.jsonl', rows.map((x) => JSON.stringify(x)).join('\n')));
+  assert.equal(r.format, 's1k');
+  assert.deepEqual(examples, [
+    chat(1, 'What is 2x if x = 2?', '<think>\nLet me think.\nx is 2, so 2x is 4.\n</think>\n\nThe answer is $\\boxed{4}$.', { meta: { solution: '1. Since x = 2, the answer is 4.' } }),
+    chat(2, 'Q', '<think>\none string of thought\n</think>\n\nA'),
+  ]);
+  assert.deepEqual(r.skipped, [
+    { line: 3, reason: 'empty field "thinking_trajectories"' },
+    { line: 4, reason: 'field "thinking_trajectories" is not a list of text' },
+  ]);
+});
+
+test('GSM8K: question -> user, the worked answer with #### -> assistant', async () => {
+  const rows = [{ question: 'Natalia sold 48 clips in April and half as many in May. How many in all?', answer: 'In May she sold 48/2 = <<48/2=24>>24.\n48+24 = <<48+24=72>>72.\n#### 72' }];
+  const { r, examples } = await load(file('gsm8k.jsonl', rows.map((x) => JSON.stringify(x)).join('\n')));
+  assert.equal(r.format, 'gsm8k');
+  assert.deepEqual(examples, [chat(1, rows[0].question, rows[0].answer)]);
+});
+
 test('plain text: paragraphs when the file has blank-line breaks, lines otherwise; a text column in a CSV', async () => {
   const paras = await load(file('novel.txt', 'First para\nstill first.\n\n\nSecond para.\r\n\r\nThird.'));
   assert.equal(paras.r.format, 'text');

@@ -23,7 +23,7 @@ export interface TextExample {
 
 export type Example = ChatExample | TextExample;
 
-export const DATA_FORMATS = ['messages', 'conversations', 'alpaca', 'adgen', 'medical-csv', 'cot', 'text', 'csv'] as const;
+export const DATA_FORMATS = ['messages', 'conversations', 'alpaca', 'adgen', 'medical-csv', 'cot', 's1k', 'gsm8k', 'text', 'csv'] as const;
 export type DataFormat = (typeof DATA_FORMATS)[number];
 
 // big5 (Traditional Chinese) is read when chosen; detection picks among the others.

@@ -18,7 +18,7 @@ const EVERY_FIELD: Record<keyof TrainConfig, true> = {
   warmupRatio: true, weightDecay: true, maxGradNorm: true, epochs: true, maxSteps: true, batchSize: true, gradAccum: true, maxLen: true,
   packing: true, lossOn: true, system: true, seed: true, valData: true, valSplit: true, evalEvery: true, saveEvery: true, sampleEvery: true,
   samplePrompts: true, sampleMaxNewTokens: true, gradientCheckpointing: true, name: true, frozenWeights: true,
-  resumeFrom: true,
+  resumeFrom: true, grpo: true,
 };
 
 test('every TrainConfig field has exactly one row in the table', () => {

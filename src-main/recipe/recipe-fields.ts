@@ -257,6 +257,7 @@ export const RECIPE_FIELDS: readonly FieldRow[] = [
   { ours: 'samplePrompts', llamafactory: { none: 'sample prompts: Tuneloom only', affects: 'monitoring', applies: (c) => !!c.samplePrompts }, axolotl: { none: 'sample prompts: Tuneloom only', affects: 'monitoring', applies: (c) => !!c.samplePrompts } },
   { ours: 'sampleMaxNewTokens', llamafactory: { none: 'sample length: Tuneloom only', affects: 'monitoring', applies: () => false }, axolotl: { none: 'sample length: Tuneloom only', affects: 'monitoring', applies: () => false } },
   { ours: 'frozenWeights', llamafactory: { none: "the precision of this machine's frozen weights (ggml engine)", affects: 'monitoring', applies: (c) => !!c.frozenWeights }, axolotl: { none: "the precision of this machine's frozen weights (ggml engine)", affects: 'monitoring', applies: (c) => !!c.frozenWeights } },
+  { ours: 'grpo', llamafactory: { none: 'GRPO with reward functions: LLaMA-Factory has no GRPO stage', affects: 'training', applies: (c) => !!c.grpo }, axolotl: { none: "GRPO: axolotl's rl: grpo takes reward functions as Python modules, which this export does not write", affects: 'training', applies: (c) => !!c.grpo } },
   { ours: 'resumeFrom', llamafactory: { none: "a resume point on this machine's disk", affects: 'monitoring', applies: (c) => !!c.resumeFrom }, axolotl: { none: "a resume point on this machine's disk", affects: 'monitoring', applies: (c) => !!c.resumeFrom } },
 ];
 

@@ -20,6 +20,7 @@ import { heartbeatRuns, liveRunOwners, markInterrupted, recordRunEnded, recordRu
 import { appendRunLog } from '../store/queries/run-logs';
 import { insertRun, getRun, setRunStatus } from '../store/queries/runs';
 import { insertSample } from '../store/queries/samples';
+import { insertGrpoStep } from '../store/queries/grpo-steps';
 import type { AnyConfig, WorkerEvent } from '../workers/protocol';
 import type { WorkerEntry, WorkerExit } from '../workers/worker-client';
 import { WorkerClient } from '../workers/worker-client';
@@ -366,6 +367,9 @@ export class RunSupervisor {
         recordTrainEval(this.db, runId, { step: e.step, loss: e.loss, metrics: e.metrics });
         setCheckpointEvalLoss(this.db, runId, e.step, e.loss);
         this.publish({ type: 'eval', runId, step: e.step, loss: e.loss, metrics: e.metrics });
+        return;
+      case 'rewards':
+        insertGrpoStep(this.db, runId, { step: e.step, meanReward: e.meanReward, rewardStd: e.rewardStd, rewards: e.byFunction, kl: e.kl, completionLength: e.completionLength, correctFraction: e.correctFraction, completions: e.completions });
         return;
       case 'sample': {
         const sample = { step: e.step, promptIdx: e.promptIdx, prompt: e.prompt, output: e.output };

@@ -31,6 +31,7 @@ export function toTrainEvent(e: WorkerEvent, ctx: BridgeContext): TrainEvent | n
         type: 'start',
         runId,
         method: info.method === 'ptuning' ? 'ptuning' : ctx.method,
+        ...(info.objective === 'grpo' ? { objective: 'grpo' as const } : {}),
         totalSteps: e.totalSteps ?? 0,
         fromStep: e.fromStep,
         examples: num(info.examples),
@@ -43,6 +44,10 @@ export function toTrainEvent(e: WorkerEvent, ctx: BridgeContext): TrainEvent | n
     }
     case 'step':
       return { type: 'step', step: e.step, loss: e.loss, lr: e.lr, gradNorm: e.gradNorm ?? NaN, tokensPerS: e.tokensPerS ?? 0, epoch: e.epoch ?? 0, tokensSeen: e.tokensSeen ?? 0 };
+    case 'rewards': {
+      const { v: _v, seq: _s, ...rest } = e;
+      return rest;
+    }
     case 'eval':
       return { type: 'eval', step: e.step, loss: e.loss, examples: num(e.metrics?.examples) };
     case 'sample':

@@ -20,6 +20,7 @@ import { openTrainEngine, type EngineOptions } from './open-train-engine';
 import type { AdapterFiles } from '../engine/train/peft-files';
 import type { CheckpointContents, TrainIo } from '../engine/train/train-io';
 import { readSafetensorsFile } from './read-safetensors';
+import { loadUserReward } from './reward-sandbox';
 
 function bytesOf(files: AdapterFiles): number {
   return Object.values(files).reduce((n, f) => n + (typeof f === 'string' ? Buffer.byteLength(f) : f.byteLength), 0);
@@ -182,6 +183,15 @@ export function createNodeTrainIo(engine: EngineOptions): TrainIo {
 const nodeFileIo: Omit<TrainIo, 'openEngine'> = {
   readExamples,
   readSamplePrompts,
+  loadRewardFile(file, timeoutMs) {
+    let source: string;
+    try {
+      source = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new UserError(`cannot read the reward file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: resolve(file), hint: 'check the --reward-file path' });
+    }
+    return loadUserReward(source, resolve(file), { timeoutMs });
+  },
   prepareOut,
   writeFolderAtomic,
   writeFilesAtomic,

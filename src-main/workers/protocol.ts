@@ -2,7 +2,7 @@
  * The main ↔ training-worker contract: versioned tagged unions, one sequence number per direction.
  *
  * Commands flow main → worker (start, pause, resume, stop, sample-now, ping); events flow worker → main
- * (ready, started, step, eval, sample, checkpoint, log, state, busy, pong, done, error). Every message carries
+ * (ready, started, step, rewards, eval, sample, checkpoint, log, state, busy, pong, done, error). Every message carries
  * `v` (the protocol version) and `seq` (1, 2, 3 ... per sender), so a receiver can tell a dropped or
  * repeated message from a new one. Errors cross as `{name, message, kind}` (../errors.ts).
  * Channel names and payload types live only here (house rule 1); both sides validate with the guards
@@ -107,6 +107,28 @@ export interface StepEvent extends Envelope {
   /** Worker clock at emit (ms since epoch), for latency measurement. */
   ts: number;
 }
+/** A GRPO step's rewards, after its step event (engine/train/train-events.ts RewardsEvent). */
+export interface RewardsEvent extends Envelope {
+  type: 'rewards';
+  step: number;
+  meanReward: number;
+  rewardStd: number;
+  byFunction: Record<string, number>;
+  kl: number;
+  completionLength: number;
+  correctFraction: number | null;
+  clipFraction: number;
+  generationMs: number;
+  trainMs: number;
+  completions: GrpoCompletion[];
+}
+export interface GrpoCompletion {
+  prompt: string;
+  completion: string;
+  reward: number;
+  parts: Record<string, number>;
+  advantage: number;
+}
 export interface EvalEvent extends Envelope {
   type: 'eval';
   step: number;
@@ -178,6 +200,7 @@ export type WorkerEvent =
   | ReadyEvent
   | StartedEvent
   | StepEvent
+  | RewardsEvent
   | EvalEvent
   | SampleEvent
   | CheckpointEvent
@@ -227,6 +250,7 @@ const numOrNull = (x: unknown): boolean => x === null || isNum(x);
 const intOrNull = (x: unknown): boolean => x === null || isInt(x);
 const strOrNull = (x: unknown): boolean => x === null || isStr(x);
 const objOrNull = (x: unknown): boolean => x === null || isObj(x);
+const isNumRecord = (x: unknown): boolean => isObj(x) && Object.values(x).every(isNum);
 
 export function isSerializedError(x: unknown): x is SerializedError {
   return isObj(x) && isStr(x.name) && isStr(x.message) && ERROR_KINDS.includes(x.kind as ErrorKind);
@@ -260,6 +284,9 @@ const EVENT_FIELDS: { [K in WorkerEventType]: (m: Obj) => boolean } = {
   started: (m) => isInt(m.runId) && intOrNull(m.totalSteps) && isInt(m.fromStep) && strOrNull(m.backend) && objOrNull(m.gpu) && objOrNull(m.info),
   step: (m) =>
     isInt(m.step) && isNum(m.loss) && isNum(m.lr) && numOrNull(m.gradNorm) && numOrNull(m.tokensPerS) && numOrNull(m.epoch) && numOrNull(m.tokensSeen) && isNum(m.ts),
+  rewards: (m) =>
+    isInt(m.step) && isNum(m.meanReward) && isNum(m.rewardStd) && isNumRecord(m.byFunction) && isNum(m.kl) && isNum(m.completionLength) && numOrNull(m.correctFraction) && isNum(m.clipFraction) && isNum(m.generationMs) && isNum(m.trainMs) &&
+    Array.isArray(m.completions) && m.completions.every((c) => isObj(c) && isStr(c.prompt) && isStr(c.completion) && isNum(c.reward) && isNumRecord(c.parts) && isNum(c.advantage)),
   eval: (m) => isInt(m.step) && isNum(m.loss) && (m.metrics === null || (isObj(m.metrics) && Object.values(m.metrics).every(isNum))),
   sample: (m) => isInt(m.step) && isInt(m.promptIdx) && isStr(m.prompt) && isStr(m.output),
   checkpoint: (m) => isInt(m.step) && isStr(m.path) && numOrNull(m.bytes) && (m.files === undefined || isManifest(m.files)),

@@ -37,6 +37,11 @@ function forward(e: TrainEvent, runId: number, emit: WorkerEmit, backend: () => 
     case 'step':
       emit({ type: 'step', step: e.step, loss: e.loss, lr: e.lr, gradNorm: e.gradNorm, tokensPerS: e.tokensPerS, epoch: e.epoch, tokensSeen: e.tokensSeen, ts: now() });
       return;
+    case 'rewards': {
+      const { type: _t, ...rest } = e;
+      emit({ type: 'rewards', ...rest });
+      return;
+    }
     case 'eval':
       emit({ type: 'eval', step: e.step, loss: e.loss, metrics: { examples: e.examples } });
       return;

@@ -1,6 +1,6 @@
 /** What the wizard shows about a data file before importing it (from the data importer's dry run). */
 
-export const DATA_FORMAT_CHOICES = ['auto', 'messages', 'conversations', 'alpaca', 'adgen', 'medical-csv', 'cot', 'text', 'csv'] as const;
+export const DATA_FORMAT_CHOICES = ['auto', 'messages', 'conversations', 'alpaca', 'adgen', 'medical-csv', 'cot', 's1k', 'gsm8k', 'text', 'csv'] as const;
 export type DataFormatChoice = (typeof DATA_FORMAT_CHOICES)[number];
 export const ENCODING_CHOICES = ['auto', 'utf-8', 'gb18030', 'big5', 'utf-16le', 'utf-16be'] as const;
 export type EncodingChoiceDto = (typeof ENCODING_CHOICES)[number];

@@ -76,6 +76,26 @@ export interface MetricPoint {
   ts: number;
 }
 
+/** One GRPO step's rewards and its completions (store table grpo_steps). */
+export interface GrpoStepRow {
+  step: number;
+  meanReward: number;
+  rewardStd: number;
+  /** Each reward function's mean over the step's completions. */
+  rewards: Record<string, number>;
+  kl: number;
+  completionLength: number;
+  correctFraction: number | null;
+  completions: GrpoCompletionRow[];
+}
+export interface GrpoCompletionRow {
+  prompt: string;
+  completion: string;
+  reward: number;
+  parts: Record<string, number>;
+  advantage: number;
+}
+
 export interface SampleRow {
   step: number;
   promptIdx: number;

@@ -31,7 +31,9 @@ quote that never closes, or runs over 500 lines, is one skipped row; the lines a
 Formats: messages (OpenAI messages, ShareGPT conversations from/value), conversations (role/content),
   alpaca (instruction/input/output[/system]), adgen (content/summary), medical-csv
   (department,title,ask,answer; title is the question when ask is empty), cot
-  (Question/Complex_CoT/Response), text (.txt or a text column), csv (needs --map).
+  (Question/Complex_CoT/Response), s1k (question/thinking_trajectories/attempt[/solution]: the
+  trajectories become the <think> block, attempt the answer), gsm8k (question/answer with #### N),
+  text (.txt or a text column), csv (needs --map).
 
 Options:
   --format auto|FORMAT      the format (default: detected from the fields)
@@ -39,7 +41,7 @@ Options:
                             the encoding (default: BOM, then strict UTF-8, then GB18030)
   --map col=role,...        map fields to roles: system, user, assistant, text, meta
                             (several columns with one role are joined by newlines)
-  --cot-template STR        assistant turn of the cot format, with {cot} and {response}
+  --cot-template STR        assistant turn of the cot and s1k formats, with {cot} and {response}
                             (default "<think>\\n{cot}\\n</think>\\n\\n{response}")
   --text-unit auto|line|paragraph
                             plain text: one example per line or per paragraph (default auto)

@@ -15,10 +15,13 @@ import type { DoneEvent, MemoryEstimate, TrainEvent } from '../../engine/train/t
 import type { SchedulerKind } from '../../engine/optim/schedule';
 import { validateTrainConfig } from '../../engine/train/validate-config';
 import { trainThroughSupervisor } from '../../runs/supervised-train';
+import { GRPO_DEFAULTS, type GrpoConfig } from '../../engine/train/grpo/grpo-config';
+import { BUILTIN_REWARDS, type BuiltinReward } from '../../engine/train/grpo/rewards';
 
 const HELP = `Usage: tuneloom train --model DIR --data FILE --out DIR [options] [--json]
 
-Fine-tune a model with LoRA or P-Tuning v2 (prefix tuning). The finished adapter is a PEFT folder in
+Fine-tune a model with LoRA or P-Tuning v2 (prefix tuning), or reinforce a LoRA adapter with GRPO
+against reward functions (--method grpo). The finished adapter is a PEFT folder in
 --out (adapter_config.json + adapter_model.safetensors) that peft loads; checkpoints go to
 --out/checkpoint-N.
 
@@ -31,7 +34,7 @@ Options:
   --out DIR                 where the adapter and checkpoints are written: a new or empty folder (or
                             the one holding the --resume checkpoint)
   --force                   replace a non-empty --out folder (its old adapter and checkpoints are deleted)
-  --method lora|ptuning     LoRA (default) or P-Tuning v2 prefix tuning
+  --method lora|ptuning|grpo   LoRA SFT (default), P-Tuning v2 prefix tuning, or GRPO (a LoRA adapter)
   --init-adapter DIR        start from an existing PEFT LoRA adapter (its r, alpha and targets)
   --lora-r N                LoRA rank (default 8)
   --lora-alpha A            LoRA alpha (default 16); scaling alpha/r
@@ -69,8 +72,25 @@ Options:
                             real Vulkan GPU, then cpu), or the legacy tfjs backends webgpu|wasm|tensorflow
   --weights T               frozen base weights on the ggml engine: f32|bf16|f16|q8_0|q4 (QLoRA-style 4-bit);
                             default: the most precise type that fits the device
+GRPO (--method grpo; prompts per step = --batch-size x --grad-accum; the data's last assistant turn is
+the reference answer, e.g. GSM8K's "#### 42"):
+  --num-generations G       completions sampled per prompt (default 4)
+  --beta B                  KL coefficient to the reference (the model without the adapter; default 0.04)
+  --epsilon E               clip range of the ratio (default 0.2)
+  --max-new-tokens N        completion length cap (default 128)
+  --temperature T           sampling temperature (default 1.0)
+  --top-p P                 nucleus sampling (default 1.0: off)
+  --top-k K                 top-k sampling (default 0: off)
+  --reward LIST             built-in rewards, summed: format,correct,length (default format,correct);
+                            format = <think>…</think> then <answer>…</answer>; correct = exact match of the
+                            answer (numbers normalised); length = 1 up to 512 characters, 0 at 1024
+  --format-pattern RE       the format reward's regular expression instead of the default
+  --reward-file F           your own reward: a .js file with reward(prompt, completion, example) returning
+                            a number; it runs sandboxed (no fs, network, require or process); a throw or
+                            a timeout scores 0 and is logged
+  --reward-timeout-ms N     time per call of the reward file (default 1000)
   --db FILE                 the experiment store the run is recorded in (default $TUNELOOM_HOME/tuneloom.db)
-  --json                    JSON lines: start, step, eval, sample, checkpoint, log, done
+  --json                    JSON lines: start, step, rewards (GRPO), eval, sample, checkpoint, log, done
 `;
 
 const OPTIONS: CliCommand['options'] = {
@@ -116,7 +136,49 @@ const OPTIONS: CliCommand['options'] = {
   resume: { type: 'string' },
   name: { type: 'string' },
   force: { type: 'boolean' },
+  'num-generations': { type: 'string' },
+  beta: { type: 'string' },
+  epsilon: { type: 'string' },
+  'max-new-tokens': { type: 'string' },
+  temperature: { type: 'string' },
+  'top-p': { type: 'string' },
+  'top-k': { type: 'string' },
+  reward: { type: 'string' },
+  'format-pattern': { type: 'string' },
+  'reward-file': { type: 'string' },
+  'reward-timeout-ms': { type: 'string' },
 };
+
+const GRPO_FLAGS = ['num-generations', 'beta', 'epsilon', 'max-new-tokens', 'temperature', 'top-p', 'top-k', 'reward', 'format-pattern', 'reward-file', 'reward-timeout-ms'];
+
+/** The GRPO part of the config for --method grpo; its flags elsewhere are one line. */
+function parseGrpo(ctx: CliContext, method: string | undefined): GrpoConfig | undefined {
+  const given = GRPO_FLAGS.filter((f) => str(ctx, f) !== undefined);
+  if (method !== 'grpo') {
+    if (method === 'ptuning' && given.length) throw new UserError(`--${given[0]} is for --method grpo, and GRPO trains a LoRA adapter: P-Tuning v2 with GRPO is not supported`, { hint: 'use --method grpo, or drop the GRPO flags' });
+    if (given.length) throw new UserError(`--${given[0]} is for --method grpo`, { hint: 'add --method grpo, or drop it' });
+    return undefined;
+  }
+  const d = GRPO_DEFAULTS;
+  const num = (k: string, fallback: number) => parseNumberFlag(str(ctx, k), k, { fallback })!;
+  const int = (k: string, fallback: number) => parseNumberFlag(str(ctx, k), k, { integer: true, fallback })!;
+  const rewardsRaw = str(ctx, 'reward');
+  const rewards = rewardsRaw === undefined ? d.rewards : rewardsRaw.split(',').map((r) => r.trim()).filter(Boolean);
+  for (const r of rewards) if (!(BUILTIN_REWARDS as readonly string[]).includes(r)) throw new UserError(`--reward: unknown reward "${r}"`, { hint: `use any of ${BUILTIN_REWARDS.join(',')}, and --reward-file F for your own` });
+  return {
+    numGenerations: int('num-generations', d.numGenerations),
+    beta: num('beta', d.beta),
+    epsilon: num('epsilon', d.epsilon),
+    maxNewTokens: int('max-new-tokens', d.maxNewTokens),
+    temperature: num('temperature', d.temperature),
+    topP: num('top-p', d.topP),
+    topK: int('top-k', d.topK),
+    rewards: rewards as BuiltinReward[],
+    ...(str(ctx, 'reward-file') !== undefined ? { rewardFile: str(ctx, 'reward-file') } : {}),
+    rewardTimeoutMs: int('reward-timeout-ms', d.rewardTimeoutMs),
+    ...(str(ctx, 'format-pattern') !== undefined ? { formatPattern: str(ctx, 'format-pattern') } : {}),
+  };
+}
 
 function oneOf<T extends string>(raw: string | undefined, flagName: string, allowed: readonly T[], fallback: T): T {
   if (raw === undefined) return fallback;
@@ -145,7 +207,7 @@ export function parseTrainArgs(ctx: CliContext): TrainConfig {
     out: checkDirPath(need('out', 'pass --out DIR, where the adapter is written'), { what: '--out', hint: 'choose a folder you can write to' }),
     format: str(ctx, 'map') !== undefined ? 'csv' : str(ctx, 'format'),
     ...(str(ctx, 'map') !== undefined ? { map: parseMap(str(ctx, 'map')!) } : {}),
-    method: oneOf(str(ctx, 'method'), 'method', ['lora', 'ptuning'] as const, d.method),
+    method: oneOf(str(ctx, 'method'), 'method', ['lora', 'ptuning', 'grpo'] as const, d.method) === 'ptuning' ? 'ptuning' : 'lora',
     initAdapter: str(ctx, 'init-adapter'),
     loraR: int('lora-r', d.loraR)!,
     loraAlpha: num('lora-alpha', d.loraAlpha)!,
@@ -182,6 +244,8 @@ export function parseTrainArgs(ctx: CliContext): TrainConfig {
     name: str(ctx, 'name'),
     resumeFrom: str(ctx, 'resume'),
   };
+  const grpo = parseGrpo(ctx, str(ctx, 'method'));
+  if (grpo) config.grpo = grpo;
   // Fail on bad values here, before a worker process or the store is involved.
   validateTrainConfig(config);
   return config;
@@ -202,9 +266,11 @@ export function memoryLine(estimate: MemoryEstimate | undefined, peak: number | 
 export function eventJson(e: TrainEvent): Record<string, unknown> {
   switch (e.type) {
     case 'start':
-      return { type: 'start', run_id: e.runId, method: e.method, total_steps: e.totalSteps, from_step: e.fromStep, examples: e.examples, val_examples: e.valExamples, too_long: e.tooLong.length, too_long_examples: e.tooLong, truncated: e.truncated, trainable_params: e.trainableParams, ...(e.memoryEstimate ? { memory_estimate_bytes: e.memoryEstimate.bytes, memory_estimate_batch: e.memoryEstimate.batch, memory_estimate_seq_len: e.memoryEstimate.seqLen } : {}) };
+      return { type: 'start', run_id: e.runId, method: e.objective ?? e.method, total_steps: e.totalSteps, from_step: e.fromStep, examples: e.examples, val_examples: e.valExamples, too_long: e.tooLong.length, too_long_examples: e.tooLong, truncated: e.truncated, trainable_params: e.trainableParams, ...(e.memoryEstimate ? { memory_estimate_bytes: e.memoryEstimate.bytes, memory_estimate_batch: e.memoryEstimate.batch, memory_estimate_seq_len: e.memoryEstimate.seqLen } : {}) };
     case 'step':
       return { type: 'step', step: e.step, loss: e.loss, lr: e.lr, grad_norm: e.gradNorm, tokens_per_s: e.tokensPerS, epoch: e.epoch, tokens_seen: e.tokensSeen };
+    case 'rewards':
+      return { type: 'rewards', step: e.step, mean_reward: e.meanReward, reward_std: e.rewardStd, rewards: e.byFunction, kl: e.kl, completion_length: e.completionLength, correct_fraction: e.correctFraction, clip_fraction: e.clipFraction, generation_ms: e.generationMs, train_ms: e.trainMs, completions: e.completions };
     case 'eval':
       return { type: 'eval', step: e.step, loss: e.loss, examples: e.examples };
     case 'sample':
@@ -259,10 +325,13 @@ export const trainCommand: CliCommand = {
             if (e.type === 'start') {
               total = e.totalSteps;
               estimate = e.memoryEstimate;
-              progress.line(`training ${e.method} on ${e.examples} example(s), ${e.totalSteps} step(s), ${e.trainableParams} trainable parameters`);
+              progress.line(`training ${e.objective ?? e.method} on ${e.examples} example(s), ${e.totalSteps} step(s), ${e.trainableParams} trainable parameters`);
             } else if (e.type === 'step') {
               lastLoss = e.loss;
               progress.update(progressLine(e.step, total, e.loss, started), isMilestone(e.step, total));
+            } else if (e.type === 'rewards') {
+              const correct = e.correctFraction === null ? '' : `, correct ${(100 * e.correctFraction).toFixed(0)}%`;
+              progress.update(`${progressLine(e.step, total, lastLoss, started)} reward ${e.meanReward.toFixed(3)}${correct} kl ${e.kl.toFixed(4)}`, isMilestone(e.step, total));
             } else if (e.type === 'eval') progress.line(`eval loss at step ${e.step}: ${e.loss.toFixed(4)}`);
             else if (e.type === 'sample') progress.line(`sample at step ${e.step}: ${e.prompt} -> ${e.output}`);
             else if (e.type === 'checkpoint') progress.line(`checkpoint: ${e.path}`);

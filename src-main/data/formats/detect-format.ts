@@ -7,7 +7,7 @@ import type { Container, DataFormat, FieldMap } from '../types';
 import { DATA_FORMATS } from '../types';
 import type { FormatAdapter } from './adapter';
 import { chatAdapter, isShareGpt } from './chat-format';
-import { adgenAdapter, alpacaAdapter, cotAdapter, medicalAdapter, textAdapter } from './instruction-formats';
+import { adgenAdapter, alpacaAdapter, cotAdapter, gsm8kAdapter, medicalAdapter, s1kAdapter, textAdapter } from './instruction-formats';
 import { mappedAdapter } from './mapped-format';
 
 export interface FormatOptions {
@@ -31,6 +31,8 @@ export function detectFormat(keys: string[], first: unknown, container: Containe
   if (has('content') && has('summary')) return 'adgen';
   if (has('ask') && (has('answer') || has('department'))) return 'medical-csv';
   if (has('Question') && has('Response')) return 'cot';
+  if (has('question') && has('thinking_trajectories') && has('attempt')) return 's1k';
+  if (has('question') && has('answer')) return 'gsm8k';
   if (has('text')) return 'text';
   return undefined;
 }
@@ -84,6 +86,10 @@ function adapterFor(format: DataFormat, keys: string[], first: unknown, opts: Fo
       return medicalAdapter();
     case 'cot':
       return cotAdapter(opts.cotTemplate);
+    case 's1k':
+      return s1kAdapter(opts.cotTemplate);
+    case 'gsm8k':
+      return gsm8kAdapter();
     case 'text':
       return textAdapter();
     case 'csv':

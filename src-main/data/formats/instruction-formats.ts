@@ -8,6 +8,11 @@
  *   row's `title` (the question's headline) is the user turn instead, so such rows still teach.
  * - cot (medical-o1-reasoning-SFT): Question -> user; assistant = the template filled with Complex_CoT and
  *   Response, by default `<think>\n{cot}\n</think>\n\n{response}` as Qwen3-style thinking models write it.
+ * - s1k (simplescaling/s1K): question -> user; assistant = the same template with thinking_trajectories
+ *   (a list of strings, joined by newlines, or one string) as {cot} and attempt as {response}; the
+ *   reference `solution` is kept as metadata (it is not what the model is taught to write).
+ * - gsm8k: question -> user, answer (the worked solution ending in `#### 42`) -> assistant; GRPO reads the
+ *   number after `####` as the reference.
  */
 import { UserError } from '../../errors';
 import type { ChatMessage, Example } from '../types';
@@ -107,6 +112,58 @@ export function cotAdapter(template = DEFAULT_COT_TEMPLATE): FormatAdapter {
       // A function replacer, so "$&" or "$1" inside the data stays literal.
       const content = template.replace(/\{cot\}|\{response\}/g, (m) => (m === '{cot}' ? cot : response));
       return { messages: [{ role: 'user', content: question }, { role: 'assistant', content }] };
+    },
+  };
+}
+
+/** s1K's trajectories: a list of strings (the dataset's layout) or one string. */
+function trajectoriesOf(o: Record<string, unknown>, key: string): string | { reason: string } {
+  const v = o[key];
+  if (Array.isArray(v)) {
+    if (!v.every((x) => typeof x === 'string')) return { reason: `field "${key}" is not a list of text` };
+    const joined = v.join('\n');
+    return joined.trim() ? joined : { reason: `empty field "${key}"` };
+  }
+  return requiredText(o, key);
+}
+
+export function s1kAdapter(template = DEFAULT_COT_TEMPLATE): FormatAdapter {
+  const cot = cotAdapter(template); // the template check, once
+  return {
+    format: 's1k',
+    fields: { question: 'user', thinking_trajectories: `assistant, as {cot} in "${template.replace(/\n/g, '\\n')}"`, attempt: 'assistant, as {response}', solution: 'metadata' },
+    required: ['question', 'thinking_trajectories', 'attempt'],
+    normalise(value) {
+      const o = asObject(value);
+      if (typeof o === 'string') return o;
+      const question = requiredText(o, 'question');
+      if (typeof question !== 'string') return question.reason;
+      const thinking = trajectoriesOf(o, 'thinking_trajectories');
+      if (typeof thinking !== 'string') return thinking.reason;
+      const attempt = requiredText(o, 'attempt');
+      if (typeof attempt !== 'string') return attempt.reason;
+      const ex = cot.normalise({ Question: question, Complex_CoT: thinking, Response: attempt });
+      if (typeof ex === 'string') return ex;
+      const solution = textOf(o, 'solution');
+      if (solution) ex.meta = { solution };
+      return ex;
+    },
+  };
+}
+
+export function gsm8kAdapter(): FormatAdapter {
+  return {
+    format: 'gsm8k',
+    fields: { question: 'user', answer: 'assistant (the reference: the number after ####)' },
+    required: ['question', 'answer'],
+    normalise(value) {
+      const o = asObject(value);
+      if (typeof o === 'string') return o;
+      const question = requiredText(o, 'question');
+      if (typeof question !== 'string') return question.reason;
+      const answer = requiredText(o, 'answer');
+      if (typeof answer !== 'string') return answer.reason;
+      return { messages: [{ role: 'user', content: question }, { role: 'assistant', content: answer }] };
     },
   };
 }

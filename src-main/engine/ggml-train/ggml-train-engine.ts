@@ -18,6 +18,8 @@ import { prefixAdapterFilesOf } from '../train/peft-files';
 import { GgmlCausalLM } from '../ggml/causal-lm';
 import { generateGgml } from '../ggml/generate';
 import { hostPrefixOfFlat } from '../ggml/prefix-kv';
+import { generateWith } from '../generate/generate';
+import type { GrpoEngine, GrpoSampling } from '../train/grpo/grpo-engine';
 
 export interface LoraRunSpec {
   r: number;
@@ -42,6 +44,7 @@ export class GgmlTrainEngine implements TrainEngine {
   private readonly trainer: GgmlLoraTrainer;
   private policy?: GgmlCausalLM;
   private reference?: GgmlCausalLM;
+  readonly grpo?: GrpoEngine;
 
   constructor(
     private readonly backend: ComputeBackend,
@@ -57,6 +60,33 @@ export class GgmlTrainEngine implements TrainEngine {
       this.paramShapes.set(`base_model.model.model.${m.key}.lora_B.weight`, [m.outDim, m.r]);
     }
     for (const [name, t] of prefix?.params ?? []) this.paramShapes.set(name, t.shape);
+    if (!prefix) this.grpo = this.grpoCalls();
+  }
+
+  /**
+   * GRPO on the trainer's own graphs. Sampling runs one full forward per token (the training graph
+   * has no KV cache): fine for small models; a KV-cached policy over the same frozen weights is the
+   * next step for speed.
+   */
+  private grpoCalls(): GrpoEngine {
+    const trainer = this.trainer;
+    return {
+      async sampleCompletions(promptIds: number[], n: number, o: GrpoSampling): Promise<number[][]> {
+        const out: number[][] = [];
+        for (let i = 0; i < n; i++) {
+          const seq: number[] = [];
+          const sampling = { greedy: false as const, temperature: o.temperature, topK: o.topK, topP: o.topP, seed: (o.seed + i) >>> 0 };
+          const r = await generateWith(promptIds, { maxNewTokens: o.maxNewTokens, sampling, eosTokenIds: o.eosIds }, (feed) => {
+            seq.push(...feed);
+            return trainer.lastLogits(seq);
+          });
+          out.push(r.ids);
+        }
+        return out;
+      },
+      targetLogProbs: (batch, reference) => trainer.targetLogProbs(batch, reference),
+      weightedGrads: (batches) => trainer.weightedGrads(batches),
+    };
   }
 
   countParams(): number {

@@ -66,6 +66,16 @@ interface ParamSlot {
 
 const F32 = GgmlType.F32;
 
+/** GRPO's additions to a micro-batch (engine/train/grpo/): per target row, in row-major order. */
+interface GrpoRowOptions {
+  /** Multiplies each target row's gradient of the logits (the policy-gradient coefficient). */
+  rowWeights?: Float32Array;
+  /** Filled with log p(target) of each target row. */
+  rowLogProbs?: Float32Array;
+  /** The reference model: the decoder without the LoRA modules. */
+  adapterOff?: boolean;
+}
+
 function peftName(key: string, which: 'A' | 'B'): string {
   return `base_model.model.model.${key}.lora_${which}.weight`;
 }
@@ -167,7 +177,7 @@ export class GgmlLoraTrainer {
     this.peakBytes = Math.max(this.peakBytes, nativeMemory().totalBytes);
   }
 
-  private async runBatch(batch: Batch, opts: { backward: boolean; normaliser: number; dropoutSeed: number; checkpointing?: boolean; logitsOfLast?: Float32Array; measureOnly?: boolean }): Promise<number> {
+  private async runBatch(batch: Batch, opts: { backward: boolean; normaliser: number; dropoutSeed: number; checkpointing?: boolean; logitsOfLast?: Float32Array; measureOnly?: boolean } & GrpoRowOptions): Promise<number> {
     const lib = this.backend.lib;
     const cfg = this.frozen.config;
     const { batch: B, steps: Tq } = batch;
@@ -211,7 +221,7 @@ export class GgmlLoraTrainer {
       }
       const prefix = P > 0 ? this.prefixForward(g) : undefined;
       if (prefix) inputs.prefix = prefix.layer;
-      const dec = new DecoderGraph(g, this.frozen, this.module, inputs, B, Tq);
+      const dec = new DecoderGraph(g, this.frozen, opts.adapterOff ? () => undefined : this.module, inputs, B, Tq);
       const H = cfg.hiddenSize;
       const x0 = g.reshape(g.getRows(this.frozen.embed, ids), [H, Tq, B]);
       const recs = [];
@@ -243,6 +253,7 @@ export class GgmlLoraTrainer {
         return 0;
       }
       let lossSum: T | undefined;
+      const probs: { out: T; s: number; n: number }[] = [];
       if (rows.length) {
         const idx = g.input([rows.length], 'target_rows', GgmlType.I32);
         uploads.push([idx.p, Int32Array.from(rows)]);
@@ -259,10 +270,17 @@ export class GgmlLoraTrainer {
           uploads.push([onehot.p, oh]);
           const scaled = g.scale(g.crossEntropy(logits, onehot), n / opts.normaliser);
           lossSum = lossSum ? g.add(lossSum, scaled) : scaled;
+          if (opts.rowLogProbs) probs.push({ out: g.output(g.sumRows(g.mul(g.softMax(logits, null, 1), onehot)), `p.${s}`), s, n }); // [1, n]: p(label)
           if (opts.backward) {
             const dl = g.input([1], `dloss.${s}`);
             uploads.push([dl.p, Float32Array.of(n / opts.normaliser)]);
-            dChunks.push(g.mulMat(this.frozen.headT, g.crossEntropyBack(dl, logits, onehot))); // [H, n]
+            let dlogits = g.crossEntropyBack(dl, logits, onehot); // [V, n]
+            if (opts.rowWeights) {
+              const w = g.input([1, n], `row_weights.${s}`);
+              uploads.push([w.p, opts.rowWeights.slice(s, s + n)]);
+              dlogits = g.mul(dlogits, w); // each row scaled by its weight (broadcast over V)
+            }
+            dChunks.push(g.mulMat(this.frozen.headT, dlogits)); // [H, n]
           }
         }
         if (opts.backward) {
@@ -290,6 +308,7 @@ export class GgmlLoraTrainer {
       }
       const loss = lossSum ? g.output(lossSum, 'loss') : undefined;
       if (loss) lib.base.ggml_build_forward_expand(graph, loss.p);
+      for (const pr of probs) lib.base.ggml_build_forward_expand(graph, pr.out.p);
       if (!loss) return 0;
       this.backend.assertSupported(graph);
       if (opts.measureOnly) {
@@ -304,6 +323,11 @@ export class GgmlLoraTrainer {
       this.notePeak();
       for (const [p, data] of uploads) this.set(p, data);
       await this.backend.compute(graph);
+      for (const pr of probs) {
+        const p = this.get(pr.out);
+        // log of a probability that underflowed to 0 in f32 is the smallest f32's log, not -Infinity.
+        for (let j = 0; j < pr.n; j++) opts.rowLogProbs![pr.s + j] = Math.log(Math.max(p[j], 1e-45));
+      }
       return this.get(loss)[0];
     } finally {
       ctx.dispose();
@@ -368,6 +392,29 @@ export class GgmlLoraTrainer {
     let loss = 0;
     for (const [k, b] of micro.entries()) loss += await this.runBatch(b, { backward: true, normaliser, dropoutSeed: dropoutSeeds[k] ?? 0, checkpointing });
     return { loss, targets, tokens: micro.reduce((n, b) => n + b.numTokens, 0) };
+  }
+
+  /**
+   * GRPO: log p(target) of every target row of `batch` (row-major order), with the adapter or, for the
+   * reference, without it (the frozen base model). No gradients.
+   */
+  async targetLogProbs(batch: Batch, adapterOff: boolean): Promise<Float32Array> {
+    const out = new Float32Array(batch.numTargets);
+    await this.runBatch(batch, { backward: false, normaliser: 1, dropoutSeed: 0, rowLogProbs: out, adapterOff });
+    return out;
+  }
+
+  /**
+   * GRPO: zeroes the accumulators, then accumulates the gradient of sum_t c_t * logp_t over the target
+   * rows (c_t = `coefficients`, row-major): the cross-entropy backward (softmax - onehot) = -d logp /
+   * d logits, scaled per row by -c_t.
+   */
+  async weightedGrads(batches: { batch: Batch; coefficients: Float32Array }[], dropoutSeed = 0): Promise<void> {
+    this.backend.lib.backend.ggml_backend_buffer_clear(this.gradBuf.ptr, 0);
+    for (const { batch, coefficients } of batches) {
+      const rowWeights = coefficients.map((c) => -c);
+      await this.runBatch(batch, { backward: true, normaliser: 1, dropoutSeed, rowWeights });
+    }
   }
 
   /** Summed token NLL and target count, no dropout, no gradients. */

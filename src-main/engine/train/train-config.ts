@@ -7,6 +7,7 @@
  */
 import type { SchedulerKind } from '../optim/schedule';
 import type { LossOn } from './chat-labels';
+import type { GrpoConfig } from './grpo/grpo-config';
 
 export type TrainMethod = 'lora' | 'ptuning';
 
@@ -77,6 +78,8 @@ export type TrainConfig = {
   name?: string;
   /** Continue from this checkpoint folder (exact resume). */
   resumeFrom?: string;
+  /** Present: the LoRA adapter is trained with GRPO on reward functions instead of SFT (`--method grpo`). */
+  grpo?: GrpoConfig;
 };
 
 export const TRAIN_DEFAULTS: Omit<TrainConfig, 'model' | 'data' | 'out'> = {

@@ -9,6 +9,7 @@ import type { Batch } from './batching';
 import type { MicroBatchShape } from './memory-estimate';
 import type { AdapterFiles } from './peft-files';
 import type { StoredTensor } from './train-io';
+import type { GrpoEngine } from './grpo/grpo-engine';
 
 export interface StepResult {
   /** Mean token loss over the accumulation group. */
@@ -39,6 +40,8 @@ export interface TrainEngine {
   adapterFiles(baseModel: string): Promise<AdapterFiles>;
   /** Peak bytes of a step on that micro-batch, where the engine can tell exactly (ggml measures its graph). */
   estimateBytes?(shape: MicroBatchShape, checkpointing: boolean): Promise<number>;
+  /** GRPO's sampling, log-probs and weighted gradients (the ggml LoRA engine has them). */
+  readonly grpo?: GrpoEngine;
   /** High-water mark of the engine's tensor memory since it started, in bytes. */
   peakBytes(): number;
   dispose(): void;

@@ -8,6 +8,8 @@ export interface StartEvent {
   type: 'start';
   runId: string;
   method: 'lora' | 'ptuning';
+  /** Present on GRPO runs (the adapter is LoRA). */
+  objective?: 'grpo';
   totalSteps: number;
   fromStep: number;
   examples: number;
@@ -36,6 +38,26 @@ export interface StepEvent {
   tokensPerS: number;
   epoch: number;
   tokensSeen: number;
+}
+/** A GRPO step's rewards (after its `step` event, same step number). */
+export interface RewardsEvent {
+  type: 'rewards';
+  step: number;
+  meanReward: number;
+  rewardStd: number;
+  /** Mean of each reward function over the step's completions. */
+  byFunction: Record<string, number>;
+  /** Mean token KL to the reference (k3). */
+  kl: number;
+  /** Mean completion length in tokens. */
+  completionLength: number;
+  /** Fraction of a group's completions the correctness reward scored 1, mean over groups; null without it. */
+  correctFraction: number | null;
+  clipFraction: number;
+  generationMs: number;
+  trainMs: number;
+  /** The step's completions with their rewards (each group in sampling order). */
+  completions: { prompt: string; completion: string; reward: number; parts: Record<string, number>; advantage: number }[];
 }
 export interface EvalEvent {
   type: 'eval';
@@ -78,7 +100,7 @@ export interface ErrorEvent {
   lastCheckpoint: string | null;
 }
 
-export type TrainEvent = StartEvent | StepEvent | EvalEvent | SampleEvent | CheckpointEvent | LogEvent | DoneEvent | ErrorEvent;
+export type TrainEvent = StartEvent | StepEvent | RewardsEvent | EvalEvent | SampleEvent | CheckpointEvent | LogEvent | DoneEvent | ErrorEvent;
 
 /** How the host steers a run between steps (pause/stop/sample-now from the worker protocol). */
 export interface TrainControl {

@@ -9,6 +9,7 @@ import type { Rng } from './rng';
 import type { DatasetSpec, TrainConfig } from './train-config';
 import type { TrainEngine } from './train-engine';
 import type { AdapterFiles } from './peft-files';
+import type { RewardFunction } from './grpo/rewards';
 
 export interface StoredTensor {
   shape: number[];
@@ -34,6 +35,8 @@ export interface TrainIo {
   /** `file` as named (a file or a folder); with `spec`, exactly the spec's files in its encoding. */
   readExamples(file: string, format: string | undefined, map?: Record<string, string>, spec?: DatasetSpec): Promise<{ examples: Example[]; skipped: { line: number; reason: string }[] }>;
   readSamplePrompts(file: string): Promise<string[]>;
+  /** GRPO: a user's reward file, compiled in its sandbox (one-line UserError when it cannot load). */
+  loadRewardFile?(file: string, timeoutMs: number): RewardFunction;
   /** Creates --out (and checks it is writable) before any work; throws a UserError otherwise. */
   prepareOut(dir: string): void;
   /** Writes a folder atomically (temp folder, then rename over any old one); returns bytes written. */

@@ -20,6 +20,7 @@ import type { DoneEvent, TrainHooks } from './train-events';
 import { runMemoryEstimate, worstMicroBatch } from './memory-estimate';
 import type { TrainIo } from './train-io';
 import { validateTrainConfig } from './validate-config';
+import { grpoLoop } from './grpo/grpo-loop';
 
 export function fingerprint(cfg: TrainConfig): string {
   const keys: (keyof TrainConfig)[] = ['method', 'loraR', 'loraAlpha', 'loraTargets', 'useRslora', 'prefixLen', 'prefixProjection', 'lr', 'scheduler', 'warmupSteps', 'warmupRatio', 'weightDecay', 'maxGradNorm', 'epochs', 'maxSteps', 'batchSize', 'gradAccum', 'maxLen', 'packing', 'lossOn', 'seed', 'valSplit', 'loraDropout'];
@@ -32,6 +33,7 @@ function samplePromptIds(tok: TextTokenizer, prompt: string, system: string | un
 
 export async function trainLoop(cfg: TrainConfig, hooks: TrainHooks & { runId?: string }, io: TrainIo): Promise<DoneEvent> {
   validateTrainConfig(cfg);
+  if (cfg.grpo) return grpoLoop(cfg, hooks, io);
   const runId = hooks.runId ?? cfg.name ?? 'run';
   io.prepareOut(cfg.out);
   const { engine, config: modelConfig, tokenizer } = await io.openEngine(cfg, Rng.derive(cfg.seed, 'init'));
