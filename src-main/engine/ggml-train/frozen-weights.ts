@@ -15,18 +15,16 @@
 import type { ModelConfig } from '../config/model-config';
 import type { ComputeBackend } from '../ggml/backend';
 import { GgmlType } from '../ggml/ffi';
-import { BackendBuffer, GgmlContext } from '../ggml/owners';
+import { BackendBuffer, GgmlContext, PlaceholderBuffer } from '../ggml/owners';
 import type { WeightStore } from '../io/weight-store';
 import { checkWeights } from '../models/model-weights';
 import type { Ne, T } from './graph';
 
-export const PROJ_NAMES = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
-export type ProjName = (typeof PROJ_NAMES)[number];
+import { FROZEN_TYPES, PROJ_NAMES, type FrozenType, type ProjName } from '../planner/ggml-memory';
+
+export { FROZEN_TYPES, PROJ_NAMES, type FrozenType, type ProjName };
 const HF_PROJ: Record<ProjName, string> = { q: 'self_attn.q_proj', k: 'self_attn.k_proj', v: 'self_attn.v_proj', o: 'self_attn.o_proj', gate: 'mlp.gate_proj', up: 'mlp.up_proj', down: 'mlp.down_proj' };
 
-export type FrozenType = 'f32' | 'bf16' | 'f16' | 'q8_0' | 'q4_0';
-/** Most precise first (the default picks the first that fits); bf16 is exact for bf16 checkpoints. */
-export const FROZEN_TYPES: readonly FrozenType[] = ['f32', 'bf16', 'f16', 'q8_0', 'q4_0'];
 const GGML_OF: Record<FrozenType, number> = { f32: GgmlType.F32, bf16: GgmlType.BF16, f16: GgmlType.F16, q8_0: GgmlType.Q8_0, q4_0: GgmlType.Q4_0 };
 
 export interface FrozenLinear {
@@ -71,7 +69,7 @@ export class FrozenWeights {
   readonly finalNorm!: T;
   readonly layers: FrozenLayer[] = [];
   private readonly ctx: GgmlContext;
-  private buffer?: BackendBuffer;
+  private buffer?: BackendBuffer | PlaceholderBuffer;
   private readonly pending: Pending[] = [];
 
   private constructor(
@@ -91,6 +89,23 @@ export class FrozenWeights {
       w.declare();
       w.buffer = new BackendBuffer(backend.lib, w.ctx, backend.ptr, `the frozen weights (${cfg.numLayers} layers in ${type}, with transposed copies)`);
       await w.upload(store);
+      return w;
+    } catch (e) {
+      w.dispose();
+      throw e;
+    }
+  }
+
+  /**
+   * The same tensors with no data (owners.ts PlaceholderBuffer): for measuring the compute buffer a
+   * training step over this model needs before any weight is read (the memory planner's figure).
+   */
+  static placeholder(cfg: ModelConfig, backend: ComputeBackend, type: FrozenType): FrozenWeights {
+    const w = new FrozenWeights(cfg, backend, type);
+    try {
+      w.declare();
+      w.pending.length = 0;
+      w.buffer = new PlaceholderBuffer(backend.lib, w.ctx, backend.bufferType());
       return w;
     } catch (e) {
       w.dispose();
