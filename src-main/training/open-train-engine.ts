@@ -12,6 +12,7 @@ import { readJsonFile } from '../engine-node/read-json';
 import { parseLoraConfig } from '../engine/adapters/peft-lora';
 import type { ModelConfig } from '../engine/config/model-config';
 import type { GgmlBackendChoice } from '../engine/ggml/backend';
+import { chooseTrainEngine } from './train-engine-choice';
 import { FrozenWeights } from '../engine/ggml-train/frozen-weights';
 import { defaultFrozenType, FROZEN_TYPES, frozenWeightsBytes, WEIGHT_SHARE, type FrozenType } from '../engine/planner/ggml-memory';
 import { hostLoraOf } from '../engine/ggml-train/from-host-model';
@@ -29,16 +30,10 @@ import type { TrainConfig } from '../engine/train/train-config';
 import { selectBackend } from '../engine/backends/select-backend';
 import type { OpenedEngine } from '../engine/train/train-io';
 
-const TFJS_BACKENDS = ['webgpu', 'wasm', 'tensorflow'];
 const SHORT: Record<string, string> = Object.fromEntries(PROJECTIONS.map((p) => [p, p.split('.')[1]]));
 const PROJ_NAME = { 'self_attn.q_proj': 'q', 'self_attn.k_proj': 'k', 'self_attn.v_proj': 'v', 'self_attn.o_proj': 'o', 'mlp.gate_proj': 'gate', 'mlp.up_proj': 'up', 'mlp.down_proj': 'down' } as const;
 
-export type EngineChoice = { engine: 'ggml'; backend: GgmlBackendChoice } | { engine: 'tfjs'; backend: string; why: string };
-
-export function chooseTrainEngine(method: TrainConfig['method'], backend: string): EngineChoice {
-  if (TFJS_BACKENDS.includes(backend)) return { engine: 'tfjs', backend, why: `--backend ${backend} is a tfjs backend` };
-  return { engine: 'ggml', backend: backend as GgmlBackendChoice };
-}
+export { chooseTrainEngine, type EngineChoice } from './train-engine-choice';
 
 /**
  * Why the frozen weights in `type` cannot fit `freeBytes`, with the types that would, or undefined.

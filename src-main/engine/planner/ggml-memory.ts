@@ -153,10 +153,14 @@ export function computeBytes(input: GgmlMemoryInput): GgmlMemory['compute'] {
 
   // Elements, F32 unless noted; the i32 inputs are 4 bytes too.
   const inputs = 2 * N + Tk * T * B + M + M * V + (dropout ? L * inSum * N : 0);
-  // What one layer's backward reads (LayerRecord): x, h1, x2, h2; q and its attention output; the
-  // expanded keys/values; the softmax; gate, up, silu(gate) and their product; LoRA's [r, N] and,
-  // with dropout, the masked inputs; Qwen3's pre-norm q/k.
-  const saved = N * (4 * H + 2 * Q + 4 * F) + 2 * nH * hd * Tk * B + scores + N * targets.length * (lora?.r ?? 0) + (dropout ? inSum * N : 0) + (cfg.qkNorm ? N * (Q + K) : 0);
+  // What one layer's backward reads (LayerRecord): always the layer's input and x2 (the norms'
+  // backward), gate, up and silu(gate), q, the expanded keys/values and the softmax (Qwen3: the
+  // pre-norm q/k); a LoRA target's input (h1 for q/k/v, the attention output for o, h2 for gate/up,
+  // silu(gate)·up for down) and its [r, N] product. Dropout masks are counted with the inputs: the
+  // masked copies measured no extra beyond them.
+  const has = (...ps: ProjName[]) => ps.some((p) => targets.includes(p));
+  const loraInputs = (has('q', 'k', 'v') ? H : 0) + (has('o') ? Q : 0) + (has('gate', 'up') ? H : 0) + (has('down') ? F : 0);
+  const saved = N * (2 * H + Q + 3 * F + loraInputs + targets.length * (lora?.r ?? 0) + (cfg.qkNorm ? Q + K : 0)) + 2 * nH * hd * Tk * B + scores;
   // Kept from the forward until the backward reads them: every layer's record, or with
   // checkpointing only each layer's input.
   const activations = input.checkpointing ? L * H * N : L * saved;
