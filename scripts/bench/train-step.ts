@@ -5,7 +5,7 @@
  * checkpoint. Each configuration runs in a fresh child process, so its peak RSS is its own.
  *   npm run bench:train -- [--shape qwen2.5-0.5b] [--seq 512] [--batch 1] [--r 16] [--steps 2]
  *                          [--backend cpu] [--weights f16] [--checkpointing on|off|both] [--torch on|off]
- * Shapes: those of scripts/synthetic-checkpoint.ts, plus `bench-small` (written here: Qwen2 layout,
+ * Shapes: those of scripts/synthetic-checkpoint.ts, plus `bench-small` (bench-model.ts: Qwen2 layout,
  * hidden 256, 4 layers, 4/2 heads, vocab 8192).
  */
 import { spawnSync } from 'node:child_process';
@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { SHAPES, writeSyntheticCheckpoint } from '../synthetic-checkpoint';
+import { writeSyntheticCheckpoint } from '../synthetic-checkpoint';
 import { peakRssMiB, rssMiB } from './bench-model';
 
 const { values } = parseArgs({
@@ -33,8 +33,6 @@ const { values } = parseArgs({
     child: { type: 'boolean' },
   },
 });
-
-SHAPES['bench-small'] ??= { model_type: 'qwen2', hidden_size: 256, intermediate_size: 768, num_hidden_layers: 4, num_attention_heads: 4, num_key_value_heads: 2, vocab_size: 8192, tie_word_embeddings: true, rope_theta: 1e6, max_position_embeddings: 4096 };
 
 function modelDir(shape: string): string {
   const out = join('.bench-out', `${shape}-bf16`);

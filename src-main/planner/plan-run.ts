@@ -1,7 +1,9 @@
 /**
  * The wizard's Resources step behind `planner.estimate`: the model's config from its folder, the
  * backend a run would get (probe), the device budget, the dataset's size and typical token length,
- * then the engine's estimateTraining. The budget: system memory for cpu, the 4 GiB wasm32 heap (the
+ * then the engine's estimateTraining: on ggml (every backend but the legacy tfjs names) with the
+ * frozen-weight type the run would default to on that budget (defaultFrozenType, as
+ * training/open-train-engine.ts picks it), and 4-bit weights among the suggestions. The budget: system memory for cpu, the 4 GiB wasm32 heap (the
  * tfjs wasm build's getHeapMax) for wasm, and for GPUs the memory the ggml device reports (the probe);
  * only when it reports none, the memory the user states (8 GiB assumed until they do).
  */
@@ -9,6 +11,8 @@ import { totalmem } from 'node:os';
 import type { PlanRequest, PlanResult } from '../../src-shared/dto/plan';
 import { readModelConfig } from '../engine-node/load-model';
 import { estimateTraining } from '../engine/planner/estimate-training';
+import { defaultFrozenType, FROZEN_TYPES } from '../engine/planner/ggml-memory';
+import { chooseTrainEngine } from '../training/train-engine-choice';
 import type { Db } from '../store/db';
 import { getDataset } from '../store/queries/library';
 import { probeBackend } from './backend-probe';
@@ -47,6 +51,9 @@ export async function planRun(db: Db, req: PlanRequest, probe: (choice: string) 
   const budget = deviceBudget(backend, req.deviceMemoryGiB, totalmem(), probed.ok ? probed.device?.memoryTotal : 0);
   const facts = datasetFacts(db, req.datasetId);
   const timeSeq = facts.p95Tokens ? Math.min(req.maxLen, Math.max(1, facts.p95Tokens)) : req.maxLen;
+  const engine = chooseTrainEngine(req.method, req.backend ?? 'auto').engine;
+  // The tfjs engine stores f32; ggml picks the most precise type whose weights leave room to train.
+  const frozenType = engine === 'ggml' ? defaultFrozenType(config, budget.bytes) : 'f32';
   const estimate = estimateTraining({
     config,
     method: req.method,
@@ -58,9 +65,9 @@ export async function planRun(db: Db, req: PlanRequest, probe: (choice: string) 
     seqLen: req.maxLen,
     gradAccum: req.gradAccum,
     checkpointing: req.gradientCheckpointing,
-    // The engine stores frozen weights as float32 today; compact formats come with the GPU kernels.
-    weightFormat: 'f32',
-    weightFormatsAvailable: ['f32'],
+    weightFormat: frozenType,
+    weightFormatsAvailable: engine === 'ggml' ? FROZEN_TYPES : ['f32'],
+    engine,
     backend: backend ?? 'unknown',
     budgetBytes: budget.bytes,
     ...(probed.ok ? { flopsPerSecond: probed.flopsPerSecond } : {}),
@@ -72,6 +79,7 @@ export async function planRun(db: Db, req: PlanRequest, probe: (choice: string) 
     backendError: probed.ok ? null : probed.error,
     throughput: probed.ok ? { flopsPerSecond: probed.flopsPerSecond, matmulSize: probed.calibration.size } : null,
     budget,
+    frozenWeights: frozenType,
     seqLen: { memory: req.maxLen, time: timeSeq, timeSource: facts.p95Tokens ? 'dataset-p95-tokens' : 'max-len' },
     estimate: {
       bytes: estimate.bytes,

@@ -1,15 +1,17 @@
 /**
  * An out-of-memory failure of a run, told with the memory planner's concrete way out: the same changes
- * the wizard's Resources step lists (gradient checkpointing, a shorter max length, a smaller batch, a
- * smaller model), each with the estimated total it gives. The message is the CLI's one line; the
+ * the wizard's Resources step lists (gradient checkpointing, a shorter max length, a smaller batch,
+ * 4-bit frozen weights, a smaller model), each with the estimated total it gives. The message is the CLI's one line; the
  * structured `options` are what the dashboard shows in the user's language.
  */
 import { readModelConfig } from '../engine-node/load-model';
 import { estimateTraining } from '../engine/planner/estimate-training';
+import { defaultFrozenType, FROZEN_TYPES } from '../engine/planner/ggml-memory';
 import type { TrainConfig } from '../engine/train/train-config';
 import type { MemoryOption, SerializedError } from '../errors';
 import { deviceBudget } from '../planner/plan-run';
 import { trainingShape } from './run-training';
+import { chooseTrainEngine } from './train-engine-choice';
 
 const gib = (bytes: number): string => `~${(bytes / 2 ** 30).toFixed(1)} GiB`;
 
@@ -22,15 +24,22 @@ function describe(o: MemoryOption, cfg: TrainConfig): string {
     case 'smaller-batch':
       return `--batch-size ${o.value} --grad-accum ${Math.max(1, Math.round((cfg.batchSize * cfg.gradAccum) / (o.value ?? 1)))} (${gib(o.totalBytes)})`;
     case 'weights-4bit':
-      return `4-bit base weights (${gib(o.totalBytes)})`;
+      return `--weights q4 (${gib(o.totalBytes)})`;
     case 'smaller-model':
       return 'a smaller model';
   }
 }
 
-/** The planner's options for a run that ran out of memory on `backend` (best first). */
+/**
+ * The planner's options for a run that ran out of memory on `backend` (best first): the engine that
+ * ran it (ggml unless a legacy tfjs backend) with the frozen-weight type it used or would default to.
+ */
 export function memoryOptions(cfg: TrainConfig, backend: string | null): MemoryOption[] {
-  const input = { ...trainingShape(cfg), config: readModelConfig(cfg.model), weightFormat: 'f32' as const, backend: backend ?? 'cpu', budgetBytes: deviceBudget(backend, undefined).bytes };
+  const config = readModelConfig(cfg.model);
+  const engine = chooseTrainEngine(cfg.method, backend ?? 'cpu').engine;
+  const budget = deviceBudget(backend, undefined).bytes;
+  const weightFormat = engine === 'ggml' ? (cfg.frozenWeights ?? defaultFrozenType(config, budget)) : 'f32';
+  const input = { ...trainingShape(cfg), config, engine, weightFormat, weightFormatsAvailable: engine === 'ggml' ? FROZEN_TYPES : [], backend: backend ?? 'cpu', budgetBytes: budget };
   const planned = estimateTraining(input);
   // It ran out, so what it really had was less than the estimate, whatever the nominal budget says.
   const budgetBytes = Math.min(input.budgetBytes, planned.bytes.total - 1);

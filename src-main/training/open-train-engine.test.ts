@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { normaliseConfig } from '../engine/config/normalise-config';
 import { SHAPES } from '../../scripts/synthetic-checkpoint';
-import { chooseTrainEngine, defaultFrozenType, frozenBytes, frozenFitProblem } from './open-train-engine';
+import { defaultFrozenType, frozenWeightsBytes } from '../engine/planner/ggml-memory';
+import { chooseTrainEngine, frozenFitProblem } from './open-train-engine';
 
 const cfg7b = normaliseConfig({ ...SHAPES['qwen2.5-7b'], architectures: ['Qwen2ForCausalLM'] } as Record<string, unknown>, 'config.json');
 
@@ -13,7 +14,7 @@ test('a model that does not fit says how much it needs and which --weights fit, 
   assert.match(line, /need \d+\.\d GiB in f16 on CUDA0, which has 12\.0 GiB free; use --weights q4 \(\d\.\d GiB\)/);
   assert.equal(frozenFitProblem(cfg7b, 'q4_0', free, 'CUDA0'), undefined);
   assert.equal(defaultFrozenType(cfg7b, free), 'q4_0');
-  assert.ok(frozenBytes(cfg7b, 'q4_0') < 9 * 2 ** 30, 'the 7B shape in q4 with transposed copies stays under 9 GiB');
+  assert.ok(frozenWeightsBytes(cfg7b, 'q4_0') < 9 * 2 ** 30, 'the 7B shape in q4 with transposed copies stays under 9 GiB');
 });
 
 test('LoRA and P-Tuning v2 train on ggml; only the named tfjs backends stay on tfjs', () => {

@@ -12,7 +12,9 @@ import { readJsonFile } from '../engine-node/read-json';
 import { parseLoraConfig } from '../engine/adapters/peft-lora';
 import type { ModelConfig } from '../engine/config/model-config';
 import type { GgmlBackendChoice } from '../engine/ggml/backend';
-import { FROZEN_TYPES, FrozenWeights, type FrozenType } from '../engine/ggml-train/frozen-weights';
+import { chooseTrainEngine } from './train-engine-choice';
+import { FrozenWeights } from '../engine/ggml-train/frozen-weights';
+import { defaultFrozenType, FROZEN_TYPES, frozenWeightsBytes, WEIGHT_SHARE, type FrozenType } from '../engine/planner/ggml-memory';
 import { hostLoraOf } from '../engine/ggml-train/from-host-model';
 import { GgmlTrainEngine } from '../engine/ggml-train/ggml-train-engine';
 import type { HostLoraModule } from '../engine/ggml-train/lora-trainer';
@@ -28,50 +30,20 @@ import type { TrainConfig } from '../engine/train/train-config';
 import { selectBackend } from '../engine/backends/select-backend';
 import type { OpenedEngine } from '../engine/train/train-io';
 
-const TFJS_BACKENDS = ['webgpu', 'wasm', 'tensorflow'];
 const SHORT: Record<string, string> = Object.fromEntries(PROJECTIONS.map((p) => [p, p.split('.')[1]]));
 const PROJ_NAME = { 'self_attn.q_proj': 'q', 'self_attn.k_proj': 'k', 'self_attn.v_proj': 'v', 'self_attn.o_proj': 'o', 'mlp.gate_proj': 'gate', 'mlp.up_proj': 'up', 'mlp.down_proj': 'down' } as const;
 
-export type EngineChoice = { engine: 'ggml'; backend: GgmlBackendChoice } | { engine: 'tfjs'; backend: string; why: string };
-
-export function chooseTrainEngine(method: TrainConfig['method'], backend: string): EngineChoice {
-  if (TFJS_BACKENDS.includes(backend)) return { engine: 'tfjs', backend, why: `--backend ${backend} is a tfjs backend` };
-  return { engine: 'ggml', backend: backend as GgmlBackendChoice };
-}
-
-/**
- * Bytes of the frozen weights in a type, with the transposed copies the backward reads. `repacked`:
- * q4_0 on the CPU keeps a tied head apart from the embedding (FrozenWeights), one more V x H matrix.
- */
-export function frozenBytes(cfg: ModelConfig, type: FrozenType, repacked = false): number {
-  const { hiddenSize: h, intermediateSize: ff, numHeads, numKvHeads, headDim: hd, numLayers, vocabSize: v } = cfg;
-  const proj = numLayers * (2 * h * numHeads * hd + 2 * h * numKvHeads * hd + 3 * h * ff);
-  const embed = v * h * (cfg.tieWordEmbeddings && !(repacked && type === 'q4_0') ? 2 : 3);
-  const bytesPer = { f32: 4, bf16: 2, f16: 2, q8_0: 34 / 32, q4_0: 18 / 32 }[type];
-  return (2 * proj + embed) * bytesPer;
-}
-
-/**
- * Share of the device's free memory the frozen weights may take; the rest holds the adapter, its
- * optimiser state and the compute buffers (the 7B shape in q4_0 measured 7.7 GiB of weights in a
- * 9.3 GiB peak at seq 512 with checkpointing, docs/BENCHMARKS.md).
- */
-const WEIGHT_SHARE = 0.8;
-
-/** The most precise type whose frozen weights fit the device's free memory with room to train. */
-export function defaultFrozenType(cfg: ModelConfig, freeBytes: number): FrozenType {
-  return FROZEN_TYPES.find((t) => frozenBytes(cfg, t) <= WEIGHT_SHARE * freeBytes) ?? 'q4_0';
-}
+export { chooseTrainEngine, type EngineChoice } from './train-engine-choice';
 
 /**
  * Why the frozen weights in `type` cannot fit `freeBytes`, with the types that would, or undefined.
  * A fitting type leaves 20% of the free memory for the adapter, its optimiser state and the compute.
  */
 export function frozenFitProblem(cfg: ModelConfig, type: FrozenType, freeBytes: number, device: string): string | undefined {
-  const need = frozenBytes(cfg, type);
+  const need = frozenWeightsBytes(cfg, type);
   if (need <= freeBytes) return undefined;
   const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
-  const fits = FROZEN_TYPES.filter((t) => frozenBytes(cfg, t) <= WEIGHT_SHARE * freeBytes).map((t) => `--weights ${t === 'q4_0' ? 'q4' : t} (${gib(frozenBytes(cfg, t))})`);
+  const fits = FROZEN_TYPES.filter((t) => frozenWeightsBytes(cfg, t) <= WEIGHT_SHARE * freeBytes).map((t) => `--weights ${t === 'q4_0' ? 'q4' : t} (${gib(frozenWeightsBytes(cfg, t))})`);
   return `the model's frozen weights need ${gib(need)} in ${type} on ${device}, which has ${gib(freeBytes)} free; ${fits.length ? `use ${fits.join(' or ')}` : 'no --weights type fits: choose a smaller model, or a GPU with more memory'}`;
 }
 

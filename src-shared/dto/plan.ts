@@ -29,6 +29,8 @@ export interface PlanResult {
   throughput: { flopsPerSecond: number; matmulSize: number } | null;
   /** What the estimate is checked against, and where the number comes from. */
   budget: { bytes: number; source: 'system-memory' | 'wasm-heap' | 'device-memory' | 'user-gpu-memory' | 'assumed-gpu-memory' };
+  /** The frozen base weights' type the estimate assumes (what the run would pick on this budget). */
+  frozenWeights: 'f32' | 'bf16' | 'f16' | 'q8_0' | 'q4_0';
   seqLen: { memory: number; time: number; timeSource: 'max-len' | 'dataset-p95-tokens' };
   estimate: {
     bytes: { weights: number; adapter: number; optimizer: number; activations: number; logits: number; workspace: number; total: number };

@@ -107,7 +107,7 @@ async function tryTensorflow(): Promise<Attempt> {
  * AdamW moments, the activations kept for backprop, logits and workspace.
  */
 export function estimatedWasmTrainingBytes(cfg: ModelConfig, training: TrainingShape): number {
-  const est = estimateTraining({ ...training, config: cfg, weightFormat: 'f32', backend: 'wasm', budgetBytes: WASM_HEAP_BUDGET });
+  const est = estimateTraining({ ...training, config: cfg, weightFormat: 'f32', engine: 'tfjs', backend: 'wasm', budgetBytes: WASM_HEAP_BUDGET });
   return estimatedWasmBytes(cfg) + est.bytes.total - est.bytes.weights;
 }
 

@@ -16,18 +16,16 @@ import type { ModelConfig } from '../config/model-config';
 import type { ComputeBackend } from '../ggml/backend';
 import type { DecoderWeights } from '../ggml/causal-lm';
 import { GgmlType, type BufferTypePtr } from '../ggml/ffi';
-import { BackendBuffer, GgmlContext } from '../ggml/owners';
+import { BackendBuffer, GgmlContext, PlaceholderBuffer } from '../ggml/owners';
 import type { WeightStore } from '../io/weight-store';
 import { checkWeights } from '../models/model-weights';
 import type { Ne, T } from './graph';
 
-export const PROJ_NAMES = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
-export type ProjName = (typeof PROJ_NAMES)[number];
+import { FROZEN_TYPES, PROJ_NAMES, type FrozenType, type ProjName } from '../planner/ggml-memory';
+
+export { FROZEN_TYPES, PROJ_NAMES, type FrozenType, type ProjName };
 const HF_PROJ: Record<ProjName, string> = { q: 'self_attn.q_proj', k: 'self_attn.k_proj', v: 'self_attn.v_proj', o: 'self_attn.o_proj', gate: 'mlp.gate_proj', up: 'mlp.up_proj', down: 'mlp.down_proj' };
 
-export type FrozenType = 'f32' | 'bf16' | 'f16' | 'q8_0' | 'q4_0';
-/** Most precise first (the default picks the first that fits); bf16 is exact for bf16 checkpoints. */
-export const FROZEN_TYPES: readonly FrozenType[] = ['f32', 'bf16', 'f16', 'q8_0', 'q4_0'];
 const GGML_OF: Record<FrozenType, number> = { f32: GgmlType.F32, bf16: GgmlType.BF16, f16: GgmlType.F16, q8_0: GgmlType.Q8_0, q4_0: GgmlType.Q4_0 };
 
 export interface FrozenLinear {
@@ -72,11 +70,11 @@ export class FrozenWeights {
   readonly finalNorm!: T;
   readonly layers: FrozenLayer[] = [];
   private readonly ctx: GgmlContext;
-  private buffer?: BackendBuffer;
+  private buffer?: BackendBuffer | PlaceholderBuffer;
   /** Q4_0 matrices on the CPU live in the CPU_REPACK buffer type (int8 GEMM kernels): MUL_MAT only. */
   private readonly repackBuft?: BufferTypePtr;
   private readonly repackCtx?: GgmlContext;
-  private repackBuffer?: BackendBuffer;
+  private repackBuffer?: BackendBuffer | PlaceholderBuffer;
   private repackCount = 0;
   private readonly pending: Pending[] = [];
   /** The forward copies (not the transposes) by Hugging Face name, for asDecoderWeights(). */
@@ -102,6 +100,25 @@ export class FrozenWeights {
       w.buffer = new BackendBuffer(backend.lib, w.ctx, backend.ptr, `the frozen weights (${cfg.numLayers} layers in ${type}, with transposed copies)`);
       if (w.repackCtx && w.repackBuft && w.repackCount > 0) w.repackBuffer = new BackendBuffer(backend.lib, w.repackCtx, { buft: w.repackBuft }, `the frozen weights (${cfg.numLayers} layers in ${type}, repacked for the CPU)`);
       await w.upload(store);
+      return w;
+    } catch (e) {
+      w.dispose();
+      throw e;
+    }
+  }
+
+  /**
+   * The same tensors with no data (owners.ts PlaceholderBuffer): for measuring the compute buffer a
+   * training step over this model needs before any weight is read (the memory planner's figure).
+   */
+  static placeholder(cfg: ModelConfig, backend: ComputeBackend, type: FrozenType): FrozenWeights {
+    const w = new FrozenWeights(cfg, backend, type);
+    try {
+      w.declare();
+      w.pending.length = 0;
+      w.buffer = new PlaceholderBuffer(backend.lib, w.ctx, backend.bufferType());
+      // Repacked tensors are the same size; a plain placeholder stands in for the CPU_REPACK buffer.
+      if (w.repackCtx && w.repackCount > 0) w.repackBuffer = new PlaceholderBuffer(backend.lib, w.repackCtx, backend.bufferType());
       return w;
     } catch (e) {
       w.dispose();

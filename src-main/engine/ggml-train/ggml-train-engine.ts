@@ -10,8 +10,7 @@ import type { Batch } from '../train/batching';
 import { loraAdapterFilesOf, type AdapterFiles } from '../train/peft-files';
 import type { StepResult, TrainEngine } from '../train/train-engine';
 import type { StoredTensor } from '../train/train-io';
-import type { MicroBatchShape } from '../train/memory-estimate';
-import type { FrozenWeights } from './frozen-weights';
+import type { FrozenType, FrozenWeights } from './frozen-weights';
 import { GgmlLoraTrainer, type HostLoraModule, type HostPrefix } from './lora-trainer';
 import { prefixFlatHost } from '../train/prefix-tuning';
 import { prefixAdapterFilesOf } from '../train/peft-files';
@@ -40,6 +39,7 @@ const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
 export class GgmlTrainEngine implements TrainEngine {
   readonly label: string;
+  readonly frozenType: FrozenType;
   readonly paramShapes = new Map<string, number[]>();
   private readonly trainer: GgmlLoraTrainer;
   private policy?: GgmlCausalLM;
@@ -53,6 +53,7 @@ export class GgmlTrainEngine implements TrainEngine {
     private readonly spec: LoraRunSpec | PrefixRunSpec,
   ) {
     this.label = `ggml ${backend.name} (${frozen.type} frozen weights)`;
+    this.frozenType = frozen.type;
     const prefix = 'prefix' in spec ? spec.prefix : undefined;
     this.trainer = new GgmlLoraTrainer(backend, frozen, modules, 'dropout' in spec ? spec.dropout : 0, prefix);
     for (const m of modules) {
@@ -181,10 +182,6 @@ export class GgmlTrainEngine implements TrainEngine {
     }
     const { r, alpha, dropout, useRslora, targetModules } = this.spec;
     return loraAdapterFilesOf(tensors, { r, alpha, dropout, useRslora, targetModules }, baseModel);
-  }
-
-  estimateBytes(shape: MicroBatchShape, checkpointing: boolean): Promise<number> {
-    return this.trainer.estimateBytes(shape.batch, shape.seqLen, shape.targetRows, checkpointing);
   }
 
   peakBytes(): number {

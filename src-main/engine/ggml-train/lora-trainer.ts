@@ -433,12 +433,18 @@ export class GgmlLoraTrainer {
    * buffer ggml's allocator reserves for that graph (measured on the graph, nothing computed).
    */
   async estimateBytes(rows: number, seqLen: number, targetRows: number, checkpointing: boolean): Promise<number> {
+    const p = await this.estimateParts(rows, seqLen, targetRows, checkpointing);
+    return p.frozen + p.adapter + p.compute;
+  }
+
+  /** estimateBytes by buffer: frozen weights, adapter (parameters, gradients, moments), compute. */
+  async estimateParts(rows: number, seqLen: number, targetRows: number, checkpointing: boolean): Promise<{ frozen: number; adapter: number; compute: number }> {
     const N = rows * seqLen;
     const targets = new Int32Array(N).fill(-100);
     for (let i = 0, left = targetRows; i < N && left > 0; i++) if (i % seqLen < seqLen - 1) (targets[i] = 0), left--;
     const batch: Batch = { batch: rows, steps: seqLen, ids: new Int32Array(N), targets, attentionMask: new Int32Array(N).fill(1), numTargets: targetRows, numTokens: N };
     const compute = await this.runBatch(batch, { backward: true, normaliser: Math.max(1, targetRows), dropoutSeed: 0, checkpointing, measureOnly: true });
-    return this.frozen.bytes + this.paramBuf.bytes + this.gradBuf.bytes + compute;
+    return { frozen: this.frozen.bytes, adapter: this.paramBuf.bytes + this.gradBuf.bytes, compute };
   }
 
   /** Logits [V] after the last of `ids`, adapter applied (a full forward: no KV cache here). */

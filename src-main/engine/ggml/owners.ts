@@ -4,7 +4,7 @@
  * forgot, and counts it, so a leak shows up in `nativeMemory()` and in tests instead of in the RSS.
  */
 import type { GgmlLibrary } from './library';
-import type { BackendPtr, BufferPtr, BufferTypePtr, CtxPtr, GallocrPtr, GraphPtr } from './ffi';
+import type { BackendPtr, BufferPtr, BufferTypePtr, CtxPtr, GallocrPtr, GraphPtr, TensorPtr } from './ffi';
 
 interface LiveStats {
   contexts: number;
@@ -97,6 +97,43 @@ export class BackendBuffer extends NativeOwner {
       api.ggml_backend_buffer_free(ptr);
       live.buffers--;
       live.bufferBytes -= bytes;
+    });
+  }
+}
+
+/**
+ * Shapes without data: binds every tensor of a context to addresses in a buffer that owns no memory,
+ * so ggml's graph allocator counts them as allocated (as real weights would be) and measures only the
+ * compute buffer of a graph over them. Nothing may read or write these tensors: the addresses are a
+ * range no allocation uses. `bytes` is what ggml_backend_alloc_ctx_tensors would allocate for the
+ * context on `bufferType` (each tensor's alloc size padded to the type's alignment), so a planner can
+ * measure a training step of a model it has not loaded. For measuring only; in child processes only.
+ */
+export class PlaceholderBuffer extends NativeOwner {
+  readonly ptr: BufferPtr;
+  readonly bytes: number;
+  /** Far above any heap or mapping a process gets (2^46 bytes); aligned for every backend. */
+  private static readonly BASE = 1n << 46n;
+  constructor(lib: GgmlLibrary, ctx: GgmlContext, bufferType: BufferTypePtr) {
+    super();
+    const { base, backend: api } = lib;
+    const align = Number(api.ggml_backend_buft_get_alignment(bufferType));
+    const offsets: [TensorPtr, number][] = [];
+    let size = 0;
+    for (let t = base.ggml_get_first_tensor(ctx.ptr); t; t = base.ggml_get_next_tensor(ctx.ptr, t)) {
+      offsets.push([t, size]);
+      size += Math.ceil(Number(api.ggml_backend_buft_get_alloc_size(bufferType, t)) / align) * align;
+    }
+    const ptr = api.ggml_backend_cpu_buffer_from_ptr(PlaceholderBuffer.BASE, Math.max(size, align));
+    if (!ptr) throw new Error('ggml_backend_cpu_buffer_from_ptr failed');
+    this.ptr = ptr;
+    this.bytes = size;
+    for (const [t, at] of offsets) api.ggml_backend_tensor_alloc(ptr, t, PlaceholderBuffer.BASE + BigInt(at));
+    live.buffers++;
+    // Frees the buffer's bookkeeping only: a buffer made from a pointer never frees the pointer.
+    this.track(() => {
+      api.ggml_backend_buffer_free(ptr);
+      live.buffers--;
     });
   }
 }

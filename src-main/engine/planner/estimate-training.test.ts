@@ -115,6 +115,7 @@ async function measureCase(c: Case): Promise<Measured> {
     gradAccum: 1,
     checkpointing: c.checkpointing,
     weightFormat: 'f32',
+    engine: 'tfjs',
     backend: 'cpu',
     targetRows: batch.numTargets,
     budgetBytes: 1 << 30,
@@ -179,7 +180,7 @@ test('a step that does not fit gets concrete suggestions, each with the total it
   const shorter = big.suggestions.find((s) => s.key === 'shorter-max-len')!;
   assert.ok(shorter.value! < 512 && shorter.value! % 64 === 0);
   if (shorter.fits) assert.equal(plan({ seqLen: shorter.value }).fits, true);
-  const q4 = plan({ weightFormatsAvailable: ['f32', 'q4'] }).suggestions.find((s) => s.key === 'weights-4bit');
+  const q4 = plan({ weightFormatsAvailable: ['f32', 'q4_0'] }).suggestions.find((s) => s.key === 'weights-4bit');
   assert.ok(q4 && q4.totalBytes < big.bytes.total - 1.5 * GiB, '4-bit weights save most of the 2 GB of f32 weights');
   const fits = plan({ batch: 1, seqLen: 256, checkpointing: true });
   assert.equal(fits.fits, true);

@@ -1,24 +1,28 @@
 /**
  * The memory/time planner: before a run starts, the peak device memory of one training step and the
- * time per step/epoch, from the normalised model config and the run's settings. Pure (no fs, no tfjs).
+ * time per step/epoch, from the normalised model config and the run's settings. Pure (no fs, no ggml).
  *
- * Memory = frozen weights (in the chosen storage format) + trainable parameters and their gradients
- * + AdamW's two moments + the step's activation peak (activation-model.ts, derived from what the
- * engine keeps for backprop) + context tensors. Checked against measured tf.memory() peaks on the cpu
- * backend in estimate-training.test.ts.
+ * Memory, on the ggml engine (the default; ggml-memory.ts): the frozen weights in their type with the
+ * transposed copies, the trainable parameters and gradients and AdamW's two moments (F32), and the
+ * compute buffer ggml's allocator reserves for the step's graph. Checked against gallocr on the real
+ * graph and against measured peaks (ggml-memory.test.ts, docs/BENCHMARKS.md "Memory planner").
+ * On the tfjs engine (legacy backends): frozen weights + trainable parameters and their gradients
+ * + moments + the activation peak of activation-model.ts + context tensors (estimate-training.test.ts).
  *
  * Time = FLOPs of the step / a throughput measured on the backend that will run (a calibration matmul,
  * see src-main/planner/), so it is a matmul-bound lower bound; without a measured throughput
  * `stepSeconds` stays undefined rather than guessed.
  */
 import type { ModelConfig } from '../config/model-config';
-import { LayerLedger, PROJECTION_NAMES, type ActivationElements, type ProjectionName } from './activation-model';
+import { LayerLedger, PROJECTION_NAMES, type ProjectionName } from './activation-model';
+import { FROZEN_TYPES, ggmlTrainingMemory, type FrozenType, type ProjName } from './ggml-memory';
 
-export type WeightFormat = 'f32' | 'f16' | 'q8' | 'q4';
-export const WEIGHT_FORMATS: WeightFormat[] = ['f32', 'f16', 'q8', 'q4'];
+/** The frozen weights' storage type (ggml's types; the tfjs engine stores f32). */
+export type WeightFormat = FrozenType;
+export const WEIGHT_FORMATS: readonly WeightFormat[] = FROZEN_TYPES;
 
-/** Bytes per stored weight: block-quantised formats carry one f16 scale per 32 weights (QLoRA-style). */
-export const BYTES_PER_WEIGHT: Record<WeightFormat, number> = { f32: 4, f16: 2, q8: 1 + 2 / 32, q4: 0.5 + 2 / 32 };
+/** Bytes per stored weight (ggml block sizes: q8_0 34 bytes per 32, q4_0 18 per 32). */
+export const BYTES_PER_WEIGHT: Record<WeightFormat, number> = { f32: 4, bf16: 2, f16: 2, q8_0: 34 / 32, q4_0: 18 / 32 };
 
 export type SuggestionKey = 'shorter-max-len' | 'smaller-batch' | 'gradient-checkpointing' | 'weights-4bit' | 'smaller-model';
 
@@ -39,12 +43,17 @@ export interface TrainingEstimateInput {
   targets: readonly string[] | 'all-linear';
   loraDropout?: number;
   prefixLen: number;
+  /** P-Tuning v2 with peft's prefix projection (an MLP of `prefixHidden` units, default the hidden size). */
+  prefixProjection?: boolean;
+  prefixHidden?: number;
   batch: number;
   /** Padded sequence length of a micro-batch (the max length for the worst case). */
   seqLen: number;
   gradAccum: number;
   checkpointing: boolean;
   weightFormat: WeightFormat;
+  /** Which engine runs the step: ggml (default) or tfjs (the legacy webgpu/wasm/tensorflow backends). */
+  engine?: 'ggml' | 'tfjs';
   backend: string;
   /** Rows with a loss target per micro-batch; default batch * seqLen (every position, the worst case). */
   targetRows?: number;
@@ -56,7 +65,7 @@ export interface TrainingEstimateInput {
   examples?: number;
   /** Typical padded length for the time estimate (e.g. the dataset's p95 in tokens, capped by max length). */
   timeSeqLen?: number;
-  /** Weight formats the engine can store on this backend; 'weights-4bit' is suggested only when q4 is one. */
+  /** Weight formats the engine can store on this backend; 'weights-4bit' is suggested only when q4_0 is one. */
   weightFormatsAvailable?: readonly WeightFormat[];
 }
 
@@ -121,12 +130,24 @@ export function forwardFlops(cfg: ModelConfig, method: 'lora' | 'ptuning', loraR
   return { layers: cfg.numLayers * N * perToken, head: 2 * Math.min(targetRows, N) * cfg.vocabSize * cfg.hiddenSize };
 }
 
-interface Core {
-  bytes: TrainingEstimate['bytes'];
-  act: ActivationElements;
+const GGML_PROJ: Record<ProjectionName, ProjName> = { q_proj: 'q', k_proj: 'k', v_proj: 'v', o_proj: 'o', gate_proj: 'gate', up_proj: 'up', down_proj: 'down' };
+
+function ggmlCore(input: TrainingEstimateInput, targets: ProjectionName[]): TrainingEstimate['bytes'] {
+  const m = ggmlTrainingMemory({
+    config: input.config,
+    frozenType: input.weightFormat,
+    adapter: input.method === 'lora' ? { method: 'lora', r: input.loraR, targets: targets.map((t) => GGML_PROJ[t]) } : { method: 'ptuning', prefixLen: input.prefixLen, projection: input.prefixProjection ?? false, ...(input.prefixHidden ? { encoderHidden: input.prefixHidden } : {}) },
+    shape: { batch: input.batch, seqLen: input.seqLen, targetRows: input.targetRows ?? input.batch * input.seqLen },
+    checkpointing: input.checkpointing,
+    loraDropout: input.loraDropout,
+  });
+  // workspace: the graph's inputs (mask, one-hot label rows, dropout masks).
+  const c = m.compute;
+  return { weights: m.weights, adapter: m.adapter, optimizer: m.optimizer, activations: c.activations + c.backward, logits: c.head, workspace: c.inputs, total: m.total };
 }
 
-function core(input: TrainingEstimateInput, targets: ProjectionName[]): Core {
+function core(input: TrainingEstimateInput, targets: ProjectionName[]): TrainingEstimate['bytes'] {
+  if (input.engine !== 'tfjs') return ggmlCore(input, targets);
   const cfg = input.config;
   const f32 = 4;
   const base = baseParamCount(cfg);
@@ -152,13 +173,13 @@ function core(input: TrainingEstimateInput, targets: ProjectionName[]): Core {
   const activations = (act.saved + act.grads + act.lossSaved) * f32;
   const logits = act.logits * f32;
   const workspace = act.context * f32;
-  return { bytes: { weights, adapter, optimizer, activations, logits, workspace, total: weights + adapter + optimizer + activations + logits + workspace }, act };
+  return { weights, adapter, optimizer, activations, logits, workspace, total: weights + adapter + optimizer + activations + logits + workspace };
 }
 
 export function estimateTraining(input: TrainingEstimateInput): TrainingEstimate {
   const cfg = input.config;
   const targets = input.method === 'lora' ? resolveProjections(input.targets) : [];
-  const { bytes } = core(input, targets);
+  const bytes = core(input, targets);
   const base = baseParamCount(cfg);
   const trainable = trainableParamCount(cfg, input.method, input.loraR, targets, input.prefixLen);
 
@@ -188,7 +209,7 @@ export function estimateTraining(input: TrainingEstimateInput): TrainingEstimate
 }
 
 function total(input: TrainingEstimateInput, targets: ProjectionName[]): number {
-  return core(input, targets).bytes.total;
+  return core(input, targets).total;
 }
 
 /** Single changes that shrink the estimate, each with its concrete value and whether it alone fits. */
@@ -212,9 +233,9 @@ function suggest(input: TrainingEstimateInput, targets: ProjectionName[]): Plann
     }
   }
   if (input.seqLen > 64) add('shorter-max-len', { ...input, seqLen: found ?? 64, targetRows: undefined }, found ?? 64);
-  if (input.weightFormat !== 'q4' && (input.weightFormatsAvailable ?? []).includes('q4')) add('weights-4bit', { ...input, weightFormat: 'q4' });
+  if (input.weightFormat !== 'q4_0' && (input.weightFormatsAvailable ?? []).includes('q4_0')) add('weights-4bit', { ...input, weightFormat: 'q4_0' });
   // The smallest settings of all together still too big (or the weights alone fill the budget): a smaller model.
   const minimal = total({ ...input, batch: 1, seqLen: Math.min(input.seqLen, 64), checkpointing: true, targetRows: undefined }, targets);
-  if (minimal > budget || core(input, targets).bytes.weights > 0.8 * budget) out.push({ key: 'smaller-model', totalBytes: minimal, fits: false });
+  if (minimal > budget || core(input, targets).weights > 0.8 * budget) out.push({ key: 'smaller-model', totalBytes: minimal, fits: false });
   return out.sort((a, b) => Number(b.fits) - Number(a.fits) || a.totalBytes - b.totalBytes);
 }

@@ -1,11 +1,12 @@
 /**
  * The planner's memory estimate for the run the trainer is about to do, so the measured peak can be shown
- * beside it (and the estimator checked on every real run). Unlike the wizard, which must assume max-len,
+ * beside it (and the estimator checked on every real run: the same model the wizard's Resources step uses). Unlike the wizard, which must assume max-len,
  * the trainer knows its data: the worst micro-batch is `batch` rows padded to the longest kept example
  * (max-len rows when packing), with at most the `batch` largest target counts as loss rows.
  */
 import type { ModelConfig } from '../config/model-config';
 import { estimateTraining } from '../planner/estimate-training';
+import type { FrozenType } from '../planner/ggml-memory';
 import type { PreparedExample } from './batching';
 import type { TrainConfig } from './train-config';
 import type { MemoryEstimate } from './train-events';
@@ -34,7 +35,8 @@ export function worstMicroBatch(cfg: TrainConfig, kept: PreparedExample[]): Micr
   return { batch, seqLen, targetRows };
 }
 
-export function runMemoryEstimate(cfg: TrainConfig, model: ModelConfig, kept: PreparedExample[], backend: string): MemoryEstimate | undefined {
+/** The planner's estimate for that micro-batch: of the ggml engine when `frozenType` is given (ggml-memory.ts), else of tfjs. */
+export function runMemoryEstimate(cfg: TrainConfig, model: ModelConfig, kept: PreparedExample[], backend: string, frozenType?: FrozenType): MemoryEstimate | undefined {
   const worst = worstMicroBatch(cfg, kept);
   if (!worst) return undefined;
   const { batch, seqLen, targetRows } = worst;
@@ -45,12 +47,15 @@ export function runMemoryEstimate(cfg: TrainConfig, model: ModelConfig, kept: Pr
     targets: cfg.loraTargets,
     loraDropout: cfg.loraDropout,
     prefixLen: cfg.prefixLen,
+    prefixProjection: cfg.prefixProjection,
+    ...(cfg.prefixHidden ? { prefixHidden: cfg.prefixHidden } : {}),
     batch,
     seqLen,
     targetRows,
     gradAccum: cfg.gradAccum,
     checkpointing: cfg.gradientCheckpointing,
-    weightFormat: 'f32',
+    weightFormat: frozenType ?? 'f32',
+    engine: frozenType ? 'ggml' : 'tfjs',
     backend,
     budgetBytes: Number.POSITIVE_INFINITY,
   });

@@ -6,7 +6,7 @@
  */
 import type { AdamWState } from '../optim/adamw';
 import type { Batch } from './batching';
-import type { MicroBatchShape } from './memory-estimate';
+import type { FrozenType } from '../planner/ggml-memory';
 import type { AdapterFiles } from './peft-files';
 import type { StoredTensor } from './train-io';
 import type { GrpoEngine } from './grpo/grpo-engine';
@@ -38,10 +38,10 @@ export interface TrainEngine {
   optimizerState(): Promise<AdamWState>;
   restore(params: Map<string, StoredTensor>, opt: AdamWState, where: string): void;
   adapterFiles(baseModel: string): Promise<AdapterFiles>;
-  /** Peak bytes of a step on that micro-batch, where the engine can tell exactly (ggml measures its graph). */
-  estimateBytes?(shape: MicroBatchShape, checkpointing: boolean): Promise<number>;
   /** GRPO's sampling, log-probs and weighted gradients (the ggml LoRA engine has them). */
   readonly grpo?: GrpoEngine;
+  /** ggml: the frozen weights' type, which the memory planner's estimate needs; absent on tfjs. */
+  readonly frozenType?: FrozenType;
   /** High-water mark of the engine's tensor memory since it started, in bytes. */
   peakBytes(): number;
   dispose(): void;

@@ -17,7 +17,7 @@ import { Rng } from './rng';
 import type { TrainConfig } from './train-config';
 import { evalBatches, labelExamples, planEpoch, prepareOrFail, splitValidation, withSystem } from './train-data';
 import type { DoneEvent, TrainHooks } from './train-events';
-import { runMemoryEstimate, worstMicroBatch } from './memory-estimate';
+import { runMemoryEstimate } from './memory-estimate';
 import type { TrainIo } from './train-io';
 import { validateTrainConfig } from './validate-config';
 import { grpoLoop } from './grpo/grpo-loop';
@@ -87,9 +87,8 @@ export async function trainLoop(cfg: TrainConfig, hooks: TrainHooks & { runId?: 
       lastCheckpoint = cfg.resumeFrom;
     }
 
-    const worst = worstMicroBatch(cfg, report.kept);
-    const memoryEstimate =
-      worst && engine.estimateBytes ? { bytes: await engine.estimateBytes(worst, cfg.gradientCheckpointing), batch: worst.batch, seqLen: worst.seqLen } : runMemoryEstimate(cfg, modelConfig, report.kept, engine.label);
+    // The memory planner's figure (the wizard's model), so every run checks it against the measured peak.
+    const memoryEstimate = runMemoryEstimate(cfg, modelConfig, report.kept, engine.label, engine.frozenType);
     hooks.emit({
       type: 'start',
       runId,
