@@ -90,10 +90,15 @@ function hasBias(cfg: ModelConfig, p: ProjName): boolean {
 }
 
 /** The frozen weights' buffer in `type`, with the transposed copies the backward reads. */
-export function frozenWeightsBytes(cfg: ModelConfig, type: FrozenType, align = CPU_ALIGNMENT): number {
+/**
+ * `repackedHead`: q4_0 on the CPU keeps a tied head apart from the embedding (the head goes to the
+ * CPU_REPACK buffer, the embedding stays for GET_ROWS: FrozenWeights); on other backends it is one
+ * V x H matrix too many, a small overestimate.
+ */
+export function frozenWeightsBytes(cfg: ModelConfig, type: FrozenType, align = CPU_ALIGNMENT, repackedHead = type === 'q4_0'): number {
   const { hiddenSize: H, vocabSize: V } = cfg;
   const vec = (n: number) => tensorBytes(n, 1, 'f32', align);
-  let bytes = tensorBytes(H, V, type, align) * (cfg.tieWordEmbeddings ? 1 : 2) + tensorBytes(V, H, type, align) + vec(H);
+  let bytes = tensorBytes(H, V, type, align) * (cfg.tieWordEmbeddings && !repackedHead ? 1 : 2) + tensorBytes(V, H, type, align) + vec(H);
   for (let i = 0; i < cfg.numLayers; i++) {
     bytes += 2 * vec(H) + (cfg.qkNorm ? 2 * vec(cfg.headDim) : 0);
     for (const p of PROJ_NAMES) {
