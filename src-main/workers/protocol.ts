@@ -9,7 +9,7 @@
  * below before trusting a message.
  */
 import { isManifest, type CheckpointManifest } from '../training/checkpoint-manifest';
-import type { StartEvent as TrainStartEvent } from '../engine/train/train-events';
+import type { RewardsEvent as EngineRewardsEvent, StartEvent as TrainStartEvent } from '../engine/train/train-events';
 import type { TrainConfig } from '../engine/train/train-config';
 import type { ErrorKind, SerializedError } from '../errors';
 
@@ -107,28 +107,9 @@ export interface StepEvent extends Envelope {
   /** Worker clock at emit (ms since epoch), for latency measurement. */
   ts: number;
 }
-/** A GRPO step's rewards, after its step event (engine/train/train-events.ts RewardsEvent). */
-export interface RewardsEvent extends Envelope {
-  type: 'rewards';
-  step: number;
-  meanReward: number;
-  rewardStd: number;
-  byFunction: Record<string, number>;
-  kl: number;
-  completionLength: number;
-  correctFraction: number | null;
-  clipFraction: number;
-  generationMs: number;
-  trainMs: number;
-  completions: GrpoCompletion[];
-}
-export interface GrpoCompletion {
-  prompt: string;
-  completion: string;
-  reward: number;
-  parts: Record<string, number>;
-  advantage: number;
-}
+/** A GRPO step's rewards, after its step event: the engine's event as it crosses the worker boundary. */
+export interface RewardsEvent extends Envelope, EngineRewardsEvent {}
+export type GrpoCompletion = EngineRewardsEvent['completions'][number];
 export interface EvalEvent extends Envelope {
   type: 'eval';
   step: number;
