@@ -14,7 +14,7 @@ import type { FrozenType, FrozenWeights } from './frozen-weights';
 import { GgmlLoraTrainer, type HostLoraModule, type HostPrefix } from './lora-trainer';
 import { prefixFlatHost } from '../train/prefix-tuning';
 import { prefixAdapterFilesOf } from '../train/peft-files';
-import { GgmlCausalLM } from '../ggml/causal-lm';
+import { GgmlCausalLM, type HostPrefix as DecoderPrefix } from '../ggml/causal-lm';
 import { generateGgml } from '../ggml/generate';
 import { hostPrefixOfFlat } from '../ggml/prefix-kv';
 import { generateWith } from '../generate/generate';
@@ -129,11 +129,10 @@ export class GgmlTrainEngine implements TrainEngine {
   }
 
   /** P-Tuning v2's current prefix keys/values (undefined for LoRA). */
-  prefixOfParams(): import('../ggml/causal-lm').HostPrefix | undefined {
+  prefixOfParams(): DecoderPrefix | undefined {
     if (!('prefix' in this.spec)) return undefined;
     const { numVirtualTokens, projection, encoderHidden } = this.spec.prefix;
-    const params = new Map([...this.trainer.readParams()].map(([name, data]) => [name, { shape: this.paramShapes.get(name)!, data }]));
-    const flat = prefixFlatHost({ numVirtualTokens, projection, encoderHidden }, params);
+    const flat = prefixFlatHost({ numVirtualTokens, projection, encoderHidden }, this.shaped(this.trainer.readParams()));
     const cfg = this.frozen.config;
     return hostPrefixOfFlat(flat.data, numVirtualTokens, cfg.numLayers, cfg.numKvHeads * cfg.headDim);
   }
