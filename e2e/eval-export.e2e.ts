@@ -14,10 +14,13 @@ import { insertRun } from '../src-main/store/queries/runs';
 import { writeLearningData } from '../src-main/test-support/learning-data';
 import { repoRoot } from '../src-main/test-support/paths';
 import { writeTinyModel } from '../src-main/test-support/tiny-model';
-import { screenshot } from './support/browser';
+import { clippedSelects, clippedTexts, screenshot } from './support/browser';
 import { servedApp } from './support/served-app';
 import { SocketGate } from './support/socket-gate';
 import type { AppEvent } from '../src-shared/ipc-contract';
+
+/** The Evaluate tab's three cards: the form, the results and the predictions. */
+const EVAL_CARDS = '[data-testid="eval-form"], [data-testid="eval-results"], [data-testid="eval-predictions"]';
 
 describe('evaluate and export a finished run', () => {
   let runId: number;
@@ -79,6 +82,8 @@ describe('evaluate and export a finished run', () => {
     await page.locator('[data-testid="eval-predictions"] button', { hasText: '最好在前' }).click();
     await page.waitForFunction((w) => JSON.stringify(Array.from(document.querySelectorAll('[data-testid="eval-predictions-table"] tbody tr td:last-child')).map((td) => Number(td.textContent))) === w, JSON.stringify([...worst].reverse()));
     await page.locator('[data-testid="eval-predictions"] button', { hasText: '最差在前' }).click();
+    assert.deepEqual(await clippedTexts(page, { within: EVAL_CARDS, ellipsized: true }), [], 'Evaluate tab text cut off or ellipsized (zh-CN)');
+    assert.deepEqual(await clippedSelects(page, EVAL_CARDS), [], 'an Evaluate tab choice shown cut (zh-CN)');
     await screenshot(page, 'zh-CN-eval-before-after');
     await page.locator('[data-testid="eval-predictions"]').scrollIntoViewIfNeeded();
     await screenshot(page, 'zh-CN-eval-predictions');
@@ -104,15 +109,28 @@ describe('evaluate and export a finished run', () => {
     await page.locator('[data-testid="export-overwrite"]').click();
     await page.locator('[data-testid="export-result"]').waitFor({ timeout: 60_000 });
     assert.equal(await page.locator('[data-testid="export-table"] tbody tr').count(), 2);
+    assert.deepEqual(app.s.errors, []);
+  });
 
-    // The same tab in English.
-    await page.locator('nav a[data-nav="settings"]').click();
+  test('Evaluate tab in English: every label is read whole (none cut, none ellipsized); results and predictions', { timeout: 30_000 }, async () => {
+    const page = app.s.page;
+    await page.goto(`${app.serve.url}#/settings`);
     await page.locator('button[data-lang="en"]').click();
     await page.locator('main h1', { hasText: 'Settings' }).waitFor();
     await page.goto(`${app.serve.url}#/runs/${runId}`);
     await page.locator('button[data-tab="evaluate"]').click();
     await page.locator('[data-testid="eval-table"]').waitFor();
-    await screenshot(page, 'en-eval-before-after');
+    await page.locator('[data-testid="eval-predictions-table"] tbody tr').first().waitFor();
+    await screenshot(page, 'en-eval-before-after'); // before the checks, so a failure leaves a picture of it
+    assert.equal(await page.getByLabel('At most N examples').inputValue(), '20', 'the en labels name their fields');
+    assert.deepEqual(await clippedTexts(page, { within: EVAL_CARDS, ellipsized: true }), [], 'Evaluate tab text cut off or ellipsized (en)');
+    assert.deepEqual(await clippedSelects(page, EVAL_CARDS), [], 'an Evaluate tab choice shown cut (en)');
+    assert.deepEqual(await clippedTexts(page), [], 'clipped text on the run page (en)');
+    assert.match(await page.locator('[data-testid="eval-scale"]').innerText(), /0–100 scale, higher is better/);
+    await page.locator('[data-testid="eval-predictions"]').scrollIntoViewIfNeeded();
+    await screenshot(page, 'en-eval-predictions');
+    assert.equal(await page.locator('[data-testid="eval-predictions-table"] tbody tr').count(), 3);
+    assert.deepEqual(await clippedTexts(page, { within: EVAL_CARDS, ellipsized: true }), [], 'the predictions card in en');
     assert.deepEqual(app.s.errors, []);
   });
 

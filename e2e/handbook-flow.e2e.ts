@@ -232,6 +232,24 @@ describe('handbook flow', () => {
     );
     assert.notEqual(await row.locator('[data-testid="run-loss"]').innerText(), '—', 'the loss is shown live');
     await screenshot(page, 'zh-CN-runs-live');
+    // The same live list in English (the progress bar's title is "step / total" in both languages).
+    await page.locator('nav a[data-nav="settings"]').click();
+    await page.locator('button[data-lang="en"]').click();
+    await page.locator('main h1', { hasText: 'Settings' }).waitFor();
+    await page.locator('nav a[data-nav="runs"]').click();
+    await row.waitFor();
+    const stepOfBar = () => row.locator('[role="progressbar"]').getAttribute('title').then((t) => Number(t?.split(' /')[0]));
+    const enBefore = await stepOfBar();
+    await page.waitForFunction(
+      ([id, was]) => Number(document.querySelector(`tr[data-run-id="${id}"] [role="progressbar"]`)?.getAttribute('title')?.split(' /')[0]) > was,
+      [firstId, enBefore] as const,
+    );
+    assert.equal(await row.locator('.badge').innerText(), 'Running', 'the status in English');
+    await screenshot(page, 'en-runs-live'); // before the check, so a failure leaves a picture of it
+    assert.deepEqual(await clippedTexts(page), [], 'clipped text on the live runs list (en)');
+    await page.locator('nav a[data-nav="settings"]').click();
+    await page.locator('button[data-lang="zh-CN"]').click();
+    await page.locator('main h1', { hasText: '设置' }).waitFor();
     await page.goto(firstUrl);
     await badge('running').waitFor({ timeout: 30_000 });
 

@@ -11,14 +11,16 @@ import { before, describe, test } from 'node:test';
 import { startFakeHub, type FakeHub } from '../src-main/test-support/fake-hub';
 import { tempDir } from '../src-main/test-support/paths';
 import { writeTinyModel } from '../src-main/test-support/tiny-model';
-import { screenshot } from './support/browser';
+import { clippedTexts, screenshot } from './support/browser';
 import { servedApp } from './support/served-app';
 
 describe('model download', () => {
   let hub: FakeHub;
   before(async () => {
     const repo = writeTinyModel(join(tempDir('tuneloom-hub-'), 'tiny'), { hidden: 128, intermediate: 256, layers: 4 });
-    hub = await startFakeHub({ repos: { 'tuneloom/tiny-qwen2': repo } });
+    // A second repo for the English download (the first is registered by then).
+    const second = writeTinyModel(join(tempDir('tuneloom-hub-'), 'tiny'), { hidden: 128, intermediate: 256, layers: 4 });
+    hub = await startFakeHub({ repos: { 'tuneloom/tiny-qwen2': repo, 'tuneloom/tiny-qwen2-en': second } });
   });
   const app = servedApp({ teardown: () => hub?.close() });
 
@@ -97,6 +99,31 @@ describe('model download', () => {
     assert.equal(await page.locator('[data-testid="endpoint"]').getAttribute('placeholder'), 'https://huggingface.co');
     assert.match(await page.locator('[data-testid="endpoint-hint"]').innerText(), /^Mirror: /);
     await screenshot(page, 'en-models-download');
+
+    // A download in English: its progress, time left and stop, and the finished one from before.
+    hub.throttle(250);
+    await page.locator('[data-testid="repo-id"]').fill('tuneloom/tiny-qwen2-en');
+    await page.locator('[data-testid="endpoint"]').fill(hub.url);
+    await page.locator('[data-testid="download-start"]').click();
+    const enJob = page.locator('[data-testid="download-job"]', { hasText: 'tuneloom/tiny-qwen2-en' });
+    await enJob.locator('li', { hasText: 'model.safetensors' }).waitFor();
+    await enJob.locator('[data-testid="download-eta"]', { hasText: /about .+ left/ }).waitFor();
+    await screenshot(page, 'en-models-downloading'); // before the checks, so a failure leaves a picture of it
+    assert.deepEqual(await clippedTexts(page), [], 'clipped text on the Models page while downloading (en)');
+    const done = await page.locator('[data-testid="download-job"][data-status="done"]').innerText();
+    assert.match(done, /Done[\s\S]*sha256 verified/);
+    // The cut connection was retried: the count agrees with its noun ("1 retry", "2 retries").
+    const retries = /(\d+) (retry|retries)\b/.exec(done);
+    assert.ok(retries, `the finished download names its retries: ${done}`);
+    assert.equal(retries[2], retries[1] === '1' ? 'retry' : 'retries', retries[0]);
+    await enJob.locator('[data-testid="download-stop"]').click();
+    await page.locator('[data-testid="download-job"][data-status="cancelled"]').waitFor();
+    assert.match(await enJob.innerText(), /Interrupted[\s\S]*Resume/);
+    // The stop is no error: no red line (it was the main process's English "… was cancelled" in both languages).
+    assert.equal(await enJob.locator('.err').count(), 0, await enJob.innerText());
+    assert.match(await enJob.innerText(), /Partial files are kept; Resume continues where it stopped\./);
+    await screenshot(page, 'en-models-download-stopped');
+    assert.deepEqual(await clippedTexts(page), [], 'clipped text on the Models page after a stop (en)');
     assert.deepEqual(app.s.errors, []);
   });
 });

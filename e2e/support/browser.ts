@@ -50,16 +50,45 @@ export async function overflowingTables(page: Page): Promise<string[]> {
 /**
  * Elements whose text is clipped (content wider than the box without an ellipsis meant for it) — the
  * "no text cut off at 1280x800" check. Elements that deliberately ellipsize carry text-overflow: ellipsis.
+ * `within` limits the check to the elements matching that selector (default: the page's main and nav);
+ * `ellipsized` counts ellipsized text as clipped too, for places where every label must be read whole
+ * (a form's field labels, which ellipsize only as a last resort).
  */
-export async function clippedTexts(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
+export async function clippedTexts(page: Page, opts: { within?: string; ellipsized?: boolean } = {}): Promise<string[]> {
+  return page.evaluate(({ within, ellipsized }) => {
     const out: string[] = [];
-    for (const el of Array.from(document.querySelectorAll<HTMLElement>('main *, nav *'))) {
+    const roots = Array.from(document.querySelectorAll<HTMLElement>(within));
+    for (const el of roots.flatMap((r) => Array.from(r.querySelectorAll<HTMLElement>('*')))) {
       if (!el.childNodes.length || ![...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim())) continue;
       const style = getComputedStyle(el);
-      if (style.textOverflow === 'ellipsis' || style.display === 'inline' || el.closest('.table-wrap, pre, select, option, canvas')) continue;
+      if ((style.textOverflow === 'ellipsis' && !ellipsized) || style.display === 'inline' || el.closest('.table-wrap, pre, select, option, canvas')) continue;
       if (el.scrollWidth > el.clientWidth + 1 && (style.overflowX === 'hidden' || style.overflow === 'hidden')) out.push(el.textContent!.trim().slice(0, 60));
     }
     return out;
-  });
+  }, { within: opts.within ?? 'main, nav', ellipsized: opts.ellipsized ?? false });
+}
+
+/**
+ * Selects (inside the elements matching `within`) whose shown option does not fit beside the drop-down
+ * arrow, so the user reads it cut. clippedTexts skips selects: their text is not laid out as boxes, so it
+ * is measured here with the select's own font. ARROW_PX is the room Chromium's native arrow takes inside
+ * the padding.
+ */
+export async function clippedSelects(page: Page, within: string): Promise<string[]> {
+  const ARROW_PX = 20;
+  return page.evaluate(
+    ({ within, arrow }) => {
+      const ctx = document.createElement('canvas').getContext('2d')!;
+      const out: string[] = [];
+      for (const sel of Array.from(document.querySelectorAll<HTMLElement>(within)).flatMap((r) => Array.from(r.querySelectorAll('select')))) {
+        const style = getComputedStyle(sel);
+        ctx.font = `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+        const text = sel.selectedOptions[0]?.textContent ?? '';
+        const room = sel.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - arrow;
+        if (ctx.measureText(text).width > room) out.push(text.slice(0, 60));
+      }
+      return out;
+    },
+    { within, arrow: ARROW_PX },
+  );
 }

@@ -13,6 +13,8 @@ export interface ServeHandle {
   origin: string;
   home: string;
   dbPath: string;
+  /** The serve process (benchmarks read its CPU time, and its workers', from /proc). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ export async function startServe(): Promise<ServeHandle> {
     origin: new URL(url).origin,
     home,
     dbPath,
+    pid: child.pid!,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

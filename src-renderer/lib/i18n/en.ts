@@ -417,6 +417,7 @@ export const en: Messages = {
   'dl.resume': "Resume",
   'dl.verified': "sha256 verified",
   'dl.retries': "{n} retries",
+  'dl.retries.one': "1 retry",
   'dl.resumeHint': "Partial files are kept; Resume continues where it stopped.",
   'wizard.model.downloadHint': "To download a model, go to the Models page.",
   'models.source.local': 'Local',

@@ -415,6 +415,7 @@ export const zhCN = {
   'dl.resume': "继续下载",
   'dl.verified': "sha256 已校验",
   'dl.retries': "重试 {n} 次",
+  'dl.retries.one': "重试 1 次",
   'dl.resumeHint': "已下载的部分会保留，点「继续下载」从断点续传。",
   'wizard.model.downloadHint': "要下载模型，请到「模型」页面。",
   'models.source.local': '本地',
