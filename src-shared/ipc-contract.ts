@@ -15,7 +15,7 @@ import { RECIPE_DISTRIBUTED, RECIPE_TARGETS } from './dto/recipes';
 import type { DirListing } from './dto/files';
 import type { CheckpointRow, EvalRow, RunLogLine } from './dto/run-series';
 import type { DatasetRecord, ModelRecord } from './dto/library';
-import type { MetricPoint, RunDetail, RunError, RunFilter, RunStatus, RunSummary, SampleRow } from './dto/runs';
+import type { GrpoStepRow, MetricPoint, RunDetail, RunError, RunFilter, RunStatus, RunSummary, SampleRow } from './dto/runs';
 import { RUN_STATUSES } from './dto/runs';
 import { arrayOf, bool, empty, int, num, object, oneOf, str, type Validator } from './validate';
 
@@ -73,6 +73,13 @@ export interface MetricsRequest {
   afterStep?: number;
   /** Without afterStep: at most this many points, step buckets averaged (charts of long runs). */
   maxPoints?: number;
+}
+export interface RewardsRequest {
+  id: number;
+  /** Only GRPO steps after this step; all when absent. */
+  afterStep?: number;
+  /** false: each step without its completions (the charts); absent or true: with them (the completions table). */
+  completions?: boolean;
 }
 export interface LogsRequest {
   id: number;
@@ -201,6 +208,8 @@ export interface Channels {
   'runs.get': { req: RunRef; res: RunDetail | null };
   'runs.metrics': { req: MetricsRequest; res: MetricPoint[] };
   'runs.samples': { req: RunRef; res: SampleRow[] };
+  /** A GRPO run's rewards per step (mean, each reward function, KL, length, fraction correct) and its completions. */
+  'runs.rewards': { req: RewardsRequest; res: GrpoStepRow[] };
   'runs.logs': { req: LogsRequest; res: RunLogLine[] };
   'runs.checkpoints': { req: RunRef; res: CheckpointRow[] };
   'runs.evals': { req: RunRef; res: EvalRow[] };
@@ -329,6 +338,7 @@ export const requestValidators: { [C in Channel]: Validator<Req<C>> } = {
   'runs.get': runRef,
   'runs.metrics': object({ id }, { afterStep: int({ min: 0 }), maxPoints: int({ min: 2, max: 1_000_000 }) }),
   'runs.samples': runRef,
+  'runs.rewards': object({ id }, { afterStep: int({ min: 0 }), completions: bool }),
   'runs.logs': object({ id }, { afterSeq: int({ min: 0 }) }),
   'runs.checkpoints': runRef,
   'runs.evals': runRef,
@@ -432,6 +442,8 @@ export type AppEvent =
   | { type: 'run.status'; runId: number; status: RunStatus; error: RunError | null }
   | { type: 'run.metrics'; runId: number; points: MetricPoint[] }
   | { type: 'run.samples'; runId: number; samples: SampleRow[] }
+  /** GRPO steps as they are recorded, with their completions (runs.rewards serves the same rows). */
+  | { type: 'run.rewards'; runId: number; steps: GrpoStepRow[] }
   | { type: 'run.log'; runId: number; line: RunLogLine }
   | { type: 'run.eval'; runId: number; step: number; loss: number }
   | { type: 'run.checkpoint'; runId: number; step: number; path: string }
