@@ -157,6 +157,25 @@ export interface TrainSettings {
   sampleEvery: number;
 }
 
+/** The built-in GRPO rewards (the engine's BUILTIN_REWARDS; launch-config.test.ts keeps the two equal). */
+export const GRPO_REWARDS = ['format', 'correct', 'length'] as const;
+export type GrpoReward = (typeof GRPO_REWARDS)[number];
+
+/**
+ * A GRPO run's settings as the wizard sets them (`tuneloom train --method grpo`: --num-generations,
+ * --beta, --max-new-tokens, --temperature, --reward, --reward-file); the rest keep the CLI defaults.
+ */
+export interface GrpoSettings {
+  numGenerations: number;
+  beta: number;
+  maxNewTokens: number;
+  temperature: number;
+  /** Built-in rewards, summed; with rewardFile, at least one of the two. */
+  rewards: GrpoReward[];
+  /** The user's own reward: a .js file on the machine that runs Tuneloom. */
+  rewardFile?: string;
+}
+
 /** A new run as the wizard launches it; the handler turns it into the trainer's full config. */
 export interface LaunchRequest extends TrainSettings {
   name: string;
@@ -172,6 +191,8 @@ export interface LaunchRequest extends TrainSettings {
   saveEvery?: number;
   /** The fixed prompts answered at every sample step (the dashboard's samples timeline). */
   samplePrompts?: string[];
+  /** Present: the LoRA adapter is trained with GRPO on these rewards instead of SFT (method must be lora). */
+  grpo?: GrpoSettings;
 }
 
 export interface PlaygroundColumn {
@@ -319,6 +340,16 @@ const launchRequest: Validator<LaunchRequest> = object(
     saveEvery: count(0),
     samplePrompts: arrayOf(str({ nonEmpty: true, maxLength: 4000 }), { max: 8 }),
     map: columnMapping,
+    grpo: object(
+      {
+        numGenerations: int({ min: 2, max: 256 }),
+        beta: num({ min: 0, max: 100 }),
+        maxNewTokens: int({ min: 1, max: 1 << 16 }),
+        temperature: num({ min: 0, max: 10 }),
+        rewards: arrayOf(oneOf(GRPO_REWARDS), { max: GRPO_REWARDS.length }),
+      },
+      { rewardFile: path },
+    ),
   },
 );
 
