@@ -53,6 +53,7 @@ test('a GRPO launch: the wizard\'s group size, beta, new tokens, temperature and
   assert.equal(launchFromRequest(req, dataset, '/h').config.grpo, undefined, 'no grpo: SFT');
   assert.throws(() => launchFromRequest({ ...req, grpo: { ...grpo, rewards: [] } }, dataset, '/h'), /a GRPO run needs at least one reward/);
   assert.throws(() => launchFromRequest({ ...req, method: 'ptuning', grpo }, dataset, '/h'), /GRPO trains a LoRA adapter/);
+  assert.throws(() => launchFromRequest({ ...req, backend: 'wasm', grpo }, dataset, '/h'), /GRPO runs on the ggml engine; the backend wasm \(the old tfjs engine\) cannot sample for it/);
   // The trainer's own check runs at launch: max length 256 leaves no room for the prompt beyond 300 new tokens.
   assert.throws(() => launchFromRequest({ ...req, grpo: { ...grpo, maxNewTokens: 300 } }, dataset, '/h'), /--max-len \(256\) must leave room for the prompt beyond --max-new-tokens 300/);
 });

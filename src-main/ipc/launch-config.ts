@@ -14,6 +14,7 @@ import { GRPO_DEFAULTS, type GrpoConfig } from '../engine/train/grpo/grpo-config
 import { validateTrainConfig } from '../engine/train/validate-config';
 import { statSync } from 'node:fs';
 import { checkReadable } from './readable-roots';
+import { TFJS_BACKENDS } from '../../src-shared/grpo-fields';
 import type { RunLaunch } from '../runs/run-spec';
 
 /** The library dataset a launch names, as a run reads it; one line when it is gone. */
@@ -98,6 +99,7 @@ function formatOf(req: LaunchRequest, dataset: DatasetForRun): Pick<TrainConfig,
 function grpoOf(req: LaunchRequest): GrpoConfig {
   const g = req.grpo!;
   if (req.method !== 'lora') throw new UserError('GRPO trains a LoRA adapter; P-Tuning v2 with GRPO is not supported', { where: 'runs.launch', hint: 'choose LoRA on the Method step' });
+  if (req.backend && TFJS_BACKENDS.includes(req.backend)) throw new UserError(`GRPO runs on the ggml engine; the backend ${req.backend} (the old tfjs engine) cannot sample for it`, { where: 'runs.launch', hint: 'choose auto or cpu as the default compute backend in Settings' });
   if (!g.rewards.length && !g.rewardFile) throw new UserError('a GRPO run needs at least one reward', { where: 'runs.launch', hint: 'tick format, correct or length, or choose your own .js reward file' });
   return {
     ...GRPO_DEFAULTS,
