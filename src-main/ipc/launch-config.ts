@@ -99,7 +99,6 @@ function formatOf(req: LaunchRequest, dataset: DatasetForRun): Pick<TrainConfig,
 function grpoOf(req: LaunchRequest): GrpoConfig {
   const g = req.grpo!;
   if (req.method !== 'lora') throw new UserError('GRPO trains a LoRA adapter; P-Tuning v2 with GRPO is not supported', { where: 'runs.launch', hint: 'choose LoRA on the Method step' });
-  if (req.backend && TFJS_BACKENDS.includes(req.backend)) throw new UserError(`GRPO runs on the ggml engine; the backend ${req.backend} (the old tfjs engine) cannot sample for it`, { where: 'runs.launch', hint: 'choose auto or cpu as the default compute backend in Settings' });
   if (!g.rewards.length && !g.rewardFile) throw new UserError('a GRPO run needs at least one reward', { where: 'runs.launch', hint: 'tick format, correct or length, or choose your own .js reward file' });
   return {
     ...GRPO_DEFAULTS,
@@ -110,6 +109,16 @@ function grpoOf(req: LaunchRequest): GrpoConfig {
     rewards: [...g.rewards],
     ...(g.rewardFile ? { rewardFile: g.rewardFile } : {}),
   };
+}
+
+/**
+ * A GRPO run samples on the ggml engine only: a launch on an old tfjs backend is one line now, not a
+ * run that fails in its worker. (A recipe export of the same settings does not train here: no check.)
+ */
+export function checkGrpoBackend(req: LaunchRequest): void {
+  if (req.grpo && req.backend && TFJS_BACKENDS.includes(req.backend)) {
+    throw new UserError(`GRPO runs on the ggml engine; the backend ${req.backend} (the old tfjs engine) cannot sample for it`, { where: 'runs.launch', hint: 'choose auto or cpu as the default compute backend in Settings' });
+  }
 }
 
 /**
