@@ -15,7 +15,7 @@ import { RECIPE_DISTRIBUTED, RECIPE_TARGETS } from './dto/recipes';
 import type { DirListing } from './dto/files';
 import type { CheckpointRow, EvalRow, RunLogLine } from './dto/run-series';
 import type { DatasetRecord, ModelRecord } from './dto/library';
-import type { MetricPoint, RunDetail, RunError, RunFilter, RunStatus, RunSummary, SampleRow } from './dto/runs';
+import type { GrpoStepRow, MetricPoint, RunDetail, RunError, RunFilter, RunStatus, RunSummary, SampleRow } from './dto/runs';
 import { RUN_STATUSES } from './dto/runs';
 import { arrayOf, bool, empty, int, num, object, oneOf, str, type Validator } from './validate';
 
@@ -73,6 +73,13 @@ export interface MetricsRequest {
   afterStep?: number;
   /** Without afterStep: at most this many points, step buckets averaged (charts of long runs). */
   maxPoints?: number;
+}
+export interface RewardsRequest {
+  id: number;
+  /** Only GRPO steps after this step; all when absent. */
+  afterStep?: number;
+  /** false: each step without its completions (the charts); absent or true: with them (the completions table). */
+  completions?: boolean;
 }
 export interface LogsRequest {
   id: number;
@@ -150,6 +157,25 @@ export interface TrainSettings {
   sampleEvery: number;
 }
 
+/** The built-in GRPO rewards (the engine's BUILTIN_REWARDS; launch-config.test.ts keeps the two equal). */
+export const GRPO_REWARDS = ['format', 'correct', 'length'] as const;
+export type GrpoReward = (typeof GRPO_REWARDS)[number];
+
+/**
+ * A GRPO run's settings as the wizard sets them (`tuneloom train --method grpo`: --num-generations,
+ * --beta, --max-new-tokens, --temperature, --reward, --reward-file); the rest keep the CLI defaults.
+ */
+export interface GrpoSettings {
+  numGenerations: number;
+  beta: number;
+  maxNewTokens: number;
+  temperature: number;
+  /** Built-in rewards, summed; with rewardFile, at least one of the two. */
+  rewards: GrpoReward[];
+  /** The user's own reward: a .js file on the machine that runs Tuneloom. */
+  rewardFile?: string;
+}
+
 /** A new run as the wizard launches it; the handler turns it into the trainer's full config. */
 export interface LaunchRequest extends TrainSettings {
   name: string;
@@ -165,6 +191,8 @@ export interface LaunchRequest extends TrainSettings {
   saveEvery?: number;
   /** The fixed prompts answered at every sample step (the dashboard's samples timeline). */
   samplePrompts?: string[];
+  /** Present: the LoRA adapter is trained with GRPO on these rewards instead of SFT (method must be lora). */
+  grpo?: GrpoSettings;
 }
 
 export interface PlaygroundColumn {
@@ -201,6 +229,8 @@ export interface Channels {
   'runs.get': { req: RunRef; res: RunDetail | null };
   'runs.metrics': { req: MetricsRequest; res: MetricPoint[] };
   'runs.samples': { req: RunRef; res: SampleRow[] };
+  /** A GRPO run's rewards per step (mean, each reward function, KL, length, fraction correct) and its completions. */
+  'runs.rewards': { req: RewardsRequest; res: GrpoStepRow[] };
   'runs.logs': { req: LogsRequest; res: RunLogLine[] };
   'runs.checkpoints': { req: RunRef; res: CheckpointRow[] };
   'runs.evals': { req: RunRef; res: EvalRow[] };
@@ -310,6 +340,16 @@ const launchRequest: Validator<LaunchRequest> = object(
     saveEvery: count(0),
     samplePrompts: arrayOf(str({ nonEmpty: true, maxLength: 4000 }), { max: 8 }),
     map: columnMapping,
+    grpo: object(
+      {
+        numGenerations: int({ min: 2, max: 256 }),
+        beta: num({ min: 0, max: 100 }),
+        maxNewTokens: int({ min: 1, max: 1 << 16 }),
+        temperature: num({ min: 0, max: 10 }),
+        rewards: arrayOf(oneOf(GRPO_REWARDS), { max: GRPO_REWARDS.length }),
+      },
+      { rewardFile: path },
+    ),
   },
 );
 
@@ -329,6 +369,7 @@ export const requestValidators: { [C in Channel]: Validator<Req<C>> } = {
   'runs.get': runRef,
   'runs.metrics': object({ id }, { afterStep: int({ min: 0 }), maxPoints: int({ min: 2, max: 1_000_000 }) }),
   'runs.samples': runRef,
+  'runs.rewards': object({ id }, { afterStep: int({ min: 0 }), completions: bool }),
   'runs.logs': object({ id }, { afterSeq: int({ min: 0 }) }),
   'runs.checkpoints': runRef,
   'runs.evals': runRef,
@@ -432,6 +473,8 @@ export type AppEvent =
   | { type: 'run.status'; runId: number; status: RunStatus; error: RunError | null }
   | { type: 'run.metrics'; runId: number; points: MetricPoint[] }
   | { type: 'run.samples'; runId: number; samples: SampleRow[] }
+  /** GRPO steps as they are recorded, with their completions (runs.rewards serves the same rows). */
+  | { type: 'run.rewards'; runId: number; steps: GrpoStepRow[] }
   | { type: 'run.log'; runId: number; line: RunLogLine }
   | { type: 'run.eval'; runId: number; step: number; loss: number }
   | { type: 'run.checkpoint'; runId: number; step: number; path: string }

@@ -7,7 +7,8 @@ import { deleteRunWithFiles } from '../runs/disk';
 import type { RunSupervisor } from '../runs/supervisor';
 import { getRun } from '../store/queries/runs';
 import type { HandlerContext } from './context';
-import { datasetOfLaunch, launchFromRequest } from './launch-config';
+import { checkGrpoBackend, checkRewardFile, datasetOfLaunch, launchFromRequest } from './launch-config';
+import { readableRoots } from './readable-roots';
 import type { HandlerTable } from './router';
 
 function supervisorOf(ctx: HandlerContext): RunSupervisor {
@@ -30,8 +31,11 @@ export function controlHandlers(ctx: HandlerContext): Pick<HandlerTable, 'runs.l
     'runs.launch': (req) => {
       const sup = supervisorOf(ctx);
       const now = new Date();
+      checkGrpoBackend(req);
       const dataset = datasetOfLaunch(ctx.db, req);
-      return { runId: sup.enqueue(launchFromRequest(req, dataset, ctx.home, now, writeSamplePrompts(ctx.home, req, now))) };
+      const rewardFile = req.grpo?.rewardFile;
+      const checked = rewardFile ? { ...req, grpo: { ...req.grpo!, rewardFile: checkRewardFile(rewardFile, readableRoots(ctx.home)) } } : req;
+      return { runId: sup.enqueue(launchFromRequest(checked, dataset, ctx.home, now, writeSamplePrompts(ctx.home, req, now))) };
     },
     'runs.control': ({ id, action }) => {
       const sup = supervisorOf(ctx);

@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { LaunchRequest } from '../../src-shared/ipc-contract';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GRPO_REWARDS, type GrpoReward, type LaunchRequest } from '../../src-shared/ipc-contract';
 import { TRAIN_DEFAULTS } from '../engine/train/train-config';
+import { GRPO_DEFAULTS } from '../engine/train/grpo/grpo-config';
+import { BUILTIN_REWARDS } from '../engine/train/grpo/rewards';
+import { UserError } from '../errors';
 import type { DatasetForRun } from '../store/queries/library';
-import { launchFromRequest } from './launch-config';
+import { tempDir } from '../test-support/paths';
+import { checkGrpoBackend, checkRewardFile, launchFromRequest } from './launch-config';
 
 const dataset: DatasetForRun = { spec: { id: 3, files: ['/d.jsonl'], encoding: 'utf-8', sha256: 'ab' }, input: '/d.jsonl', format: 'conversations', map: null };
 
@@ -36,4 +42,36 @@ test('the wizard request becomes the trainer config the CLI would build, under $
   // A dataset imported with the user's column roles trains as format csv with the same map.
   const mapped = launchFromRequest({ ...req, format: 'auto', map: [{ column: 'q', role: 'user' }, { column: 'a', role: 'assistant' }] }, dataset, '/h');
   assert.deepEqual([(mapped.config as Record<string, unknown>).format, (mapped.config as Record<string, unknown>).map], ['csv', { q: 'user', a: 'assistant' }]);
+});
+
+test('a GRPO launch: the wizard\'s group size, beta, new tokens, temperature and rewards over the CLI defaults', () => {
+  const grpo = { numGenerations: 4, beta: 0.02, maxNewTokens: 64, temperature: 0.9, rewards: ['format', 'correct'] as GrpoReward[] };
+  const c = launchFromRequest({ ...req, preset: 'grpo', grpo }, dataset, '/h').config;
+  assert.deepEqual(c.grpo, { ...GRPO_DEFAULTS, ...grpo });
+  assert.equal(c.method, 'lora');
+  assert.equal((launchFromRequest({ ...req, grpo: { ...grpo, rewards: [], rewardFile: '/h/r.js' } }, dataset, '/h').config.grpo)?.rewardFile, '/h/r.js');
+  assert.equal(launchFromRequest(req, dataset, '/h').config.grpo, undefined, 'no grpo: SFT');
+  assert.throws(() => launchFromRequest({ ...req, grpo: { ...grpo, rewards: [] } }, dataset, '/h'), /a GRPO run needs at least one reward/);
+  assert.throws(() => launchFromRequest({ ...req, method: 'ptuning', grpo }, dataset, '/h'), /GRPO trains a LoRA adapter/);
+  assert.throws(() => checkGrpoBackend({ ...req, backend: 'wasm', grpo }), /GRPO runs on the ggml engine; the backend wasm \(the old tfjs engine\) cannot sample for it/);
+  checkGrpoBackend({ ...req, backend: 'cpu', grpo });
+  checkGrpoBackend({ ...req, backend: 'wasm' }); // SFT on wasm is the handbook e2e's choice
+  // The trainer's own check runs at launch: max length 256 leaves no room for the prompt beyond 300 new tokens.
+  assert.throws(() => launchFromRequest({ ...req, grpo: { ...grpo, maxNewTokens: 300 } }, dataset, '/h'), /--max-len \(256\) must leave room for the prompt beyond --max-new-tokens 300/);
+});
+
+test('the contract\'s GRPO rewards are the engine\'s built-in rewards', () => {
+  assert.deepEqual([...GRPO_REWARDS], [...BUILTIN_REWARDS]);
+});
+
+test('a reward file must be a readable .js file: each problem is one line naming the path', () => {
+  const root = tempDir('tuneloom-reward-');
+  const js = join(root, 'r.js');
+  writeFileSync(js, 'function reward() { return 1 }');
+  writeFileSync(join(root, 'r.txt'), '');
+  assert.equal(checkRewardFile(js, [root]), js);
+  assert.throws(() => checkRewardFile(join(root, 'none.js'), [root]), (e: Error) => e instanceof UserError && /the reward file does not exist/.test(e.message));
+  assert.throws(() => checkRewardFile(root, [root]), /the reward file is a folder, not a file/);
+  assert.throws(() => checkRewardFile(join(root, 'r.txt'), [root]), /must be a JavaScript file/);
+  assert.throws(() => checkRewardFile(js, [join(root, 'elsewhere')]), /outside the folders Tuneloom may read/);
 });

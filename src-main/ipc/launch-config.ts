@@ -10,6 +10,11 @@ import { UserError } from '../errors';
 import type { Db } from '../store/db';
 import { datasetForRun, getDataset, type DatasetForRun } from '../store/queries/library';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../engine/train/train-config';
+import { GRPO_DEFAULTS, type GrpoConfig } from '../engine/train/grpo/grpo-config';
+import { validateTrainConfig } from '../engine/train/validate-config';
+import { statSync } from 'node:fs';
+import { checkReadable } from './readable-roots';
+import { TFJS_BACKENDS } from '../../src-shared/grpo-fields';
 import type { RunLaunch } from '../runs/run-spec';
 
 /** The library dataset a launch names, as a run reads it; one line when it is gone. */
@@ -63,7 +68,11 @@ export function launchFromRequest(req: LaunchRequest, dataset: DatasetForRun, ho
     ...(req.useRslora !== undefined ? { useRslora: req.useRslora } : {}),
     ...(req.saveEvery !== undefined ? { saveEvery: req.saveEvery } : {}),
     ...(samplePromptsFile ? { samplePrompts: samplePromptsFile } : {}),
+    ...(req.grpo ? { grpo: grpoOf(req) } : {}),
   };
+  // A GRPO run is checked here, so a bad combination (max length within max new tokens) is one line
+  // at launch instead of a run that fails in its worker.
+  if (config.grpo) validateTrainConfig(config);
   return {
     name,
     method: req.method,
@@ -84,4 +93,47 @@ function formatOf(req: LaunchRequest, dataset: DatasetForRun): Pick<TrainConfig,
   if (req.format) return req.format === 'auto' ? {} : { format: req.format };
   // A dataset imported with the user's column mapping trains with the same mapping.
   return dataset.map ? { format: 'csv', map: { ...dataset.map } } : { format: dataset.format };
+}
+
+/** The request's GRPO settings over the CLI's defaults (epsilon, top-p/k, the reward timeout). */
+function grpoOf(req: LaunchRequest): GrpoConfig {
+  const g = req.grpo!;
+  if (req.method !== 'lora') throw new UserError('GRPO trains a LoRA adapter; P-Tuning v2 with GRPO is not supported', { where: 'runs.launch', hint: 'choose LoRA on the Method step' });
+  if (!g.rewards.length && !g.rewardFile) throw new UserError('a GRPO run needs at least one reward', { where: 'runs.launch', hint: 'tick format, correct or length, or choose your own .js reward file' });
+  return {
+    ...GRPO_DEFAULTS,
+    numGenerations: g.numGenerations,
+    beta: g.beta,
+    maxNewTokens: g.maxNewTokens,
+    temperature: g.temperature,
+    rewards: [...g.rewards],
+    ...(g.rewardFile ? { rewardFile: g.rewardFile } : {}),
+  };
+}
+
+/**
+ * A GRPO run samples on the ggml engine only: a launch on an old tfjs backend is one line now, not a
+ * run that fails in its worker. (A recipe export of the same settings does not train here: no check.)
+ */
+export function checkGrpoBackend(req: LaunchRequest): void {
+  if (req.grpo && req.backend && TFJS_BACKENDS.includes(req.backend)) {
+    throw new UserError(`GRPO runs on the ggml engine; the backend ${req.backend} (the old tfjs engine) cannot sample for it`, { where: 'runs.launch', hint: 'choose auto or cpu as the default compute backend in Settings' });
+  }
+}
+
+/**
+ * The user's reward file must be a .js file Tuneloom may read (its home, the data folder, the browse
+ * folders): a serve token must not point the trainer at any file of the machine.
+ */
+export function checkRewardFile(file: string, roots: string[]): string {
+  const abs = checkReadable(file, roots);
+  let isFile = false;
+  try {
+    isFile = statSync(abs).isFile();
+  } catch {
+    throw new UserError('the reward file does not exist', { where: abs, hint: 'choose the .js file that exports reward(prompt, completion, example)' });
+  }
+  if (!isFile) throw new UserError('the reward file is a folder, not a file', { where: abs, hint: 'choose the .js file that exports reward(prompt, completion, example)' });
+  if (!/\.(c|m)?js$/i.test(abs)) throw new UserError('the reward file must be a JavaScript file (.js)', { where: abs, hint: 'write reward(prompt, completion, example) in a .js file' });
+  return abs;
 }

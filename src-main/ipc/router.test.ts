@@ -18,6 +18,7 @@ function table(calls: string[], overrides: Partial<HandlerTable> = {}): HandlerT
     'runs.get': record('runs.get', null),
     'runs.metrics': record('runs.metrics', []),
     'runs.samples': record('runs.samples', []),
+    'runs.rewards': record('runs.rewards', []),
     'runs.logs': record('runs.logs', []),
     'runs.checkpoints': record('runs.checkpoints', []),
     'runs.evals': record('runs.evals', []),

@@ -13,12 +13,14 @@ import { trainEvalsAfter } from '../store/queries/evals';
 import { listCheckpoints } from '../store/queries/checkpoints';
 import { listMetrics } from '../store/queries/metrics';
 import { getRun } from '../store/queries/runs';
+import { grpoStepsAfter } from '../store/queries/grpo-steps';
 import { samplesAfter } from '../store/queries/samples';
 
 interface Marks {
   step: number;
   eval: number;
   sample: [number, number];
+  rewards: number;
   checkpoint: number;
 }
 
@@ -39,6 +41,10 @@ function isNew(marks: Marks, e: RunStreamEvent): boolean {
       marks.sample = [e.sample.step, e.sample.promptIdx];
       return true;
     }
+    case 'rewards':
+      if (e.row.step <= marks.rewards) return false;
+      marks.rewards = e.row.step;
+      return true;
     case 'checkpoint':
       if (e.step <= marks.checkpoint) return false;
       marks.checkpoint = e.step;
@@ -49,8 +55,9 @@ function isNew(marks: Marks, e: RunStreamEvent): boolean {
 }
 
 const stepOf = (e: RunStreamEvent): number =>
-  e.type === 'step' ? e.point.step : e.type === 'sample' ? e.sample.step : e.type === 'eval' || e.type === 'checkpoint' ? e.step : -1;
-const ORDER: Record<RunStreamEvent['type'], number> = { status: 0, step: 1, eval: 2, sample: 3, checkpoint: 4, log: 5 };
+  e.type === 'step' ? e.point.step : e.type === 'sample' ? e.sample.step : e.type === 'rewards' ? e.row.step : e.type === 'eval' || e.type === 'checkpoint' ? e.step : -1;
+// A GRPO step's rewards follow its step event, as the trainer emits them.
+const ORDER: Record<RunStreamEvent['type'], number> = { status: 0, step: 1, rewards: 2, eval: 3, sample: 4, checkpoint: 5, log: 6 };
 
 export class LiveStream {
   private readonly subs = new Map<number, Set<(e: RunStreamEvent) => void>>();
@@ -66,7 +73,7 @@ export class LiveStream {
   }
 
   subscribe(runId: number, afterStep: number, listener: RunStreamListener): () => void {
-    const marks: Marks = { step: afterStep, eval: afterStep, sample: [afterStep, Number.MAX_SAFE_INTEGER], checkpoint: afterStep };
+    const marks: Marks = { step: afterStep, eval: afterStep, sample: [afterStep, Number.MAX_SAFE_INTEGER], rewards: afterStep, checkpoint: afterStep };
     const deliver = (e: RunStreamEvent): void => {
       if (!isNew(marks, e)) return;
       try {
@@ -97,6 +104,7 @@ export class LiveStream {
     for (const point of points.values()) events.push({ type: 'step', runId, point });
     for (const e of trainEvalsAfter(this.db, runId, afterStep)) events.push({ type: 'eval', runId, ...e });
     for (const sample of samplesAfter(this.db, runId, afterStep)) events.push({ type: 'sample', runId, sample });
+    for (const row of grpoStepsAfter(this.db, runId, afterStep)) events.push({ type: 'rewards', runId, row });
     for (const c of listCheckpoints(this.db, runId)) if (c.step > afterStep) events.push({ type: 'checkpoint', runId, step: c.step, path: c.path });
     events.sort((a, b) => stepOf(a) - stepOf(b) || ORDER[a.type] - ORDER[b.type]);
     return [{ type: 'status', runId, status: run.status, error: run.error }, ...events];

@@ -8,7 +8,7 @@
  * worker: crashes arrive as exits and become states.
  */
 import type { RunStreamEvent, RunStreamListener } from '../../src-shared/dto/run-stream';
-import type { MetricPoint, RunError, RunStatus } from '../../src-shared/dto/runs';
+import type { GrpoStepRow, MetricPoint, RunError, RunStatus } from '../../src-shared/dto/runs';
 import type { AppEvent } from '../../src-shared/ipc-contract';
 import { UserError } from '../errors';
 import { storageError, storageProblem } from '../storage-errors';
@@ -368,9 +368,12 @@ export class RunSupervisor {
         setCheckpointEvalLoss(this.db, runId, e.step, e.loss);
         this.publish({ type: 'eval', runId, step: e.step, loss: e.loss, metrics: e.metrics });
         return;
-      case 'rewards':
-        insertGrpoStep(this.db, runId, { step: e.step, meanReward: e.meanReward, rewardStd: e.rewardStd, rewards: e.byFunction, kl: e.kl, completionLength: e.completionLength, correctFraction: e.correctFraction, completions: e.completions });
+      case 'rewards': {
+        const row: GrpoStepRow = { step: e.step, meanReward: e.meanReward, rewardStd: e.rewardStd, rewards: e.byFunction, kl: e.kl, completionLength: e.completionLength, correctFraction: e.correctFraction, completions: e.completions };
+        insertGrpoStep(this.db, runId, row);
+        this.publish({ type: 'rewards', runId, row });
         return;
+      }
       case 'sample': {
         const sample = { step: e.step, promptIdx: e.promptIdx, prompt: e.prompt, output: e.output };
         insertSample(this.db, runId, sample);
@@ -506,6 +509,8 @@ export class RunSupervisor {
         return bus({ type: 'run.metrics', runId, points: [e.point] });
       case 'sample':
         return bus({ type: 'run.samples', runId, samples: [e.sample] });
+      case 'rewards':
+        return bus({ type: 'run.rewards', runId, steps: [e.row] });
       case 'eval':
         return bus({ type: 'run.eval', runId, step: e.step, loss: e.loss });
       case 'checkpoint':

@@ -35,6 +35,8 @@ export interface TestDoubleConfig {
   longComputeStepsWorth?: number;
   /** Split it into this many synchronous parts with `control.breathe()` between them. */
   longComputeParts?: number;
+  /** After each step, a GRPO rewards event (2 completions; the mean reward is the step / maxSteps). */
+  rewards?: boolean;
   /** Never finish preparing (a long tokenize before the first step): no `started`, no step boundary. */
   prepareForever?: boolean;
 }
@@ -105,6 +107,11 @@ export const testDoubleTrainer: TrainerBridge<TestDoubleConfig> = async (start, 
     if (cfg.stepDelayMs) await new Promise((r) => setTimeout(r, cfg.stepDelayMs));
     const { loss, gradNorm } = stepOnce(st);
     emit({ type: 'step', step: st.step, loss, lr: 0.05, gradNorm, tokensPerS: 1000, epoch: st.step / cfg.maxSteps, tokensSeen: st.step * 16, ts: performance.timeOrigin + performance.now() });
+    if (cfg.rewards) {
+      const r = st.step / cfg.maxSteps;
+      const completions = [0, 1].map((i) => ({ prompt: 'hi', completion: `answer ${i} at ${st.step}`, reward: i ? r : 0, parts: { format: i ? r : 0 }, advantage: i ? 1 : -1 }));
+      emit({ type: 'rewards', step: st.step, meanReward: r / 2, rewardStd: r / 2, byFunction: { format: r / 2 }, kl: 0.001 * st.step, completionLength: 3, correctFraction: null, clipFraction: 0, generationMs: 1, trainMs: 1, completions });
+    }
     if (cfg.evalEvery && st.step % cfg.evalEvery === 0) emit({ type: 'eval', step: st.step, loss: loss * 1.1, metrics: null });
     if ((cfg.sampleEvery && st.step % cfg.sampleEvery === 0) || control.takeSampleRequest()) sample();
     if (cfg.saveEvery && st.step % cfg.saveEvery === 0) checkpoint();

@@ -4,17 +4,27 @@
  */
 import type { EvalMetricChoice, MetricModeChoice } from '../../src-shared/dto/evals';
 import type { DatasetRecord, ModelRecord } from '../../src-shared/dto/library';
-import { LORA_TARGETS, type TrainSettings } from '../../src-shared/ipc-contract';
+import { LORA_TARGETS, type GrpoSettings, type TrainSettings } from '../../src-shared/ipc-contract';
 import type { MessageKey } from './i18n/i18n.svelte';
 
-export type PresetId = 'medical' | 'handbook' | 'adgen' | 'demo' | 'custom';
+export type PresetId = 'medical' | 'handbook' | 'adgen' | 'grpo' | 'demo' | 'custom';
 
-/** The wizard's working copy: a run's settings (every field set; maxSteps 0 = by epochs) plus its name, format and eval metrics. */
+/**
+ * The wizard's working copy: a run's settings (every field set; maxSteps 0 = by epochs) plus its name,
+ * format and eval metrics; `grpo` set: the LoRA adapter trains with GRPO (rewardFile '' = none).
+ */
 export interface WizardConfig extends Required<TrainSettings> {
   name: string;
   format: string;
   metrics: string[];
+  grpo: GrpoSettings | null;
 }
+
+/**
+ * GRPO as the CLI's --method grpo defaults it (TRL's GRPOConfig: 4 completions per prompt, beta 0.04,
+ * temperature 1; 128 new tokens to keep a CPU step short) with the format and correctness rewards.
+ */
+export const GRPO_WIZARD_DEFAULTS: GrpoSettings = { numGenerations: 4, beta: 0.04, maxNewTokens: 128, temperature: 1, rewards: ['format', 'correct'], rewardFile: '' };
 
 export const BASE_CONFIG: WizardConfig = {
   name: '',
@@ -44,6 +54,7 @@ export const BASE_CONFIG: WizardConfig = {
   sampleEvery: 50,
   format: 'auto',
   metrics: ['loss'],
+  grpo: null,
 };
 
 /**
@@ -93,6 +104,38 @@ export const PRESETS: Preset[] = [
     desc: 'preset.adgen.desc',
     eval: { metrics: ['bleu', 'rouge'], mode: 'jieba', samples: false },
     config: { format: 'adgen', method: 'ptuning', prefixLen: 128, lr: 2e-2, epochs: 1, maxLen: 256, metrics: ['bleu', 'rouge'] },
+  },
+  {
+    // "Train your own reasoning model" (DeepSeek-R1 style): GSM8K questions, a format reward for
+    // <think>…</think><answer>…</answer> and a correctness reward on the answer. LoRA r 16 on every linear
+    // layer as TRL's PEFT GRPO examples; a small lr, since a policy-gradient step is noisy; prompts per
+    // step = batch x accumulation = 4, each with its group of 4 completions. No eval split: GRPO scores
+    // its own completions every step.
+    id: 'grpo',
+    title: 'preset.grpo.title',
+    desc: 'preset.grpo.desc',
+    preferredModel: 'Qwen2.5-0.5B-Instruct',
+    eval: { metrics: ['em'], mode: 'sacrebleu', samples: true },
+    config: {
+      format: 'gsm8k',
+      method: 'lora',
+      loraR: 16,
+      loraAlpha: 32,
+      loraTargets: [...LORA_TARGETS],
+      lr: 2e-5,
+      scheduler: 'constant',
+      warmupSteps: 0,
+      epochs: 1,
+      maxSteps: 200,
+      batchSize: 1,
+      gradAccum: 4,
+      maxLen: 512,
+      valSplit: 0,
+      evalEvery: 0,
+      sampleEvery: 0,
+      metrics: ['em'],
+      grpo: { ...GRPO_WIZARD_DEFAULTS, rewards: [...GRPO_WIZARD_DEFAULTS.rewards] },
+    },
   },
   {
     // Demo mode: the generated tiny model learns nothing useful, so a high constant lr and few steps make
@@ -152,7 +195,7 @@ export function presetDataset(p: Preset, datasets: Pick<DatasetRecord, 'id' | 'f
 export function cliCommand(c: WizardConfig, modelPath: string, dataPath: string): string {
   const args = ['tuneloom train', `--model ${quote(modelPath)}`, `--data ${quote(dataPath)}`];
   if (c.format !== 'auto') args.push(`--format ${c.format}`);
-  args.push(`--out ${quote(`runs/${c.name || 'run'}`)}`, `--method ${c.method}`);
+  args.push(`--out ${quote(`runs/${c.name || 'run'}`)}`, `--method ${c.grpo ? 'grpo' : c.method}`);
   if (c.method === 'lora') args.push(`--lora-r ${c.loraR}`, `--lora-alpha ${c.loraAlpha}`, `--lora-dropout ${c.loraDropout}`, `--lora-targets ${c.loraTargets.join(',')}`, ...(c.useRslora ? ['--rslora'] : []));
   else args.push(`--prefix-len ${c.prefixLen}`);
   args.push(c.maxSteps > 0 ? `--max-steps ${c.maxSteps}` : `--epochs ${c.epochs}`);
@@ -161,6 +204,12 @@ export function cliCommand(c: WizardConfig, modelPath: string, dataPath: string)
   if (c.weightDecay) args.push(`--weight-decay ${c.weightDecay}`);
   if (c.maxGradNorm !== 1) args.push(`--max-grad-norm ${c.maxGradNorm}`);
   if (c.packing) args.push('--packing');
+  if (c.grpo) {
+    const g = c.grpo;
+    args.push(`--num-generations ${g.numGenerations}`, `--beta ${g.beta}`, `--max-new-tokens ${g.maxNewTokens}`, `--temperature ${g.temperature}`);
+    if (g.rewards.length) args.push(`--reward ${g.rewards.join(',')}`);
+    if (g.rewardFile?.trim()) args.push(`--reward-file ${quote(g.rewardFile.trim())}`);
+  }
   if (c.name) args.push(`--name ${quote(c.name)}`);
   return args.join(' \\\n  ');
 }
