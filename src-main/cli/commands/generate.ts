@@ -87,7 +87,7 @@ Options:
     const greedy = flag(ctx, 'greedy');
     if (greedy && (temperature !== undefined || topP !== undefined || topK !== undefined)) throw new UserError('--greedy cannot be combined with --temperature/--top-p/--top-k');
 
-    let messages: ChatMessage[] = messagesFile ? readMessagesFile(messagesFile) : [{ role: 'user', content: prompt! }];
+    let messages: ChatMessage<string>[] = messagesFile ? readMessagesFile(messagesFile) : [{ role: 'user', content: prompt! }];
     const system = str(ctx, 'system');
     if (system !== undefined) messages = [{ role: 'system', content: system }, ...messages.filter((m) => m.role !== 'system')];
 
