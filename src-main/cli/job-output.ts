@@ -11,10 +11,11 @@ import { flag, writeJson, type CliContext, type OptionSpec } from './command';
 export const EVENTS_OPTION: Record<'events', OptionSpec> = { events: { type: 'boolean' } };
 
 /** The --help line of that option (the same words in every job command). */
-export const EVENTS_HELP = `  --events             for programs that run the command (the app does): JSON lines on stdout
-                       instead of any other output: {"type":"progress","stage","done","total"},
-                       {"type":"log","message"}, then {"type":"result","result":<the --json
-                       document>} or {"type":"error","message","exit_code"} (src-main/jobs/job-events.ts)`;
+export const EVENTS_HELP = `  --events             for programs that run the command (the app does): job events, one JSON
+                       line each, are all that goes to stdout: {"type":"progress","stage","done",
+                       "total"}, {"type":"log","message"}, then {"type":"result","result":<the
+                       --json document>} or {"type":"error","message","exit_code"} (whose line
+                       also goes to stderr); declared in src-main/jobs/job-events.ts`;
 
 /** The event writer when the command runs with --events, else null. */
 export function jobEvents(ctx: CliContext): JobEventWriter | null {

@@ -58,7 +58,8 @@ Options:
   --json               print {"examples","loss","perplexity","bleu4","rouge1","rouge2","rougeL","f1","em",
                        "mode","lang","tokens_per_s","predictions":[{prompt,prediction,reference,scores}],
                        "eval_id","run_id"}; progress goes to stderr as "eval: done/total" lines
-${EVENTS_HELP}; progress has stage "eval", done/total examples
+${EVENTS_HELP}
+                       (progress: stage "eval", done/total examples)
 `;
 
 export const evalCommand: CliCommand = {

@@ -47,7 +47,8 @@ Options:
   --db FILE            the store the export is recorded in (default $TUNELOOM_HOME/tuneloom.db)
   --json               print {"to","out","files","bytes","format","self_check","export_id"} at the end
                        (progress lines "writing: N%" and "self-check: ..." still go to stderr)
-${EVENTS_HELP}; progress has stage "write" (every 10% of the tensors written), then "check"
+${EVENTS_HELP}
+                       (progress: stage "write" every 10% of the tensors, then "check")
 `;
 
 function choice<T extends string>(raw: string | undefined, name: string, allowed: readonly T[], fallback?: T): T {
