@@ -10,12 +10,18 @@ import { flag, writeJson, type CliContext, type OptionSpec } from './command';
 /** The option every job command declares. */
 export const EVENTS_OPTION: Record<'events', OptionSpec> = { events: { type: 'boolean' } };
 
-/** The --help line of that option (the same words in every job command). */
-export const EVENTS_HELP = `  --events             for programs that run the command (the app does): job events, one JSON
-                       line each, are all that goes to stdout: {"type":"progress","stage","done",
-                       "total"}, {"type":"log","message"}, then {"type":"result","result":<the
-                       --json document>} or {"type":"error","message","exit_code"} (whose line
-                       also goes to stderr); declared in src-main/jobs/job-events.ts`;
+/** The --help lines of that option (the same words in every job command), its text from `column` on. */
+export function eventsHelp(column: number, more: string): string {
+  const lines = [
+    'for programs that run the command (the app does): job events, one JSON',
+    'line each, are all that goes to stdout: {"type":"log","message"} lines,',
+    `${more},`,
+    'then {"type":"result","result":<the --json document>} or',
+    '{"type":"error","message","exit_code"} (whose line also goes to stderr);',
+    'declared in src-main/jobs/job-events.ts',
+  ];
+  return lines.map((l, i) => (i === 0 ? '  --events'.padEnd(column) : ' '.repeat(column)) + l).join('\n');
+}
 
 /** The event writer when the command runs with --events, else null. */
 export function jobEvents(ctx: CliContext): JobEventWriter | null {

@@ -1,15 +1,21 @@
 /**
- * Runs one `tuneloom <command> --events` in a child process for the app (evals, exports): the heavy,
- * synchronous engine work stays off the main process, so the UI and the training supervisor stay
- * responsive, and the CLI stays the one implementation. The child speaks job events (job-events.ts),
- * one JSON line each on stdout: progress and log lines go to the caller as they come, the result event
- * resolves the job, an error event rejects it with the CLI's one-line message, and a cancelled job
- * rejects with "stopped". A line that is not an event fails the job in one line; stderr (the human
- * text) is only kept to explain a child that died without saying why.
+ * Runs one `tuneloom <command> --events` in a child process for the app (evals, exports, the
+ * playground's columns): the heavy, synchronous engine work stays off the main process, so the UI
+ * and the training supervisor stay responsive, and the CLI stays the one implementation. The child
+ * speaks job events (job-events.ts), one JSON line each on stdout: progress, log and text events go
+ * to the caller as they come, the result event resolves the job, an error event rejects it with the
+ * CLI's one-line message, and a cancelled job rejects with "stopped". A line that is not an event
+ * fails the job in one line; stderr (the human text) is only kept to explain a child that died
+ * without saying why.
  */
 import { spawn } from 'node:child_process';
-import { cliEntry } from '../playground/generate-process';
-import { JobEventError, parseJobEvent, type JobEvent, type LogEvent, type ProgressEvent } from './job-events';
+import { childEntry, type ChildEntry } from '../child-entry';
+import { JobEventError, parseJobEvent, type JobEvent, type StreamEvent } from './job-events';
+
+/** The CLI entry: source through tsx when running from source, dist/cli.js beside the bundle otherwise. */
+export function cliEntry(): ChildEntry {
+  return childEntry(import.meta.url, '../cli/entry.ts', 'cli.js');
+}
 
 export class CliJobError extends Error {
   override readonly name = 'CliJobError';
@@ -29,8 +35,8 @@ export interface CliJob<T> {
 export interface CliJobOptions<T> {
   /** Checks the result event's document: the fields the caller reads are there, with their types. */
   isResult: (value: Record<string, unknown>) => value is Record<string, unknown> & T;
-  /** Called with every progress and log event, in order. */
-  onEvent?: (event: ProgressEvent | LogEvent) => void;
+  /** Called with every progress, log and text event, in order. */
+  onEvent?: (event: StreamEvent) => void;
   /** Replaces the CLI entry (tests run a stand-in script). */
   entry?: { file: string; execArgv: string[] };
 }
@@ -73,7 +79,7 @@ export function startCliJob<T>(args: string[], opts: CliJobOptions<T>): CliJob<T
       child.kill('SIGTERM');
       return;
     }
-    if (last.type === 'progress' || last.type === 'log') opts.onEvent?.(last);
+    if (last.type !== 'result' && last.type !== 'error') opts.onEvent?.(last);
   });
   let stderrTail = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => stdout.push(d));

@@ -14,12 +14,14 @@ test('job events: what the writer writes, the parser reads back, event for event
   const w = new JobEventWriter(out);
   w.progress('write', 3, 10);
   w.log('backend cpu (requested)');
+  w.emit({ type: 'text', text: '你好' });
   w.emit({ type: 'result', result: { export_id: 4, files: ['a'] } });
   w.emit({ type: 'error', message: 'bad --limit', exit_code: 1 });
   const lines = text.trim().split('\n');
   assert.deepEqual(lines.map((l, i) => parseJobEvent(l, i + 1)), [
     { type: 'progress', stage: 'write', done: 3, total: 10 },
     { type: 'log', message: 'backend cpu (requested)' },
+    { type: 'text', text: '你好' },
     { type: 'result', result: { export_id: 4, files: ['a'] } },
     { type: 'error', message: 'bad --limit', exit_code: 1 },
   ] satisfies JobEvent[]);
@@ -29,10 +31,11 @@ test('job events: a bad line is one JobEventError naming the line and what is wr
   const cases: [string, RegExp][] = [
     ['writing: 40%', /^line 7 is not JSON: writing: 40%$/],
     ['[1,2]', /^line 7 is not a JSON object/],
-    ['{"type":"step","step":1}', /^line 7: unknown event type "step" \(expected progress, log, result or error\)/],
+    ['{"type":"step","step":1}', /^line 7: unknown event type "step" \(expected progress, log, text, result or error\)/],
     ['{"type":"progress","stage":"train","done":1,"total":2}', /^line 7: progress "stage" must be one of eval, write, check/],
     ['{"type":"progress","stage":"eval","done":-1,"total":2}', /^line 7: progress "done" and "total" must be whole numbers/],
     ['{"type":"log"}', /^line 7: log "message" must be a string/],
+    ['{"type":"text","text":3}', /^line 7: text "text" must be a string/],
     ['{"type":"result","result":[1]}', /^line 7: result "result" must be an object/],
     ['{"type":"error","message":"x","exit_code":3}', /^line 7: error "exit_code" must be 1 or 2/],
     [`{"type":"log","message":"${'x'.repeat(200)}`, /^line 7 is not JSON: .{77}\.\.\.$/],

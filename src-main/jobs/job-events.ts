@@ -1,7 +1,7 @@
 /**
- * The events a CLI job speaks to the program that runs it: `tuneloom eval --events` and `tuneloom
- * export --events` write one JSON object per line on stdout (progress, log, then one result or one
- * error), and the app's eval and export handlers read them through cli-job.ts. One schema on both
+ * The events a CLI job speaks to the program that runs it: `tuneloom eval|export|generate --events`
+ * write one JSON object per line on stdout (progress, log, generated text, then one result or one
+ * error), and the app's eval, export and playground handlers read them through cli-job.ts. One schema on both
  * sides, so the app never parses the human text, which stays free to change.
  *
  * The `result` event carries exactly the document the command prints with `--json`
@@ -27,6 +27,12 @@ export interface LogEvent {
   message: string;
 }
 
+/** Generated text as it is decoded (`generate`): the deltas, in order, make up the result's text. */
+export interface TextEvent {
+  type: 'text';
+  text: string;
+}
+
 /** The command's `--json` document, as the last line of a successful job. */
 export interface ResultEvent {
   type: 'result';
@@ -41,7 +47,10 @@ export interface ErrorEvent {
   exit_code: 1 | 2;
 }
 
-export type JobEvent = ProgressEvent | LogEvent | ResultEvent | ErrorEvent;
+export type JobEvent = ProgressEvent | LogEvent | TextEvent | ResultEvent | ErrorEvent;
+
+/** The events that come before the end (a result or an error). */
+export type StreamEvent = ProgressEvent | LogEvent | TextEvent;
 
 /** A line that is not a job event: what was wrong with it, in one line. */
 export class JobEventError extends Error {
@@ -59,13 +68,15 @@ function invalidReason(v: Record<string, unknown>): string | null {
       return isCount(v.done) && isCount(v.total) ? null : 'progress "done" and "total" must be whole numbers from 0';
     case 'log':
       return typeof v.message === 'string' ? null : 'log "message" must be a string';
+    case 'text':
+      return typeof v.text === 'string' ? null : 'text "text" must be a string';
     case 'result':
       return isObject(v.result) ? null : 'result "result" must be an object';
     case 'error':
       if (typeof v.message !== 'string') return 'error "message" must be a string';
       return v.exit_code === 1 || v.exit_code === 2 ? null : 'error "exit_code" must be 1 or 2';
     default:
-      return `unknown event type ${JSON.stringify(v.type)} (expected progress, log, result or error)`;
+      return `unknown event type ${JSON.stringify(v.type)} (expected progress, log, text, result or error)`;
   }
 }
 

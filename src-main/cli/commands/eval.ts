@@ -10,7 +10,7 @@ import { DATA_FORMATS, type DataFormat } from '../../data/types';
 import { openGgmlInferenceSession } from '../../engine-node/ggml-session';
 import { EVAL_METRICS, EVAL_SPLITS, runEval, type EvalMetric, type EvalSplit } from '../../eval/eval-runner';
 import { flag, str, type CliCommand } from '../command';
-import { EVENTS_HELP, EVENTS_OPTION, jobEvents, writeJobResult } from '../job-output';
+import { eventsHelp, EVENTS_OPTION, jobEvents, writeJobResult } from '../job-output';
 import { parseNumberFlag } from '../parse-number';
 import { resolve } from 'node:path';
 import { openStore } from '../../store/db';
@@ -58,8 +58,7 @@ Options:
   --json               print {"examples","loss","perplexity","bleu4","rouge1","rouge2","rougeL","f1","em",
                        "mode","lang","tokens_per_s","predictions":[{prompt,prediction,reference,scores}],
                        "eval_id","run_id"}; progress goes to stderr as "eval: done/total" lines
-${EVENTS_HELP}
-                       (progress: stage "eval", done/total examples)
+${eventsHelp(23, '{"type":"progress","stage":"eval","done","total"} per example')}
 `;
 
 export const evalCommand: CliCommand = {

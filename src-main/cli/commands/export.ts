@@ -8,7 +8,7 @@ import { runExport, type ExportRequest } from '../../export/run-export';
 import { exportAdapter } from '../../export/adapter-export';
 import { protectedPaths } from '../../export/output-folder';
 import { flag, str, type CliCommand, type CliContext } from '../command';
-import { EVENTS_HELP, EVENTS_OPTION, jobEvents, writeJobResult } from '../job-output';
+import { eventsHelp, EVENTS_OPTION, jobEvents, writeJobResult } from '../job-output';
 import type { JobEventWriter } from '../../jobs/job-events';
 import { resolve } from 'node:path';
 import { openStore } from '../../store/db';
@@ -47,8 +47,7 @@ Options:
   --db FILE            the store the export is recorded in (default $TUNELOOM_HOME/tuneloom.db)
   --json               print {"to","out","files","bytes","format","self_check","export_id"} at the end
                        (progress lines "writing: N%" and "self-check: ..." still go to stderr)
-${EVENTS_HELP}
-                       (progress: stage "write" every 10% of the tensors, then "check")
+${eventsHelp(23, '{"type":"progress","stage":"write"|"check","done","total"} (every 10% of the write)')}
 `;
 
 function choice<T extends string>(raw: string | undefined, name: string, allowed: readonly T[], fallback?: T): T {
