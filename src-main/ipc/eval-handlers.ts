@@ -1,8 +1,9 @@
 /**
  * evals.* channels: the run dashboard's Evaluate tab. An eval job runs `tuneloom eval --events` in a
- * child process (cli-job.ts, speaking jobs/job-events.ts), first on the base model ("before", when asked) and then with the run's
- * adapter ("after"), on the same examples; the CLI stores every prediction, this handler links the
- * base row to the run, and progress / completion reach the renderer as eval.* events.
+ * child process (cli-job.ts, speaking jobs/job-events.ts), first on the base model ("before", when
+ * asked) and then with the run's adapter ("after"), on the same examples; the CLI stores every
+ * prediction, this handler links the base row to the run, and progress / completion reach the
+ * renderer as eval.* events.
  */
 import type { EvalJob, EvalStartRequest, EvalTarget } from '../../src-shared/dto/evals';
 import type { RunDetail } from '../../src-shared/dto/runs';

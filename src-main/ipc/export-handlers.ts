@@ -2,9 +2,10 @@
  * exports.* channels: the run dashboard's export buttons. "adapter" writes the run's adapter files
  * (export/adapter-export.ts, checked byte for byte); "merged" and "gguf" run `tuneloom export --events`
  * in a child process (cli-job.ts), whose progress events (jobs/job-events.ts) and self-check reach
- * the renderer as export.* events. An existing, non-empty target folder is refused in one line before anything starts; the
- * renderer then asks, and only an explicit `overwrite` replaces it, and only when that folder is a
- * previous export (output-folder.ts); the data folder and the store are never a target.
+ * the renderer as export.* events. An existing, non-empty target folder is refused in one line before
+ * anything starts; the renderer then asks, and only an explicit `overwrite` replaces it, and only
+ * when that folder is a previous export (output-folder.ts); the data folder and the store are never
+ * a target.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
