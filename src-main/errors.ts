@@ -1,40 +1,14 @@
 /**
  * Errors a user can cause, and how they cross every boundary (CLI, IPC, worker).
  *
- * A UserError renders as one line: what was wrong, where (file, line, field), and what to do.
- * The CLI exits 1 on a UserError and 2 on anything else.
+ * The UserError class, its one-line rendering and serializeError are the engine's
+ * (engine/errors.ts), re-exported here so there is one class; the app adds what the memory planner
+ * attaches to an out-of-memory error.
  */
 import type { PlanSuggestionKey } from '../src-shared/dto/plan';
+import type { SerializedError as EngineSerializedError } from './engine/errors';
 
-export type ErrorKind = 'user' | 'oom' | 'nan' | 'bad-data' | 'device-lost' | 'internal';
-
-export interface UserErrorDetails {
-  /** Where the problem is: a file path, optionally with `:line`, and/or a field name. */
-  where?: string;
-  /** What the user should do about it. */
-  hint?: string;
-  kind?: ErrorKind;
-}
-
-export class UserError extends Error {
-  override readonly name = 'UserError';
-  readonly where?: string;
-  readonly hint?: string;
-  readonly kind: ErrorKind;
-
-  constructor(what: string, details: UserErrorDetails = {}) {
-    super(formatOneLine(what, details));
-    this.where = details.where;
-    this.hint = details.hint;
-    this.kind = details.kind ?? 'user';
-  }
-}
-
-function formatOneLine(what: string, { where, hint }: UserErrorDetails): string {
-  const parts = [where ? `${where}: ${what}` : what];
-  if (hint) parts.push(hint);
-  return parts.join(' — ').replace(/\s*\n\s*/g, ' ');
-}
+export { UserError, isUserError, isAllocationFailure, serializeError, type ErrorKind, type UserErrorDetails } from './engine/errors';
 
 /** One of the memory planner's changes, with the estimated total it gives (as the wizard lists them). */
 export interface MemoryOption {
@@ -43,45 +17,8 @@ export interface MemoryOption {
   totalBytes: number;
 }
 
-/** Structured error as it crosses process boundaries (`{name, message, kind}`). */
-export interface SerializedError {
-  name: string;
-  message: string;
-  kind: ErrorKind;
+/** Structured error as it crosses process boundaries (`{name, message, kind}`), as the app sends it. */
+export interface SerializedError extends EngineSerializedError {
   /** For `oom`: the planner's concrete changes for this run, smallest first. */
   options?: MemoryOption[];
-}
-
-/**
- * How an allocation failure reads on each backend: V8 typed arrays (tfjs cpu), the wasm heap
- * (emscripten's abort), WebGPU (GPUOutOfMemoryError, Dawn's allocation errors) and CUDA/ggml.
- */
-const ALLOCATION_FAILURE = [
-  /Array buffer allocation failed/i,
-  /Invalid typed array length/i,
-  /Cannot enlarge memory/i,
-  /Aborted\(OOM\)/,
-  /\bout of memory\b/i,
-  /\bOOM\b/,
-  /WebAssembly\.Memory\(\): could not allocate/i,
-  /(failed|unable) to allocate/i,
-  /allocation (failed|failure)/i,
-];
-
-export function isAllocationFailure(err: unknown): boolean {
-  const name = (err as Error | undefined)?.name ?? '';
-  if (name === 'GPUOutOfMemoryError') return true;
-  const message = err instanceof Error ? err.message : String(err);
-  return ALLOCATION_FAILURE.some((re) => re.test(message));
-}
-
-export function serializeError(err: unknown): SerializedError {
-  if (err instanceof UserError) return { name: err.name, message: err.message, kind: err.kind };
-  const kind: ErrorKind = isAllocationFailure(err) ? 'oom' : 'internal';
-  if (err instanceof Error) return { name: err.name, message: err.message, kind };
-  return { name: 'Error', message: String(err), kind };
-}
-
-export function isUserError(err: unknown): err is UserError {
-  return err instanceof UserError;
 }

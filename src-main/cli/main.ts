@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { isUserError } from '../errors';
 import { storageError } from '../storage-errors';
 import { appVersion } from '../version';
+import { JobEventWriter } from '../jobs/job-events';
 import type { CliCommand, CliIo } from './command';
 import { commands } from './commands/index';
 
@@ -87,6 +88,13 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
     return 1;
   }
   const { command, rest } = found;
+  // A job run with --events (jobs/job-events.ts) also gets its error as the last event on stdout.
+  const events = command.options.events && rest.includes('--events') ? new JobEventWriter(io.stdout) : null;
+  const fail = (message: string, code: 1 | 2, detail = message): number => {
+    io.stderr.write(`tuneloom ${command.name}: ${detail}\n`);
+    events?.emit({ type: 'error', message, exit_code: code });
+    return code;
+  };
   try {
     const { values, positionals } = parseArgs({
       args: rest,
@@ -101,22 +109,13 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
     const code = await command.run({ ...io, values: values as Record<string, string | boolean | string[] | undefined>, positionals });
     return code ?? 0;
   } catch (err) {
-    if (isUserError(err)) {
-      io.stderr.write(`tuneloom ${command.name}: ${err.message}\n`);
-      return 1;
-    }
+    if (isUserError(err)) return fail(err.message, 1);
     const e = err as { code?: string; message?: string; stack?: string; path?: string };
     // A full or read-only disk wherever it surfaced (the store, a folder): one line, exit 1, no stack.
     const storage = storageError(err, { action: 'a write', where: e.path ?? 'the disk' });
-    if (storage) {
-      io.stderr.write(`tuneloom ${command.name}: ${storage.message}\n`);
-      return 1;
-    }
-    if (typeof e.code === 'string' && e.code.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr.write(`tuneloom ${command.name}: ${e.message} — see \`tuneloom ${command.name} --help\`\n`);
-      return 1;
-    }
-    io.stderr.write(`tuneloom ${command.name}: internal error: ${e.stack ?? String(err)}\n`);
-    return 2;
+    if (storage) return fail(storage.message, 1);
+    if (typeof e.code === 'string' && e.code.startsWith('ERR_PARSE_ARGS')) return fail(`${e.message} — see \`tuneloom ${command.name} --help\``, 1);
+    // The event carries the one line; the stack goes to stderr only.
+    return fail(`internal error: ${e.message ?? String(err)}`, 2, `internal error: ${e.stack ?? String(err)}`);
   }
 }

@@ -4,24 +4,11 @@
  * self-supervised training; both may carry string metadata (a medical row's department, its source file).
  */
 
-export type Role = 'system' | 'user' | 'assistant';
+import type { Role } from '../engine/types';
 
-export interface ChatMessage {
-  role: Role;
-  content: string;
-}
-
-export interface ChatExample {
-  messages: ChatMessage[];
-  meta?: Record<string, string>;
-}
-
-export interface TextExample {
-  text: string;
-  meta?: Record<string, string>;
-}
-
-export type Example = ChatExample | TextExample;
+// The examples themselves are the engine's types (the engine imports nothing from outside its folder).
+export type { Role, ChatMessage, ChatExample, TextExample, Example } from '../engine/types';
+export { isChat } from '../engine/types';
 
 export const DATA_FORMATS = ['messages', 'conversations', 'alpaca', 'adgen', 'medical-csv', 'cot', 's1k', 'gsm8k', 'text', 'csv'] as const;
 export type DataFormat = (typeof DATA_FORMATS)[number];
@@ -49,7 +36,3 @@ export type RawRecord =
 /** A column mapping for `--map col=role,...`; `meta` keeps a column as metadata. */
 export type MapTarget = Role | 'text' | 'meta';
 export type FieldMap = Record<string, MapTarget>;
-
-export function isChat(e: Example): e is ChatExample {
-  return (e as ChatExample).messages !== undefined;
-}

@@ -2,9 +2,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../errors';
-import { parseMessages, type ChatMessage } from '../engine/tokenizer/chat-template';
+import { parseMessages } from '../engine/tokenizer/chat-template';
+import type { ChatMessage } from '../engine/types';
 
-export function readMessagesFile(path: string): ChatMessage[] {
+export function readMessagesFile(path: string): ChatMessage<string>[] {
   const abs = resolve(path);
   if (!existsSync(abs)) throw new UserError('messages file not found', { where: abs });
   let value: unknown;

@@ -9,7 +9,8 @@
  */
 import { UserError } from '../errors';
 import { loadExamples } from '../data/load-examples';
-import { isChat, type ChatMessage, type DataFormat } from '../data/types';
+import { isChat, type DataFormat } from '../data/types';
+import type { ChatMessage } from '../engine/types';
 import type { SamplingOptions } from '../engine/generate/generate';
 import type { GenerationDefaults } from '../engine/generate/generation-config';
 import type { GgmlCausalLM, HostPrefix } from '../engine/ggml/causal-lm';

@@ -1,8 +1,9 @@
 /**
- * evals.* channels: the run dashboard's Evaluate tab. An eval job runs `tuneloom eval --json` in a
- * child process (cli-job.ts), first on the base model ("before", when asked) and then with the run's
- * adapter ("after"), on the same examples; the CLI stores every prediction, this handler links the
- * base row to the run, and progress / completion reach the renderer as eval.* events.
+ * evals.* channels: the run dashboard's Evaluate tab. An eval job runs `tuneloom eval --events` in a
+ * child process (cli-job.ts, speaking jobs/job-events.ts), first on the base model ("before", when
+ * asked) and then with the run's adapter ("after"), on the same examples; the CLI stores every
+ * prediction, this handler links the base row to the run, and progress / completion reach the
+ * renderer as eval.* events.
  */
 import type { EvalJob, EvalStartRequest, EvalTarget } from '../../src-shared/dto/evals';
 import type { RunDetail } from '../../src-shared/dto/runs';
@@ -22,7 +23,7 @@ export function evalArgs(run: RunDetail, req: EvalStartRequest, target: EvalTarg
   const data = req.dataPath ?? (typeof cfg.data === 'string' ? cfg.data : run.datasetPath);
   if (!data) throw new UserError(`run #${run.id} has no dataset to evaluate on`, { hint: 'choose a dataset file in the Evaluate tab' });
   const args = ['eval', '--model', run.modelPath, '--data', data, '--metrics', req.metrics.join(','), '--mode', req.mode, '--lang', req.lang];
-  args.push('--max-new-tokens', String(req.maxNewTokens), '--split', req.split, '--seed', String(run.seed), '--db', dbPath, '--json');
+  args.push('--max-new-tokens', String(req.maxNewTokens), '--split', req.split, '--seed', String(run.seed), '--db', dbPath);
   if (req.split !== 'all') args.push('--val-split', String(typeof cfg.valSplit === 'number' && cfg.valSplit > 0 ? cfg.valSplit : 0.05));
   // The run's own dataset is read with the format it trained with; another file is detected.
   if (!req.dataPath && typeof cfg.format === 'string' && cfg.format !== 'auto') args.push('--format', cfg.format);
@@ -49,10 +50,10 @@ export function evalHandlers(ctx: HandlerContext): Pick<HandlerTable, EvalChanne
         Object.assign(job, { target, done: 0, total: req.limit ?? 0 });
         ctx.publish?.({ type: 'eval.progress', job: { ...job } });
         const child = startCliJob<{ eval_id: number }>(evalArgs(run, req, target, ctx.dbPath, backend), {
-          onLine: (line) => {
-            const m = /^eval: (\d+)\/(\d+)$/.exec(line.trim());
-            if (!m) return;
-            Object.assign(job, { done: Number(m[1]), total: Number(m[2]) });
+          isResult: (r): r is { eval_id: number } => typeof r.eval_id === 'number',
+          onEvent: (e) => {
+            if (e.type !== 'progress' || e.stage !== 'eval') return;
+            Object.assign(job, { done: e.done, total: e.total });
             ctx.publish?.({ type: 'eval.progress', job: { ...job } });
           },
         });

@@ -1,10 +1,11 @@
 /**
  * exports.* channels: the run dashboard's export buttons. "adapter" writes the run's adapter files
- * (export/adapter-export.ts, checked byte for byte); "merged" and "gguf" run `tuneloom export --json`
- * in a child process (cli-job.ts), whose progress lines and self-check reach the renderer as export.*
- * events. An existing, non-empty target folder is refused in one line before anything starts; the
- * renderer then asks, and only an explicit `overwrite` replaces it, and only when that folder is a
- * previous export (output-folder.ts); the data folder and the store are never a target.
+ * (export/adapter-export.ts, checked byte for byte); "merged" and "gguf" run `tuneloom export --events`
+ * in a child process (cli-job.ts), whose progress events (jobs/job-events.ts) and self-check reach
+ * the renderer as export.* events. An existing, non-empty target folder is refused in one line before
+ * anything starts; the renderer then asks, and only an explicit `overwrite` replaces it, and only
+ * when that folder is a previous export (output-folder.ts); the data folder and the store are never
+ * a target.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -38,16 +39,15 @@ export function exportHandlers(ctx: HandlerContext): Pick<HandlerTable, ExportCh
 
   async function runCliExport(job: ExportJob, run: RunDetail, req: ExportStartRequest, entry: { child: CliJob<unknown> | null }): Promise<number> {
     const backend = readAppSettings(ctx.db).defaultBackend;
-    const args = ['export', '--model', run.modelPath, '--adapter', run.adapterPath!, '--to', job.to, '--out', job.out, '--db', ctx.dbPath, '--json'];
+    const args = ['export', '--model', run.modelPath, '--adapter', run.adapterPath!, '--to', job.to, '--out', job.out, '--db', ctx.dbPath];
     if (job.to === 'gguf') args.push('--gguf-type', req.ggufType ?? 'f16');
     if (req.overwrite) args.push('--force');
     if (backend !== 'auto') args.push('--backend', backend);
     const child = startCliJob<{ export_id: number }>(args, {
-      onLine: (line) => {
-        const w = /^writing: (\d+)%/.exec(line);
-        if (w) Object.assign(job, { stage: 'write', pct: Number(w[1]) });
-        else if (line.startsWith('self-check:')) Object.assign(job, { stage: 'check', pct: 0 });
-        else return;
+      isResult: (r): r is { export_id: number } => typeof r.export_id === 'number',
+      onEvent: (e) => {
+        if (e.type !== 'progress' || e.stage === 'eval') return;
+        Object.assign(job, e.stage === 'write' ? { stage: 'write', pct: Math.floor((100 * e.done) / Math.max(1, e.total)) } : { stage: 'check', pct: 0 });
         progress(job);
       },
     });

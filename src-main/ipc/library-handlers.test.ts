@@ -11,7 +11,7 @@ import { listDatasets } from '../store/queries/library';
 import { getRun, insertRun } from '../store/queries/runs';
 import { tempDir, tinyQwen2Model } from '../test-support/paths';
 import { libraryHandlers } from './library-handlers';
-import { cachedViews, templateView } from './template-preview';
+import { cachedViews, templateView } from '../data/check/template-preview';
 
 // Handbook-style chats of very different lengths, so a small max length cuts through the middle.
 const CHATS = [

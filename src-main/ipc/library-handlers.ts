@@ -2,7 +2,7 @@
  * models.* and datasets.* channels: the registry of local models, and dataset inspection (a dry run of
  * the importer: format, encoding, skipped lines, preview, length histogram) and import. With a model
  * chosen, lengths are in its tokens with the chat template included and the preview is rendered through
- * the template (ipc/template-preview.ts); examples over the max length are counted, not dropped, since
+ * the template (data/check/template-preview.ts); examples over the max length are counted, not dropped, since
  * training truncates them. Reading the file and rendering the template happen in the dataset-check child
  * process (data/check/), never here: this process only resolves the model and writes the store.
  */

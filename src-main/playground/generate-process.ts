@@ -1,15 +1,15 @@
 /**
  * The playground's generation: each column (base model, or base + a LoRA adapter) runs `tuneloom
- * generate` in its own child process and streams its stdout back as text deltas. A child process keeps
+ * generate --events` in its own child process (jobs/cli-job.ts), whose text events come back as
+ * deltas and whose error event, or "stopped", ends the column. A child process keeps
  * the heavy, synchronous decoding loop off the main process (the UI and the training supervisor stay
  * responsive), runs the columns side by side, and makes "stop" a kill. Same code path as the CLI.
  */
 import type { PlaygroundColumn, PlaygroundRequest } from '../../src-shared/ipc-contract';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { childEntry, type ChildEntry } from '../child-entry';
+import { startCliJob } from '../jobs/cli-job';
 
 /** A column: the base model, or base + a LoRA adapter (the contract's PlaygroundColumn). */
 export type ColumnSpec = PlaygroundColumn;
@@ -20,11 +20,6 @@ export type GenerateSpec = Omit<PlaygroundRequest, 'sessionId' | 'columns'> & { 
 export interface ColumnCallbacks {
   onDelta(key: string, text: string): void;
   onDone(key: string, error: string | null): void;
-}
-
-/** The CLI entry: source through tsx when running from source, dist/cli.js beside the bundle otherwise. */
-export function cliEntry(): ChildEntry {
-  return childEntry(import.meta.url, '../cli/entry.ts', 'cli.js');
 }
 
 export function generateArgs(col: ColumnSpec, spec: GenerateSpec, messagesFile: string): string[] {
@@ -47,26 +42,24 @@ export function startColumns(columns: ColumnSpec[], spec: GenerateSpec, cb: Colu
   const dir = mkdtempSync(join(tmpdir(), 'tuneloom-play-'));
   const messagesFile = join(dir, 'messages.json');
   writeFileSync(messagesFile, JSON.stringify(spec.messages));
-  const entry = cliEntry();
   let running = columns.length;
-  const children: ChildProcess[] = columns.map((col) => {
-    const child = spawn(process.execPath, [...entry.execArgv, entry.file, ...generateArgs(col, spec, messagesFile)], {
-      // Inside Electron, process.execPath is the app binary: run it as plain Node.
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const jobs = columns.map((col) => {
+    const job = startCliJob(generateArgs(col, spec, messagesFile), {
+      isResult: (r): r is { text: string } => typeof r.text === 'string',
+      onEvent: (e) => {
+        if (e.type === 'text') cb.onDelta(col.key, e.text);
+      },
     });
-    let stderr = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => cb.onDelta(col.key, d));
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('close', (code, signal) => {
-      // The CLI's error is its last stderr line (one line by contract); progress notes come before it.
-      const lastLine = stderr.trim().split('\n').at(-1) ?? '';
-      cb.onDone(col.key, code === 0 ? null : signal ? 'stopped' : lastLine || `generate exited with ${code}`);
+    // The CLI's one-line error (or "stopped") ends the column; the text came as events before it.
+    void job.result.then(
+      () => cb.onDone(col.key, null),
+      (err: unknown) => cb.onDone(col.key, err instanceof Error ? err.message : String(err)),
+    ).finally(() => {
       if (--running === 0) rmSync(dir, { recursive: true, force: true });
     });
-    return child;
+    return job;
   });
   return () => {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+    for (const j of jobs) j.cancel();
   };
 }

@@ -7,6 +7,7 @@ import { evalPredictions, evalRunsOf } from '../../store/queries/eval-runs';
 import { runTuneloom } from '../../test-support/cli';
 import { vulkanSkipReason } from '../../test-support/ggml';
 import { tempDir, tinyQwen2Adapter, tinyQwen2Model } from '../../test-support/paths';
+import { parseJobEvent } from '../../jobs/job-events';
 
 test('tuneloom eval (base model, "before"): CLI.md JSON shape, and the run with its predictions in the store', async () => {
   const dir = tempDir('tuneloom-cli-eval-');
@@ -89,4 +90,23 @@ test('tuneloom eval on vulkan (lavapipe in CI) gives the cpu numbers', { skip: v
   const [cpu, gpu] = [await run('cpu'), await run('vulkan')];
   assert.ok(Math.abs(gpu.loss - cpu.loss) < 1e-3 * Math.abs(cpu.loss), `loss ${gpu.loss} vs ${cpu.loss}`);
   assert.deepEqual(gpu.predictions.map((p) => p.prediction), cpu.predictions.map((p) => p.prediction));
+});
+
+test('tuneloom eval --events: one progress event per example, then the --json document as the result event', async () => {
+  const dir = tempDir('tuneloom-cli-eval-events-');
+  const data = join(dir, 'qa.jsonl');
+  writeFileSync(data, ['你好', '学生请假流程？'].map((q) => JSON.stringify({ messages: [{ role: 'user', content: q }, { role: 'assistant', content: '好的。' }] })).join('\n') + '\n');
+  const args = ['eval', '--model', tinyQwen2Model, '--adapter', tinyQwen2Adapter, '--data', data, '--max-new-tokens', '3', '--batch-size', '1', '--backend', 'cpu', '--db', join(dir, 'store.db')];
+  const json = await runTuneloom([...args, '--json']);
+  const events = await runTuneloom([...args, '--events']);
+  assert.equal(events.code, 0, events.stderr);
+  const parsed = events.stdout.trim().split('\n').map((l, i) => parseJobEvent(l, i + 1));
+  assert.deepEqual(parsed.flatMap((e) => (e.type === 'progress' ? [`${e.stage} ${e.done}/${e.total}`] : [])), ['eval 1/2', 'eval 2/2']);
+  const last = parsed.at(-1)!;
+  assert.ok(last.type === 'result', events.stdout);
+  const doc = JSON.parse(json.stdout) as Record<string, unknown>;
+  // The same document, but for what differs between any two runs: the speed and the store's new ids.
+  const stable = (d: Record<string, unknown>) => Object.fromEntries(Object.entries(d).filter(([k]) => !['tokens_per_s', 'eval_id', 'timing'].includes(k)));
+  assert.deepEqual(stable(last.result), stable(doc));
+  assert.equal(typeof last.result.eval_id, 'number');
 });

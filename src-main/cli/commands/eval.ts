@@ -9,7 +9,8 @@ import type { SamplingOptions } from '../../engine/generate/generate';
 import { DATA_FORMATS, type DataFormat } from '../../data/types';
 import { openGgmlInferenceSession } from '../../engine-node/ggml-session';
 import { EVAL_METRICS, EVAL_SPLITS, runEval, type EvalMetric, type EvalSplit } from '../../eval/eval-runner';
-import { flag, str, writeJson, type CliCommand } from '../command';
+import { flag, str, type CliCommand } from '../command';
+import { eventsHelp, EVENTS_OPTION, jobEvents, writeJobResult } from '../job-output';
 import { parseNumberFlag } from '../parse-number';
 import { resolve } from 'node:path';
 import { openStore } from '../../store/db';
@@ -20,7 +21,7 @@ const HELP = `Usage: tuneloom eval --model DIR [--adapter DIR] --data FILE [--fo
                      [--metrics loss,bleu,rouge,f1,em] [--max-new-tokens 128] [--limit N]
                      [--batch-size 8] [--temperature T [--top-p P] [--top-k K] [--sample-seed S]]
                      [--split all|train|validation] [--val-split 0.05] [--seed 42]
-                     [--lang zh|en] [--mode sacrebleu|jieba] [--backend B] [--weights W] [--json]
+                     [--lang zh|en] [--mode sacrebleu|jieba] [--backend B] [--weights W] [--json | --events]
 
 For every chat in FILE, the turns before its last assistant answer are the prompt and that answer
 is the reference. The model (plus --adapter; leave it out to measure the base model, "before")
@@ -57,6 +58,7 @@ Options:
   --json               print {"examples","loss","perplexity","bleu4","rouge1","rouge2","rougeL","f1","em",
                        "mode","lang","tokens_per_s","predictions":[{prompt,prediction,reference,scores}],
                        "eval_id","run_id"}; progress goes to stderr as "eval: done/total" lines
+${eventsHelp(23, '{"type":"progress","stage":"eval","done","total"} per example')}
 `;
 
 export const evalCommand: CliCommand = {
@@ -81,6 +83,7 @@ export const evalCommand: CliCommand = {
     seed: { type: 'string' },
     lang: { type: 'string' },
     mode: { type: 'string' },
+    ...EVENTS_OPTION,
   },
   async run(ctx) {
     const model = str(ctx, 'model');
@@ -112,17 +115,20 @@ export const evalCommand: CliCommand = {
     const topK = parseNumberFlag(str(ctx, 'top-k'), 'top-k', { integer: true, min: 0, fallback: 0 })!;
     const sampleSeed = parseNumberFlag(str(ctx, 'sample-seed'), 'sample-seed', { integer: true, min: 0, fallback: 0 })!;
     const sampling: SamplingOptions = sampled ? { greedy: false, temperature: temperature!, topP, topK, seed: sampleSeed } : { greedy: true };
-    const json = flag(ctx, 'json');
+    const events = jobEvents(ctx);
+    const json = flag(ctx, 'json') || events !== null;
+    const notice = (line: string) => (events ? events.log(line) : ctx.stderr.write(`${line}\n`));
     const session = await openGgmlInferenceSession({
       model,
       adapter: str(ctx, 'adapter'),
       backend: str(ctx, 'backend'),
       weights: str(ctx, 'weights'),
-      notice: (line) => ctx.stderr.write(`${line}\n`),
+      notice,
     });
     const progress = new ProgressWriter(ctx.stderr);
     try {
-      if (!json) ctx.stderr.write(`backend ${session.reason}\n`);
+      if (events) events.log(`backend ${session.reason}`);
+      else if (!json) ctx.stderr.write(`backend ${session.reason}\n`);
       const result = await runEval(session, {
         data,
         format: format as DataFormat | undefined,
@@ -136,8 +142,13 @@ export const evalCommand: CliCommand = {
         seed,
         lang,
         mode,
-        // With --json, one line per example: the app's Evaluate tab reads them for its progress bar.
-        onProgress: (done, total) => (json ? ctx.stderr.write(`eval: ${done}/${total}\n`) : progress.update(`eval: ${done}/${total}`, isMilestone(done, total))),
+        // One progress event per example with --events (the app's Evaluate tab draws its bar from
+        // them); with --json, one "eval: done/total" line per example on stderr, as documented.
+        onProgress: (done, total) => {
+          if (events) events.progress('eval', done, total);
+          else if (json) ctx.stderr.write(`eval: ${done}/${total}\n`);
+          else progress.update(`eval: ${done}/${total}`, isMilestone(done, total));
+        },
       });
       // Every eval run is kept in the store (metrics and each prediction), linked to the run that
       // produced the adapter; without --adapter it is the base model's "before" row.
@@ -160,7 +171,7 @@ export const evalCommand: CliCommand = {
       } finally {
         db.close();
       }
-      if (json) writeJson(ctx, { ...withRoundedScores(result), predictions: result.predictions.map((p) => (p.scores ? { ...p, scores: withRoundedScores(p.scores) } : p)), eval_id: stored.evalId, run_id: stored.runId });
+      if (json) writeJobResult(ctx, events, { ...withRoundedScores(result), predictions: result.predictions.map((p) => (p.scores ? { ...p, scores: withRoundedScores(p.scores) } : p)), eval_id: stored.evalId, run_id: stored.runId });
       else {
         progress.end();
         const row = (k: string, v: number | undefined) => (v === undefined ? '' : `  ${k.padEnd(10)} ${v.toFixed(4)}\n`);

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { runTuneloom } from '../../test-support/cli';
 import { openStore } from '../../store/db';
 import { tempDir, tinyQwen2Adapter, tinyQwen2Model } from '../../test-support/paths';
+import { parseJobEvent } from '../../jobs/job-events';
 
 test('tuneloom export --to gguf --gguf-type q8_0: GGUF + Modelfile, self-check passes, one JSON document', async () => {
   const dir = tempDir('tuneloom-cli-export-');
@@ -67,4 +68,25 @@ test('tuneloom export --to adapter: the two PEFT files and a README, byte-equal,
     assert.equal(refused.stderr.trim().split('\n').length, 1);
   }
   assert.ok(existsSync(db) && readdirSync(dir).includes('adapter-export'));
+});
+
+test('tuneloom export --events: job events on stdout (write progress, then the --json document as the result); a failure is an error event plus its one stderr line', async () => {
+  const dir = tempDir('tuneloom-cli-export-');
+  const out = join(dir, 'merged');
+  const r = await runTuneloom(['export', '--model', tinyQwen2Model, '--adapter', tinyQwen2Adapter, '--to', 'merged', '--out', out, '--no-self-check', '--backend', 'cpu', '--db', join(dir, 'store.db'), '--events']);
+  assert.equal(r.code, 0, r.stderr);
+  const events = r.stdout.trim().split('\n').map((l, i) => parseJobEvent(l, i + 1));
+  const writes = events.flatMap((e) => (e.type === 'progress' && e.stage === 'write' ? [e.done / e.total] : []));
+  assert.ok(writes.length >= 2 && writes.at(-1) === 1, `write progress: ${writes.join(', ')}`);
+  const last = events.at(-1)!;
+  assert.ok(last.type === 'result', r.stdout);
+  assert.deepEqual([last.result.to, last.result.out, typeof last.result.export_id], ['merged', out, 'number']);
+  assert.doesNotMatch(r.stderr, /writing: /, 'the human progress lines are not written with --events');
+
+  const bad = await runTuneloom(['export', '--model', tinyQwen2Model, '--adapter', tinyQwen2Adapter, '--to', 'onnx', '--out', out, '--events']);
+  assert.equal(bad.code, 1);
+  const lines = bad.stdout.trim().split('\n');
+  assert.equal(lines.length, 1, bad.stdout);
+  assert.deepEqual(parseJobEvent(lines[0]!, 1), { type: 'error', message: '--to must be one of adapter, merged, gguf, got "onnx"', exit_code: 1 });
+  assert.equal(bad.stderr.trim(), 'tuneloom export: --to must be one of adapter, merged, gguf, got "onnx"');
 });

@@ -7,14 +7,16 @@ import { parseBackendChoice } from '../../engine-node/backend-choice';
 import { runExport, type ExportRequest } from '../../export/run-export';
 import { exportAdapter } from '../../export/adapter-export';
 import { protectedPaths } from '../../export/output-folder';
-import { flag, str, writeJson, type CliCommand, type CliContext } from '../command';
+import { flag, str, type CliCommand, type CliContext } from '../command';
+import { eventsHelp, EVENTS_OPTION, jobEvents, writeJobResult } from '../job-output';
+import type { JobEventWriter } from '../../jobs/job-events';
 import { resolve } from 'node:path';
 import { openStore } from '../../store/db';
 import { resolveStorePath } from '../../store/paths';
 import { recordExport, type ExportRecord } from '../../store/queries/eval-runs';
 
 const HELP = `Usage: tuneloom export --model DIR --adapter DIR --to adapter|merged|gguf [--gguf-type f16|q8_0] --out PATH
-                       [--dtype auto|f32|f16|bf16] [--force] [--no-self-check] [--backend B] [--json]
+                       [--dtype auto|f32|f16|bf16] [--force] [--no-self-check] [--backend B] [--json | --events]
 
 Writes an adapter to a new folder PATH, alone or folded into its base model:
   adapter the PEFT folder alone: adapter_config.json, adapter_model.safetensors and a README
@@ -45,6 +47,7 @@ Options:
   --db FILE            the store the export is recorded in (default $TUNELOOM_HOME/tuneloom.db)
   --json               print {"to","out","files","bytes","format","self_check","export_id"} at the end
                        (progress lines "writing: N%" and "self-check: ..." still go to stderr)
+${eventsHelp(23, '{"type":"progress","stage":"write"|"check","done","total"} (every 10% of the write)')}
 `;
 
 function choice<T extends string>(raw: string | undefined, name: string, allowed: readonly T[], fallback?: T): T {
@@ -65,12 +68,12 @@ function record(storePath: string, e: ExportRecord): number {
   }
 }
 
-function exportAdapterCommand(ctx: CliContext, o: { adapter: string; out: string; model?: string; force: boolean; protect: string[]; storePath: string }): void {
+function exportAdapterCommand(ctx: CliContext, events: JobEventWriter | null, o: { adapter: string; out: string; model?: string; force: boolean; protect: string[]; storePath: string }): void {
   if (str(ctx, 'dtype') !== undefined || str(ctx, 'gguf-type') !== undefined) throw new UserError('--dtype and --gguf-type do not apply to --to adapter', { hint: 'drop them: the adapter is copied as it is' });
   const r = exportAdapter(o);
   const modelPath = o.model ? resolve(o.model) : '';
   const exportId = record(o.storePath, { adapterPath: resolve(o.adapter), modelPath, kind: 'adapter', ggufType: null, outPath: r.dir, bytes: r.bytes, selfCheck: r.selfCheck });
-  if (flag(ctx, 'json')) writeJson(ctx, { to: 'adapter', out: r.dir, files: r.files, bytes: r.bytes, format: 'peft', self_check: r.selfCheck, export_id: exportId });
+  if (flag(ctx, 'json') || events) writeJobResult(ctx, events, { to: 'adapter', out: r.dir, files: r.files, bytes: r.bytes, format: 'peft', self_check: r.selfCheck, export_id: exportId });
   else ctx.stdout.write(`wrote adapter export (${(r.bytes / 1e6).toFixed(1)} MB) to ${r.dir}\nself-check: ${r.selfCheck.summary}\n`);
 }
 
@@ -87,6 +90,7 @@ export const exportCommand: CliCommand = {
     dtype: { type: 'string' },
     force: { type: 'boolean' },
     'no-self-check': { type: 'boolean' },
+    ...EVENTS_OPTION,
   },
   async run(ctx) {
     const model = str(ctx, 'model');
@@ -98,13 +102,15 @@ export const exportCommand: CliCommand = {
     }
     const storePath = resolveStorePath(str(ctx, 'db'));
     const protect = protectedPaths(storePath);
-    if (to === 'adapter') return exportAdapterCommand(ctx, { adapter: adapter!, out: out!, model, force: flag(ctx, 'force'), protect, storePath });
+    const events = jobEvents(ctx);
+    if (to === 'adapter') return exportAdapterCommand(ctx, events, { adapter: adapter!, out: out!, model, force: flag(ctx, 'force'), protect, storePath });
     const ggufType = choice(str(ctx, 'gguf-type'), 'gguf-type', ['f16', 'q8_0'] as const, 'f16');
     const dtype = choice(str(ctx, 'dtype'), 'dtype', ['auto', 'f32', 'f16', 'bf16'] as const, 'auto');
     if (to === 'gguf' && str(ctx, 'dtype') !== undefined) throw new UserError('--dtype applies to --to merged; use --gguf-type for GGUF');
     if (to === 'merged' && str(ctx, 'gguf-type') !== undefined) throw new UserError('--gguf-type applies to --to gguf; use --dtype for a merged export');
-    const json = flag(ctx, 'json');
-    const backend = parseBackendChoice(str(ctx, 'backend') ?? 'cpu', (line) => ctx.stderr.write(`${line}\n`));
+    const json = flag(ctx, 'json') || events !== null;
+    const notice = (line: string) => (events ? events.log(line) : ctx.stderr.write(`${line}\n`));
+    const backend = parseBackendChoice(str(ctx, 'backend') ?? 'cpu', notice);
     let lastPct = -1;
     const req: ExportRequest = {
       model: model!,
@@ -118,13 +124,22 @@ export const exportCommand: CliCommand = {
       selfCheck: !flag(ctx, 'no-self-check'),
       backend,
       onBackend: (reason) => {
-        if (!json) ctx.stderr.write(`self-check backend ${reason}\n`);
+        if (events) events.log(`self-check backend ${reason}`);
+        else if (!json) ctx.stderr.write(`self-check backend ${reason}\n`);
       },
-      // Progress goes to stderr with or without --json (the app's export buttons read these lines).
+      // Progress goes to stderr with or without --json; with --events it is progress events (the
+      // app's export buttons read them), at the same pace: every 10% of the write, then the check.
       onProgress: (stage, done, total) => {
-        if (stage === 'check') return void ctx.stderr.write('self-check: comparing greedy tokens with base + adapter...\n');
+        if (stage === 'check') {
+          if (events) events.progress('check', done, total);
+          else ctx.stderr.write('self-check: comparing greedy tokens with base + adapter...\n');
+          return;
+        }
         const pct = Math.floor((100 * done) / total);
-        if (pct !== lastPct && pct % 10 === 0) ctx.stderr.write(`writing: ${pct}%\n`);
+        if (pct !== lastPct && pct % 10 === 0) {
+          if (events) events.progress('write', done, total);
+          else ctx.stderr.write(`writing: ${pct}%\n`);
+        }
         lastPct = pct;
       },
     };
@@ -138,7 +153,7 @@ export const exportCommand: CliCommand = {
       bytes: report.bytes,
       selfCheck: report.self_check,
     });
-    if (json) writeJson(ctx, { ...report, export_id: exportId });
+    if (json) writeJobResult(ctx, events, { ...report, export_id: exportId });
     else {
       ctx.stdout.write(`wrote ${report.to} export (${report.format}, ${(report.bytes / 1e6).toFixed(1)} MB) to ${report.out}\n`);
       const sc = report.self_check;

@@ -1,6 +1,7 @@
 /** `tuneloom generate`: generate from a chat prompt, streaming text or printing one JSON object (CLI.md). */
 import { UserError } from '../../errors';
-import { flag, str, writeJson, type CliCommand } from '../command';
+import { flag, str, type CliCommand } from '../command';
+import { eventsHelp, EVENTS_OPTION, jobEvents, writeJobResult } from '../job-output';
 import { parseNumberFlag } from '../parse-number';
 import { readMessagesFile } from '../../engine-node/messages-file';
 import { openGgmlInferenceSession } from '../../engine-node/ggml-session';
@@ -26,7 +27,7 @@ export const generateCommand: CliCommand = {
   summary: 'Generate text from a model, streaming.',
   help: `Usage: tuneloom generate --model DIR [--adapter DIR] (--prompt STR | --messages-file F) [--system STR]
                          [--max-new-tokens 256] [--greedy | --temperature T --top-p P --top-k K --seed S]
-                         [--repetition-penalty R] [--think-budget N [--think-wait W]] [--backend B] [--weights W] [--json]
+                         [--repetition-penalty R] [--think-budget N [--think-wait W]] [--backend B] [--weights W] [--json | --events]
 
 Renders the prompt with the model's chat template (generation prompt added) and generates until an EOS
 id of generation_config.json or --max-new-tokens. Without --json the text streams to stdout.
@@ -47,12 +48,14 @@ Options:
   --think-budget N         s1 budget forcing: at most N tokens inside <think>, then </think> is forced
   --think-wait W           replace up to W early </think> with "Wait" to extend thinking (default 0)
   --backend B              auto|cpu|vulkan|cuda|metal (default auto: cuda, then metal, then a real
-                           Vulkan GPU, then cpu; the choice and why are printed on stderr; the old
-                           names webgpu|tensorflow|wasm map to vulkan|cpu|cpu)
+                           Vulkan GPU, then cpu; the choice and why are printed on stderr, or are
+                           a log event with --events; the old names webgpu|tensorflow|wasm map to
+                           vulkan|cpu|cpu)
   --weights W              f32|f16|q8_0|q4: how the base weights are held (default: the most precise
                            type that fits the device)
   --json                   print {"prompt_ids","ids","text","finish_reason","engine","timing"} at the end
                            instead of streaming
+${eventsHelp(27, '{"type":"text","text"} as the text streams')}
 `,
   options: {
     model: { type: 'string' },
@@ -69,6 +72,7 @@ Options:
     'repetition-penalty': { type: 'string' },
     'think-budget': { type: 'string' },
     'think-wait': { type: 'string' },
+    ...EVENTS_OPTION,
   },
   async run(ctx) {
     const modelDir = str(ctx, 'model');
@@ -87,16 +91,18 @@ Options:
     const greedy = flag(ctx, 'greedy');
     if (greedy && (temperature !== undefined || topP !== undefined || topK !== undefined)) throw new UserError('--greedy cannot be combined with --temperature/--top-p/--top-k');
 
-    let messages: ChatMessage[] = messagesFile ? readMessagesFile(messagesFile) : [{ role: 'user', content: prompt! }];
+    let messages: ChatMessage<string>[] = messagesFile ? readMessagesFile(messagesFile) : [{ role: 'user', content: prompt! }];
     const system = str(ctx, 'system');
     if (system !== undefined) messages = [{ role: 'system', content: system }, ...messages.filter((m) => m.role !== 'system')];
 
+    const events = jobEvents(ctx);
+    const notice = (line: string) => (events ? events.log(line) : ctx.stderr.write(`${line}\n`));
     const session = await openGgmlInferenceSession({
       model: modelDir,
       adapter: str(ctx, 'adapter'),
       backend: str(ctx, 'backend'),
       weights: str(ctx, 'weights'),
-      notice: (line) => ctx.stderr.write(`${line}\n`),
+      notice,
     });
     try {
       const { model, tokenizer, generation } = session;
@@ -106,8 +112,10 @@ Options:
       const sampling: SamplingOptions = wantsSampling
         ? { greedy: false, temperature: temperature ?? generation.temperature, topP: topP ?? generation.topP, topK: topK ?? generation.topK, seed }
         : { greedy: true };
-      ctx.stderr.write(`backend ${session.reason}\n`);
+      notice(`backend ${session.reason}`);
       const json = flag(ctx, 'json');
+      // Text streams to stdout as it is decoded, or as text events with --events; --json waits for the end.
+      const onText = events ? (delta: string) => events.emit({ type: 'text', text: delta }) : json ? undefined : (delta: string) => ctx.stdout.write(delta);
       const decode = (ids: number[]) => tokenizer.decode(ids, { skipSpecialTokens: true });
       const t0 = performance.now();
       let prefillS = 0;
@@ -122,12 +130,12 @@ Options:
         onToken: () => {
           if (firstAt === 0) (firstAt = performance.now()), (prefillS = (firstAt - t0) / 1000);
         },
-        decode: json ? undefined : decode,
-        onText: json ? undefined : (delta) => ctx.stdout.write(delta),
+        decode: onText ? decode : undefined,
+        onText,
       });
       const decodeS = (performance.now() - firstAt) / 1000;
       const timing = { load_s: round(session.loadSeconds), prefill_s: round(prefillS), decode_tokens_per_s: result.ids.length > 1 && decodeS > 0 ? round((result.ids.length - 1) / decodeS) : 0 };
-      if (json) writeJson(ctx, { prompt_ids: promptIds, ids: result.ids, text: decode(result.ids), finish_reason: result.finishReason, engine: session.engine, timing });
+      if (json || events) writeJobResult(ctx, events, { prompt_ids: promptIds, ids: result.ids, text: decode(result.ids), finish_reason: result.finishReason, engine: session.engine, timing });
       else ctx.stdout.write('\n');
     } finally {
       session.dispose();

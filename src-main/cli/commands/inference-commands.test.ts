@@ -8,6 +8,7 @@ import { copyFileSync, mkdirSync, readFileSync, symlinkSync, truncateSync, statS
 import { join } from 'node:path';
 import { runTuneloom, type CliResult } from '../../test-support/cli';
 import { tempDir, tinyQwen2Adapter, tinyQwen2Dir, tinyQwen2Model } from '../../test-support/paths';
+import { parseJobEvent } from '../../jobs/job-events';
 import { writeSyntheticCheckpoint } from '../../../scripts/synthetic-checkpoint';
 
 interface Golden {
@@ -74,6 +75,23 @@ test('generate --greedy --json reproduces greedy12, and without --json streams t
   const streamed = await runTuneloom(args);
   assert.equal(streamed.code, 0, streamed.stderr);
   assert.equal(streamed.stdout, out.text + '\n');
+});
+
+test('generate --events: the text as text events, then the --json document as the result event (the playground reads these)', async () => {
+  const r = await runTuneloom(['generate', '--model', tinyQwen2Model, '--messages-file', messagesFile(0), '--greedy', '--max-new-tokens', '12', '--backend', 'cpu', '--events']);
+  assert.equal(r.code, 0, r.stderr);
+  const events = r.stdout.trim().split('\n').map((l, i) => parseJobEvent(l, i + 1));
+  const last = events.at(-1)!;
+  assert.ok(last.type === 'result', r.stdout);
+  assert.deepEqual(last.result.ids, goldens.prompts[0].greedy12);
+  const text = events.flatMap((e) => (e.type === 'text' ? [e.text] : [])).join('');
+  assert.equal(text, last.result.text);
+  assert.ok(events.some((e) => e.type === 'log' && /^backend cpu/.test(e.message)), 'the backend line is a log event');
+
+  const bad = await runTuneloom(['generate', '--model', join(root, 'nowhere'), '--prompt', 'hi', '--events']);
+  assert.equal(bad.code, 1, bad.stderr);
+  const end = parseJobEvent(bad.stdout.trim(), 1);
+  assert.ok(end.type === 'error' && end.exit_code === 1 && bad.stderr.includes(end.message), bad.stdout);
 });
 
 test('a missing model folder is one line', async () => {

@@ -8,7 +8,7 @@ import { mappingToRecord } from '../../../src-shared/column-mapping';
 import type { DatasetPreview } from '../../../src-shared/dto/dataset-preview';
 import type { DatasetInspectRequest } from '../../../src-shared/ipc-contract';
 import { UserError } from '../../errors';
-import { templateView, type TemplateView } from '../../ipc/template-preview';
+import { templateView, type TemplateView } from './template-preview';
 import { toFieldMap } from '../formats/mapped-format';
 import { importDataset, type ImportOptions, type ImportProgress, type ImportResult } from '../import-dataset';
 

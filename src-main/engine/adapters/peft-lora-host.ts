@@ -4,7 +4,7 @@
  * the A/B matrices read and checked against the base model's projection shapes, as Float32Arrays.
  * peft-lora.ts turns them into tfjs tensors; the ggml engine uploads them to its backend.
  */
-import { UserError } from '../../errors';
+import { UserError } from '../errors';
 import type { ModelConfig } from '../config/model-config';
 import type { WeightStore } from '../io/weight-store';
 import { projectionShapes } from '../models/family';

@@ -5,7 +5,7 @@
  * Reports which one it chose and why, so the CLI can print it.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { UserError } from '../../errors';
+import { UserError } from '../errors';
 import { guardWebgpuBindings } from './webgpu-binding-guard';
 import type { ModelConfig } from '../config/model-config';
 import { estimateTraining, type TrainingEstimateInput } from '../planner/estimate-training';

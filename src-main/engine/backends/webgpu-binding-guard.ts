@@ -6,7 +6,7 @@
  * (Until the engine moves to ggml, which splits large tensors itself.)
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { UserError } from '../../errors';
+import { UserError } from '../errors';
 
 interface BufferManagerLike {
   acquireBuffer(size: number, usage: number, mappedAtCreation?: boolean, reuse?: boolean): unknown;

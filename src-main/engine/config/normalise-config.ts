@@ -5,7 +5,7 @@
  * `head_dim` (explicit in Qwen3, derived elsewhere), scalar or list `eos_token_id`.
  * Unknown families and RoPE types are refused with one line saying what is supported.
  */
-import { UserError } from '../../errors';
+import { UserError } from '../errors';
 import { FAMILIES } from '../models/families';
 import type { ModelConfig, RopeConfig } from './model-config';
 

@@ -5,7 +5,7 @@
  * thread, so the JS thread keeps answering heartbeats during a long compute.
  */
 import koffi from 'koffi';
-import { UserError } from '../../errors';
+import { UserError } from '../errors';
 import { CpuProtos, type BackendPtr, type BufferTypePtr, type DevicePtr, type GraphPtr, type TensorPtr } from './ffi';
 import type { GgmlLibrary } from './library';
 import { NativeOwner } from './owners';

@@ -5,7 +5,7 @@
  * libggml-base copies would each keep their own.
  */
 import koffi, { type LibraryHandle } from 'koffi';
-import { UserError } from '../../errors';
+import { UserError } from '../errors';
 import { declareBackend, declareBase, GGML_OBJECT_SIZE, TensorStruct, type BackendApi, type BaseApi } from './ffi';
 
 /** The ggml the declarations in ffi.ts were transcribed from (node-llama-cpp 3.21.1). */

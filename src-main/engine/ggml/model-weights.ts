@@ -21,7 +21,7 @@
  * largest single buffer: lavapipe binds 128 MiB) and a model that does not fit is one line saying
  * how much it needs and which --weights type would fit. Nothing is left allocated on any error.
  */
-import { UserError } from '../../errors';
+import { UserError } from '../errors';
 import type { ModelConfig } from '../config/model-config';
 import type { WeightStore } from '../io/weight-store';
 import { checkWeights, type LoadProgress } from '../models/weight-shapes';

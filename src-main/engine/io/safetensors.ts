@@ -4,7 +4,7 @@
  * then the data, offsets relative to the end of the header. Reading goes through a `ByteSource`
  * (a file on disk in engine-node, a buffer in tests) so one tensor at a time is in memory.
  */
-import { UserError } from '../../errors';
+import { UserError } from '../errors';
 import { DTYPE_BYTES, decodeToFloat32, float32ToBf16Bits, isSupportedDtype, type SafetensorsDtype } from './dtype';
 import { float32ToHalfArray } from './half-float';
 

@@ -3,7 +3,7 @@
  * `model.safetensors.index.json`'s `weight_map`, as transformers' `load_sharded_checkpoint` reads
  * them). Headers are read up front; tensor data is read one tensor at a time on request.
  */
-import { UserError } from '../../errors';
+import { UserError } from '../errors';
 import { DTYPE_BYTES, decodeToFloat32 } from './dtype';
 import { readSafetensorsHeader, readTensorFloat32, type ByteSource, type TensorInfo } from './safetensors';
 

@@ -3,7 +3,7 @@
  * that a checkpoint has them. Shared by the tfjs loader (model-weights.ts) and the ggml loader
  * (ggml/model-weights.ts); no tensor library here.
  */
-import { UserError } from '../../errors';
+import { UserError } from '../errors';
 import type { ModelConfig } from '../config/model-config';
 import type { WeightStore } from '../io/weight-store';
 import { layerWeightShapes } from './family';

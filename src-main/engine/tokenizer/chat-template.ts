@@ -9,7 +9,11 @@
  * stops with one UserError line instead of looping until the process runs out of memory.
  */
 import { Environment, Interpreter, Template } from '@huggingface/jinja';
-import { UserError } from '../../errors';
+import { UserError } from '../errors';
+import type { ChatMessage } from '../types';
+
+// The one ChatMessage is in ../types.ts; this re-export keeps the imports from here compiling.
+export type { ChatMessage } from '../types';
 
 /** Steps a render may take: a base, plus this many per message (Qwen3's template takes ~62). */
 export const TEMPLATE_STEPS_BASE = 200_000;
@@ -55,11 +59,6 @@ function boundedRange(start: number, stop?: number, step = 1): number[] {
   return out;
 }
 
-export interface ChatMessage {
-  role: string;
-  content: string;
-}
-
 export interface ChatRenderOptions {
   addGenerationPrompt?: boolean;
   /** undefined: the template's default; false: Qwen3's empty `<think>` block. */
@@ -71,7 +70,8 @@ export interface ChatRenderOptions {
 
 const compiled = new Map<string, Template>();
 
-export function renderChat(template: string, messages: ChatMessage[], opts: ChatRenderOptions = {}): string {
+/** Renders any roles the template accepts (a messages file may carry "tool"); datasets hold three. */
+export function renderChat(template: string, messages: readonly ChatMessage<string>[], opts: ChatRenderOptions = {}): string {
   let t = compiled.get(template);
   if (!t) {
     try {
@@ -110,12 +110,12 @@ export function renderChat(template: string, messages: ChatMessage[], opts: Chat
 }
 
 /** Validates a parsed messages file: an array of {role, content} strings. */
-export function parseMessages(value: unknown, where: string): ChatMessage[] {
+export function parseMessages(value: unknown, where: string): ChatMessage<string>[] {
   if (!Array.isArray(value) || value.length === 0) {
     throw new UserError('expected a non-empty JSON array of {"role","content"} messages', { where });
   }
   return value.map((m, i) => {
-    const msg = m as Partial<ChatMessage>;
+    const msg = m as Partial<ChatMessage<string>>;
     if (!msg || typeof msg.role !== 'string' || typeof msg.content !== 'string') {
       throw new UserError(`message ${i + 1} needs string "role" and "content"`, { where });
     }

@@ -5,8 +5,9 @@
  * against ../shared/fixtures/tokenizer_goldens.json.
  */
 import { Tokenizer } from '@huggingface/tokenizers';
-import { UserError } from '../../errors';
-import { renderChat, type ChatMessage, type ChatRenderOptions } from './chat-template';
+import { UserError } from '../errors';
+import { renderChat, type ChatRenderOptions } from './chat-template';
+import type { ChatMessage } from '../types';
 
 export interface TokenizerFiles {
   /** Parsed tokenizer.json. */
@@ -72,7 +73,7 @@ export class TextTokenizer {
   }
 
   /** The chat rendered with the model's template (no tokenization). */
-  renderChat(messages: ChatMessage[], opts: ChatRenderOptions = {}): string {
+  renderChat(messages: readonly ChatMessage<string>[], opts: ChatRenderOptions = {}): string {
     if (!this.chatTemplate) {
       throw new UserError('this tokenizer has no chat template, so a chat cannot be rendered', {
         where: `${this.where}/tokenizer_config.json (chat_template)`,
@@ -83,7 +84,7 @@ export class TextTokenizer {
   }
 
   /** Rendered chat and its ids. The template writes special tokens itself, so none are added. */
-  encodeChat(messages: ChatMessage[], opts: ChatRenderOptions = {}): { text: string; ids: number[] } {
+  encodeChat(messages: readonly ChatMessage<string>[], opts: ChatRenderOptions = {}): { text: string; ids: number[] } {
     const text = this.renderChat(messages, opts);
     return { text, ids: this.encode(text) };
   }

@@ -9,7 +9,7 @@
  * so `<|im_end|>` and the newline after it are learned and every user/system turn is masked.
  * `all` makes every token a target (self-supervised text).
  */
-import type { ChatMessage } from '../tokenizer/chat-template';
+import type { ChatMessage } from '../types';
 import { IGNORE_INDEX } from './cross-entropy';
 
 export type LossOn = 'completion' | 'all';
@@ -17,7 +17,7 @@ export type LossOn = 'completion' | 'all';
 /** What the labeller needs from a tokenizer (TextTokenizer satisfies it). */
 export interface ChatEncoder {
   encode(text: string): number[];
-  renderChat(messages: ChatMessage[], opts: { addGenerationPrompt?: boolean }): string;
+  renderChat(messages: ChatMessage<string>[], opts: { addGenerationPrompt?: boolean }): string;
 }
 
 export interface LabelledExample {
@@ -28,7 +28,7 @@ export interface LabelledExample {
 
 export class LabelError extends Error {}
 
-export function labelChat(tok: ChatEncoder, messages: ChatMessage[], lossOn: LossOn): LabelledExample {
+export function labelChat(tok: ChatEncoder, messages: ChatMessage<string>[], lossOn: LossOn): LabelledExample {
   const full = tok.renderChat(messages, { addGenerationPrompt: false });
   if (lossOn === 'all') {
     const ids = tok.encode(full);
@@ -45,7 +45,7 @@ export function labelChat(tok: ChatEncoder, messages: ChatMessage[], lossOn: Los
  * Exact for any template, but quadratic in the number of turns (1,000 turns took 41 s); used for short
  * chats and as the fallback when the linear path cannot prove it gives the same labels.
  */
-export function labelByPrefixes(tok: ChatEncoder, messages: ChatMessage[], full = tok.renderChat(messages, { addGenerationPrompt: false })): LabelledExample {
+export function labelByPrefixes(tok: ChatEncoder, messages: ChatMessage<string>[], full = tok.renderChat(messages, { addGenerationPrompt: false })): LabelledExample {
   const ids = tok.encode(full);
   const labels = new Array<number>(ids.length).fill(IGNORE_INDEX);
   let turns = 0;
@@ -79,7 +79,7 @@ export function labelByPrefixes(tok: ChatEncoder, messages: ChatMessage[], full 
  * exactly once per assistant turn, the segments' ids concatenate to the whole chat's ids, and the last
  * turn's prompt, rendered and encoded the reference way, gives the same cut.
  */
-function labelByOneRender(tok: ChatEncoder, messages: ChatMessage[], full: string, assistant: number[]): LabelledExample | undefined {
+function labelByOneRender(tok: ChatEncoder, messages: ChatMessage<string>[], full: string, assistant: number[]): LabelledExample | undefined {
   const firstBefore = messages.slice(0, assistant[0]);
   const firstPrompt = tok.renderChat(firstBefore, { addGenerationPrompt: true });
   const firstBare = firstBefore.length ? tok.renderChat(firstBefore, { addGenerationPrompt: false }) : '';
@@ -131,7 +131,7 @@ export function labelText(tok: ChatEncoder, text: string, eosId?: number): Label
 }
 
 /** First token of the generation prompt the template appends (e.g. `<|im_start|>`). */
-function turnOpener(tok: ChatEncoder, before: ChatMessage[], promptIds: number[]): number {
+function turnOpener(tok: ChatEncoder, before: ChatMessage<string>[], promptIds: number[]): number {
   const withoutGen = before.length ? tok.encode(tok.renderChat(before, { addGenerationPrompt: false })) : [];
   const k = sameIds(withoutGen, promptIds, withoutGen.length) ? withoutGen.length : 0;
   return promptIds[k] ?? -1;

@@ -4,7 +4,7 @@
  * the step, the data-order position (epoch, micro-batch cursor, the data RNG state at the start of
  * that epoch), the dropout RNG state, the scheduler and the loss history.
  */
-import { UserError } from '../../errors';
+import { UserError } from '../errors';
 import type { TensorToWrite } from '../io/safetensors';
 import type { AdamWState } from '../optim/adamw';
 import type { ScheduleOptions } from '../optim/schedule';

@@ -5,7 +5,7 @@
  * and B zeros, so the adapter starts as the identity. Scaling alpha/r, or alpha/sqrt(r) with rsLoRA.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { UserError } from '../../errors';
+import { UserError } from '../errors';
 import type { ModelConfig } from '../config/model-config';
 import { peftKey, PROJECTIONS, type LoraSet, type Projection } from '../adapters/lora-set';
 import type { Rng } from './rng';

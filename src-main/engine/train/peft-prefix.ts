@@ -5,7 +5,7 @@
  * then turned into the per-layer keys/values the engine's forward takes (prefix-tuning.ts layout).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { UserError } from '../../errors';
+import { UserError } from '../errors';
 import type { ModelConfig } from '../config/model-config';
 import type { PrefixKv } from '../models/causal-lm';
 import { kvDim, prefixKvFromFlat } from './prefix-tuning';

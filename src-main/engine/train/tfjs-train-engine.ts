@@ -4,7 +4,7 @@
  * the ggml engine has them (docs/ARCHITECTURE.md, "What still runs on tfjs").
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { UserError } from '../../errors';
+import { UserError } from '../errors';
 import { generateAsync } from '../generate/generate';
 import type { CausalLM } from '../models/causal-lm';
 import { AdamW, type AdamWState } from '../optim/adamw';

@@ -2,9 +2,9 @@
  * The data side of a run: normalised examples (data/types.ts) to labelled, length-checked examples,
  * the validation split, and each epoch's seeded order of micro-batches (shuffled, optionally packed).
  */
-import { UserError } from '../../errors';
-import type { ChatMessage, Example } from '../../data/types';
-import { isChat } from '../../data/types';
+import { UserError } from '../errors';
+import type { ChatMessage, Example } from '../types';
+import { isChat } from '../types';
 import { collate, packRows, prepareExamples, type Batch, type PrepareReport, type PreparedExample } from './batching';
 import { labelChat, labelText, LabelError, type ChatEncoder, type LabelledExample, type LossOn } from './chat-labels';
 import { Rng, type RngState } from './rng';

@@ -2,7 +2,7 @@
  * What a training run reports, as one tagged union. The CLI prints these as JSON lines (snake_case
  * keys of ../shared/docs/CLI.md); the worker forwards them through workers/protocol.ts.
  */
-import type { SerializedError } from '../../errors';
+import type { SerializedError } from '../errors';
 
 export interface StartEvent {
   type: 'start';

@@ -2,7 +2,7 @@
  * Everything the training loop needs from the outside world, injected so that engine/train stays
  * free of fs: the Node implementation is src-main/training/node-train-io.ts; tests may fake it.
  */
-import type { Example } from '../../data/types';
+import type { Example } from '../types';
 import type { ModelConfig } from '../config/model-config';
 import type { TextTokenizer } from '../tokenizer/text-tokenizer';
 import type { Rng } from './rng';

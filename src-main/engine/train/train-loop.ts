@@ -6,7 +6,7 @@
  * Determinism: data order, dropout and init each draw from their own seeded stream, and a checkpoint
  * stores every piece of state, so a resumed run repeats an uninterrupted one bit for bit on cpu.
  */
-import { UserError, serializeError } from '../../errors';
+import { UserError, serializeError } from '../errors';
 import { serializeSafetensors } from '../io/safetensors';
 import type { TextTokenizer } from '../tokenizer/text-tokenizer';
 import { clipScale } from '../optim/clip';

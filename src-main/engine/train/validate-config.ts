@@ -1,5 +1,5 @@
 /** Checks a TrainConfig before any work starts; each problem is one UserError line naming the flag. */
-import { UserError } from '../../errors';
+import { UserError } from '../errors';
 import type { TrainConfig } from './train-config';
 import { resolveTargets } from './lora-params';
 

@@ -9,8 +9,8 @@
  * is read by the correctness reward).
  * Not yet: resuming a GRPO run (refused at start with one line), validation loss, live samples.
  */
-import { UserError, serializeError } from '../../../errors';
-import { isChat, type Example } from '../../../data/types';
+import { UserError, serializeError } from '../../errors';
+import { isChat, type Example } from '../../types';
 import { clipScale } from '../../optim/clip';
 import { lrAt, type ScheduleOptions } from '../../optim/schedule';
 import type { TextTokenizer } from '../../tokenizer/text-tokenizer';

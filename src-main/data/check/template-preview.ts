@@ -8,12 +8,12 @@
  */
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { RenderedPart, RenderedSample } from '../../src-shared/dto/dataset-preview';
-import { isChat, type Example } from '../data/types';
-import { loadTokenizer, readModelConfig } from '../engine-node/load-model';
-import { labelChat, labelText } from '../engine/train/chat-labels';
-import type { TextTokenizer } from '../engine/tokenizer/text-tokenizer';
-import { UserError } from '../errors';
+import type { RenderedPart, RenderedSample } from '../../../src-shared/dto/dataset-preview';
+import { isChat, type Example } from '../types';
+import { loadTokenizer, readModelConfig } from '../../engine-node/load-model';
+import { labelChat, labelText } from '../../engine/train/chat-labels';
+import type { TextTokenizer } from '../../engine/tokenizer/text-tokenizer';
+import { UserError } from '../../errors';
 
 export interface TemplateView {
   modelPath: string;
