@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../src-main/engine/backends/select-backend';
-import { loadModelFromDir, readModelConfig } from '../../src-main/engine-node/load-model';
+import { readModelConfig } from '../../src-main/engine-node/load-model';
+import { loadModelFromDir } from '../../src-main/engine-node/load-tfjs-model';
 import { fileMiB, peakRssMiB, rssMiB, syntheticModelDir } from './bench-model';
 
 const { values } = parseArgs({

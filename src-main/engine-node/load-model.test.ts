@@ -13,7 +13,8 @@ import { TRAIN_DEFAULTS } from '../engine/train/train-config';
 import { trainingShape } from '../training/run-training';
 import { normaliseConfig } from '../engine/config/normalise-config';
 import { SHAPES, configJson } from '../../scripts/synthetic-checkpoint';
-import { loadModelFromDir, openWeightStore } from './load-model';
+import { openWeightStore } from './load-model';
+import { loadModelFromDir } from './load-tfjs-model';
 
 const root = tempDir();
 const IDS = [3, 1, 4, 1, 5, 9, 2, 6];

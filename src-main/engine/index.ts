@@ -34,6 +34,7 @@ export { positionStats, logSumExp, topK, type PositionStats } from './generate/l
 
 export { selectBackend, estimatedWasmBytes, WASM_HEAP_BUDGET, BACKEND_CHOICES, type BackendChoice, type BackendName, type BackendSelection, type SelectOptions } from './backends/select-backend';
 
-export { generate, generateAsync, nextTokenLogits, nextTokenLogitsAsync, type GenerateOptions, type GenerateResult, type SamplingOptions } from './generate/generate';
+export type { GenerateOptions, GenerateResult, SamplingOptions } from './generate/generate';
+export { generate, generateAsync, nextTokenLogits, nextTokenLogitsAsync } from './generate/tfjs-generate';
 export { ThinkingBudget, type ThinkingBudgetOptions } from './generate/thinking-budget';
 export { SeededRng } from './generate/seeded-rng';

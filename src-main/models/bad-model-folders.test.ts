@@ -4,7 +4,8 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { tempDir } from '../test-support/paths';
 import { writeTinyModel } from '../test-support/tiny-model';
-import { loadModelFromDir, loadTokenizer, readModelConfig } from '../engine-node/load-model';
+import { loadTokenizer, readModelConfig } from '../engine-node/load-model';
+import { loadModelFromDir } from '../engine-node/load-tfjs-model';
 import { inspectModelFolder } from './inspect-model';
 
 const root = tempDir('tuneloom-bad-models-');

@@ -7,9 +7,10 @@
 import { join, resolve } from 'node:path';
 import { UserError } from '../errors';
 import { openBackend } from '../engine-node/ggml-runtime';
-import { loadAdapterFromDir, loadModelFromDir, loadTokenizer, openWeightStore, readModelConfig } from '../engine-node/load-model';
+import { loadTokenizer, openWeightStore, readLoraAdapterHost, readModelConfig } from '../engine-node/load-model';
+import { loadAdapterFromDir, loadModelFromDir } from '../engine-node/load-tfjs-model';
 import { readJsonFile } from '../engine-node/read-json';
-import { parseLoraConfig } from '../engine/adapters/peft-lora';
+import { parseLoraConfig } from '../engine/adapters/peft-lora-host';
 import type { ModelConfig } from '../engine/config/model-config';
 import type { GgmlBackendChoice } from '../engine/ggml/backend';
 import { chooseTrainEngine } from './train-engine-choice';
@@ -21,13 +22,13 @@ import type { HostLoraModule } from '../engine/ggml-train/lora-trainer';
 import { PROJECTIONS } from '../engine/adapters/lora-set';
 import { initLoraHost } from '../engine/train/lora-init';
 import { createLora, loraFromLoaded, loraScale, resolveTargets } from '../engine/train/lora-params';
-import { createPrefix, initPrefixHost } from '../engine/train/prefix-tuning';
+import { initPrefixHost } from '../engine/train/prefix-tuning';
+import { createPrefix } from '../engine/train/tfjs-prefix';
 import type { ComputeBackend } from '../engine/ggml/backend';
 import type { Rng } from '../engine/train/rng';
 import { TfjsTrainEngine } from '../engine/train/tfjs-train-engine';
 import type { AdapterUnderTraining } from '../engine/train/adapter-under-training';
 import type { TrainConfig } from '../engine/train/train-config';
-import { selectBackend } from '../engine/backends/select-backend';
 import type { OpenedEngine } from '../engine/train/train-io';
 
 const SHORT: Record<string, string> = Object.fromEntries(PROJECTIONS.map((p) => [p, p.split('.')[1]]));
@@ -53,10 +54,9 @@ export interface EngineOptions {
   onBackend?(b: { backend: string; reason: string }): void;
 }
 
-async function initAdapterOf(dir: string, cfg: ModelConfig) {
+function initAdapterConfigOf(dir: string) {
   const cfgPath = join(resolve(dir), 'adapter_config.json');
-  const set = await loadAdapterFromDir(dir, cfg);
-  return { set, config: parseLoraConfig(readJsonFile(cfgPath, 'adapter_config.json'), cfgPath) };
+  return parseLoraConfig(readJsonFile(cfgPath, 'adapter_config.json'), cfgPath);
 }
 
 async function loadFrozen(cfg: TrainConfig, config: ModelConfig, backend: ComputeBackend, type: FrozenType): Promise<FrozenWeights> {
@@ -86,11 +86,8 @@ async function openGgml(cfg: TrainConfig, backendChoice: GgmlBackendChoice, init
     let modules: HostLoraModule[];
     let spec = { r: cfg.loraR, alpha: cfg.loraAlpha, dropout: cfg.loraDropout, useRslora: cfg.useRslora, targetModules: [] as string[], weightDecay: cfg.weightDecay };
     if (cfg.initAdapter) {
-      // The PEFT reader hands tensors over as tfjs cpu tensors; they are copied out and freed here.
-      await selectBackend('cpu');
-      const init = await initAdapterOf(cfg.initAdapter, config);
-      modules = hostLoraOf(init.set);
-      for (const p of Object.values(init.set.modules)) (p.a.dispose(), p.b.dispose());
+      modules = hostLoraOf(await readLoraAdapterHost(cfg.initAdapter, config));
+      const init = { config: initAdapterConfigOf(cfg.initAdapter) };
       spec = { ...spec, r: init.config.r, alpha: init.config.alpha, useRslora: init.config.useRslora, targetModules: [...new Set(modules.map((m) => SHORT[m.key.split('.').slice(2).join('.')]))] };
     } else {
       const projections = resolveTargets(cfg.loraTargets);
@@ -115,7 +112,7 @@ async function openTfjs(cfg: TrainConfig, initRng: Rng): Promise<OpenedEngine> {
     if (cfg.method === 'ptuning') {
       adapter = { method: 'ptuning', prefix: createPrefix(model.config, { numVirtualTokens: cfg.prefixLen, projection: cfg.prefixProjection, encoderHidden: cfg.prefixHidden ?? model.config.hiddenSize }, initRng) };
     } else if (cfg.initAdapter) {
-      const init = await initAdapterOf(cfg.initAdapter, model.config);
+      const init = { set: await loadAdapterFromDir(cfg.initAdapter, model.config), config: initAdapterConfigOf(cfg.initAdapter) };
       adapter = { method: 'lora', lora: loraFromLoaded(init.set, cfg.loraDropout), spec: { r: init.config.r, alpha: init.config.alpha, dropout: cfg.loraDropout, useRslora: init.config.useRslora } };
     } else {
       const spec = { r: cfg.loraR, alpha: cfg.loraAlpha, dropout: cfg.loraDropout, useRslora: cfg.useRslora };

@@ -9,12 +9,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type { LoraSet } from '../adapters/lora-set';
 import { disposeLoraSet } from '../adapters/peft-lora';
-import { loadAdapterFromDir, loadModelFromDir } from '../../engine-node/load-model';
+import { loadAdapterFromDir, loadModelFromDir } from '../../engine-node/load-tfjs-model';
 import type { CausalLM, PrefixKv } from '../models/causal-lm';
-import { disposePrefixKv } from '../train/prefix-tuning';
+import { disposePrefixKv } from '../train/tfjs-prefix';
 import { tinyQwen2Adapter, tinyQwen2Model } from '../../test-support/paths';
-import { generate, type GenerateResult, type SamplingOptions } from './generate';
-import { generateBatch, generateBatchAsync } from './generate-batch';
+import type { GenerateResult, SamplingOptions } from './generate';
+import { generate, generateBatch, generateBatchAsync } from './tfjs-generate';
 
 let model: CausalLM;
 let adapters: LoraSet;

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { tinyQwen2Adapter, tinyQwen2Dir, tinyQwen2Model } from '../../test-support/paths';
-import { loadAdapterFromDir, loadModelFromDir } from '../../engine-node/load-model';
+import { loadAdapterFromDir, loadModelFromDir } from '../../engine-node/load-tfjs-model';
 import type { CausalLM } from './causal-lm';
 import type { LoraSet } from '../adapters/lora-set';
 import { disposeLoraSet } from '../adapters/peft-lora';

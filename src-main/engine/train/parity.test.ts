@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { registerGradients } from '../../training/register-gradients';
 import { readSafetensorsFile } from '../../training/read-safetensors';
-import { loadAdapterFromDir, loadModelFromDir } from '../../engine-node/load-model';
+import { loadAdapterFromDir, loadModelFromDir } from '../../engine-node/load-tfjs-model';
 import { tinyQwen2Adapter, tinyQwen2Dir, tinyQwen2Model } from '../../test-support/paths';
 import type { CausalLM } from '../models/causal-lm';
 import { loraFromLoaded } from './lora-params';

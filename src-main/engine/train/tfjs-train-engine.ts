@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '../../errors';
-import { generateAsync } from '../generate/generate';
+import { generateAsync } from '../generate/tfjs-generate';
 import type { CausalLM } from '../models/causal-lm';
 import { AdamW, type AdamWState } from '../optim/adamw';
 import { globalNorm } from '../optim/clip';
