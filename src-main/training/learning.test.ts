@@ -35,7 +35,7 @@ before(() => {
 
 const events: TrainEvent[] = [];
 
-async function train(overrides: Partial<TrainConfig>, engine: { backend: string; weights?: FrozenType } = { backend: 'wasm' }): Promise<number[]> {
+async function train(overrides: Partial<TrainConfig>, engine: { backend: string; weights?: FrozenType } = { backend: 'cpu' }): Promise<number[]> {
   events.length = 0;
   await runTraining(
     { ...TRAIN_DEFAULTS, model: modelDir, data: topicsFile, out: join(root, overrides.method ?? 'lora'), batchSize: 4, scheduler: 'constant', loraDropout: 0, valSplit: 0, ...overrides },

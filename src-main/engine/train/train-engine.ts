@@ -4,7 +4,7 @@
  * P-Tuning v2 and the webgpu/wasm backends). Parameters cross this boundary as host arrays keyed by
  * their PEFT / checkpoint names, so checkpoints and adapter files do not depend on the engine.
  */
-import type { AdamWState } from '../optim/adamw';
+import type { AdamWState } from '../optim/adamw-state';
 import type { Batch } from './batching';
 import type { FrozenType } from '../planner/ggml-memory';
 import type { AdapterFiles } from './peft-files';
