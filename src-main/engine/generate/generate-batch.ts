@@ -71,7 +71,7 @@ class Row {
 }
 
 /** What one forward call of the batch consumes. */
-export interface BatchFeed {
+interface BatchFeed {
   batch: number; // B
   ids: Int32Array; // [B * T]
   steps: number; // T
@@ -79,7 +79,7 @@ export interface BatchFeed {
 }
 
 /** The batch's state machine: builds each call's feed, and distributes the logits that come back. */
-export class BatchGeneration {
+class BatchGeneration {
   readonly rows: Row[];
   /** Per row, the 0/1 mask of every token fed so far (pads 0). */
   private readonly masks: number[][];

@@ -34,7 +34,7 @@ export interface GenerateResult {
 }
 
 /** One generation's state: what to feed next, and what to do with the logits that come back. */
-export class Generation {
+class Generation {
   readonly out: number[] = [];
   feed: number[];
   done = false;
