@@ -9,7 +9,7 @@ import { UserError } from '../errors';
 import { openBackend } from '../engine-node/ggml-runtime';
 import { loadTokenizer, openWeightStore, readLoraAdapterHost, readModelConfig } from '../engine-node/load-model';
 import { readJsonFile } from '../engine-node/read-json';
-import { parseLoraConfig } from '../engine/adapters/peft-lora-host';
+import { parseLoraConfig, type LoraConfig } from '../engine/adapters/peft-lora-host';
 import type { ModelConfig } from '../engine/config/model-config';
 import { chooseTrainEngine } from './train-engine-choice';
 import { FrozenWeights } from '../engine/ggml-train/frozen-weights';
@@ -49,7 +49,8 @@ export interface EngineOptions {
   onBackend?(b: { backend: string; reason: string }): void;
 }
 
-function initAdapterConfigOf(dir: string) {
+/** The --init-adapter folder's adapter_config.json (r, alpha, rsLoRA carry over to the run). */
+function initAdapterConfigOf(dir: string): LoraConfig {
   const cfgPath = join(resolve(dir), 'adapter_config.json');
   return parseLoraConfig(readJsonFile(cfgPath, 'adapter_config.json'), cfgPath);
 }
@@ -83,8 +84,8 @@ export async function openTrainEngine(cfg: TrainConfig, initRng: Rng, opts: Engi
     let spec = { r: cfg.loraR, alpha: cfg.loraAlpha, dropout: cfg.loraDropout, useRslora: cfg.useRslora, targetModules: [] as string[], weightDecay: cfg.weightDecay };
     if (cfg.initAdapter) {
       modules = hostLoraOf(await readLoraAdapterHost(cfg.initAdapter, config));
-      const init = { config: initAdapterConfigOf(cfg.initAdapter) };
-      spec = { ...spec, r: init.config.r, alpha: init.config.alpha, useRslora: init.config.useRslora, targetModules: [...new Set(modules.map((m) => SHORT[m.key.split('.').slice(2).join('.')]))] };
+      const init = initAdapterConfigOf(cfg.initAdapter);
+      spec = { ...spec, r: init.r, alpha: init.alpha, useRslora: init.useRslora, targetModules: [...new Set(modules.map((m) => SHORT[m.key.split('.').slice(2).join('.')]))] };
     } else {
       const projections = resolveTargets(cfg.loraTargets);
       const scale = loraScale({ r: cfg.loraR, alpha: cfg.loraAlpha, useRslora: cfg.useRslora });
