@@ -2,13 +2,13 @@
  * Batched autoregressive generation: B prompts decoded together with one shared KV cache, the way
  * transformers' `generate` runs a left-padded batch. Prompts are padded on the LEFT with a pad id,
  * so every row's last prompt token sits in the last column and one slice gives all next-token
- * logits. The 0/1 attention mask covers past + current tokens (0 on pads); position ids are derived
- * from it by `buildMaskAndPositions` (cumsum of real tokens minus one, prefix-shifted, pads get 1 as
+ * logits. The 0/1 attention mask covers past + current tokens (0 on pads); the engine derives position
+ * ids from it (`nn/host-mask.ts`: cumsum of real tokens minus one, prefix-shifted, pads get 1 as
  * HF's `masked_fill_` does; a pad's position never matters since no query sees it).
  *
  * Each row keeps the state `generate` keeps for one sequence (repetition penalty over prompt + output,
  * a `SeededRng` of its own, stop on EOS or maxNewTokens), so row r with sampling seed s produces the
- * ids `generate(model, prompts[r], { seed: s })` produces. A finished row keeps feeding the pad id
+ * ids one-at-a-time generation (`generateWith`) with seed s produces. A finished row keeps feeding the pad id
  * with mask 0 (invisible to every later query) until all rows are done.
  *
  * A P-Tuning prefix lives in the engine's cache (every row sees it). The thinking budget and text
