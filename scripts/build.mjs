@@ -5,7 +5,7 @@
 //   dist/electron-main.js  Electron main process;  dist/preload.cjs  its sandboxed preload (CJS)
 //   dist/renderer/         the Svelte UI (vite)
 // Node packages stay external: they are resolved from node_modules at run time (native modules
-// such as better-sqlite3 and dawn.node cannot be bundled).
+// such as better-sqlite3 and koffi cannot be bundled).
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';

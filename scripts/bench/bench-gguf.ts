@@ -6,8 +6,6 @@
  * .bench-out/ and reused.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import { join, resolve } from 'node:path';
 import { readModelConfig } from '../../src-main/engine-node/load-model';
 import { loraAdapterFilesOf } from '../../src-main/engine/train/peft-files';
@@ -37,8 +35,6 @@ export async function benchGguf(modelDir: string, type: GgufOutType): Promise<{ 
   const adapter = `${modelDir}-zero-lora`;
   writeZeroAdapter(modelDir, adapter);
   process.stderr.write(`exporting ${modelDir} to ${file} ...\n`);
-  // The export reads the adapter through the tfjs loader (engine-node/load-model.ts).
-  await tf.setBackend('cpu');
   const t0 = performance.now();
   const res = await exportGguf({ model: modelDir, adapter, out, type, force: true });
   return { file: res.ggufFile, exportS: (performance.now() - t0) / 1000 };

@@ -8,7 +8,8 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { loadModelFromDir, loadTokenizer } from '../../src-main/engine-node/load-model';
+import { loadTokenizer } from '../../src-main/engine-node/load-model';
+import { loadModelFromDir } from '../../src-main/engine-node/load-tfjs-model';
 import { inspectModelFolder } from '../../src-main/models/inspect-model';
 import { writeTinyModel } from '../../src-main/test-support/tiny-model';
 import { checkReject, newCounts, timed, type FuzzCounts, type FuzzRng } from './fuzz-rng';

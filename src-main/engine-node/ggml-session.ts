@@ -15,6 +15,7 @@ import { checkAdapterBase } from './adapter-base-check';
 import { openBackend } from './ggml-runtime';
 import { loadGgmlWeightsFromDir } from './ggml-load';
 import { loadTokenizer, readGenerationDefaults, readLoraAdapterHost, readModelConfig } from './load-model';
+import { isPrefixAdapterDir, loadPrefixAdapterFromDir } from '../training/load-prefix-adapter';
 
 export { parseBackendChoice } from './backend-choice';
 
@@ -57,10 +58,9 @@ export async function openGgmlInferenceSession(opts: GgmlSessionOptions): Promis
   if (opts.adapter) checkAdapterBase(opts.adapter, opts.model, config);
   const tokenizer = loadTokenizer(opts.model);
   const generation = readGenerationDefaults(opts.model, config);
-  const { isPrefixAdapterDir } = await import('../training/load-prefix-adapter');
   const isPrefix = opts.adapter !== undefined && isPrefixAdapterDir(opts.adapter);
   const hostLora = opts.adapter && !isPrefix ? await readLoraAdapterHost(opts.adapter, config) : undefined;
-  const prefix = opts.adapter && isPrefix ? await readPrefixHost(opts.adapter, config) : undefined;
+  const prefix = opts.adapter && isPrefix ? await loadPrefixAdapterFromDir(opts.adapter, config) : undefined;
   const { backend, reason } = openBackend(choice);
   let weights: GgmlModelWeights | undefined;
   let lora: GgmlLora | undefined;
@@ -91,22 +91,4 @@ export async function openGgmlInferenceSession(opts: GgmlSessionOptions): Promis
       backend.dispose();
     },
   };
-}
-
-/**
- * A PEFT PREFIX_TUNING adapter as host keys/values per layer ([P][nKv][hd]). The folder is read by the
- * existing loader (which computes through tfjs for the prefix projection), then copied to the host.
- */
-async function readPrefixHost(dir: string, cfg: ModelConfig): Promise<HostPrefix> {
-  await import('@tensorflow/tfjs-backend-cpu');
-  const { loadPrefixAdapterFromDir } = await import('../training/load-prefix-adapter');
-  const { disposePrefixKv } = await import('../engine/train/prefix-tuning');
-  const kv = await loadPrefixAdapterFromDir(dir, cfg);
-  try {
-    const keys = await Promise.all(kv.map((l) => l.key.data() as Promise<Float32Array>));
-    const values = await Promise.all(kv.map((l) => l.value.data() as Promise<Float32Array>));
-    return { length: kv[0].key.shape[1], keys, values };
-  } finally {
-    disposePrefixKv(kv);
-  }
 }

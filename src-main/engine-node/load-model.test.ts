@@ -1,33 +1,35 @@
 import assert from 'node:assert/strict';
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import { tempDir } from '../test-support/paths';
+import { testBackend } from '../test-support/ggml';
 import { writeSyntheticCheckpoint } from '../../scripts/synthetic-checkpoint';
 import { serializeSafetensors } from '../engine/io/safetensors';
-import { toHost } from '../engine/nn/to-host';
-import { estimatedWasmBytes, estimatedWasmTrainingBytes, selectBackend, WASM_HEAP_BUDGET } from '../engine/backends/select-backend';
-import { TRAIN_DEFAULTS } from '../engine/train/train-config';
-import { trainingShape } from '../training/run-training';
-import { normaliseConfig } from '../engine/config/normalise-config';
-import { SHAPES, configJson } from '../../scripts/synthetic-checkpoint';
-import { loadModelFromDir, openWeightStore } from './load-model';
+import type { ComputeBackend } from '../engine/ggml/backend';
+import { GgmlCausalLM } from '../engine/ggml/causal-lm';
+import { openWeightStore } from './load-model';
+import { loadGgmlWeightsFromDir } from './ggml-load';
 
 const root = tempDir();
 const IDS = [3, 1, 4, 1, 5, 9, 2, 6];
 
-before(async () => {
-  await tf.setBackend('cpu');
+let backend: ComputeBackend;
+before(() => {
+  backend = testBackend('cpu').backend;
 });
+after(() => backend.dispose());
 
 async function logitsOf(dir: string): Promise<Float32Array> {
-  const model = await loadModelFromDir(dir);
+  const weights = await loadGgmlWeightsFromDir(dir, backend, { weights: 'f32' });
+  const model = new GgmlCausalLM(weights, backend);
+  const cache = model.newCache(1, IDS.length);
   try {
-    return toHost(() => model.logits(tf.tensor2d([IDS], [1, IDS.length], 'int32')));
+    return await model.forward(cache, IDS, IDS.length, { logits: 'all' });
   } finally {
+    cache.dispose();
     model.dispose();
+    weights.dispose();
   }
 }
 
@@ -60,7 +62,7 @@ test('an untied config without lm_head.weight on disk says what to do', async ()
   writeSyntheticCheckpoint({ shape: 'tiny', out: dir, dtype: 'f32', std: 0.3, seed: 2 });
   const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...cfg, tie_word_embeddings: false }));
-  await assert.rejects(loadModelFromDir(dir), /lm_head\.weight is missing.*tie_word_embeddings/);
+  await assert.rejects(loadGgmlWeightsFromDir(dir, backend, { weights: 'f32' }), /lm_head\.weight is missing.*tie_word_embeddings/);
 });
 
 test('a tied config with a redundant lm_head.weight on disk uses the embedding', async () => {
@@ -68,42 +70,10 @@ test('a tied config with a redundant lm_head.weight on disk uses the embedding',
   writeSyntheticCheckpoint({ shape: 'tiny-llama', out: dir, dtype: 'f32', std: 0.3, seed: 2 });
   const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...cfg, tie_word_embeddings: true }));
-  const model = await loadModelFromDir(dir);
-  assert.equal(model.weights.lmHead, model.weights.embed);
-  model.dispose();
-});
-
-test('backend selection: explicit cpu, unknown names refused, auto explains its choice', async () => {
-  assert.deepEqual(await selectBackend('cpu'), { backend: 'cpu', reason: 'cpu: asked for with --backend' });
-  await assert.rejects(selectBackend('cuda'), /unknown backend "cuda".*auto, webgpu, tensorflow, wasm, cpu/);
-  const auto = await selectBackend('auto');
-  assert.ok(['webgpu', 'tensorflow', 'wasm', 'cpu'].includes(auto.backend));
-  assert.match(auto.reason, new RegExp(`^${auto.backend}: `));
-  if (auto.backend !== 'webgpu') assert.match(auto.reason, /webgpu|WebGPU/, 'says why webgpu was passed over');
-  await tf.setBackend('cpu');
-});
-
-test('a 0.5B training run does not fit the wasm heap: its activations count, so auto passes wasm over', async () => {
-  const small = normaliseConfig(configJson(SHAPES['qwen2.5-0.5b'], 'bf16', false));
-  // The defaults of `tuneloom train` as runTraining passes them (trainingShape).
-  const training = trainingShape({ ...TRAIN_DEFAULTS, model: '/m', data: '/d', out: '/o' });
-  assert.ok(estimatedWasmBytes(small) < WASM_HEAP_BUDGET, 'the model alone fits (inference may use wasm)');
-  assert.ok(estimatedWasmTrainingBytes(small, training) > WASM_HEAP_BUDGET);
-  await assert.rejects(selectBackend('wasm', { model: small, training }), /backend wasm is not available: this training run needs ~\d+\.\d GiB in the wasm heap \(model, adapter, optimiser and activations\)/);
-  const auto = await selectBackend('auto', { model: small, training });
-  assert.notEqual(auto.backend, 'wasm');
-  if (auto.backend === 'cpu') assert.match(auto.reason, /training run needs .* wasm heap/);
-  await tf.setBackend('cpu');
-});
-
-test('wasm is refused (auto skips it) for a model over its 4 GiB heap; the 0.5B shape fits', async () => {
-  const small = normaliseConfig(configJson(SHAPES['qwen2.5-0.5b'], 'bf16', false));
-  const big = normaliseConfig(configJson(SHAPES['qwen2.5-1.5b'], 'bf16', false));
-  assert.ok(estimatedWasmBytes(small) < WASM_HEAP_BUDGET);
-  assert.ok(estimatedWasmBytes(big) > WASM_HEAP_BUDGET);
-  await assert.rejects(selectBackend('wasm', { model: big }), /backend wasm is not available: the model needs ~\d+\.\d GiB in the wasm heap/);
-  const auto = await selectBackend('auto', { model: big });
-  assert.notEqual(auto.backend, 'wasm');
-  if (auto.backend === 'cpu') assert.match(auto.reason, /wasm heap/);
-  await tf.setBackend('cpu');
+  const weights = await loadGgmlWeightsFromDir(dir, backend, { weights: 'f32' });
+  try {
+    assert.equal(weights.head, weights.embed);
+  } finally {
+    weights.dispose();
+  }
 });

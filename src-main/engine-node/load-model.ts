@@ -9,11 +9,7 @@ import { UserError } from '../errors';
 import { normaliseConfig } from '../engine/config/normalise-config';
 import type { ModelConfig } from '../engine/config/model-config';
 import { WeightStore, shardFilesOfIndex } from '../engine/io/weight-store';
-import { CausalLM } from '../engine/models/causal-lm';
-import { loadModelWeights, type LoadProgress } from '../engine/models/model-weights';
-import { loraSetFromHost } from '../engine/adapters/peft-lora';
 import { parseLoraConfig, readPeftLoraHost, type HostLoraSet } from '../engine/adapters/peft-lora-host';
-import type { LoraSet } from '../engine/adapters/lora-set';
 import { TextTokenizer } from '../engine/tokenizer/text-tokenizer';
 import { parseGenerationConfig, type GenerationDefaults } from '../engine/generate/generation-config';
 import { fileSource } from './file-source';
@@ -74,21 +70,6 @@ export function loadTokenizer(dir: string): TextTokenizer {
   return new TextTokenizer({ tokenizerJson: readJsonFile(tokPath, 'tokenizer.json'), tokenizerConfig, where: abs, chatTemplate: findChatTemplate(abs, tokenizerConfig) });
 }
 
-export interface LoadOptions {
-  onProgress?: (p: LoadProgress) => void;
-}
-
-export async function loadModelFromDir(dir: string, opts: LoadOptions = {}): Promise<CausalLM> {
-  const cfg = readModelConfig(dir);
-  const { store, close } = await openWeightStore(dir);
-  try {
-    const weights = await loadModelWeights(store, cfg, join(resolve(dir), 'config.json'), opts.onProgress);
-    return new CausalLM(cfg, weights);
-  } finally {
-    close();
-  }
-}
-
 /** A PEFT LoRA adapter folder read and checked against `model`, as host arrays (any engine). */
 export async function readLoraAdapterHost(dir: string, model: ModelConfig): Promise<HostLoraSet> {
   const abs = requireDir(dir, 'adapter');
@@ -103,8 +84,4 @@ export async function readLoraAdapterHost(dir: string, model: ModelConfig): Prom
   } finally {
     src.close();
   }
-}
-
-export async function loadAdapterFromDir(dir: string, model: ModelConfig): Promise<LoraSet> {
-  return loraSetFromHost(await readLoraAdapterHost(dir, model));
 }

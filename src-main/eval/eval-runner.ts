@@ -18,7 +18,7 @@ import { generateBatchGgml } from '../engine/ggml/generate';
 import { sequenceNll } from '../engine/ggml/sequence-loss';
 import type { TextTokenizer } from '../engine/tokenizer/text-tokenizer';
 import { labelChat, LabelError } from '../engine/train/chat-labels';
-import { IGNORE_INDEX } from '../engine/train/cross-entropy';
+import { IGNORE_INDEX } from '../engine/train/ignore-index';
 import { LossAccumulator } from './perplexity';
 import { scoreTexts, type ExampleScores, type MetricMode } from './text-metrics';
 import type { MetricLang } from './squad';

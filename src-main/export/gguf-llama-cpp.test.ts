@@ -8,8 +8,6 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import { sharedFixtures, tempDir, tinyQwen2Adapter, tinyQwen2Dir, tinyQwen2Model } from '../test-support/paths';
 import { exportGguf } from './gguf-export';
 
@@ -44,7 +42,6 @@ const tokGoldens = JSON.parse(readFileSync(join(sharedFixtures, 'tokenizer_golde
 };
 
 test('llama.cpp loads the f16 and q8_0 GGUF exports: same token ids as transformers, same greedy tokens as transformers + peft', { skip: why ?? false }, async (t) => {
-  await tf.setBackend('cpu');
   const work = tempDir('tuneloom-llamacpp-');
   let llama;
   try {

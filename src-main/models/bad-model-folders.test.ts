@@ -1,15 +1,21 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../test-support/paths';
 import { writeTinyModel } from '../test-support/tiny-model';
-import { loadModelFromDir, loadTokenizer, readModelConfig } from '../engine-node/load-model';
+import { loadTokenizer, readModelConfig } from '../engine-node/load-model';
+import { loadGgmlWeightsFromDir } from '../engine-node/ggml-load';
+import { testBackend } from '../test-support/ggml';
 import { inspectModelFolder } from './inspect-model';
 
 const root = tempDir('tuneloom-bad-models-');
 let n = 0;
 const fresh = () => writeTinyModel(join(root, `m${n++}`));
+const { backend } = testBackend('cpu');
+after(() => backend.dispose());
+/** Loads the folder's weights as `tuneloom generate` and training do (ggml, f32), then frees them. */
+const loadWeights = async (dir: string) => (await loadGgmlWeightsFromDir(dir, backend, { weights: 'f32' })).dispose();
 
 /** A bad folder is refused by registration and by loading, each time in one UserError line naming `where`. */
 async function refused(dir: string, where: RegExp, why: RegExp): Promise<void> {
@@ -19,7 +25,7 @@ async function refused(dir: string, where: RegExp, why: RegExp): Promise<void> {
     (async () => {
       readModelConfig(dir);
       loadTokenizer(dir);
-      (await loadModelFromDir(dir)).dispose();
+      await loadWeights(dir);
     })(),
     check,
     'loading',
@@ -75,7 +81,7 @@ test('a folder in place of model.safetensors or tokenizer.json is one line', asy
   const dir = fresh();
   rmSync(join(dir, 'model.safetensors'));
   mkdirSync(join(dir, 'model.safetensors'));
-  await assert.rejects(loadModelFromDir(dir), (e: Error) => e.name === 'UserError' && /is a folder, not a file/.test(e.message));
+  await assert.rejects(loadWeights(dir), (e: Error) => e.name === 'UserError' && /is a folder, not a file/.test(e.message));
   const tok = fresh();
   rmSync(join(tok, 'tokenizer.json'));
   mkdirSync(join(tok, 'tokenizer.json'));

@@ -13,7 +13,7 @@ import { insertDataset } from '../store/queries/library';
 import { tempDir } from '../test-support/paths';
 import { writeTinyModel } from '../test-support/tiny-model';
 import { runProbe } from './backend-probe';
-import { deviceBudget, planRun, WASM_HEAP_MAX } from './plan-run';
+import { deviceBudget, planRun } from './plan-run';
 import type { ProbeResult } from './probe-result';
 
 const root = tempDir();
@@ -26,10 +26,9 @@ test('the request validator accepts the wizard request and names a bad field', (
   assert.throws(() => validateRequest('planner.estimate', { ...req, batchSize: 0 }), /payload\.batchSize must be at least 1/);
 });
 
-test('the budget is system memory on cpu, the wasm heap on wasm, the stated GPU memory otherwise', () => {
+test('the budget is system memory on cpu, the stated GPU memory otherwise', () => {
   assert.deepEqual(deviceBudget('cpu', 24, 16e9), { bytes: 16e9, source: 'system-memory' });
-  assert.deepEqual(deviceBudget('wasm', undefined, 16e9), { bytes: WASM_HEAP_MAX, source: 'wasm-heap' });
-  assert.deepEqual(deviceBudget('webgpu', 12, 16e9), { bytes: 12 * 1024 ** 3, source: 'user-gpu-memory' });
+  assert.deepEqual(deviceBudget('vulkan', 12, 16e9), { bytes: 12 * 1024 ** 3, source: 'user-gpu-memory' });
   assert.equal(deviceBudget(null, undefined).source, 'assumed-gpu-memory');
 });
 
@@ -37,10 +36,10 @@ test('a plan with a fake probe: examples per epoch from the dataset split, time 
   const db = openStore(join(root, 'a.db'));
   try {
     const id = insertDataset(db, { name: 'd', sourcePaths: ['/x.jsonl'], sha256: 'ab', format: 'conversations', encoding: 'utf-8', mapping: {}, examples: 100, skipped: 0, stats: { unit: 'tokens', p95: 40, split: { train: 90, val: 10 } }, isDemo: false });
-    const probe = async (choice: string): Promise<ProbeResult> => ({ ok: true, choice, backend: 'wasm', reason: 'wasm: chosen after no WebGPU adapter found', flopsPerSecond: 1e9, calibration: { size: 512, seconds: 0.1, runs: 3 } });
+    const probe = async (choice: string): Promise<ProbeResult> => ({ ok: true, choice, backend: 'cpu', reason: 'cpu: no GPU backend found', flopsPerSecond: 1e9, calibration: { size: 512, seconds: 0.1, runs: 3 } });
     const plan = await planRun(db, { ...req, datasetId: id }, probe);
-    assert.deepEqual(plan.backend, { name: 'wasm', reason: 'wasm: chosen after no WebGPU adapter found' });
-    assert.equal(plan.budget.source, 'wasm-heap');
+    assert.deepEqual(plan.backend, { name: 'cpu', reason: 'cpu: no GPU backend found' });
+    assert.equal(plan.budget.source, 'system-memory');
     assert.deepEqual(plan.seqLen, { memory: 128, time: 40, timeSource: 'dataset-p95-tokens' });
     assert.equal(plan.estimate.stepsPerEpoch, Math.ceil(90 / 4));
     assert.ok(plan.estimate.stepSeconds! > 0 && Math.abs(plan.estimate.epochSeconds! - plan.estimate.stepSeconds! * 23) < 1e-9);

@@ -1,30 +1,26 @@
 /**
  * The wizard's Resources step behind `planner.estimate`: the model's config from its folder, the
  * backend a run would get (probe), the device budget, the dataset's size and typical token length,
- * then the engine's estimateTraining: on ggml (every backend but the legacy tfjs names) with the
- * frozen-weight type the run would default to on that budget (defaultFrozenType, as
- * training/open-train-engine.ts picks it), and 4-bit weights among the suggestions. The budget: system memory for cpu, the 4 GiB wasm32 heap (the
- * tfjs wasm build's getHeapMax) for wasm, and for GPUs the memory the ggml device reports (the probe);
- * only when it reports none, the memory the user states (8 GiB assumed until they do).
+ * then the engine's estimateTraining: on ggml with the frozen-weight type the run would default to on
+ * that budget (defaultFrozenType, as training/open-train-engine.ts picks it), and 4-bit weights among
+ * the suggestions. The budget: system memory for cpu, and for GPUs the memory the ggml device reports
+ * (the probe); only when it reports none, the memory the user states (8 GiB assumed until they do).
  */
 import { totalmem } from 'node:os';
 import type { PlanRequest, PlanResult } from '../../src-shared/dto/plan';
 import { readModelConfig } from '../engine-node/load-model';
 import { estimateTraining } from '../engine/planner/estimate-training';
 import { defaultFrozenType, FROZEN_TYPES } from '../engine/planner/ggml-memory';
-import { chooseTrainEngine } from '../training/train-engine-choice';
 import type { Db } from '../store/db';
 import { getDataset } from '../store/queries/library';
 import { probeBackend } from './backend-probe';
 import type { ProbeResult } from './probe-result';
 
 const GiB = 1024 ** 3;
-export const WASM_HEAP_MAX = 4294901760;
 export const ASSUMED_GPU_GIB = 8;
 
 export function deviceBudget(backend: string | null, deviceMemoryGiB: number | undefined, systemBytes = totalmem(), reportedBytes = 0): PlanResult['budget'] {
   if (backend === 'cpu') return { bytes: systemBytes, source: 'system-memory' };
-  if (backend === 'wasm') return { bytes: Math.min(WASM_HEAP_MAX, systemBytes), source: 'wasm-heap' };
   if (reportedBytes > 0) return { bytes: reportedBytes, source: 'device-memory' };
   if (deviceMemoryGiB) return { bytes: deviceMemoryGiB * GiB, source: 'user-gpu-memory' };
   return { bytes: ASSUMED_GPU_GIB * GiB, source: 'assumed-gpu-memory' };
@@ -51,9 +47,8 @@ export async function planRun(db: Db, req: PlanRequest, probe: (choice: string) 
   const budget = deviceBudget(backend, req.deviceMemoryGiB, totalmem(), probed.ok ? probed.device?.memoryTotal : 0);
   const facts = datasetFacts(db, req.datasetId);
   const timeSeq = facts.p95Tokens ? Math.min(req.maxLen, Math.max(1, facts.p95Tokens)) : req.maxLen;
-  const engine = chooseTrainEngine(req.method, req.backend ?? 'auto').engine;
-  // The tfjs engine stores f32; ggml picks the most precise type whose weights leave room to train.
-  const frozenType = engine === 'ggml' ? defaultFrozenType(config, budget.bytes) : 'f32';
+  // ggml picks the most precise type whose weights leave room to train.
+  const frozenType = defaultFrozenType(config, budget.bytes);
   const estimate = estimateTraining({
     config,
     method: req.method,
@@ -66,8 +61,8 @@ export async function planRun(db: Db, req: PlanRequest, probe: (choice: string) 
     gradAccum: req.gradAccum,
     checkpointing: req.gradientCheckpointing,
     weightFormat: frozenType,
-    weightFormatsAvailable: engine === 'ggml' ? FROZEN_TYPES : ['f32'],
-    engine,
+    weightFormatsAvailable: FROZEN_TYPES,
+    engine: 'ggml',
     backend: backend ?? 'unknown',
     budgetBytes: budget.bytes,
     ...(probed.ok ? { flopsPerSecond: probed.flopsPerSecond } : {}),

@@ -12,7 +12,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync,
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../engine/train/train-config';
-import { parseLoraConfig } from '../engine/adapters/peft-lora';
+import { parseLoraConfig } from '../engine/adapters/peft-lora-host';
 import { readModelConfig } from '../engine-node/load-model';
 import { checkAdapterBase } from '../engine-node/adapter-base-check';
 import { stageOutput } from '../export/output-folder';

@@ -3,29 +3,24 @@
  * each at least halve the training loss on 32 chats the test writes, and greedy generation with the
  * adapter reloaded from its PEFT folder reproduces a trained answer. LoRA trains on the ggml engine
  * (cpu), also with q4_0 frozen weights, and so does P-Tuning v2; the reloaded adapters answer through
- * the tfjs reference forward, so the PEFT files are checked across engines.
+ * the inference session (`tuneloom generate`'s loader: f32 weights, the adapter read from its PEFT
+ * folder), so the saved files are checked, not the trainer's live parameters.
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { tempDir } from '../test-support/paths';
 import { writeTinyModel } from '../test-support/tiny-model';
 import { SHARED_ANSWER, TOPIC_ANSWERS, writeLearningData } from '../test-support/learning-data';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../engine/train/train-config';
 import type { TrainEvent } from '../engine/train/train-events';
-import { loadAdapterFromDir, loadModelFromDir, loadTokenizer } from '../engine-node/load-model';
-import { generate } from '../engine/generate/generate';
-import type { LoraSet } from '../engine/adapters/lora-set';
-import { disposeLoraSet } from '../engine/adapters/peft-lora';
-import type { PrefixKv } from '../engine/models/causal-lm';
-import { disposePrefixKv } from '../engine/train/prefix-tuning';
+import { openGgmlInferenceSession } from '../engine-node/ggml-session';
+import { generateGgml } from '../engine/ggml/generate';
+import { nativeMemory } from '../engine/ggml/owners';
 import { runTraining } from './run-training';
-import { selectBackend } from '../engine/backends/select-backend';
 import type { FrozenType } from '../engine/ggml-train/frozen-weights';
 import { runTuneloom } from '../test-support/cli';
-import { loadPrefixAdapterFromDir } from './load-prefix-adapter';
 
 const root = tempDir();
 let modelDir: string;
@@ -40,7 +35,7 @@ before(() => {
 
 const events: TrainEvent[] = [];
 
-async function train(overrides: Partial<TrainConfig>, engine: { backend: string; weights?: FrozenType } = { backend: 'wasm' }): Promise<number[]> {
+async function train(overrides: Partial<TrainConfig>, engine: { backend: string; weights?: FrozenType } = { backend: 'cpu' }): Promise<number[]> {
   events.length = 0;
   await runTraining(
     { ...TRAIN_DEFAULTS, model: modelDir, data: topicsFile, out: join(root, overrides.method ?? 'lora'), batchSize: 4, scheduler: 'constant', loraDropout: 0, valSplit: 0, ...overrides },
@@ -52,22 +47,14 @@ async function train(overrides: Partial<TrainConfig>, engine: { backend: string;
 
 /** Greedy answer to `question` with the adapter loaded back from its saved folder. */
 async function answer(adapterDir: string, question: string): Promise<string> {
-  await selectBackend('cpu'); // the reference reload runs on tfjs
-  const model = await loadModelFromDir(modelDir);
-  const tok = loadTokenizer(modelDir);
-  const cfg = JSON.parse(readFileSync(join(adapterDir, 'adapter_config.json'), 'utf8'));
-  let lora: LoraSet | undefined;
-  let prefix: PrefixKv[] | undefined;
-  if (cfg.peft_type === 'LORA') lora = await loadAdapterFromDir(adapterDir, model.config);
-  else prefix = await loadPrefixAdapterFromDir(adapterDir, model.config);
+  const session = await openGgmlInferenceSession({ model: modelDir, adapter: adapterDir, backend: 'cpu', weights: 'f32' });
   try {
+    const tok = session.tokenizer;
     const ids = tok.encode(tok.renderChat([{ role: 'user', content: question }], { addGenerationPrompt: true }));
-    const out = generate(model, ids, { maxNewTokens: 24, sampling: { greedy: true }, eosTokenIds: model.config.eosTokenIds, adapters: lora, prefix });
+    const out = await generateGgml(session.model, ids, { maxNewTokens: 24, sampling: { greedy: true }, eosTokenIds: session.config.eosTokenIds, prefix: session.prefix });
     return tok.decode(out.ids, { skipSpecialTokens: true });
   } finally {
-    if (lora) disposeLoraSet(lora);
-    if (prefix) disposePrefixKv(prefix);
-    model.dispose();
+    session.dispose();
   }
 }
 
@@ -92,7 +79,8 @@ test('LoRA (all-linear, r 8) halves the loss and reproduces the trained answer o
   assert.equal(await answer(dir, 'Name the animal.'), TOPIC_ANSWERS.animal);
   assert.equal(await answer(dir, 'Which capital?'), TOPIC_ANSWERS.capital);
   assert.equal(await answer(dir, 'number, please.'), TOPIC_ANSWERS.number);
-  assert.ok(tf.memory().numTensors < 50, `the run released its tensors (${tf.memory().numTensors} left)`);
+  const left = nativeMemory();
+  assert.equal(left.totalBytes, 0, `the run and the reloads released their native memory (${JSON.stringify(left)} left)`);
 });
 
 test('LoRA on q4_0 frozen weights (QLoRA-style) halves the loss and reproduces a trained answer', async () => {

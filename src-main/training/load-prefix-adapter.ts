@@ -1,9 +1,9 @@
-/** Reads a PEFT PREFIX_TUNING adapter folder from disk into per-layer prefix keys/values. */
+/** Reads a PEFT PREFIX_TUNING adapter folder from disk into per-layer host prefix keys/values. */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../errors';
 import type { ModelConfig } from '../engine/config/model-config';
-import type { PrefixKv } from '../engine/models/causal-lm';
+import type { HostPrefix } from '../engine/ggml/causal-lm';
 import { readJsonFile } from '../engine-node/read-json';
 import { isPrefixTuningConfig, parsePrefixConfig, prefixFromEmbeddings } from '../engine/train/peft-prefix';
 import { readSafetensorsFile } from './read-safetensors';
@@ -14,7 +14,7 @@ export function isPrefixAdapterDir(dir: string): boolean {
   return existsSync(cfgPath) && isPrefixTuningConfig(readJsonFile(cfgPath, 'adapter_config.json'));
 }
 
-export async function loadPrefixAdapterFromDir(dir: string, model: ModelConfig): Promise<PrefixKv[]> {
+export async function loadPrefixAdapterFromDir(dir: string, model: ModelConfig): Promise<HostPrefix> {
   const abs = resolve(dir);
   const cfgPath = join(abs, 'adapter_config.json');
   const cfg = parsePrefixConfig(readJsonFile(cfgPath, 'adapter_config.json'), cfgPath);

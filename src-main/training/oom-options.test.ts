@@ -6,15 +6,16 @@ import { outOfMemoryError } from './oom-options';
 
 test("an out-of-memory run's error is one line with the planner's concrete options, and carries them for the UI", () => {
   const cfg = { ...TRAIN_DEFAULTS, model: tinyQwen2Model, data: '/d.jsonl', out: '/o', batchSize: 4, gradAccum: 2, maxLen: 1024 };
-  const e = outOfMemoryError({ name: 'RangeError', message: 'Array buffer allocation failed\n    at new Float32Array', kind: 'oom' }, cfg, 'wasm', 7);
+  const e = outOfMemoryError({ name: 'RangeError', message: 'Array buffer allocation failed\n    at new Float32Array', kind: 'oom' }, cfg, 'cpu', 7);
   assert.equal(e.kind, 'oom');
   assert.ok(!e.message.includes('\n'), e.message);
-  assert.match(e.message, /^out of memory on wasm after step 7 \(Array buffer allocation failed\) — the memory planner's options: /);
+  assert.match(e.message, /^out of memory on cpu after step 7 \(Array buffer allocation failed\) — the memory planner's options: /);
   assert.match(e.message, /--gradient-checkpointing \(~\d+\.\d GiB\)/);
   assert.match(e.message, /--batch-size 1 --grad-accum 8 \(~\d+\.\d GiB\)/, 'the smaller batch keeps the effective batch');
   assert.match(e.message, /--max-len \d+ \(~\d+\.\d GiB\)/);
   const keys = e.options!.map((o) => o.key);
-  assert.deepEqual([...keys].sort(), ['gradient-checkpointing', 'shorter-max-len', 'smaller-batch']);
+  // Every run trains on ggml, so 4-bit frozen weights are among the options (the old tfjs engine had none).
+  assert.deepEqual([...keys].sort(), ['gradient-checkpointing', 'shorter-max-len', 'smaller-batch', 'weights-4bit']);
   for (const o of e.options!) assert.ok(o.totalBytes > 0);
 });
 

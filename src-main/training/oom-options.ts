@@ -11,7 +11,6 @@ import type { TrainConfig } from '../engine/train/train-config';
 import type { MemoryOption, SerializedError } from '../errors';
 import { deviceBudget } from '../planner/plan-run';
 import { trainingShape } from './run-training';
-import { chooseTrainEngine } from './train-engine-choice';
 
 const gib = (bytes: number): string => `~${(bytes / 2 ** 30).toFixed(1)} GiB`;
 
@@ -31,15 +30,14 @@ function describe(o: MemoryOption, cfg: TrainConfig): string {
 }
 
 /**
- * The planner's options for a run that ran out of memory on `backend` (best first): the engine that
- * ran it (ggml unless a legacy tfjs backend) with the frozen-weight type it used or would default to.
+ * The planner's options for a run that ran out of memory on `backend` (best first): the ggml engine
+ * with the frozen-weight type the run used or would default to.
  */
 export function memoryOptions(cfg: TrainConfig, backend: string | null): MemoryOption[] {
   const config = readModelConfig(cfg.model);
-  const engine = chooseTrainEngine(cfg.method, backend ?? 'cpu').engine;
   const budget = deviceBudget(backend, undefined).bytes;
-  const weightFormat = engine === 'ggml' ? (cfg.frozenWeights ?? defaultFrozenType(config, budget)) : 'f32';
-  const input = { ...trainingShape(cfg), config, engine, weightFormat, weightFormatsAvailable: engine === 'ggml' ? FROZEN_TYPES : [], backend: backend ?? 'cpu', budgetBytes: budget };
+  const weightFormat = cfg.frozenWeights ?? defaultFrozenType(config, budget);
+  const input = { ...trainingShape(cfg), config, engine: 'ggml' as const, weightFormat, weightFormatsAvailable: FROZEN_TYPES, backend: backend ?? 'cpu', budgetBytes: budget };
   const planned = estimateTraining(input);
   // It ran out, so what it really had was less than the estimate, whatever the nominal budget says.
   const budgetBytes = Math.min(input.budgetBytes, planned.bytes.total - 1);

@@ -17,8 +17,11 @@ test('a model that does not fit says how much it needs and which --weights fit, 
   assert.ok(frozenWeightsBytes(cfg7b, 'q4_0') < 9 * 2 ** 30, 'the 7B shape in q4 with transposed copies stays under 9 GiB');
 });
 
-test('LoRA and P-Tuning v2 train on ggml; only the named tfjs backends stay on tfjs', () => {
+test('LoRA and P-Tuning v2 train on ggml; the old tfjs names map to ggml backends with a one-line notice', () => {
   assert.deepEqual(chooseTrainEngine('lora', 'auto'), { engine: 'ggml', backend: 'auto' });
   assert.deepEqual(chooseTrainEngine('ptuning', 'vulkan'), { engine: 'ggml', backend: 'vulkan' });
-  assert.equal(chooseTrainEngine('lora', 'wasm').engine, 'tfjs');
+  assert.deepEqual(chooseTrainEngine('lora', 'wasm'), { engine: 'ggml', backend: 'cpu', notice: '--backend wasm is a name of the old engine; using --backend cpu' });
+  assert.deepEqual(chooseTrainEngine('lora', 'tensorflow'), { engine: 'ggml', backend: 'cpu', notice: '--backend tensorflow is a name of the old engine; using --backend cpu' });
+  assert.deepEqual(chooseTrainEngine('ptuning', 'webgpu'), { engine: 'ggml', backend: 'vulkan', notice: '--backend webgpu is a name of the old engine; using --backend vulkan' });
+  assert.throws(() => chooseTrainEngine('lora', 'tpu'), /unknown backend "tpu"/);
 });

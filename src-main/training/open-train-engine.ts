@@ -1,17 +1,16 @@
 /**
- * Which engine trains a run, and opening it: LoRA and P-Tuning v2 train on ggml (cpu, vulkan, cuda,
- * metal); only the legacy tfjs backends (webgpu, wasm, tensorflow), when asked for by name, still
- * train on tfjs (docs/ARCHITECTURE.md). Loads the model, the tokenizer and the adapter to
- * train (a new one from the run's seed, or --init-adapter) into the chosen engine.
+ * Opening the engine that trains a run: LoRA and P-Tuning v2 train on ggml (cpu, vulkan, cuda,
+ * metal; the old tfjs backend names map to those with a one-line notice, train-engine-choice.ts).
+ * Loads the model's frozen weights, the tokenizer and the adapter to train (a new one from the run's
+ * seed, or --init-adapter).
  */
 import { join, resolve } from 'node:path';
 import { UserError } from '../errors';
 import { openBackend } from '../engine-node/ggml-runtime';
-import { loadAdapterFromDir, loadModelFromDir, loadTokenizer, openWeightStore, readModelConfig } from '../engine-node/load-model';
+import { loadTokenizer, openWeightStore, readLoraAdapterHost, readModelConfig } from '../engine-node/load-model';
 import { readJsonFile } from '../engine-node/read-json';
-import { parseLoraConfig } from '../engine/adapters/peft-lora';
+import { parseLoraConfig, type LoraConfig } from '../engine/adapters/peft-lora-host';
 import type { ModelConfig } from '../engine/config/model-config';
-import type { GgmlBackendChoice } from '../engine/ggml/backend';
 import { chooseTrainEngine } from './train-engine-choice';
 import { FrozenWeights } from '../engine/ggml-train/frozen-weights';
 import { defaultFrozenType, FROZEN_TYPES, frozenWeightsBytes, WEIGHT_SHARE, type FrozenType } from '../engine/planner/ggml-memory';
@@ -20,14 +19,11 @@ import { GgmlTrainEngine } from '../engine/ggml-train/ggml-train-engine';
 import type { HostLoraModule } from '../engine/ggml-train/lora-trainer';
 import { PROJECTIONS } from '../engine/adapters/lora-set';
 import { initLoraHost } from '../engine/train/lora-init';
-import { createLora, loraFromLoaded, loraScale, resolveTargets } from '../engine/train/lora-params';
-import { createPrefix, initPrefixHost } from '../engine/train/prefix-tuning';
+import { loraScale, resolveTargets } from '../engine/train/lora-targets';
+import { initPrefixHost } from '../engine/train/prefix-tuning';
 import type { ComputeBackend } from '../engine/ggml/backend';
 import type { Rng } from '../engine/train/rng';
-import { TfjsTrainEngine } from '../engine/train/tfjs-train-engine';
-import type { AdapterUnderTraining } from '../engine/train/adapter-under-training';
 import type { TrainConfig } from '../engine/train/train-config';
-import { selectBackend } from '../engine/backends/select-backend';
 import type { OpenedEngine } from '../engine/train/train-io';
 
 const SHORT: Record<string, string> = Object.fromEntries(PROJECTIONS.map((p) => [p, p.split('.')[1]]));
@@ -53,10 +49,10 @@ export interface EngineOptions {
   onBackend?(b: { backend: string; reason: string }): void;
 }
 
-async function initAdapterOf(dir: string, cfg: ModelConfig) {
+/** The --init-adapter folder's adapter_config.json (r, alpha, rsLoRA carry over to the run). */
+function initAdapterConfigOf(dir: string): LoraConfig {
   const cfgPath = join(resolve(dir), 'adapter_config.json');
-  const set = await loadAdapterFromDir(dir, cfg);
-  return { set, config: parseLoraConfig(readJsonFile(cfgPath, 'adapter_config.json'), cfgPath) };
+  return parseLoraConfig(readJsonFile(cfgPath, 'adapter_config.json'), cfgPath);
 }
 
 async function loadFrozen(cfg: TrainConfig, config: ModelConfig, backend: ComputeBackend, type: FrozenType): Promise<FrozenWeights> {
@@ -68,15 +64,16 @@ async function loadFrozen(cfg: TrainConfig, config: ModelConfig, backend: Comput
   }
 }
 
-async function openGgml(cfg: TrainConfig, backendChoice: GgmlBackendChoice, initRng: Rng, opts: EngineOptions): Promise<OpenedEngine> {
+export async function openTrainEngine(cfg: TrainConfig, initRng: Rng, opts: EngineOptions): Promise<OpenedEngine> {
+  const choice = chooseTrainEngine(cfg.method, opts.backend);
   const config = readModelConfig(cfg.model);
   const tokenizer = loadTokenizer(cfg.model);
-  const { backend, reason } = openBackend(backendChoice);
+  const { backend, reason } = openBackend(choice.backend);
   try {
     const type = opts.weights ?? defaultFrozenType(config, backend.device.memoryFree);
     const problem = frozenFitProblem(config, type, backend.device.memoryFree, backend.device.name);
     if (problem) throw new UserError(problem, { kind: 'oom', hint: 'see the Resources step or `tuneloom train --help`' });
-    opts.onBackend?.({ backend: backend.name, reason: `${reason}; frozen weights ${type}` });
+    opts.onBackend?.({ backend: backend.name, reason: `${choice.notice ? `${choice.notice}; ` : ''}${reason}; frozen weights ${type}` });
     if (cfg.method === 'ptuning') {
       const prefixSpec = { numVirtualTokens: cfg.prefixLen, projection: cfg.prefixProjection, encoderHidden: cfg.prefixHidden ?? config.hiddenSize };
       const frozen = await loadFrozen(cfg, config, backend, type);
@@ -86,12 +83,9 @@ async function openGgml(cfg: TrainConfig, backendChoice: GgmlBackendChoice, init
     let modules: HostLoraModule[];
     let spec = { r: cfg.loraR, alpha: cfg.loraAlpha, dropout: cfg.loraDropout, useRslora: cfg.useRslora, targetModules: [] as string[], weightDecay: cfg.weightDecay };
     if (cfg.initAdapter) {
-      // The PEFT reader hands tensors over as tfjs cpu tensors; they are copied out and freed here.
-      await selectBackend('cpu');
-      const init = await initAdapterOf(cfg.initAdapter, config);
-      modules = hostLoraOf(init.set);
-      for (const p of Object.values(init.set.modules)) (p.a.dispose(), p.b.dispose());
-      spec = { ...spec, r: init.config.r, alpha: init.config.alpha, useRslora: init.config.useRslora, targetModules: [...new Set(modules.map((m) => SHORT[m.key.split('.').slice(2).join('.')]))] };
+      modules = hostLoraOf(await readLoraAdapterHost(cfg.initAdapter, config));
+      const init = initAdapterConfigOf(cfg.initAdapter);
+      spec = { ...spec, r: init.r, alpha: init.alpha, useRslora: init.useRslora, targetModules: [...new Set(modules.map((m) => SHORT[m.key.split('.').slice(2).join('.')]))] };
     } else {
       const projections = resolveTargets(cfg.loraTargets);
       const scale = loraScale({ r: cfg.loraR, alpha: cfg.loraAlpha, useRslora: cfg.useRslora });
@@ -104,36 +98,6 @@ async function openGgml(cfg: TrainConfig, backendChoice: GgmlBackendChoice, init
     backend.dispose();
     throw e;
   }
-}
-
-async function openTfjs(cfg: TrainConfig, initRng: Rng): Promise<OpenedEngine> {
-  readModelConfig(cfg.model);
-  const tokenizer = loadTokenizer(cfg.model);
-  const model = await loadModelFromDir(cfg.model);
-  try {
-    let adapter: AdapterUnderTraining;
-    if (cfg.method === 'ptuning') {
-      adapter = { method: 'ptuning', prefix: createPrefix(model.config, { numVirtualTokens: cfg.prefixLen, projection: cfg.prefixProjection, encoderHidden: cfg.prefixHidden ?? model.config.hiddenSize }, initRng) };
-    } else if (cfg.initAdapter) {
-      const init = await initAdapterOf(cfg.initAdapter, model.config);
-      adapter = { method: 'lora', lora: loraFromLoaded(init.set, cfg.loraDropout), spec: { r: init.config.r, alpha: init.config.alpha, dropout: cfg.loraDropout, useRslora: init.config.useRslora } };
-    } else {
-      const spec = { r: cfg.loraR, alpha: cfg.loraAlpha, dropout: cfg.loraDropout, useRslora: cfg.useRslora };
-      adapter = { method: 'lora', lora: createLora(model.config, { ...spec, targets: cfg.loraTargets }, initRng), spec };
-    }
-    const engine = new TfjsTrainEngine(model, adapter, cfg.weightDecay);
-    engine.startMeasuring();
-    return { engine, config: model.config, tokenizer };
-  } catch (e) {
-    model.dispose();
-    throw e;
-  }
-}
-
-export function openTrainEngine(cfg: TrainConfig, initRng: Rng, opts: EngineOptions): Promise<OpenedEngine> {
-  const choice = chooseTrainEngine(cfg.method, opts.backend);
-  if (choice.engine === 'ggml') return openGgml(cfg, choice.backend, initRng, opts);
-  return openTfjs(cfg, initRng);
 }
 
 export function parseFrozenType(v: string | undefined): FrozenType | undefined {

@@ -1,15 +1,21 @@
 /**
- * Which engine trains a run, from the backend choice alone: ggml for every backend but the legacy
- * tfjs names (webgpu, wasm, tensorflow), which still train on tfjs (docs/ARCHITECTURE.md). Pure, so
- * the main process (the wizard's planner) asks it without loading an engine.
+ * Which engine trains a run: ggml, on every backend. The old tfjs backend names (webgpu, wasm,
+ * tensorflow) map to ggml backends as they do for inference (engine-node/backend-choice.ts), and the
+ * choice carries that one-line notice. Pure (no engine loaded), so the main process (the wizard's
+ * planner) asks it too.
  */
 import type { GgmlBackendChoice } from '../engine/ggml/backend';
+import { parseBackendChoice } from '../engine-node/backend-choice';
 
-const TFJS_BACKENDS = ['webgpu', 'wasm', 'tensorflow'];
-
-export type EngineChoice = { engine: 'ggml'; backend: GgmlBackendChoice } | { engine: 'tfjs'; backend: string; why: string };
+export interface EngineChoice {
+  engine: 'ggml';
+  backend: GgmlBackendChoice;
+  /** "--backend wasm is a name of the old engine; using --backend cpu" when an old name was given. */
+  notice?: string;
+}
 
 export function chooseTrainEngine(_method: 'lora' | 'ptuning', backend: string): EngineChoice {
-  if (TFJS_BACKENDS.includes(backend)) return { engine: 'tfjs', backend, why: `--backend ${backend} is a tfjs backend` };
-  return { engine: 'ggml', backend: backend as GgmlBackendChoice };
+  let notice: string | undefined;
+  const mapped = parseBackendChoice(backend, (line) => (notice = line));
+  return notice ? { engine: 'ggml', backend: mapped, notice } : { engine: 'ggml', backend: mapped };
 }

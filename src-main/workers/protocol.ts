@@ -50,7 +50,7 @@ export interface StartCommand<C extends AnyConfig = TrainConfig> extends Envelop
   config: C;
   /** Checkpoint folder to continue from; null starts fresh. */
   resumeFrom: string | null;
-  /** Backend to run on (auto|webgpu|tensorflow|wasm|cpu); null = auto. A resume passes the one the run used. */
+  /** Backend to run on (auto|cpu|vulkan|cuda|metal, or an old tfjs name that maps to one); null = auto. A resume passes the one the run used. */
   backend: string | null;
 }
 export interface PauseCommand extends Envelope {

@@ -9,23 +9,10 @@ import { serializeError, type SerializedError } from '../errors';
 import { outOfMemoryError } from '../training/oom-options';
 import { manifestOf } from '../training/checkpoint-manifest';
 import { runTraining } from '../training/run-training';
-import type { GpuFacts, WebGpuAdapterFacts } from './protocol';
+import type { GpuFacts } from './protocol';
 import { ReportedError } from './worker-runtime';
 import type { TrainerBridge, WorkerEmit } from './worker-runtime';
 
-
-/** The WebGPU adapter's own description (vendor, architecture, device), when the run is on webgpu. */
-async function webgpuAdapterInfo(): Promise<WebGpuAdapterFacts | null> {
-  try {
-    const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<{ info?: WebGpuAdapterFacts } | null> } } }).navigator?.gpu;
-    const info = (await gpu?.requestAdapter())?.info;
-    if (!info) return null;
-    const { vendor, architecture, device, description } = info;
-    return { vendor, architecture, device, description };
-  } catch {
-    return null;
-  }
-}
 
 function forward(e: TrainEvent, runId: number, emit: WorkerEmit, backend: () => string | null, gpu: () => GpuFacts | null, now: () => number): void {
   switch (e.type) {
@@ -91,8 +78,6 @@ export const realTrainer: TrainerBridge = async (start, control, emit) => {
         onBackend: (sel) => {
           backend = sel.backend;
           gpu = { backendReason: sel.reason };
-          // Resolves long before the model is loaded and the start event goes out.
-          if (sel.backend === 'webgpu') void webgpuAdapterInfo().then((adapter) => (gpu = { backendReason: sel.reason, adapter }));
           emit({ type: 'log', level: 'info', message: `backend ${sel.backend}: ${sel.reason}` });
         },
       },

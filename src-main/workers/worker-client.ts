@@ -100,7 +100,7 @@ export class WorkerClient {
     const limit = this.opts.heartbeatTimeoutMs ?? 600_000;
     this.timer = setInterval(() => {
       if (this.exited) return;
-      // Until the worker says ready, it is still loading (tsx, tfjs): allow at least a minute for that.
+      // Until the worker says ready, it is still loading (tsx, the ggml libraries): allow at least a minute for that.
       const allowed = silenceAllowedMs({ limitMs: limit, ready: this.ready, busyAllowanceMs: this.busyAllowanceMs });
       if (Date.now() - this.lastHeard > allowed) {
         this.killedForSilence = true;

@@ -8,7 +8,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir, tinyQwen2Adapter, tinyQwen2Dir, tinyQwen2Model } from '../../test-support/paths';
 import { runTuneloom } from '../../test-support/cli';
-import { webgpuSkipReason } from '../../test-support/webgpu';
 import { writeTinyModel } from '../../test-support/tiny-model';
 import { writeLearningData } from '../../test-support/learning-data';
 import { readSafetensorsFile } from '../../training/read-safetensors';
@@ -144,22 +143,24 @@ test('bad inputs: lr <= 0, unknown target module, unwritable --out, no room for 
   assert.ok(!existsSync(join(nanOut, 'adapter_model.safetensors')), 'no final adapter after a NaN');
 });
 
-const webgpuSkip = await webgpuSkipReason();
-
-test('tuneloom train on webgpu (padded batch of 2, async read-backs) gives the cpu losses', { skip: webgpuSkip }, async () => {
+test('an old tfjs backend name trains on ggml with a one-line notice: --backend wasm gives the --backend cpu losses', async () => {
   const data = join(root, 'two-chats.jsonl');
   writeFileSync(data, [
     { messages: [{ role: 'user', content: '你好' }, { role: 'assistant', content: '你好！很高兴见到你。' }] },
     { messages: [{ role: 'user', content: '学生请假流程？' }, { role: 'assistant', content: '填写请假单，交辅导员签字。' }] },
   ].map((c) => JSON.stringify(c)).join('\n') + '\n');
-  const losses = async (backend: string) => {
-    const r = await runTuneloom(['train', '--model', tinyQwen2Model, '--data', data, '--out', join(root, `wg-${backend}`), '--max-steps', '3', '--batch-size', '2', '--lora-dropout', '0', '--val-split', '0', '--backend', backend, '--json'], { env });
+  const run = async (backend: string) => {
+    const r = await runTuneloom(['train', '--model', tinyQwen2Model, '--data', data, '--out', join(root, `old-name-${backend}`), '--max-steps', '3', '--batch-size', '2', '--lora-dropout', '0', '--val-split', '0', '--backend', backend, '--json'], { env });
     assert.equal(r.code, 0, r.stderr);
-    return jsonLines(r.stdout).filter((e) => e.type === 'step').map((e) => e.loss as number);
+    return jsonLines(r.stdout);
   };
-  const [cpu, gpu] = [await losses('cpu'), await losses('webgpu')];
-  assert.equal(gpu.length, 3);
-  gpu.forEach((l, i) => assert.ok(Math.abs(l - cpu[i]) <= 1e-5 * cpu[i], `step ${i + 1}: webgpu ${l} vs cpu ${cpu[i]}`));
+  const [cpu, wasm] = [await run('cpu'), await run('wasm')];
+  const losses = (events: Record<string, unknown>[]) => events.filter((e) => e.type === 'step').map((e) => e.loss as number);
+  assert.equal(losses(wasm).length, 3);
+  assert.deepEqual(losses(wasm), losses(cpu));
+  const notices = wasm.filter((e) => e.type === 'log' && /is a name of the old engine/.test(String(e.message)));
+  assert.equal(notices.length, 1, JSON.stringify(wasm.filter((e) => e.type === 'log')));
+  assert.match(String(notices[0].message), /^backend cpu: --backend wasm is a name of the old engine; using --backend cpu; /);
 });
 
 test('tuneloom train --map trains on any CSV with the given column roles (as the wizard launches a mapped dataset)', async () => {

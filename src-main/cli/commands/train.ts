@@ -69,7 +69,8 @@ Options:
   --resume DIR              continue exactly from a checkpoint-N folder of the same run
   --name NAME               run name
   --backend B               auto|cpu|vulkan|cuda|metal (the ggml engine; auto prefers cuda, metal, a
-                            real Vulkan GPU, then cpu), or the legacy tfjs backends webgpu|wasm|tensorflow
+                            real Vulkan GPU, then cpu; the old names webgpu|tensorflow|wasm map to
+                            vulkan|cpu|cpu with a one-line notice in the run's log)
   --weights T               frozen base weights on the ggml engine: f32|bf16|f16|q8_0|q4 (QLoRA-style 4-bit);
                             default: the most precise type that fits the device
 GRPO (--method grpo; prompts per step = --batch-size x --grad-accum; the data's last assistant turn is

@@ -2,24 +2,19 @@
  * Batched autoregressive generation: B prompts decoded together with one shared KV cache, the way
  * transformers' `generate` runs a left-padded batch. Prompts are padded on the LEFT with a pad id,
  * so every row's last prompt token sits in the last column and one slice gives all next-token
- * logits. The 0/1 attention mask covers past + current tokens (0 on pads); position ids are derived
- * from it by `buildMaskAndPositions` (cumsum of real tokens minus one, prefix-shifted, pads get 1 as
+ * logits. The 0/1 attention mask covers past + current tokens (0 on pads); the engine derives position
+ * ids from it (`nn/host-mask.ts`: cumsum of real tokens minus one, prefix-shifted, pads get 1 as
  * HF's `masked_fill_` does; a pad's position never matters since no query sees it).
  *
  * Each row keeps the state `generate` keeps for one sequence (repetition penalty over prompt + output,
  * a `SeededRng` of its own, stop on EOS or maxNewTokens), so row r with sampling seed s produces the
- * ids `generate(model, prompts[r], { seed: s })` produces. A finished row keeps feeding the pad id
+ * ids one-at-a-time generation (`generateWith`) with seed s produces. A finished row keeps feeding the pad id
  * with mask 0 (invisible to every later query) until all rows are done.
  *
- * P-Tuning prefixes (PrefixKv, batch 1) are broadcast over the batch for the prefill call. The
- * thinking budget and text streaming of `generate` are not supported here (per-row multi-token feeds).
- * Driven synchronously (`generateBatch`, cpu/wasm) or asynchronously (`generateBatchAsync`, webgpu).
+ * A P-Tuning prefix lives in the engine's cache (every row sees it). The thinking budget and text
+ * streaming of `generate` are not supported here (per-row multi-token feeds). Engine-neutral: the
+ * caller's `next` runs each batched forward (ggml/generate.ts drives it with GgmlCausalLM).
  */
-import * as tf from '@tensorflow/tfjs-core';
-import type { LoraSet } from '../adapters/lora-set';
-import type { CausalLM, PrefixKv } from '../models/causal-lm';
-import { KvCache } from '../nn/kv-cache';
-import { toHost, toHostAsync } from '../nn/to-host';
 import type { GenerateResult, SamplingOptions } from './generate';
 import { applyRepetitionPenalty, applyTemperature, applyTopK, applyTopP } from './logits-processors';
 import { argmax, sampleFromLogits } from './sampler';
@@ -33,9 +28,6 @@ export interface BatchGenerateOptions {
   eosTokenIds: number[];
   /** Fed on pads and after a row finishes; masked, so any id works (default: the first EOS id, else 0). */
   padTokenId?: number;
-  adapters?: LoraSet;
-  /** Batch-1 prefix per layer; broadcast over the batch. */
-  prefix?: PrefixKv[];
   /** Called after every decode step with the number of rows still generating. */
   onStep?: (active: number) => void;
 }
@@ -84,7 +76,6 @@ interface BatchFeed {
   ids: Int32Array; // [B * T]
   steps: number; // T
   keyMask: Float32Array; // [B * (past + T)]
-  prefix?: PrefixKv[];
 }
 
 /** The batch's state machine: builds each call's feed, and distributes the logits that come back. */
@@ -124,7 +115,7 @@ class BatchGeneration {
         ids.set(r.promptIds, i * steps + padLen);
         for (let t = 0; t < steps; t++) this.masks[i].push(t < padLen ? 0 : 1);
       });
-      return { batch: b, ids, steps, keyMask: this.flatMask(), prefix: this.opts.prefix };
+      return { batch: b, ids, steps, keyMask: this.flatMask() };
     }
     const ids = new Int32Array(b);
     this.rows.forEach((r, i) => {
@@ -158,59 +149,7 @@ class BatchGeneration {
   }
 }
 
-/** Broadcasts batch-1 prefix keys/values [1, P, nKv, hd] to [B, P, nKv, hd] (inside the caller's tidy). */
-function broadcastPrefix(prefix: PrefixKv[], batch: number): PrefixKv[] {
-  return prefix.map((p) => {
-    if (p.key.shape[0] === batch) return p;
-    if (p.key.shape[0] !== 1) throw new Error(`generateBatch: prefix has batch ${p.key.shape[0]}, expected 1 or ${batch}`);
-    return { key: tf.tile(p.key, [batch, 1, 1, 1]), value: tf.tile(p.value, [batch, 1, 1, 1]) }; // [B, P, nKv, hd]
-  });
-}
-
-/** Logits [B, 1, V] of the last column after feeding `feed` (appends to the cache). */
-function lastLogits(model: CausalLM, feed: BatchFeed, cache: KvCache, adapters?: LoraSet): tf.Tensor {
-  const b = feed.batch;
-  const inputIds = tf.tensor2d(feed.ids, [b, feed.steps], 'int32'); // [B, T]
-  const attentionMask = tf.tensor2d(feed.keyMask, [b, cache.pastLength + feed.steps]); // [B, past + T]
-  const prefix = feed.prefix ? broadcastPrefix(feed.prefix, b) : undefined;
-  const hidden = model.forward(inputIds, { kvCache: cache, attentionMask, adapters, prefix }); // [B, T, H]
-  const last = tf.slice(hidden, [0, feed.steps - 1, 0], [b, 1, -1]); // [B, 1, H]: left padding puts every row's last token here
-  return model.lmHead(last); // [B, 1, V]
-}
-
-/** Synchronous batched generation (cpu and wasm backends). Results are in prompt order. */
-export function generateBatch(model: CausalLM, prompts: number[][], opts: BatchGenerateOptions): GenerateResult[] {
-  if (prompts.length === 0) return [];
-  const g = new BatchGeneration(prompts, opts);
-  const cache = new KvCache(model.config.numLayers);
-  try {
-    while (!g.done) {
-      const feed = g.next();
-      g.accept(toHost(() => lastLogits(model, feed, cache, opts.adapters)));
-    }
-    return g.results();
-  } finally {
-    cache.dispose();
-  }
-}
-
-/** Asynchronous batched generation: works on every backend, including webgpu in Node. */
-export async function generateBatchAsync(model: CausalLM, prompts: number[][], opts: BatchGenerateOptions): Promise<GenerateResult[]> {
-  if (prompts.length === 0) return [];
-  const g = new BatchGeneration(prompts, opts);
-  const cache = new KvCache(model.config.numLayers);
-  try {
-    while (!g.done) {
-      const feed = g.next();
-      g.accept(await toHostAsync(() => lastLogits(model, feed, cache, opts.adapters)));
-    }
-    return g.results();
-  } finally {
-    cache.dispose();
-  }
-}
-
-/** What one batched forward call consumes, for engines other than tfjs. */
+/** What one batched forward call consumes. */
 export interface BatchStep {
   batch: number;
   /** [B * T], left-padded on the first call. */
@@ -221,7 +160,7 @@ export interface BatchStep {
   first: boolean;
 }
 
-/** The same batched loop over any engine: `next` returns the last column's logits [B * V]. */
+/** The batched loop over any engine: `next` returns the last column's logits [B * V]. */
 export async function generateBatchWith(prompts: number[][], opts: BatchGenerateOptions, next: (step: BatchStep) => Promise<Float32Array>): Promise<GenerateResult[]> {
   if (prompts.length === 0) return [];
   const g = new BatchGeneration(prompts, opts);

@@ -1,72 +1,74 @@
+/**
+ * The generation loop (generate.ts: KV cache, EOS, seeded sampling, thinking budget) on the ggml
+ * decoder, and the host-side logits processors and streamer it uses.
+ */
 import assert from 'node:assert/strict';
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import { tempDir } from '../../test-support/paths';
+import { testBackend } from '../../test-support/ggml';
 import { writeSyntheticCheckpoint } from '../../../scripts/synthetic-checkpoint';
-import { loadModelFromDir } from '../../engine-node/load-model';
-import type { CausalLM } from '../models/causal-lm';
-import { toHost } from '../nn/to-host';
-import { generate, generateAsync } from './generate';
+import { loadGgmlWeightsFromDir } from '../../engine-node/ggml-load';
+import type { ComputeBackend } from '../ggml/backend';
+import { GgmlCausalLM } from '../ggml/causal-lm';
+import { generateGgml, type GgmlGenerateOptions } from '../ggml/generate';
+import type { GgmlModelWeights } from '../ggml/model-weights';
+import type { GenerateResult } from './generate';
 import { applyRepetitionPenalty, applyTopK, applyTopP } from './logits-processors';
 import { argmax } from './sampler';
 import { TextStreamer } from './text-streamer';
 import { ThinkingBudget } from './thinking-budget';
 
-let model: CausalLM;
+let backend: ComputeBackend;
+let weights: GgmlModelWeights;
+let model: GgmlCausalLM;
 const PROMPT = [1, 2, 3, 4, 5];
 
 before(async () => {
-  await tf.setBackend('cpu');
   const dir = join(tempDir(), 'tiny');
   writeSyntheticCheckpoint({ shape: 'tiny', out: dir, dtype: 'f32', std: 0.3, seed: 3 });
-  model = await loadModelFromDir(dir);
+  backend = testBackend('cpu').backend;
+  weights = await loadGgmlWeightsFromDir(dir, backend, { weights: 'f32' });
+  model = new GgmlCausalLM(weights, backend);
+});
+after(() => {
+  model.dispose();
+  weights.dispose();
+  backend.dispose();
 });
 
-test('tf.memory().numTensors is flat across 100 generation steps', () => {
-  const before = tf.memory().numTensors;
-  const counts: number[] = [];
-  const r = generate(model, PROMPT, { maxNewTokens: 100, sampling: { greedy: true }, eosTokenIds: [], onToken: () => counts.push(tf.memory().numTensors) });
-  assert.equal(r.ids.length, 100);
-  assert.equal(r.finishReason, 'length');
-  // During decoding only the cache is alive: 2 tensors per layer, whatever the step.
-  assert.ok(counts.every((c) => c === before + 2 * model.config.numLayers), `counts ${[...new Set(counts)]}`);
-  assert.equal(tf.memory().numTensors, before);
-});
+const generate = (promptIds: number[], opts: GgmlGenerateOptions): Promise<GenerateResult> => generateGgml(model, promptIds, opts);
 
-test('greedy with the KV cache equals argmax of a full re-forward at every step', () => {
-  const r = generate(model, PROMPT, { maxNewTokens: 8, sampling: { greedy: true }, eosTokenIds: [] });
-  const ids = [...PROMPT];
-  for (let s = 0; s < 8; s++) {
-    const logits = toHost(() => tf.slice(model.logits(tf.tensor2d([ids], [1, ids.length], 'int32')), [0, ids.length - 1, 0], [1, 1, -1]));
-    ids.push(argmax(logits));
+/** The last position's logits of a fresh full forward over `ids` (no cache carried over). */
+async function lastLogitsAlone(ids: number[]): Promise<Float32Array> {
+  const cache = model.newCache(1, ids.length);
+  try {
+    return await model.forward(cache, ids, ids.length, { logits: 'last' });
+  } finally {
+    cache.dispose();
   }
+}
+
+test('greedy with the KV cache equals argmax of a full re-forward at every step', async () => {
+  const r = await generate(PROMPT, { maxNewTokens: 8, sampling: { greedy: true }, eosTokenIds: [] });
+  const ids = [...PROMPT];
+  for (let s = 0; s < 8; s++) ids.push(argmax(await lastLogitsAlone(ids)));
   assert.deepEqual(r.ids, ids.slice(PROMPT.length));
 });
 
-test('generateAsync (the path webgpu needs) gives the same ids and text callbacks as generate', async () => {
-  const opts = { maxNewTokens: 10, sampling: { greedy: false as const, temperature: 0.9, topK: 40, topP: 0.95, seed: 4 }, eosTokenIds: [], repetitionPenalty: 1.2 };
-  const pieces: string[] = [];
-  const sync = generate(model, PROMPT, opts);
-  const viaAsync = await generateAsync(model, PROMPT, { ...opts, decode: (ids) => ids.join(','), onText: (d) => pieces.push(d) });
-  assert.deepEqual(viaAsync, sync);
-  assert.equal(pieces.join(''), sync.ids.join(','));
-});
-
-test('stops at an EOS id with finish_reason eos', () => {
-  const free = generate(model, PROMPT, { maxNewTokens: 6, sampling: { greedy: true }, eosTokenIds: [] });
-  const r = generate(model, PROMPT, { maxNewTokens: 6, sampling: { greedy: true }, eosTokenIds: [free.ids[2]] });
+test('stops at an EOS id with finish_reason eos', async () => {
+  const free = await generate(PROMPT, { maxNewTokens: 6, sampling: { greedy: true }, eosTokenIds: [] });
+  const r = await generate(PROMPT, { maxNewTokens: 6, sampling: { greedy: true }, eosTokenIds: [free.ids[2]] });
   assert.deepEqual(r.ids, free.ids.slice(0, free.ids.indexOf(free.ids[2]) + 1));
   assert.equal(r.finishReason, 'eos');
 });
 
-test('sampling is reproducible with a seed; top-k 1 is greedy', () => {
-  const sample = (seed: number) => generate(model, PROMPT, { maxNewTokens: 12, sampling: { greedy: false, temperature: 1.5, topK: 0, topP: 1, seed }, eosTokenIds: [] }).ids;
-  assert.deepEqual(sample(5), sample(5));
-  assert.notDeepEqual(sample(5), sample(6));
-  const greedy = generate(model, PROMPT, { maxNewTokens: 6, sampling: { greedy: true }, eosTokenIds: [] }).ids;
-  const k1 = generate(model, PROMPT, { maxNewTokens: 6, sampling: { greedy: false, temperature: 0.7, topK: 1, topP: 1, seed: 9 }, eosTokenIds: [] }).ids;
+test('sampling is reproducible with a seed; top-k 1 is greedy', async () => {
+  const sample = async (seed: number) => (await generate(PROMPT, { maxNewTokens: 12, sampling: { greedy: false, temperature: 1.5, topK: 0, topP: 1, seed }, eosTokenIds: [] })).ids;
+  assert.deepEqual(await sample(5), await sample(5));
+  assert.notDeepEqual(await sample(5), await sample(6));
+  const greedy = (await generate(PROMPT, { maxNewTokens: 6, sampling: { greedy: true }, eosTokenIds: [] })).ids;
+  const k1 = (await generate(PROMPT, { maxNewTokens: 6, sampling: { greedy: false, temperature: 0.7, topK: 1, topP: 1, seed: 9 }, eosTokenIds: [] })).ids;
   assert.deepEqual(k1, greedy);
 });
 
@@ -84,7 +86,7 @@ test('logits processors: repetition penalty (CTRL), top-k, top-p', () => {
   assert.ok(Number.isFinite(p[1]));
 });
 
-test('thinking budget (s1): forces the close after N thought tokens; Wait replaces an early close', () => {
+test('thinking budget (s1): forces the close after N thought tokens; Wait replaces an early close', async () => {
   const opts = { budget: 3, thinkStartId: 10, thinkEndId: 11, closeIds: [12, 11, 13], waitIds: [14], maxWaits: 1 };
   const tb = new ThinkingBudget(opts, [1, 10]);
   assert.equal(tb.thinking, true);
@@ -99,9 +101,9 @@ test('thinking budget (s1): forces the close after N thought tokens; Wait replac
 
   // Through generate: prompt opens <think>; exactly `budget` tokens are thought before the forced close.
   const think = { budget: 4, thinkStartId: 10, thinkEndId: 11, closeIds: [12, 11, 13] };
-  const free = generate(model, [...PROMPT, 10], { maxNewTokens: 10, sampling: { greedy: true }, eosTokenIds: [] });
+  const free = await generate([...PROMPT, 10], { maxNewTokens: 10, sampling: { greedy: true }, eosTokenIds: [] });
   assert.ok(!free.ids.slice(0, 4).includes(11), 'this model must not close <think> by itself within the budget');
-  const r = generate(model, [...PROMPT, 10], { maxNewTokens: 10, sampling: { greedy: true }, eosTokenIds: [], thinking: think });
+  const r = await generate([...PROMPT, 10], { maxNewTokens: 10, sampling: { greedy: true }, eosTokenIds: [], thinking: think });
   assert.deepEqual(r.ids.slice(0, 7), [...free.ids.slice(0, 4), 12, 11, 13]);
 });
 

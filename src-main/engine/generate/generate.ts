@@ -4,14 +4,9 @@
  * token at a time with the KV cache. Greedy or seeded temperature/top-k/top-p sampling, repetition
  * penalty, stop on any EOS id, optional thinking budget, callbacks per token and per text piece.
  *
- * The loop is a small state machine (`Generation`) driven either synchronously (`generate`, cpu/wasm)
- * or asynchronously (`generateAsync`, every backend: webgpu in Node can only read back async).
+ * The loop is a small state machine (`Generation`), engine-neutral: the caller's `next` feeds tokens
+ * and returns the next-token logits (ggml/generate.ts drives it with GgmlCausalLM).
  */
-import * as tf from '@tensorflow/tfjs-core';
-import type { LoraSet } from '../adapters/lora-set';
-import type { CausalLM, PrefixKv } from '../models/causal-lm';
-import { KvCache } from '../nn/kv-cache';
-import { toHost, toHostAsync } from '../nn/to-host';
 import { applyRepetitionPenalty, applyTemperature, applyTopK, applyTopP } from './logits-processors';
 import { argmax, sampleFromLogits } from './sampler';
 import { SeededRng } from './seeded-rng';
@@ -25,8 +20,6 @@ export interface GenerateOptions {
   sampling: SamplingOptions;
   repetitionPenalty?: number;
   eosTokenIds: number[];
-  adapters?: LoraSet;
-  prefix?: PrefixKv[];
   thinking?: ThinkingBudgetOptions;
   /** Called with each token as it is produced (forced thinking tokens included). */
   onToken?: (id: number) => void;
@@ -40,27 +33,10 @@ export interface GenerateResult {
   finishReason: 'eos' | 'length';
 }
 
-/** The last position's logits [1, 1, V] after feeding `ids` (appending to the cache). */
-function lastLogits(model: CausalLM, ids: number[], cache: KvCache, adapters?: LoraSet, prefix?: PrefixKv[]): tf.Tensor {
-  const hidden = model.forward(tf.tensor2d([ids], [1, ids.length], 'int32'), { kvCache: cache, adapters, prefix }); // [1, T, H]
-  const last = tf.slice(hidden, [0, ids.length - 1, 0], [1, 1, -1]); // [1, 1, H]
-  return model.lmHead(last); // [1, 1, V]
-}
-
-/** Host copy [V] of the next-token logits (sync: cpu/wasm backends). */
-export function nextTokenLogits(model: CausalLM, ids: number[], cache: KvCache, adapters?: LoraSet, prefix?: PrefixKv[]): Float32Array {
-  return toHost(() => lastLogits(model, ids, cache, adapters, prefix));
-}
-
-export function nextTokenLogitsAsync(model: CausalLM, ids: number[], cache: KvCache, adapters?: LoraSet, prefix?: PrefixKv[]): Promise<Float32Array> {
-  return toHostAsync(() => lastLogits(model, ids, cache, adapters, prefix));
-}
-
 /** One generation's state: what to feed next, and what to do with the logits that come back. */
 class Generation {
   readonly out: number[] = [];
   feed: number[];
-  prefix?: PrefixKv[];
   done = false;
   finishReason: GenerateResult['finishReason'] = 'length';
   private readonly rng?: SeededRng;
@@ -73,7 +49,6 @@ class Generation {
     private readonly opts: GenerateOptions,
   ) {
     this.feed = promptIds;
-    this.prefix = opts.prefix;
     this.rng = opts.sampling.greedy ? undefined : new SeededRng(opts.sampling.seed);
     this.eos = new Set(opts.eosTokenIds);
     this.thinking = opts.thinking ? new ThinkingBudget(opts.thinking, promptIds) : undefined;
@@ -83,7 +58,6 @@ class Generation {
 
   accept(logits: Float32Array): void {
     const { opts, out } = this;
-    this.prefix = undefined; // it now lives in the cache
     applyRepetitionPenalty(logits, [...this.promptIds, ...out], opts.repetitionPenalty ?? 1);
     let next: number;
     if (opts.sampling.greedy) next = argmax(logits);
@@ -116,21 +90,9 @@ class Generation {
   }
 }
 
-/** Synchronous generation (cpu and wasm backends). */
-export function generate(model: CausalLM, promptIds: number[], opts: GenerateOptions): GenerateResult {
-  const g = new Generation(promptIds, opts);
-  const cache = new KvCache(model.config.numLayers);
-  try {
-    while (!g.done) g.accept(nextTokenLogits(model, g.feed, cache, opts.adapters, g.prefix));
-    return g.finish();
-  } finally {
-    cache.dispose();
-  }
-}
-
 /**
- * The same loop over any engine: `next(feed, first)` feeds the tokens (the prompt on the first call,
- * then what was emitted) and returns the next-token logits [V] (the ggml engine uses this).
+ * The loop over any engine: `next(feed, first)` feeds the tokens (the prompt on the first call,
+ * then what was emitted) and returns the next-token logits [V].
  */
 export async function generateWith(promptIds: number[], opts: GenerateOptions, next: (feed: number[], first: boolean) => Promise<Float32Array>): Promise<GenerateResult> {
   const g = new Generation(promptIds, opts);
@@ -140,16 +102,4 @@ export async function generateWith(promptIds: number[], opts: GenerateOptions, n
     first = false;
   }
   return g.finish();
-}
-
-/** Asynchronous generation: works on every backend, including webgpu in Node. */
-export async function generateAsync(model: CausalLM, promptIds: number[], opts: GenerateOptions): Promise<GenerateResult> {
-  const g = new Generation(promptIds, opts);
-  const cache = new KvCache(model.config.numLayers);
-  try {
-    while (!g.done) g.accept(await nextTokenLogitsAsync(model, g.feed, cache, opts.adapters, g.prefix));
-    return g.finish();
-  } finally {
-    cache.dispose();
-  }
 }

@@ -1,8 +1,8 @@
 /**
- * A loaded PEFT LoRA adapter (engine-node/load-model.ts's loadAdapterFromDir) as the host modules
- * lora-trainer.ts starts from.
+ * A PEFT LoRA adapter read on the host (engine-node/load-model.ts's readLoraAdapterHost) as the host
+ * modules lora-trainer.ts starts from.
  */
-import type { LoraSet } from '../adapters/lora-set';
+import type { HostLoraSet } from '../adapters/peft-lora-host';
 import type { ProjName } from './frozen-weights';
 import type { HostLoraModule } from './lora-trainer';
 
@@ -16,14 +16,14 @@ const PROJ_OF: Record<string, ProjName> = {
   'mlp.down_proj': 'down',
 };
 
-/** A loaded LoraSet (tensors A [r, in], B [out, r]) as host modules, in layer then projection order. */
-export function hostLoraOf(set: LoraSet): HostLoraModule[] {
+/** A host adapter (A [r, in], B [out, r]) as host modules, in layer then projection order (copies). */
+export function hostLoraOf(set: HostLoraSet): HostLoraModule[] {
   const out: HostLoraModule[] = [];
   for (const [key, pair] of Object.entries(set.modules)) {
     const [, layer, ...rest] = key.split('.');
-    const [r, inDim] = pair.a.shape;
-    const outDim = pair.b.shape[0];
-    out.push({ key, layer: Number(layer), proj: PROJ_OF[rest.join('.')], r, inDim, outDim, scale: pair.scaling, a: Float32Array.from(pair.a.dataSync()), b: Float32Array.from(pair.b.dataSync()) });
+    const [r, inDim] = pair.aShape;
+    const outDim = pair.bShape[0];
+    out.push({ key, layer: Number(layer), proj: PROJ_OF[rest.join('.')], r, inDim, outDim, scale: pair.scaling, a: Float32Array.from(pair.a), b: Float32Array.from(pair.b) });
   }
   const order = Object.values(PROJ_OF);
   return out.sort((x, y) => x.layer - y.layer || order.indexOf(x.proj) - order.indexOf(y.proj));

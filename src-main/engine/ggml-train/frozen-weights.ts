@@ -18,7 +18,7 @@ import type { DecoderWeights } from '../ggml/causal-lm';
 import { GgmlType, type BufferTypePtr } from '../ggml/ffi';
 import { BackendBuffer, GgmlContext, PlaceholderBuffer } from '../ggml/owners';
 import type { WeightStore } from '../io/weight-store';
-import { checkWeights } from '../models/model-weights';
+import { checkWeights } from '../models/weight-shapes';
 import type { Ne, T } from './graph';
 
 import { FROZEN_TYPES, PROJ_NAMES, type FrozenType, type ProjName } from '../planner/ggml-memory';

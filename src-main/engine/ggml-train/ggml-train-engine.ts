@@ -5,7 +5,7 @@
  * so a run's files do not say which engine wrote them.
  */
 import type { ComputeBackend } from '../ggml/backend';
-import type { AdamWState } from '../optim/adamw';
+import type { AdamWState } from '../optim/adamw-state';
 import type { Batch } from '../train/batching';
 import { loraAdapterFilesOf, type AdapterFiles } from '../train/peft-files';
 import type { StepResult, TrainEngine } from '../train/train-engine';

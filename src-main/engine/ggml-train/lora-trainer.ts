@@ -14,7 +14,7 @@ import { GgmlType, type TensorPtr } from '../ggml/ffi';
 import { BackendBuffer, GgmlContext, GraphAllocator, nativeMemory } from '../ggml/owners';
 import { hostMaskAndPositions, MASKED } from '../nn/host-mask';
 import type { Batch } from '../train/batching';
-import { packedMaskAndPositions } from '../train/train-forward';
+import { packedMaskAndPositions } from '../train/packed-mask';
 import { Rng } from '../train/rng';
 import { DecoderGraph, type LoraModule, type StepInputs } from './decoder-backward';
 import { PROJ_NAMES, type FrozenWeights, type ProjName } from './frozen-weights';

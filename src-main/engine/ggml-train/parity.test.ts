@@ -7,9 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import { loadAdapterFromDir, openWeightStore, readModelConfig } from '../../engine-node/load-model';
+import { openWeightStore, readLoraAdapterHost, readModelConfig } from '../../engine-node/load-model';
 import { readSafetensorsFile } from '../../training/read-safetensors';
 import { testBackend, vulkanSkipReason } from '../../test-support/ggml';
 import { tinyQwen2Adapter, tinyQwen2Dir, tinyQwen2Model } from '../../test-support/paths';
@@ -29,12 +27,9 @@ let closeStore: () => void;
 let lora: HostLoraModule[];
 
 before(async () => {
-  await tf.setBackend('cpu');
   config = readModelConfig(tinyQwen2Model);
   ({ store, close: closeStore } = await openWeightStore(tinyQwen2Model));
-  const set = await loadAdapterFromDir(tinyQwen2Adapter, config);
-  lora = hostLoraOf(set);
-  for (const p of Object.values(set.modules)) (p.a.dispose(), p.b.dispose());
+  lora = hostLoraOf(await readLoraAdapterHost(tinyQwen2Adapter, config));
 });
 
 const frozenOn = (backend: ReturnType<typeof testBackend>['backend'], type: FrozenType = 'f32') => FrozenWeights.load(store, config, backend, type);

@@ -15,7 +15,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { tempDir } from '../../test-support/paths';
 import { testBackend, vulkanSkipReason } from '../../test-support/ggml';
 import { writeSyntheticCheckpoint } from '../../../scripts/synthetic-checkpoint';
-import { loadModelFromDir } from '../../engine-node/load-model';
+import { loadModelFromDir } from '../../engine-node/load-tfjs-model';
 import { loadGgmlWeightsFromDir } from '../../engine-node/ggml-load';
 import { toHost } from '../nn/to-host';
 import { argmax } from '../generate/sampler';

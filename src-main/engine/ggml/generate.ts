@@ -8,13 +8,14 @@ import { generateWith, type GenerateOptions, type GenerateResult } from '../gene
 import { generateBatchWith, type BatchGenerateOptions } from '../generate/generate-batch';
 import type { GgmlCausalLM, HostPrefix } from './causal-lm';
 
-export type GgmlGenerateOptions = Omit<GenerateOptions, 'adapters' | 'prefix'> & { prefix?: HostPrefix };
-export type GgmlBatchGenerateOptions = Omit<BatchGenerateOptions, 'adapters' | 'prefix'> & { prefix?: HostPrefix };
+/** The loop's options plus a prefix, which goes into the KV cache before the prompt. */
+export type GgmlGenerateOptions = GenerateOptions & { prefix?: HostPrefix };
+export type GgmlBatchGenerateOptions = BatchGenerateOptions & { prefix?: HostPrefix };
 
 export async function generateGgml(model: GgmlCausalLM, promptIds: number[], opts: GgmlGenerateOptions): Promise<GenerateResult> {
   const cache = model.newCache(1, promptIds.length + Math.max(0, opts.maxNewTokens), opts.prefix);
   try {
-    return await generateWith(promptIds, { ...opts, prefix: undefined }, (feed) => model.forward(cache, feed, feed.length, { logits: 'last' }));
+    return await generateWith(promptIds, opts, (feed) => model.forward(cache, feed, feed.length, { logits: 'last' }));
   } finally {
     cache.dispose();
   }
@@ -25,7 +26,7 @@ export async function generateBatchGgml(model: GgmlCausalLM, prompts: number[][]
   const longest = Math.max(...prompts.map((p) => p.length));
   const cache = model.newCache(prompts.length, longest + Math.max(0, opts.maxNewTokens), opts.prefix);
   try {
-    return await generateBatchWith(prompts, { ...opts, prefix: undefined }, (s) => model.forward(cache, s.ids, s.steps, { keyMask: s.keyMask, logits: 'last' }));
+    return await generateBatchWith(prompts, opts, (s) => model.forward(cache, s.ids, s.steps, { keyMask: s.keyMask, logits: 'last' }));
   } finally {
     cache.dispose();
   }

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { tempDir } from '../../test-support/paths';
 import { writeSyntheticCheckpoint } from '../../../scripts/synthetic-checkpoint';
-import { loadModelFromDir } from '../../engine-node/load-model';
+import { loadModelFromDir } from '../../engine-node/load-tfjs-model';
 import { CausalLM, type PrefixKv } from './causal-lm';
 import { KvCache } from '../nn/kv-cache';
 import { toHost } from '../nn/to-host';

@@ -7,6 +7,9 @@
  * plain Float32Arrays so a checkpoint can restore it bit for bit.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { AdamWState } from './adamw-state';
+
+export type { AdamWState } from './adamw-state';
 
 export interface AdamWOptions {
   betas?: [number, number];
@@ -14,12 +17,6 @@ export interface AdamWOptions {
   weightDecay?: number;
 }
 
-export interface AdamWState {
-  step: number;
-  /** First and second moments per parameter name, same shapes as the parameters. */
-  m: Record<string, Float32Array>;
-  v: Record<string, Float32Array>;
-}
 
 export class AdamW {
   readonly beta1: number;

@@ -3,6 +3,9 @@
  * gradients together, then every gradient times min(1, maxNorm / (norm + 1e-6)). maxNorm 0 = off.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { clipScale } from './clip-scale';
+
+export { clipScale } from './clip-scale';
 
 /**
  * One read-back for all tensors (async, so it works on webgpu in Node); the per-tensor sums of
@@ -22,12 +25,6 @@ export async function globalNorm(grads: Record<string, tf.Tensor>): Promise<numb
   }
 }
 
-/** The factor clipping multiplies every gradient by: min(1, maxNorm / (norm + 1e-6)), 1 when off. */
-export function clipScale(maxNorm: number, norm: number): number {
-  if (!(maxNorm > 0)) return 1;
-  const coef = maxNorm / (norm + 1e-6);
-  return coef >= 1 ? 1 : coef;
-}
 
 /** Returns new clipped gradients (the caller disposes the old ones) or the same record when unchanged. */
 export function clipByGlobalNorm(

@@ -2,12 +2,13 @@
  * The trainable part of a run, LoRA or P-Tuning v2, behind one shape: its variables (keyed by the
  * names the checkpoint and the PEFT files use), the forward options that apply it, and its PEFT files.
  */
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../config/model-config';
+import type { TensorToWrite } from '../io/safetensors';
 import type { TrainableLora, LoraTrainSpec } from './lora-params';
 import { disposeTrainableLora } from './lora-params';
-import { loraAdapterFiles, prefixAdapterFiles, type AdapterFiles } from './peft-files';
-import { disposePrefixKv, disposeTrainablePrefix, prefixFlat, prefixKvFromFlat, type TrainablePrefix } from './prefix-tuning';
+import { loraAdapterFilesOf, prefixAdapterFilesOf, type AdapterFiles } from './peft-files';
+import { disposePrefixKv, disposeTrainablePrefix, prefixFlat, prefixKvFromFlat, type TrainablePrefix } from './tfjs-prefix';
 import type { TrainForwardOptions } from './train-forward';
 
 export type AdapterUnderTraining =
@@ -32,9 +33,20 @@ export function adapterForwardOptions(a: AdapterUnderTraining, cfg: ModelConfig,
   };
 }
 
-export function adapterFiles(a: AdapterUnderTraining, cfg: ModelConfig, baseModel: string): Promise<AdapterFiles> {
-  if (a.method === 'lora') return loraAdapterFiles(a.lora.params, { ...a.spec, targetModules: a.lora.targetModules }, baseModel);
-  return prefixAdapterFiles(a.prefix, cfg, baseModel);
+async function tensorsOf(params: Map<string, tf.Variable | tf.Tensor>): Promise<TensorToWrite[]> {
+  const out: TensorToWrite[] = [];
+  for (const [name, t] of params) out.push({ name, shape: t.shape, data: Float32Array.from((await t.data()) as Float32Array) });
+  return out;
+}
+
+export async function adapterFiles(a: AdapterUnderTraining, cfg: ModelConfig, baseModel: string): Promise<AdapterFiles> {
+  if (a.method === 'lora') return loraAdapterFilesOf(await tensorsOf(a.lora.params), { ...a.spec, targetModules: a.lora.targetModules }, baseModel);
+  const flat = prefixFlat(a.prefix);
+  try {
+    return prefixAdapterFilesOf({ shape: flat.shape, data: Float32Array.from((await flat.data()) as Float32Array) }, a.prefix.spec, cfg, baseModel);
+  } finally {
+    flat.dispose();
+  }
 }
 
 export function countParams(a: AdapterUnderTraining): number {

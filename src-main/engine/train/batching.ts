@@ -7,7 +7,7 @@
  * Truncation keeps the start of the answer: the tail is cut; an example whose first target does not
  * fit inside max-len (no room for the answer) is dropped and counted, never a crash.
  */
-import { IGNORE_INDEX } from './cross-entropy';
+import { IGNORE_INDEX } from './ignore-index';
 import type { LabelledExample } from './chat-labels';
 
 export interface PreparedExample {

@@ -10,7 +10,7 @@
  * `all` makes every token a target (self-supervised text).
  */
 import type { ChatMessage } from '../types';
-import { IGNORE_INDEX } from './cross-entropy';
+import { IGNORE_INDEX } from './ignore-index';
 
 export type LossOn = 'completion' | 'all';
 

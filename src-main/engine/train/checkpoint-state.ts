@@ -6,7 +6,7 @@
  */
 import { UserError } from '../errors';
 import type { TensorToWrite } from '../io/safetensors';
-import type { AdamWState } from '../optim/adamw';
+import type { AdamWState } from '../optim/adamw-state';
 import type { ScheduleOptions } from '../optim/schedule';
 import type { RngState } from './rng';
 import type { StoredTensor } from './train-io';

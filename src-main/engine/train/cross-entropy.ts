@@ -7,8 +7,7 @@
  * The LM head W is frozen in LoRA and prefix tuning, so no gradient flows to it.
  */
 import * as tf from '@tensorflow/tfjs-core';
-
-export const IGNORE_INDEX = -100;
+import { IGNORE_INDEX } from './ignore-index';
 
 /** Rows per chunk so that one chunk's logits stay near 32 Mi floats (128 MiB). */
 export function defaultChunkRows(vocab: number): number {

@@ -1,24 +1,17 @@
 /**
- * Trainable LoRA matrices for the engine's forward (adapters/lora-set.ts), as tf.Variables keyed by
- * peft's saved names. Initialisation follows peft `LoraLayer.reset_lora_parameters` with
+ * Trainable LoRA matrices for the tfjs decoder's forward (adapters/lora-set.ts), as tf.Variables keyed
+ * by peft's saved names (the tfjs TrainEngine and the tfjs reference tests; the product trains on ggml). Initialisation follows peft `LoraLayer.reset_lora_parameters` with
  * init_lora_weights=True: A by nn.init.kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(in), 1/sqrt(in)),
  * and B zeros, so the adapter starts as the identity. Scaling alpha/r, or alpha/sqrt(r) with rsLoRA.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { UserError } from '../errors';
 import type { ModelConfig } from '../config/model-config';
 import { peftKey, PROJECTIONS, type LoraSet, type Projection } from '../adapters/lora-set';
+import { loraScale, resolveTargets, SHORT, type LoraTrainSpec } from './lora-targets';
+
+export { loraScale, resolveTargets, type LoraTrainSpec } from './lora-targets';
 import type { Rng } from './rng';
 import { initLoraHost } from './lora-init';
-
-export interface LoraTrainSpec {
-  r: number;
-  alpha: number;
-  dropout: number;
-  useRslora: boolean;
-  /** Short module names (`q_proj`, `down_proj`) or 'all-linear'. */
-  targets: string[] | 'all-linear';
-}
 
 export interface TrainableLora {
   set: LoraSet;
@@ -26,30 +19,6 @@ export interface TrainableLora {
   params: Map<string, tf.Variable>;
   /** Short names actually targeted, for adapter_config.json. */
   targetModules: string[];
-}
-
-const SHORT = (p: Projection) => p.split('.')[1];
-
-export function resolveTargets(targets: string[] | 'all-linear', where = '--lora-targets'): Projection[] {
-  if (targets === 'all-linear') return [...PROJECTIONS];
-  const known = PROJECTIONS.map(SHORT);
-  const out: Projection[] = [];
-  for (const t of targets) {
-    const i = known.indexOf(t);
-    if (i < 0) {
-      throw new UserError(`unknown target module "${t}": this model's linear layers are ${known.join(', ')}`, {
-        where,
-        hint: 'pass a comma-separated subset of those names, or all-linear',
-      });
-    }
-    if (!out.includes(PROJECTIONS[i])) out.push(PROJECTIONS[i]);
-  }
-  if (out.length === 0) throw new UserError('no target modules given', { where, hint: 'e.g. --lora-targets q_proj,v_proj' });
-  return out;
-}
-
-export function loraScale(spec: Pick<LoraTrainSpec, 'alpha' | 'r' | 'useRslora'>): number {
-  return spec.useRslora ? spec.alpha / Math.sqrt(spec.r) : spec.alpha / spec.r;
 }
 
 export function createLora(cfg: ModelConfig, spec: LoraTrainSpec, rng: Rng): TrainableLora {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ModelConfig } from '../config/model-config';
-import { IGNORE_INDEX } from './cross-entropy';
+import { IGNORE_INDEX } from './ignore-index';
 import { prepareExamples } from './batching';
 import type { LabelledExample } from './chat-labels';
 import { runMemoryEstimate } from './memory-estimate';

@@ -6,31 +6,16 @@
  *   token_dim = kvDim and num_attention_heads = nKv as peft derives them for GQA models.
  * Field names follow peft's LoraConfig / PrefixTuningConfig dataclasses.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../config/model-config';
 import { serializeSafetensors, type TensorToWrite } from '../io/safetensors';
-import type { LoraTrainSpec } from './lora-params';
-import { kvDim, prefixFlat, type TrainablePrefix } from './prefix-tuning';
+import type { LoraTrainSpec } from './lora-targets';
+import { kvDim, type PrefixSpec } from './prefix-tuning';
 
 export type AdapterFiles = Record<string, string | Uint8Array>;
 
 export const PEFT_VERSION_WRITTEN = '0.17.0';
 
-export async function tensorsOf(params: Map<string, tf.Variable | tf.Tensor>): Promise<TensorToWrite[]> {
-  const out: TensorToWrite[] = [];
-  for (const [name, t] of params) out.push({ name, shape: t.shape, data: Float32Array.from((await t.data()) as Float32Array) });
-  return out;
-}
-
-export async function loraAdapterFiles(
-  params: Map<string, tf.Variable>,
-  spec: Omit<LoraTrainSpec, 'targets'> & { targetModules: string[] },
-  baseModel: string,
-): Promise<AdapterFiles> {
-  return loraAdapterFilesOf(await tensorsOf(params), spec, baseModel);
-}
-
-/** The same from host tensors (any engine): adapter_config.json + adapter_model.safetensors. */
+/** A LoRA adapter's PEFT files from host tensors: adapter_config.json + adapter_model.safetensors. */
 export function loraAdapterFilesOf(tensors: TensorToWrite[], spec: Omit<LoraTrainSpec, 'targets'> & { targetModules: string[] }, baseModel: string): AdapterFiles {
   const config = {
     alpha_pattern: {},
@@ -62,16 +47,8 @@ export function loraAdapterFilesOf(tensors: TensorToWrite[], spec: Omit<LoraTrai
   };
 }
 
-export async function prefixAdapterFiles(prefix: TrainablePrefix, cfg: ModelConfig, baseModel: string): Promise<AdapterFiles> {
-  const flat = prefixFlat(prefix);
-  const data = Float32Array.from((await flat.data()) as Float32Array);
-  const shape = flat.shape;
-  flat.dispose();
-  return prefixAdapterFilesOf({ shape, data }, prefix.spec, cfg, baseModel);
-}
-
-/** The same from the flat prefix [P, L*2*kvDim] on the host (any engine). */
-export function prefixAdapterFilesOf(flat: { shape: number[]; data: Float32Array }, spec: TrainablePrefix['spec'], cfg: ModelConfig, baseModel: string): AdapterFiles {
+/** A prefix adapter's PEFT files from the flat prefix [P, L*2*kvDim] on the host. */
+export function prefixAdapterFilesOf(flat: { shape: number[]; data: Float32Array }, spec: PrefixSpec, cfg: ModelConfig, baseModel: string): AdapterFiles {
   const prefix = { spec };
   const { shape, data } = flat;
   const config = {

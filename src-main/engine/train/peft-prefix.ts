@@ -2,13 +2,13 @@
  * Loads a PEFT PREFIX_TUNING adapter for inference: adapter_config.json (num_virtual_tokens,
  * num_layers, token_dim, num_attention_heads) and the `prompt_embeddings` tensor [P, L*2*token_dim],
  * checked against the base model (token_dim must be nKv * head_dim, as peft derives it for GQA),
- * then turned into the per-layer keys/values the engine's forward takes (prefix-tuning.ts layout).
+ * then turned into the per-layer host keys/values the KV cache takes (prefix-tuning.ts layout).
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '../errors';
 import type { ModelConfig } from '../config/model-config';
-import type { PrefixKv } from '../models/causal-lm';
-import { kvDim, prefixKvFromFlat } from './prefix-tuning';
+import type { HostPrefix } from '../ggml/causal-lm';
+import { hostPrefixOfFlat } from '../ggml/prefix-kv';
+import { kvDim } from './prefix-tuning';
 
 export interface PrefixAdapterConfig {
   numVirtualTokens: number;
@@ -33,8 +33,8 @@ export function parsePrefixConfig(raw: unknown, where: string): PrefixAdapterCon
   return { numVirtualTokens: num('num_virtual_tokens'), numLayers: num('num_layers'), tokenDim: num('token_dim') };
 }
 
-/** Per-layer prefix keys/values [batch, P, nKv, hd] from the saved flat prompt_embeddings. */
-export function prefixFromEmbeddings(cfg: PrefixAdapterConfig, flat: Float32Array, shape: number[], model: ModelConfig, where: string, batch = 1): PrefixKv[] {
+/** Per-layer host prefix keys/values ([P][nKv][hd]) from the saved flat prompt_embeddings. */
+export function prefixFromEmbeddings(cfg: PrefixAdapterConfig, flat: Float32Array, shape: number[], model: ModelConfig, where: string): HostPrefix {
   if (cfg.numLayers !== model.numLayers || cfg.tokenDim !== kvDim(model)) {
     throw new UserError(
       `adapter for another model: the prefix is for ${cfg.numLayers} layers of key/value width ${cfg.tokenDim}, the base model has ${model.numLayers} layers of width ${kvDim(model)}`,
@@ -45,10 +45,5 @@ export function prefixFromEmbeddings(cfg: PrefixAdapterConfig, flat: Float32Arra
   if (shape.length !== 2 || shape[0] !== want[0] || shape[1] !== want[1]) {
     throw new UserError(`prompt_embeddings is [${shape}] but adapter_config.json implies [${want}]`, { where });
   }
-  const t = tf.tensor2d(flat, [want[0], want[1]]);
-  try {
-    return prefixKvFromFlat(t, model, batch);
-  } finally {
-    t.dispose();
-  }
+  return hostPrefixOfFlat(flat, cfg.numVirtualTokens, cfg.numLayers, cfg.tokenDim);
 }

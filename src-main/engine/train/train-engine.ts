@@ -1,10 +1,10 @@
 /**
- * What the training loop needs from a compute engine, so one loop (train-loop.ts) drives either the
- * ggml engine (engine/ggml-train/, LoRA) or the tfjs engine (tfjs-train-engine.ts, still used for
- * P-Tuning v2 and the webgpu/wasm backends). Parameters cross this boundary as host arrays keyed by
- * their PEFT / checkpoint names, so checkpoints and adapter files do not depend on the engine.
+ * What the training loop (train-loop.ts) needs from a compute engine: the ggml engine
+ * (engine/ggml-train/ggml-train-engine.ts: LoRA, P-Tuning v2, GRPO) and the tests' stand-ins.
+ * Parameters cross this boundary as host arrays keyed by their PEFT / checkpoint names, so
+ * checkpoints and adapter files do not depend on the engine.
  */
-import type { AdamWState } from '../optim/adamw';
+import type { AdamWState } from '../optim/adamw-state';
 import type { Batch } from './batching';
 import type { FrozenType } from '../planner/ggml-memory';
 import type { AdapterFiles } from './peft-files';
@@ -19,7 +19,7 @@ export interface StepResult {
 }
 
 export interface TrainEngine {
-  /** For the start event and logs: e.g. `ggml cpu` or `tfjs wasm`. */
+  /** For the start event and logs: e.g. `ggml cpu`. */
   readonly label: string;
   /** Trainable tensors by checkpoint name, with their shapes. */
   readonly paramShapes: Map<string, number[]>;
@@ -40,7 +40,7 @@ export interface TrainEngine {
   adapterFiles(baseModel: string): Promise<AdapterFiles>;
   /** GRPO's sampling, log-probs and weighted gradients (the ggml LoRA engine has them). */
   readonly grpo?: GrpoEngine;
-  /** ggml: the frozen weights' type, which the memory planner's estimate needs; absent on tfjs. */
+  /** The frozen weights' type, which the memory planner's estimate needs (absent: the planner's f32 model of the old tfjs engine). */
   readonly frozenType?: FrozenType;
   /** High-water mark of the engine's tensor memory since it started, in bytes. */
   peakBytes(): number;

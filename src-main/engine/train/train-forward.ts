@@ -15,10 +15,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loraModuleKey, PROJECTIONS, type LoraSet } from '../adapters/lora-set';
 import type { CausalLM, LayerContext, PrefixKv } from '../models/causal-lm';
-import { MASKED } from '../nn/attention-mask';
 import type { LoraPair } from '../nn/linear';
 import { ropeInverseFrequencies, ropeTables } from '../nn/rope';
 import type { Batch } from './batching';
+import { packedMaskAndPositions } from './packed-mask';
 
 export interface TrainForwardOptions {
   adapters?: LoraSet;
@@ -27,28 +27,6 @@ export interface TrainForwardOptions {
   training: boolean;
   dropoutSeed: number;
   checkpointing: boolean;
-}
-
-/** Additive mask [B, 1, T, P+T] and positions [B*T] of packed rows (segments from collate). */
-export function packedMaskAndPositions(batch: Batch, prefixLen: number): { mask: Float32Array; positions: Int32Array } {
-  const { batch: B, steps: T } = batch;
-  const seg = batch.segments!;
-  const pos = batch.positions!;
-  const cols = prefixLen + T;
-  const mask = new Float32Array(B * T * cols);
-  const positions = new Int32Array(B * T);
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < T; t++) {
-      const at = b * T + t;
-      positions[at] = seg[at] ? pos[at] + prefixLen : 1;
-      const row = at * cols;
-      for (let j = 0; j < T; j++) {
-        const visible = j <= t && seg[b * T + j] !== 0 && seg[b * T + j] === seg[at];
-        if (!visible) mask[row + prefixLen + j] = MASKED;
-      }
-    }
-  }
-  return { mask, positions };
 }
 
 function layerContext(model: CausalLM, batch: Batch, opts: TrainForwardOptions): LayerContext {

@@ -9,7 +9,7 @@
 import { UserError, serializeError } from '../errors';
 import { serializeSafetensors } from '../io/safetensors';
 import type { TextTokenizer } from '../tokenizer/text-tokenizer';
-import { clipScale } from '../optim/clip';
+import { clipScale } from '../optim/clip-scale';
 import { lrAt, type ScheduleOptions } from '../optim/schedule';
 import { collate, prepareExamples } from './batching';
 import { optimizerStateFrom, optimizerTensors, parseTrainerState, TRAINER_STATE_VERSION, type TrainerState } from './checkpoint-state';

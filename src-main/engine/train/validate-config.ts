@@ -1,7 +1,7 @@
 /** Checks a TrainConfig before any work starts; each problem is one UserError line naming the flag. */
 import { UserError } from '../errors';
 import type { TrainConfig } from './train-config';
-import { resolveTargets } from './lora-params';
+import { resolveTargets } from './lora-targets';
 
 export function validateTrainConfig(cfg: TrainConfig): void {
   const bad = (flag: string, what: string, hint: string) => {

@@ -11,7 +11,7 @@
  */
 import { UserError, serializeError } from '../../errors';
 import { isChat, type Example } from '../../types';
-import { clipScale } from '../../optim/clip';
+import { clipScale } from '../../optim/clip-scale';
 import { lrAt, type ScheduleOptions } from '../../optim/schedule';
 import type { TextTokenizer } from '../../tokenizer/text-tokenizer';
 import { Rng } from '../rng';

@@ -7,7 +7,7 @@
  * Log-probs are of the model's distribution (temperature 1), not of the sampling temperature.
  */
 import { collate, shiftLabels } from '../batching';
-import { IGNORE_INDEX } from '../cross-entropy';
+import { IGNORE_INDEX } from '../ignore-index';
 import { groupAdvantages, groupStats } from './advantages';
 import type { GrpoEngine, GrpoSampling } from './grpo-engine';
 import { grpoLoss, type CompletionLogProbs } from './loss';
