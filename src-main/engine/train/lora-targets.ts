@@ -2,7 +2,7 @@
  * Which projections a LoRA run targets and its scaling, on the host (any engine): peft's
  * `target_modules` short names or 'all-linear', and alpha/r, or alpha/sqrt(r) with rsLoRA.
  */
-import { UserError } from '../../errors';
+import { UserError } from '../errors';
 import { PROJECTIONS, type Projection } from '../adapters/lora-set';
 
 export interface LoraTrainSpec {
