@@ -4,7 +4,9 @@
  * 0-based index `step`: LambdaLR starts at lambda(0) and advances once after every optimiser step.
  */
 
-export type SchedulerKind = 'linear' | 'cosine' | 'constant';
+import type { SCHEDULER_KINDS } from '../train/train-settings';
+
+export type SchedulerKind = (typeof SCHEDULER_KINDS)[number];
 
 export interface ScheduleOptions {
   kind: SchedulerKind;
