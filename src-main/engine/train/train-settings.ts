@@ -107,7 +107,7 @@ export const TRAIN_SETTINGS = {
   maxSteps: { kind: 'int', flag: 'max-steps', arg: 'N', bounds: { min: 1 }, launchBounds: { min: 0, max: 1 << 30 }, example: 100, defaultText: 'by --epochs', label: 'f.maxSteps', wizard: 'optional', help: 'training length in optimiser steps (wins over --epochs)' },
   batchSize: { kind: 'int', flag: 'batch-size', arg: 'N', default: 1, bounds: { min: 1 }, launchBounds: { min: 1, max: 1 << 30 }, label: 'f.batch', wizard: 'required', help: 'rows per micro-batch' },
   gradAccum: { kind: 'int', flag: 'grad-accum', arg: 'N', default: 1, bounds: { min: 1 }, launchBounds: { min: 1, max: 1 << 30 }, example: 4, label: 'f.gradAccum', wizard: 'required', help: 'micro-batches per optimiser step' },
-  maxLen: { kind: 'int', flag: 'max-len', arg: 'N', default: 512, bounds: { min: 2 }, launchBounds: { min: 8, max: 1 << 17 }, step: 16, label: 'f.maxLen', wizard: 'required', help: 'tokens per example; the tail is cut, examples whose answer would not start within N tokens are skipped and reported' },
+  maxLen: { kind: 'int', flag: 'max-len', arg: 'N', default: 512, bounds: { min: 2 }, launchBounds: { min: 8, max: 1 << 17 }, label: 'f.maxLen', wizard: 'required', help: 'tokens per example; the tail is cut, examples whose answer would not start within N tokens are skipped and reported' },
   packing: { kind: 'bool', flag: 'packing', default: false, label: 'f.packing', wizard: 'required', advanced: true, help: 'pack several examples per row (attention never crosses examples)' },
   lossOn: { kind: 'choice', flag: 'loss-on', arg: 'completion|all', choices: LOSS_ON_CHOICES, default: 'completion', label: 'f.lossOn', wizard: 'required', advanced: true, choiceLabels: true, help: 'learn the assistant turns only, or every token' },
   system: { kind: 'text', flag: 'system', arg: 'STR', help: 'system prompt added to chats that have none' },
@@ -149,8 +149,10 @@ export type TrainSettings = { [K in RequiredLaunchKey]: SettingValue<TrainSettin
 export type SettingDefaults = { [K in DefaultedKey]: SettingValue<TrainSettingsTable[K]> };
 
 export const LAUNCH_KEYS = SETTING_KEYS.filter((k) => 'wizard' in TRAIN_SETTINGS[k]) as LaunchKey[];
+/** The launch settings one input draws (a list, LoRA's targets, is a group of checkboxes of its own). */
+export type FieldKey = { [K in LaunchKey]: TrainSettingsTable[K] extends { kind: 'list' } ? never : K }[LaunchKey];
 /** The wizard's Advanced options, in table order. */
-export const ADVANCED_KEYS = SETTING_KEYS.filter((k) => setting(k).advanced) as LaunchKey[];
+export const ADVANCED_KEYS = SETTING_KEYS.filter((k) => setting(k).advanced && setting(k).kind !== 'list') as FieldKey[];
 
 export function setting(key: SettingKey): TrainSetting {
   return TRAIN_SETTINGS[key];
@@ -166,6 +168,35 @@ function defaultsOf(): SettingDefaults {
   return out as SettingDefaults;
 }
 export const SETTING_DEFAULTS: SettingDefaults = defaultsOf();
+
+/** The defaults of the launch settings that have one (the wizard starts from these). */
+export type LaunchDefaults = Pick<SettingDefaults, LaunchKey & DefaultedKey>;
+export function launchDefaults(): LaunchDefaults {
+  const d: Partial<Record<SettingKey, unknown>> = { ...SETTING_DEFAULTS };
+  for (const key of SETTING_KEYS) if (!LAUNCH_KEYS.includes(key as LaunchKey)) delete d[key];
+  // What is left are the launch keys of SETTING_DEFAULTS (copied, arrays too: defaultsOf copies them).
+  return structuredClone(d) as LaunchDefaults;
+}
+
+/**
+ * The `tuneloom train` flags that give these settings: every one that differs from its CLI default (a
+ * setting of the other method left out; the wizard's max steps 0 means by epochs). [flag, value] pairs,
+ * value null for a switch; the caller quotes.
+ */
+export function settingFlags(values: Partial<Record<SettingKey, unknown>>): [string, string | null][] {
+  const out: [string, string | null][] = [];
+  for (const key of SETTING_KEYS) {
+    const s = setting(key);
+    const v = values[key];
+    if (v === undefined || (s.method && s.method !== values.method) || (key === 'maxSteps' && v === 0)) continue;
+    const d = 'default' in s ? s.default : undefined;
+    if (Array.isArray(v) ? Array.isArray(d) && v.join(',') === d.join(',') : v === d) continue;
+    if (s.kind === 'bool') {
+      if (v === true) out.push([s.flag, null]);
+    } else out.push([s.flag, Array.isArray(v) ? v.join(',') : String(v)]);
+  }
+  return out;
+}
 
 // ---- bounds -> checks and words -------------------------------------------------------------------
 
