@@ -99,6 +99,7 @@ export const TRAIN_SETTINGS = {
   prefixHidden: { kind: 'int', flag: 'prefix-hidden', arg: 'N', bounds: { min: 1 }, example: 512, defaultText: "the model's hidden size", help: 'hidden width of that MLP' },
   lr: { kind: 'number', flag: 'lr', arg: 'LR', default: 2e-4, bounds: { min: 0, minOpen: true }, launchBounds: { min: 0, max: 1 }, label: 'f.lr', wizard: 'required', help: 'peak learning rate' },
   scheduler: { kind: 'choice', flag: 'scheduler', arg: 'KIND', choices: SCHEDULER_KINDS, default: 'linear', label: 'f.scheduler', wizard: 'required', help: 'learning-rate schedule: linear, cosine or constant' },
+  lrMinRatio: { kind: 'number', flag: 'lr-min-ratio', arg: 'R', default: 0, bounds: { min: 0, max: 1 }, step: 0.01, label: 'f.lrMinRatio', wizard: 'optional', advanced: true, help: 'the floor linear and cosine decay end at, as a fraction of --lr (0: decay to 0)' },
   warmupSteps: { kind: 'int', flag: 'warmup-steps', arg: 'N', bounds: { min: 0 }, launchBounds: { min: 0, max: 1 << 30 }, example: 10, defaultText: 'none', label: 'f.warmup', wizard: 'required', help: 'linear warmup from 0 over N steps' },
   warmupRatio: { kind: 'number', flag: 'warmup-ratio', arg: 'R', bounds: { min: 0, max: 1 }, example: 0.03, defaultText: 'none', help: 'the same, over a share of the steps (instead of --warmup-steps)' },
   weightDecay: { kind: 'number', flag: 'weight-decay', arg: 'W', default: 0, bounds: { min: 0 }, launchBounds: { min: 0, max: 10 }, example: 0.01, label: 'f.weightDecay', wizard: 'required', advanced: true, help: 'AdamW decoupled weight decay' },
