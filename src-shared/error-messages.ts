@@ -27,6 +27,7 @@ export const ERROR_KEYS = [
   'err.encoding.invalid',
   'err.encoding.auto',
   'err.format.unknown',
+  'err.dataset.changed',
   'err.other',
 ] as const;
 export type ErrorKey = (typeof ERROR_KEYS)[number];
@@ -100,6 +101,8 @@ export function explainError(err: { kind?: string; message: string }): ErrorView
     return { key: 'err.encoding.auto', params: { where: x[1]!, encoding: x[4]!, byte: x[2]!, offset: x[3]! } };
   }
   if ((x = /^(.*?): cannot tell the dataset format from its fields \(([^)]*)\)/.exec(m))) return { key: 'err.format.unknown', params: { where: x[1]!, fields: x[2]! } };
+  // training/node-train-io.ts: the import's streamed sha256 no longer matches the files (launch or resume).
+  if ((x = /^(.*?): the dataset changed since it was imported \(sha256 differs\)/.exec(m))) return { key: 'err.dataset.changed', params: { where: x[1]! } };
   return { key: 'err.other', params: { message: m } };
 }
 

@@ -35,6 +35,7 @@ export const en: Messages = {
   'err.encoding.invalid': "{where}: this file is not {encoding} (byte {byte} at offset {offset}). Choose another “Encoding”, or “Detect”.",
   'err.encoding.auto': "{where}: byte {byte} at offset {offset} reads neither as {encoding} nor as any other encoding we support. The file may be damaged: fix those bytes or save it as UTF-8.",
   'err.format.unknown': "{where}: cannot tell the dataset format from its fields ({fields}). Choose a “Format”, or “Map columns myself”.",
+  'err.dataset.changed': "{where} changed since it was imported (its contents no longer match). Import it again on the Datasets page, then start the run.",
   'err.other': "{message}",
   'common.cancel': 'Cancel',
   'map.title': 'Column roles',

@@ -33,6 +33,7 @@ export const zhCN = {
   'err.encoding.invalid': "{where}：这个文件不是 {encoding} 编码（偏移 {offset} 处的字节 {byte}）。请在「编码」里换一种，或选「自动识别」。",
   'err.encoding.auto': "{where}：偏移 {offset} 处的字节 {byte} 无法按 {encoding} 或其他支持的编码读取。文件可能已损坏；请修复这些字节，或另存为 UTF-8。",
   'err.format.unknown': "{where}：无法从字段（{fields}）判断数据集格式。请在「格式」中选择，或点「自己映射列」。",
+  'err.dataset.changed': "{where} 在导入后被修改过（内容与导入时不一致）。请在「数据集」页重新导入，再开始训练。",
   'err.other': "{message}",
   'common.cancel': '取消',
   'map.title': '列的角色',
