@@ -263,7 +263,7 @@ export const en: Messages = {
   'f.lr.ptuning.high': "Learning rate {lr} is far too high for {method} (usual {range}): the prefix will swing and the loss may diverge.",
   'f.lr.ptuning.low': "Learning rate {lr} is far too low for {method} (usual {range}; ChatGLM's P-Tuning uses 2e-2): the prefix learns from scratch and needs a much larger rate than LoRA.",
   'f.advanced': 'Advanced',
-  'f.lrMinRatio': 'Final learning rate (fraction of the peak; 0 = decay to 0)',
+  'f.lrMinRatio': 'Final LR (share of peak)',
   'f.weightDecay': 'Weight decay',
   'f.maxGradNorm': 'Gradient clipping (0 = off)',
   'f.lossOn': 'Loss on',

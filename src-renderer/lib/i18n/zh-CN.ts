@@ -261,7 +261,7 @@ export const zhCN = {
   'f.lr.ptuning.high': "学习率 {lr} 对 {method} 来说过高（常用 {range}）：前缀会剧烈震荡，loss 可能发散。",
   'f.lr.ptuning.low': "学习率 {lr} 对 {method} 来说过低（常用 {range}，ChatGLM 的 P-Tuning 用 2e-2）：前缀从零开始学，需要比 LoRA 大得多的学习率。",
   'f.advanced': '高级选项',
-  'f.lrMinRatio': '最终学习率（峰值的比例；0 = 衰减到 0）',
+  'f.lrMinRatio': '最终学习率（占峰值比例）',
   'f.weightDecay': '权重衰减',
   'f.maxGradNorm': '梯度裁剪（0 = 关闭）',
   'f.lossOn': '计算损失的部分',
