@@ -40,3 +40,12 @@ test('contract, Node and CLI-worded errors become the UI\'s words, in both langu
   assert.equal(english({ kind: 'user', message: 'a max length in tokens needs a tokenizer — give a model, or pass --format/--map' }), 'a max length in tokens needs a tokenizer — give a model, or pass “Format” / “Map columns myself”');
   assert.equal(english({ kind: 'user', message: 'unknown --frobnicate' }), 'unknown --frobnicate', 'a flag with no UI field stays as it is');
 });
+
+test('a dataset that changed since its import is said in the UI\'s language, not in raw English (issue 19)', () => {
+  // The line training/node-train-io.ts throws (UserError: "where: what — hint").
+  const changed = { kind: 'user', message: '/data/handbook.jsonl: the dataset changed since it was imported (sha256 differs) — import it again on the Datasets page, then start the run' };
+  assert.equal(explainError(changed).key, 'err.dataset.changed');
+  assert.equal(zh(changed), '/data/handbook.jsonl 在导入后被修改过（内容与导入时不一致）。请在「数据集」页重新导入，再开始训练。');
+  assert.equal(english(changed), '/data/handbook.jsonl changed since it was imported (its contents no longer match). Import it again on the Datasets page, then start the run.');
+  assert.doesNotMatch(zh(changed), /sha256|changed/);
+});

@@ -8,6 +8,7 @@
  * Keys are message keys of the renderer's dictionaries (src-renderer/lib/i18n); the test checks both
  * languages have every one, so a new shape cannot ship in one language only.
  */
+import { setting, SETTING_KEYS } from '../src-main/engine/train/train-settings';
 
 /** A message key and its parameters; `field`/`fields` params hold message keys of field labels, to translate too. */
 export interface ErrorView {
@@ -27,30 +28,20 @@ export const ERROR_KEYS = [
   'err.encoding.invalid',
   'err.encoding.auto',
   'err.format.unknown',
+  'err.dataset.changed',
   'err.other',
 ] as const;
 export type ErrorKey = (typeof ERROR_KEYS)[number];
 
+/** [TrainConfig key, CLI flag, label key] of every training setting the UI labels (the settings table). */
+const SETTING_LABELS = SETTING_KEYS.flatMap((k) => {
+  const s = setting(k);
+  return s.label ? [[k, s.flag, s.label] as const] : [];
+});
+
 /** Contract fields (the last part of a payload path) -> the label key of the UI field that sets them. */
 export const FIELD_LABELS: Record<string, string> = {
-  lr: 'f.lr',
-  loraR: 'f.loraR',
-  loraAlpha: 'f.loraAlpha',
-  loraDropout: 'f.loraDropout',
-  loraTargets: 'f.targets',
-  prefixLen: 'f.prefixLen',
-  epochs: 'f.epochs',
-  maxSteps: 'f.maxSteps',
-  warmupSteps: 'f.warmup',
-  batchSize: 'f.batch',
-  gradAccum: 'f.gradAccum',
-  maxLen: 'f.maxLen',
-  seed: 'f.seed',
-  weightDecay: 'f.weightDecay',
-  maxGradNorm: 'f.maxGradNorm',
-  evalEvery: 'f.evalEvery',
-  sampleEvery: 'f.sampleEvery',
-  valSplit: 'wizard.valSplit',
+  ...Object.fromEntries(SETTING_LABELS.map(([key, , label]) => [key, label])),
   name: 'f.name',
   path: 'wizard.dataset.path',
   encoding: 'wizard.dataset.encoding',
@@ -61,19 +52,10 @@ export const FIELD_LABELS: Record<string, string> = {
 
 /** CLI flags -> the label key of the UI field that does the same. */
 export const FLAG_LABELS: Record<string, string> = {
+  ...Object.fromEntries(SETTING_LABELS.map(([, flag, label]) => [flag, label])),
   encoding: 'wizard.dataset.encoding',
   format: 'wizard.dataset.format',
   map: 'map.open',
-  lr: 'f.lr',
-  'lora-r': 'f.loraR',
-  'lora-alpha': 'f.loraAlpha',
-  'prefix-len': 'f.prefixLen',
-  epochs: 'f.epochs',
-  'max-steps': 'f.maxSteps',
-  'batch-size': 'f.batch',
-  'grad-accum': 'f.gradAccum',
-  'max-len': 'f.maxLen',
-  'val-split': 'wizard.valSplit',
   model: 'wizard.model.path',
   data: 'wizard.dataset.path',
   backend: 'settings.backend',
@@ -100,6 +82,8 @@ export function explainError(err: { kind?: string; message: string }): ErrorView
     return { key: 'err.encoding.auto', params: { where: x[1]!, encoding: x[4]!, byte: x[2]!, offset: x[3]! } };
   }
   if ((x = /^(.*?): cannot tell the dataset format from its fields \(([^)]*)\)/.exec(m))) return { key: 'err.format.unknown', params: { where: x[1]!, fields: x[2]! } };
+  // training/node-train-io.ts: the import's streamed sha256 no longer matches the files (launch or resume).
+  if ((x = /^(.*?): the dataset changed since it was imported \(sha256 differs\)/.exec(m))) return { key: 'err.dataset.changed', params: { where: x[1]! } };
   return { key: 'err.other', params: { message: m } };
 }
 

@@ -18,6 +18,8 @@ import type { DatasetRecord, ModelRecord } from './dto/library';
 import type { GrpoStepRow, MetricPoint, RunDetail, RunError, RunFilter, RunStatus, RunSummary, SampleRow } from './dto/runs';
 import { RUN_STATUSES } from './dto/runs';
 import { arrayOf, bool, empty, int, num, object, oneOf, str, type Validator } from './validate';
+import { LORA_TARGETS, TRAIN_METHODS, type TrainSettings } from '../src-main/engine/train/train-settings';
+import { OPTIONAL_SETTING_VALIDATORS, REQUIRED_SETTING_VALIDATORS } from './launch-settings';
 
 export const CONTRACT_VERSION = 1;
 
@@ -123,39 +125,7 @@ export interface RunControlRequest {
   action: RunAction;
 }
 
-export const LORA_TARGETS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
-
-export type LoraTarget = (typeof LORA_TARGETS)[number];
-
-/** A run's method and hyper-parameters: what the wizard edits and what a launch carries. */
-export interface TrainSettings {
-  method: 'lora' | 'ptuning';
-  loraR: number;
-  loraAlpha: number;
-  loraDropout: number;
-  loraTargets: LoraTarget[];
-  /** Rank-stabilised LoRA: scale alpha/sqrt(r) instead of alpha/r (CLI --rslora); absent: off. */
-  useRslora?: boolean;
-  prefixLen: number;
-  epochs: number;
-  /** 0 or absent: train by epochs. */
-  maxSteps?: number;
-  lr: number;
-  scheduler: 'linear' | 'cosine' | 'constant';
-  warmupSteps: number;
-  batchSize: number;
-  gradAccum: number;
-  maxLen: number;
-  seed: number;
-  gradientCheckpointing: boolean;
-  weightDecay: number;
-  maxGradNorm: number;
-  lossOn: 'completion' | 'all';
-  packing: boolean;
-  valSplit: number;
-  evalEvery: number;
-  sampleEvery: number;
-}
+export { LORA_TARGETS, type LoraTarget, type TrainSettings } from '../src-main/engine/train/train-settings';
 
 /** The built-in GRPO rewards (the engine's BUILTIN_REWARDS; launch-config.test.ts keeps the two equal). */
 export const GRPO_REWARDS = ['format', 'correct', 'length'] as const;
@@ -188,7 +158,6 @@ export interface LaunchRequest extends TrainSettings {
   /** Overrides the dataset's column -> role mapping (format csv); absent: the dataset's. */
   map?: ColumnMapping[];
   backend?: BackendChoice;
-  saveEvery?: number;
   /** The fixed prompts answered at every sample step (the dashboard's samples timeline). */
   samplePrompts?: string[];
   /** Present: the LoRA adapter is trained with GRPO on these rewards instead of SFT (method must be lora). */
@@ -301,43 +270,15 @@ const inspectFields = {
   map: columnMapping,
   progressKey: str({ nonEmpty: true, maxLength: 100 }),
 };
-const count = (min: number) => int({ min, max: 1 << 30 });
 
+// The training settings' validators come from the settings table (launch-settings.ts).
 const launchRequest: Validator<LaunchRequest> = object(
+  { name: str({ maxLength: 200 }), modelPath: path, datasetId: id, ...REQUIRED_SETTING_VALIDATORS },
   {
-    name: str({ maxLength: 200 }),
-    method: oneOf(['lora', 'ptuning'] as const),
-    modelPath: path,
-    datasetId: id,
-    loraR: count(1),
-    loraAlpha: num({ min: 0 }),
-    loraDropout: num({ min: 0, max: 0.95 }),
-    loraTargets: arrayOf(oneOf(LORA_TARGETS), { min: 1, max: LORA_TARGETS.length }),
-    prefixLen: count(1),
-    epochs: num({ min: 0.01, max: 1000 }),
-    lr: num({ min: 0, max: 1 }),
-    scheduler: oneOf(['linear', 'cosine', 'constant'] as const),
-    warmupSteps: count(0),
-    batchSize: count(1),
-    gradAccum: count(1),
-    maxLen: int({ min: 8, max: 1 << 17 }),
-    seed: int({ min: 0, max: 2 ** 32 - 1 }),
-    gradientCheckpointing: bool,
-    weightDecay: num({ min: 0, max: 10 }),
-    maxGradNorm: num({ min: 0 }),
-    lossOn: oneOf(['completion', 'all'] as const),
-    packing: bool,
-    valSplit: num({ min: 0, max: 0.5 }),
-    evalEvery: count(0),
-    sampleEvery: count(0),
-  },
-  {
+    ...OPTIONAL_SETTING_VALIDATORS,
     preset: str({ maxLength: 64 }),
     format: oneOf(DATA_FORMAT_CHOICES),
     backend: oneOf(BACKEND_CHOICES),
-    maxSteps: count(0),
-    useRslora: bool,
-    saveEvery: count(0),
     samplePrompts: arrayOf(str({ nonEmpty: true, maxLength: 4000 }), { max: 8 }),
     map: columnMapping,
     grpo: object(
@@ -426,7 +367,7 @@ export const requestValidators: { [C in Channel]: Validator<Req<C>> } = {
   'planner.estimate': object(
     {
       modelPath: path,
-      method: oneOf(['lora', 'ptuning'] as const),
+      method: oneOf(TRAIN_METHODS),
       loraR: int({ min: 1, max: 4096 }),
       loraTargets: arrayOf(oneOf(LORA_TARGETS), { max: LORA_TARGETS.length }),
       loraDropout: num({ min: 0, max: 0.95 }),

@@ -2,7 +2,7 @@
  * Registration of an imported dataset in the store: source paths, the sha256 of the bytes that were read
  * (streamed during the import; a folder hashes its files' sorted hashes), format, field mapping, counts
  * and statistics. The import runs to the end first, and only a finished import writes a row, so bad input
- * never changes the store. The same files with the same mapping give back the existing row.
+ * never changes the store. The same files with the same format, encoding and mapping give back the existing row.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';

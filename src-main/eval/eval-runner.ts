@@ -8,7 +8,6 @@
  * generation gives it (sampled example i uses seed `sampling.seed + i` whatever the batch size).
  */
 import { UserError } from '../errors';
-import { loadExamples } from '../data/load-examples';
 import { isChat, type DataFormat } from '../data/types';
 import type { ChatMessage } from '../engine/types';
 import type { SamplingOptions } from '../engine/generate/generate';
@@ -19,6 +18,9 @@ import { sequenceNll } from '../engine/ggml/sequence-loss';
 import type { TextTokenizer } from '../engine/tokenizer/text-tokenizer';
 import { labelChat, LabelError } from '../engine/train/chat-labels';
 import { IGNORE_INDEX } from '../engine/train/ignore-index';
+import { splitValidation } from '../engine/train/split';
+import { TRAIN_DEFAULTS, type DatasetSpec } from '../engine/train/train-config';
+import { readExamples } from '../training/node-train-io';
 import { LossAccumulator } from './perplexity';
 import { scoreTexts, type ExampleScores, type MetricMode } from './text-metrics';
 import type { MetricLang } from './squad';
@@ -42,6 +44,10 @@ export interface EvalSession {
 export interface EvalOptions {
   data: string;
   format?: DataFormat;
+  /** Column -> role (format csv), as the run trained with. */
+  map?: Record<string, string>;
+  /** The files of `data` as its import read them (every file of a folder, the user's encoding), as training reads them. */
+  dataset?: DatasetSpec;
   split?: EvalSplit;
   /** With split train/validation: the share drawn for validation and its seed (the run's --val-split/--seed). */
   valSplit?: number;
@@ -122,7 +128,9 @@ async function referenceLoss(session: EvalSession, c: EvalCase, acc: LossAccumul
 export async function runEval(session: EvalSession, opts: EvalOptions): Promise<EvalResult> {
   const metrics = new Set<EvalMetric>(opts.metrics ?? EVAL_METRICS);
   const split = opts.split ?? 'all';
-  const { train, val } = await loadExamples(opts.data, { format: opts.format, valSplit: split === 'all' ? undefined : opts.valSplit ?? 0.05, seed: opts.seed });
+  // The worker's reader and split (readExamples + splitValidation), so --split validation is what the run held out.
+  const { examples } = await readExamples(opts.data, opts.format, opts.map, opts.dataset);
+  const { train, val } = split === 'all' ? { train: examples, val: [] } : splitValidation(examples, opts.valSplit ?? TRAIN_DEFAULTS.valSplit, opts.seed ?? TRAIN_DEFAULTS.seed);
   if (split === 'validation' && val.length === 0) {
     throw new UserError('the validation split is empty', { where: opts.data, hint: 'pass a larger --val-split, or --split all' });
   }

@@ -9,6 +9,7 @@ import type { EvalJob, EvalStartRequest, EvalTarget } from '../../src-shared/dto
 import type { RunDetail } from '../../src-shared/dto/runs';
 import { readAppSettings } from '../app-settings';
 import { UserError } from '../errors';
+import { TRAIN_DEFAULTS } from '../engine/train/train-config';
 import { startCliJob, type CliJob } from '../jobs/cli-job';
 import { attachEvalToRun, evalPredictions, evalRunRows } from '../store/queries/eval-runs';
 import { getRun } from '../store/queries/runs';
@@ -17,14 +18,20 @@ import type { HandlerTable } from './router';
 
 type EvalChannels = 'evals.start' | 'evals.cancel' | 'evals.list' | 'evals.predictions' | 'evals.active';
 
-/** The `tuneloom eval` arguments of one target of a request (CLI.md flags plus --split/--val-split/--seed). */
+/**
+ * The `tuneloom eval` arguments of one target of a request (CLI.md flags plus --split/--val-split/--seed).
+ * The run's own data also goes by `--run ID`, so the CLI reads it as the run's training did (every file
+ * of its import, its encoding and column map). The split is the run's stored ratio and seed, whichever
+ * file is evaluated: a run trained without validation (--val-split 0) has an empty validation split.
+ */
 export function evalArgs(run: RunDetail, req: EvalStartRequest, target: EvalTarget, dbPath: string, backend: string): string[] {
   const cfg = run.config;
   const data = req.dataPath ?? (typeof cfg.data === 'string' ? cfg.data : run.datasetPath);
   if (!data) throw new UserError(`run #${run.id} has no dataset to evaluate on`, { hint: 'choose a dataset file in the Evaluate tab' });
   const args = ['eval', '--model', run.modelPath, '--data', data, '--metrics', req.metrics.join(','), '--mode', req.mode, '--lang', req.lang];
   args.push('--max-new-tokens', String(req.maxNewTokens), '--split', req.split, '--seed', String(run.seed), '--db', dbPath);
-  if (req.split !== 'all') args.push('--val-split', String(typeof cfg.valSplit === 'number' && cfg.valSplit > 0 ? cfg.valSplit : 0.05));
+  if (!req.dataPath) args.push('--run', String(run.id));
+  if (req.split !== 'all') args.push('--val-split', String(typeof cfg.valSplit === 'number' ? cfg.valSplit : TRAIN_DEFAULTS.valSplit));
   // The run's own dataset is read with the format it trained with; another file is detected.
   if (!req.dataPath && typeof cfg.format === 'string' && cfg.format !== 'auto') args.push('--format', cfg.format);
   if (req.limit !== undefined) args.push('--limit', String(req.limit));

@@ -15,6 +15,7 @@ import { validateTrainConfig } from '../engine/train/validate-config';
 import { statSync } from 'node:fs';
 import { checkReadable } from './readable-roots';
 import { TFJS_BACKENDS } from '../../src-shared/grpo-fields';
+import { LAUNCH_KEYS, type LaunchKey } from '../engine/train/train-settings';
 import type { RunLaunch } from '../runs/run-spec';
 
 /** The library dataset a launch names, as a run reads it; one line when it is gone. */
@@ -41,32 +42,8 @@ export function launchFromRequest(req: LaunchRequest, dataset: DatasetForRun, ho
     dataset: dataset.spec,
     out,
     name,
-    method: req.method,
-    loraR: req.loraR,
-    loraAlpha: req.loraAlpha,
-    loraDropout: req.loraDropout,
-    loraTargets: [...req.loraTargets],
-    prefixLen: req.prefixLen,
-    epochs: req.epochs,
-    lr: req.lr,
-    scheduler: req.scheduler,
-    warmupSteps: req.warmupSteps,
-    batchSize: req.batchSize,
-    gradAccum: req.gradAccum,
-    maxLen: req.maxLen,
-    seed: req.seed,
-    gradientCheckpointing: req.gradientCheckpointing,
-    weightDecay: req.weightDecay,
-    maxGradNorm: req.maxGradNorm,
-    lossOn: req.lossOn,
-    packing: req.packing,
-    valSplit: req.valSplit,
-    evalEvery: req.evalEvery,
-    sampleEvery: req.sampleEvery,
+    ...settingsOfRequest(req),
     ...formatOf(req, dataset),
-    ...(req.maxSteps ? { maxSteps: req.maxSteps } : {}),
-    ...(req.useRslora !== undefined ? { useRslora: req.useRslora } : {}),
-    ...(req.saveEvery !== undefined ? { saveEvery: req.saveEvery } : {}),
     ...(samplePromptsFile ? { samplePrompts: samplePromptsFile } : {}),
     ...(req.grpo ? { grpo: grpoOf(req) } : {}),
   };
@@ -86,6 +63,19 @@ export function launchFromRequest(req: LaunchRequest, dataset: DatasetForRun, ho
     config,
     dataset: dataset.spec,
   };
+}
+
+/** Every training setting the request carries (LAUNCH_KEYS of the settings table); absent ones keep the CLI default. */
+function settingsOfRequest(req: LaunchRequest): Partial<TrainConfig> {
+  const picked: Partial<Record<LaunchKey, unknown>> = {};
+  for (const key of LAUNCH_KEYS) {
+    const value = req[key];
+    if (value !== undefined) picked[key] = Array.isArray(value) ? [...value] : value;
+  }
+  // The wizard's max steps 0 means "by epochs": no maxSteps in the config.
+  if (picked.maxSteps === 0) delete picked.maxSteps;
+  // Each value passed the runs.launch validator, which checks it as the table declares its setting.
+  return picked as Partial<TrainConfig>;
 }
 
 function formatOf(req: LaunchRequest, dataset: DatasetForRun): Pick<TrainConfig, 'format' | 'map'> {

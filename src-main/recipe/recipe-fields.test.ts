@@ -14,7 +14,7 @@ import type { Distributed } from './recipe-fields';
 
 const EVERY_FIELD: Record<keyof TrainConfig, true> = {
   model: true, data: true, dataset: true, format: true, map: true, out: true, method: true, initAdapter: true, loraR: true, loraAlpha: true, loraDropout: true,
-  loraTargets: true, useRslora: true, prefixLen: true, prefixProjection: true, prefixHidden: true, lr: true, scheduler: true, warmupSteps: true,
+  loraTargets: true, useRslora: true, prefixLen: true, prefixProjection: true, prefixHidden: true, lr: true, scheduler: true, lrMinRatio: true, warmupSteps: true,
   warmupRatio: true, weightDecay: true, maxGradNorm: true, epochs: true, maxSteps: true, batchSize: true, gradAccum: true, maxLen: true,
   packing: true, lossOn: true, system: true, seed: true, valData: true, valSplit: true, evalEvery: true, saveEvery: true, sampleEvery: true,
   samplePrompts: true, sampleMaxNewTokens: true, gradientCheckpointing: true, name: true, frozenWeights: true,

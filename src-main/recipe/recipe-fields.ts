@@ -159,6 +159,8 @@ export const RECIPE_FIELDS: readonly FieldRow[] = [
     llamafactory: { keys: ['lr_scheduler_type'], emit: (c) => ({ lr_scheduler_type: hfScheduler(c.config) }), read: (d) => defined({ scheduler: ourScheduler(d.lr_scheduler_type) }) },
     axolotl: { keys: ['lr_scheduler'], emit: (c) => ({ lr_scheduler: hfScheduler(c.config) }), read: (d) => defined({ scheduler: ourScheduler(d.lr_scheduler) }) },
   },
+  // transformers has the floor for cosine only (cosine_with_min_lr), not for linear; the export says so rather than half-map it.
+  { ours: 'lrMinRatio', llamafactory: { none: 'the decay floor --lr-min-ratio is not exported (the target decays to 0)', affects: 'training', applies: (c) => c.lrMinRatio > 0 && c.scheduler !== 'constant' }, axolotl: { none: 'the decay floor --lr-min-ratio is not exported (the target decays to 0)', affects: 'training', applies: (c) => c.lrMinRatio > 0 && c.scheduler !== 'constant' } },
   { ours: 'warmupSteps', llamafactory: { keys: ['warmup_steps'], emit: (c) => warmup(c.config), read: readWarmup }, axolotl: { keys: ['warmup_steps'], emit: (c) => warmup(c.config), read: readWarmup } },
   { ours: 'warmupRatio', llamafactory: { keys: ['warmup_ratio'], emit: () => ({}) }, axolotl: { keys: ['warmup_ratio'], emit: () => ({}) } },
   { ours: 'weightDecay', llamafactory: same('weight_decay', (c) => c.weightDecay, num, 'weightDecay'), axolotl: same('weight_decay', (c) => c.weightDecay, num, 'weightDecay') },

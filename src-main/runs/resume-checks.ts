@@ -4,7 +4,7 @@
  * continue the same run. Otherwise: the stored config and the newest checkpoint whose files still match
  * the sizes and hashes recorded when it was written (a damaged newer one is skipped, and said so).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors';
 import type { Db } from '../store/db';
@@ -13,6 +13,7 @@ import { checkpointDamage } from '../training/checkpoint-manifest';
 import { runOwner } from '../store/queries/run-lifecycle';
 import { getRun } from '../store/queries/runs';
 import type { AnyConfig } from '../workers/protocol';
+import type { DatasetSpec, TrainConfig } from '../engine/train/train-config';
 import { ownerAlive } from './ownership';
 import { sha256File } from './run-spec';
 
@@ -45,6 +46,29 @@ export function newestGoodCheckpoint(db: Db, runId: number): { ckpt: { step: num
   return { ckpt: null, notes };
 }
 
+/**
+ * The data is not hashed here: a GB file would block the main process, and a folder import's hash is of
+ * its files' hashes. The worker's read checks the import's sha256 as it streams the files (readExamples
+ * with the spec), as at launch. A config stored before launches by dataset id carries no spec: it gets one
+ * of the run's recorded file and hash, so the same streamed check covers it.
+ */
+function dataCheckedByWorker(config: AnyConfig, datasetPath: string | null, sha256: string | null, id: number | null): AnyConfig {
+  if (!isTrainConfigLike(config) || config.dataset || !datasetPath || !sha256 || !existsSync(datasetPath) || !statSync(datasetPath).isFile()) return config;
+  const dataset: DatasetSpec = { id, files: [datasetPath], encoding: 'auto', sha256 };
+  return { ...config, dataset };
+}
+
+/** The files a resumed run reads: its spec's, or the recorded data path. */
+function dataFilesOf(config: AnyConfig, datasetPath: string | null): string[] {
+  if (isTrainConfigLike(config) && config.dataset) return config.dataset.files;
+  return datasetPath ? [datasetPath] : [];
+}
+
+/** A trainer's config (a test double's config has no `data`): the part of TrainConfig resume reads. */
+function isTrainConfigLike(config: AnyConfig): config is Pick<TrainConfig, 'data' | 'dataset'> {
+  return typeof (config as { data?: unknown }).data === 'string';
+}
+
 export function checkResumable(db: Db, runId: number, isMine: (id: number) => boolean): ResumePlan {
   const run = getRun(db, runId);
   if (!run) throw new UserError(`no run with id ${runId} in this store`, { hint: 'list runs with `tuneloom runs list` (or pass the right --db)' });
@@ -74,17 +98,12 @@ export function checkResumable(db: Db, runId: number, isMine: (id: number) => bo
       hint: 'restore the original model folder at that path, then resume',
     });
   }
-  if (run.datasetPath) {
-    if (!existsSync(run.datasetPath)) {
-      throw new UserError(`run ${runId}'s training data is no longer there`, { where: run.datasetPath, hint: 'put the data file back at that path, then resume' });
-    }
-    if (run.datasetSha256 && sha256File(run.datasetPath) !== run.datasetSha256) {
-      throw new UserError(`run ${runId}'s training data changed since the run started (sha256 differs)`, {
-        where: run.datasetPath,
-        hint: 'restore the original file, or start a new run on the new data',
-      });
+  const config = dataCheckedByWorker(run.config, run.datasetPath, run.datasetSha256, run.datasetId);
+  for (const file of dataFilesOf(config, run.datasetPath)) {
+    if (!existsSync(file)) {
+      throw new UserError(`run ${runId}'s training data is no longer there`, { where: file, hint: 'put the data file back at that path, then resume' });
     }
   }
   const { ckpt, notes } = newestGoodCheckpoint(db, runId);
-  return { config: run.config, backend: run.backend, resumeFrom: ckpt?.path ?? null, fromStep: ckpt?.step ?? 0, notes };
+  return { config, backend: run.backend, resumeFrom: ckpt?.path ?? null, fromStep: ckpt?.step ?? 0, notes };
 }

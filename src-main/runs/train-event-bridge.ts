@@ -4,10 +4,11 @@
  */
 import type { MemoryEstimate, TrainEvent } from '../engine/train/train-events';
 import type { StartedInfo, WorkerEvent } from '../workers/protocol';
+import type { TrainMethod } from '../engine/train/train-settings';
 
 export interface BridgeContext {
   runId: number;
-  method: 'lora' | 'ptuning';
+  method: TrainMethod;
   /** The run's newest checkpoint folder, for the error event. */
   lastCheckpoint: () => string | null;
 }

@@ -16,3 +16,8 @@ export function errorText(err: unknown): string {
   if (view.key === 'err.other') params.message = withFieldNames(String(params.message), label, quote);
   return i18n.t(view.key, params);
 }
+
+/** A run's stored error: in the UI's words when its shape is known (e.g. a dataset changed since import), else as recorded. */
+export function runErrorText(err: { name: string; kind?: string; message: string }): string {
+  return explainError(err).key === 'err.other' ? `${err.name}: ${err.message}` : errorText(err);
+}

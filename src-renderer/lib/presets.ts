@@ -5,6 +5,7 @@
 import type { EvalMetricChoice, MetricModeChoice } from '../../src-shared/dto/evals';
 import type { DatasetRecord, ModelRecord } from '../../src-shared/dto/library';
 import { LORA_TARGETS, type GrpoSettings, type TrainSettings } from '../../src-shared/ipc-contract';
+import { launchDefaults, settingFlags } from '../../src-main/engine/train/train-settings';
 import type { MessageKey } from './i18n/i18n.svelte';
 
 export type PresetId = 'medical' | 'handbook' | 'adgen' | 'grpo' | 'demo' | 'custom';
@@ -26,30 +27,18 @@ export interface WizardConfig extends Required<TrainSettings> {
  */
 export const GRPO_WIZARD_DEFAULTS: GrpoSettings = { numGenerations: 4, beta: 0.04, maxNewTokens: 128, temperature: 1, rewards: ['format', 'correct'], rewardFile: '' };
 
+/**
+ * The wizard's starting point: the CLI's defaults from the settings table, except where the wizard's
+ * chat-SFT runs want otherwise: a cosine schedule with 10 warmup steps, an effective batch of 8, and eval
+ * and samples every 50 steps so the dashboard has something to show during the run.
+ */
 export const BASE_CONFIG: WizardConfig = {
+  ...launchDefaults(),
   name: '',
-  method: 'lora',
-  loraR: 8,
-  loraAlpha: 16,
-  loraDropout: 0.05,
-  loraTargets: ['q_proj', 'v_proj'],
-  useRslora: false,
-  prefixLen: 128,
-  epochs: 3,
   maxSteps: 0,
-  lr: 2e-4,
   scheduler: 'cosine',
   warmupSteps: 10,
-  batchSize: 1,
   gradAccum: 8,
-  maxLen: 512,
-  seed: 42,
-  gradientCheckpointing: false,
-  weightDecay: 0,
-  maxGradNorm: 1,
-  lossOn: 'completion',
-  packing: false,
-  valSplit: 0.05,
   evalEvery: 50,
   sampleEvery: 50,
   format: 'auto',
@@ -195,15 +184,10 @@ export function presetDataset(p: Preset, datasets: Pick<DatasetRecord, 'id' | 'f
 export function cliCommand(c: WizardConfig, modelPath: string, dataPath: string): string {
   const args = ['tuneloom train', `--model ${quote(modelPath)}`, `--data ${quote(dataPath)}`];
   if (c.format !== 'auto') args.push(`--format ${c.format}`);
-  args.push(`--out ${quote(`runs/${c.name || 'run'}`)}`, `--method ${c.grpo ? 'grpo' : c.method}`);
-  if (c.method === 'lora') args.push(`--lora-r ${c.loraR}`, `--lora-alpha ${c.loraAlpha}`, `--lora-dropout ${c.loraDropout}`, `--lora-targets ${c.loraTargets.join(',')}`, ...(c.useRslora ? ['--rslora'] : []));
-  else args.push(`--prefix-len ${c.prefixLen}`);
-  args.push(c.maxSteps > 0 ? `--max-steps ${c.maxSteps}` : `--epochs ${c.epochs}`);
-  args.push(`--lr ${c.lr}`, `--scheduler ${c.scheduler}`, `--warmup-steps ${c.warmupSteps}`, `--batch-size ${c.batchSize}`, `--grad-accum ${c.gradAccum}`);
-  args.push(`--max-len ${c.maxLen}`, `--seed ${c.seed}`, `--val-split ${c.valSplit}`, `--eval-every ${c.evalEvery}`, `--loss-on ${c.lossOn}`);
-  if (c.weightDecay) args.push(`--weight-decay ${c.weightDecay}`);
-  if (c.maxGradNorm !== 1) args.push(`--max-grad-norm ${c.maxGradNorm}`);
-  if (c.packing) args.push('--packing');
+  args.push(`--out ${quote(`runs/${c.name || 'run'}`)}`);
+  if (c.grpo) args.push('--method grpo');
+  // Every setting that differs from the CLI's default, with the flag the settings table gives it.
+  for (const [flag, value] of settingFlags(c)) args.push(value === null ? `--${flag}` : `--${flag} ${quote(value)}`);
   if (c.grpo) {
     const g = c.grpo;
     args.push(`--num-generations ${g.numGenerations}`, `--beta ${g.beta}`, `--max-new-tokens ${g.maxNewTokens}`, `--temperature ${g.temperature}`);

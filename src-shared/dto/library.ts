@@ -1,6 +1,7 @@
 /** Models and datasets known to the store, as the renderer and CLI see them. */
 
-export type ModelFamily = 'qwen2' | 'qwen3' | 'llama';
+export type { ModelFamily } from '../../src-main/engine/config/model-config';
+import type { ModelFamily } from '../../src-main/engine/config/model-config';
 
 export interface ModelRecord {
   id: number;

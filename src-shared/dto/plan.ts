@@ -1,10 +1,11 @@
 /** The wizard's Resources step: what the memory/time planner says about a run before it starts. */
+import type { TrainMethod } from '../../src-main/engine/train/train-settings';
 
 export type PlanSuggestionKey = 'shorter-max-len' | 'smaller-batch' | 'gradient-checkpointing' | 'weights-4bit' | 'smaller-model';
 
 export interface PlanRequest {
   modelPath: string;
-  method: 'lora' | 'ptuning';
+  method: TrainMethod;
   loraR: number;
   loraTargets: string[];
   loraDropout: number;

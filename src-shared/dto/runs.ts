@@ -4,7 +4,8 @@ import type { PlanSuggestionKey } from './plan';
 
 export const RUN_STATUSES = ['queued', 'running', 'paused', 'completed', 'failed', 'stopped', 'interrupted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
-export type TrainMethod = 'lora' | 'ptuning';
+export type { TrainMethod } from '../../src-main/engine/train/train-settings';
+import type { TrainMethod } from '../../src-main/engine/train/train-settings';
 
 export interface RunSummary {
   id: number;

@@ -9,15 +9,17 @@ import type { SamplingOptions } from '../../engine/generate/generate';
 import { DATA_FORMATS, type DataFormat } from '../../data/types';
 import { openGgmlInferenceSession } from '../../engine-node/ggml-session';
 import { EVAL_METRICS, EVAL_SPLITS, runEval, type EvalMetric, type EvalSplit } from '../../eval/eval-runner';
-import { flag, str, type CliCommand } from '../command';
+import { flag, str, type CliCommand, type CliContext } from '../command';
 import { eventsHelp, EVENTS_OPTION, jobEvents, writeJobResult } from '../job-output';
+import { getRun } from '../../store/queries/runs';
+import { TRAIN_DEFAULTS, type DatasetSpec, type TrainConfig } from '../../engine/train/train-config';
 import { parseNumberFlag } from '../parse-number';
 import { resolve } from 'node:path';
 import { openStore } from '../../store/db';
 import { resolveStorePath } from '../../store/paths';
 import { recordEvalRun } from '../../store/queries/eval-runs';
 
-const HELP = `Usage: tuneloom eval --model DIR [--adapter DIR] --data FILE [--format FORMAT]
+const HELP = `Usage: tuneloom eval --model DIR [--adapter DIR] (--data FILE | --run ID) [--format FORMAT]
                      [--metrics loss,bleu,rouge,f1,em] [--max-new-tokens 128] [--limit N]
                      [--batch-size 8] [--temperature T [--top-p P] [--top-k K] [--sample-seed S]]
                      [--split all|train|validation] [--val-split 0.05] [--seed 42]
@@ -33,6 +35,9 @@ Options:
   --adapter DIR        PEFT LoRA adapter folder (optional)
   --data FILE          dataset file or folder (any format \`tuneloom data inspect\` reads)
   --format FORMAT      ${DATA_FORMATS.join('|')} (default: detected)
+  --run ID             the data run ID of the store (--db) trained on, read as its training read it
+                       (every file of its import, its encoding, format and column map); its --val-split
+                       and --seed are the defaults of --split's draw. --data FILE instead: FILE as named
   --metrics LIST       comma-separated subset of loss,bleu,rouge,f1,em (default: all)
   --max-new-tokens N   generation cap per example (default 128)
   --batch-size N       prompts generated together, left-padded (default 8); predictions match
@@ -61,6 +66,40 @@ Options:
 ${eventsHelp(23, '{"type":"progress","stage":"eval","done","total"} per example')}
 `;
 
+/** What `--run ID` evaluates on: the run's data as its training read it, and its split. */
+interface RunData {
+  data: string;
+  format: string | undefined;
+  map?: Record<string, string>;
+  dataset?: DatasetSpec;
+  valSplit: number;
+  seed: number;
+}
+
+function runData(ctx: CliContext): RunData | null {
+  const id = parseNumberFlag(str(ctx, 'run'), 'run', { integer: true, min: 1 });
+  if (id === undefined) return null;
+  const db = openStore(resolveStorePath(str(ctx, 'db')));
+  try {
+    const run = getRun(db, id);
+    if (!run) throw new UserError(`no run with id ${id} in this store`, { hint: 'list runs with `tuneloom runs list` (or pass the right --db)' });
+    const cfg = run.config as Partial<TrainConfig>;
+    const data = typeof cfg.data === 'string' ? cfg.data : run.datasetPath;
+    if (!data) throw new UserError(`run ${id} has no dataset to evaluate on`, { hint: 'pass --data FILE instead of --run' });
+    return {
+      data,
+      format: cfg.format && cfg.format !== 'auto' ? cfg.format : undefined,
+      ...(cfg.map ? { map: cfg.map } : {}),
+      ...(cfg.dataset ? { dataset: cfg.dataset } : {}),
+      // The run's stored split: 0 (no validation) stays 0, so --split validation is empty rather than trained-on examples.
+      valSplit: typeof cfg.valSplit === 'number' ? cfg.valSplit : TRAIN_DEFAULTS.valSplit,
+      seed: typeof cfg.seed === 'number' ? cfg.seed : run.seed,
+    };
+  } finally {
+    db.close();
+  }
+}
+
 export const evalCommand: CliCommand = {
   name: 'eval',
   summary: 'Evaluate a model or adapter on a dataset.',
@@ -69,6 +108,7 @@ export const evalCommand: CliCommand = {
     model: { type: 'string' },
     adapter: { type: 'string' },
     data: { type: 'string' },
+    run: { type: 'string' },
     format: { type: 'string' },
     metrics: { type: 'string' },
     'max-new-tokens': { type: 'string' },
@@ -87,9 +127,12 @@ export const evalCommand: CliCommand = {
   },
   async run(ctx) {
     const model = str(ctx, 'model');
-    const data = str(ctx, 'data');
+    // --run gives the defaults of --data, --format, --val-split and --seed; its files and encoding apply to its own data only.
+    const fromRun = runData(ctx);
+    const data = str(ctx, 'data') ?? fromRun?.data;
     if (!model || !data) throw new UserError(`missing --${model ? 'data' : 'model'}`, { hint: 'usage: tuneloom eval --model DIR [--adapter DIR] --data FILE --json' });
-    const format = str(ctx, 'format');
+    const runsOwn = fromRun !== null && resolve(data) === resolve(fromRun.data);
+    const format = str(ctx, 'format') ?? (runsOwn ? fromRun.format : undefined);
     if (format !== undefined && !(DATA_FORMATS as readonly string[]).includes(format)) throw new UserError(`--format must be one of ${DATA_FORMATS.join(', ')}, got "${format}"`);
     const metrics = (str(ctx, 'metrics') ?? EVAL_METRICS.join(',')).split(',').map((m) => m.trim());
     for (const m of metrics) if (!(EVAL_METRICS as readonly string[]).includes(m)) throw new UserError(`--metrics: unknown metric "${m}"`, { hint: `choose from ${EVAL_METRICS.join(',')}` });
@@ -102,9 +145,9 @@ export const evalCommand: CliCommand = {
     const limit = parseNumberFlag(str(ctx, 'limit'), 'limit', { integer: true, min: 1 });
     const split = str(ctx, 'split') ?? 'all';
     if (!(EVAL_SPLITS as readonly string[]).includes(split)) throw new UserError(`--split must be one of ${EVAL_SPLITS.join(', ')}, got "${split}"`);
-    const valSplit = parseNumberFlag(str(ctx, 'val-split'), 'val-split', { min: 0, fallback: 0.05 })!;
-    if (valSplit > 0.5) throw new UserError(`--val-split must be at most 0.5, got ${valSplit}`);
-    const seed = parseNumberFlag(str(ctx, 'seed'), 'seed', { integer: true, min: 0, fallback: 42 });
+    const valSplit = parseNumberFlag(str(ctx, 'val-split'), 'val-split', { min: 0, fallback: fromRun?.valSplit ?? 0.05 })!;
+    if (valSplit > 0.5 && str(ctx, 'val-split') !== undefined) throw new UserError(`--val-split must be at most 0.5, got ${valSplit}`);
+    const seed = parseNumberFlag(str(ctx, 'seed'), 'seed', { integer: true, min: 0, fallback: fromRun?.seed ?? 42 });
     const temperature = parseNumberFlag(str(ctx, 'temperature'), 'temperature', { min: 0 });
     const sampled = temperature !== undefined && temperature > 0;
     for (const f of ['top-p', 'top-k', 'sample-seed']) {
@@ -132,6 +175,8 @@ export const evalCommand: CliCommand = {
       const result = await runEval(session, {
         data,
         format: format as DataFormat | undefined,
+        ...(runsOwn && fromRun.map ? { map: fromRun.map } : {}),
+        ...(runsOwn && fromRun.dataset ? { dataset: fromRun.dataset } : {}),
         metrics: metrics as EvalMetric[],
         maxNewTokens,
         batchSize,

@@ -11,8 +11,8 @@ import { flag, str, writeJson, type CliCommand, type CliContext } from '../comma
 import { parseNumberFlag } from '../parse-number';
 import { isMilestone, ProgressWriter } from '../progress';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../../engine/train/train-config';
+import { setting, SETTING_KEYS, settingsHelp, TRAIN_METHODS, type SettingKey } from '../../engine/train/train-settings';
 import type { DoneEvent, MemoryEstimate, TrainEvent } from '../../engine/train/train-events';
-import type { SchedulerKind } from '../../engine/optim/schedule';
 import { validateTrainConfig } from '../../engine/train/validate-config';
 import { trainThroughSupervisor } from '../../runs/supervised-train';
 import { GRPO_DEFAULTS, type GrpoConfig } from '../../engine/train/grpo/grpo-config';
@@ -34,38 +34,7 @@ Options:
   --out DIR                 where the adapter and checkpoints are written: a new or empty folder (or
                             the one holding the --resume checkpoint)
   --force                   replace a non-empty --out folder (its old adapter and checkpoints are deleted)
-  --method lora|ptuning|grpo   LoRA SFT (default), P-Tuning v2 prefix tuning, or GRPO (a LoRA adapter)
-  --init-adapter DIR        start from an existing PEFT LoRA adapter (its r, alpha and targets)
-  --lora-r N                LoRA rank (default 8)
-  --lora-alpha A            LoRA alpha (default 16); scaling alpha/r
-  --lora-dropout P          dropout on the LoRA input path (default 0.05)
-  --lora-targets LIST       q_proj,v_proj (default), any of q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj, or all-linear
-  --rslora                  rank-stabilised scaling alpha/sqrt(r)
-  --prefix-len N            P-Tuning v2 prefix length (default 128)
-  --prefix-projection       P-Tuning v2 reparameterisation MLP (peft prefix_projection)
-  --prefix-hidden N         hidden width of that MLP (default: the model's hidden size)
-  --lr LR                   peak learning rate (default 2e-4)
-  --scheduler KIND          linear (default), cosine or constant
-  --warmup-steps N | --warmup-ratio R   linear warmup from 0 (default none)
-  --weight-decay W          AdamW decoupled weight decay (default 0)
-  --max-grad-norm G         global-norm clipping, 0 = off (default 1.0)
-  --epochs N | --max-steps N   training length (default 3 epochs; --max-steps wins)
-  --batch-size N            rows per micro-batch (default 1)
-  --grad-accum N            micro-batches per optimiser step (default 1)
-  --max-len N               tokens per example (default 512); the tail is cut, examples whose answer
-                            would not start within N tokens are skipped and reported
-  --packing                 pack several examples per row (attention never crosses examples)
-  --loss-on completion|all  learn the assistant turns only (default) or every token
-  --system STR              system prompt added to chats that have none
-  --seed N                  data order, dropout and init seed (default 42)
-  --val-data FILE | --val-split R   validation set: a file, or a seeded share of --data (default 0.05,
-                            rounded down: none for fewer than 20 examples)
-  --eval-every N            validation loss every N steps (default: once at the end)
-  --save-every N            checkpoint every N steps (default: none)
-  --sample-every N          greedy samples for --sample-prompts every N steps (default: at the end)
-  --sample-prompts F        JSON array of prompt strings (or one per line)
-  --sample-max-new-tokens N (default 64)
-  --gradient-checkpointing  recompute each decoder layer in the backward pass (less memory, more time)
+${settingsHelp()}
   --resume DIR              continue exactly from a checkpoint-N folder of the same run
   --name NAME               run name
   --backend B               auto|cpu|vulkan|cuda|metal (the ggml engine; auto prefers cuda, metal, a
@@ -100,39 +69,7 @@ const OPTIONS: CliCommand['options'] = {
   format: { type: 'string' },
   map: { type: 'string' },
   out: { type: 'string' },
-  method: { type: 'string' },
-  'init-adapter': { type: 'string' },
-  'lora-r': { type: 'string' },
-  'lora-alpha': { type: 'string' },
-  'lora-dropout': { type: 'string' },
-  'lora-targets': { type: 'string' },
-  rslora: { type: 'boolean' },
-  'prefix-len': { type: 'string' },
-  'prefix-projection': { type: 'boolean' },
-  'prefix-hidden': { type: 'string' },
-  lr: { type: 'string' },
-  scheduler: { type: 'string' },
-  'warmup-steps': { type: 'string' },
-  'warmup-ratio': { type: 'string' },
-  'weight-decay': { type: 'string' },
-  'max-grad-norm': { type: 'string' },
-  epochs: { type: 'string' },
-  'max-steps': { type: 'string' },
-  'batch-size': { type: 'string' },
-  'grad-accum': { type: 'string' },
-  'max-len': { type: 'string' },
-  packing: { type: 'boolean' },
-  'loss-on': { type: 'string' },
-  system: { type: 'string' },
-  seed: { type: 'string' },
-  'val-data': { type: 'string' },
-  'val-split': { type: 'string' },
-  'eval-every': { type: 'string' },
-  'save-every': { type: 'string' },
-  'sample-every': { type: 'string' },
-  'sample-prompts': { type: 'string' },
-  'sample-max-new-tokens': { type: 'string' },
-  'gradient-checkpointing': { type: 'boolean' },
+  ...Object.fromEntries(SETTING_KEYS.map((k) => [setting(k).flag, { type: setting(k).kind === 'bool' ? 'boolean' : 'string' }] as const)),
   weights: { type: 'string' },
   resume: { type: 'string' },
   name: { type: 'string' },
@@ -181,10 +118,38 @@ function parseGrpo(ctx: CliContext, method: string | undefined): GrpoConfig | un
   };
 }
 
-function oneOf<T extends string>(raw: string | undefined, flagName: string, allowed: readonly T[], fallback: T): T {
+function choiceFlag<T extends string>(raw: string | undefined, flagName: string, allowed: readonly T[], fallback: T): T {
   if (raw === undefined) return fallback;
   if (!allowed.includes(raw as T)) throw new UserError(`--${flagName} must be one of ${allowed.join(', ')}, got "${raw}"`);
   return raw as T;
+}
+
+/** One table setting from its flag (absent: its default, or undefined); a malformed value is one line. */
+function settingFromFlag(ctx: CliContext, key: SettingKey): unknown {
+  const s = setting(key);
+  const raw = str(ctx, s.flag);
+  switch (s.kind) {
+    case 'int':
+    case 'number':
+      return parseNumberFlag(raw, s.flag, { integer: s.kind === 'int', fallback: s.default });
+    case 'bool':
+      return flag(ctx, s.flag);
+    case 'choice':
+      return choiceFlag(raw, s.flag, s.choices, s.default);
+    case 'list':
+      return raw === undefined ? [...s.default] : raw.split(',').map((v) => v.trim()).filter(Boolean);
+    case 'text':
+      return raw;
+  }
+}
+
+/** Every setting of TRAIN_SETTINGS from the command line; parseTrainArgs refines method and loraTargets. */
+function settingsFromFlags(ctx: CliContext): Omit<TrainConfig, 'model' | 'data' | 'out'> {
+  const out: Record<string, unknown> = {};
+  // method accepts grpo too and loraTargets all-linear: parseTrainArgs reads those two itself.
+  for (const key of SETTING_KEYS) if (key !== 'method' && key !== 'loraTargets') out[key] = settingFromFlag(ctx, key);
+  // Each value has its setting's kind (settingFromFlag), and validateTrainConfig checks the bounds.
+  return out as Omit<TrainConfig, 'model' | 'data' | 'out'>;
 }
 
 /** Flags -> TrainConfig with CLI.md's defaults; every bad value is one UserError line. */
@@ -194,53 +159,24 @@ export function parseTrainArgs(ctx: CliContext): TrainConfig {
     if (!v) throw new UserError(`--${k} is required`, { hint: what });
     return v;
   };
-  const num = (k: string, fallback?: number) => parseNumberFlag(str(ctx, k), k, { fallback });
-  const int = (k: string, fallback?: number) => parseNumberFlag(str(ctx, k), k, { integer: true, fallback });
-  const d = TRAIN_DEFAULTS;
   const targetsRaw = str(ctx, 'lora-targets');
-  const loraTargets = targetsRaw === undefined ? d.loraTargets : targetsRaw === 'all-linear' ? 'all-linear' : targetsRaw.split(',').map((s) => s.trim()).filter(Boolean);
+  const loraTargets = targetsRaw === undefined ? [...TRAIN_DEFAULTS.loraTargets] : targetsRaw === 'all-linear' ? 'all-linear' : targetsRaw.split(',').map((s) => s.trim()).filter(Boolean);
   if (str(ctx, 'warmup-steps') !== undefined && str(ctx, 'warmup-ratio') !== undefined) throw new UserError('pass only one of --warmup-steps and --warmup-ratio');
   if (str(ctx, 'val-data') !== undefined && str(ctx, 'val-split') !== undefined) throw new UserError('pass only one of --val-data and --val-split');
+  const model = need('model', 'pass --model DIR, a Hugging Face model folder');
+  const data = need('data', 'pass --data FILE, the training data');
+  // Checked here, before a run is recorded or a worker starts: a path under /proc used to hang it.
+  const out = checkDirPath(need('out', 'pass --out DIR, where the adapter is written'), { what: '--out', hint: 'choose a folder you can write to' });
   const config: TrainConfig = {
-    model: need('model', 'pass --model DIR, a Hugging Face model folder'),
-    data: need('data', 'pass --data FILE, the training data'),
-    // Checked here, before a run is recorded or a worker starts: a path under /proc used to hang it.
-    out: checkDirPath(need('out', 'pass --out DIR, where the adapter is written'), { what: '--out', hint: 'choose a folder you can write to' }),
+    ...settingsFromFlags(ctx),
+    model,
+    data,
+    out,
     format: str(ctx, 'map') !== undefined ? 'csv' : str(ctx, 'format'),
     ...(str(ctx, 'map') !== undefined ? { map: parseMap(str(ctx, 'map')!) } : {}),
-    method: oneOf(str(ctx, 'method'), 'method', ['lora', 'ptuning', 'grpo'] as const, d.method) === 'ptuning' ? 'ptuning' : 'lora',
-    initAdapter: str(ctx, 'init-adapter'),
-    loraR: int('lora-r', d.loraR)!,
-    loraAlpha: num('lora-alpha', d.loraAlpha)!,
-    loraDropout: num('lora-dropout', d.loraDropout)!,
+    // grpo is a LoRA run with a GRPO objective (config.grpo below).
+    method: choiceFlag(str(ctx, 'method'), 'method', [...TRAIN_METHODS, 'grpo'], TRAIN_DEFAULTS.method) === 'ptuning' ? 'ptuning' : 'lora',
     loraTargets,
-    useRslora: flag(ctx, 'rslora'),
-    prefixLen: int('prefix-len', d.prefixLen)!,
-    prefixProjection: flag(ctx, 'prefix-projection'),
-    prefixHidden: int('prefix-hidden'),
-    lr: num('lr', d.lr)!,
-    scheduler: oneOf<SchedulerKind>(str(ctx, 'scheduler'), 'scheduler', ['linear', 'cosine', 'constant'], d.scheduler),
-    warmupSteps: int('warmup-steps'),
-    warmupRatio: num('warmup-ratio'),
-    weightDecay: num('weight-decay', d.weightDecay)!,
-    maxGradNorm: num('max-grad-norm', d.maxGradNorm)!,
-    epochs: num('epochs', d.epochs)!,
-    maxSteps: int('max-steps'),
-    batchSize: int('batch-size', d.batchSize)!,
-    gradAccum: int('grad-accum', d.gradAccum)!,
-    maxLen: int('max-len', d.maxLen)!,
-    packing: flag(ctx, 'packing'),
-    lossOn: oneOf(str(ctx, 'loss-on'), 'loss-on', ['completion', 'all'] as const, d.lossOn),
-    system: str(ctx, 'system'),
-    seed: int('seed', d.seed)!,
-    valData: str(ctx, 'val-data'),
-    valSplit: num('val-split', d.valSplit)!,
-    evalEvery: int('eval-every', d.evalEvery)!,
-    saveEvery: int('save-every', d.saveEvery)!,
-    sampleEvery: int('sample-every', d.sampleEvery)!,
-    samplePrompts: str(ctx, 'sample-prompts'),
-    sampleMaxNewTokens: int('sample-max-new-tokens', d.sampleMaxNewTokens)!,
-    gradientCheckpointing: flag(ctx, 'gradient-checkpointing'),
     frozenWeights: parseFrozenType(str(ctx, 'weights')),
     name: str(ctx, 'name'),
     resumeFrom: str(ctx, 'resume'),

@@ -4,7 +4,9 @@
  * 0-based index `step`: LambdaLR starts at lambda(0) and advances once after every optimiser step.
  */
 
-export type SchedulerKind = 'linear' | 'cosine' | 'constant';
+import type { SCHEDULER_KINDS } from '../train/train-settings';
+
+export type SchedulerKind = (typeof SCHEDULER_KINDS)[number];
 
 export interface ScheduleOptions {
   kind: SchedulerKind;
@@ -13,6 +15,11 @@ export interface ScheduleOptions {
   warmupSteps?: number;
   /** Used when warmupSteps is absent: ceil(ratio * totalSteps), as TrainingArguments.get_warmup_steps. */
   warmupRatio?: number;
+  /**
+   * The floor linear and cosine decay towards, as a fraction of baseLr (`--lr-min-ratio`; absent or 0:
+   * decay to 0). As transformers' cosine_with_min_lr (min_lr_rate): lambda = decay * (1 - r) + r.
+   */
+  minLrRatio?: number;
 }
 
 export function resolveWarmupSteps(opts: ScheduleOptions): number {
@@ -30,13 +37,19 @@ export function lrLambda(opts: ScheduleOptions, step: number): number {
     case 'constant':
       return 1;
     case 'linear':
-      return Math.max(0, (total - step) / Math.max(1, total - warmup));
+      return floored(opts, Math.max(0, (total - step) / Math.max(1, total - warmup)));
     case 'cosine': {
       const progress = (step - warmup) / Math.max(1, total - warmup);
       // num_cycles = 0.5: a half cosine from 1 down to 0.
-      return Math.max(0, 0.5 * (1 + Math.cos(Math.PI * 2 * 0.5 * progress)));
+      return floored(opts, Math.max(0, 0.5 * (1 + Math.cos(Math.PI * 2 * 0.5 * progress))));
     }
   }
+}
+
+/** A decay factor in [0, 1] lifted onto [minLrRatio, 1]. */
+function floored(opts: ScheduleOptions, decay: number): number {
+  const floor = opts.minLrRatio ?? 0;
+  return decay * (1 - floor) + floor;
 }
 
 export function lrAt(opts: ScheduleOptions, step: number): number {

@@ -23,13 +23,14 @@
  * r LoRA rank. Small per-row terms (norm variances, 1/rms) are counted where they occur.
  */
 import type { ModelConfig } from '../config/model-config';
+import type { TrainMethod } from '../train/train-settings';
 
 export type ProjectionName = 'q_proj' | 'k_proj' | 'v_proj' | 'o_proj' | 'gate_proj' | 'up_proj' | 'down_proj';
 export const PROJECTION_NAMES: ProjectionName[] = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'];
 
 export interface ActivationShape {
   config: ModelConfig;
-  method: 'lora' | 'ptuning';
+  method: TrainMethod;
   /** LoRA: targeted projections (empty for prefix tuning). */
   targets: ProjectionName[];
   loraR: number;

@@ -16,6 +16,7 @@
 import type { ModelConfig } from '../config/model-config';
 import { LayerLedger, PROJECTION_NAMES, type ProjectionName } from './activation-model';
 import { FROZEN_TYPES, ggmlTrainingMemory, type FrozenType, type ProjName } from './ggml-memory';
+import type { TrainMethod } from '../train/train-settings';
 
 /** The frozen weights' storage type (ggml's types; the tfjs engine stores f32). */
 export type WeightFormat = FrozenType;
@@ -37,7 +38,7 @@ export interface PlannerSuggestion {
 
 export interface TrainingEstimateInput {
   config: ModelConfig;
-  method: 'lora' | 'ptuning';
+  method: TrainMethod;
   loraR: number;
   /** Short module names (`q_proj`, ...) or 'all-linear'. */
   targets: readonly string[] | 'all-linear';
@@ -112,14 +113,14 @@ export function baseParamCount(cfg: ModelConfig): { matrices: number; vectors: n
   return { matrices, vectors };
 }
 
-export function trainableParamCount(cfg: ModelConfig, method: 'lora' | 'ptuning', loraR: number, targets: ProjectionName[], prefixLen: number): number {
+export function trainableParamCount(cfg: ModelConfig, method: TrainMethod, loraR: number, targets: ProjectionName[], prefixLen: number): number {
   if (method === 'ptuning') return prefixLen * cfg.numLayers * 2 * cfg.numKvHeads * cfg.headDim;
   const dims = projectionDims(cfg);
   return cfg.numLayers * targets.reduce((n, p) => n + loraR * (dims[p][0] + dims[p][1]), 0);
 }
 
 /** Matmul FLOPs of one micro-batch's forward (linears, LoRA, attention, LM head on target rows). */
-export function forwardFlops(cfg: ModelConfig, method: 'lora' | 'ptuning', loraR: number, targets: ProjectionName[], prefixLen: number, batch: number, seqLen: number, targetRows: number): { layers: number; head: number } {
+export function forwardFlops(cfg: ModelConfig, method: TrainMethod, loraR: number, targets: ProjectionName[], prefixLen: number, batch: number, seqLen: number, targetRows: number): { layers: number; head: number } {
   const N = batch * seqLen;
   const dims = projectionDims(cfg);
   let perToken = 0;

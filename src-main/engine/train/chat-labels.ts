@@ -11,8 +11,9 @@
  */
 import type { ChatMessage } from '../types';
 import { IGNORE_INDEX } from './ignore-index';
+import type { LOSS_ON_CHOICES } from './train-settings';
 
-export type LossOn = 'completion' | 'all';
+export type LossOn = (typeof LOSS_ON_CHOICES)[number];
 
 /** What the labeller needs from a tokenizer (TextTokenizer satisfies it). */
 export interface ChatEncoder {

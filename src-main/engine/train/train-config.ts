@@ -5,11 +5,10 @@
  * lr 2e-4 are the peft/LLaMA-Factory defaults for chat SFT; prefix length 128 is the ChatGLM
  * AdvertiseGen P-Tuning v2 recipe (pre_seq_len 128).
  */
-import type { SchedulerKind } from '../optim/schedule';
-import type { LossOn } from './chat-labels';
 import type { GrpoConfig } from './grpo/grpo-config';
+import { SETTING_DEFAULTS, type SettingKey, type SettingValue, type TrainSettingsTable } from './train-settings';
 
-export type TrainMethod = 'lora' | 'ptuning';
+export type { TrainMethod } from './train-settings';
 
 /**
  * The files of a library dataset, exactly as its import read them, so a run trains on what the
@@ -27,8 +26,8 @@ export interface DatasetSpec {
   sha256: string | null;
 }
 
-// A type, not an interface: a TrainConfig is a JSON object (stored with the run), assignable to Record<string, unknown>.
-export type TrainConfig = {
+/** The settings a config holds beside the table's: what to train on, where to write, and the run's identity. */
+type RunInputs = {
   model: string;
   data: string;
   /** What to read for `data`; absent in configs stored before launches by dataset id (then `data` is read as named). */
@@ -37,42 +36,8 @@ export type TrainConfig = {
   /** Column -> role for format csv (`--map col=role,...`): system, user, assistant, text or meta. */
   map?: Record<string, string>;
   out: string;
-  method: TrainMethod;
-  initAdapter?: string;
-  loraR: number;
-  loraAlpha: number;
-  loraDropout: number;
+  /** Any names; validateTrainConfig checks them against the model's projections (resolveTargets). */
   loraTargets: string[] | 'all-linear';
-  useRslora: boolean;
-  prefixLen: number;
-  /** P-Tuning v2 reparameterisation MLP (peft prefix_projection). */
-  prefixProjection: boolean;
-  prefixHidden?: number;
-  lr: number;
-  scheduler: SchedulerKind;
-  warmupSteps?: number;
-  warmupRatio?: number;
-  weightDecay: number;
-  maxGradNorm: number;
-  epochs: number;
-  maxSteps?: number;
-  batchSize: number;
-  gradAccum: number;
-  maxLen: number;
-  packing: boolean;
-  lossOn: LossOn;
-  system?: string;
-  seed: number;
-  valData?: string;
-  valSplit: number;
-  /** 0: evaluate once at the end when there is a validation set. */
-  evalEvery: number;
-  /** 0: no intermediate checkpoints. */
-  saveEvery: number;
-  sampleEvery: number;
-  samplePrompts?: string;
-  sampleMaxNewTokens: number;
-  gradientCheckpointing: boolean;
   /** Type of the frozen base weights on the ggml engine (`--weights`): f32, bf16, f16, q8_0 or q4_0 (QLoRA-style). Default: the most precise that fits the device. */
   frozenWeights?: 'f32' | 'bf16' | 'f16' | 'q8_0' | 'q4_0';
   name?: string;
@@ -82,30 +47,16 @@ export type TrainConfig = {
   grpo?: GrpoConfig;
 };
 
-export const TRAIN_DEFAULTS: Omit<TrainConfig, 'model' | 'data' | 'out'> = {
-  method: 'lora',
-  loraR: 8,
-  loraAlpha: 16,
-  loraDropout: 0.05,
-  loraTargets: ['q_proj', 'v_proj'],
-  useRslora: false,
-  prefixLen: 128,
-  prefixProjection: false,
-  lr: 2e-4,
-  scheduler: 'linear',
-  weightDecay: 0,
-  maxGradNorm: 1.0,
-  epochs: 3,
-  batchSize: 1,
-  gradAccum: 1,
-  maxLen: 512,
-  packing: false,
-  lossOn: 'completion',
-  seed: 42,
-  valSplit: 0.05,
-  evalEvery: 0,
-  saveEvery: 0,
-  sampleEvery: 0,
-  sampleMaxNewTokens: 64,
-  gradientCheckpointing: false,
-};
+type Table = TrainSettingsTable;
+type WithDefault = { [K in SettingKey]: Table[K] extends { default: unknown } ? K : never }[SettingKey];
+type WithoutDefault = Exclude<SettingKey, WithDefault>;
+
+/**
+ * The flat, JSON-serialisable configuration of a run: every setting of TRAIN_SETTINGS (set when it has a
+ * default, optional otherwise) plus the run's inputs. A type, not an interface: a TrainConfig is a JSON
+ * object (stored with the run), assignable to Record<string, unknown>.
+ */
+export type TrainConfig = Omit<{ [K in WithDefault]: SettingValue<Table[K]> } & { [K in WithoutDefault]?: SettingValue<Table[K]> }, keyof RunInputs> & RunInputs;
+
+/** CLI.md's defaults, from the table. */
+export const TRAIN_DEFAULTS: Omit<TrainConfig, 'model' | 'data' | 'out'> = SETTING_DEFAULTS;

@@ -3,11 +3,12 @@
  * keys of ../shared/docs/CLI.md); the worker forwards them through workers/protocol.ts.
  */
 import type { SerializedError } from '../errors';
+import type { TrainMethod } from './train-settings';
 
 export interface StartEvent {
   type: 'start';
   runId: string;
-  method: 'lora' | 'ptuning';
+  method: TrainMethod;
   /** Present on GRPO runs (the adapter is LoRA). */
   objective?: 'grpo';
   totalSteps: number;

@@ -67,7 +67,7 @@ export async function trainLoop(cfg: TrainConfig, hooks: TrainHooks & { runId?: 
     const stepsPerEpoch = Math.ceil(microPerEpoch / cfg.gradAccum);
     const totalSteps = cfg.maxSteps ?? cfg.epochs * stepsPerEpoch;
     const maxEpochs = cfg.maxSteps !== undefined ? Infinity : cfg.epochs;
-    const schedule: ScheduleOptions = { kind: cfg.scheduler, baseLr: cfg.lr, totalSteps, warmupSteps: cfg.warmupSteps, warmupRatio: cfg.warmupRatio };
+    const schedule: ScheduleOptions = { kind: cfg.scheduler, baseLr: cfg.lr, totalSteps, warmupSteps: cfg.warmupSteps, warmupRatio: cfg.warmupRatio, minLrRatio: cfg.lrMinRatio };
     const dropoutRng = Rng.derive(cfg.seed, 'dropout');
     let state: Omit<TrainerState, 'dropoutRng'> = { version: TRAINER_STATE_VERSION, step: 0, epoch: 0, cursor: 0, epochRng: firstEpochRng, schedule, losses: [], tokensSeen: 0, fingerprint: fingerprint(cfg) };
 

@@ -2,25 +2,18 @@
 import { UserError } from '../errors';
 import type { TrainConfig } from './train-config';
 import { resolveTargets } from './lora-targets';
+import { numberProblem, SETTING_KEYS } from './train-settings';
 
 export function validateTrainConfig(cfg: TrainConfig): void {
   const bad = (flag: string, what: string, hint: string) => {
     throw new UserError(`--${flag} ${what}`, { hint });
   };
-  if (!(cfg.lr > 0) || !Number.isFinite(cfg.lr)) bad('lr', `must be a positive number, got ${cfg.lr}`, 'e.g. --lr 2e-4');
-  if (!Number.isInteger(cfg.batchSize) || cfg.batchSize < 1) bad('batch-size', `must be a positive integer, got ${cfg.batchSize}`, 'e.g. --batch-size 1');
-  if (!Number.isInteger(cfg.gradAccum) || cfg.gradAccum < 1) bad('grad-accum', `must be a positive integer, got ${cfg.gradAccum}`, 'e.g. --grad-accum 4');
-  if (!Number.isInteger(cfg.maxLen) || cfg.maxLen < 2) bad('max-len', `must be an integer of at least 2, got ${cfg.maxLen}`, 'e.g. --max-len 512');
-  if (cfg.maxSteps !== undefined && (!Number.isInteger(cfg.maxSteps) || cfg.maxSteps < 1)) bad('max-steps', `must be a positive integer, got ${cfg.maxSteps}`, 'e.g. --max-steps 100');
-  if (!(cfg.epochs > 0)) bad('epochs', `must be positive, got ${cfg.epochs}`, 'e.g. --epochs 3');
-  if (cfg.weightDecay < 0) bad('weight-decay', `must be 0 or more, got ${cfg.weightDecay}`, 'e.g. --weight-decay 0.01');
-  if (cfg.maxGradNorm < 0) bad('max-grad-norm', `must be 0 (off) or more, got ${cfg.maxGradNorm}`, 'e.g. --max-grad-norm 1.0');
-  if (cfg.loraDropout < 0 || cfg.loraDropout >= 1) bad('lora-dropout', `must be in [0, 1), got ${cfg.loraDropout}`, 'e.g. --lora-dropout 0.05');
-  if (!Number.isInteger(cfg.loraR) || cfg.loraR < 1) bad('lora-r', `must be a positive integer, got ${cfg.loraR}`, 'e.g. --lora-r 8');
-  if (!(cfg.loraAlpha > 0)) bad('lora-alpha', `must be positive, got ${cfg.loraAlpha}`, 'e.g. --lora-alpha 16');
-  if (!Number.isInteger(cfg.prefixLen) || cfg.prefixLen < 1) bad('prefix-len', `must be a positive integer, got ${cfg.prefixLen}`, 'e.g. --prefix-len 128');
-  if (cfg.valSplit < 0 || cfg.valSplit >= 1) bad('val-split', `must be in [0, 1), got ${cfg.valSplit}`, 'e.g. --val-split 0.05');
-  if (cfg.warmupRatio !== undefined && (cfg.warmupRatio < 0 || cfg.warmupRatio > 1)) bad('warmup-ratio', `must be in [0, 1], got ${cfg.warmupRatio}`, 'e.g. --warmup-ratio 0.03');
+  // Every number setting against its bounds in TRAIN_SETTINGS (one line naming the flag).
+  for (const key of SETTING_KEYS) {
+    const value: unknown = cfg[key];
+    const problem = typeof value === 'number' ? numberProblem(key, value) : null;
+    if (problem) bad(problem.flag, problem.what, problem.hint);
+  }
   // Target names are the same for every supported family, so they are checked before any loading.
   if (cfg.method === 'lora' && !cfg.initAdapter) resolveTargets(cfg.loraTargets);
   if (cfg.grpo) validateGrpo(cfg);

@@ -107,12 +107,13 @@ const toDataset = (r: DatasetRow): DatasetRecord => ({
 
 export type NewDataset = Omit<DatasetRecord, 'id' | 'createdAt'>;
 
-/** Registers an import; the same files with the same mapping return the existing row. */
+/** Registers an import; the same files with the same format, encoding and mapping return the existing row. */
 export function insertDataset(db: Db, d: NewDataset): number {
   const mapping = d.mapping ? JSON.stringify(d.mapping) : null;
+  // The same bytes read in another encoding are other examples: a row of their own, never the old encoding's row.
   const existing = db
-    .prepare('SELECT id FROM datasets WHERE sha256 = ? AND format = ? AND coalesce(mapping_json, \'\') = coalesce(?, \'\')')
-    .get(d.sha256, d.format, mapping) as { id: number } | undefined;
+    .prepare('SELECT id FROM datasets WHERE sha256 = ? AND format = ? AND coalesce(encoding, \'\') = coalesce(?, \'\') AND coalesce(mapping_json, \'\') = coalesce(?, \'\')')
+    .get(d.sha256, d.format, d.encoding, mapping) as { id: number } | undefined;
   if (existing) return existing.id;
   const info = db
     .prepare(

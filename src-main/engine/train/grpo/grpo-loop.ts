@@ -87,7 +87,7 @@ export async function grpoLoop(cfg: TrainConfig, hooks: TrainHooks & { runId?: s
 
     const perStep = cfg.batchSize * cfg.gradAccum;
     const totalSteps = cfg.maxSteps ?? Math.max(1, Math.ceil((cfg.epochs * prompts.length) / perStep));
-    const schedule: ScheduleOptions = { kind: cfg.scheduler, baseLr: cfg.lr, totalSteps, warmupSteps: cfg.warmupSteps, warmupRatio: cfg.warmupRatio };
+    const schedule: ScheduleOptions = { kind: cfg.scheduler, baseLr: cfg.lr, totalSteps, warmupSteps: cfg.warmupSteps, warmupRatio: cfg.warmupRatio, minLrRatio: cfg.lrMinRatio };
     hooks.emit({ type: 'start', runId, method: 'lora', objective: 'grpo', totalSteps, fromStep: 0, examples: prompts.length, valExamples: 0, tooLong: [], truncated: 0, trainableParams: engine.countParams() });
 
     const dataRng = Rng.derive(cfg.seed, 'data');
