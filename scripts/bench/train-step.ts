@@ -134,16 +134,19 @@ async function child(): Promise<void> {
   process.stdout.write(JSON.stringify(result) + '\n');
 }
 
+const loadAverage = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
+
+/** Runs one configuration; its result line is echoed at once, so a long run's finished rows survive an interruption. */
 function runChild(cmd: string, args: string[]): Result | undefined {
   const run = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 20 });
   if (run.status !== 0) {
     process.stderr.write(`  failed (exit ${run.status}, signal ${run.signal})\n`);
     return undefined;
   }
-  return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Result;
+  const line = run.stdout.trim().split('\n').at(-1)!;
+  process.stderr.write(`  result (load average now ${loadAverage()}): ${line}\n`);
+  return JSON.parse(line) as Result;
 }
-
-const loadAverage = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
 
 function parent(): void {
   const modes = values.checkpointing === 'both' ? ['off', 'on'] : [values.checkpointing!];
@@ -166,7 +169,7 @@ function parent(): void {
       }
     }
     if (values.torch === 'on') {
-      for (const dtype of ['fp32', 'bf16']) {
+      for (const dtype of ['bf16', 'fp32']) {
         process.stderr.write(`torch ${dtype}: same shape and tokens, ${threads} thread(s)\n`);
         const script = join(dirname(fileURLToPath(import.meta.url)), 'torch_lora_step.py');
         const r = runChild('/usr/bin/python3', [script, '--shape', values.shape!, '--seq', values.seq!, '--batch', values.batch!, '--r', values.r!, '--steps', values.steps!, '--threads', String(threads), '--dtype', dtype]);
