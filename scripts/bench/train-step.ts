@@ -2,14 +2,18 @@
  * Training-step benchmark of the ggml engine, side by side in one run with a PyTorch anchor
  * (scripts/bench/torch_lora_step.py on Debian's python3-torch, fp32 and bf16 autocast): tokens/s,
  * tokens per CPU-second and peak RSS of LoRA steps (forward + backward + AdamW) on a synthetic
- * checkpoint. Each configuration runs in a fresh child process, so its peak RSS is its own.
+ * checkpoint. Each configuration runs in a fresh child process, so its peak RSS is its own. One run
+ * measures every thread count of --threads (rows per thread count, each count's rows back to back)
+ * and every type of --weights, and prints the load average at its start and end.
  *   npm run bench:train -- [--shape qwen2.5-0.5b] [--seq 512] [--batch 1] [--r 16] [--steps 2]
- *                          [--backend cpu] [--weights f16] [--checkpointing on|off|both] [--torch on|off]
+ *                          [--backend cpu] [--weights bf16,q4_0] [--threads 1,2]
+ *                          [--checkpointing on|off|both] [--torch on|off]
  * Shapes: those of scripts/synthetic-checkpoint.ts, plus `bench-small` (bench-model.ts: Qwen2 layout,
  * hidden 256, 4 layers, 4/2 heads, vocab 8192).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -21,8 +25,8 @@ const { values } = parseArgs({
     shape: { type: 'string', default: 'qwen2.5-0.5b' },
     seq: { type: 'string', default: '512' },
     batch: { type: 'string', default: '4' },
-    weights: { type: 'string', default: 'f16' },
-    threads: { type: 'string', default: '2' },
+    weights: { type: 'string', default: 'bf16,q4_0' },
+    threads: { type: 'string', default: '1,2' },
     torch: { type: 'string', default: 'on' },
     r: { type: 'string', default: '16' },
     steps: { type: 'string', default: '2' },
@@ -49,6 +53,7 @@ interface Result {
   seq: number;
   batch: number;
   r: number;
+  threads?: number;
   checkpointing?: boolean;
   steps: number;
   secondsPerStep: number;
@@ -129,47 +134,69 @@ async function child(): Promise<void> {
   process.stdout.write(JSON.stringify(result) + '\n');
 }
 
+const loadAverage = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
+
+/** Runs one configuration; its result line is echoed at once, so a long run's finished rows survive an interruption. */
 function runChild(cmd: string, args: string[]): Result | undefined {
   const run = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 20 });
   if (run.status !== 0) {
     process.stderr.write(`  failed (exit ${run.status}, signal ${run.signal})\n`);
     return undefined;
   }
-  return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Result;
+  const line = run.stdout.trim().split('\n').at(-1)!;
+  process.stderr.write(`  result (load average now ${loadAverage()}): ${line}\n`);
+  return JSON.parse(line) as Result;
 }
 
 function parent(): void {
   const modes = values.checkpointing === 'both' ? ['off', 'on'] : [values.checkpointing!];
+  const threadCounts = values.threads!.split(',').map(Number);
+  const weightTypes = values.weights!.split(',');
   modelDir(values.shape!);
+  const loadAtStart = loadAverage();
+  const started = new Date().toISOString();
+  process.stderr.write(`load average at start: ${loadAtStart}\n`);
   const results: Result[] = [];
-  for (const mode of modes) {
-    process.stderr.write(`ggml: ${values.shape} seq ${values.seq} batch ${values.batch} r ${values.r} ${values.targets} on ${values.backend}, ${values.weights} frozen weights, checkpointing ${mode}\n`);
-    const args = ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', '--checkpointing', mode];
-    for (const k of ['shape', 'seq', 'batch', 'r', 'steps', 'backend', 'targets', 'warmup', 'weights', 'threads'] as const) args.push(`--${k}`, values[k]!);
-    const r = runChild(process.execPath, args);
-    if (r) results.push(r);
-  }
-  if (values.torch === 'on' && values.shape !== undefined) {
-    for (const dtype of ['fp32', 'bf16']) {
-      process.stderr.write(`torch ${dtype}: same shape and tokens\n`);
-      const script = join(dirname(fileURLToPath(import.meta.url)), 'torch_lora_step.py');
-      const r = runChild('/usr/bin/python3', [script, '--shape', values.shape, '--seq', values.seq!, '--batch', values.batch!, '--r', values.r!, '--steps', values.steps!, '--threads', values.threads!, '--dtype', dtype]);
-      if (r) results.push(r);
+  // Per thread count, every configuration back to back, so each row of one thread count shares the minute.
+  for (const threads of threadCounts) {
+    for (const weights of weightTypes) {
+      for (const mode of modes) {
+        process.stderr.write(`ggml: ${values.shape} seq ${values.seq} batch ${values.batch} r ${values.r} ${values.targets} on ${values.backend}, ${weights} frozen weights, checkpointing ${mode}, ${threads} thread(s)\n`);
+        const args = ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', '--checkpointing', mode, '--weights', weights, '--threads', String(threads)];
+        for (const k of ['shape', 'seq', 'batch', 'r', 'steps', 'backend', 'targets', 'warmup'] as const) args.push(`--${k}`, values[k]!);
+        const r = runChild(process.execPath, args);
+        if (r) results.push({ ...r, threads });
+      }
+    }
+    if (values.torch === 'on') {
+      for (const dtype of ['bf16', 'fp32']) {
+        process.stderr.write(`torch ${dtype}: same shape and tokens, ${threads} thread(s)\n`);
+        const script = join(dirname(fileURLToPath(import.meta.url)), 'torch_lora_step.py');
+        const r = runChild('/usr/bin/python3', [script, '--shape', values.shape!, '--seq', values.seq!, '--batch', values.batch!, '--r', values.r!, '--steps', values.steps!, '--threads', String(threads), '--dtype', dtype]);
+        if (r) results.push({ ...r, threads });
+      }
     }
   }
-  for (const r of results) {
-    process.stdout.write(
-      `${r.engine.padEnd(18)} ${r.shape} seq ${r.seq} x batch ${r.batch} r ${r.r}${r.checkpointing === undefined ? '' : ` checkpointing ${r.checkpointing ? 'on ' : 'off'}`}: ` +
-        `${r.tokensPerS.toPrecision(3)} tokens/s wall, ${r.tokensPerCpuS.toPrecision(3)} tokens/CPU-s (${r.secondsPerStep.toFixed(1)} s/step over ${r.steps}), peak RSS ${r.peakRssMiB.toFixed(0)} MiB${r.blas ? `, BLAS ${r.blas.find((b) => b.includes('openblas')) ?? r.blas.join(' ')}` : ''}\n`,
-    );
+  const loadAtEnd = loadAverage();
+  process.stdout.write(`\n${values.shape} seq ${values.seq} x batch ${values.batch}, r ${values.r} ${values.targets}, ${values.steps} timed step(s) after ${values.warmup} warm-up; started ${started}\n`);
+  process.stdout.write(`load average (1/5/15 min) at start ${loadAtStart}, at end ${loadAtEnd}\n`);
+  const blas = results.find((r) => r.blas)?.blas;
+  if (blas) process.stdout.write(`torch BLAS: ${blas.find((b) => b.includes('openblas')) ?? blas.join(' ')}\n`);
+  process.stdout.write('| threads | engine | frozen weights | checkpointing | tokens/s (wall) | tokens per CPU-second | s/step | peak RSS | vs torch best (tok/CPU-s) |\n|---|---|---|---|---|---|---|---|---|\n');
+  for (const threads of threadCounts) {
+    const rows = results.filter((r) => r.threads === threads);
+    const torch = rows.filter((r) => r.engine.startsWith('torch'));
+    const best = torch.length ? torch.reduce((a, b) => (b.tokensPerCpuS > a.tokensPerCpuS ? b : a)) : undefined;
+    for (const r of rows) {
+      const ggml = r.engine.startsWith('ggml');
+      const weights = ggml ? r.engine.split('-').slice(2).join('-') : r.engine === 'torch-bf16' ? 'fp32 master, bf16 autocast' : 'fp32';
+      const vs = best ? `x${(r.tokensPerCpuS / best.tokensPerCpuS).toFixed(2)} (RSS x${(r.peakRssMiB / best.peakRssMiB).toFixed(2)})` : '';
+      process.stdout.write(
+        `| ${threads} | ${ggml ? `ggml ${values.backend}` : r.engine} | ${weights} | ${r.checkpointing === undefined ? '' : r.checkpointing ? 'on' : 'off'} | ${r.tokensPerS.toPrecision(3)} | ${r.tokensPerCpuS.toPrecision(3)} | ${r.secondsPerStep.toFixed(1)} | ${r.peakRssMiB.toFixed(0)} MiB | ${vs} |\n`,
+      );
+    }
   }
-  const ours = results.filter((r) => r.engine.startsWith('ggml'));
-  const torch = results.filter((r) => r.engine.startsWith('torch'));
-  if (ours.length && torch.length) {
-    const best = torch.reduce((a, b) => (b.tokensPerCpuS > a.tokensPerCpuS ? b : a));
-    for (const o of ours) process.stdout.write(`${o.engine} checkpointing ${o.checkpointing ? 'on' : 'off'} vs ${best.engine}: x${(o.tokensPerCpuS / best.tokensPerCpuS).toFixed(2)} tokens per CPU-second, peak RSS x${(o.peakRssMiB / best.peakRssMiB).toFixed(2)}\n`);
-  }
-  process.stdout.write(JSON.stringify(results) + '\n');
+  process.stdout.write(JSON.stringify({ started, loadAtStart, loadAtEnd, results }) + '\n');
 }
 
 if (values.child) await child();

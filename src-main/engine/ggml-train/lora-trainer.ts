@@ -264,10 +264,13 @@ export class GgmlLoraTrainer {
           const n = Math.min(C, rows.length - s);
           const part = n === rows.length ? hs : g.slice1(hs, s, n);
           const logits = g.mulMat(this.frozen.head, part); // [V, n]
-          const onehot = g.input([V, n], `labels.${s}`);
-          const oh = new Float32Array(V * n);
-          for (let j = 0; j < n; j++) oh[j * V + labels[s + j]] = 1;
-          uploads.push([onehot.p, oh]);
+          // The one-hot labels are scattered on the device (GET_ROWS_BACK of n ones into the flat
+          // [V·n] grid), so the host neither fills nor uploads V·n floats per chunk (155 MB for the
+          // 0.5B shape's 255 target rows). The loss ops see the same dense labels as before.
+          const at = g.input([n], `label_at.${s}`, GgmlType.I32);
+          const ones = g.input([1, n], `label_one.${s}`);
+          uploads.push([at.p, Int32Array.from({ length: n }, (_, j) => j * V + labels[s + j])], [ones.p, new Float32Array(n).fill(1)]);
+          const onehot = g.reshape(g.getRowsBack(ones, at, g.shapeOnly([1, V * n])), [V, n]);
           const scaled = g.scale(g.crossEntropy(logits, onehot), n / opts.normaliser);
           lossSum = lossSum ? g.add(lossSum, scaled) : scaled;
           if (opts.rowLogProbs) probs.push({ out: g.output(g.sumRows(g.mul(g.softMax(logits, null, 1), onehot)), `p.${s}`), s, n }); // [1, n]: p(label)
