@@ -8,9 +8,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import { loadAdapterFromDir, openWeightStore, readModelConfig } from '../engine-node/load-model';
+import { openWeightStore, readLoraAdapterHost, readModelConfig } from '../engine-node/load-model';
 import { FrozenWeights, type FrozenType } from '../engine/ggml-train/frozen-weights';
 import { hostLoraOf } from '../engine/ggml-train/from-host-model';
 import { GgmlLoraTrainer } from '../engine/ggml-train/lora-trainer';
@@ -40,12 +38,9 @@ const rel = (a: number, b: number): number => Math.abs(a - b) / Math.abs(b);
 
 /** The fixture's SFT sample, its gradients and three AdamW steps on `type` frozen weights (cpu). */
 export async function fixtureQuality(type: FrozenType): Promise<FixtureQuality> {
-  await tf.setBackend('cpu');
   const goldens = JSON.parse(readFileSync(join(tinyQwen2Dir, 'goldens.json'), 'utf8'));
   const config = readModelConfig(tinyQwen2Model);
-  const set = await loadAdapterFromDir(tinyQwen2Adapter, config);
-  const lora = hostLoraOf(set);
-  for (const p of Object.values(set.modules)) (p.a.dispose(), p.b.dispose());
+  const lora = hostLoraOf(await readLoraAdapterHost(tinyQwen2Adapter, config));
   const batch = collate([[{ ids: goldens.sft.ids, targets: shiftLabels(goldens.sft.labels), source: 0 }]], 0, false);
   const want = await readSafetensorsFile(join(tinyQwen2Dir, 'lora_grads.safetensors'));
   const { store, close } = await openWeightStore(tinyQwen2Model);
