@@ -19,14 +19,15 @@ function tool(name) {
   return bin;
 }
 
-function run(name, args) {
-  if (!args.length) return true;
-  const r = spawnSync(tool(name), args, { stdio: 'inherit', shell: process.platform === 'win32' });
+/** Runs the tool over `targets` after its `flags`; none staged: nothing to check (a bare eslint would lint the whole tree). */
+function run(name, flags, targets) {
+  if (!targets.length) return true;
+  const r = spawnSync(tool(name), [...flags, ...targets], { stdio: 'inherit', shell: process.platform === 'win32' });
   return r.status === 0;
 }
 
-const prettierOk = run('prettier', ['--check', '--ignore-unknown', ...formatted]);
-const eslintOk = run('eslint', ['--max-warnings', '0', '--no-warn-ignored', ...linted]);
+const prettierOk = run('prettier', ['--check', '--ignore-unknown'], formatted);
+const eslintOk = run('eslint', ['--max-warnings', '0', '--no-warn-ignored'], linted);
 if (!prettierOk) console.error('pre-commit: run `npm run format` (or `npx prettier --write FILE`), then stage the result');
 if (!eslintOk) console.error('pre-commit: fix what eslint reports above (`npm run lint` checks the whole tree)');
 process.exit(prettierOk && eslintOk ? 0 : 1);
