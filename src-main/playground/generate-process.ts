@@ -4,7 +4,7 @@
  * the heavy, synchronous decoding loop off the main process (the UI and the training supervisor stay
  * responsive), runs the columns side by side, and makes "stop" a kill. Same code path as the CLI.
  */
-import type { PlaygroundColumn, PlaygroundRequest } from '../../src-shared/ipc-contract';
+import type { PlaygroundColumn, PlaygroundRequest, PlaygroundThinking } from '../../src-shared/ipc-contract';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,8 @@ export type GenerateSpec = Omit<PlaygroundRequest, 'sessionId' | 'columns'> & { 
 
 export interface ColumnCallbacks {
   onDelta(key: string, text: string): void;
-  onDone(key: string, error: string | null): void;
+  /** `thinking`: what budget forcing did (only when it was asked for and the column finished). */
+  onDone(key: string, error: string | null, thinking?: PlaygroundThinking): void;
 }
 
 /** The CLI entry: source through tsx when running from source, dist/cli.js beside the bundle otherwise. */
@@ -38,8 +39,21 @@ export function generateArgs(col: ColumnSpec, spec: GenerateSpec, messagesFile: 
     if (spec.seed !== undefined) args.push('--seed', String(spec.seed));
   }
   if (spec.thinkBudget) args.push('--think-budget', String(spec.thinkBudget));
+  if (spec.thinkWait) args.push('--think-wait', String(spec.thinkWait));
   if (spec.backend && spec.backend !== 'auto') args.push('--backend', spec.backend);
   return args;
+}
+
+/** The `thinking: {...}` line `tuneloom generate` writes on stderr at the end under budget forcing. */
+export function thinkingOfStderr(stderr: string): PlaygroundThinking | undefined {
+  const line = stderr.split('\n').findLast((l) => l.startsWith('thinking: '));
+  if (!line) return undefined;
+  try {
+    const t = JSON.parse(line.slice('thinking: '.length)) as PlaygroundThinking;
+    return typeof t.tokens === 'number' && typeof t.waits === 'number' ? t : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Starts every column; returns a function that stops them all. */
@@ -61,7 +75,8 @@ export function startColumns(columns: ColumnSpec[], spec: GenerateSpec, cb: Colu
     child.on('close', (code, signal) => {
       // The CLI's error is its last stderr line (one line by contract); progress notes come before it.
       const lastLine = stderr.trim().split('\n').at(-1) ?? '';
-      cb.onDone(col.key, code === 0 ? null : signal ? 'stopped' : lastLine || `generate exited with ${code}`);
+      if (code === 0) cb.onDone(col.key, null, thinkingOfStderr(stderr));
+      else cb.onDone(col.key, signal ? 'stopped' : lastLine || `generate exited with ${code}`);
       if (--running === 0) rmSync(dir, { recursive: true, force: true });
     });
     return child;
