@@ -9,10 +9,10 @@ import type { Page } from 'playwright-core';
 import { screenshot } from './support/browser';
 import { servedApp } from './support/served-app';
 
-async function ask(page: Page, prompt: string, n: number) {
+async function ask(page: Page, prompt: string, n: number, timeout = 90_000) {
   await page.locator('[data-testid="play-prompt"]').fill(prompt);
   await page.locator('[data-testid="play-send"]').click();
-  await page.waitForFunction((k) => document.querySelectorAll('[data-testid="play-answer"][data-done="true"]').length === k, n, { timeout: 90_000 });
+  await page.waitForFunction((k) => document.querySelectorAll('[data-testid="play-answer"][data-done="true"]').length === k, n, { timeout });
 }
 
 /** The column title's box lies inside the column's box, and no answer is wider than its list. */
@@ -58,6 +58,31 @@ describe('playground', () => {
       await page.locator('[data-testid="play-clear"]').click();
       await page.locator('[data-testid="play-column"] .q').first().waitFor({ state: 'detached' });
       assert.equal(await page.locator('[data-testid="play-clear"]').isDisabled(), true);
+      assert.deepEqual(app.s.errors, []);
+    });
+  }
+
+  // Budget forcing (issue 17): the cap and the Wait count go to the columns, and each answer shows
+  // what was used. The prompt opens <think> itself; the random demo model never closes it, so the
+  // budget does.
+  for (const lang of ['en', 'zh-CN'] as const) {
+    test(`thinking budget and Wait: the answer records what was used (${lang})`, { timeout: 300_000 }, async () => {
+      const page = app.s.page;
+      await page.goto(app.serve.url);
+      await page.locator('nav a[data-nav="settings"]').click();
+      await page.locator(`button[data-lang="${lang}"]`).click();
+      await page.locator('nav a[data-nav="playground"]').click();
+      await page.locator('[data-testid="play-column"]').waitFor();
+      await page.getByLabel(lang === 'en' ? 'Max new tokens' : '最多生成 token 数').fill('24');
+      await page.locator('[data-testid="play-think-budget"]').fill('6');
+      await page.locator('[data-testid="play-think-wait"]').fill('2');
+      // A budget of 6 tokens: the answer comes quickly, but the child still loads the model (slow under load).
+      await ask(page, 'Think first.<think>', 1, 240_000);
+      const line = (await page.locator('[data-testid="play-thinking"]').textContent())!.replace(/\s+/g, ' ').trim();
+      const want = lang === 'en' ? 'Thinking: 6 tokens · budget 6 · "Wait" used 0 of 2 · closed by the budget' : '思考：6 个 token · 预算 6 · “Wait” 已用 0/2 次 · 已按预算结束思考';
+      assert.equal(line, want);
+      await screenshot(page, `${lang}-playground-thinking-budget`);
+      await page.locator('[data-testid="play-clear"]').click();
       assert.deepEqual(app.s.errors, []);
     });
   }

@@ -71,6 +71,7 @@ test('the largest valid request fits the WebSocket request limit (issue 16 #2: m
     topK: 100_000,
     seed: 2 ** 32 - 1,
     thinkBudget: 1 << 16,
+    thinkWait: 64,
   };
   validateRequest('playground.generate', payload);
   const frame = JSON.stringify({ id: Number.MAX_SAFE_INTEGER, channel: 'playground.generate', payload });

@@ -183,7 +183,21 @@ export interface PlaygroundRequest {
   topP?: number;
   topK?: number;
   seed?: number;
+  /** s1 budget forcing: at most this many tokens inside <think>, then the close is forced. */
   thinkBudget?: number;
+  /** Replace up to this many early </think> with "Wait" (extends the thinking). */
+  thinkWait?: number;
+}
+
+/** What budget forcing did in one playground answer (the engine's ThinkingUsage as it crosses). */
+export interface PlaygroundThinking {
+  /** Null: no cap (only Wait extensions). */
+  budget: number | null;
+  maxWaits: number;
+  /** Tokens inside <think> (forced "Wait" tokens included). */
+  tokens: number;
+  waits: number;
+  forcedClose: boolean;
 }
 
 // ---- channels -------------------------------------------------------------------------------------
@@ -339,7 +353,7 @@ export const requestValidators: { [C in Channel]: Validator<Req<C>> } = {
       messages: arrayOf(object({ role: oneOf(['system', 'user', 'assistant'] as const), content: str({ maxLength: 32_000 }) }), { min: 1, max: 64 }),
       maxNewTokens: int({ min: 1, max: 8192 }),
     },
-    { greedy: bool, temperature: num({ min: 0, max: 5 }), topP: num({ min: 0, max: 1 }), topK: int({ min: 0, max: 100_000 }), seed: int({ min: 0, max: 2 ** 32 - 1 }), thinkBudget: int({ min: 0, max: 1 << 16 }) },
+    { greedy: bool, temperature: num({ min: 0, max: 5 }), topP: num({ min: 0, max: 1 }), topK: int({ min: 0, max: 100_000 }), seed: int({ min: 0, max: 2 ** 32 - 1 }), thinkBudget: int({ min: 0, max: 1 << 16 }), thinkWait: int({ min: 0, max: 64 }) },
   ),
   'playground.stop': object({ sessionId: str({ nonEmpty: true, maxLength: 64 }) }),
   'evals.start': object(
@@ -424,7 +438,7 @@ export type AppEvent =
   | { type: 'datasets.progress'; key: string; bytesRead: number; totalBytes: number; examples: number }
   | { type: 'download.progress'; job: DownloadJob }
   | { type: 'playground.delta'; sessionId: string; key: string; text: string }
-  | { type: 'playground.done'; sessionId: string; key: string; error: string | null }
+  | { type: 'playground.done'; sessionId: string; key: string; error: string | null; thinking?: PlaygroundThinking }
   | { type: 'eval.progress'; job: EvalJob }
   | { type: 'eval.done'; jobId: number; runId: number; error: string | null }
   | { type: 'export.progress'; job: ExportJob }

@@ -11,6 +11,7 @@ import { after, before, test } from 'node:test';
 import { loadTokenizer } from '../engine-node/load-model';
 import { openGgmlInferenceSession, type GgmlInferenceSession } from '../engine-node/ggml-session';
 import { tempDir, tinyQwen2Adapter, tinyQwen2Dir, tinyQwen2Model } from '../test-support/paths';
+import { generateGgml } from '../engine/ggml/generate';
 import { runEval } from './eval-runner';
 
 const goldens = JSON.parse(readFileSync(join(tinyQwen2Dir, 'goldens.json'), 'utf8')) as {
@@ -71,4 +72,39 @@ test('--batch-size 4 gives the predictions and scores of --batch-size 1 (greedy 
     texts.push(four.predictions.map((p) => p.prediction));
   }
   assert.notDeepEqual(texts[1], texts[0], 'sampled predictions must differ from greedy ones here');
+});
+
+test('budget forcing, both ways: the cap closes thinking at N tokens, "Wait" replaces an early close; each prediction records it', async () => {
+  const tok = session.tokenizer;
+  const think = tok.tokenToId('<think>')!;
+  const end = tok.tokenToId('</think>')!;
+  // The prompt opens <think> in the user turn (the fixture's template has no thinking prompt).
+  const file = join(tempDir('tuneloom-eval-think-'), 'think.jsonl');
+  writeFileSync(file, ['你好<think>', 'What is LoRA?<think>'].map((q) => JSON.stringify({ messages: [{ role: 'user', content: q }, { role: 'assistant', content: '好。' }] })).join('\n') + '\n');
+  const base = { data: file, metrics: ['f1' as const], maxNewTokens: 10 };
+  const free = await runEval(session, base);
+
+  // Cap: 3 thought tokens, then the forced close "\n</think>\n\n"; the text before it is the free text's start.
+  const closeIds = tok.encode('\n</think>\n\n');
+  const capped = await runEval(session, { ...base, thinking: { budget: 3, thinkStartId: think, thinkEndId: end, closeIds, waitIds: tok.encode('Wait'), maxWaits: 0 } });
+  for (const [i, p] of capped.predictions.entries()) {
+    assert.deepEqual(p.thinking, { budget: 3, maxWaits: 0, tokens: 3, waits: 0, forcedClose: true }, `prediction ${i}`);
+    assert.notEqual(p.prediction, free.predictions[i].prediction, 'the forced close changes the text');
+  }
+  assert.deepEqual(capped.thinking, { budget: 3, maxWaits: 0, meanTokens: 3, waits: 0, forcedCloses: 2 });
+
+  // Wait: the model never writes </think> here, so the id its greedy answer to example 1 starts with
+  // stands in for the end of thinking (engine-level options take any id). With one Wait allowed and
+  // no cap, that first "close" becomes "Wait" and the thinking goes on.
+  const prompt = tok.encodeChat([{ role: 'user', content: '你好<think>' }], { addGenerationPrompt: true }).ids;
+  const greedy = await generateGgml(session.model, prompt, { maxNewTokens: 2, sampling: { greedy: true }, eosTokenIds: [] });
+  const fakeEnd = greedy.ids[0];
+  const extended = await runEval(session, { ...base, limit: 1, thinking: { budget: Infinity, thinkStartId: think, thinkEndId: fakeEnd, closeIds: [fakeEnd], waitIds: tok.encode('Wait'), maxWaits: 1 } });
+  const used = extended.predictions[0].thinking!;
+  assert.equal(used.budget, null);
+  assert.equal(used.waits, 1, JSON.stringify(used));
+  assert.equal(used.forcedClose, false);
+  assert.ok(extended.predictions[0].prediction.startsWith('Wait'), extended.predictions[0].prediction);
+  assert.deepEqual(extended.thinking, { budget: null, maxWaits: 1, meanTokens: used.tokens, waits: 1, forcedCloses: 0 });
+  assert.equal(free.thinking, undefined, 'no budget forcing, nothing recorded');
 });

@@ -6,14 +6,18 @@
  * (text-metrics.ts), and the reference's teacher-forced loss (ggml/sequence-loss.ts) gives eval loss
  * and perplexity. Batching does not change the predictions: each row gets what one-at-a-time
  * generation gives it (sampled example i uses seed `sampling.seed + i` whatever the batch size).
+ * With budget forcing (s1: a cap on the thinking tokens, "Wait" extensions) each prompt generates on
+ * its own (forced tokens are per-row multi-token feeds, which the batched loop does not take), and
+ * every prediction records what was used.
  */
 import { UserError } from '../errors';
 import { isChat, type DataFormat } from '../data/types';
 import type { ChatMessage } from '../engine/types';
-import type { SamplingOptions } from '../engine/generate/generate';
+import type { GenerateResult, SamplingOptions } from '../engine/generate/generate';
 import type { GenerationDefaults } from '../engine/generate/generation-config';
 import type { GgmlCausalLM, HostPrefix } from '../engine/ggml/causal-lm';
-import { generateBatchGgml } from '../engine/ggml/generate';
+import { generateBatchGgml, generateGgml } from '../engine/ggml/generate';
+import type { ThinkingBudgetOptions, ThinkingUsage } from '../engine/generate/thinking-budget';
 import { sequenceNll } from '../engine/ggml/sequence-loss';
 import type { TextTokenizer } from '../engine/tokenizer/text-tokenizer';
 import { labelChat, LabelError } from '../engine/train/chat-labels';
@@ -59,6 +63,8 @@ export interface EvalOptions {
   /** Default greedy. Sampled: example i draws with seed `seed + i`, so batching never changes it. */
   sampling?: SamplingOptions;
   limit?: number;
+  /** s1 budget forcing on every prediction. */
+  thinking?: ThinkingBudgetOptions;
   lang?: MetricLang;
   mode?: MetricMode;
   onProgress?: (done: number, total: number) => void;
@@ -69,6 +75,20 @@ export interface EvalPrediction {
   prediction: string;
   reference: string;
   scores?: ExampleScores;
+  /** With budget forcing: what it did on this prediction. */
+  thinking?: ThinkingUsage;
+}
+
+/** Budget forcing over an eval run: the settings and what they did. */
+export interface ThinkingSummary {
+  budget: number | null;
+  maxWaits: number;
+  /** Mean tokens inside <think> per prediction. */
+  meanTokens: number;
+  /** "Wait" extensions used, all predictions together. */
+  waits: number;
+  /** Predictions whose thinking the budget closed. */
+  forcedCloses: number;
 }
 
 export interface EvalResult {
@@ -85,6 +105,7 @@ export interface EvalResult {
   em?: number;
   /** Generated tokens per second over the whole run (prompt processing included). */
   tokens_per_s?: number;
+  thinking?: ThinkingSummary;
   predictions: EvalPrediction[];
 }
 
@@ -150,25 +171,23 @@ export async function runEval(session: EvalSession, opts: EvalOptions): Promise<
     const batch = cases.slice(start, start + batchSize);
     if (metrics.has('loss')) for (const c of batch) await referenceLoss(session, c, acc);
     const prompts = batch.map((c) => session.tokenizer.encodeChat(c.prompt, { addGenerationPrompt: true }));
-    const outs = generating
-      ? await generateBatchGgml(
-          session.model,
-          prompts.map((p) => p.ids),
-          {
-            maxNewTokens: opts.maxNewTokens ?? 128,
-            sampling: batch.map((_, j) => (sampling.greedy ? sampling : { ...sampling, seed: sampling.seed + start + j })),
-            eosTokenIds: session.generation.eosTokenIds,
-            prefix: session.prefix,
-          },
-        )
-      : undefined;
+    const common = { maxNewTokens: opts.maxNewTokens ?? 128, eosTokenIds: session.generation.eosTokenIds, prefix: session.prefix };
+    const rowSampling = (j: number): SamplingOptions => (sampling.greedy ? sampling : { ...sampling, seed: sampling.seed + start + j });
+    let outs: GenerateResult[] | undefined;
+    if (generating && opts.thinking) {
+      outs = [];
+      for (const [j, p] of prompts.entries()) outs.push(await generateGgml(session.model, p.ids, { ...common, sampling: rowSampling(j), thinking: opts.thinking }));
+    } else if (generating) {
+      outs = await generateBatchGgml(session.model, prompts.map((p) => p.ids), { ...common, sampling: batch.map((_, j) => rowSampling(j)) });
+    }
     batch.forEach((c, j) => {
       let prediction = '';
       if (outs) {
         generated += outs[j].ids.length;
         prediction = session.tokenizer.decode(outs[j].ids, { skipSpecialTokens: true }).trim();
       }
-      predictions.push({ prompt: prompts[j].text, prediction, reference: c.reference });
+      const thinking = outs?.[j].thinking;
+      predictions.push({ prompt: prompts[j].text, prediction, reference: c.reference, ...(thinking ? { thinking } : {}) });
       opts.onProgress?.(start + j + 1, cases.length);
     });
   }
@@ -192,6 +211,18 @@ export async function runEval(session: EvalSession, opts: EvalOptions): Promise<
     if (metrics.has('f1')) result.f1 = m.f1;
     if (metrics.has('em')) result.em = m.em;
     result.tokens_per_s = seconds > 0 ? generated / seconds : undefined;
+    if (opts.thinking) result.thinking = summariseThinking(opts.thinking, predictions);
   }
   return result;
+}
+
+function summariseThinking(t: ThinkingBudgetOptions, predictions: EvalPrediction[]): ThinkingSummary {
+  const used = predictions.flatMap((p) => (p.thinking ? [p.thinking] : []));
+  return {
+    budget: Number.isFinite(t.budget) ? t.budget : null,
+    maxWaits: t.maxWaits ?? 0,
+    meanTokens: used.length ? used.reduce((n, u) => n + u.tokens, 0) / used.length : 0,
+    waits: used.reduce((n, u) => n + u.waits, 0),
+    forcedCloses: used.filter((u) => u.forcedClose).length,
+  };
 }

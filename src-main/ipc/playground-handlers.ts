@@ -12,8 +12,8 @@ export function playgroundHandlers(ctx: HandlerContext): Pick<HandlerTable, 'pla
       let left = columns.length;
       const stop = startColumns(columns, { ...spec, backend: readAppSettings(ctx.db).defaultBackend }, {
         onDelta: (key, text) => ctx.publish?.({ type: 'playground.delta', sessionId, key, text }),
-        onDone: (key, error) => {
-          ctx.publish?.({ type: 'playground.done', sessionId, key, error });
+        onDone: (key, error, thinking) => {
+          ctx.publish?.({ type: 'playground.done', sessionId, key, error, ...(thinking ? { thinking } : {}) });
           if (--left === 0 && sessions.get(sessionId) === stop) sessions.delete(sessionId);
         },
       });

@@ -5,7 +5,7 @@
  * the heavy, synchronous decoding loop off the main process (the UI and the training supervisor stay
  * responsive), runs the columns side by side, and makes "stop" a kill. Same code path as the CLI.
  */
-import type { PlaygroundColumn, PlaygroundRequest } from '../../src-shared/ipc-contract';
+import type { PlaygroundColumn, PlaygroundRequest, PlaygroundThinking } from '../../src-shared/ipc-contract';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,8 @@ export type GenerateSpec = Omit<PlaygroundRequest, 'sessionId' | 'columns'> & { 
 
 export interface ColumnCallbacks {
   onDelta(key: string, text: string): void;
-  onDone(key: string, error: string | null): void;
+  /** `thinking`: what budget forcing did (only when it was asked for and the column finished). */
+  onDone(key: string, error: string | null, thinking?: PlaygroundThinking): void;
 }
 
 export function generateArgs(col: ColumnSpec, spec: GenerateSpec, messagesFile: string): string[] {
@@ -33,8 +34,15 @@ export function generateArgs(col: ColumnSpec, spec: GenerateSpec, messagesFile: 
     if (spec.seed !== undefined) args.push('--seed', String(spec.seed));
   }
   if (spec.thinkBudget) args.push('--think-budget', String(spec.thinkBudget));
+  if (spec.thinkWait) args.push('--think-wait', String(spec.thinkWait));
   if (spec.backend && spec.backend !== 'auto') args.push('--backend', spec.backend);
   return args;
+}
+
+/** What budget forcing used, from `tuneloom generate`'s result document, when it is well formed. */
+export function thinkingOfResult(result: { thinking?: unknown }): PlaygroundThinking | undefined {
+  const t = result.thinking as Partial<PlaygroundThinking> | undefined;
+  return t && typeof t === 'object' && typeof t.tokens === 'number' && typeof t.waits === 'number' ? (t as PlaygroundThinking) : undefined;
 }
 
 /** Starts every column; returns a function that stops them all. */
@@ -45,14 +53,15 @@ export function startColumns(columns: ColumnSpec[], spec: GenerateSpec, cb: Colu
   let running = columns.length;
   const jobs = columns.map((col) => {
     const job = startCliJob(generateArgs(col, spec, messagesFile), {
-      isResult: (r): r is { text: string } => typeof r.text === 'string',
+      isResult: (r): r is { text: string; thinking?: unknown } => typeof r.text === 'string',
       onEvent: (e) => {
         if (e.type === 'text') cb.onDelta(col.key, e.text);
       },
     });
-    // The CLI's one-line error (or "stopped") ends the column; the text came as events before it.
+    // The CLI's one-line error (or "stopped") ends the column; the text came as events before it, and
+    // what budget forcing used is in the result document.
     void job.result.then(
-      () => cb.onDone(col.key, null),
+      (result) => cb.onDone(col.key, null, thinkingOfResult(result)),
       (err: unknown) => cb.onDone(col.key, err instanceof Error ? err.message : String(err)),
     ).finally(() => {
       if (--running === 0) rmSync(dir, { recursive: true, force: true });

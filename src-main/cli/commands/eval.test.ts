@@ -58,6 +58,46 @@ test('tuneloom eval --temperature samples, reproducibly and independent of --bat
   assert.match(bad.stderr, /--top-p needs --temperature above 0/);
 });
 
+test('tuneloom eval --think-budget / --think-wait: what budget forcing did is in --json and in the store', async () => {
+  const dir = tempDir('tuneloom-cli-eval-think-');
+  const data = join(dir, 'think.jsonl');
+  // The prompts open <think> in the user turn (the fixture's template has no thinking prompt).
+  writeFileSync(data, ['你好<think>', '图书馆几点开门？<think>'].map((q) => JSON.stringify({ messages: [{ role: 'user', content: q }, { role: 'assistant', content: '好的。' }] })).join('\n') + '\n');
+  const db = join(dir, 'store.db');
+  const r = await runTuneloom(['eval', '--model', tinyQwen2Model, '--data', data, '--metrics', 'f1', '--max-new-tokens', '8', '--think-budget', '2', '--think-wait', '1', '--backend', 'cpu', '--db', db, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  type Used = { budget: number | null; maxWaits: number; tokens: number; waits: number; forcedClose: boolean };
+  const out = JSON.parse(r.stdout) as { eval_id: number; thinking: Record<string, unknown>; predictions: { thinking: Used }[] };
+  // The random fixture never closes </think> by itself: no Wait is spent, the budget closes both.
+  const used: Used = { budget: 2, maxWaits: 1, tokens: 2, waits: 0, forcedClose: true };
+  assert.deepEqual(out.predictions.map((p) => p.thinking), [used, used]);
+  assert.deepEqual(out.thinking, { budget: 2, maxWaits: 1, meanTokens: 2, waits: 0, forcedCloses: 2 });
+  const store = openStore(db);
+  try {
+    assert.deepEqual(evalRunsOf(store, null)[0].thinking, out.thinking);
+    assert.deepEqual(evalPredictions(store, out.eval_id).map((p) => p.thinking), [used, used]);
+  } finally {
+    store.close();
+  }
+
+  const plain = await runTuneloom(['eval', '--model', tinyQwen2Model, '--data', data, '--metrics', 'f1', '--max-new-tokens', '2', '--backend', 'cpu', '--db', db, '--json']);
+  assert.equal(plain.code, 0, plain.stderr);
+  const p = JSON.parse(plain.stdout) as { eval_id: number; thinking?: unknown; predictions: { thinking?: unknown }[] };
+  assert.equal(p.thinking, undefined);
+  assert.ok(p.predictions.every((x) => x.thinking === undefined));
+  const store2 = openStore(db);
+  try {
+    assert.equal(evalRunsOf(store2, null).find((e) => e.id === p.eval_id)!.thinking, null, 'no budget forcing: NULL in the store');
+  } finally {
+    store2.close();
+  }
+
+  const bad = await runTuneloom(['eval', '--model', tinyQwen2Model, '--data', data, '--think-budget', '1.5']);
+  assert.equal(bad.code, 1);
+  assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+  assert.match(bad.stderr, /think-budget/);
+});
+
 test('tuneloom eval refuses an adapter trained on another base model, in one line', async () => {
   const dir = tempDir('tuneloom-cli-eval-base-');
   const other = join(dir, 'other-model');

@@ -8,7 +8,7 @@ import { UserError } from '../../errors';
 import type { SamplingOptions } from '../../engine/generate/generate';
 import { DATA_FORMATS, type DataFormat } from '../../data/types';
 import { openGgmlInferenceSession } from '../../engine-node/ggml-session';
-import { EVAL_METRICS, EVAL_SPLITS, runEval, type EvalMetric, type EvalSplit } from '../../eval/eval-runner';
+import { EVAL_METRICS, EVAL_SPLITS, runEval, type EvalMetric, type EvalSplit, type ThinkingSummary } from '../../eval/eval-runner';
 import { flag, str, type CliCommand, type CliContext } from '../command';
 import { eventsHelp, EVENTS_OPTION, jobEvents, writeJobResult } from '../job-output';
 import { getRun } from '../../store/queries/runs';
@@ -18,10 +18,12 @@ import { resolve } from 'node:path';
 import { openStore } from '../../store/db';
 import { resolveStorePath } from '../../store/paths';
 import { recordEvalRun } from '../../store/queries/eval-runs';
+import { THINK_OPTIONS, thinkHelp, thinkFlags, thinkingOptions } from '../think-flags';
 
 const HELP = `Usage: tuneloom eval --model DIR [--adapter DIR] (--data FILE | --run ID) [--format FORMAT]
                      [--metrics loss,bleu,rouge,f1,em] [--max-new-tokens 128] [--limit N]
                      [--batch-size 8] [--temperature T [--top-p P] [--top-k K] [--sample-seed S]]
+                     [--think-budget N] [--think-wait W]
                      [--split all|train|validation] [--val-split 0.05] [--seed 42]
                      [--lang zh|en] [--mode sacrebleu|jieba] [--backend B] [--weights W] [--json | --events]
 
@@ -46,6 +48,10 @@ Options:
                        --top-k K (default 0 = off)
   --sample-seed S      seed of example 1's draw; example i draws with S + i - 1, so results do not
                        depend on --batch-size (default 0)
+${thinkHelp(23)}
+                       With either, each prompt generates on its own (--batch-size does not apply)
+                       and every prediction records its thinking tokens, Waits used and whether the
+                       budget closed it (in the store and in --json)
   --limit N            evaluate only the first N examples
   --split S            all (default), or the train / validation part of the seeded split
                        a run trained with (--val-split and --seed as given to \`tuneloom train\`)
@@ -62,9 +68,15 @@ Options:
                        (default $TUNELOOM_HOME/tuneloom.db)
   --json               print {"examples","loss","perplexity","bleu4","rouge1","rouge2","rougeL","f1","em",
                        "mode","lang","tokens_per_s","predictions":[{prompt,prediction,reference,scores}],
-                       "eval_id","run_id"}; progress goes to stderr as "eval: done/total" lines
+                       "eval_id","run_id"}; with budget forcing also "thinking":{budget,maxWaits,meanTokens,
+                       waits,forcedCloses} and each prediction's "thinking":{budget,maxWaits,tokens,waits,forcedClose}; progress goes to stderr as "eval: done/total" lines
 ${eventsHelp(23, '{"type":"progress","stage":"eval","done","total"} per example')}
 `;
+
+function thinkingLine(t: ThinkingSummary): string {
+  const budget = t.budget === null ? 'no cap' : `budget ${t.budget}`;
+  return `  thinking   ${budget}, up to ${t.maxWaits} Wait(s): ${t.meanTokens.toFixed(1)} tokens on average, ${t.waits} Wait(s) used, ${t.forcedCloses} closed by the budget\n`;
+}
 
 /** What `--run ID` evaluates on: the run's data as its training read it, and its split. */
 interface RunData {
@@ -124,6 +136,7 @@ export const evalCommand: CliCommand = {
     lang: { type: 'string' },
     mode: { type: 'string' },
     ...EVENTS_OPTION,
+    ...THINK_OPTIONS,
   },
   async run(ctx) {
     const model = str(ctx, 'model');
@@ -158,6 +171,7 @@ export const evalCommand: CliCommand = {
     const topK = parseNumberFlag(str(ctx, 'top-k'), 'top-k', { integer: true, min: 0, fallback: 0 })!;
     const sampleSeed = parseNumberFlag(str(ctx, 'sample-seed'), 'sample-seed', { integer: true, min: 0, fallback: 0 })!;
     const sampling: SamplingOptions = sampled ? { greedy: false, temperature: temperature!, topP, topK, seed: sampleSeed } : { greedy: true };
+    const think = thinkFlags(ctx);
     const events = jobEvents(ctx);
     const json = flag(ctx, 'json') || events !== null;
     const notice = (line: string) => (events ? events.log(line) : ctx.stderr.write(`${line}\n`));
@@ -187,6 +201,7 @@ export const evalCommand: CliCommand = {
         seed,
         lang,
         mode,
+        thinking: think ? thinkingOptions(session.tokenizer, think) : undefined,
         // One progress event per example with --events (the app's Evaluate tab draws its bar from
         // them); with --json, one "eval: done/total" line per example on stderr, as documented.
         onProgress: (done, total) => {
@@ -211,7 +226,8 @@ export const evalCommand: CliCommand = {
           loss: result.loss ?? null,
           metrics: scores,
           examples: result.examples,
-          predictions: result.predictions.map((p) => ({ prompt: p.prompt, prediction: p.prediction, reference: p.reference, scores: p.scores ? { ...p.scores } : null })),
+          thinking: result.thinking ?? null,
+          predictions: result.predictions.map((p) => ({ prompt: p.prompt, prediction: p.prediction, reference: p.reference, scores: p.scores ? { ...p.scores } : null, thinking: p.thinking ?? null })),
         });
       } finally {
         db.close();
@@ -223,7 +239,8 @@ export const evalCommand: CliCommand = {
         ctx.stdout.write(
           `${result.examples} examples (${result.mode} mode, ${result.lang})\n` +
             row('loss', result.loss) + row('perplexity', result.perplexity) + row('BLEU-4', result.bleu4) + row('ROUGE-1', result.rouge1) +
-            row('ROUGE-2', result.rouge2) + row('ROUGE-L', result.rougeL) + row('F1', result.f1) + row('EM', result.em),
+            row('ROUGE-2', result.rouge2) + row('ROUGE-L', result.rougeL) + row('F1', result.f1) + row('EM', result.em) +
+            (result.thinking ? thinkingLine(result.thinking) : ''),
         );
       }
     } finally {

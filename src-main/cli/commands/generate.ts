@@ -7,18 +7,8 @@ import { readMessagesFile } from '../../engine-node/messages-file';
 import { openGgmlInferenceSession } from '../../engine-node/ggml-session';
 import type { SamplingOptions } from '../../engine/generate/generate';
 import { generateGgml } from '../../engine/ggml/generate';
-import type { ThinkingBudgetOptions } from '../../engine/generate/thinking-budget';
-import type { TextTokenizer } from '../../engine/tokenizer/text-tokenizer';
+import { THINK_OPTIONS, thinkHelp, thinkFlags, thinkingOptions } from '../think-flags';
 import type { ChatMessage } from '../../engine/tokenizer/chat-template';
-
-function thinkingOptions(tok: TextTokenizer, budget: number, waits: number): ThinkingBudgetOptions {
-  const start = tok.tokenToId('<think>');
-  const end = tok.tokenToId('</think>');
-  if (start === undefined || end === undefined) {
-    throw new UserError('--think-budget needs a model whose tokenizer has <think> and </think> tokens', { where: `${tok.where}/tokenizer.json`, hint: 'drop --think-budget for this model' });
-  }
-  return { budget, thinkStartId: start, thinkEndId: end, closeIds: tok.encode('\n</think>\n\n'), waitIds: tok.encode('Wait'), maxWaits: waits };
-}
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
@@ -27,7 +17,7 @@ export const generateCommand: CliCommand = {
   summary: 'Generate text from a model, streaming.',
   help: `Usage: tuneloom generate --model DIR [--adapter DIR] (--prompt STR | --messages-file F) [--system STR]
                          [--max-new-tokens 256] [--greedy | --temperature T --top-p P --top-k K --seed S]
-                         [--repetition-penalty R] [--think-budget N [--think-wait W]] [--backend B] [--weights W] [--json | --events]
+                         [--repetition-penalty R] [--think-budget N] [--think-wait W] [--backend B] [--weights W] [--json | --events]
 
 Renders the prompt with the model's chat template (generation prompt added) and generates until an EOS
 id of generation_config.json or --max-new-tokens. Without --json the text streams to stdout.
@@ -45,8 +35,7 @@ Options:
                            sampling; unset ones come from generation_config.json
   --seed S                 sampling seed (default 42)
   --repetition-penalty R   CTRL-style penalty on tokens already present (default from generation_config.json)
-  --think-budget N         s1 budget forcing: at most N tokens inside <think>, then </think> is forced
-  --think-wait W           replace up to W early </think> with "Wait" to extend thinking (default 0)
+${thinkHelp(27)}
   --backend B              auto|cpu|vulkan|cuda|metal (default auto: cuda, then metal, then a real
                            Vulkan GPU, then cpu; the choice and why are printed on stderr, or are
                            a log event with --events; the old names webgpu|tensorflow|wasm map to
@@ -54,8 +43,10 @@ Options:
   --weights W              f32|f16|q8_0|q4: how the base weights are held (default: the most precise
                            type that fits the device)
   --json                   print {"prompt_ids","ids","text","finish_reason","engine","timing"} at the end
-                           instead of streaming
+                           instead of streaming (plus "thinking" with budget forcing)
 ${eventsHelp(27, '{"type":"text","text"} as the text streams')}
+With budget forcing, what was used goes to stderr at the end as one line (without --json/--events)
+  thinking: {"budget":N|null,"maxWaits":W,"tokens":T,"waits":U,"forcedClose":true|false}
 `,
   options: {
     model: { type: 'string' },
@@ -70,8 +61,7 @@ ${eventsHelp(27, '{"type":"text","text"} as the text streams')}
     'top-k': { type: 'string' },
     seed: { type: 'string' },
     'repetition-penalty': { type: 'string' },
-    'think-budget': { type: 'string' },
-    'think-wait': { type: 'string' },
+    ...THINK_OPTIONS,
     ...EVENTS_OPTION,
   },
   async run(ctx) {
@@ -86,8 +76,7 @@ ${eventsHelp(27, '{"type":"text","text"} as the text streams')}
     const topK = parseNumberFlag(str(ctx, 'top-k'), 'top-k', { integer: true, min: 0 });
     const seed = parseNumberFlag(str(ctx, 'seed'), 'seed', { integer: true, fallback: 42 })!;
     const repetitionPenalty = parseNumberFlag(str(ctx, 'repetition-penalty'), 'repetition-penalty', { minExclusive: 0 });
-    const thinkBudget = parseNumberFlag(str(ctx, 'think-budget'), 'think-budget', { integer: true, min: 0 });
-    const thinkWait = parseNumberFlag(str(ctx, 'think-wait'), 'think-wait', { integer: true, min: 0, fallback: 0 })!;
+    const think = thinkFlags(ctx);
     const greedy = flag(ctx, 'greedy');
     if (greedy && (temperature !== undefined || topP !== undefined || topK !== undefined)) throw new UserError('--greedy cannot be combined with --temperature/--top-p/--top-k');
 
@@ -107,7 +96,7 @@ ${eventsHelp(27, '{"type":"text","text"} as the text streams')}
     try {
       const { model, tokenizer, generation } = session;
       const promptIds = tokenizer.encodeChat(messages, { addGenerationPrompt: true }).ids;
-      const thinking = thinkBudget !== undefined ? thinkingOptions(tokenizer, thinkBudget, thinkWait) : undefined;
+      const thinking = think ? thinkingOptions(tokenizer, think) : undefined;
       const wantsSampling = !greedy && (temperature !== undefined || topP !== undefined || topK !== undefined || generation.doSample);
       const sampling: SamplingOptions = wantsSampling
         ? { greedy: false, temperature: temperature ?? generation.temperature, topP: topP ?? generation.topP, topK: topK ?? generation.topK, seed }
@@ -135,8 +124,10 @@ ${eventsHelp(27, '{"type":"text","text"} as the text streams')}
       });
       const decodeS = (performance.now() - firstAt) / 1000;
       const timing = { load_s: round(session.loadSeconds), prefill_s: round(prefillS), decode_tokens_per_s: result.ids.length > 1 && decodeS > 0 ? round((result.ids.length - 1) / decodeS) : 0 };
-      if (json || events) writeJobResult(ctx, events, { prompt_ids: promptIds, ids: result.ids, text: decode(result.ids), finish_reason: result.finishReason, engine: session.engine, timing });
+      if (json || events) writeJobResult(ctx, events, { prompt_ids: promptIds, ids: result.ids, text: decode(result.ids), finish_reason: result.finishReason, engine: session.engine, timing, ...(result.thinking ? { thinking: result.thinking } : {}) });
       else ctx.stdout.write('\n');
+      // What budget forcing did, as the last stderr line (the result document carries it too).
+      if (result.thinking) ctx.stderr.write(`thinking: ${JSON.stringify(result.thinking)}\n`);
     } finally {
       session.dispose();
     }

@@ -10,6 +10,7 @@ import { runTuneloom, type CliResult } from '../../test-support/cli';
 import { tempDir, tinyQwen2Adapter, tinyQwen2Dir, tinyQwen2Model } from '../../test-support/paths';
 import { parseJobEvent } from '../../jobs/job-events';
 import { writeSyntheticCheckpoint } from '../../../scripts/synthetic-checkpoint';
+import { loadTokenizer } from '../../engine-node/load-model';
 
 interface Golden {
   messages: { role: string; content: string }[];
@@ -92,6 +93,23 @@ test('generate --events: the text as text events, then the --json document as th
   assert.equal(bad.code, 1, bad.stderr);
   const end = parseJobEvent(bad.stdout.trim(), 1);
   assert.ok(end.type === 'error' && end.exit_code === 1 && bad.stderr.includes(end.message), bad.stdout);
+});
+
+test('generate --think-budget N: N thought tokens, then the forced close; what was used in --json and on stderr', async () => {
+  // The prompt opens <think> in the user turn (the fixture's template has no thinking prompt).
+  const args = ['generate', '--model', tinyQwen2Model, '--prompt', '你好<think>', '--greedy', '--max-new-tokens', '8', '--backend', 'cpu'];
+  const free = JSON.parse((await runTuneloom([...args, '--json'])).stdout) as { ids: number[]; thinking?: unknown };
+  assert.equal(free.thinking, undefined);
+  const r = await runTuneloom([...args, '--think-budget', '3', '--think-wait', '2', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { ids: number[]; thinking: unknown };
+  const used = { budget: 3, maxWaits: 2, tokens: 3, waits: 0, forcedClose: true };
+  assert.deepEqual(out.thinking, used);
+  const close = loadTokenizer(tinyQwen2Model).encode('\n</think>\n\n');
+  assert.deepEqual(out.ids.slice(0, 3 + close.length), [...free.ids.slice(0, 3), ...close]);
+  const streamed = await runTuneloom([...args, '--think-budget', '3', '--think-wait', '2']);
+  assert.equal(streamed.code, 0, streamed.stderr);
+  assert.equal(streamed.stderr.trim().split('\n').at(-1), `thinking: ${JSON.stringify(used)}`);
 });
 
 test('a missing model folder is one line', async () => {

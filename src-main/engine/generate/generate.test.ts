@@ -96,6 +96,7 @@ test('thinking budget (s1): forces the close after N thought tokens; Wait replac
   assert.deepEqual(tb.intercept(7), [12, 11, 13]); // budget 3 reached (Wait counted)
   assert.equal(tb.thinking, false);
   assert.deepEqual(tb.intercept(7), [7]);
+  assert.deepEqual(tb.usage, { budget: 3, maxWaits: 1, tokens: 3, waits: 1, forcedClose: true });
   const closed = new ThinkingBudget(opts, [10, 5, 11]);
   assert.equal(closed.thinking, false);
 
@@ -105,6 +106,8 @@ test('thinking budget (s1): forces the close after N thought tokens; Wait replac
   assert.ok(!free.ids.slice(0, 4).includes(11), 'this model must not close <think> by itself within the budget');
   const r = await generate([...PROMPT, 10], { maxNewTokens: 10, sampling: { greedy: true }, eosTokenIds: [], thinking: think });
   assert.deepEqual(r.ids.slice(0, 7), [...free.ids.slice(0, 4), 12, 11, 13]);
+  assert.deepEqual(r.thinking, { budget: 4, maxWaits: 0, tokens: 4, waits: 0, forcedClose: true }, 'the result records what was used');
+  assert.equal(free.thinking, undefined, 'no budget, no record');
 });
 
 test('the streamer holds back an incomplete UTF-8 character', () => {

@@ -11,7 +11,7 @@ import { applyRepetitionPenalty, applyTemperature, applyTopK, applyTopP } from '
 import { argmax, sampleFromLogits } from './sampler';
 import { SeededRng } from './seeded-rng';
 import { TextStreamer } from './text-streamer';
-import { ThinkingBudget, type ThinkingBudgetOptions } from './thinking-budget';
+import { ThinkingBudget, type ThinkingBudgetOptions, type ThinkingUsage } from './thinking-budget';
 
 export type SamplingOptions = { greedy: true } | { greedy: false; temperature: number; topK: number; topP: number; seed: number };
 
@@ -31,6 +31,8 @@ export interface GenerateOptions {
 export interface GenerateResult {
   ids: number[];
   finishReason: 'eos' | 'length';
+  /** With `thinking`: the budget and Wait extensions used. */
+  thinking?: ThinkingUsage;
 }
 
 /** One generation's state: what to feed next, and what to do with the logits that come back. */
@@ -86,7 +88,7 @@ class Generation {
   finish(): GenerateResult {
     const rest = this.streamer?.flush(this.out);
     if (rest) this.opts.onText?.(rest);
-    return { ids: this.out, finishReason: this.finishReason };
+    return { ids: this.out, finishReason: this.finishReason, ...(this.thinking ? { thinking: this.thinking.usage } : {}) };
   }
 }
 

@@ -6,6 +6,7 @@
  */
 
 export interface ThinkingBudgetOptions {
+  /** Tokens allowed inside `<think>`; Infinity: no cap (only "Wait" extensions). */
   budget: number;
   thinkStartId: number;
   thinkEndId: number;
@@ -16,10 +17,25 @@ export interface ThinkingBudgetOptions {
   maxWaits?: number;
 }
 
+/** What budget forcing did in one generation (recorded with an eval prediction or a playground answer). */
+export interface ThinkingUsage {
+  /** The budget asked for (tokens inside `<think>`; null: no cap) and the "Wait" extensions allowed. */
+  budget: number | null;
+  maxWaits: number;
+  /** Tokens counted inside `<think>` (forced "Wait" tokens included). */
+  tokens: number;
+  /** Early `</think>`s replaced with "Wait". */
+  waits: number;
+  /** The budget ran out and the close was forced. */
+  forcedClose: boolean;
+}
+
 export class ThinkingBudget {
   private inThink = false;
   private thinkTokens = 0;
   private waitsLeft: number;
+  private waitsUsed = 0;
+  private forced = false;
 
   constructor(
     private readonly opts: ThinkingBudgetOptions,
@@ -41,6 +57,7 @@ export class ThinkingBudget {
     }
     if (next === this.opts.thinkEndId && this.waitsLeft > 0 && this.opts.waitIds?.length && this.thinkTokens < this.opts.budget) {
       this.waitsLeft--;
+      this.waitsUsed++;
       this.thinkTokens += this.opts.waitIds.length;
       return this.opts.waitIds;
     }
@@ -50,6 +67,7 @@ export class ThinkingBudget {
     }
     if (this.thinkTokens >= this.opts.budget) {
       this.inThink = false;
+      this.forced = true;
       return this.opts.closeIds;
     }
     this.thinkTokens++;
@@ -62,5 +80,9 @@ export class ThinkingBudget {
 
   get tokensThought(): number {
     return this.thinkTokens;
+  }
+
+  get usage(): ThinkingUsage {
+    return { budget: Number.isFinite(this.opts.budget) ? this.opts.budget : null, maxWaits: this.opts.maxWaits ?? 0, tokens: this.thinkTokens, waits: this.waitsUsed, forcedClose: this.forced };
   }
 }

@@ -15,9 +15,8 @@ import { GgmlLoraTrainer, type HostLoraModule, type HostPrefix } from './lora-tr
 import { prefixFlatHost } from '../train/prefix-tuning';
 import { prefixAdapterFilesOf } from '../train/peft-files';
 import { GgmlCausalLM, type HostPrefix as DecoderPrefix } from '../ggml/causal-lm';
-import { generateGgml } from '../ggml/generate';
+import { generateBatchGgml, generateGgml } from '../ggml/generate';
 import { hostPrefixOfFlat } from '../ggml/prefix-kv';
-import { generateWith } from '../generate/generate';
 import type { GrpoEngine, GrpoSampling } from '../train/grpo/grpo-engine';
 
 export interface LoraRunSpec {
@@ -65,25 +64,20 @@ export class GgmlTrainEngine implements TrainEngine {
   }
 
   /**
-   * GRPO on the trainer's own graphs. Sampling runs one full forward per token (the training graph
-   * has no KV cache): fine for small models; a KV-cached policy over the same frozen weights is the
-   * next step for speed.
+   * GRPO on the trainer's own tensors. Rollouts: the G completions of a prompt decode together as one
+   * batch on the KV-cached policy decoder (policyModel: the frozen weights plus the live LoRA), row i
+   * seeded with seed + i, so row i is token for token the sequence a one-at-a-time generation with
+   * that seed gives (generate-batch.ts). Log-probs and gradients: the training graph (batched rows,
+   * the adapter switched off for the reference, which is referenceModel's distribution).
    */
   private grpoCalls(): GrpoEngine {
     const trainer = this.trainer;
     return {
-      async sampleCompletions(promptIds: number[], n: number, o: GrpoSampling): Promise<number[][]> {
-        const out: number[][] = [];
-        for (let i = 0; i < n; i++) {
-          const seq: number[] = [];
-          const sampling = { greedy: false as const, temperature: o.temperature, topK: o.topK, topP: o.topP, seed: (o.seed + i) >>> 0 };
-          const r = await generateWith(promptIds, { maxNewTokens: o.maxNewTokens, sampling, eosTokenIds: o.eosIds }, (feed) => {
-            seq.push(...feed);
-            return trainer.lastLogits(seq);
-          });
-          out.push(r.ids);
-        }
-        return out;
+      sampleCompletions: async (promptIds: number[], n: number, o: GrpoSampling): Promise<number[][]> => {
+        const sampling = Array.from({ length: n }, (_, i) => ({ greedy: false as const, temperature: o.temperature, topK: o.topK, topP: o.topP, seed: (o.seed + i) >>> 0 }));
+        const prompts = Array.from({ length: n }, () => promptIds);
+        const rows = await generateBatchGgml(this.policyModel(), prompts, { maxNewTokens: o.maxNewTokens, sampling, eosTokenIds: o.eosIds });
+        return rows.map((r) => r.ids);
       },
       targetLogProbs: (batch, reference) => trainer.targetLogProbs(batch, reference),
       weightedGrads: (batches) => trainer.weightedGrads(batches),

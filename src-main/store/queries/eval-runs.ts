@@ -7,6 +7,8 @@
 import type { EvalRunRow, ExportKind, ExportRow, MetricModeChoice, SelfCheckView } from '../../../src-shared/dto/evals';
 import type { Db } from '../db';
 import { parseJsonColumn } from './json';
+import type { ThinkingUsage } from '../../engine/generate/thinking-budget';
+import type { ThinkingSummary } from '../../eval/eval-runner';
 
 export interface EvalRunRecord {
   modelPath: string;
@@ -16,7 +18,9 @@ export interface EvalRunRecord {
   loss: number | null;
   metrics: Record<string, number>;
   examples: number;
-  predictions: { prompt: string; prediction: string; reference: string | null; scores: Record<string, number> | null }[];
+  /** Budget forcing over the run (null: none). */
+  thinking?: ThinkingSummary | null;
+  predictions: { prompt: string; prediction: string; reference: string | null; scores: Record<string, number> | null; thinking?: ThinkingUsage | null }[];
 }
 
 /** The run whose finished adapter is at `adapterPath`, if any. */
@@ -31,13 +35,13 @@ export function recordEvalRun(db: Db, e: EvalRunRecord): { evalId: number; runId
   const evalId = db.transaction(() => {
     const info = db
       .prepare(
-        `INSERT INTO evals (run_id, step, kind, model_path, adapter_path, split, metric_mode, loss, metrics_json, examples)
-         VALUES (?, NULL, 'eval', ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO evals (run_id, step, kind, model_path, adapter_path, split, metric_mode, loss, metrics_json, examples, thinking_json)
+         VALUES (?, NULL, 'eval', ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(runId, e.modelPath, e.adapterPath, e.split, e.metricMode, e.loss, JSON.stringify(e.metrics), e.examples);
+      .run(runId, e.modelPath, e.adapterPath, e.split, e.metricMode, e.loss, JSON.stringify(e.metrics), e.examples, e.thinking ? JSON.stringify(e.thinking) : null);
     const id = Number(info.lastInsertRowid);
-    const insert = db.prepare('INSERT INTO eval_predictions (eval_id, idx, prompt, prediction, reference, scores_json) VALUES (?, ?, ?, ?, ?, ?)');
-    e.predictions.forEach((p, i) => insert.run(id, i, p.prompt, p.prediction, p.reference, p.scores ? JSON.stringify(p.scores) : null));
+    const insert = db.prepare('INSERT INTO eval_predictions (eval_id, idx, prompt, prediction, reference, scores_json, thinking_json) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    e.predictions.forEach((p, i) => insert.run(id, i, p.prompt, p.prediction, p.reference, p.scores ? JSON.stringify(p.scores) : null, p.thinking ? JSON.stringify(p.thinking) : null));
     return id;
   })();
   return { evalId, runId };
@@ -51,26 +55,48 @@ export interface StoredEval {
   loss: number | null;
   metrics: Record<string, number>;
   examples: number | null;
+  thinking: ThinkingSummary | null;
 }
 
 /** Eval runs of a run (or of base models when runId is null), oldest first. */
 export function evalRunsOf(db: Db, runId: number | null): StoredEval[] {
   const rows = db
-    .prepare(`SELECT id, run_id, adapter_path, metric_mode, loss, metrics_json, examples FROM evals WHERE kind = 'eval' AND run_id IS ? ORDER BY id`)
-    .all(runId) as { id: number; run_id: number | null; adapter_path: string | null; metric_mode: string | null; loss: number | null; metrics_json: string | null; examples: number | null }[];
-  return rows.map((r) => ({ id: r.id, runId: r.run_id, adapterPath: r.adapter_path, metricMode: r.metric_mode, loss: r.loss, metrics: r.metrics_json ? (JSON.parse(r.metrics_json) as Record<string, number>) : {}, examples: r.examples }));
+    .prepare(`SELECT id, run_id, adapter_path, metric_mode, loss, metrics_json, examples, thinking_json FROM evals WHERE kind = 'eval' AND run_id IS ? ORDER BY id`)
+    .all(runId) as { id: number; run_id: number | null; adapter_path: string | null; metric_mode: string | null; loss: number | null; metrics_json: string | null; examples: number | null; thinking_json: string | null }[];
+  return rows.map((r) => ({
+    id: r.id,
+    runId: r.run_id,
+    adapterPath: r.adapter_path,
+    metricMode: r.metric_mode,
+    loss: r.loss,
+    metrics: r.metrics_json ? (JSON.parse(r.metrics_json) as Record<string, number>) : {},
+    examples: r.examples,
+    thinking: parseJsonColumn<ThinkingSummary | null>(r.thinking_json, null),
+  }));
 }
 
 /** Predictions of an eval, sorted by one score (worst first), for browsing next to the references. */
-export function evalPredictions(db: Db, evalId: number, sortBy?: string): { idx: number; prompt: string; prediction: string; reference: string | null; scores: Record<string, number> | null }[] {
-  const rows = db.prepare('SELECT idx, prompt, prediction, reference, scores_json FROM eval_predictions WHERE eval_id = ? ORDER BY idx').all(evalId) as {
+export function evalPredictions(
+  db: Db,
+  evalId: number,
+  sortBy?: string,
+): { idx: number; prompt: string; prediction: string; reference: string | null; scores: Record<string, number> | null; thinking: ThinkingUsage | null }[] {
+  const rows = db.prepare('SELECT idx, prompt, prediction, reference, scores_json, thinking_json FROM eval_predictions WHERE eval_id = ? ORDER BY idx').all(evalId) as {
     idx: number;
     prompt: string;
     prediction: string;
     reference: string | null;
     scores_json: string | null;
+    thinking_json: string | null;
   }[];
-  const out = rows.map((r) => ({ idx: r.idx, prompt: r.prompt, prediction: r.prediction, reference: r.reference, scores: r.scores_json ? (JSON.parse(r.scores_json) as Record<string, number>) : null }));
+  const out = rows.map((r) => ({
+    idx: r.idx,
+    prompt: r.prompt,
+    prediction: r.prediction,
+    reference: r.reference,
+    scores: r.scores_json ? (JSON.parse(r.scores_json) as Record<string, number>) : null,
+    thinking: parseJsonColumn<ThinkingUsage | null>(r.thinking_json, null),
+  }));
   if (sortBy) out.sort((a, b) => (a.scores?.[sortBy] ?? 0) - (b.scores?.[sortBy] ?? 0));
   return out;
 }
