@@ -50,11 +50,51 @@ describe('app shell', () => {
   test('a run row inserted into the store appears in the runs list', async () => {
     const db = openStore(app.serve.dbPath);
     const lib = seedLibrary(db);
-    const plain = insertRun(db, { name: 'inserted-by-test', method: 'lora', modelPath: lib.modelPath, modelId: lib.modelId, datasetId: lib.handbookId, config: { lr: 1e-4 }, seed: 7, appVersion: '0.1.0', outDir: '/runs/x' });
+    const plain = insertRun(db, {
+      name: 'inserted-by-test',
+      method: 'lora',
+      modelPath: lib.modelPath,
+      modelId: lib.modelId,
+      datasetId: lib.handbookId,
+      config: { lr: 1e-4 },
+      seed: 7,
+      appVersion: '0.1.0',
+      outDir: '/runs/x',
+    });
     runIds = {
-      done: seedRun(db, { name: 'handbook-lora-r8', status: 'completed', steps: 240, modelId: lib.modelId, modelPath: lib.modelPath, datasetId: lib.handbookId, samplesEvery: 40 }),
-      failed: seedRun(db, { name: 'handbook-lr-too-high', status: 'failed', steps: 35, totalSteps: 240, lr: 5e-3, loss: [2.8, 2.2], modelId: lib.modelId, modelPath: lib.modelPath, datasetId: lib.handbookId, error: { name: 'NanLoss', message: 'loss became NaN at step 36', kind: 'nan' } }),
-      live: seedRun(db, { name: 'handbook-lora-r16', status: 'running', steps: 150, totalSteps: 240, loraR: 16, loss: [2.8, 0.5], modelId: lib.modelId, modelPath: lib.modelPath, datasetId: lib.handbookId, samplesEvery: 30 }),
+      done: seedRun(db, {
+        name: 'handbook-lora-r8',
+        status: 'completed',
+        steps: 240,
+        modelId: lib.modelId,
+        modelPath: lib.modelPath,
+        datasetId: lib.handbookId,
+        samplesEvery: 40,
+      }),
+      failed: seedRun(db, {
+        name: 'handbook-lr-too-high',
+        status: 'failed',
+        steps: 35,
+        totalSteps: 240,
+        lr: 5e-3,
+        loss: [2.8, 2.2],
+        modelId: lib.modelId,
+        modelPath: lib.modelPath,
+        datasetId: lib.handbookId,
+        error: { name: 'NanLoss', message: 'loss became NaN at step 36', kind: 'nan' },
+      }),
+      live: seedRun(db, {
+        name: 'handbook-lora-r16',
+        status: 'running',
+        steps: 150,
+        totalSteps: 240,
+        loraR: 16,
+        loss: [2.8, 0.5],
+        modelId: lib.modelId,
+        modelPath: lib.modelPath,
+        datasetId: lib.handbookId,
+        samplesEvery: 30,
+      }),
     };
     db.close();
     await app.s.page.reload();
@@ -108,12 +148,20 @@ describe('app shell', () => {
     await screenshot(app.s.page, 'zh-CN-compare-two-runs');
     // A run that sampled another prompt at the same position: its answer stays under its own prompt.
     const db = openStore(app.serve.dbPath);
-    db.prepare('INSERT INTO samples (run_id, step, prompt_idx, prompt, output, ts) VALUES (?, 30, 0, ?, ?, ?)').run(runIds.failed, '类型#裙*颜色#红色*风格#复古', '这款复古红裙，优雅大方。', Date.now());
+    db.prepare('INSERT INTO samples (run_id, step, prompt_idx, prompt, output, ts) VALUES (?, 30, 0, ?, ?, ?)').run(
+      runIds.failed,
+      '类型#裙*颜色#红色*风格#复古',
+      '这款复古红裙，优雅大方。',
+      Date.now(),
+    );
     db.close();
     await app.s.page.reload();
     const prompts = app.s.page.locator('[data-testid="answer-prompt"]');
     await prompts.nth(2).waitFor();
-    assert.deepEqual((await prompts.allInnerTexts()).map((t) => t.replace(/^#\d+\s*/, '')), ['图书馆周末几点开门？', '如何申请缓考？', '类型#裙*颜色#红色*风格#复古']);
+    assert.deepEqual(
+      (await prompts.allInnerTexts()).map((t) => t.replace(/^#\d+\s*/, '')),
+      ['图书馆周末几点开门？', '如何申请缓考？', '类型#裙*颜色#红色*风格#复古'],
+    );
     const answersOf = async (i: number) => app.s.page.locator('[data-testid="answer-row"]').nth(i).locator('[data-testid="answer-text"]').allInnerTexts();
     assert.deepEqual(await answersOf(0), ['图书馆周六、周日 8:00 开门，22:00 闭馆。', '—'], 'the dress answer is not shown under the library prompt');
     assert.deepEqual(await answersOf(2), ['—', '这款复古红裙，优雅大方。']);
@@ -124,15 +172,23 @@ describe('app shell', () => {
     const db2 = openStore(app.serve.dbPath);
     try {
       const long = 'LastError'.repeat(450);
-      for (const id of [runIds.done, runIds.live]) db2.prepare('INSERT INTO samples (run_id, step, prompt_idx, prompt, output, ts) VALUES (?, 100000, 0, ?, ?, ?)').run(id, '图书馆周末几点开门？', long, Date.now());
+      for (const id of [runIds.done, runIds.live])
+        db2
+          .prepare('INSERT INTO samples (run_id, step, prompt_idx, prompt, output, ts) VALUES (?, 100000, 0, ?, ?, ?)')
+          .run(id, '图书馆周末几点开门？', long, Date.now());
     } finally {
       db2.close();
     }
-    const overflowing = (sel: string) => app.s.page.evaluate((q) => Array.from(document.querySelectorAll<HTMLElement>(q)).filter((el) => el.scrollWidth > el.clientWidth + 1).length, sel);
+    const overflowing = (sel: string) =>
+      app.s.page.evaluate((q) => Array.from(document.querySelectorAll<HTMLElement>(q)).filter((el) => el.scrollWidth > el.clientWidth + 1).length, sel);
     await app.s.page.goto(`${app.serve.origin}/#/runs/${runIds.live}`);
     await app.s.page.locator('[data-testid="sample-timeline"] .out', { hasText: 'LastErrorLastError' }).first().waitFor();
     assert.equal(await overflowing('[data-testid="sample-timeline"] .out'), 0, 'samples wrap inside their box');
-    assert.equal(await app.s.page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth), true, 'the page does not scroll sideways');
+    assert.equal(
+      await app.s.page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth),
+      true,
+      'the page does not scroll sideways',
+    );
     await app.s.page.goto(`${app.serve.origin}/#/compare?ids=${runIds.done},${runIds.live}`);
     await app.s.page.locator('.answer p', { hasText: 'LastErrorLastError' }).first().waitFor();
     assert.equal(await overflowing('.answer p'), 0, 'compare answers wrap inside their box');
@@ -211,14 +267,26 @@ describe('app shell', () => {
     const page = app.s.page;
     const dataDir = join(app.serve.home, 'browse-me');
     mkdirSync(join(dataDir, 'models', 'tiny'), { recursive: true });
-    writeFileSync(join(dataDir, 'handbook.jsonl'), JSON.stringify({ conversations: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'hello' }] }) + '\n');
+    writeFileSync(
+      join(dataDir, 'handbook.jsonl'),
+      JSON.stringify({
+        conversations: [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', content: 'hello' },
+        ],
+      }) + '\n',
+    );
     await visit('new', 'New run');
     await page.locator('.stepper li:nth-child(2) button').click();
     await page.locator('[data-testid="dataset-path"]').fill(dataDir); // the browser opens where the typed path points
     await page.locator('[data-testid="dataset-browse"]').click();
     const picker = page.locator('dialog[data-testid="path-picker"]').first();
     await picker.locator('[data-testid="browse-where"]', { hasText: dataDir }).waitFor();
-    assert.deepEqual(await picker.locator('.entry').evaluateAll((els) => els.map((e) => e.getAttribute('data-name'))), ['models', 'handbook.jsonl'], 'folders first');
+    assert.deepEqual(
+      await picker.locator('.entry').evaluateAll((els) => els.map((e) => e.getAttribute('data-name'))),
+      ['models', 'handbook.jsonl'],
+      'folders first',
+    );
     await picker.locator('.entry[data-name="handbook.jsonl"]').click();
     await screenshot(page, 'en-wizard-browse');
     await picker.locator('[data-testid="browse-pick-file"]').click();
@@ -227,7 +295,10 @@ describe('app shell', () => {
     // preview still shows, in characters, and says what is wrong with the model.
     const preview = page.locator(`[data-testid="dataset-preview"][data-path="${join(dataDir, 'handbook.jsonl')}"]`);
     await preview.waitFor();
-    assert.match(await preview.locator('[data-testid="dataset-model-error"]').innerText(), /Shown in characters: this model cannot render the samples \(.*model folder not found/);
+    assert.match(
+      await preview.locator('[data-testid="dataset-model-error"]').innerText(),
+      /Shown in characters: this model cannot render the samples \(.*model folder not found/,
+    );
     await screenshot(page, 'en-wizard-browse-picked');
 
     // The checked file is not imported: the stepper cannot skip it, Next imports it.
@@ -256,7 +327,9 @@ describe('app shell', () => {
     await page.locator('.stepper li:nth-child(2) button').click();
     await page.locator('[data-testid="dataset-path"]').fill(csv);
     await page.locator('[data-testid="dataset-inspect"]').click();
-    await page.locator('.note.bad', { hasText: 'cannot tell the dataset format from its fields (topic, q, a). Choose a “Format”, or “Map columns myself”' }).waitFor();
+    await page
+      .locator('.note.bad', { hasText: 'cannot tell the dataset format from its fields (topic, q, a). Choose a “Format”, or “Map columns myself”' })
+      .waitFor();
     await screenshot(page, 'en-wizard-format-error');
     await page.locator('[data-testid="map-open"]').click();
     const mapper = page.locator('[data-testid="column-mapper"]');
@@ -336,8 +409,16 @@ describe('app shell', () => {
 
   test("an interrupted run's banner says one true thing, in the user's language", async () => {
     const db = openStore(app.serve.dbPath);
-    const lib = db.prepare('SELECT model_id AS modelId, model_path AS modelPath, dataset_id AS datasetId FROM runs WHERE id = ?').get(runIds.done) as { modelId: number; modelPath: string; datasetId: number };
-    const error = { name: 'WorkerUnresponsive', kind: 'internal', message: 'the training worker stopped answering and was killed after step 35; resume from the start with `tuneloom runs resume 9`' };
+    const lib = db.prepare('SELECT model_id AS modelId, model_path AS modelPath, dataset_id AS datasetId FROM runs WHERE id = ?').get(runIds.done) as {
+      modelId: number;
+      modelPath: string;
+      datasetId: number;
+    };
+    const error = {
+      name: 'WorkerUnresponsive',
+      kind: 'internal',
+      message: 'the training worker stopped answering and was killed after step 35; resume from the start with `tuneloom runs resume 9`',
+    };
     const id = seedRun(db, { name: 'handbook-long-eval', status: 'interrupted', steps: 35, totalSteps: 240, ...lib, error });
     db.close();
     await app.s.page.goto(`${app.serve.origin}/#/runs/${id}`);
@@ -362,12 +443,21 @@ describe('app shell', () => {
 
   test("an out-of-memory run's banner lists the memory planner's options, in the user's language", async () => {
     const db = openStore(app.serve.dbPath);
-    const lib = db.prepare('SELECT model_id AS modelId, model_path AS modelPath, dataset_id AS datasetId FROM runs WHERE id = ?').get(runIds.done) as { modelId: number; modelPath: string; datasetId: number };
+    const lib = db.prepare('SELECT model_id AS modelId, model_path AS modelPath, dataset_id AS datasetId FROM runs WHERE id = ?').get(runIds.done) as {
+      modelId: number;
+      modelPath: string;
+      datasetId: number;
+    };
     const GiB = 2 ** 30;
     const error: RunError = {
-      name: 'OutOfMemory', kind: 'oom',
-      message: "out of memory on wasm after step 12 (Array buffer allocation failed) — the memory planner's options: --gradient-checkpointing (~2.1 GiB), --max-len 256 (~2.4 GiB)",
-      options: [{ key: 'gradient-checkpointing', totalBytes: 2.1 * GiB }, { key: 'shorter-max-len', value: 256, totalBytes: 2.4 * GiB }],
+      name: 'OutOfMemory',
+      kind: 'oom',
+      message:
+        "out of memory on wasm after step 12 (Array buffer allocation failed) — the memory planner's options: --gradient-checkpointing (~2.1 GiB), --max-len 256 (~2.4 GiB)",
+      options: [
+        { key: 'gradient-checkpointing', totalBytes: 2.1 * GiB },
+        { key: 'shorter-max-len', value: 256, totalBytes: 2.4 * GiB },
+      ],
     };
     const id = seedRun(db, { name: 'handbook-max-len-2048', status: 'failed', steps: 12, totalSteps: 240, ...lib, error });
     db.close();
@@ -381,7 +471,10 @@ describe('app shell', () => {
     await app.s.page.locator('button[data-lang="en"]').click();
     await app.s.page.goto(`${app.serve.origin}/#/runs/${id}`);
     await options.nth(1).waitFor();
-    assert.deepEqual(await options.allInnerTexts(), ['Turn on gradient checkpointing — about 2.10 GiB in total', 'Shorter max length: 256 — about 2.40 GiB in total']);
+    assert.deepEqual(await options.allInnerTexts(), [
+      'Turn on gradient checkpointing — about 2.10 GiB in total',
+      'Shorter max length: 256 — about 2.40 GiB in total',
+    ]);
     await screenshot(app.s.page, 'en-run-oom');
     assert.deepEqual(app.s.errors, []);
   });

@@ -14,7 +14,10 @@ import { seedLibrary, seedRun } from './support/seed';
 /** Cells whose text does not fit their box (an ellipsis or a clip hides part of a value). */
 function cutCells(page: Page, table: string): Promise<string[]> {
   return page.evaluate(
-    (q) => Array.from(document.querySelectorAll<HTMLElement>(`[data-testid="${q}"] td, [data-testid="${q}"] th`)).filter((c) => c.scrollWidth > c.clientWidth + 1).map((c) => c.textContent!.trim()),
+    (q) =>
+      Array.from(document.querySelectorAll<HTMLElement>(`[data-testid="${q}"] td, [data-testid="${q}"] th`))
+        .filter((c) => c.scrollWidth > c.clientWidth + 1)
+        .map((c) => c.textContent!.trim()),
     table,
   );
 }
@@ -42,11 +45,27 @@ describe('compare six runs', () => {
           { name: 'handbook-lora-r64-long-name', lr: 2e-4, loraR: 64, steps: 180 },
         ];
         ids = runs.map((r) =>
-          seedRun(db, { name: r.name, status: 'completed', steps: r.steps, lr: r.lr, loraR: r.loraR, modelId: r.demo ? lib.demoId : lib.modelId, modelPath: r.demo ? '/models/tiny-demo' : lib.modelPath, datasetId: lib.handbookId, samplesEvery: 20 }),
+          seedRun(db, {
+            name: r.name,
+            status: 'completed',
+            steps: r.steps,
+            lr: r.lr,
+            loraR: r.loraR,
+            modelId: r.demo ? lib.demoId : lib.modelId,
+            modelPath: r.demo ? '/models/tiny-demo' : lib.modelPath,
+            datasetId: lib.handbookId,
+            samplesEvery: 20,
+          }),
         );
         // One unbroken run of 4,000 characters (what a random or broken model writes) in two of the runs.
         const long = 'LastError'.repeat(450);
-        for (const id of [ids[0]!, ids[4]!]) db.prepare('INSERT INTO samples (run_id, step, prompt_idx, prompt, output, ts) VALUES (?, 100000, 0, ?, ?, ?)').run(id, '图书馆周末几点开门？', long, Date.now());
+        for (const id of [ids[0]!, ids[4]!])
+          db.prepare('INSERT INTO samples (run_id, step, prompt_idx, prompt, output, ts) VALUES (?, 100000, 0, ?, ?, ?)').run(
+            id,
+            '图书馆周末几点开门？',
+            long,
+            Date.now(),
+          );
       } finally {
         db.close();
       }
@@ -91,16 +110,27 @@ describe('compare six runs', () => {
 
   async function checkSelectionKept(lang: 'zh-CN' | 'en') {
     const page = app.s.page;
-    const checkedIds = async () => (await page.locator('.chip input:checked').evaluateAll((els) => els.map((e) => e.closest('label')!.textContent!.match(/#(\d+)/)![1]))).map(Number).sort((a, b) => a - b);
+    const checkedIds = async () =>
+      (await page.locator('.chip input:checked').evaluateAll((els) => els.map((e) => e.closest('label')!.textContent!.match(/#(\d+)/)![1])))
+        .map(Number)
+        .sort((a, b) => a - b);
     await page.reload();
     await page.locator('[data-testid="compare-chart"] canvas').waitFor();
-    assert.deepEqual(await checkedIds(), [...ids].sort((a, b) => a - b), `${lang}: the six stay selected after a reload`);
+    assert.deepEqual(
+      await checkedIds(),
+      [...ids].sort((a, b) => a - b),
+      `${lang}: the six stay selected after a reload`,
+    );
     // Opened again from the sidebar (no ids in the address).
     await page.locator('nav a[data-nav="runs"]').click();
     await page.locator('main[data-view="runs"]').waitFor();
     await page.locator('nav a[data-nav="compare"]').click();
     await page.locator('[data-testid="compare-chart"] canvas').waitFor();
-    assert.deepEqual(await checkedIds(), [...ids].sort((a, b) => a - b), `${lang}: and after a visit elsewhere`);
+    assert.deepEqual(
+      await checkedIds(),
+      [...ids].sort((a, b) => a - b),
+      `${lang}: and after a visit elsewhere`,
+    );
     // A seventh cannot be added: the other chips are disabled at six (there are no others here, so the count says it).
     assert.match(await page.locator('section.picker h2').innerText(), /6\/6/);
   }

@@ -17,7 +17,7 @@ describe('Datasets page', () => {
   let csv = '';
   let runId = 0;
 
-  test('import a CSV the detector does not know: the wizard\'s checks and column mapping, then its stats', async () => {
+  test("import a CSV the detector does not know: the wizard's checks and column mapping, then its stats", async () => {
     const page = app.s.page;
     csv = join(app.serve.home, 'faq.csv');
     writeFileSync(csv, 'topic,q,a\nlibrary,图书馆几点开门？,早上八点。\ndorm,宿舍几点熄灯？,晚上十一点。\nleave,怎么请假？,填写请假单。\n');
@@ -60,7 +60,18 @@ describe('Datasets page', () => {
     const db = openStore(app.serve.dbPath);
     try {
       const ds = db.prepare("SELECT id, sha256 FROM datasets WHERE name = 'faq'").get() as { id: number; sha256: string };
-      runId = insertRun(db, { name: 'faq-lora', method: 'lora', modelPath: '/models/m', datasetId: ds.id, datasetPath: csv, datasetSha256: ds.sha256, config: {}, seed: 1, appVersion: '0', outDir: join(app.serve.home, 'runs', 'faq-lora') });
+      runId = insertRun(db, {
+        name: 'faq-lora',
+        method: 'lora',
+        modelPath: '/models/m',
+        datasetId: ds.id,
+        datasetPath: csv,
+        datasetSha256: ds.sha256,
+        config: {},
+        seed: 1,
+        appVersion: '0',
+        outDir: join(app.serve.home, 'runs', 'faq-lora'),
+      });
     } finally {
       db.close();
     }

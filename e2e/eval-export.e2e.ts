@@ -32,7 +32,33 @@ describe('evaluate and export a finished run', () => {
       // 60 steps as in the handbook flow (the adapter learns the topic answers); 20% held out for the eval.
       const train = spawnSync(
         process.execPath,
-        [join(repoRoot, 'dist/cli.js'), 'train', '--model', model, '--data', data, '--out', join(serve.home, 'run'), '--max-steps', '60', '--lr', '0.01', '--scheduler', 'constant', '--grad-accum', '1', '--val-split', '0.2', '--eval-every', '0', '--backend', 'cpu', '--db', serve.dbPath, '--json'],
+        [
+          join(repoRoot, 'dist/cli.js'),
+          'train',
+          '--model',
+          model,
+          '--data',
+          data,
+          '--out',
+          join(serve.home, 'run'),
+          '--max-steps',
+          '60',
+          '--lr',
+          '0.01',
+          '--scheduler',
+          'constant',
+          '--grad-accum',
+          '1',
+          '--val-split',
+          '0.2',
+          '--eval-every',
+          '0',
+          '--backend',
+          'cpu',
+          '--db',
+          serve.dbPath,
+          '--json',
+        ],
         { env: { ...process.env, TUNELOOM_HOME: serve.home }, encoding: 'utf8' },
       );
       assert.equal(train.status, 0, train.stderr);
@@ -58,7 +84,14 @@ describe('evaluate and export a finished run', () => {
     await page.locator('[data-testid="eval-progress"]').waitFor();
     await screenshot(page, 'zh-CN-eval-progress');
     await page.locator('[data-testid="eval-progress"]').waitFor({ state: 'detached', timeout: 60_000 });
-    assert.equal(await page.locator('[data-testid="eval-error"]').count(), 0, await page.locator('[data-testid="eval-error"]').allInnerTexts().then((t) => t.join()));
+    assert.equal(
+      await page.locator('[data-testid="eval-error"]').count(),
+      0,
+      await page
+        .locator('[data-testid="eval-error"]')
+        .allInnerTexts()
+        .then((t) => t.join()),
+    );
 
     const table = page.locator('[data-testid="eval-table"]');
     await table.waitFor();
@@ -78,9 +111,19 @@ describe('evaluate and export a finished run', () => {
     // 最差在前 / 最好在前 flips the predictions by the chosen score.
     const scores = async () => (await page.locator('[data-testid="eval-predictions-table"] tbody tr td:last-child').allInnerTexts()).map(Number);
     const worst = await scores();
-    assert.deepEqual(worst, [...worst].sort((x, y) => x - y), 'worst first by default');
+    assert.deepEqual(
+      worst,
+      [...worst].sort((x, y) => x - y),
+      'worst first by default',
+    );
     await page.locator('[data-testid="eval-predictions"] button', { hasText: '最好在前' }).click();
-    await page.waitForFunction((w) => JSON.stringify(Array.from(document.querySelectorAll('[data-testid="eval-predictions-table"] tbody tr td:last-child')).map((td) => Number(td.textContent))) === w, JSON.stringify([...worst].reverse()));
+    await page.waitForFunction(
+      (w) =>
+        JSON.stringify(
+          Array.from(document.querySelectorAll('[data-testid="eval-predictions-table"] tbody tr td:last-child')).map((td) => Number(td.textContent)),
+        ) === w,
+      JSON.stringify([...worst].reverse()),
+    );
     await page.locator('[data-testid="eval-predictions"] button', { hasText: '最差在前' }).click();
     assert.deepEqual(await clippedTexts(page, { within: EVAL_CARDS, ellipsized: true }), [], 'Evaluate tab text cut off or ellipsized (zh-CN)');
     assert.deepEqual(await clippedSelects(page, EVAL_CARDS), [], 'an Evaluate tab choice shown cut (zh-CN)');
@@ -134,7 +177,7 @@ describe('evaluate and export a finished run', () => {
     assert.deepEqual(app.s.errors, []);
   });
 
-  test('Compare shows each run\'s stored eval metrics (before → after, with the scoring mode)', { timeout: 30_000 }, async () => {
+  test("Compare shows each run's stored eval metrics (before → after, with the scoring mode)", { timeout: 30_000 }, async () => {
     const db = openStore(app.serve.dbPath);
     const other = insertRun(db, { name: 'not evaluated', method: 'lora', modelPath: '/m', config: {}, seed: 1, appVersion: '0', outDir: '/o' });
     db.close();
@@ -198,13 +241,20 @@ describe('evaluate and export a finished run', () => {
     await gate.waitHeld(1, (f) => 'event' in f && f.event.type === 'eval.done');
     const evalEvents = gate.heldEvents();
     assert.ok(evalEvents.filter((e) => e.type === 'eval.progress' && e.job.done > 0).length >= 2, 'the eval reports each example');
-    const evalEtas = await paced('eval-progress', (e) => {
-      if (e.type !== 'eval.progress' || e.job.done === 0) return null;
-      return `${e.job.done} / ${e.job.total}`;
-    }, 'en-eval-eta');
+    const evalEtas = await paced(
+      'eval-progress',
+      (e) => {
+        if (e.type !== 'eval.progress' || e.job.done === 0) return null;
+        return `${e.job.done} / ${e.job.total}`;
+      },
+      'en-eval-eta',
+    );
     assert.ok(evalEtas.length >= 1, 'the eval showed a time left');
     t.diagnostic(`eval ETAs: ${evalEtas.join(' | ')}`);
-    assert.ok(evalEtas.every((t) => /^· about \d+ s left$/.test(t.trim())), evalEtas.join(' | '));
+    assert.ok(
+      evalEtas.every((t) => /^· about \d+ s left$/.test(t.trim())),
+      evalEtas.join(' | '),
+    );
     assert.equal(await page.locator('[data-testid="eval-error"]').count(), 0);
 
     // Export, in zh-CN: a merged model into a fresh folder.
@@ -220,13 +270,20 @@ describe('evaluate and export a finished run', () => {
     await gate.waitHeld(1, (f) => 'event' in f && f.event.type === 'export.done');
     const writes = gate.heldEvents().flatMap((e) => (e.type === 'export.progress' && e.job.stage === 'write' ? [e.job.pct] : []));
     assert.ok(writes.filter((p) => p > 0 && p < 100).length >= 2, `the export reports its writing: ${writes.join(', ')}`);
-    const exportEtas = await paced('export-progress', (e) => {
-      if (e.type !== 'export.progress' || e.job.stage !== 'write') return null;
-      return `正在写入：${e.job.pct}%`;
-    }, 'zh-CN-export-eta');
+    const exportEtas = await paced(
+      'export-progress',
+      (e) => {
+        if (e.type !== 'export.progress' || e.job.stage !== 'write') return null;
+        return `正在写入：${e.job.pct}%`;
+      },
+      'zh-CN-export-eta',
+    );
     assert.ok(exportEtas.length >= 1, 'the export showed a time left');
     t.diagnostic(`export ETAs: ${exportEtas.join(' | ')} (writing ${writes.join(', ')} %)`);
-    assert.ok(exportEtas.every((t) => /^· 还需约 \d+ 秒$/.test(t.trim())), exportEtas.join(' | '));
+    assert.ok(
+      exportEtas.every((t) => /^· 还需约 \d+ 秒$/.test(t.trim())),
+      exportEtas.join(' | '),
+    );
     await page.locator('[data-testid="export-result"]').waitFor();
     assert.deepEqual(app.s.errors, []);
   });

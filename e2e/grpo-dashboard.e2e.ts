@@ -18,7 +18,16 @@ import { insertRun, setRunStatus } from '../src-main/store/queries/runs';
 import { clippedTexts, overflowingTables, screenshot } from './support/browser';
 import { servedApp } from './support/served-app';
 
-const QUESTIONS = ['What is 2 + 3?', 'What is 7 - 4?', 'How many legs have 2 cats?', 'What is 10 / 2?', 'What is 3 x 3?', 'What is 1 + 1?', 'What is 9 - 9?', 'What is 6 + 2?'];
+const QUESTIONS = [
+  'What is 2 + 3?',
+  'What is 7 - 4?',
+  'How many legs have 2 cats?',
+  'What is 10 / 2?',
+  'What is 3 x 3?',
+  'What is 1 + 1?',
+  'What is 9 - 9?',
+  'What is 6 + 2?',
+];
 const ANSWERS = [5, 3, 8, 5, 9, 2, 0, 8];
 // Small on purpose: sampling re-runs the whole sequence per new token (no KV cache yet), and a loaded
 // 2-core machine measured 215 s of generation for one step of 2 prompts x 4 completions x 32 tokens.
@@ -39,10 +48,34 @@ describe('GRPO dashboard', () => {
     setup: (serve) => {
       const db = openStore(serve.dbPath);
       try {
-        storedRun = insertRun(db, { name: 'grpo-long-completions', method: 'lora', modelPath: '/models/Qwen2.5-0.5B-Instruct', config: { grpo: { numGenerations: 2 } }, seed: 1, appVersion: '0.1.0', outDir: '/runs/grpo-long', totalSteps: 3 });
+        storedRun = insertRun(db, {
+          name: 'grpo-long-completions',
+          method: 'lora',
+          modelPath: '/models/Qwen2.5-0.5B-Instruct',
+          config: { grpo: { numGenerations: 2 } },
+          seed: 1,
+          appVersion: '0.1.0',
+          outDir: '/runs/grpo-long',
+          totalSteps: 3,
+        });
         for (let step = 1; step <= 3; step++) {
-          const completions = [0, 1].map((i) => ({ prompt: `Natalia sold clips to ${48 * step} of her friends in April, and then she sold half as many clips in May. How many clips did she sell altogether?`, completion: i ? long : `short answer ${step}`, reward: i, parts: { format: i, correct: i }, advantage: i ? 0.7071 : -0.7071 }));
-          insertGrpoStep(db, storedRun, { step, meanReward: 0.5, rewardStd: 0.5, rewards: { format: 0.5, correct: 0.5 }, kl: 0.01 * step, completionLength: 100 + step, correctFraction: 0.5, completions });
+          const completions = [0, 1].map((i) => ({
+            prompt: `Natalia sold clips to ${48 * step} of her friends in April, and then she sold half as many clips in May. How many clips did she sell altogether?`,
+            completion: i ? long : `short answer ${step}`,
+            reward: i,
+            parts: { format: i, correct: i },
+            advantage: i ? 0.7071 : -0.7071,
+          }));
+          insertGrpoStep(db, storedRun, {
+            step,
+            meanReward: 0.5,
+            rewardStd: 0.5,
+            rewards: { format: 0.5, correct: 0.5 },
+            kl: 0.01 * step,
+            completionLength: 100 + step,
+            correctFraction: 0.5,
+            completions,
+          });
         }
         setRunStatus(db, storedRun, 'running');
         setRunStatus(db, storedRun, 'completed');
@@ -55,7 +88,10 @@ describe('GRPO dashboard', () => {
   test('the GRPO preset launches from the wizard; the reward chart and completions table update live', { timeout: 600_000 }, async (t) => {
     const home = app.serve.home;
     const dataPath = join(home, 'math.jsonl');
-    writeFileSync(dataPath, QUESTIONS.map((q, i) => JSON.stringify({ question: q, answer: `Work it out step by step.\n#### ${ANSWERS[i]}` })).join('\n') + '\n');
+    writeFileSync(
+      dataPath,
+      QUESTIONS.map((q, i) => JSON.stringify({ question: q, answer: `Work it out step by step.\n#### ${ANSWERS[i]}` })).join('\n') + '\n',
+    );
     // A reward the random tiny model earns in part (distinct characters of 4), so the curve has something to show.
     const rewardFile = join(home, 'diversity-reward.js');
     writeFileSync(rewardFile, 'export function reward(prompt, completion) { return new Set(completion).size / 4 }\n');
@@ -101,7 +137,10 @@ describe('GRPO dashboard', () => {
     await page.locator('input[data-reward="correct"]').uncheck();
     const problems = page.locator('[data-testid="grpo-problems"] li');
     await problems.nth(1).waitFor();
-    assert.deepEqual(await problems.allInnerTexts(), ['每题补全数 G：请填 2 到 256 之间的整数（一组至少要有两个补全才能比较）。', '奖励函数：至少勾选一项，或选择你自己的 .js 奖励文件。']);
+    assert.deepEqual(await problems.allInnerTexts(), [
+      '每题补全数 G：请填 2 到 256 之间的整数（一组至少要有两个补全才能比较）。',
+      '奖励函数：至少勾选一项，或选择你自己的 .js 奖励文件。',
+    ]);
     await screenshot(page, 'zh-CN-grpo-method-problems');
     // A short, fast schedule for the tiny model: 1 prompt x 2 completions of up to 4 new tokens.
     await fields.getByLabel('每题补全数 G').fill(String(G));
@@ -119,8 +158,14 @@ describe('GRPO dashboard', () => {
     await page.locator('[data-testid="wizard-next"]').click();
     await page.locator('[data-testid="wizard-next"]').click();
 
-    assert.match(await page.locator('[data-testid="review-grpo"]').innerText(), /每题 2 个补全 · β 0.04 · 最多 4 token · 温度 1 · 奖励：答案正确 \+ .*diversity-reward\.js/);
-    assert.match(await page.locator('[data-testid="cli-command"]').textContent() ?? '', /--method grpo[\s\S]*--num-generations 2[\s\S]*--reward correct[\s\S]*--reward-file /);
+    assert.match(
+      await page.locator('[data-testid="review-grpo"]').innerText(),
+      /每题 2 个补全 · β 0.04 · 最多 4 token · 温度 1 · 奖励：答案正确 \+ .*diversity-reward\.js/,
+    );
+    assert.match(
+      (await page.locator('[data-testid="cli-command"]').textContent()) ?? '',
+      /--method grpo[\s\S]*--num-generations 2[\s\S]*--reward correct[\s\S]*--reward-file /,
+    );
     assert.equal(await page.locator('[data-testid="sample-prompts"]').count(), 0, 'GRPO shows its completions, not sample prompts');
     await screenshot(page, 'zh-CN-grpo-review');
 
@@ -151,12 +196,19 @@ describe('GRPO dashboard', () => {
     t.diagnostic(`steps the page showed (chart, table's newest): ${JSON.stringify(seen)}`);
     // At least one partial run shown before the last step, then more steps without a reload: live.
     assert.ok(charts[0]! < STEPS && new Set(charts).size >= 2, `the chart grew while the run went on: ${JSON.stringify(seen)}`);
-    assert.deepEqual(charts, [...charts].sort((a, b) => a - b), 'the step count only grows');
-    assert.ok(seen.every((s) => s.table === s.chart), `the table's newest step is the chart's last step: ${JSON.stringify(seen)}`);
+    assert.deepEqual(
+      charts,
+      [...charts].sort((a, b) => a - b),
+      'the step count only grows',
+    );
+    assert.ok(
+      seen.every((s) => s.table === s.chart),
+      `the table's newest step is the chart's last step: ${JSON.stringify(seen)}`,
+    );
 
     // The table: newest first, the group of the last step (1 prompt x 2 completions) on top, with the rewards.
     const rows = page.locator('[data-testid="grpo-completions"] tbody tr');
-    const steps = (await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-step')))));
+    const steps = await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-step'))));
     assert.deepEqual(steps, [...Array(G).fill(STEPS), ...Array(G).fill(STEPS - 1), ...Array(G).fill(STEPS - 2)]);
     assert.match(await rows.first().innerText(), /What is|How many/);
     assert.match(await page.locator('[data-testid="correct-chart"]').innerText(), /组内答对比例/);
@@ -179,8 +231,18 @@ describe('GRPO dashboard', () => {
     await page.goto(runUrl);
     await page.locator(`[data-testid="reward-chart"][data-steps="${STEPS}"]`).waitFor();
     assert.match(await page.locator('[data-testid="reward-chart"]').innerText(), /GRPO rewards/);
-    assert.deepEqual(await page.locator('[data-testid="grpo-completions"] tbody tr').evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-step')))), steps);
-    assert.deepEqual(await page.locator('[data-testid="grpo-completions"] thead th').allInnerTexts(), ['Step', 'Prompt', 'Completion', 'Reward', 'Each reward', 'Advantage']);
+    assert.deepEqual(
+      await page.locator('[data-testid="grpo-completions"] tbody tr').evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-step')))),
+      steps,
+    );
+    assert.deepEqual(await page.locator('[data-testid="grpo-completions"] thead th').allInnerTexts(), [
+      'Step',
+      'Prompt',
+      'Completion',
+      'Reward',
+      'Each reward',
+      'Advantage',
+    ]);
     assert.deepEqual(await overflowingTables(page), []);
     assert.deepEqual(await clippedTexts(page), [], 'clipped text on the GRPO dashboard (en)');
     await screenshot(page, 'en-grpo-dashboard');
@@ -191,7 +253,9 @@ describe('GRPO dashboard', () => {
     await page.locator('button[data-preset="grpo"]').click();
     for (let i = 0; i < 3; i++) await page.locator('[data-testid="wizard-next"]').click();
     await page.locator('[data-testid="grpo-fields"]').getByLabel('Temperature').fill('0');
-    assert.deepEqual(await page.locator('[data-testid="grpo-problems"] li').allInnerTexts(), ['Temperature: enter a number above 0 and at most 10 (GRPO samples; usually 1.0).']);
+    assert.deepEqual(await page.locator('[data-testid="grpo-problems"] li').allInnerTexts(), [
+      'Temperature: enter a number above 0 and at most 10 (GRPO samples; usually 1.0).',
+    ]);
     assert.deepEqual(await clippedTexts(page), [], 'clipped text on the GRPO method step (en)');
     await screenshot(page, 'en-grpo-method-problems');
     await page.locator('nav a[data-nav="settings"]').click();
@@ -210,14 +274,29 @@ describe('GRPO dashboard', () => {
       assert.deepEqual(await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-step')))), [3, 3, 2, 2, 1, 1], 'newest first');
       const texts = page.locator('[data-testid="completion-text"]');
       assert.equal((await texts.nth(1).textContent())?.length, long.length, 'the whole completion is there, scrolling inside its cell');
-      const boxes = await texts.evaluateAll((els) => els.map((e) => ({ wide: e.scrollWidth > e.clientWidth + 1, tall: e.clientHeight, scrolls: e.scrollHeight > e.clientHeight })));
-      assert.ok(boxes.every((b) => !b.wide), 'no completion wider than its cell');
+      const boxes = await texts.evaluateAll((els) =>
+        els.map((e) => ({ wide: e.scrollWidth > e.clientWidth + 1, tall: e.clientHeight, scrolls: e.scrollHeight > e.clientHeight })),
+      );
+      assert.ok(
+        boxes.every((b) => !b.wide),
+        'no completion wider than its cell',
+      );
       assert.ok(boxes[1]!.scrolls && boxes[1]!.tall < 200, `a long completion scrolls inside a box of bounded height: ${JSON.stringify(boxes[1])}`);
       // clippedTexts skips tables: the fixed-width headers are checked here.
-      assert.deepEqual(await page.locator('[data-testid="grpo-completions"] thead th').evaluateAll((ths) => ths.filter((th) => th.scrollWidth > th.clientWidth + 1).map((th) => th.textContent)), [], 'a header wider than its column');
+      assert.deepEqual(
+        await page
+          .locator('[data-testid="grpo-completions"] thead th')
+          .evaluateAll((ths) => ths.filter((th) => th.scrollWidth > th.clientWidth + 1).map((th) => th.textContent)),
+        [],
+        'a header wider than its column',
+      );
       assert.deepEqual(await overflowingTables(page), []);
       assert.deepEqual(await clippedTexts(page), [], `clipped text on the stored GRPO run (${lang})`);
-      assert.equal(await page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth), false, 'the page never scrolls sideways');
+      assert.equal(
+        await page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth),
+        false,
+        'the page never scrolls sideways',
+      );
       await page.locator('[data-testid="grpo-completions"]').scrollIntoViewIfNeeded();
       await screenshot(page, `${lang}-grpo-long-completions`);
     }

@@ -72,7 +72,10 @@ describe('handbook flow', () => {
     await page.locator('[data-testid="histogram-caption"]', { hasText: 'tiny-model' }).waitFor();
     const rendered = page.locator('[data-testid="rendered-sample"]');
     const chat0 = learningChats()[0]!;
-    assert.equal(await rendered.first().innerText(), `<|im_start|>user\n${chat0.messages[0]!.content}<|im_end|>\n<|im_start|>assistant\n${chat0.messages[1]!.content}<|im_end|>\n`);
+    assert.equal(
+      await rendered.first().innerText(),
+      `<|im_start|>user\n${chat0.messages[0]!.content}<|im_end|>\n<|im_start|>assistant\n${chat0.messages[1]!.content}<|im_end|>\n`,
+    );
     assert.deepEqual(await rendered.first().locator('.special').allInnerTexts(), ['<|im_start|>', '<|im_end|>', '<|im_start|>', '<|im_end|>']);
     assert.match(await preview.innerText(), new RegExp(`\\b${chatTokens(chat0)} 个 token`));
     assert.equal(await page.locator('[data-testid="histogram-caption"]').innerText(), '长度分布（tiny-model 的 token，含对话模板）');
@@ -104,7 +107,10 @@ describe('handbook flow', () => {
     const memory = page.locator('[data-testid="plan-memory"]');
     await memory.waitFor({ timeout: 60_000 });
     // The settings' backend is the old name wasm: the probe opens ggml's cpu backend and says so.
-    assert.match(await page.locator('[data-testid="plan-backend"]').innerText(), /cpu \(wasm\)[\s\S]*cpu: CPU \(.*GiB free of .*\)[\s\S]*--backend wasm is a name of the old engine; using --backend cpu/);
+    assert.match(
+      await page.locator('[data-testid="plan-backend"]').innerText(),
+      /cpu \(wasm\)[\s\S]*cpu: CPU \(.*GiB free of .*\)[\s\S]*--backend wasm is a name of the old engine; using --backend cpu/,
+    );
     assert.match(await memory.innerText(), /\d+(\.\d+)? (GiB|MiB|KiB)\s*\/\s*[\d.]+ GiB · 系统内存（CPU 后端）\s*放得下/);
     assert.match(await page.locator('[data-testid="plan-time"]').innerText(), /每步 .*每轮 .*（\d+ 步）[\s\S]*GFLOP\/s/);
     await screenshot(page, 'zh-CN-wizard-resources');
@@ -148,7 +154,8 @@ describe('handbook flow', () => {
       // The demo model comes first in the list; render with the tiny model (also the run's base model).
       await page.locator('[data-testid="dataset-model"]').selectOption({ label: 'tiny-model' });
       const note = page.locator('[data-testid="cutoff-note"]');
-      const expected = lang === 'en' ? `${over} examples (${pct}) longer than max length 48 will be truncated` : `${over} 条样本（${pct}）超过最大长度 48，训练时会被截断`;
+      const expected =
+        lang === 'en' ? `${over} examples (${pct}) longer than max length 48 will be truncated` : `${over} 条样本（${pct}）超过最大长度 48，训练时会被截断`;
       await note.filter({ hasText: expected }).waitFor();
       assert.equal(await page.locator('[data-testid="length-histogram"]').getAttribute('data-cutoff'), '48');
       assert.equal(
@@ -179,7 +186,10 @@ describe('handbook flow', () => {
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="play-answer"][data-done="true"]').length === 2, null, { timeout: 90_000 });
     assert.equal(await page.locator('[data-testid="play-column"] .err').count(), 0, 'no column failed');
     const texts = await answers.allInnerTexts();
-    assert.ok(texts.every((t) => t.trim().length > 0), `both columns answered: ${JSON.stringify(texts)}`);
+    assert.ok(
+      texts.every((t) => t.trim().length > 0),
+      `both columns answered: ${JSON.stringify(texts)}`,
+    );
     // The adapter learned the handbook answer; the random base model did not (greedy, seeded: deterministic).
     assert.match(await page.locator('[data-testid="play-column"][data-key^="run-"] [data-testid="play-answer"]').innerText(), /Paris/);
     assert.doesNotMatch(await page.locator('[data-testid="play-column"][data-key="base"] [data-testid="play-answer"]').innerText(), /Paris/);
@@ -219,7 +229,16 @@ describe('handbook flow', () => {
     await page.locator('nav a[data-nav="runs"]').click();
     const row = page.locator(`tr[data-run-id="${firstId}"]`);
     await row.waitFor();
-    const stepAt = async () => Number(/第 (\d+)/.exec((await row.locator('td').allInnerTexts()).join(' ') + ((await row.locator('[role="progressbar"]').getAttribute('title').catch(() => null)) ?? ''))?.[1] ?? (await row.locator('[role="progressbar"]').getAttribute('title'))?.split(' /')[0]);
+    const stepAt = async () =>
+      Number(
+        /第 (\d+)/.exec(
+          (await row.locator('td').allInnerTexts()).join(' ') +
+            ((await row
+              .locator('[role="progressbar"]')
+              .getAttribute('title')
+              .catch(() => null)) ?? ''),
+        )?.[1] ?? (await row.locator('[role="progressbar"]').getAttribute('title'))?.split(' /')[0],
+      );
     const before = await stepAt();
     await page.waitForFunction(
       ([id, was]) => {
@@ -238,7 +257,11 @@ describe('handbook flow', () => {
     await page.locator('main h1', { hasText: 'Settings' }).waitFor();
     await page.locator('nav a[data-nav="runs"]').click();
     await row.waitFor();
-    const stepOfBar = () => row.locator('[role="progressbar"]').getAttribute('title').then((t) => Number(t?.split(' /')[0]));
+    const stepOfBar = () =>
+      row
+        .locator('[role="progressbar"]')
+        .getAttribute('title')
+        .then((t) => Number(t?.split(' /')[0]));
     const enBefore = await stepOfBar();
     await page.waitForFunction(
       ([id, was]) => Number(document.querySelector(`tr[data-run-id="${id}"] [role="progressbar"]`)?.getAttribute('title')?.split(' /')[0]) > was,

@@ -79,7 +79,10 @@ describe('playground', () => {
       // A budget of 6 tokens: the answer comes quickly, but the child still loads the model (slow under load).
       await ask(page, 'Think first.<think>', 1, 240_000);
       const line = (await page.locator('[data-testid="play-thinking"]').textContent())!.replace(/\s+/g, ' ').trim();
-      const want = lang === 'en' ? 'Thinking: 6 tokens · budget 6 · "Wait" used 0 of 2 · closed by the budget' : '思考：6 个 token · 预算 6 · “Wait” 已用 0/2 次 · 已按预算结束思考';
+      const want =
+        lang === 'en'
+          ? 'Thinking: 6 tokens · budget 6 · "Wait" used 0 of 2 · closed by the budget'
+          : '思考：6 个 token · 预算 6 · “Wait” 已用 0/2 次 · 已按预算结束思考';
       assert.equal(line, want);
       await screenshot(page, `${lang}-playground-thinking-budget`);
       await page.locator('[data-testid="play-clear"]').click();

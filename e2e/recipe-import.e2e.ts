@@ -26,7 +26,33 @@ describe('export a recipe, import the result, compare', () => {
       const data = writeLearningData(join(serve.home, 'qa.jsonl'));
       const train = spawnSync(
         process.execPath,
-        [join(repoRoot, 'dist/cli.js'), 'train', '--model', model, '--data', data, '--out', join(serve.home, 'run'), '--max-steps', '8', '--lr', '0.01', '--val-split', '0.2', '--eval-every', '4', '--grad-accum', '2', '--backend', 'cpu', '--db', serve.dbPath, '--name', 'local-0.5b', '--json'],
+        [
+          join(repoRoot, 'dist/cli.js'),
+          'train',
+          '--model',
+          model,
+          '--data',
+          data,
+          '--out',
+          join(serve.home, 'run'),
+          '--max-steps',
+          '8',
+          '--lr',
+          '0.01',
+          '--val-split',
+          '0.2',
+          '--eval-every',
+          '4',
+          '--grad-accum',
+          '2',
+          '--backend',
+          'cpu',
+          '--db',
+          serve.dbPath,
+          '--name',
+          'local-0.5b',
+          '--json',
+        ],
         { env: { ...process.env, TUNELOOM_HOME: serve.home }, encoding: 'utf8' },
       );
       assert.equal(train.status, 0, train.stderr);
@@ -71,7 +97,10 @@ describe('export a recipe, import the result, compare', () => {
   for (const lang of ['zh-CN', 'en'] as const) {
     test(`${lang}: export from the run page, import from the runs list, the imported run shows in compare`, { timeout: 120_000 }, async () => {
       const page = app.s.page;
-      const t = lang === 'en' ? { write: 'Write recipe', done: /Recipe written: \d+ training and \d+ validation example/, imported: /Imported "/ } : { write: '生成配方', done: /已写出配方：\d+ 条训练样本、\d+ 条验证样本/, imported: /已导入「/ };
+      const t =
+        lang === 'en'
+          ? { write: 'Write recipe', done: /Recipe written: \d+ training and \d+ validation example/, imported: /Imported "/ }
+          : { write: '生成配方', done: /已写出配方：\d+ 条训练样本、\d+ 条验证样本/, imported: /已导入「/ };
       if (lang === 'en') {
         await page.locator('nav a[data-nav="settings"]').click();
         await page.locator('button[data-lang="en"]').click();
@@ -101,7 +130,12 @@ describe('export a recipe, import the result, compare', () => {
       const saves = join(out, 'saves', 'local-0.5b');
       mkdirSync(saves, { recursive: true });
       for (const f of ['adapter_config.json', 'adapter_model.safetensors']) copyFileSync(join(run.adapterPath!, f), join(saves, f));
-      writeFileSync(join(saves, 'trainer_log.jsonl'), curve.map((p) => JSON.stringify({ current_steps: p.step, total_steps: 8, loss: Number((p.loss! * 0.8).toFixed(4)), lr: p.lr, epoch: p.epoch })).join('\n') + '\n');
+      writeFileSync(
+        join(saves, 'trainer_log.jsonl'),
+        curve
+          .map((p) => JSON.stringify({ current_steps: p.step, total_steps: 8, loss: Number((p.loss! * 0.8).toFixed(4)), lr: p.lr, epoch: p.epoch }))
+          .join('\n') + '\n',
+      );
 
       await page.locator('nav a[data-nav="runs"]').click();
       await page.locator('[data-testid="import-run"]').click();
@@ -125,7 +159,7 @@ describe('export a recipe, import the result, compare', () => {
       await final.waitFor();
       assert.match(await page.locator('main').innerText(), new RegExp(`cluster-${lang}`));
       const lastLoss = (curve.at(-1)!.loss! * 0.8).toFixed(4);
-      assert.match(await page.locator('main').innerText(), new RegExp(lastLoss.replace('.', '\\.')), 'the imported curve is the log\'s');
+      assert.match(await page.locator('main').innerText(), new RegExp(lastLoss.replace('.', '\\.')), "the imported curve is the log's");
       await page.waitForTimeout(300); // the chart's first paint
       await screenshot(page, `${lang}-compare-imported`);
       assert.deepEqual(app.s.errors, []);

@@ -108,7 +108,13 @@ describe('demo mode and the resources step', () => {
     const end = page.locator('.badge[data-status="completed"], .badge[data-status="failed"], .badge[data-status="interrupted"], .badge[data-status="stopped"]');
     await end.waitFor({ timeout: 0 });
     const status = await end.getAttribute('data-status');
-    if (status !== 'completed') assert.fail(`the demo run ended ${status}: ${await page.locator('[data-testid="run-error"]').innerText().catch(() => '')}`);
+    if (status !== 'completed')
+      assert.fail(
+        `the demo run ended ${status}: ${await page
+          .locator('[data-testid="run-error"]')
+          .innerText()
+          .catch(() => '')}`,
+      );
     const first = Number(await page.locator('[data-testid="first-loss"]').innerText());
     const last = Number(await page.locator('[data-testid="last-loss"]').innerText());
     assert.ok(last < first * 0.95, `the demo loss fell: ${first} -> ${last}`);

@@ -78,7 +78,13 @@ describe('run controls: pending until the worker answers; stop in every state', 
       data = writeLearningData(join(serve.home, 'qa.jsonl'));
       // Enough conversations that reading and tokenizing them keeps a worker preparing for a while.
       bigData = join(serve.home, 'big.jsonl');
-      const line = (i: number) => JSON.stringify({ conversations: [{ role: 'user', content: `第 ${i} 个问题：图书馆周末几点开门？`.repeat(8) }, { role: 'assistant', content: `第 ${i} 个回答：周六周日八点开门，晚上十点闭馆。`.repeat(8) }] });
+      const line = (i: number) =>
+        JSON.stringify({
+          conversations: [
+            { role: 'user', content: `第 ${i} 个问题：图书馆周末几点开门？`.repeat(8) },
+            { role: 'assistant', content: `第 ${i} 个回答：周六周日八点开门，晚上十点闭馆。`.repeat(8) },
+          ],
+        });
       writeFileSync(bigData, Array.from({ length: 60_000 }, (_, i) => line(i)).join('\n') + '\n');
     },
   });
@@ -90,14 +96,39 @@ describe('run controls: pending until the worker answers; stop in every state', 
     return requestFor(name, datasetIds.get(dataPath)!);
   };
   const requestFor = (name: string, datasetId: number): LaunchRequest => ({
-    name, modelPath: model, datasetId, format: 'auto', backend: 'cpu',
-    method: 'lora', loraR: 8, loraAlpha: 16, loraDropout: 0, loraTargets: ['q_proj', 'v_proj'], epochs: 1, maxSteps: 100_000, lr: 1e-3, scheduler: 'constant',
-    warmupSteps: 0, batchSize: 1, gradAccum: 1, maxLen: 128, seed: 1, gradientCheckpointing: false, weightDecay: 0, maxGradNorm: 1, lossOn: 'completion',
-    packing: false, valSplit: 0, evalEvery: 0, sampleEvery: 0, prefixLen: 16,
+    name,
+    modelPath: model,
+    datasetId,
+    format: 'auto',
+    backend: 'cpu',
+    method: 'lora',
+    loraR: 8,
+    loraAlpha: 16,
+    loraDropout: 0,
+    loraTargets: ['q_proj', 'v_proj'],
+    epochs: 1,
+    maxSteps: 100_000,
+    lr: 1e-3,
+    scheduler: 'constant',
+    warmupSteps: 0,
+    batchSize: 1,
+    gradAccum: 1,
+    maxLen: 128,
+    seed: 1,
+    gradientCheckpointing: false,
+    weightDecay: 0,
+    maxGradNorm: 1,
+    lossOn: 'completion',
+    packing: false,
+    valSplit: 0,
+    evalEvery: 0,
+    sampleEvery: 0,
+    prefixLen: 16,
   });
   const badge = (status: RunStatus) => app.s.page.locator(`.badge[data-status="${status}"]`);
   const button = (action: string) => app.s.page.locator(`button[data-action="${action}"]`);
-  const heldStatus = (id: number, status: RunStatus) => gate.waitHeld(1, (f) => 'event' in f && f.event.type === 'run.status' && f.event.runId === id && f.event.status === status);
+  const heldStatus = (id: number, status: RunStatus) =>
+    gate.waitHeld(1, (f) => 'event' in f && f.event.type === 'run.status' && f.event.runId === id && f.event.status === status);
 
   /** Opens a run's dashboard and waits until its worker has trained a step. */
   async function openRunning(id: number) {
@@ -106,7 +137,9 @@ describe('run controls: pending until the worker answers; stop in every state', 
     // A run that ends instead of starting fails the test with its own error and log, not a timeout.
     await page.locator('.badge[data-status="running"], .badge[data-status="failed"], .badge[data-status="interrupted"]').first().waitFor({ timeout: 120_000 });
     if (!(await badge('running').count())) assert.fail(`run ${id} did not start: ${runRow(app.serve.dbPath, id)} ${logsOf(app.serve.dbPath, id).join(' | ')}`);
-    await page.waitForFunction(() => /(第 |Step )[1-9]\d* (\/|of) 100000/.test(document.querySelector('.progress-card')?.textContent ?? ''), null, { timeout: 120_000 });
+    await page.waitForFunction(() => /(第 |Step )[1-9]\d* (\/|of) 100000/.test(document.querySelector('.progress-card')?.textContent ?? ''), null, {
+      timeout: 120_000,
+    });
   }
 
   /**
@@ -187,7 +220,10 @@ describe('run controls: pending until the worker answers; stop in every state', 
     await screenshot(page, 'en-run-preparing');
     await button('stop').click();
     await badge('stopped').waitFor();
-    assert.ok(logsOf(app.serve.dbPath, preparing).includes('stopped while preparing: no step was trained'), 'it was stopped while preparing, not after its first step');
+    assert.ok(
+      logsOf(app.serve.dbPath, preparing).includes('stopped while preparing: no step was trained'),
+      'it was stopped while preparing, not after its first step',
+    );
     assert.deepEqual(app.s.errors, []);
   });
 });

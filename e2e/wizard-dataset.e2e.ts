@@ -14,9 +14,24 @@ import { screenshot } from './support/browser';
 import { servedApp } from './support/served-app';
 
 const CHATS = [
-  { conversations: [{ role: 'user', content: '图书馆几点开门？' }, { role: 'assistant', content: '早上八点。' }] },
-  { conversations: [{ role: 'user', content: '宿舍几点熄灯？' }, { role: 'assistant', content: '晚上十一点。' }] },
-  { conversations: [{ role: 'user', content: '怎么请假？' }, { role: 'assistant', content: '填写请假单，请辅导员签字。' }] },
+  {
+    conversations: [
+      { role: 'user', content: '图书馆几点开门？' },
+      { role: 'assistant', content: '早上八点。' },
+    ],
+  },
+  {
+    conversations: [
+      { role: 'user', content: '宿舍几点熄灯？' },
+      { role: 'assistant', content: '晚上十一点。' },
+    ],
+  },
+  {
+    conversations: [
+      { role: 'user', content: '怎么请假？' },
+      { role: 'assistant', content: '填写请假单，请辅导员签字。' },
+    ],
+  },
 ];
 const ADGEN = [
   { content: '类型#上衣*颜色#白色*风格#简约', summary: '简约的白色上衣，百搭又清爽。' },
@@ -68,7 +83,11 @@ describe('wizard: the dataset the user picked', () => {
       await page.locator('input[name="ds"]').first().waitFor();
       return page.locator('.choice:has(input[name="ds"]:checked)').allInnerTexts();
     };
-    assert.deepEqual((await checkedAfter('adgen')).map((t) => t.split('\n')[0]), ['adgen-train'], 'AdvertiseGen picks the adgen dataset');
+    assert.deepEqual(
+      (await checkedAfter('adgen')).map((t) => t.split('\n')[0]),
+      ['adgen-train'],
+      'AdvertiseGen picks the adgen dataset',
+    );
     assert.deepEqual(await checkedAfter('medical'), [], 'no medical CSV imported: nothing preselected');
     const demo = await checkedAfter('demo');
     assert.equal(demo.length, 1);
@@ -109,14 +128,19 @@ describe('wizard: the dataset the user picked', () => {
     const summary = page.locator('dl.summary');
     await summary.waitFor();
     assert.match(await summary.innerText(), /my-handbook \(3 条样本\)/);
-    assert.match(await page.locator('[data-testid="cli-command"]').textContent() ?? '', /my-handbook\.jsonl/);
+    assert.match((await page.locator('[data-testid="cli-command"]').textContent()) ?? '', /my-handbook\.jsonl/);
     assert.deepEqual(app.s.errors, []);
   });
 
   test('in English: the pending check and its Next button', async () => {
     const page = app.s.page;
     const file = join(app.serve.home, 'second.jsonl');
-    writeFileSync(file, CHATS.slice(0, 2).map((r) => JSON.stringify(r)).join('\n') + '\n');
+    writeFileSync(
+      file,
+      CHATS.slice(0, 2)
+        .map((r) => JSON.stringify(r))
+        .join('\n') + '\n',
+    );
     await page.locator('nav a[data-nav="settings"]').click();
     await page.locator('button[data-lang="en"]').click();
     await page.locator('main h1', { hasText: 'Settings' }).waitFor();

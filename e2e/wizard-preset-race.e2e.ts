@@ -74,7 +74,19 @@ describe('wizard: a models list that arrives late', () => {
     // select its preferred model again if it could.
     await page.locator('.choice', { hasText: 'another-model' }).locator('input[name="model"]').check();
     const file = join(app.serve.home, 'chats.jsonl');
-    writeFileSync(file, [0, 1, 2].map((i) => JSON.stringify({ conversations: [{ role: 'user', content: `问题 ${i}` }, { role: 'assistant', content: `回答 ${i}` }] })).join('\n') + '\n');
+    writeFileSync(
+      file,
+      [0, 1, 2]
+        .map((i) =>
+          JSON.stringify({
+            conversations: [
+              { role: 'user', content: `问题 ${i}` },
+              { role: 'assistant', content: `回答 ${i}` },
+            ],
+          }),
+        )
+        .join('\n') + '\n',
+    );
     await page.locator('.stepper li:nth-child(2) button').click();
     await page.locator('[data-testid="dataset-path"]').fill(file);
     await page.locator('[data-testid="dataset-inspect"]').click();

@@ -39,7 +39,10 @@ if (only !== 'renderer') {
         sourcemap: true,
         logLevel: 'warning',
         // ESM bundles that mention require() (e.g. createRequire users) need it defined.
-        banner: e.format === 'esm' ? { js: "import { createRequire as __tlCreateRequire } from 'node:module'; const require = __tlCreateRequire(import.meta.url);" } : undefined,
+        banner:
+          e.format === 'esm'
+            ? { js: "import { createRequire as __tlCreateRequire } from 'node:module'; const require = __tlCreateRequire(import.meta.url);" }
+            : undefined,
       }),
     ),
   );

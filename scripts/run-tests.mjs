@@ -31,8 +31,7 @@ function run(cmd, cmdArgs, env = {}) {
   return r.status ?? 1;
 }
 
-const nodeTest = (files) =>
-  run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=600000', ...files]);
+const nodeTest = (files) => run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=600000', ...files]);
 
 if (explicit.length) process.exit(nodeTest(explicit));
 
@@ -43,7 +42,17 @@ if (!e2eOnly) {
     failed++;
   }
   // The renderer has its own tsconfig (DOM + .svelte files); svelte-check takes ~20 s on 2 cores.
-  if (run(process.execPath, [join(root, 'node_modules/svelte-check/bin/svelte-check'), '--tsconfig', 'src-renderer/tsconfig.json', '--threshold', 'warning', '--output', 'human']) !== 0) {
+  if (
+    run(process.execPath, [
+      join(root, 'node_modules/svelte-check/bin/svelte-check'),
+      '--tsconfig',
+      'src-renderer/tsconfig.json',
+      '--threshold',
+      'warning',
+      '--output',
+      'human',
+    ]) !== 0
+  ) {
     console.error('renderer type-check (svelte-check) failed');
     failed++;
   }

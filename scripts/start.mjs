@@ -51,7 +51,9 @@ if (distIsStale()) {
 const electron = electronBinary();
 const [cmd, cmdArgs] = electron
   ? [electron, [root, ...args]]
-  : (console.log("tuneloom: Electron's binary is not installed here (node_modules/electron/dist is missing), so starting `tuneloom serve` — open the URL below in a browser."),
+  : (console.log(
+      "tuneloom: Electron's binary is not installed here (node_modules/electron/dist is missing), so starting `tuneloom serve` — open the URL below in a browser.",
+    ),
     [process.execPath, [join(root, 'dist/cli.js'), 'serve', ...args]]);
 const child = spawn(cmd, cmdArgs, { cwd: root, stdio: 'inherit' });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));

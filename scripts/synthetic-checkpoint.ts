@@ -25,13 +25,80 @@ export interface ShapePreset {
 
 /** Shapes from the published config.json of each model; `tiny*` are ours, for tests. */
 export const SHAPES: Record<string, ShapePreset> = {
-  'qwen2.5-0.5b': { model_type: 'qwen2', hidden_size: 896, intermediate_size: 4864, num_hidden_layers: 24, num_attention_heads: 14, num_key_value_heads: 2, vocab_size: 151936, tie_word_embeddings: true, rope_theta: 1e6, max_position_embeddings: 32768 },
-  'qwen2.5-1.5b': { model_type: 'qwen2', hidden_size: 1536, intermediate_size: 8960, num_hidden_layers: 28, num_attention_heads: 12, num_key_value_heads: 2, vocab_size: 151936, tie_word_embeddings: true, rope_theta: 1e6, max_position_embeddings: 32768 },
-  'qwen2.5-7b': { model_type: 'qwen2', hidden_size: 3584, intermediate_size: 18944, num_hidden_layers: 28, num_attention_heads: 28, num_key_value_heads: 4, vocab_size: 152064, tie_word_embeddings: false, rope_theta: 1e6, max_position_embeddings: 32768 },
-  tiny: { model_type: 'qwen2', hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, vocab_size: 512, tie_word_embeddings: true, rope_theta: 1e4, max_position_embeddings: 512 },
+  'qwen2.5-0.5b': {
+    model_type: 'qwen2',
+    hidden_size: 896,
+    intermediate_size: 4864,
+    num_hidden_layers: 24,
+    num_attention_heads: 14,
+    num_key_value_heads: 2,
+    vocab_size: 151936,
+    tie_word_embeddings: true,
+    rope_theta: 1e6,
+    max_position_embeddings: 32768,
+  },
+  'qwen2.5-1.5b': {
+    model_type: 'qwen2',
+    hidden_size: 1536,
+    intermediate_size: 8960,
+    num_hidden_layers: 28,
+    num_attention_heads: 12,
+    num_key_value_heads: 2,
+    vocab_size: 151936,
+    tie_word_embeddings: true,
+    rope_theta: 1e6,
+    max_position_embeddings: 32768,
+  },
+  'qwen2.5-7b': {
+    model_type: 'qwen2',
+    hidden_size: 3584,
+    intermediate_size: 18944,
+    num_hidden_layers: 28,
+    num_attention_heads: 28,
+    num_key_value_heads: 4,
+    vocab_size: 152064,
+    tie_word_embeddings: false,
+    rope_theta: 1e6,
+    max_position_embeddings: 32768,
+  },
+  tiny: {
+    model_type: 'qwen2',
+    hidden_size: 32,
+    intermediate_size: 64,
+    num_hidden_layers: 2,
+    num_attention_heads: 4,
+    num_key_value_heads: 2,
+    vocab_size: 512,
+    tie_word_embeddings: true,
+    rope_theta: 1e4,
+    max_position_embeddings: 512,
+  },
   // head_dim 16 != hidden/heads (8): exercises Qwen3's explicit head_dim.
-  'tiny-qwen3': { model_type: 'qwen3', hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, head_dim: 16, vocab_size: 512, tie_word_embeddings: true, rope_theta: 1e6, max_position_embeddings: 512 },
-  'tiny-llama': { model_type: 'llama', hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 1, vocab_size: 512, tie_word_embeddings: false, rope_theta: 5e5, max_position_embeddings: 512 },
+  'tiny-qwen3': {
+    model_type: 'qwen3',
+    hidden_size: 32,
+    intermediate_size: 64,
+    num_hidden_layers: 2,
+    num_attention_heads: 4,
+    num_key_value_heads: 2,
+    head_dim: 16,
+    vocab_size: 512,
+    tie_word_embeddings: true,
+    rope_theta: 1e6,
+    max_position_embeddings: 512,
+  },
+  'tiny-llama': {
+    model_type: 'llama',
+    hidden_size: 32,
+    intermediate_size: 64,
+    num_hidden_layers: 2,
+    num_attention_heads: 4,
+    num_key_value_heads: 1,
+    vocab_size: 512,
+    tie_word_embeddings: false,
+    rope_theta: 5e5,
+    max_position_embeddings: 512,
+  },
 };
 
 export interface SyntheticOptions {
@@ -88,9 +155,15 @@ export function tensorSpecs(p: ShapePreset, dtype: 'F32' | 'BF16'): TensorSpec[]
       { name: `${l}.mlp.up_proj.weight`, shape: [ff, h], dtype },
       { name: `${l}.mlp.down_proj.weight`, shape: [h, ff], dtype },
     );
-    if (qkvBias) specs.push({ name: `${l}.self_attn.q_proj.bias`, shape: [q], dtype }, { name: `${l}.self_attn.k_proj.bias`, shape: [kv], dtype }, { name: `${l}.self_attn.v_proj.bias`, shape: [kv], dtype });
+    if (qkvBias)
+      specs.push(
+        { name: `${l}.self_attn.q_proj.bias`, shape: [q], dtype },
+        { name: `${l}.self_attn.k_proj.bias`, shape: [kv], dtype },
+        { name: `${l}.self_attn.v_proj.bias`, shape: [kv], dtype },
+      );
     if (p.model_type !== 'qwen2' && p.attention_bias) specs.push({ name: `${l}.self_attn.o_proj.bias`, shape: [h], dtype });
-    if (p.model_type === 'qwen3') specs.push({ name: `${l}.self_attn.q_norm.weight`, shape: [hd], dtype }, { name: `${l}.self_attn.k_norm.weight`, shape: [hd], dtype });
+    if (p.model_type === 'qwen3')
+      specs.push({ name: `${l}.self_attn.q_norm.weight`, shape: [hd], dtype }, { name: `${l}.self_attn.k_norm.weight`, shape: [hd], dtype });
   }
   specs.push({ name: 'model.norm.weight', shape: [h], dtype });
   if (!p.tie_word_embeddings) specs.push({ name: 'lm_head.weight', shape: [p.vocab_size, h], dtype });

@@ -14,7 +14,8 @@ test('external links: our hosts over https open, other web links ask first, othe
   assert.equal(externalLinkDecision('https://huggingface.co@evil.example/'), 'ask');
   assert.equal(externalLinkDecision('https://huggingface.co:8443/'), 'ask');
   assert.equal(externalLinkDecision('https://example.com/paper.pdf'), 'ask');
-  for (const url of ['file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'ms-msdt:/id', 'not a url']) assert.equal(externalLinkDecision(url), 'refuse', url);
+  for (const url of ['file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'ms-msdt:/id', 'not a url'])
+    assert.equal(externalLinkDecision(url), 'refuse', url);
 });
 
 /** The electronFuses block of electron-builder.yml as key -> value (a flat YAML map). */
@@ -22,7 +23,12 @@ function fuses(): Record<string, string> {
   const text = readFileSync(join(repoRoot, 'electron-builder.yml'), 'utf8');
   const block = /^electronFuses:\n((?:[ ]+\S.*\n?)+)/m.exec(text);
   assert.ok(block, 'electron-builder.yml has an electronFuses block');
-  return Object.fromEntries(block[1]!.trim().split('\n').map((l) => l.trim().split(/:\s*/) as [string, string]));
+  return Object.fromEntries(
+    block[1]!
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().split(/:\s*/) as [string, string]),
+  );
 }
 
 test('electron fuses: run-as-node kept for the CLI child processes, the others that do not break the app flipped', () => {
@@ -36,5 +42,6 @@ test('electron fuses: run-as-node kept for the CLI child processes, the others t
     grantFileProtocolExtraPrivileges: 'false',
   });
   // The children that need runAsNode really use it.
-  for (const f of ['src-main/jobs/cli-job.ts', 'src-main/planner/backend-probe.ts']) assert.match(readFileSync(join(repoRoot, f), 'utf8'), /ELECTRON_RUN_AS_NODE: '1'/, f);
+  for (const f of ['src-main/jobs/cli-job.ts', 'src-main/planner/backend-probe.ts'])
+    assert.match(readFileSync(join(repoRoot, f), 'utf8'), /ELECTRON_RUN_AS_NODE: '1'/, f);
 });

@@ -27,5 +27,8 @@ export function storageError(err: unknown, o: { action: string; where: string; t
   const then = o.then ? `, then ${o.then}` : '';
   return problem === 'full'
     ? new UserError(`${o.action} failed: the disk is full (${code})`, { where: o.where, hint: `free some space${then}` })
-    : new UserError(`${o.action} failed: the file system is read-only (${code})`, { where: o.where, hint: `make it writable or choose a folder on another disk${then}` });
+    : new UserError(`${o.action} failed: the file system is read-only (${code})`, {
+        where: o.where,
+        hint: `make it writable or choose a folder on another disk${then}`,
+      });
 }

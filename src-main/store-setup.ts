@@ -11,7 +11,13 @@ import { resolveStorePath, tuneloomHome } from './store/paths';
 
 export function setupStore(): HandlerContext {
   const dbPath = resolveStorePath();
-  const services = createAppServices({ db: openStore(dbPath), dbPath, home: tuneloomHome(), electronVersion: process.versions.electron ?? null, publish: publishEvent });
+  const services = createAppServices({
+    db: openStore(dbPath),
+    dbPath,
+    home: tuneloomHome(),
+    electronVersion: process.versions.electron ?? null,
+    publish: publishEvent,
+  });
   // Closing the app leaves live runs interrupted (resumable) and partial downloads resumable.
   app.on('will-quit', () => void services.close());
   return services;

@@ -67,9 +67,12 @@ export function explainError(err: { kind?: string; message: string }): ErrorView
   const m = err.message;
   let x: RegExpExecArray | null;
   if (err.kind === 'invalid-payload') {
-    if ((x = /^([\w.[\]]+) must be at most (\S+)$/.exec(m))) return { key: 'err.payload.max', params: { field: fieldOf(x[1]!), n: x[2]! }, labelParams: ['field'] };
-    if ((x = /^([\w.[\]]+) must be at least (\S+)$/.exec(m))) return { key: 'err.payload.min', params: { field: fieldOf(x[1]!), n: x[2]! }, labelParams: ['field'] };
-    if ((x = /^([\w.[\]]+) must be one of (.+)$/.exec(m))) return { key: 'err.payload.oneOf', params: { field: fieldOf(x[1]!), values: x[2]! }, labelParams: ['field'] };
+    if ((x = /^([\w.[\]]+) must be at most (\S+)$/.exec(m)))
+      return { key: 'err.payload.max', params: { field: fieldOf(x[1]!), n: x[2]! }, labelParams: ['field'] };
+    if ((x = /^([\w.[\]]+) must be at least (\S+)$/.exec(m)))
+      return { key: 'err.payload.min', params: { field: fieldOf(x[1]!), n: x[2]! }, labelParams: ['field'] };
+    if ((x = /^([\w.[\]]+) must be one of (.+)$/.exec(m)))
+      return { key: 'err.payload.oneOf', params: { field: fieldOf(x[1]!), values: x[2]! }, labelParams: ['field'] };
     if ((x = /^([\w.[\]]+) must be /.exec(m))) return { key: 'err.payload.type', params: { field: fieldOf(x[1]!) }, labelParams: ['field'] };
   }
   if ((x = /^(.*?): cannot read it \((ENOENT|ENOTDIR)\)/.exec(m))) return { key: 'err.path.notFound', params: { path: x[1]! } };
@@ -81,7 +84,8 @@ export function explainError(err: { kind?: string; message: string }): ErrorView
   if ((x = /^(.*?): byte (0x[0-9A-F]+) at offset (\d+) does not decode as ([\w-]+)/.exec(m))) {
     return { key: 'err.encoding.auto', params: { where: x[1]!, encoding: x[4]!, byte: x[2]!, offset: x[3]! } };
   }
-  if ((x = /^(.*?): cannot tell the dataset format from its fields \(([^)]*)\)/.exec(m))) return { key: 'err.format.unknown', params: { where: x[1]!, fields: x[2]! } };
+  if ((x = /^(.*?): cannot tell the dataset format from its fields \(([^)]*)\)/.exec(m)))
+    return { key: 'err.format.unknown', params: { where: x[1]!, fields: x[2]! } };
   // training/node-train-io.ts: the import's streamed sha256 no longer matches the files (launch or resume).
   if ((x = /^(.*?): the dataset changed since it was imported \(sha256 differs\)/.exec(m))) return { key: 'err.dataset.changed', params: { where: x[1]! } };
   return { key: 'err.other', params: { message: m } };

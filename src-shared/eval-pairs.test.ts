@@ -4,8 +4,17 @@ import type { EvalRunRow } from './dto/evals';
 import { pairEvals, RESULT_ROWS, scoreKeysOf } from './eval-pairs';
 
 const row = (id: number, target: 'base' | 'adapter', extra: Partial<EvalRunRow> = {}): EvalRunRow => ({
-  id, target, modelPath: '/m', adapterPath: target === 'adapter' ? '/a' : null, split: 'validation', metricMode: 'sacrebleu',
-  loss: null, metrics: {}, examples: 3, createdAt: '2026-01-01T00:00:00Z', ...extra,
+  id,
+  target,
+  modelPath: '/m',
+  adapterPath: target === 'adapter' ? '/a' : null,
+  split: 'validation',
+  metricMode: 'sacrebleu',
+  loss: null,
+  metrics: {},
+  examples: 3,
+  createdAt: '2026-01-01T00:00:00Z',
+  ...extra,
 });
 
 test('pairEvals: the latest adapter eval with the latest base eval of the same split and mode before it', () => {

@@ -21,7 +21,10 @@ test('valid requests pass through typed', () => {
 
 test('invalid requests are rejected with the field path', () => {
   const rejects = (channel: Parameters<typeof validateRequest>[0], payload: unknown, message: RegExp) =>
-    assert.throws(() => validateRequest(channel, payload), (err: unknown) => err instanceof PayloadError && message.test(err.message));
+    assert.throws(
+      () => validateRequest(channel, payload),
+      (err: unknown) => err instanceof PayloadError && message.test(err.message),
+    );
   rejects('runs.get', {}, /payload\.id is required/);
   rejects('runs.get', { id: '1' }, /payload\.id must be an integer/);
   rejects('runs.get', { id: 0 }, /payload\.id must be at least 1/);
@@ -38,9 +41,31 @@ test('invalid requests are rejected with the field path', () => {
 
 test('launch, playground and download requests are checked field by field', () => {
   const launch = {
-    name: 'r', method: 'lora', modelPath: '/m', datasetId: 1, loraR: 8, loraAlpha: 16, loraDropout: 0.05, loraTargets: ['q_proj', 'v_proj'],
-    prefixLen: 128, epochs: 3, lr: 2e-4, scheduler: 'cosine', warmupSteps: 10, batchSize: 1, gradAccum: 8, maxLen: 512, seed: 42,
-    gradientCheckpointing: false, weightDecay: 0, maxGradNorm: 1, lossOn: 'completion', packing: false, valSplit: 0.05, evalEvery: 50, sampleEvery: 50,
+    name: 'r',
+    method: 'lora',
+    modelPath: '/m',
+    datasetId: 1,
+    loraR: 8,
+    loraAlpha: 16,
+    loraDropout: 0.05,
+    loraTargets: ['q_proj', 'v_proj'],
+    prefixLen: 128,
+    epochs: 3,
+    lr: 2e-4,
+    scheduler: 'cosine',
+    warmupSteps: 10,
+    batchSize: 1,
+    gradAccum: 8,
+    maxLen: 512,
+    seed: 42,
+    gradientCheckpointing: false,
+    weightDecay: 0,
+    maxGradNorm: 1,
+    lossOn: 'completion',
+    packing: false,
+    valSplit: 0.05,
+    evalEvery: 50,
+    sampleEvery: 50,
   };
   assert.equal(validateRequest('runs.launch', launch).loraR, 8);
   assert.throws(() => validateRequest('runs.launch', { ...launch, loraTargets: ['lm_head'] }), /loraTargets\[0\] must be one of/);

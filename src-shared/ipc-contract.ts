@@ -353,7 +353,15 @@ export const requestValidators: { [C in Channel]: Validator<Req<C>> } = {
       messages: arrayOf(object({ role: oneOf(['system', 'user', 'assistant'] as const), content: str({ maxLength: 32_000 }) }), { min: 1, max: 64 }),
       maxNewTokens: int({ min: 1, max: 8192 }),
     },
-    { greedy: bool, temperature: num({ min: 0, max: 5 }), topP: num({ min: 0, max: 1 }), topK: int({ min: 0, max: 100_000 }), seed: int({ min: 0, max: 2 ** 32 - 1 }), thinkBudget: int({ min: 0, max: 1 << 16 }), thinkWait: int({ min: 0, max: 64 }) },
+    {
+      greedy: bool,
+      temperature: num({ min: 0, max: 5 }),
+      topP: num({ min: 0, max: 1 }),
+      topK: int({ min: 0, max: 100_000 }),
+      seed: int({ min: 0, max: 2 ** 32 - 1 }),
+      thinkBudget: int({ min: 0, max: 1 << 16 }),
+      thinkWait: int({ min: 0, max: 64 }),
+    },
   ),
   'playground.stop': object({ sessionId: str({ nonEmpty: true, maxLength: 64 }) }),
   'evals.start': object(
@@ -375,7 +383,10 @@ export const requestValidators: { [C in Channel]: Validator<Req<C>> } = {
   'exports.start': object({ runId: id, to: oneOf(EXPORT_KINDS) }, { ggufType: oneOf(['f16', 'q8_0'] as const), out: path, overwrite: bool }),
   'exports.cancel': runRef,
   'exports.list': runRef,
-  'recipes.export': object({ to: oneOf(RECIPE_TARGETS), gpus: int({ min: 1, max: 4096 }) }, { runId: id, launch: launchRequest, distributed: oneOf(RECIPE_DISTRIBUTED), out: path, overwrite: bool }),
+  'recipes.export': object(
+    { to: oneOf(RECIPE_TARGETS), gpus: int({ min: 1, max: 4096 }) },
+    { runId: id, launch: launchRequest, distributed: oneOf(RECIPE_DISTRIBUTED), out: path, overwrite: bool },
+  ),
   'runs.import': object({ path }, { name: str({ nonEmpty: true, maxLength: 200 }), modelPath: path }),
   'files.list': object({}, { path: str({ maxLength: 4096 }) }),
   'planner.estimate': object(

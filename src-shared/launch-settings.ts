@@ -3,7 +3,16 @@
  * (src-main/engine/train/train-settings.ts): each wizard setting is checked by its kind and its launch
  * bounds (the table's bounds where it declares no tighter ones).
  */
-import { setting, SETTING_KEYS, type Bounds, type LaunchKey, type OptionalLaunchKey, type RequiredLaunchKey, type SettingValue, type TrainSettingsTable } from '../src-main/engine/train/train-settings';
+import {
+  setting,
+  SETTING_KEYS,
+  type Bounds,
+  type LaunchKey,
+  type OptionalLaunchKey,
+  type RequiredLaunchKey,
+  type SettingValue,
+  type TrainSettingsTable,
+} from '../src-main/engine/train/train-settings';
 import { arrayOf, bool, int, num, oneOf, PayloadError, str, type Validator } from './validate';
 
 type ValidatorsOf<K extends LaunchKey> = { [P in K]: Validator<SettingValue<TrainSettingsTable[P]>> };

@@ -19,10 +19,13 @@ export interface InterruptionExplanation {
 
 export function explainInterruption(errorName: string | undefined, checkpoints: readonly { step: number; kept: boolean }[]): InterruptionExplanation {
   const why: InterruptionWhyKey | null =
-    errorName === INTERRUPTION_NAMES.unresponsive ? 'run.interrupted.unresponsive'
-    : errorName === INTERRUPTION_NAMES.exited ? 'run.interrupted.exited'
-    : errorName === INTERRUPTION_NAMES.closed ? 'run.interrupted.closed'
-    : null;
+    errorName === INTERRUPTION_NAMES.unresponsive
+      ? 'run.interrupted.unresponsive'
+      : errorName === INTERRUPTION_NAMES.exited
+        ? 'run.interrupted.exited'
+        : errorName === INTERRUPTION_NAMES.closed
+          ? 'run.interrupted.closed'
+          : null;
   // Resume uses the latest kept checkpoint (src-main/runs/resume-checks.ts).
   const latest = checkpoints.filter((c) => c.kept).reduce<number | null>((m, c) => (m === null || c.step > m ? c.step : m), null);
   return latest === null ? { why, resume: 'run.resume.fromStart', fromStep: 0 } : { why, resume: 'run.resume.fromCheckpoint', fromStep: latest };

@@ -53,10 +53,7 @@ type Out<S extends Shape> = { [K in keyof S]: ReturnType<S[K]> };
  * An object with required and optional fields. Unknown keys are rejected, so a typo in the renderer
  * fails loudly instead of being ignored. An optional field may be absent or undefined.
  */
-export function object<R extends Shape, O extends Shape = Record<never, never>>(
-  required: R,
-  optional?: O,
-): Validator<Out<R> & Partial<Out<O>>> {
+export function object<R extends Shape, O extends Shape = Record<never, never>>(required: R, optional?: O): Validator<Out<R> & Partial<Out<O>>> {
   return (v, path) => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new PayloadError(`${path} must be an object, got ${describe(v)}`);
     const input = v as Record<string, unknown>;

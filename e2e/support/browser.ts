@@ -9,7 +9,16 @@ import { repoRoot } from '../../src-main/test-support/paths';
 
 export const ARTIFACTS = join(repoRoot, 'e2e/artifacts');
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export interface BrowserSession {
   browser: Browser;
@@ -55,17 +64,21 @@ export async function overflowingTables(page: Page): Promise<string[]> {
  * (a form's field labels, which ellipsize only as a last resort).
  */
 export async function clippedTexts(page: Page, opts: { within?: string; ellipsized?: boolean } = {}): Promise<string[]> {
-  return page.evaluate(({ within, ellipsized }) => {
-    const out: string[] = [];
-    const roots = Array.from(document.querySelectorAll<HTMLElement>(within));
-    for (const el of roots.flatMap((r) => Array.from(r.querySelectorAll<HTMLElement>('*')))) {
-      if (!el.childNodes.length || ![...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim())) continue;
-      const style = getComputedStyle(el);
-      if ((style.textOverflow === 'ellipsis' && !ellipsized) || style.display === 'inline' || el.closest('.table-wrap, pre, select, option, canvas')) continue;
-      if (el.scrollWidth > el.clientWidth + 1 && (style.overflowX === 'hidden' || style.overflow === 'hidden')) out.push(el.textContent!.trim().slice(0, 60));
-    }
-    return out;
-  }, { within: opts.within ?? 'main, nav', ellipsized: opts.ellipsized ?? false });
+  return page.evaluate(
+    ({ within, ellipsized }) => {
+      const out: string[] = [];
+      const roots = Array.from(document.querySelectorAll<HTMLElement>(within));
+      for (const el of roots.flatMap((r) => Array.from(r.querySelectorAll<HTMLElement>('*')))) {
+        if (!el.childNodes.length || ![...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim())) continue;
+        const style = getComputedStyle(el);
+        if ((style.textOverflow === 'ellipsis' && !ellipsized) || style.display === 'inline' || el.closest('.table-wrap, pre, select, option, canvas'))
+          continue;
+        if (el.scrollWidth > el.clientWidth + 1 && (style.overflowX === 'hidden' || style.overflow === 'hidden')) out.push(el.textContent!.trim().slice(0, 60));
+      }
+      return out;
+    },
+    { within: opts.within ?? 'main, nav', ellipsized: opts.ellipsized ?? false },
+  );
 }
 
 /**

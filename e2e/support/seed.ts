@@ -26,20 +26,52 @@ export interface SeedRunOptions {
 
 export function seedLibrary(db: Db) {
   const modelId = upsertModel(db, {
-    path: '/models/Qwen2.5-0.5B-Instruct', name: 'Qwen2.5-0.5B-Instruct', family: 'qwen2', params: 494_032_768, dtype: 'bfloat16',
-    hasChatTemplate: true, configHash: 'c0ffee', source: 'huggingface', repoId: 'Qwen/Qwen2.5-0.5B-Instruct', isDemo: false,
+    path: '/models/Qwen2.5-0.5B-Instruct',
+    name: 'Qwen2.5-0.5B-Instruct',
+    family: 'qwen2',
+    params: 494_032_768,
+    dtype: 'bfloat16',
+    hasChatTemplate: true,
+    configHash: 'c0ffee',
+    source: 'huggingface',
+    repoId: 'Qwen/Qwen2.5-0.5B-Instruct',
+    isDemo: false,
   });
   const demoId = upsertModel(db, {
-    path: '/models/tiny-demo', name: 'tiny-qwen2-demo', family: 'qwen2', params: 1_200_000, dtype: 'float32',
-    hasChatTemplate: true, configHash: 'd3m0', source: 'demo', repoId: null, isDemo: true,
+    path: '/models/tiny-demo',
+    name: 'tiny-qwen2-demo',
+    family: 'qwen2',
+    params: 1_200_000,
+    dtype: 'float32',
+    hasChatTemplate: true,
+    configHash: 'd3m0',
+    source: 'demo',
+    repoId: null,
+    isDemo: true,
   });
   const handbookId = insertDataset(db, {
-    name: '学生手册问答', sourcePaths: ['/data/handbook.jsonl'], sha256: 'h1', format: 'conversations', encoding: 'utf-8',
-    mapping: null, examples: 1280, skipped: 3, stats: { tokensP50: 184 }, isDemo: false,
+    name: '学生手册问答',
+    sourcePaths: ['/data/handbook.jsonl'],
+    sha256: 'h1',
+    format: 'conversations',
+    encoding: 'utf-8',
+    mapping: null,
+    examples: 1280,
+    skipped: 3,
+    stats: { tokensP50: 184 },
+    isDemo: false,
   });
   const adgenId = insertDataset(db, {
-    name: 'AdvertiseGen', sourcePaths: ['/data/adgen/train.json'], sha256: 'a1', format: 'adgen', encoding: 'utf-8',
-    mapping: null, examples: 114_599, skipped: 0, stats: null, isDemo: false,
+    name: 'AdvertiseGen',
+    sourcePaths: ['/data/adgen/train.json'],
+    sha256: 'a1',
+    format: 'adgen',
+    encoding: 'utf-8',
+    mapping: null,
+    examples: 114_599,
+    skipped: 0,
+    stats: null,
+    isDemo: false,
   });
   return { modelId, demoId, handbookId, adgenId, modelPath: '/models/Qwen2.5-0.5B-Instruct' };
 }
@@ -52,13 +84,25 @@ const ANSWERS = [
 
 export function seedRun(db: Db, o: SeedRunOptions): number {
   const id = insertRun(db, {
-    name: o.name, method: 'lora', modelId: o.modelId, modelPath: o.modelPath, datasetId: o.datasetId, datasetPath: '/data/handbook.jsonl',
+    name: o.name,
+    method: 'lora',
+    modelId: o.modelId,
+    modelPath: o.modelPath,
+    datasetId: o.datasetId,
+    datasetPath: '/data/handbook.jsonl',
     config: { lr: o.lr ?? 2e-4, lora: { r: o.loraR ?? 8, alpha: 16, targets: ['q_proj', 'v_proj'] }, epochs: 3, batchSize: 1, gradAccum: 8, maxLen: 512 },
-    seed: 42, appVersion: '0.1.0', outDir: `/runs/${o.name}`, totalSteps: o.totalSteps ?? o.steps, preset: 'handbook', backend: 'webgpu',
+    seed: 42,
+    appVersion: '0.1.0',
+    outDir: `/runs/${o.name}`,
+    totalSteps: o.totalSteps ?? o.steps,
+    preset: 'handbook',
+    backend: 'webgpu',
   });
   const [l0, floor] = o.loss ?? [2.8, 0.6];
   const t0 = Date.now() - o.steps * 900;
-  const insertMetric = db.prepare('INSERT INTO metrics (run_id, step, loss, lr, grad_norm, tokens_per_s, epoch, tokens_seen, ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const insertMetric = db.prepare(
+    'INSERT INTO metrics (run_id, step, loss, lr, grad_norm, tokens_per_s, epoch, tokens_seen, ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
   const insertSample = db.prepare('INSERT INTO samples (run_id, step, prompt_idx, prompt, output, ts) VALUES (?, ?, ?, ?, ?, ?)');
   const insertLog = db.prepare('INSERT INTO run_logs (run_id, seq, ts, level, message) VALUES (?, ?, ?, ?, ?)');
   const insertEval = db.prepare("INSERT INTO evals (run_id, step, kind, loss, metrics_json) VALUES (?, ?, 'train-eval', ?, ?)");
@@ -72,7 +116,17 @@ export function seedRun(db: Db, o: SeedRunOptions): number {
       // A smooth decay with deterministic wiggle, so screenshots are stable run to run.
       const loss = floor + (l0 - floor) * Math.exp(-step / (o.steps / 4)) + 0.09 * noise() * (0.4 + Math.exp(-step / o.steps));
       const lr = (o.lr ?? 2e-4) * Math.min(1, step / 10) * (0.5 + 0.5 * Math.cos((Math.PI * step) / (o.totalSteps ?? o.steps)));
-      insertMetric.run(id, step, loss, lr, 0.6 + 1.4 * Math.exp(-step / 30) + 0.15 * noise(), 1850 + 40 * noise(), step / (o.totalSteps ?? o.steps) * 3, step * 4096, t0 + step * 900);
+      insertMetric.run(
+        id,
+        step,
+        loss,
+        lr,
+        0.6 + 1.4 * Math.exp(-step / 30) + 0.15 * noise(),
+        1850 + 40 * noise(),
+        (step / (o.totalSteps ?? o.steps)) * 3,
+        step * 4096,
+        t0 + step * 900,
+      );
       if (o.samplesEvery && step % o.samplesEvery === 0) {
         const k = Math.min(2, Math.floor((step / o.steps) * 3));
         PROMPTS.forEach((p, i) => insertSample.run(id, step, i, p, ANSWERS[i]![k]!, t0 + step * 900));

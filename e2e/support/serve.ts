@@ -28,7 +28,12 @@ export async function startServe(): Promise<ServeHandle> {
   const child: ChildProcess = spawn(process.execPath, [cli, 'serve', '--port', '0', '--db', dbPath], {
     // A config folder of its own: the Settings data-folder choice never touches the user's real one.
     // The tests' datasets and models sit in temp folders and the fixtures, outside the home folder.
-    env: { ...process.env, TUNELOOM_HOME: home, TUNELOOM_CONFIG_DIR: join(home, 'config'), TUNELOOM_BROWSE_FOLDERS: [tmpdir(), sharedFixtures].join(delimiter) },
+    env: {
+      ...process.env,
+      TUNELOOM_HOME: home,
+      TUNELOOM_CONFIG_DIR: join(home, 'config'),
+      TUNELOOM_BROWSE_FOLDERS: [tmpdir(), sharedFixtures].join(delimiter),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

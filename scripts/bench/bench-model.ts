@@ -4,7 +4,18 @@ import { join } from 'node:path';
 import { SHAPES, writeSyntheticCheckpoint } from '../synthetic-checkpoint';
 
 /** The small benchmark shape: Qwen2 layout, hidden 256, 4 layers, 4/2 heads, vocab 8192. */
-SHAPES['bench-small'] ??= { model_type: 'qwen2', hidden_size: 256, intermediate_size: 768, num_hidden_layers: 4, num_attention_heads: 4, num_key_value_heads: 2, vocab_size: 8192, tie_word_embeddings: true, rope_theta: 1e6, max_position_embeddings: 4096 };
+SHAPES['bench-small'] ??= {
+  model_type: 'qwen2',
+  hidden_size: 256,
+  intermediate_size: 768,
+  num_hidden_layers: 4,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  vocab_size: 8192,
+  tie_word_embeddings: true,
+  rope_theta: 1e6,
+  max_position_embeddings: 4096,
+};
 
 export function syntheticModelDir(shape: string, dtype: 'bf16' | 'f32', dir = '.bench-out'): string {
   const out = join(dir, `${shape}-${dtype}`);

@@ -72,7 +72,19 @@ async function child(file: string): Promise<void> {
   // The longest the event loop waited: what a UI sharing this thread would feel.
   const maxEventLoopStallMs = lag.max / 1e6;
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(JSON.stringify({ rows: r.examples, skipped: r.skippedTotal, seconds, cpuSeconds, warmupSeconds, maxEventLoopStallMs, peakRssMb, encoding: r.encoding, format: r.format }) + '\n');
+  process.stdout.write(
+    JSON.stringify({
+      rows: r.examples,
+      skipped: r.skippedTotal,
+      seconds,
+      cpuSeconds,
+      warmupSeconds,
+      maxEventLoopStallMs,
+      peakRssMb,
+      encoding: r.encoding,
+      format: r.format,
+    }) + '\n',
+  );
 }
 
 async function main(): Promise<void> {
@@ -91,7 +103,14 @@ async function main(): Promise<void> {
     for (let i = 0; i < runs; i++) {
       const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', file], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`import failed: ${r.stderr}`);
-      const m = JSON.parse(r.stdout.trim().split('\n').pop()!) as { rows: number; seconds: number; cpuSeconds: number; maxEventLoopStallMs: number; peakRssMb: number; skipped: number };
+      const m = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+        rows: number;
+        seconds: number;
+        cpuSeconds: number;
+        maxEventLoopStallMs: number;
+        peakRssMb: number;
+        skipped: number;
+      };
       if (m.rows !== written.rows || m.skipped !== 0) throw new Error(`imported ${m.rows} rows (${m.skipped} skipped), wrote ${written.rows}`);
       results.push(m);
       console.log(

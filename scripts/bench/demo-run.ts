@@ -85,7 +85,10 @@ try {
   const anchorAfter = anchor();
   const status = await end.getAttribute('data-status');
   // The run page's 后端 (backend) field: the backend auto chose for the demo.
-  const backend = await page.locator('dl.meta > div', { has: page.locator('dt', { hasText: /^后端$/ }) }).locator('dd').innerText();
+  const backend = await page
+    .locator('dl.meta > div', { has: page.locator('dt', { hasText: /^后端$/ }) })
+    .locator('dd')
+    .innerText();
   const result = { seconds, cpuSeconds, status, backend, loadAverage1m: load, loadAverageAfter1m: loadAfter, cores: cpus().length, anchorBefore, anchorAfter };
   const a = (x: { wall: number; cpu: number }) => `${x.wall.toFixed(2)} s wall / ${x.cpu.toFixed(2)} s CPU`;
   if (values.json) process.stdout.write(JSON.stringify(result) + '\n');

@@ -26,7 +26,17 @@ const batchSize = Number(values['batch-size']);
 if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`--batch-size must be a whole number of at least 1, got ${values['batch-size']}`);
 const file = join(tempDir('tuneloom-bench-eval-'), 'data.jsonl');
 const questions = ['学生请假流程是什么？', '高血压病人可以吃党参吗？', '类型#裤*版型#宽松*材质#牛仔布', 'What is LoRA?', '写一句广告语。', '感冒了怎么办？'];
-writeFileSync(file, Array.from({ length: n }, (_, i) => JSON.stringify({ messages: [{ role: 'user', content: questions[i % questions.length] }, { role: 'assistant', content: '参考答案。' }] })).join('\n') + '\n');
+writeFileSync(
+  file,
+  Array.from({ length: n }, (_, i) =>
+    JSON.stringify({
+      messages: [
+        { role: 'user', content: questions[i % questions.length] },
+        { role: 'assistant', content: '参考答案。' },
+      ],
+    }),
+  ).join('\n') + '\n',
+);
 
 const session = await openGgmlInferenceSession({ model: tinyQwen2Model, adapter: tinyQwen2Adapter, backend: values.backend, weights: 'f32' });
 try {

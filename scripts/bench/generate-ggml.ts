@@ -34,7 +34,10 @@ const { values } = parseArgs({
 const dir = values.model ?? syntheticModelDir(values.shape!, 'bf16');
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-const { backend, reason } = openBackend(values.backend as GgmlBackendChoice, { threads: values.threads ? Number(values.threads) : undefined, poll: Number(values.poll) });
+const { backend, reason } = openBackend(values.backend as GgmlBackendChoice, {
+  threads: values.threads ? Number(values.threads) : undefined,
+  poll: Number(values.poll),
+});
 const weights = await loadGgmlWeightsFromDir(dir, backend, { weights: parseWeightsType(values.weights!) });
 const flashAttention = values.flash === undefined ? undefined : values.flash === 'on';
 const model = new GgmlCausalLM(weights, backend, { flashAttention });
@@ -70,4 +73,10 @@ result.peak_rss_mib = peakRssMiB();
 model.dispose();
 weights.dispose();
 backend.dispose();
-process.stdout.write(values.json ? `${JSON.stringify(result)}\n` : `${Object.entries(result).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(',') : v}`).join('\n')}\n`);
+process.stdout.write(
+  values.json
+    ? `${JSON.stringify(result)}\n`
+    : `${Object.entries(result)
+        .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(',') : v}`)
+        .join('\n')}\n`,
+);

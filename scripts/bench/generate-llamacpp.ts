@@ -40,9 +40,21 @@ const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 // maxThreads = threads: node-llama-cpp otherwise treats the context's thread count as a hint only.
-const llama = await getLlama({ gpu: false, build: 'never', usePrebuiltBinaries: true, progressLogs: false, logLevel: LlamaLogLevel.error, maxThreads: threads });
+const llama = await getLlama({
+  gpu: false,
+  build: 'never',
+  usePrebuiltBinaries: true,
+  progressLogs: false,
+  logLevel: LlamaLogLevel.error,
+  maxThreads: threads,
+});
 const model = await llama.loadModel({ modelPath: values.gguf, gpuLayers: 0 });
-const ctx = await model.createContext({ contextSize: promptLen + newTokens + 8, batchSize: Math.max(promptLen, 1), threads, flashAttention: values.flash === 'on' });
+const ctx = await model.createContext({
+  contextSize: promptLen + newTokens + 8,
+  batchSize: Math.max(promptLen, 1),
+  threads,
+  flashAttention: values.flash === 'on',
+});
 const loadS = (performance.now() - t0) / 1000;
 const loadCpu = cpuSeconds(cpu0);
 const prompt = benchPrompt(promptLen, Number(values.vocab));

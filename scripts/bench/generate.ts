@@ -39,7 +39,11 @@ const { values } = parseArgs({
     out: { type: 'string' },
   },
 });
-const list = (s: string | undefined) => (s ?? '').split(',').map((x) => x.trim()).filter((x) => x && x !== 'off');
+const list = (s: string | undefined) =>
+  (s ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x && x !== 'off');
 const types = list(values.types) as GgufOutType[];
 const flashModes = (values.flash ?? 'off').split(',').map((x) => x.trim() === 'on');
 const threadCounts = list(values.threads).map(Number);
@@ -87,7 +91,12 @@ function runChild(cmd: string, args: string[]): Promise<Record<string, unknown>>
 }
 
 const rows: Row[] = [];
-async function record(label: string, meta: { engine: string; type: string; threads: number; flash?: boolean; rep: number }, cmd: string, args: string[]): Promise<Row> {
+async function record(
+  label: string,
+  meta: { engine: string; type: string; threads: number; flash?: boolean; rep: number },
+  cmd: string,
+  args: string[],
+): Promise<Row> {
   const load = loadavg()[0];
   process.stderr.write(`[rep ${meta.rep}] ${label} (load average ${load.toFixed(1)}) ...\n`);
   const r = { ...(await runChild(cmd, args)), ...meta, label, load_avg_1m: load } as Row;
@@ -110,17 +119,43 @@ for (let rep = 1; rep <= reps; rep++) {
       for (const flash of flashModes) {
         const fa = flash ? 'on' : 'off';
         await record(`ggml ${type}${flash ? ' FA' : ''}`, { engine: 'ggml', type, threads, flash, rep }, process.execPath, [
-          ...node, 'scripts/bench/generate-ggml.ts', '--model', dir, '--weights', type, '--flash', fa, '--poll', values.poll!, '--json', ...common,
+          ...node,
+          'scripts/bench/generate-ggml.ts',
+          '--model',
+          dir,
+          '--weights',
+          type,
+          '--flash',
+          fa,
+          '--poll',
+          values.poll!,
+          '--json',
+          ...common,
         ]);
         if (values.llama === 'on') {
           await record(`llama.cpp ${type}${flash ? ' FA' : ''}`, { engine: 'llama.cpp', type, threads, flash, rep }, process.execPath, [
-            ...node, 'scripts/bench/generate-llamacpp.ts', '--gguf', ggufs.get(type)!, '--vocab', String(vocab), '--flash', fa, ...common,
+            ...node,
+            'scripts/bench/generate-llamacpp.ts',
+            '--gguf',
+            ggufs.get(type)!,
+            '--vocab',
+            String(vocab),
+            '--flash',
+            fa,
+            ...common,
           ]);
         }
       }
     }
     for (const dtype of torchTypes) {
-      await record(`torch ${dtype}`, { engine: 'torch', type: dtype, threads, rep }, '/usr/bin/python3', ['scripts/bench/torch_generate.py', '--model', dir, '--dtype', dtype, ...common]);
+      await record(`torch ${dtype}`, { engine: 'torch', type: dtype, threads, rep }, '/usr/bin/python3', [
+        'scripts/bench/torch_generate.py',
+        '--model',
+        dir,
+        '--dtype',
+        dtype,
+        ...common,
+      ]);
     }
   }
 }
@@ -131,7 +166,21 @@ for (const spec of list(values['load-shapes'])) {
   const d = syntheticModelDir(shape, 'bf16');
   const threads = threadCounts[0] ?? 2;
   await record(`ggml ${shape} ${type}`, { engine: 'ggml', type, threads, rep: 1 }, process.execPath, [
-    ...node, 'scripts/bench/generate-ggml.ts', '--model', d, '--weights', type, '--poll', values.poll!, '--json', '--threads', String(threads), '--prompt-len', '8', '--new-tokens', '8',
+    ...node,
+    'scripts/bench/generate-ggml.ts',
+    '--model',
+    d,
+    '--weights',
+    type,
+    '--poll',
+    values.poll!,
+    '--json',
+    '--threads',
+    String(threads),
+    '--prompt-len',
+    '8',
+    '--new-tokens',
+    '8',
   ]);
 }
 
@@ -142,7 +191,18 @@ const best = (rs: Row[], key: (r: Row) => number | undefined, max: boolean) => {
   const xs = rs.map(key).filter((x): x is number => x !== undefined && Number.isFinite(x));
   return xs.length ? (max ? Math.max(...xs) : Math.min(...xs)) : undefined;
 };
-interface Summary { label: string; threads: number; decode: number | undefined; decodeCpuMs: number | undefined; prefill: number | undefined; prefillCpu: number | undefined; load: number | undefined; rss: number | undefined; loadAvg: string; ids?: number[] }
+interface Summary {
+  label: string;
+  threads: number;
+  decode: number | undefined;
+  decodeCpuMs: number | undefined;
+  prefill: number | undefined;
+  prefillCpu: number | undefined;
+  load: number | undefined;
+  rss: number | undefined;
+  loadAvg: string;
+  ids?: number[];
+}
 const groups = new Map<string, Row[]>();
 for (const r of rows) {
   const k = `${r.label}|${r.threads}`;
@@ -165,7 +225,10 @@ const lines = [
   '',
   '| engine, weights | threads | decode tokens/s | decode CPU-ms/token | prefill tokens/s | prefill CPU-s | load s | peak RSS MiB | load avg |',
   '|---|---|---|---|---|---|---|---|---|',
-  ...summaries.map((s) => `| ${s.label} | ${s.threads} | ${f(s.decode)} | ${f(s.decodeCpuMs, 0)} | ${f(s.prefill, 1)} | ${f(s.prefillCpu)} | ${f(s.load, 1)} | ${f(s.rss, 0)} | ${s.loadAvg} |`),
+  ...summaries.map(
+    (s) =>
+      `| ${s.label} | ${s.threads} | ${f(s.decode)} | ${f(s.decodeCpuMs, 0)} | ${f(s.prefill, 1)} | ${f(s.prefillCpu)} | ${f(s.load, 1)} | ${f(s.rss, 0)} | ${s.loadAvg} |`,
+  ),
   '',
 ];
 // Ratios against the targets: ggml vs llama.cpp per type/flash, and vs torch's faster path.
@@ -180,7 +243,10 @@ for (const threads of threadCounts) {
       if (!g) continue;
       const parts = [`ggml ${sfx}, ${threads} threads: decode`];
       if (l?.decode && g.decode) parts.push(`${f(g.decode / l.decode)}x llama.cpp by tokens/s, ${f(l.decodeCpuMs! / g.decodeCpuMs!)}x by CPU per token`);
-      if (torchBest?.decode && g.decode) parts.push(`${f(g.decode / torchBest.decode)}x ${torchBest.label} (torch's faster path) by tokens/s, ${f(torchBest.decodeCpuMs! / g.decodeCpuMs!)}x by CPU per token`);
+      if (torchBest?.decode && g.decode)
+        parts.push(
+          `${f(g.decode / torchBest.decode)}x ${torchBest.label} (torch's faster path) by tokens/s, ${f(torchBest.decodeCpuMs! / g.decodeCpuMs!)}x by CPU per token`,
+        );
       if (l?.ids && g.ids) parts.push(`greedy ids equal llama.cpp's for the first ${commonPrefix(g.ids, l.ids)} of ${g.ids.length}`);
       lines.push(`- ${parts.join('; ')}`);
     }

@@ -66,7 +66,15 @@ const since = (a: Clock, b: Clock = clock()): Clock => ({ wall: b.wall - a.wall,
 function loraModules(cfg: ReturnType<typeof readModelConfig>, r: number): HostLoraModule[] {
   const init = new Rng(0);
   const { hiddenSize: h, numHeads, numKvHeads, headDim: hd, intermediateSize: ff } = cfg;
-  const dims: Record<string, [number, number]> = { q: [numHeads * hd, h], k: [numKvHeads * hd, h], v: [numKvHeads * hd, h], o: [h, numHeads * hd], gate: [ff, h], up: [ff, h], down: [h, ff] };
+  const dims: Record<string, [number, number]> = {
+    q: [numHeads * hd, h],
+    k: [numKvHeads * hd, h],
+    v: [numKvHeads * hd, h],
+    o: [h, numHeads * hd],
+    gate: [ff, h],
+    up: [ff, h],
+    down: [h, ff],
+  };
   const out: HostLoraModule[] = [];
   for (let layer = 0; layer < cfg.numLayers; layer++) {
     for (const proj of PROJ_NAMES) {
@@ -94,7 +102,14 @@ process.stderr.write(`backend ${reason}\n`);
 const { store, close } = await openWeightStore(dir);
 const frozen = await FrozenWeights.load(store, cfg, backend, values.weights as FrozenType);
 close();
-const engine = new GgmlTrainEngine(backend, frozen, loraModules(cfg, r), { r, alpha: 2 * r, dropout: 0, useRslora: false, targetModules: [...PROJ_NAMES], weightDecay: 0 });
+const engine = new GgmlTrainEngine(backend, frozen, loraModules(cfg, r), {
+  r,
+  alpha: 2 * r,
+  dropout: 0,
+  useRslora: false,
+  targetModules: [...PROJ_NAMES],
+  weightDecay: 0,
+});
 const grpo = engine.grpo!;
 const rng = new Rng(1);
 const promptIds = Array.from({ length: promptLen }, () => rng.nextInt(Math.min(cfg.vocabSize, 150000)));
@@ -148,17 +163,23 @@ for (let s = 1 - warmup; s <= steps; s++) {
 const trainer = new GgmlLoraTrainer(backend, frozen, loraModules(cfg, r), 0);
 const a0 = clock();
 const seq: number[] = [];
-await generateWith(promptIds, { maxNewTokens: anchorTokens, sampling: { greedy: false, temperature: 1, topK: 0, topP: 1, seed: 7 }, eosTokenIds: [] }, (feed) => {
-  seq.push(...feed);
-  return trainer.lastLogits(seq);
-});
+await generateWith(
+  promptIds,
+  { maxNewTokens: anchorTokens, sampling: { greedy: false, temperature: 1, topK: 0, topP: 1, seed: 7 }, eosTokenIds: [] },
+  (feed) => {
+    seq.push(...feed);
+    return trainer.lastLogits(seq);
+  },
+);
 const anchor = since(a0);
 trainer.dispose();
 engine.dispose();
 
 const mean = (xs: Part[]): Part => ({ wall: xs.reduce((a, x) => a + x.wall, 0) / xs.length, cpu: xs.reduce((a, x) => a + x.cpu, 0) / xs.length });
 const [mg, mt, mo] = [mean(gen), mean(train), mean(optim)];
-const load = loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = loadavg()
+  .map((x) => x.toFixed(2))
+  .join(' ');
 const head = `${shape} ${values.weights} frozen, LoRA r ${r} all-linear, ${values.backend} ${values.threads} threads, prompt ${promptLen}, G ${G} x ${newTokens} new tokens, mean of ${steps} step(s) after ${warmup} warm-up`;
 process.stdout.write(
   `${head}\n` +
@@ -169,4 +190,20 @@ process.stdout.write(
     `${(anchor.wall / anchorTokens).toFixed(2)} s/token vs ${(mg.wall / newTokens).toFixed(2)} s per batched decode step of ${G}\n` +
     `  load average ${load}, peak RSS ${peakRssMiB().toFixed(0)} MiB\n`,
 );
-process.stdout.write(JSON.stringify({ shape, weights: values.weights, G, newTokens, promptLen, r, steps, generation: mg, training: mt, optimiser: mo, anchor: { tokens: anchorTokens, ...anchor }, loadavg: loadavg(), peakRssMiB: peakRssMiB() }) + '\n');
+process.stdout.write(
+  JSON.stringify({
+    shape,
+    weights: values.weights,
+    G,
+    newTokens,
+    promptLen,
+    r,
+    steps,
+    generation: mg,
+    training: mt,
+    optimiser: mo,
+    anchor: { tokens: anchorTokens, ...anchor },
+    loadavg: loadavg(),
+    peakRssMiB: peakRssMiB(),
+  }) + '\n',
+);

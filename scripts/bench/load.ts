@@ -14,7 +14,14 @@ import { nativeMemory } from '../../src-main/engine/ggml/owners';
 import { fileMiB, peakRssMiB, rssMiB, syntheticModelDir } from './bench-model';
 
 const { values } = parseArgs({
-  options: { model: { type: 'string' }, shape: { type: 'string', default: 'qwen2.5-0.5b' }, dtype: { type: 'string', default: 'bf16' }, backend: { type: 'string', default: 'cpu' }, weights: { type: 'string', default: 'f32' }, json: { type: 'boolean' } },
+  options: {
+    model: { type: 'string' },
+    shape: { type: 'string', default: 'qwen2.5-0.5b' },
+    dtype: { type: 'string', default: 'bf16' },
+    backend: { type: 'string', default: 'cpu' },
+    weights: { type: 'string', default: 'f32' },
+    json: { type: 'boolean' },
+  },
 });
 const dir = values.model ?? syntheticModelDir(values.shape!, values.dtype as 'bf16' | 'f32');
 const { backend, reason } = openBackend(parseBackendChoice(values.backend, (line) => process.stderr.write(line + '\n')));
@@ -35,6 +42,9 @@ const result = {
   weight_buffer_mib: +(nativeMemory().bufferBytes / 2 ** 20).toFixed(1),
 };
 if (values.json) process.stdout.write(JSON.stringify(result) + '\n');
-else process.stdout.write(`${result.model} (${result.file_mib} MiB on disk) on ${result.backend} as ${result.weights}: loaded in ${result.load_s} s; weight buffer ${result.weight_buffer_mib} MiB; RSS ${result.rss_before_mib} -> ${result.rss_after_mib} MiB, peak ${result.peak_rss_mib} MiB\n`);
+else
+  process.stdout.write(
+    `${result.model} (${result.file_mib} MiB on disk) on ${result.backend} as ${result.weights}: loaded in ${result.load_s} s; weight buffer ${result.weight_buffer_mib} MiB; RSS ${result.rss_before_mib} -> ${result.rss_after_mib} MiB, peak ${result.peak_rss_mib} MiB\n`,
+  );
 weights.dispose();
 backend.dispose();

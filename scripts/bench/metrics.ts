@@ -20,7 +20,41 @@ function rand(): number {
 }
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
 
-const words = ['连衣裙', '简约', '大方', '设计', '面料', '舒适', '透气', '版型', '宽松', '修身', '气质', '时尚', '百搭', '清新', '的', '了', '很', '非常', '适合', '夏天', '穿着', '纯棉', 'T恤', '牛仔', '外套', '白色', '刺绣', '图案', '精致', '个性', '2024', 'V领', '高腰'];
+const words = [
+  '连衣裙',
+  '简约',
+  '大方',
+  '设计',
+  '面料',
+  '舒适',
+  '透气',
+  '版型',
+  '宽松',
+  '修身',
+  '气质',
+  '时尚',
+  '百搭',
+  '清新',
+  '的',
+  '了',
+  '很',
+  '非常',
+  '适合',
+  '夏天',
+  '穿着',
+  '纯棉',
+  'T恤',
+  '牛仔',
+  '外套',
+  '白色',
+  '刺绣',
+  '图案',
+  '精致',
+  '个性',
+  '2024',
+  'V领',
+  '高腰',
+];
 const puncts = ['，', '。', '！', '、', ','];
 
 function sentence(): string {
@@ -36,7 +70,8 @@ function edit(ref: string): string {
   for (const c of chars) {
     const r = rand();
     if (r < 0.1) continue; // drop
-    if (r < 0.2) out.push(pick(words)); // substitute
+    if (r < 0.2)
+      out.push(pick(words)); // substitute
     else out.push(c);
   }
   return out.join('');

@@ -41,7 +41,9 @@ interface Result extends Config {
 
 const CONFIGS: Config[] = [
   ...[false, true].map((checkpointing) => ({ shape: 'bench-small', seq: 512, batch: 4, weights: 'bf16' as const, checkpointing })),
-  ...(['bf16', 'f32', 'q4_0'] as const).flatMap((weights) => [false, true].map((checkpointing) => ({ shape: 'qwen2.5-0.5b', seq: 512, batch: 1, weights, checkpointing }))),
+  ...(['bf16', 'f32', 'q4_0'] as const).flatMap((weights) =>
+    [false, true].map((checkpointing) => ({ shape: 'qwen2.5-0.5b', seq: 512, batch: 1, weights, checkpointing })),
+  ),
 ];
 
 async function child(c: Config): Promise<Result> {
@@ -99,16 +101,26 @@ function parent(): void {
   for (const c of CONFIGS.filter((x) => !values.only || x.shape === values.only)) {
     syntheticModelDir(c.shape, 'bf16');
     process.stderr.write(`${c.shape} ${c.seq} x ${c.batch}, ${c.weights}, checkpointing ${c.checkpointing ? 'on' : 'off'} ...\n`);
-    const run = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', JSON.stringify(c), '--r', values.r!, '--threads', values.threads!], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', JSON.stringify(c), '--r', values.r!, '--threads', values.threads!],
+      { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' },
+    );
     if (run.status !== 0) {
       process.stderr.write(`  failed (exit ${run.status}, signal ${run.signal})\n`);
       continue;
     }
     const x = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Result;
     process.stderr.write(`  ${JSON.stringify(x)}\n`);
-    rows.push(`| ${x.shape} | ${x.weights} | ${x.seq} x ${x.batch} (${x.targetRows} loss rows) | ${x.checkpointing ? 'on' : 'off'} | ${mib(x.plannedBytes)} MiB | ${mib(x.graphBytes)} MiB | ${mib(x.peakBytes)} MiB | **${(x.plannedBytes / x.peakBytes).toFixed(3)}** | ${mib(x.peakRssMiB * 2 ** 20)} MiB |`);
+    rows.push(
+      `| ${x.shape} | ${x.weights} | ${x.seq} x ${x.batch} (${x.targetRows} loss rows) | ${x.checkpointing ? 'on' : 'off'} | ${mib(x.plannedBytes)} MiB | ${mib(x.graphBytes)} MiB | ${mib(x.peakBytes)} MiB | **${(x.plannedBytes / x.peakBytes).toFixed(3)}** | ${mib(x.peakRssMiB * 2 ** 20)} MiB |`,
+    );
   }
-  process.stdout.write('| shape | frozen weights | seq x batch | checkpointing | planner | gallocr, no weights loaded | measured peak (ggml native) | planner / peak | peak RSS |\n|---|---|---|---|---|---|---|---|---|\n' + rows.join('\n') + '\n');
+  process.stdout.write(
+    '| shape | frozen weights | seq x batch | checkpointing | planner | gallocr, no weights loaded | measured peak (ggml native) | planner / peak | peak RSS |\n|---|---|---|---|---|---|---|---|---|\n' +
+      rows.join('\n') +
+      '\n',
+  );
 }
 
 if (values.child) {

@@ -17,7 +17,14 @@ import { parseArgs } from 'node:util';
 import { fixtureQuality, trainingQuality, type FixtureQuality, type TrainingQuality } from '../../src-main/test-support/low-bit-quality';
 import { FROZEN_TYPES, type FrozenType } from '../../src-main/engine/ggml-train/frozen-weights';
 
-const { values } = parseArgs({ options: { types: { type: 'string', default: FROZEN_TYPES.join(',') }, epochs: { type: 'string', default: '6' }, seeds: { type: 'string', default: '3' }, json: { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: {
+    types: { type: 'string', default: FROZEN_TYPES.join(',') },
+    epochs: { type: 'string', default: '6' },
+    seeds: { type: 'string', default: '3' },
+    json: { type: 'boolean' },
+  },
+});
 const types = values.types!.split(',') as FrozenType[];
 for (const t of types) if (!FROZEN_TYPES.includes(t)) throw new Error(`--types: unknown frozen type "${t}" (one of ${FROZEN_TYPES.join(', ')})`);
 
@@ -26,7 +33,9 @@ const fmt = (x: number, digits = 4): string => (Math.abs(x) >= 1e-3 || x === 0 ?
 const fixture: FixtureQuality[] = [];
 for (const type of types) fixture.push(await fixtureQuality(type));
 process.stdout.write('\nFixture tiny-qwen2 + PEFT adapter (reference: transformers + peft, float64)\n');
-process.stdout.write('| frozen weights | SFT loss | rel. error | grad norm | rel. error | worst LoRA grad error (rel. to its tensor max) | loss before AdamW steps 1-3 | worst rel. error |\n|---|---|---|---|---|---|---|---|\n');
+process.stdout.write(
+  '| frozen weights | SFT loss | rel. error | grad norm | rel. error | worst LoRA grad error (rel. to its tensor max) | loss before AdamW steps 1-3 | worst rel. error |\n|---|---|---|---|---|---|---|---|\n',
+);
 for (const f of fixture) {
   process.stdout.write(
     `| ${f.type} | ${f.loss.toFixed(5)} | ${fmt(f.lossRelError, 5)} | ${f.gradNorm.toFixed(5)} | ${fmt(f.gradNormRelError, 5)} | ${fmt(f.worstGradError)} | ${f.adamwLosses.map((l) => l.toFixed(5)).join(' / ')} | ${fmt(f.adamwLossRelError, 5)} |\n`,
@@ -49,7 +58,9 @@ process.stdout.write(
   `\nTraining run: tiny model (hidden 64, 2 layers, vocab 259), LoRA all-linear r 8, lr 1e-2, batch 4, ${values.epochs} epochs, 28 chats, 4 held out; seeds ${seeds.join(', ')}\n` +
     `(mean over seeds, range in brackets; a gap is to the ${refType} run of the same seed)\n`,
 );
-process.stdout.write(`| frozen weights | steps | first loss | loss at 1/2 | mean of last 4 | largest gap to the ${refType} curve | held-out eval loss | eval loss minus ${refType}'s |\n|---|---|---|---|---|---|---|---|\n`);
+process.stdout.write(
+  `| frozen weights | steps | first loss | loss at 1/2 | mean of last 4 | largest gap to the ${refType} curve | held-out eval loss | eval loss minus ${refType}'s |\n|---|---|---|---|---|---|---|---|\n`,
+);
 for (const type of types) {
   const rs = runs.filter((r) => r.type === type);
   const n = rs[0].losses.length;

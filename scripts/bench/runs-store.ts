@@ -18,13 +18,27 @@ import { repoRoot, tempDir } from '../../src-main/test-support/paths';
 import type { TestDoubleConfig } from '../../src-main/test-support/test-double-trainer';
 import { tsEntry } from '../../src-main/workers/worker-client';
 
-const point = (step: number): MetricPoint => ({ step, loss: 1 / step, lr: 2e-4, gradNorm: 0.5, tokensPerS: 1234.5, epoch: step / 1e5, tokensSeen: step * 512, ts: Date.now() });
+const point = (step: number): MetricPoint => ({
+  step,
+  loss: 1 / step,
+  lr: 2e-4,
+  gradNorm: 0.5,
+  tokensPerS: 1234.5,
+  epoch: step / 1e5,
+  tokensSeen: step * 512,
+  ts: Date.now(),
+});
 
 function insertRate(batch: number, rows: number): number {
   const db = openStore(join(tempDir('tuneloom-bench-'), 'b.db'));
   const runId = insertRun(db, { name: 'bench', method: 'lora', modelPath: '/m', config: {}, seed: 1, appVersion: '0', outDir: '/o' });
   const t0 = performance.now();
-  for (let s = 1; s <= rows; s += batch) insertMetrics(db, runId, Array.from({ length: Math.min(batch, rows - s + 1) }, (_, i) => point(s + i)));
+  for (let s = 1; s <= rows; s += batch)
+    insertMetrics(
+      db,
+      runId,
+      Array.from({ length: Math.min(batch, rows - s + 1) }, (_, i) => point(s + i)),
+    );
   const secs = (performance.now() - t0) / 1000;
   db.close();
   return Math.round(rows / secs);
@@ -37,7 +51,15 @@ async function emitLatency(steps: number, stepDelayMs: number): Promise<{ median
   const db = openStore(join(dir, 'b.db'));
   const sup = new RunSupervisor(db, { workerEntry: tsEntry(join(repoRoot, 'src-main/test-support/test-double-worker.ts')) });
   const config: TestDoubleConfig = { outDir: join(dir, 'out'), maxSteps: steps, seed: 1, saveEvery: 100, stepDelayMs };
-  const id = sup.enqueue({ name: 'latency', method: 'lora', modelPath: join(dir, 'model'), dataPath: null, outDir: config.outDir, seed: 1, config: { ...config } });
+  const id = sup.enqueue({
+    name: 'latency',
+    method: 'lora',
+    modelPath: join(dir, 'model'),
+    dataPath: null,
+    outDir: config.outDir,
+    seed: 1,
+    config: { ...config },
+  });
   const lat: number[] = [];
   sup.subscribe(id, 0, (e) => {
     if (e.type === 'step') lat.push(performance.timeOrigin + performance.now() - e.point.ts);

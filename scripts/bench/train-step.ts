@@ -91,7 +91,15 @@ async function child(): Promise<void> {
   const rssAfterLoadMiB = rssMiB();
   const init = new Rng(0);
   const { hiddenSize: h, numHeads, numKvHeads, headDim: hd, intermediateSize: ff } = cfg;
-  const dims: Record<string, [number, number]> = { q: [numHeads * hd, h], k: [numKvHeads * hd, h], v: [numKvHeads * hd, h], o: [h, numHeads * hd], gate: [ff, h], up: [ff, h], down: [h, ff] };
+  const dims: Record<string, [number, number]> = {
+    q: [numHeads * hd, h],
+    k: [numKvHeads * hd, h],
+    v: [numKvHeads * hd, h],
+    o: [h, numHeads * hd],
+    gate: [ff, h],
+    up: [ff, h],
+    down: [h, ff],
+  };
   const lora: HostLoraModule[] = [];
   for (let layer = 0; layer < cfg.numLayers; layer++) {
     for (const proj of PROJ_NAMES) {
@@ -124,17 +132,36 @@ async function child(): Promise<void> {
       cpu += (dc.user + dc.system) / 1e6;
     }
     loss = res.loss;
-    process.stderr.write(`  step ${s}${s === 0 ? ' (warm-up)' : ''}: ${dt.toFixed(1)} s wall, ${((dc.user + dc.system) / 1e6).toFixed(1)} CPU-s, loss ${res.loss.toFixed(3)}, rss ${rssMiB().toFixed(0)} MiB\n`);
+    process.stderr.write(
+      `  step ${s}${s === 0 ? ' (warm-up)' : ''}: ${dt.toFixed(1)} s wall, ${((dc.user + dc.system) / 1e6).toFixed(1)} CPU-s, loss ${res.loss.toFixed(3)}, rss ${rssMiB().toFixed(0)} MiB\n`,
+    );
   }
   trainer.dispose();
   frozen.dispose();
   backend.dispose();
   const tokens = seq * batch * steps;
-  const result: Result = { engine: `ggml-${values.backend}-${values.weights}`, shape, seq, batch, r, checkpointing, steps, secondsPerStep: seconds / steps, tokensPerS: tokens / seconds, tokensPerCpuS: tokens / cpu, rssAfterLoadMiB, peakRssMiB: peakRssMiB(), loss };
+  const result: Result = {
+    engine: `ggml-${values.backend}-${values.weights}`,
+    shape,
+    seq,
+    batch,
+    r,
+    checkpointing,
+    steps,
+    secondsPerStep: seconds / steps,
+    tokensPerS: tokens / seconds,
+    tokensPerCpuS: tokens / cpu,
+    rssAfterLoadMiB,
+    peakRssMiB: peakRssMiB(),
+    loss,
+  };
   process.stdout.write(JSON.stringify(result) + '\n');
 }
 
-const loadAverage = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
+const loadAverage = (): string =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 
 /** Runs one configuration; its result line is echoed at once, so a long run's finished rows survive an interruption. */
 function runChild(cmd: string, args: string[]): Result | undefined {
@@ -161,8 +188,21 @@ function parent(): void {
   for (const threads of threadCounts) {
     for (const weights of weightTypes) {
       for (const mode of modes) {
-        process.stderr.write(`ggml: ${values.shape} seq ${values.seq} batch ${values.batch} r ${values.r} ${values.targets} on ${values.backend}, ${weights} frozen weights, checkpointing ${mode}, ${threads} thread(s)\n`);
-        const args = ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', '--checkpointing', mode, '--weights', weights, '--threads', String(threads)];
+        process.stderr.write(
+          `ggml: ${values.shape} seq ${values.seq} batch ${values.batch} r ${values.r} ${values.targets} on ${values.backend}, ${weights} frozen weights, checkpointing ${mode}, ${threads} thread(s)\n`,
+        );
+        const args = [
+          '--import',
+          'tsx',
+          fileURLToPath(import.meta.url),
+          '--child',
+          '--checkpointing',
+          mode,
+          '--weights',
+          weights,
+          '--threads',
+          String(threads),
+        ];
         for (const k of ['shape', 'seq', 'batch', 'r', 'steps', 'backend', 'targets', 'warmup'] as const) args.push(`--${k}`, values[k]!);
         const r = runChild(process.execPath, args);
         if (r) results.push({ ...r, threads });
@@ -172,17 +212,37 @@ function parent(): void {
       for (const dtype of ['bf16', 'fp32']) {
         process.stderr.write(`torch ${dtype}: same shape and tokens, ${threads} thread(s)\n`);
         const script = join(dirname(fileURLToPath(import.meta.url)), 'torch_lora_step.py');
-        const r = runChild('/usr/bin/python3', [script, '--shape', values.shape!, '--seq', values.seq!, '--batch', values.batch!, '--r', values.r!, '--steps', values.steps!, '--threads', String(threads), '--dtype', dtype]);
+        const r = runChild('/usr/bin/python3', [
+          script,
+          '--shape',
+          values.shape!,
+          '--seq',
+          values.seq!,
+          '--batch',
+          values.batch!,
+          '--r',
+          values.r!,
+          '--steps',
+          values.steps!,
+          '--threads',
+          String(threads),
+          '--dtype',
+          dtype,
+        ]);
         if (r) results.push({ ...r, threads });
       }
     }
   }
   const loadAtEnd = loadAverage();
-  process.stdout.write(`\n${values.shape} seq ${values.seq} x batch ${values.batch}, r ${values.r} ${values.targets}, ${values.steps} timed step(s) after ${values.warmup} warm-up; started ${started}\n`);
+  process.stdout.write(
+    `\n${values.shape} seq ${values.seq} x batch ${values.batch}, r ${values.r} ${values.targets}, ${values.steps} timed step(s) after ${values.warmup} warm-up; started ${started}\n`,
+  );
   process.stdout.write(`load average (1/5/15 min) at start ${loadAtStart}, at end ${loadAtEnd}\n`);
   const blas = results.find((r) => r.blas)?.blas;
   if (blas) process.stdout.write(`torch BLAS: ${blas.find((b) => b.includes('openblas')) ?? blas.join(' ')}\n`);
-  process.stdout.write('| threads | engine | frozen weights | checkpointing | tokens/s (wall) | tokens per CPU-second | s/step | peak RSS | vs torch best (tok/CPU-s) |\n|---|---|---|---|---|---|---|---|---|\n');
+  process.stdout.write(
+    '| threads | engine | frozen weights | checkpointing | tokens/s (wall) | tokens per CPU-second | s/step | peak RSS | vs torch best (tok/CPU-s) |\n|---|---|---|---|---|---|---|---|---|\n',
+  );
   for (const threads of threadCounts) {
     const rows = results.filter((r) => r.threads === threads);
     const torch = rows.filter((r) => r.engine.startsWith('torch'));

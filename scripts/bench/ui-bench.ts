@@ -19,7 +19,15 @@ const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(
 const serve = await startServe();
 const db = openStore(serve.dbPath);
 const lib = seedLibrary(db);
-const runId = seedRun(db, { name: 'bench-100k', status: 'running', steps: points, totalSteps: points + 1000, modelId: lib.modelId, modelPath: lib.modelPath, datasetId: lib.handbookId });
+const runId = seedRun(db, {
+  name: 'bench-100k',
+  status: 'running',
+  steps: points,
+  totalSteps: points + 1000,
+  modelId: lib.modelId,
+  modelPath: lib.modelPath,
+  datasetId: lib.handbookId,
+});
 const s = await openBrowser();
 try {
   // 1. First contentful paint, fresh page each time.
@@ -50,8 +58,10 @@ try {
     requestAnimationFrame(tick);
   })()`);
   await new Promise((r) => setTimeout(r, 3000));
-  const idle = (await page.evaluate(`window.__frames.splice(0)`) as number[]).slice(1);
-  const insert = db.prepare('INSERT INTO metrics (run_id, step, loss, lr, grad_norm, tokens_per_s, epoch, tokens_seen, ts) VALUES (?, ?, ?, 1e-4, 1, 1800, 1, ?, ?)');
+  const idle = ((await page.evaluate(`window.__frames.splice(0)`)) as number[]).slice(1);
+  const insert = db.prepare(
+    'INSERT INTO metrics (run_id, step, loss, lr, grad_norm, tokens_per_s, epoch, tokens_seen, ts) VALUES (?, ?, ?, 1e-4, 1, 1800, 1, ?, ?)',
+  );
   let step = points;
   const streamer = setInterval(() => {
     step++;
@@ -71,7 +81,11 @@ try {
       streamedSteps: step - points,
       frames: frames.length,
       idleFrameMs: { mean: +(idle.reduce((a, b) => a + b, 0) / idle.length).toFixed(1), p95: +pct(idle, 0.95).toFixed(1), max: +Math.max(...idle).toFixed(1) },
-      frameMs: { mean: +(frames.reduce((a, b) => a + b, 0) / frames.length).toFixed(1), p95: +pct(frames, 0.95).toFixed(1), max: +Math.max(...frames).toFixed(1) },
+      frameMs: {
+        mean: +(frames.reduce((a, b) => a + b, 0) / frames.length).toFixed(1),
+        p95: +pct(frames, 0.95).toFixed(1),
+        max: +Math.max(...frames).toFixed(1),
+      },
       progressShown: /\d[\d,]* \/ [\d,]+/.exec(shown)?.[0] ?? shown.slice(0, 60),
     },
   };

@@ -36,7 +36,9 @@ async function main(): Promise<void> {
     };
     await time('cli data inspect (no model)', () => importDataset(file, { encoding: 'auto' }));
     await time('wizard inspect, no model', () => h['datasets.inspect']({ path: file, valSplit: 0.05, maxLen: 512 }));
-    await time('wizard inspect, demo model (first: loads the tokenizer)', () => h['datasets.inspect']({ path: file, valSplit: 0.05, maxLen: 512, modelId: model.id }));
+    await time('wizard inspect, demo model (first: loads the tokenizer)', () =>
+      h['datasets.inspect']({ path: file, valSplit: 0.05, maxLen: 512, modelId: model.id }),
+    );
     await time('wizard inspect, demo model (again)', () => h['datasets.inspect']({ path: file, valSplit: 0.05, maxLen: 512, modelId: model.id }));
     // The wizard's flow: check with the model, then Import the same thing (the check's result is reused).
     const req = { path: file, valSplit: 0.05, maxLen: 512, modelId: model.id, progressKey: 'bench' };

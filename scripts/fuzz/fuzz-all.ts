@@ -27,7 +27,9 @@ export async function runFuzz(opts: FuzzRunOptions): Promise<FuzzCounts[]> {
     const out: FuzzCounts[] = [];
     const report = (c: FuzzCounts) => {
       out.push(c);
-      opts.onProgress?.(`${c.family}: ${c.inputs} inputs, ${c.accepted} accepted, ${c.rejected} rejected, ${c.failures.length} failures, slowest ${c.slowestMs} ms`);
+      opts.onProgress?.(
+        `${c.family}: ${c.inputs} inputs, ${c.accepted} accepted, ${c.rejected} rejected, ${c.failures.length} failures, slowest ${c.slowestMs} ms`,
+      );
     };
     report(await fuzzDatasets({ n: nData, rng: new FuzzRng(opts.seed), dir, keep }));
     report(await fuzzModels({ n: nModels, rng: new FuzzRng(opts.seed + 1), dir }));

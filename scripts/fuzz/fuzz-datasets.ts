@@ -11,16 +11,68 @@ import { importDataset } from '../../src-main/data/import-dataset';
 import { MAX_RECORD_CHARS } from '../../src-main/data/limits';
 import { checkReject, newCounts, timed, type FuzzCounts, type FuzzRng } from './fuzz-rng';
 
-const chat = (u: string, a: string) => JSON.stringify({ messages: [{ role: 'user', content: u }, { role: 'assistant', content: a }] });
+const chat = (u: string, a: string) =>
+  JSON.stringify({
+    messages: [
+      { role: 'user', content: u },
+      { role: 'assistant', content: a },
+    ],
+  });
 
 const SEEDS: { ext: string; bytes: Buffer }[] = [
-  { ext: '.jsonl', bytes: Buffer.from([chat('图书馆几点开门？', '早上八点。'), chat('Hi', 'Hello!'), chat('宿舍几点熄灯？', '晚上十一点。')].join('\n') + '\n') },
-  { ext: '.json', bytes: Buffer.from(JSON.stringify([{ conversations: [{ from: 'human', value: '你好' }, { from: 'gpt', value: '你好！' }] }, { conversations: [{ from: 'human', value: 'q' }, { from: 'gpt', value: 'a' }] }], null, 2)) },
-  { ext: '.json', bytes: Buffer.from(JSON.stringify([{ instruction: '2+3?', input: '', output: 5 }, { instruction: 'Translate', input: 'cat', output: '猫' }])) },
-  { ext: '.csv', bytes: iconv.encode('department,title,ask,answer\r\n内科,高血压,"我有高血压,能吃""党参""吗？\r\n谢谢",可以吃。\r\n外科,腰疼,,多休息\r\n', 'gb18030') },
+  {
+    ext: '.jsonl',
+    bytes: Buffer.from([chat('图书馆几点开门？', '早上八点。'), chat('Hi', 'Hello!'), chat('宿舍几点熄灯？', '晚上十一点。')].join('\n') + '\n'),
+  },
+  {
+    ext: '.json',
+    bytes: Buffer.from(
+      JSON.stringify(
+        [
+          {
+            conversations: [
+              { from: 'human', value: '你好' },
+              { from: 'gpt', value: '你好！' },
+            ],
+          },
+          {
+            conversations: [
+              { from: 'human', value: 'q' },
+              { from: 'gpt', value: 'a' },
+            ],
+          },
+        ],
+        null,
+        2,
+      ),
+    ),
+  },
+  {
+    ext: '.json',
+    bytes: Buffer.from(
+      JSON.stringify([
+        { instruction: '2+3?', input: '', output: 5 },
+        { instruction: 'Translate', input: 'cat', output: '猫' },
+      ]),
+    ),
+  },
+  {
+    ext: '.csv',
+    bytes: iconv.encode('department,title,ask,answer\r\n内科,高血压,"我有高血压,能吃""党参""吗？\r\n谢谢",可以吃。\r\n外科,腰疼,,多休息\r\n', 'gb18030'),
+  },
   { ext: '.csv', bytes: Buffer.from('question,answer\n"multi\nline",ok\nplain,"with, comma"\n') },
   { ext: '.txt', bytes: Buffer.from('第一段。\n还是第一段。\n\nSecond paragraph.\n\n第三段\n') },
-  { ext: '.jsonl', bytes: Buffer.from([{ content: '类型#裤*版型#宽松', summary: '宽松的阔腿裤' }, { content: 'a', summary: 'b' }].map((r) => JSON.stringify(r)).join('\n') + '\n') },
+  {
+    ext: '.jsonl',
+    bytes: Buffer.from(
+      [
+        { content: '类型#裤*版型#宽松', summary: '宽松的阔腿裤' },
+        { content: 'a', summary: 'b' },
+      ]
+        .map((r) => JSON.stringify(r))
+        .join('\n') + '\n',
+    ),
+  },
   { ext: '.csv', bytes: Buffer.from('question,answer\n几点？,八点。\n', 'utf16le') },
 ];
 

@@ -30,11 +30,15 @@ interface Serve {
 function startServe(dir: string): Promise<Serve> {
   const home = join(dir, 'serve-home');
   mkdirSync(home, { recursive: true });
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src-main/cli/entry.ts'), 'serve', '--host', '127.0.0.1', '--port', '0', '--db', join(home, 'fuzz.db')], {
-    cwd: repoRoot,
-    env: { ...process.env, TUNELOOM_HOME: home, TUNELOOM_DEMO: 'off' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(repoRoot, 'src-main/cli/entry.ts'), 'serve', '--host', '127.0.0.1', '--port', '0', '--db', join(home, 'fuzz.db')],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, TUNELOOM_HOME: home, TUNELOOM_DEMO: 'off' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
@@ -94,7 +98,25 @@ class Connection {
   }
 }
 
-const HOSTILE: unknown[] = [null, -1, 0, 1.5, 1e308, '', 'x'.repeat(100_000), [], {}, true, '../../../../etc/passwd', '/proc/self/mem', '\u0000', 'C:\\Windows', { __proto__: { polluted: 1 } }, [[[[[]]]]], 2 ** 53];
+const HOSTILE: unknown[] = [
+  null,
+  -1,
+  0,
+  1.5,
+  1e308,
+  '',
+  'x'.repeat(100_000),
+  [],
+  {},
+  true,
+  '../../../../etc/passwd',
+  '/proc/self/mem',
+  '\u0000',
+  'C:\\Windows',
+  { __proto__: { polluted: 1 } },
+  [[[[[]]]]],
+  2 ** 53,
+];
 
 function hostileText(rng: FuzzRng): string {
   const kind = rng.int(4);
@@ -131,10 +153,14 @@ function frame(rng: FuzzRng, id: number, dir: string, datasets: readonly string[
     if (k === 0 || k === 1) {
       if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) payload = {};
       const keys = Object.keys(payload as object);
-      const key = keys.length && rng.chance(0.7) ? rng.pick(keys) : rng.pick(['path', 'modelId', 'encoding', 'format', 'map', 'runId', 'extra', '__proto__', 'constructor']);
+      const key =
+        keys.length && rng.chance(0.7)
+          ? rng.pick(keys)
+          : rng.pick(['path', 'modelId', 'encoding', 'format', 'map', 'runId', 'extra', '__proto__', 'constructor']);
       (payload as Record<string, unknown>)[key] = rng.pick(HOSTILE);
     } else if (k === 2) payload = rng.pick(HOSTILE);
-    else if (k === 3) channel = rng.pick(['', 'models', 'runs.launch.x', '__proto__', 'constructor', 'toString', 5, null, 'datasets.inspect ', 'DATASETS.LIST']);
+    else if (k === 3)
+      channel = rng.pick(['', 'models', 'runs.launch.x', '__proto__', 'constructor', 'toString', 5, null, 'datasets.inspect ', 'DATASETS.LIST']);
     else if (k === 4) frameId = rng.pick(['x', -1, 1.5, null, 2 ** 60, {}]);
     // k === 5: the request as it is (only its path may be a mutated dataset)
   }
@@ -160,7 +186,8 @@ export async function fuzzFrames(opts: { n: number; rng: FuzzRng; dir: string; d
   let conn = new Connection(serve);
   try {
     for (let i = 0; i < opts.n; i++) {
-      const f: { text: string | Buffer; path?: string } = opts.hostileTransport && opts.rng.chance(0.1) ? { text: transportFrame(opts.rng) } : frame(opts.rng, i + 1, opts.dir, opts.datasets);
+      const f: { text: string | Buffer; path?: string } =
+        opts.hostileTransport && opts.rng.chance(0.1) ? { text: transportFrame(opts.rng) } : frame(opts.rng, i + 1, opts.dir, opts.datasets);
       const label = `frame ${i} ${typeof f.text === 'string' ? f.text.slice(0, 120) : `${f.text.length} bytes`}`;
       await timed(c, label, async () => {
         let answer: Answer;
@@ -176,9 +203,14 @@ export async function fuzzFrames(opts: { n: number; rng: FuzzRng; dir: string; d
         } else if (answer.result.ok) c.accepted++;
         else {
           const msg = answer.result.error?.message;
-          if (typeof msg !== 'string' || msg === '' || msg.includes('\n')) c.failures.push(`${label}: an error that is not one line: ${JSON.stringify(answer.result.error)}`);
+          if (typeof msg !== 'string' || msg === '' || msg.includes('\n'))
+            c.failures.push(`${label}: an error that is not one line: ${JSON.stringify(answer.result.error)}`);
           else if (answer.result.error?.kind === 'internal') c.failures.push(`${label}: an internal error: ${msg}`);
-          else if (!(f.path && (msg.includes(f.path) || msg.includes(JSON.stringify(f.path)))) && !/payload|channel|field|line \d|:\d+|modelId|runId|\//.test(msg)) c.failures.push(`${label}: the error names no file, line or field: ${msg}`);
+          else if (
+            !(f.path && (msg.includes(f.path) || msg.includes(JSON.stringify(f.path)))) &&
+            !/payload|channel|field|line \d|:\d+|modelId|runId|\//.test(msg)
+          )
+            c.failures.push(`${label}: the error names no file, line or field: ${msg}`);
           else c.rejected++;
         }
       });

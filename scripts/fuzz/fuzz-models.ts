@@ -14,7 +14,23 @@ import { inspectModelFolder } from '../../src-main/models/inspect-model';
 import { writeTinyModel } from '../../src-main/test-support/tiny-model';
 import { checkReject, newCounts, timed, type FuzzCounts, type FuzzRng } from './fuzz-rng';
 
-const CONFIG_KEYS = ['hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads', 'num_key_value_heads', 'vocab_size', 'max_position_embeddings', 'rms_norm_eps', 'rope_theta', 'model_type', 'tie_word_embeddings', 'eos_token_id', 'head_dim', 'rope_scaling', 'hidden_act'];
+const CONFIG_KEYS = [
+  'hidden_size',
+  'intermediate_size',
+  'num_hidden_layers',
+  'num_attention_heads',
+  'num_key_value_heads',
+  'vocab_size',
+  'max_position_embeddings',
+  'rms_norm_eps',
+  'rope_theta',
+  'model_type',
+  'tie_word_embeddings',
+  'eos_token_id',
+  'head_dim',
+  'rope_scaling',
+  'hidden_act',
+];
 const HOSTILE_VALUES: unknown[] = [-1, 0, 1.5, 1e6, 1e300, 'x', null, [], {}, true, [1, 2], { rope_type: 'yarn' }, 'llama', 'qwen3', 2 ** 53];
 const TEMPLATES = [
   '{% for i in range(1000000000) %}x{% endfor %}',

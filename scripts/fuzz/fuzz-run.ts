@@ -7,7 +7,14 @@
 import { parseArgs } from 'node:util';
 import { runFuzz } from './fuzz-all';
 
-const { values } = parseArgs({ options: { n: { type: 'string', default: '2000' }, seed: { type: 'string', default: '16' }, 'hostile-transport': { type: 'boolean', default: false } } });
-const counts = await runFuzz({ n: Number(values.n), seed: Number(values.seed), hostileTransport: values['hostile-transport'], onProgress: (line) => process.stderr.write(line + '\n') });
+const { values } = parseArgs({
+  options: { n: { type: 'string', default: '2000' }, seed: { type: 'string', default: '16' }, 'hostile-transport': { type: 'boolean', default: false } },
+});
+const counts = await runFuzz({
+  n: Number(values.n),
+  seed: Number(values.seed),
+  hostileTransport: values['hostile-transport'],
+  onProgress: (line) => process.stderr.write(line + '\n'),
+});
 process.stdout.write(JSON.stringify(counts, null, 2) + '\n');
 process.exit(counts.some((c) => c.failures.length) ? 1 : 0);

@@ -3,7 +3,12 @@
  * demo model (same store) has its worker SIGKILLed at random steps and is resumed, N times.
  *
  *   npm run soak -- [--kills 20] [--steps N] [--save-every 2] [--seed 1] [--poll-ms 250] [--limit-min 120]
- *                   [--reference first|parallel]
+ *                   [--reference first|parallel] [--minutes M]
+ *
+ * --minutes M: the soak run lasts M minutes instead of a step count (its --max-steps is out of reach): the
+ * kills are spread over the M minutes (one per equal slot, at a seeded point in it), the reference
+ * trains beside it, and at M minutes both are stopped at the same step T (the one just past the
+ * leader's), so the checks cover steps 1..T and the newest checkpoint both runs kept.
  *
  * Checks, against an uninterrupted reference run with the same settings:
  * - every resume is exact: each step's loss in the store equals the reference's, bit for bit, and the
@@ -34,12 +39,16 @@ const { values } = parseArgs({
     // 'parallel' trains the uninterrupted reference beside the soak run instead of before it, so a
     // one-hour soak run costs one hour of wall time, not two.
     reference: { type: 'string', default: 'first' },
+    minutes: { type: 'string' },
     keep: { type: 'boolean', default: false },
   },
 });
 const kills = Number(values.kills);
 const saveEvery = Number(values['save-every']);
-const steps = Number(values.steps ?? Math.max(24, kills * 3 + 6));
+const minutes = values.minutes === undefined ? null : Number(values.minutes);
+if (minutes !== null && !(minutes > 0)) throw new Error(`--minutes must be above 0, got ${values.minutes}`);
+// With --minutes the runs never reach --max-steps: both are stopped at the same step when time is up.
+const steps = Number(values.steps ?? (minutes !== null ? 10_000_000 : Math.max(24, kills * 3 + 6)));
 const pollMs = Number(values['poll-ms']);
 const deadline = Date.now() + Number(values['limit-min']) * 60_000;
 
@@ -191,11 +200,36 @@ async function startPoller(url: string, runId: () => number | null): Promise<Pol
 function trainArgs(out: string): string[] {
   const model = join(home, 'demo', 'model');
   const data = join(root, 'resources', 'demo', 'handbook-sample.jsonl');
-  return ['train', '--model', model, '--data', data, '--out', out, '--max-steps', String(steps), '--save-every', String(saveEvery), '--seed', '7', '--backend', 'cpu', '--db', dbPath, '--json'];
+  return [
+    'train',
+    '--model',
+    model,
+    '--data',
+    data,
+    '--out',
+    out,
+    '--max-steps',
+    String(steps),
+    '--save-every',
+    String(saveEvery),
+    '--seed',
+    '7',
+    '--backend',
+    'cpu',
+    '--db',
+    dbPath,
+    '--json',
+  ];
 }
 
-/** Runs (or resumes) until the step `killAt` is reported, then SIGKILLs the worker; null: run to the end. */
-async function segment(args: string[], killAt: number | null, onStart: (runId: number) => void): Promise<{ code: number | null; lastStep: number; fromStep: number; killed: boolean; stderr: string }> {
+/** Runs (or resumes) until `killAt` holds for a reported step, then SIGKILLs the worker; null: run to the end. */
+async function segment(
+  args: string[],
+  killAt: number | null | ((step: number) => boolean),
+  onStart: (runId: number) => void,
+  onStep: (step: number) => void = () => undefined,
+): Promise<{ code: number | null; lastStep: number; fromStep: number; killed: boolean; stderr: string }> {
+  const shouldKill = typeof killAt === 'function' ? killAt : (step: number) => killAt !== null && step >= killAt;
   const child = tuneloom(args);
   let lastStep = 0;
   let fromStep = 0;
@@ -207,7 +241,8 @@ async function segment(args: string[], killAt: number | null, onStart: (runId: n
     }
     if (v.type === 'step' && typeof v.step === 'number') {
       lastStep = v.step;
-      if (killAt !== null && !killed && v.step >= killAt) {
+      onStep(v.step);
+      if (!killed && shouldKill(v.step)) {
         const pid = workerPid(child.pid!);
         if (pid) {
           killed = true;
@@ -220,6 +255,16 @@ async function segment(args: string[], killAt: number | null, onStart: (runId: n
   return { code, lastStep, fromStep, killed, stderr: (child as ChildProcess & { stderrTail?: string }).stderrTail ?? '' };
 }
 
+/** The newest `checkpoint-N` folder both run folders hold (the supervisor prunes older ones). */
+function newestCommonCheckpoint(a: string, b: string): { dir: string; step: number } {
+  const steps = (dir: string) => new Set(readdirSync(dir).flatMap((f) => (/^checkpoint-(\d+)$/.exec(f) ? [Number(f.slice(11))] : [])));
+  const inB = steps(b);
+  const common = [...steps(a)].filter((n) => inB.has(n));
+  if (!common.length) fail('the soak run and the reference kept no checkpoint in common');
+  const step = Math.max(...common);
+  return { dir: `checkpoint-${step}`, step };
+}
+
 async function main(): Promise<void> {
   const t0 = Date.now();
   const serve = await startServe();
@@ -230,15 +275,29 @@ async function main(): Promise<void> {
   let currentRun: number | null = null;
   const poller = await startPoller(serve.url, () => currentRun);
 
-  // Reference: the same run, uninterrupted; before the soak run, or beside it.
+  // --minutes: `finalStep` is set when time is up; both runs are stopped on reaching it.
+  let finalStep: number | null = null;
+  let refLast = 0;
+  let soakLast = 0;
+  const stopAtFinal = (step: number): boolean => finalStep !== null && step >= finalStep;
+
+  // Reference: the same run, uninterrupted; before the soak run, or beside it (always beside with --minutes).
   let refId = 0;
-  const refDone = segment(trainArgs(join(home, 'ref')), null, (id) => (refId = id)).then((ref) => {
-    if (ref.code !== 0) fail(`the reference run failed (exit ${ref.code}): ${ref.stderr}`);
+  const refDone = segment(
+    trainArgs(join(home, 'ref')),
+    minutes !== null ? stopAtFinal : null,
+    (id) => (refId = id),
+    (step) => (refLast = step),
+  ).then((ref) => {
+    if (minutes !== null ? ref.lastStep !== finalStep : ref.code !== 0)
+      fail(`the reference run failed (exit ${ref.code}, step ${ref.lastStep}): ${ref.stderr}`);
   });
   // Awaited after the soak run when parallel; marked handled now so an early failure waits for that await.
   refDone.catch(() => undefined);
-  if (values.reference !== 'parallel') await refDone;
+  if (values.reference !== 'parallel' && minutes === null) await refDone;
   const soakStart = Date.now();
+  const slotMs = minutes !== null ? (minutes * 60_000) / (kills + 1) : 0;
+  const timeUp = minutes !== null ? setTimeout(() => (finalStep = Math.max(refLast, soakLast) + 1), minutes * 60_000) : undefined;
 
   // The soak run: killed at random steps, resumed each time.
   const out = join(home, 'soak');
@@ -252,13 +311,27 @@ async function main(): Promise<void> {
     const left = kills - k;
     // Spread the kills over the steps still to go; the last segment runs to the end.
     const span = Math.max(1, Math.floor((steps - from - 1) / Math.max(1, left)));
-    const killAt = left > 0 ? Math.min(steps - 1, from + 1 + Math.floor(random() * span)) : null;
-    const seg = await segment(args, killAt, (id) => {
-      runId = id;
-      currentRun = id;
-    });
+    let killAt: number | null | ((step: number) => boolean) = left > 0 ? Math.min(steps - 1, from + 1 + Math.floor(random() * span)) : null;
+    if (minutes !== null) {
+      // Kill k lands at a seeded point of the k-th time slot (at the first step reported after it); the
+      // last segment runs until both runs are stopped at the final step.
+      const at = soakStart + (k + 0.1 + 0.8 * random()) * slotMs;
+      killAt = left > 0 ? () => Date.now() >= at : stopAtFinal;
+    }
+    const seg = await segment(
+      args,
+      killAt,
+      (id) => {
+        runId = id;
+        currentRun = id;
+      },
+      (step) => (soakLast = step),
+    );
     if (k > 0) resumeSteps.push(seg.fromStep);
-    if (killAt !== null) {
+    if (minutes !== null && left === 0) {
+      if (!seg.killed || seg.lastStep !== finalStep)
+        fail(`the last segment ended (exit ${seg.code}) at step ${seg.lastStep}, not at the final step ${finalStep}: ${seg.stderr}`);
+    } else if (killAt !== null) {
       if (!seg.killed) fail(`segment ${k}: the run ended (exit ${seg.code}) before step ${killAt}: ${seg.stderr}`);
       killSteps.push(seg.lastStep);
       // The next segment resumes from the newest checkpoint at or before the kill.
@@ -270,22 +343,30 @@ async function main(): Promise<void> {
   }
 
   const soakMinutes = (Date.now() - soakStart) / 60_000;
+  clearTimeout(timeUp);
   await refDone;
+  const lastStep = minutes !== null ? finalStep! : steps;
   const refLoss = new Map((await poller.metrics(refId)).map((m) => [m.step, m.loss]));
 
   // Checks.
   const rows = await poller.metrics(runId);
   const stepsSeen = rows.map((r) => r.step);
   const duplicates = stepsSeen.length - new Set(stepsSeen).size;
-  const missing = [...Array(steps).keys()].map((i) => i + 1).filter((s) => !stepsSeen.includes(s));
+  const seen = new Set(stepsSeen);
+  const missing = [...Array(lastStep).keys()].map((i) => i + 1).filter((s) => !seen.has(s));
   const lossMismatch = rows.filter((r) => refLoss.get(r.step) !== r.loss).map((r) => r.step);
-  const adapterEqual = readFileSync(join(out, 'adapter_model.safetensors')).equals(readFileSync(join(home, 'ref', 'adapter_model.safetensors')));
+  // Count mode: the final adapters. --minutes: neither run finished, so the newest checkpoint both kept
+  // (adapter and optimiser moments) must be byte-equal.
+  const compared = minutes === null ? { dir: '', step: steps } : newestCommonCheckpoint(out, join(home, 'ref'));
+  const same = (file: string): boolean => readFileSync(join(out, compared.dir, file)).equals(readFileSync(join(home, 'ref', compared.dir, file)));
+  const adapterEqual = same('adapter_model.safetensors') && (minutes === null || same('optimizer.safetensors'));
   const leftovers = readdirSync(out).filter((f) => /\.tmp-|\.old-/.test(f));
   poller.stop();
   serve.proc.kill('SIGTERM');
   const summary = {
     kills: killSteps.length,
-    steps,
+    steps: lastStep,
+    ...(minutes !== null ? { compared_checkpoint: compared.step } : {}),
     save_every: saveEvery,
     kill_steps: killSteps,
     resumed_from: resumeSteps,
@@ -298,7 +379,7 @@ async function main(): Promise<void> {
     api_calls_ok: poller.ok,
     api_calls_failed: poller.failed.length,
     api_max_latency_ms: Math.round(poller.maxLatencyMs),
-    reference: values.reference === 'parallel' ? 'parallel' : 'first',
+    reference: values.reference === 'parallel' || minutes !== null ? 'parallel' : 'first',
     soak_run_minutes: Number(soakMinutes.toFixed(1)),
     minutes: Number(((Date.now() - t0) / 60_000).toFixed(1)),
   };

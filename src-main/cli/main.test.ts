@@ -11,7 +11,21 @@ import { commands } from './commands/index';
 test('--help lists every command of CLI.md', async () => {
   const r = await runTuneloom(['--help']);
   assert.equal(r.code, 0);
-  for (const name of ['tokenize', 'inspect logits', 'generate', 'data inspect', 'train', 'eval', 'metrics', 'runs list', 'runs show', 'runs compare', 'runs resume', 'export', 'serve']) {
+  for (const name of [
+    'tokenize',
+    'inspect logits',
+    'generate',
+    'data inspect',
+    'train',
+    'eval',
+    'metrics',
+    'runs list',
+    'runs show',
+    'runs compare',
+    'runs resume',
+    'export',
+    'serve',
+  ]) {
     assert.match(r.stdout, new RegExp(`^  ${name}\\b`, 'm'), `missing ${name}`);
   }
 });
@@ -40,7 +54,11 @@ test('an unknown flag is one line on stderr and exit 1', async () => {
 /** Runs the CLI with its stdout pipe closed by the reader before the first write, as `| head -1` does. */
 function withStdoutClosed(args: string[], env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src-main/cli/entry.ts'), ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src-main/cli/entry.ts'), ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout.destroy();
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
@@ -67,6 +85,7 @@ test('`tuneloom runs --help` and `models --help` list their commands', async () 
     const r = await runTuneloom([group, '--help']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`^Usage: tuneloom ${group} <command>`));
-    for (const c of commands.filter((x) => x.name.startsWith(group + ' '))) assert.match(r.stdout, new RegExp(`^  ${c.name}\\b.*${c.summary.slice(0, 10)}`, 'm'));
+    for (const c of commands.filter((x) => x.name.startsWith(group + ' ')))
+      assert.match(r.stdout, new RegExp(`^  ${c.name}\\b.*${c.summary.slice(0, 10)}`, 'm'));
   }
 });

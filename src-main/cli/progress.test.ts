@@ -30,7 +30,31 @@ test('off a terminal: no \\r and no escape codes, only milestone updates, each o
   p.line('eval loss at step 40: 1.2345');
   p.end();
   assert.doesNotMatch(out.text, /[\r\x1b]/);
-  assert.deepEqual(out.text.split('\n').filter((l) => l.startsWith('step')), ['step 2/40', 'step 4/40', 'step 6/40', 'step 8/40', 'step 10/40', 'step 12/40', 'step 14/40', 'step 16/40', 'step 18/40', 'step 20/40', 'step 22/40', 'step 24/40', 'step 26/40', 'step 28/40', 'step 30/40', 'step 32/40', 'step 34/40', 'step 36/40', 'step 38/40', 'step 40/40']);
+  assert.deepEqual(
+    out.text.split('\n').filter((l) => l.startsWith('step')),
+    [
+      'step 2/40',
+      'step 4/40',
+      'step 6/40',
+      'step 8/40',
+      'step 10/40',
+      'step 12/40',
+      'step 14/40',
+      'step 16/40',
+      'step 18/40',
+      'step 20/40',
+      'step 22/40',
+      'step 24/40',
+      'step 26/40',
+      'step 28/40',
+      'step 30/40',
+      'step 32/40',
+      'step 34/40',
+      'step 36/40',
+      'step 38/40',
+      'step 40/40',
+    ],
+  );
   assert.ok(!out.text.includes('\n\n'), 'no blank lines');
 });
 

@@ -20,7 +20,10 @@ export class ProgressWriter {
   readonly live: boolean;
   #pending = false;
 
-  constructor(private readonly out: Writable, live = isLiveTerminal(out)) {
+  constructor(
+    private readonly out: Writable,
+    live = isLiveTerminal(out),
+  ) {
     this.live = live;
   }
 

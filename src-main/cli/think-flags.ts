@@ -42,7 +42,17 @@ export function thinkingOptions(tok: TextTokenizer, flags: ThinkFlags): Thinking
   const end = tok.tokenToId('</think>');
   if (start === undefined || end === undefined) {
     const flag = flags.budget !== undefined ? '--think-budget' : '--think-wait';
-    throw new UserError(`${flag} needs a model whose tokenizer has <think> and </think> tokens`, { where: `${tok.where}/tokenizer.json`, hint: `drop ${flag} for this model` });
+    throw new UserError(`${flag} needs a model whose tokenizer has <think> and </think> tokens`, {
+      where: `${tok.where}/tokenizer.json`,
+      hint: `drop ${flag} for this model`,
+    });
   }
-  return { budget: flags.budget ?? Infinity, thinkStartId: start, thinkEndId: end, closeIds: tok.encode('\n</think>\n\n'), waitIds: tok.encode('Wait'), maxWaits: flags.waits };
+  return {
+    budget: flags.budget ?? Infinity,
+    thinkStartId: start,
+    thinkEndId: end,
+    closeIds: tok.encode('\n</think>\n\n'),
+    waitIds: tok.encode('Wait'),
+    maxWaits: flags.waits,
+  };
 }

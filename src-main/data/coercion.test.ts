@@ -21,7 +21,10 @@ test('JSON numbers and booleans where text belongs are kept as text and reported
   const r = await importDataset(p);
   assert.equal(r.examples, 3, 'nothing is dropped');
   assert.equal(r.coercedTotal, 2);
-  assert.deepEqual(r.coerced.map((c) => c.line), [1, 2]);
+  assert.deepEqual(
+    r.coerced.map((c) => c.line),
+    [1, 2],
+  );
   assert.match(r.coerced[0]!.reason, /"output" is the number 5/);
   assert.match(r.coerced[1]!.reason, /"output" is the boolean true/);
   const cli = await runTuneloom(['data', 'inspect', p, '--json']);

@@ -60,7 +60,10 @@ test('medical CSV in GB18030 (CRLF, quoted commas, quotes and newlines): chats, 
   assert.deepEqual(examples, MEDICAL_EXAMPLES);
   assert.deepEqual(r.skipped, MEDICAL_SKIPS);
   assert.deepEqual(r.fields, { department: 'metadata', title: 'user (when ask is empty)', ask: 'user', answer: 'assistant' });
-  assert.deepEqual(r.sample, MEDICAL_EXAMPLES.map(({ line, ...e }) => e));
+  assert.deepEqual(
+    r.sample,
+    MEDICAL_EXAMPLES.map(({ line, ...e }) => e),
+  );
   assert.deepEqual(r.stats.meta, { department: { 内科: 2, 外科: 1 } });
 });
 
@@ -73,7 +76,8 @@ test('the same file read in 7-byte chunks (characters and CRLFs cut across reads
 });
 
 test('UTF-8 with BOM, CRLF, any CSV with --map (two columns joined into the user turn, a meta column)', async () => {
-  const csv = '\uFEFFtopic,sys,question,detail,reply\r\nmath,You are terse.,"What is 2+2?",,"4, of course"\r\nart,,Name a colour,"one word",red\r\nx,,,,nothing asked\r\n';
+  const csv =
+    '\uFEFFtopic,sys,question,detail,reply\r\nmath,You are terse.,"What is 2+2?",,"4, of course"\r\nart,,Name a colour,"one word",red\r\nx,,,,nothing asked\r\n';
   const { r, examples } = await load(file('any.csv', csv), { map: { sys: 'system', question: 'user', detail: 'user', reply: 'assistant', topic: 'meta' } });
   assert.equal(r.format, 'csv');
   assert.equal(r.encoding, 'utf-8');
@@ -132,10 +136,23 @@ test('alpaca JSON array with a system prompt (the huanhuan set), elements on the
   assert.equal(r.format, 'alpaca');
   const sys = { role: 'system' as const, content: '现在你要扮演皇帝身边的女人--甄嬛' };
   assert.deepEqual(examples, [
-    { line: 2, messages: [sys, { role: 'user', content: '小姐，别的秀女都在求中选，唯有咱们小姐想被撂牌子' }, { role: 'assistant', content: '嘘——都说许愿说破是不灵的。' }] },
+    {
+      line: 2,
+      messages: [
+        sys,
+        { role: 'user', content: '小姐，别的秀女都在求中选，唯有咱们小姐想被撂牌子' },
+        { role: 'assistant', content: '嘘——都说许愿说破是不灵的。' },
+      ],
+    },
     {
       line: 9,
-      messages: [sys, { role: 'user', content: '在吗' }, { role: 'assistant', content: '在' }, { role: 'user', content: '你们俩话太多了' }, { role: 'assistant', content: '是。' }],
+      messages: [
+        sys,
+        { role: 'user', content: '在吗' },
+        { role: 'assistant', content: '在' },
+        { role: 'user', content: '你们俩话太多了' },
+        { role: 'assistant', content: '是。' },
+      ],
     },
   ]);
   assert.deepEqual(r.skipped, [{ line: 8, reason: 'empty field "output"' }]);
@@ -153,9 +170,21 @@ test('AdvertiseGen: one object per line in a .json file', async () => {
 
 test('student handbook: conversations with role/content, multi-turn kept in order', async () => {
   const rows = [
-    { conversations: [{ role: 'user', content: '图书馆几点关门？' }, { role: 'assistant', content: '晚上十点。' }, { role: 'user', content: '周末呢？' }, { role: 'assistant', content: '周末九点。' }] },
+    {
+      conversations: [
+        { role: 'user', content: '图书馆几点关门？' },
+        { role: 'assistant', content: '晚上十点。' },
+        { role: 'user', content: '周末呢？' },
+        { role: 'assistant', content: '周末九点。' },
+      ],
+    },
     { conversations: [{ role: 'user', content: '只有问题' }] },
-    { conversations: [{ role: 'teacher', content: '?' }, { role: 'assistant', content: '!' }] },
+    {
+      conversations: [
+        { role: 'teacher', content: '?' },
+        { role: 'assistant', content: '!' },
+      ],
+    },
   ];
   const { r, examples } = await load(file('handbook.jsonl', rows.map((x) => JSON.stringify(x)).join('\n') + '\n'));
   assert.equal(r.format, 'conversations');
@@ -167,8 +196,21 @@ test('student handbook: conversations with role/content, multi-turn kept in orde
 });
 
 test('OpenAI messages with system and several turns; an empty turn is skipped', async () => {
-  const good = { messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello' }, { role: 'user', content: 'Bye' }, { role: 'assistant', content: 'Bye' }] };
-  const bad = { messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: '  ' }] };
+  const good = {
+    messages: [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Hi' },
+      { role: 'assistant', content: 'Hello' },
+      { role: 'user', content: 'Bye' },
+      { role: 'assistant', content: 'Bye' },
+    ],
+  };
+  const bad = {
+    messages: [
+      { role: 'user', content: 'Hi' },
+      { role: 'assistant', content: '  ' },
+    ],
+  };
   const { r, examples } = await load(file('chats.jsonl', `${JSON.stringify(good)}\r\n${JSON.stringify(bad)}\r\n`));
   assert.equal(r.format, 'messages');
   assert.deepEqual(examples, [{ line: 1, messages: good.messages }]);
@@ -178,8 +220,20 @@ test('OpenAI messages with system and several turns; an empty turn is skipped', 
 test('ShareGPT conversations (from/value) with a system turn or a system field, as the messages format', async () => {
   const json = JSON.stringify(
     [
-      { conversations: [{ from: 'system', value: 'S' }, { from: 'human', value: 'Q1' }, { from: 'gpt', value: 'A1' }] },
-      { system: 'T', conversations: [{ from: 'human', value: 'Q2' }, { from: 'gpt', value: 'A2' }] },
+      {
+        conversations: [
+          { from: 'system', value: 'S' },
+          { from: 'human', value: 'Q1' },
+          { from: 'gpt', value: 'A1' },
+        ],
+      },
+      {
+        system: 'T',
+        conversations: [
+          { from: 'human', value: 'Q2' },
+          { from: 'gpt', value: 'A2' },
+        ],
+      },
     ],
     null,
     1,
@@ -187,8 +241,22 @@ test('ShareGPT conversations (from/value) with a system turn or a system field, 
   const { r, examples } = await load(file('sharegpt.json', json));
   assert.equal(r.format, 'messages');
   assert.deepEqual(examples, [
-    { line: 2, messages: [{ role: 'system', content: 'S' }, { role: 'user', content: 'Q1' }, { role: 'assistant', content: 'A1' }] },
-    { line: 18, messages: [{ role: 'system', content: 'T' }, { role: 'user', content: 'Q2' }, { role: 'assistant', content: 'A2' }] },
+    {
+      line: 2,
+      messages: [
+        { role: 'system', content: 'S' },
+        { role: 'user', content: 'Q1' },
+        { role: 'assistant', content: 'A1' },
+      ],
+    },
+    {
+      line: 18,
+      messages: [
+        { role: 'system', content: 'T' },
+        { role: 'user', content: 'Q2' },
+        { role: 'assistant', content: 'A2' },
+      ],
+    },
   ]);
   assert.deepEqual(r.skipped, []);
 });
@@ -210,7 +278,13 @@ test('CoT: reasoning into the assistant turn as a <think> block by default, or a
 
 test('s1K: thinking_trajectories become the <think> block, attempt the answer, solution kept as metadata', async () => {
   const rows = [
-    { solution: '1. Since x = 2, the answer is 4.', question: 'What is 2x if x = 2?', cot_type: 'math', thinking_trajectories: ['Let me think.', 'x is 2, so 2x is 4.'], attempt: 'The answer is $\\boxed{4}$.' },
+    {
+      solution: '1. Since x = 2, the answer is 4.',
+      question: 'What is 2x if x = 2?',
+      cot_type: 'math',
+      thinking_trajectories: ['Let me think.', 'x is 2, so 2x is 4.'],
+      attempt: 'The answer is $\\boxed{4}$.',
+    },
     { question: 'Q', thinking_trajectories: 'one string of thought', attempt: 'A' },
     { question: 'Q', thinking_trajectories: [], attempt: 'A' },
     { question: 'Q', thinking_trajectories: [3], attempt: 'A' },
@@ -218,7 +292,9 @@ test('s1K: thinking_trajectories become the <think> block, attempt the answer, s
   const { r, examples } = await load(file('s1k.jsonl', rows.map((x) => JSON.stringify(x)).join('\n')));
   assert.equal(r.format, 's1k');
   assert.deepEqual(examples, [
-    chat(1, 'What is 2x if x = 2?', '<think>\nLet me think.\nx is 2, so 2x is 4.\n</think>\n\nThe answer is $\\boxed{4}$.', { meta: { solution: '1. Since x = 2, the answer is 4.' } }),
+    chat(1, 'What is 2x if x = 2?', '<think>\nLet me think.\nx is 2, so 2x is 4.\n</think>\n\nThe answer is $\\boxed{4}$.', {
+      meta: { solution: '1. Since x = 2, the answer is 4.' },
+    }),
     chat(2, 'Q', '<think>\none string of thought\n</think>\n\nA'),
   ]);
   assert.deepEqual(r.skipped, [
@@ -228,7 +304,12 @@ test('s1K: thinking_trajectories become the <think> block, attempt the answer, s
 });
 
 test('GSM8K: question -> user, the worked answer with #### -> assistant', async () => {
-  const rows = [{ question: 'Natalia sold 48 clips in April and half as many in May. How many in all?', answer: 'In May she sold 48/2 = <<48/2=24>>24.\n48+24 = <<48+24=72>>72.\n#### 72' }];
+  const rows = [
+    {
+      question: 'Natalia sold 48 clips in April and half as many in May. How many in all?',
+      answer: 'In May she sold 48/2 = <<48/2=24>>24.\n48+24 = <<48+24=72>>72.\n#### 72',
+    },
+  ];
   const { r, examples } = await load(file('gsm8k.jsonl', rows.map((x) => JSON.stringify(x)).join('\n')));
   assert.equal(r.format, 'gsm8k');
   assert.deepEqual(examples, [chat(1, rows[0].question, rows[0].answer)]);
@@ -274,7 +355,12 @@ test('medical CSVs in several department folders import as one dataset, departme
 });
 
 test('duplicates dropped on request, over-long examples skipped with a max length, counted in the stats', async () => {
-  const jsonl = ['{"content":"a","summary":"b"}', '{"content":"long content","summary":"x"}', '{"content":"a","summary":"b"}', '{"content":"c","summary":"d"}'].join('\n');
+  const jsonl = [
+    '{"content":"a","summary":"b"}',
+    '{"content":"long content","summary":"x"}',
+    '{"content":"a","summary":"b"}',
+    '{"content":"c","summary":"d"}',
+  ].join('\n');
   const { r, examples } = await load(file('d.jsonl', jsonl), { dropDuplicates: true, maxLen: 5 });
   assert.deepEqual(examples, [chat(1, 'a', 'b'), chat(4, 'c', 'd')]);
   assert.deepEqual(r.skipped, [
@@ -288,7 +374,9 @@ test('duplicates dropped on request, over-long examples skipped with a max lengt
 
 test('stop policy: the first bad record fails the import with file, line and field', async () => {
   const p = file('s.jsonl', '{"content":"a","summary":"b"}\n{"content":"a"}\n');
-  await assert.rejects(importDataset(p, { policy: 'stop' }), { message: `${p}:2: missing field "summary" — fix that record, or import with the skip policy to leave such records out` });
+  await assert.rejects(importDataset(p, { policy: 'stop' }), {
+    message: `${p}:2: missing field "summary" — fix that record, or import with the skip policy to leave such records out`,
+  });
 });
 
 test('token lengths, histogram and tokens per epoch with an injected encode; a seeded split is stable', async () => {
@@ -302,7 +390,10 @@ test('token lengths, histogram and tokens per epoch with an injected encode; a s
   const tokenLens = Array.from({ length: 40 }, (_, i) => Math.ceil((i + 1) / 2) + 1);
   assert.equal(a.stats.maxLength, 21);
   assert.equal(a.stats.minLength, 2);
-  assert.deepEqual(a.stats.histogram.map((bin) => bin.count), [0, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4]); // width 2: [2,4) ... [20,22)
+  assert.deepEqual(
+    a.stats.histogram.map((bin) => bin.count),
+    [0, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4],
+  ); // width 2: [2,4) ... [20,22)
   assert.equal(a.stats.histogram[10].to, 22);
   assert.ok(a.split && a.split.kind === 'seeded');
   assert.ok(b.split && b.split.kind === 'seeded' && c.split && c.split.kind === 'seeded');

@@ -121,7 +121,9 @@ function gone(file: string, input: string): never {
 }
 
 export async function importDataset(input: string, opts: ImportOptions = {}, onProgress?: (p: ImportProgress) => void): Promise<ImportResult> {
-  const { files, isFolder } = opts.files ? { files: opts.files, isFolder: opts.files.length > 1 || resolve(opts.files[0] ?? '') !== resolve(input) } : await resolveInput(input);
+  const { files, isFolder } = opts.files
+    ? { files: opts.files, isFolder: opts.files.length > 1 || resolve(opts.files[0] ?? '') !== resolve(input) }
+    : await resolveInput(input);
   const sizes = await Promise.all(files.map(async (f) => (await stat(f).catch(() => gone(f, input))).size));
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
   const measured = opts.lengthOf ?? (opts.encode ? (e: Example) => tokenLength(e, opts.encode!) : undefined);
@@ -173,7 +175,13 @@ export async function importDataset(input: string, opts: ImportOptions = {}, onP
       if (skipped.length < maxSkipsListed) skipped.push(label ? { line, reason, file: label } : { line, reason });
     };
     const decide = (rec: { line: number; value: unknown }): FormatAdapter => {
-      const keys = reader.header ?? (reader.container === 'text' ? ['text'] : rec.value !== null && typeof rec.value === 'object' && !Array.isArray(rec.value) ? Object.keys(rec.value) : []);
+      const keys =
+        reader.header ??
+        (reader.container === 'text'
+          ? ['text']
+          : rec.value !== null && typeof rec.value === 'object' && !Array.isArray(rec.value)
+            ? Object.keys(rec.value)
+            : []);
       const where = `${file}:${reader.header ? 1 : rec.line}`;
       const a = buildAdapter({ ...opts, format }, keys, rec.value, reader.container, where);
       if (reader.header) assertFields(a, opts, keys, where);
@@ -191,14 +199,18 @@ export async function importDataset(input: string, opts: ImportOptions = {}, onP
         fileAdapter = decide(rec);
       }
       const cells: string[] = [];
-      const ex = withCoercions((field, v) => cells.push(`"${field}" is the ${typeof v} ${String(v)}`), () => fileAdapter!.normalise(rec.value));
+      const ex = withCoercions(
+        (field, v) => cells.push(`"${field}" is the ${typeof v} ${String(v)}`),
+        () => fileAdapter!.normalise(rec.value),
+      );
       if (typeof ex === 'string') return skip(rec.line, ex);
       if (cells.length) {
         coercedTotal++;
         const reason = `read as text: ${cells.join(', ')} (quote it in the file if it is meant as text)`;
         if (coerced.length < maxSkipsListed) coerced.push(label ? { line: rec.line, reason, file: label } : { line: rec.line, reason });
       }
-      if (folderName !== undefined && 'messages' in ex && fileAdapter.format === 'medical-csv' && !ex.meta?.department) ex.meta = { ...ex.meta, department: folderName };
+      if (folderName !== undefined && 'messages' in ex && fileAdapter.format === 'medical-csv' && !ex.meta?.department)
+        ex.meta = { ...ex.meta, department: folderName };
       const chars = charLength(ex);
       const toks = measured ? measured(ex) : 0;
       const length = unit === 'tokens' ? toks : chars;
@@ -240,10 +252,15 @@ export async function importDataset(input: string, opts: ImportOptions = {}, onP
   if (!adapter || examples === 0) {
     const first = skipped[0];
     const why = first ? ` (first: ${first.file ? first.file + ':' : 'line '}${first.line}: ${first.reason})` : '';
-    throw new UserError(skippedTotal ? `no usable examples: all ${skippedTotal} records were skipped${why}` : 'no examples: the file holds no records (a CSV needs rows below its header)', {
-      where: input,
-      hint: skippedTotal ? 'check the format and the field mapping' : 'choose a file with data',
-    });
+    throw new UserError(
+      skippedTotal
+        ? `no usable examples: all ${skippedTotal} records were skipped${why}`
+        : 'no examples: the file holds no records (a CSV needs rows below its header)',
+      {
+        where: input,
+        hint: skippedTotal ? 'check the format and the field mapping' : 'choose a file with data',
+      },
+    );
   }
 
   let split: SplitInfo | null = null;
@@ -260,7 +277,14 @@ export async function importDataset(input: string, opts: ImportOptions = {}, onP
   const sha256 =
     fileHashes.length === 1
       ? fileHashes[0].sha256
-      : createHash('sha256').update(fileHashes.map((f) => f.sha256).sort().join('\n')).digest('hex');
+      : createHash('sha256')
+          .update(
+            fileHashes
+              .map((f) => f.sha256)
+              .sort()
+              .join('\n'),
+          )
+          .digest('hex');
   return {
     name: basename(input, extname(input)),
     input,

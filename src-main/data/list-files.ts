@@ -21,14 +21,16 @@ export async function listDataFiles(dir: string): Promise<string[]> {
   };
   await walk(dir);
   out.sort((a, b) => (relative(dir, a) < relative(dir, b) ? -1 : 1));
-  if (!out.length) throw new UserError('the folder holds no .csv, .json, .jsonl or .txt file', { where: dir, hint: 'choose the folder that holds the dataset files' });
+  if (!out.length)
+    throw new UserError('the folder holds no .csv, .json, .jsonl or .txt file', { where: dir, hint: 'choose the folder that holds the dataset files' });
   return out;
 }
 
 /** The files of an input: itself, or everything under it when it is a folder. */
 export async function resolveInput(input: string): Promise<{ files: string[]; isFolder: boolean }> {
   // No file system accepts a NUL in a name; said plainly, with the path shown escaped.
-  if (input.includes('\u0000')) throw new UserError('the path holds a NUL character, which no file name can', { where: JSON.stringify(input), hint: 'check the path' });
+  if (input.includes('\u0000'))
+    throw new UserError('the path holds a NUL character, which no file name can', { where: JSON.stringify(input), hint: 'check the path' });
   let isDir: boolean;
   try {
     isDir = (await stat(input)).isDirectory();

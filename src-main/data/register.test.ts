@@ -72,12 +72,14 @@ const BAD: { name: string; make: () => string; opts?: Parameters<typeof importAn
   {
     name: 'a JSON array cut short',
     make: () => write('cut.json', '[\n {"Question": "q", "Complex_CoT": "c", "Response": "r"},\n {"Question": "q2", "Compl'),
-    message: (f) => `${f}:3: the JSON array is cut short: the element starting on line 3 is not closed (the file ends on line 3) — the file is probably truncated: export or download it again`,
+    message: (f) =>
+      `${f}:3: the JSON array is cut short: the element starting on line 3 is not closed (the file ends on line 3) — the file is probably truncated: export or download it again`,
   },
   {
     name: 'a CSV missing a column its format maps',
     make: () => write('noanswer.csv', 'department,title,ask\n内科,头疼,怎么办\n'),
-    message: (f) => `${f}:1: field "answer" required by format medical-csv is missing (fields: department, title, ask) — pick the right --format, or map the fields yourself with --map col=role,...`,
+    message: (f) =>
+      `${f}:1: field "answer" required by format medical-csv is missing (fields: department, title, ask) — pick the right --format, or map the fields yourself with --map col=role,...`,
   },
   {
     name: 'a mapping to a field that is absent',
@@ -89,19 +91,26 @@ const BAD: { name: string; make: () => string; opts?: Parameters<typeof importAn
     name: 'a wrong --encoding (utf-8 forced on GB18030)',
     make: () => write('gb.csv', MED_GB),
     opts: { encoding: 'utf-8' },
-    message: (f) => `${f}:2: not valid utf-8: byte 0xDA at offset 30, and --encoding utf-8 was given — this file looks like gb18030: pass --encoding gb18030 or --encoding auto`,
+    message: (f) =>
+      `${f}:2: not valid utf-8: byte 0xDA at offset 30, and --encoding utf-8 was given — this file looks like gb18030: pass --encoding gb18030 or --encoding auto`,
   },
   {
     name: 'a wrong --encoding (gb18030 forced on UTF-8)',
     make: () => write('utf8.csv', 'department,title,ask,answer\n内科,头疼,怎么办,休息\n'),
     opts: { encoding: 'gb18030' },
-    message: (f) => `${f}: --encoding gb18030 was given, but the file is utf-8 (a UTF-8 byte-order mark, or valid UTF-8 non-ASCII text): reading it as gb18030 would garble every character — pass --encoding utf-8 or --encoding auto`,
+    message: (f) =>
+      `${f}: --encoding gb18030 was given, but the file is utf-8 (a UTF-8 byte-order mark, or valid UTF-8 non-ASCII text): reading it as gb18030 would garble every character — pass --encoding utf-8 or --encoding auto`,
   },
   {
     name: 'bytes that decode under no encoding, past the head',
-    make: () => write('mixed.jsonl', Buffer.concat([Buffer.from('{"content":"a","summary":"b"}\n'.repeat(4) + '{"content":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}\n')])),
+    make: () =>
+      write(
+        'mixed.jsonl',
+        Buffer.concat([Buffer.from('{"content":"a","summary":"b"}\n'.repeat(4) + '{"content":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}\n')]),
+      ),
     opts: { sampleBytes: 32, chunkBytes: 16 },
-    message: (f) => `${f}:5: byte 0xFF at offset 132 does not decode as utf-8 (detected from the head of the file), nor as any other encoding we read — if the file is GBK/GB18030 pass --encoding gb18030; otherwise re-save it as UTF-8`,
+    message: (f) =>
+      `${f}:5: byte 0xFF at offset 132 does not decode as utf-8 (detected from the head of the file), nor as any other encoding we read — if the file is GBK/GB18030 pass --encoding gb18030; otherwise re-save it as UTF-8`,
   },
   {
     name: 'records that are all bad',

@@ -19,7 +19,10 @@ test('the same file imported as auto-detected, then as Big5, is two rows, each w
   try {
     const file = join(dir, 'tw.csv');
     // Big5 bytes that auto-detection reads as GB18030 (other characters).
-    writeFileSync(file, iconv.encode('department,title,ask,answer\n內科,血壓,高血壓能喝黨參嗎？,可以適量服用。\n兒科,發燒,發燒三天怎麼辦？,請儘快就醫。\n', 'big5'));
+    writeFileSync(
+      file,
+      iconv.encode('department,title,ask,answer\n內科,血壓,高血壓能喝黨參嗎？,可以適量服用。\n兒科,發燒,發燒三天怎麼辦？,請儘快就醫。\n', 'big5'),
+    );
     const auto = await importAndRegister(db, file);
     const big5 = await importAndRegister(db, file, { encoding: 'big5' });
     assert.notEqual(auto.result.encoding, 'big5', 'the fixture is one auto-detection reads otherwise');

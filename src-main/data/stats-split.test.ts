@@ -4,7 +4,10 @@ import { validationIndices, validationMask } from './split';
 import { histogram, niceBinWidth, StatsCollector } from './stats';
 
 test('bin widths are 1, 2 or 5 x 10^k giving at most 20 bins', () => {
-  assert.deepEqual([5, 21, 40, 99, 101, 1000, 4096, 123456].map((m) => niceBinWidth(m)), [1, 2, 2, 5, 10, 50, 500, 10000]);
+  assert.deepEqual(
+    [5, 21, 40, 99, 101, 1000, 4096, 123456].map((m) => niceBinWidth(m)),
+    [1, 2, 2, 5, 10, 50, 500, 10000],
+  );
   assert.deepEqual(histogram(Uint32Array.from([0, 1, 1, 9, 10, 19, 20]), 20), [
     { from: 0, to: 1, count: 1 },
     { from: 1, to: 2, count: 2 },
@@ -37,10 +40,16 @@ test('the seeded split draws round(n x ratio) examples, the same for the same se
   assert.equal(a.length, 50);
   assert.deepEqual([...a], [...validationIndices(1000, 0.05, 42)]);
   assert.notDeepEqual([...a], [...validationIndices(1000, 0.05, 43)]);
-  assert.ok(a.every((x, i) => i === 0 || x > a[i - 1]), 'ascending, no repeats');
+  assert.ok(
+    a.every((x, i) => i === 0 || x > a[i - 1]),
+    'ascending, no repeats',
+  );
   assert.equal(validationIndices(10, 0.01, 1).length, 1); // at least one
   assert.equal(validationIndices(1, 0.5, 1).length, 0); // never the only example
-  assert.equal(validationMask(1000, a).reduce((s, x) => s + x, 0), 50);
+  assert.equal(
+    validationMask(1000, a).reduce((s, x) => s + x, 0),
+    50,
+  );
 });
 
 test('loadExamples splits the normalised examples by the seeded draw, or takes a validation file', async () => {
@@ -55,10 +64,25 @@ test('loadExamples splits the normalised examples by the seeded draw, or takes a
   assert.equal(seeded.train.length, 16);
   assert.equal(seeded.val.length, 4);
   const picked = [...(seeded.result.split?.kind === 'seeded' ? seeded.result.split.valIndices : [])];
-  assert.deepEqual(seeded.val, picked.map((i) => ({ messages: [{ role: 'user', content: `q${i}` }, { role: 'assistant', content: `a${i}` }] })));
+  assert.deepEqual(
+    seeded.val,
+    picked.map((i) => ({
+      messages: [
+        { role: 'user', content: `q${i}` },
+        { role: 'assistant', content: `a${i}` },
+      ],
+    })),
+  );
   const dev = join(d, 'dev.jsonl');
   writeFileSync(dev, JSON.stringify({ content: 'dq', summary: 'da' }));
   const byFile = await loadExamples(train, { valPath: dev });
   assert.equal(byFile.train.length, 20);
-  assert.deepEqual(byFile.val, [{ messages: [{ role: 'user', content: 'dq' }, { role: 'assistant', content: 'da' }] }]);
+  assert.deepEqual(byFile.val, [
+    {
+      messages: [
+        { role: 'user', content: 'dq' },
+        { role: 'assistant', content: 'da' },
+      ],
+    },
+  ]);
 });

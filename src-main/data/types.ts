@@ -29,9 +29,7 @@ export interface Skip {
 }
 
 /** One record as a reader yields it, before any format gives it meaning. */
-export type RawRecord =
-  | { line: number; value: unknown }
-  | { line: number; error: string };
+export type RawRecord = { line: number; value: unknown } | { line: number; error: string };
 
 /** A column mapping for `--map col=role,...`; `meta` keeps a column as metadata. */
 export type MapTarget = Role | 'text' | 'meta';

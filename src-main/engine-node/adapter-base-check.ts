@@ -40,10 +40,10 @@ export function checkAdapterBase(adapterDir: string, modelDir: string, model: Mo
     const differs = SHAPE_KEYS.filter((k) => other[k] !== model[k]);
     if (differs.length > 0) {
       const k = differs[0];
-      throw new UserError(
-        `the adapter was trained on ${dir} (${k} ${String(other[k])}), but --model is ${resolve(modelDir)} (${k} ${String(model[k])})`,
-        { where: `${cfgPath} (base_model_name_or_path)`, hint: 'pass the base model the adapter was trained on as --model' },
-      );
+      throw new UserError(`the adapter was trained on ${dir} (${k} ${String(other[k])}), but --model is ${resolve(modelDir)} (${k} ${String(model[k])})`, {
+        where: `${cfgPath} (base_model_name_or_path)`,
+        hint: 'pass the base model the adapter was trained on as --model',
+      });
     }
     return;
   }

@@ -8,7 +8,7 @@ import { runTuneloom } from '../test-support/cli';
 import { inspectModelFolder } from '../models/inspect-model';
 import { loadTokenizer } from './load-model';
 
-const JINJA = "{%- for m in messages %}[{{ m.role }}]{{ m.content }}{%- endfor %}{%- if add_generation_prompt %}[assistant]{%- endif %}";
+const JINJA = '{%- for m in messages %}[{{ m.role }}]{{ m.content }}{%- endfor %}{%- if add_generation_prompt %}[assistant]{%- endif %}';
 const CHAT = [{ role: 'user', content: 'hi' }];
 
 /** A tiny model whose tokenizer_config.json has `config` as its chat_template (absent when undefined). */
@@ -35,7 +35,10 @@ test('a template only in chat_template.jinja is the one tokenize, generate and t
 });
 
 test("chat_template.jinja wins over tokenizer_config.json's chat_template, as in transformers; chat_template.json comes last", async () => {
-  const both = model('both', '{{ "from config" }}', { 'chat_template.jinja': JINJA, 'chat_template.json': JSON.stringify({ chat_template: '{{ "from json" }}' }) });
+  const both = model('both', '{{ "from config" }}', {
+    'chat_template.jinja': JINJA,
+    'chat_template.json': JSON.stringify({ chat_template: '{{ "from json" }}' }),
+  });
   assert.equal(loadTokenizer(both).renderChat(CHAT, {}), '[user]hi');
   const configAndJson = model('config-json', '{{ "from config" }}', { 'chat_template.json': JSON.stringify({ chat_template: '{{ "from json" }}' }) });
   assert.equal(loadTokenizer(configAndJson).renderChat(CHAT, {}), 'from config');
@@ -49,7 +52,10 @@ test("chat_template.jinja wins over tokenizer_config.json's chat_template, as in
 test('a folder named chat_template.jinja, or a broken template file, is one line naming the file', async () => {
   const dir = model('folder', '{{ "x" }}');
   mkdirSync(join(dir, 'chat_template.jinja'));
-  assert.throws(() => loadTokenizer(dir), (e: Error) => e.name === 'UserError' && /chat template is not a file/.test(e.message) && !e.message.includes('\n'));
+  assert.throws(
+    () => loadTokenizer(dir),
+    (e: Error) => e.name === 'UserError' && /chat template is not a file/.test(e.message) && !e.message.includes('\n'),
+  );
   const broken = model('broken', undefined, { 'chat_template.jinja': '{% for m in messages %}' });
   assert.throws(
     () => loadTokenizer(broken).renderChat(CHAT, {}),

@@ -26,8 +26,16 @@ export const MAX_CHAT_TEMPLATE_BYTES = 1 << 20;
 function readTemplateFile(path: string): string | undefined {
   if (!existsSync(path)) return undefined;
   const st = statSync(path);
-  if (!st.isFile()) throw new UserError('the chat template is not a file', { where: path, hint: 'remove that folder, or replace it with the chat_template.jinja of the model' });
-  if (st.size > MAX_CHAT_TEMPLATE_BYTES) throw new UserError(`the chat template is ${st.size} bytes, over the ${MAX_CHAT_TEMPLATE_BYTES >> 20} MiB limit`, { where: path, hint: 'use the chat_template.jinja that came with the model' });
+  if (!st.isFile())
+    throw new UserError('the chat template is not a file', {
+      where: path,
+      hint: 'remove that folder, or replace it with the chat_template.jinja of the model',
+    });
+  if (st.size > MAX_CHAT_TEMPLATE_BYTES)
+    throw new UserError(`the chat template is ${st.size} bytes, over the ${MAX_CHAT_TEMPLATE_BYTES >> 20} MiB limit`, {
+      where: path,
+      hint: 'use the chat_template.jinja that came with the model',
+    });
   return readFileSync(path, 'utf8');
 }
 
@@ -36,7 +44,10 @@ export function configChatTemplate(tokenizerConfig: Record<string, unknown>): st
   const t = tokenizerConfig.chat_template;
   if (typeof t === 'string') return t.trim() ? t : undefined;
   if (Array.isArray(t)) {
-    const def = t.find((x): x is { name: string; template: string } => x !== null && typeof x === 'object' && (x as { name?: unknown }).name === 'default' && typeof (x as { template?: unknown }).template === 'string');
+    const def = t.find(
+      (x): x is { name: string; template: string } =>
+        x !== null && typeof x === 'object' && (x as { name?: unknown }).name === 'default' && typeof (x as { template?: unknown }).template === 'string',
+    );
     return def?.template;
   }
   return undefined;

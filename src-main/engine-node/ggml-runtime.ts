@@ -72,18 +72,21 @@ export function libraryFiles(flavour: Flavour, override?: string): LibraryFiles 
 
 /** Whether the CUDA user-space libraries ggml-cuda links against can be loaded, and what is missing. */
 export function cudaRuntimeProblem(): string | undefined {
-  const tryLoad = (names: string[]) => names.some((n) => {
-    try {
-      koffi.load(n);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  const tryLoad = (names: string[]) =>
+    names.some((n) => {
+      try {
+        koffi.load(n);
+        return true;
+      } catch {
+        return false;
+      }
+    });
   const win = process.platform === 'win32';
   if (!tryLoad(win ? ['nvcuda.dll'] : ['libcuda.so.1'])) return 'no NVIDIA driver (libcuda) was found';
-  if (!tryLoad(win ? ['cudart64_13.dll', 'cudart64_12.dll'] : ['libcudart.so.13', 'libcudart.so.12'])) return 'the NVIDIA driver is there but the CUDA runtime (libcudart 12 or 13) is not installed';
-  if (!tryLoad(win ? ['cublas64_13.dll', 'cublas64_12.dll'] : ['libcublas.so.13', 'libcublas.so.12'])) return 'the CUDA runtime is there but cuBLAS (libcublas 12 or 13) is not installed';
+  if (!tryLoad(win ? ['cudart64_13.dll', 'cudart64_12.dll'] : ['libcudart.so.13', 'libcudart.so.12']))
+    return 'the NVIDIA driver is there but the CUDA runtime (libcudart 12 or 13) is not installed';
+  if (!tryLoad(win ? ['cublas64_13.dll', 'cublas64_12.dll'] : ['libcublas.so.13', 'libcublas.so.12']))
+    return 'the CUDA runtime is there but cuBLAS (libcublas 12 or 13) is not installed';
   return undefined;
 }
 
@@ -112,7 +115,10 @@ function load(flavour: Flavour, opts: OpenOptions): GgmlLibrary {
   const override = opts.libraryDir ?? process.env.TUNELOOM_GGML_DIR;
   const files = libraryFiles(flavour, override);
   if (typeof files === 'string') {
-    if (override) throw new UserError(`TUNELOOM_GGML_DIR=${override} holds no usable ggml libraries: ${files}; point it at a folder with libggml-base and libggml, or unset it`);
+    if (override)
+      throw new UserError(
+        `TUNELOOM_GGML_DIR=${override} holds no usable ggml libraries: ${files}; point it at a folder with libggml-base and libggml, or unset it`,
+      );
     throw new UserError(`the ggml libraries for --backend ${flavour} are missing: ${files}; reinstall Tuneloom (npm ci)`);
   }
   return loadGgmlLibrary(files);
@@ -148,7 +154,8 @@ export function openBackend(choice: GgmlBackendChoice, opts: OpenOptions = {}): 
   if (choice === 'metal' || choice === 'vulkan') {
     const lib = load(choice, opts);
     const dev = listDevices(lib).find((d) => d.kind === choice);
-    if (!dev) throw new UserError(`--backend ${choice}: no ${choice === 'vulkan' ? 'Vulkan' : 'Metal'} device was found; update the GPU driver, or use --backend cpu`);
+    if (!dev)
+      throw new UserError(`--backend ${choice}: no ${choice === 'vulkan' ? 'Vulkan' : 'Metal'} device was found; update the GPU driver, or use --backend cpu`);
     return say(open(lib, dev, opts), dev.software ? `asked for (software device: slower than --backend cpu)` : 'asked for');
   }
   // auto

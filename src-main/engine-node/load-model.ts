@@ -26,7 +26,11 @@ function requireDir(dir: string, what: string): string {
 export function readModelConfig(dir: string): ModelConfig {
   const abs = requireDir(dir, 'model');
   const path = join(abs, 'config.json');
-  if (!existsSync(path)) throw new UserError('config.json not found in the model folder', { where: abs, hint: 'pass a Hugging Face model folder (config.json, *.safetensors, tokenizer.json)' });
+  if (!existsSync(path))
+    throw new UserError('config.json not found in the model folder', {
+      where: abs,
+      hint: 'pass a Hugging Face model folder (config.json, *.safetensors, tokenizer.json)',
+    });
   return normaliseConfig(readJsonFile(path, 'config.json'), path);
 }
 
@@ -42,14 +46,21 @@ export async function openWeightStore(dir: string): Promise<{ store: WeightStore
   let files: string[];
   if (existsSync(indexPath)) {
     files = shardFilesOfIndex(readJsonFile(indexPath, 'sharded index'), indexPath).map((f) => join(abs, f));
-    for (const f of files) if (!existsSync(f)) throw new UserError('a shard listed in the index is missing', { where: f, hint: 'download every shard of the checkpoint' });
+    for (const f of files)
+      if (!existsSync(f)) throw new UserError('a shard listed in the index is missing', { where: f, hint: 'download every shard of the checkpoint' });
   } else if (existsSync(join(abs, 'model.safetensors'))) {
     files = [join(abs, 'model.safetensors')];
   } else {
-    files = readdirSync(abs).filter((f) => f.endsWith('.safetensors')).sort().map((f) => join(abs, f));
+    files = readdirSync(abs)
+      .filter((f) => f.endsWith('.safetensors'))
+      .sort()
+      .map((f) => join(abs, f));
     if (files.length === 0) {
       const hasBin = readdirSync(abs).some((f) => f.endsWith('.bin') || f.endsWith('.pt'));
-      throw new UserError('no .safetensors weights in the model folder', { where: abs, hint: hasBin ? 'convert the PyTorch .bin weights to safetensors first' : 'pass a folder with model.safetensors or model.safetensors.index.json' });
+      throw new UserError('no .safetensors weights in the model folder', {
+        where: abs,
+        hint: hasBin ? 'convert the PyTorch .bin weights to safetensors first' : 'pass a folder with model.safetensors or model.safetensors.index.json',
+      });
     }
   }
   const sources = files.map((f) => fileSource(f));
@@ -65,19 +76,36 @@ export async function openWeightStore(dir: string): Promise<{ store: WeightStore
 export function loadTokenizer(dir: string): TextTokenizer {
   const abs = requireDir(dir, 'model');
   const tokPath = join(abs, 'tokenizer.json');
-  if (!existsSync(tokPath)) throw new UserError('tokenizer.json not found in the model folder', { where: abs, hint: 'copy tokenizer.json (and tokenizer_config.json) from the original model' });
+  if (!existsSync(tokPath))
+    throw new UserError('tokenizer.json not found in the model folder', {
+      where: abs,
+      hint: 'copy tokenizer.json (and tokenizer_config.json) from the original model',
+    });
   const tokenizerConfig = (readJsonIfExists(join(abs, 'tokenizer_config.json'), 'tokenizer_config.json') ?? {}) as Record<string, unknown>;
-  return new TextTokenizer({ tokenizerJson: readJsonFile(tokPath, 'tokenizer.json'), tokenizerConfig, where: abs, chatTemplate: findChatTemplate(abs, tokenizerConfig) });
+  return new TextTokenizer({
+    tokenizerJson: readJsonFile(tokPath, 'tokenizer.json'),
+    tokenizerConfig,
+    where: abs,
+    chatTemplate: findChatTemplate(abs, tokenizerConfig),
+  });
 }
 
 /** A PEFT LoRA adapter folder read and checked against `model`, as host arrays (any engine). */
 export async function readLoraAdapterHost(dir: string, model: ModelConfig): Promise<HostLoraSet> {
   const abs = requireDir(dir, 'adapter');
   const cfgPath = join(abs, 'adapter_config.json');
-  if (!existsSync(cfgPath)) throw new UserError('adapter_config.json not found in the adapter folder', { where: abs, hint: 'pass a PEFT adapter folder (adapter_config.json + adapter_model.safetensors)' });
+  if (!existsSync(cfgPath))
+    throw new UserError('adapter_config.json not found in the adapter folder', {
+      where: abs,
+      hint: 'pass a PEFT adapter folder (adapter_config.json + adapter_model.safetensors)',
+    });
   const loraCfg = parseLoraConfig(readJsonFile(cfgPath, 'adapter_config.json'), cfgPath);
   const weightsPath = join(abs, 'adapter_model.safetensors');
-  if (!existsSync(weightsPath)) throw new UserError('adapter_model.safetensors not found in the adapter folder', { where: abs, hint: 'save the adapter with safe_serialization (the default in peft)' });
+  if (!existsSync(weightsPath))
+    throw new UserError('adapter_model.safetensors not found in the adapter folder', {
+      where: abs,
+      hint: 'save the adapter with safe_serialization (the default in peft)',
+    });
   const src = fileSource(weightsPath);
   try {
     return await readPeftLoraHost(await WeightStore.open([src]), loraCfg, model, weightsPath);

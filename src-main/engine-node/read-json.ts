@@ -4,7 +4,8 @@ import { UserError } from '../errors';
 
 export function readJsonFile(path: string, what: string): unknown {
   if (!existsSync(path)) throw new UserError(`${what} not found`, { where: path });
-  if (!statSync(path).isFile()) throw new UserError(`${what} is a folder, not a file`, { where: path, hint: 'replace it with the file that came with the model' });
+  if (!statSync(path).isFile())
+    throw new UserError(`${what} is a folder, not a file`, { where: path, hint: 'replace it with the file that came with the model' });
   const text = readFileSync(path, 'utf8');
   try {
     return JSON.parse(text) as unknown;

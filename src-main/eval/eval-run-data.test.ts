@@ -39,7 +39,18 @@ test('`eval --run ID --split validation` on a Big5 folder import scores what the
     const folder = await importAndRegister(db, root, { encoding: 'big5' });
     const dataset = { id: folder.id, files: folder.result.files.map((f) => f.path), encoding: 'big5', sha256: folder.result.sha256 };
     cfg = { data: root, dataset, valSplit: 0.25, seed: 3 } as TrainConfig;
-    runId = insertRun(db, { name: 'tw', status: 'completed', method: 'lora', modelPath: tinyQwen2Model, datasetPath: root, datasetSha256: folder.result.sha256, config: cfg, seed: 3, appVersion: 'test', outDir: join(dir, 'out') });
+    runId = insertRun(db, {
+      name: 'tw',
+      status: 'completed',
+      method: 'lora',
+      modelPath: tinyQwen2Model,
+      datasetPath: root,
+      datasetSha256: folder.result.sha256,
+      config: cfg,
+      seed: 3,
+      appVersion: 'test',
+      outDir: join(dir, 'out'),
+    });
   } finally {
     db.close();
   }
@@ -49,18 +60,57 @@ test('`eval --run ID --split validation` on a Big5 folder import scores what the
   assert.equal(held.length, 2);
   assert.ok(held.every((a) => ANSWERS.includes(a)));
 
-  const r = await runTuneloom(['eval', '--model', tinyQwen2Model, '--run', String(runId), '--split', 'validation', '--max-new-tokens', '1', '--metrics', 'bleu', '--backend', 'cpu', '--db', dbFile, '--json']);
+  const r = await runTuneloom([
+    'eval',
+    '--model',
+    tinyQwen2Model,
+    '--run',
+    String(runId),
+    '--split',
+    'validation',
+    '--max-new-tokens',
+    '1',
+    '--metrics',
+    'bleu',
+    '--backend',
+    'cpu',
+    '--db',
+    dbFile,
+    '--json',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { predictions: { reference: string }[] };
-  assert.deepEqual(out.predictions.map((p) => p.reference), held, 'the held-out answers, in Big5 as imported');
+  assert.deepEqual(
+    out.predictions.map((p) => p.reference),
+    held,
+    'the held-out answers, in Big5 as imported',
+  );
 });
 
 test("the Evaluate tab's split is the run's stored ratio and seed, 0 included; its own data goes by --run", () => {
   const db = openStore(join(dir, 'args.db'));
   try {
-    const id = insertRun(db, { name: 'no-val', status: 'completed', method: 'lora', modelPath: '/m', datasetPath: '/d.jsonl', config: { data: '/d.jsonl', valSplit: 0, seed: 9 }, seed: 9, appVersion: 'test', outDir: '/o' });
+    const id = insertRun(db, {
+      name: 'no-val',
+      status: 'completed',
+      method: 'lora',
+      modelPath: '/m',
+      datasetPath: '/d.jsonl',
+      config: { data: '/d.jsonl', valSplit: 0, seed: 9 },
+      seed: 9,
+      appVersion: 'test',
+      outDir: '/o',
+    });
     const run = { ...getRun(db, id)!, adapterPath: '/a' };
-    const req = { runId: id, split: 'validation' as const, metrics: ['bleu' as const], mode: 'sacrebleu' as const, lang: 'zh' as const, base: false, maxNewTokens: 4 };
+    const req = {
+      runId: id,
+      split: 'validation' as const,
+      metrics: ['bleu' as const],
+      mode: 'sacrebleu' as const,
+      lang: 'zh' as const,
+      base: false,
+      maxNewTokens: 4,
+    };
     const args = evalArgs(run, req, 'adapter', '/db', 'auto');
     const flag = (a: string[], name: string) => (a.includes(name) ? a[a.indexOf(name) + 1] : undefined);
     assert.equal(flag(args, '--val-split'), '0', 'trained without validation: the validation split is empty, not a default 5% of trained-on examples');

@@ -27,13 +27,34 @@ before(async () => {
   // The golden SFT sample as a chat file: decode its ids and split the ChatML turns.
   const text = loadTokenizer(tinyQwen2Model).decode(goldens.sft.ids);
   const messages = [...text.matchAll(/<\|im_start\|>(\w+)\n([\s\S]*?)<\|im_end\|>/g)].map((m) => ({ role: m[1], content: m[2] }));
-  assert.deepEqual(messages.map((m) => m.role), ['user', 'assistant']);
+  assert.deepEqual(
+    messages.map((m) => m.role),
+    ['user', 'assistant'],
+  );
   dataFile = join(tempDir('tuneloom-eval-'), 'sft.jsonl');
   writeFileSync(dataFile, JSON.stringify({ messages }) + '\n');
   // Five chats whose prompts differ in length, so a batch of 4 is left-padded and a batch of 1 is left over.
-  const questions = ['你好', '高血压病人可以吃党参吗？请详细说明原因和注意事项。', 'What is LoRA?', '类型#裤*版型#宽松*材质#牛仔布*风格#街头*图案#字母', '写一句广告语。'];
+  const questions = [
+    '你好',
+    '高血压病人可以吃党参吗？请详细说明原因和注意事项。',
+    'What is LoRA?',
+    '类型#裤*版型#宽松*材质#牛仔布*风格#街头*图案#字母',
+    '写一句广告语。',
+  ];
   chatsFile = join(tempDir('tuneloom-eval-'), 'chats.jsonl');
-  writeFileSync(chatsFile, questions.map((q) => JSON.stringify({ messages: [{ role: 'user', content: q }, { role: 'assistant', content: '参考答案。' }] })).join('\n') + '\n');
+  writeFileSync(
+    chatsFile,
+    questions
+      .map((q) =>
+        JSON.stringify({
+          messages: [
+            { role: 'user', content: q },
+            { role: 'assistant', content: '参考答案。' },
+          ],
+        }),
+      )
+      .join('\n') + '\n',
+  );
 });
 after(() => session.dispose());
 
@@ -61,7 +82,14 @@ test('--batch-size 4 gives the predictions and scores of --batch-size 1 (greedy 
   for (const sampling of [undefined, { greedy: false as const, temperature: 1.2, topK: 50, topP: 0.95, seed: 11 }]) {
     const progress: number[] = [];
     const run = (batchSize: number) =>
-      runEval(session, { data: chatsFile, metrics: ['bleu', 'rouge', 'f1', 'em'], maxNewTokens: 6, batchSize, sampling, onProgress: (done) => batchSize === 4 && progress.push(done) });
+      runEval(session, {
+        data: chatsFile,
+        metrics: ['bleu', 'rouge', 'f1', 'em'],
+        maxNewTokens: 6,
+        batchSize,
+        sampling,
+        onProgress: (done) => batchSize === 4 && progress.push(done),
+      });
     const one = await run(1);
     const four = await run(4);
     assert.equal(four.examples, 5);
@@ -80,13 +108,28 @@ test('budget forcing, both ways: the cap closes thinking at N tokens, "Wait" rep
   const end = tok.tokenToId('</think>')!;
   // The prompt opens <think> in the user turn (the fixture's template has no thinking prompt).
   const file = join(tempDir('tuneloom-eval-think-'), 'think.jsonl');
-  writeFileSync(file, ['你好<think>', 'What is LoRA?<think>'].map((q) => JSON.stringify({ messages: [{ role: 'user', content: q }, { role: 'assistant', content: '好。' }] })).join('\n') + '\n');
+  writeFileSync(
+    file,
+    ['你好<think>', 'What is LoRA?<think>']
+      .map((q) =>
+        JSON.stringify({
+          messages: [
+            { role: 'user', content: q },
+            { role: 'assistant', content: '好。' },
+          ],
+        }),
+      )
+      .join('\n') + '\n',
+  );
   const base = { data: file, metrics: ['f1' as const], maxNewTokens: 10 };
   const free = await runEval(session, base);
 
   // Cap: 3 thought tokens, then the forced close "\n</think>\n\n"; the text before it is the free text's start.
   const closeIds = tok.encode('\n</think>\n\n');
-  const capped = await runEval(session, { ...base, thinking: { budget: 3, thinkStartId: think, thinkEndId: end, closeIds, waitIds: tok.encode('Wait'), maxWaits: 0 } });
+  const capped = await runEval(session, {
+    ...base,
+    thinking: { budget: 3, thinkStartId: think, thinkEndId: end, closeIds, waitIds: tok.encode('Wait'), maxWaits: 0 },
+  });
   for (const [i, p] of capped.predictions.entries()) {
     assert.deepEqual(p.thinking, { budget: 3, maxWaits: 0, tokens: 3, waits: 0, forcedClose: true }, `prediction ${i}`);
     assert.notEqual(p.prediction, free.predictions[i].prediction, 'the forced close changes the text');
@@ -99,7 +142,11 @@ test('budget forcing, both ways: the cap closes thinking at N tokens, "Wait" rep
   const prompt = tok.encodeChat([{ role: 'user', content: '你好<think>' }], { addGenerationPrompt: true }).ids;
   const greedy = await generateGgml(session.model, prompt, { maxNewTokens: 2, sampling: { greedy: true }, eosTokenIds: [] });
   const fakeEnd = greedy.ids[0];
-  const extended = await runEval(session, { ...base, limit: 1, thinking: { budget: Infinity, thinkStartId: think, thinkEndId: fakeEnd, closeIds: [fakeEnd], waitIds: tok.encode('Wait'), maxWaits: 1 } });
+  const extended = await runEval(session, {
+    ...base,
+    limit: 1,
+    thinking: { budget: Infinity, thinkStartId: think, thinkEndId: fakeEnd, closeIds: [fakeEnd], waitIds: tok.encode('Wait'), maxWaits: 1 },
+  });
   const used = extended.predictions[0].thinking!;
   assert.equal(used.budget, null);
   assert.equal(used.waits, 1, JSON.stringify(used));

@@ -151,13 +151,17 @@ export async function runEval(session: EvalSession, opts: EvalOptions): Promise<
   const split = opts.split ?? 'all';
   // The worker's reader and split (readExamples + splitValidation), so --split validation is what the run held out.
   const { examples } = await readExamples(opts.data, opts.format, opts.map, opts.dataset);
-  const { train, val } = split === 'all' ? { train: examples, val: [] } : splitValidation(examples, opts.valSplit ?? TRAIN_DEFAULTS.valSplit, opts.seed ?? TRAIN_DEFAULTS.seed);
+  const { train, val } =
+    split === 'all' ? { train: examples, val: [] } : splitValidation(examples, opts.valSplit ?? TRAIN_DEFAULTS.valSplit, opts.seed ?? TRAIN_DEFAULTS.seed);
   if (split === 'validation' && val.length === 0) {
     throw new UserError('the validation split is empty', { where: opts.data, hint: 'pass a larger --val-split, or --split all' });
   }
   const cases = casesOf(split === 'train' ? train : split === 'validation' ? val : [...train, ...val], opts.limit);
   if (cases.length === 0) {
-    throw new UserError('no chat with an assistant turn to evaluate', { where: opts.data, hint: 'evaluation needs prompt/answer pairs (a chat format, alpaca, adgen, ...)' });
+    throw new UserError('no chat with an assistant turn to evaluate', {
+      where: opts.data,
+      hint: 'evaluation needs prompt/answer pairs (a chat format, alpaca, adgen, ...)',
+    });
   }
   const generating = metrics.has('bleu') || metrics.has('rouge') || metrics.has('f1') || metrics.has('em');
   const acc = new LossAccumulator();
@@ -176,9 +180,14 @@ export async function runEval(session: EvalSession, opts: EvalOptions): Promise<
     let outs: GenerateResult[] | undefined;
     if (generating && opts.thinking) {
       outs = [];
-      for (const [j, p] of prompts.entries()) outs.push(await generateGgml(session.model, p.ids, { ...common, sampling: rowSampling(j), thinking: opts.thinking }));
+      for (const [j, p] of prompts.entries())
+        outs.push(await generateGgml(session.model, p.ids, { ...common, sampling: rowSampling(j), thinking: opts.thinking }));
     } else if (generating) {
-      outs = await generateBatchGgml(session.model, prompts.map((p) => p.ids), { ...common, sampling: batch.map((_, j) => rowSampling(j)) });
+      outs = await generateBatchGgml(
+        session.model,
+        prompts.map((p) => p.ids),
+        { ...common, sampling: batch.map((_, j) => rowSampling(j)) },
+      );
     }
     batch.forEach((c, j) => {
       let prediction = '';

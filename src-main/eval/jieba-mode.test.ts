@@ -61,5 +61,5 @@ test('rouge-chinese quirks: distinct n-grams and the 1e-8 in F', () => {
   const s = rougeChinese('好 好 好', '好');
   assert.ok(Math.abs(s.rouge1 - 2 * (1 / (2 + 1e-8))) < 1e-15); // {好} vs {好}: P = R = 1
   assert.equal(s.rouge2, 0);
-  assert.ok(Math.abs(s.rougeL - 2 * ((1 / 3) / (1 / 3 + 1 + 1e-8))) < 1e-15); // LCS 1: P 1/3, R 1
+  assert.ok(Math.abs(s.rougeL - 2 * (1 / 3 / (1 / 3 + 1 + 1e-8))) < 1e-15); // LCS 1: P 1/3, R 1
 });

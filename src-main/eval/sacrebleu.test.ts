@@ -57,7 +57,7 @@ test('13a tokenizer: punctuation split, periods/commas kept inside numbers, enti
   assert.deepEqual(tokenize13a('<skipped>x'), ['x']);
 });
 
-test('zh tokenizer: CJK characters split, and sacrebleu\'s quirky ranges reproduced', () => {
+test("zh tokenizer: CJK characters split, and sacrebleu's quirky ranges reproduced", () => {
   assert.deepEqual(tokenizeZh('我爱NLP。'), ['我', '爱', 'NLP', '。']);
   // U+2014 EM DASH and U+201C/D quotes fall in the range sacrebleu writes as u'\u20000' (see source).
   assert.deepEqual(tokenizeZh('“好”——a'), ['“', '好', '”', '—', '—', 'a']);

@@ -26,6 +26,12 @@ test('English uses the 13a tokens', () => {
 });
 
 test('mismatched counts and an empty set are user errors', () => {
-  assert.throws(() => scoreTexts(['a'], ['a', 'b']), (e: unknown) => e instanceof UserError && /1 predictions but 2 references/.test(e.message));
-  assert.throws(() => scoreTexts([], []), (e: unknown) => e instanceof UserError && /no predictions/.test(e.message));
+  assert.throws(
+    () => scoreTexts(['a'], ['a', 'b']),
+    (e: unknown) => e instanceof UserError && /1 predictions but 2 references/.test(e.message),
+  );
+  assert.throws(
+    () => scoreTexts([], []),
+    (e: unknown) => e instanceof UserError && /no predictions/.test(e.message),
+  );
 });

@@ -67,7 +67,11 @@ function fsyncFile(path: string): void {
 export function exportAdapter(opts: AdapterExportOptions): AdapterExportResult {
   const src = resolve(opts.adapter);
   for (const f of ADAPTER_EXPORT_FILES) {
-    if (!existsSync(join(src, f))) throw new UserError(`the adapter folder has no ${f}`, { where: src, hint: 'pass a PEFT adapter folder (adapter_config.json + adapter_model.safetensors)' });
+    if (!existsSync(join(src, f)))
+      throw new UserError(`the adapter folder has no ${f}`, {
+        where: src,
+        hint: 'pass a PEFT adapter folder (adapter_config.json + adapter_model.safetensors)',
+      });
   }
   const names: string[] = [...ADAPTER_EXPORT_FILES, 'README.md'];
   const neededBytes = ADAPTER_EXPORT_FILES.reduce((n, f) => n + statSync(join(src, f)).size, 0) + 64 * 1024;
@@ -84,7 +88,11 @@ export function exportAdapter(opts: AdapterExportOptions): AdapterExportResult {
     else writeFileSync(current, modelCard(opts.model ? resolve(opts.model) : baseModelOf(src)));
     fsyncFile(current);
     const differing = ADAPTER_EXPORT_FILES.filter((f) => !readFileSync(join(staged.stagingDir, f)).equals(readFileSync(join(src, f))));
-    if (differing.length) throw new UserError(`the copied adapter differs from the source: ${differing.join(', ')}`, { where: staged.finalDir, hint: 'check the disk and export again' });
+    if (differing.length)
+      throw new UserError(`the copied adapter differs from the source: ${differing.join(', ')}`, {
+        where: staged.finalDir,
+        hint: 'check the disk and export again',
+      });
     staged.commit();
   } catch (err) {
     staged.abort();
@@ -96,5 +104,10 @@ export function exportAdapter(opts: AdapterExportOptions): AdapterExportResult {
   }
   const files = names.map((f) => join(staged.finalDir, f));
   const bytes = files.reduce((n, f) => n + statSync(f).size, 0);
-  return { dir: staged.finalDir, files, bytes, selfCheck: { ok: true, summary: `${ADAPTER_EXPORT_FILES.length} adapter files and a README written; every byte matches the run's adapter` } };
+  return {
+    dir: staged.finalDir,
+    files,
+    bytes,
+    selfCheck: { ok: true, summary: `${ADAPTER_EXPORT_FILES.length} adapter files and a README written; every byte matches the run's adapter` },
+  };
 }

@@ -22,7 +22,10 @@ import { exportGguf } from './gguf-export';
 import { greedySteps } from './self-check';
 
 interface LlamaModelLike {
-  createContext(o: { contextSize: number; threads: number }): Promise<{ getSequence(): { evaluate(tokens: number[], o: { temperature: number }): AsyncGenerator<number> }; dispose(): Promise<void> }>;
+  createContext(o: {
+    contextSize: number;
+    threads: number;
+  }): Promise<{ getSequence(): { evaluate(tokens: number[], o: { temperature: number }): AsyncGenerator<number> }; dispose(): Promise<void> }>;
   dispose(): Promise<void>;
 }
 interface NodeLlamaCpp {
@@ -62,12 +65,24 @@ function writeTinyTokenizer(dir: string): void {
     pre_tokenizer: {
       type: 'Sequence',
       pretokenizers: [
-        { type: 'Split', pattern: { Regex: "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+" }, behavior: 'Isolated', invert: false },
+        {
+          type: 'Split',
+          pattern: { Regex: "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+" },
+          behavior: 'Isolated',
+          invert: false,
+        },
         { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false },
       ],
     },
     decoder: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false },
-    model: { type: 'BPE', vocab, merges: [['Ġ', 't'], ['h', 'e']] },
+    model: {
+      type: 'BPE',
+      vocab,
+      merges: [
+        ['Ġ', 't'],
+        ['h', 'e'],
+      ],
+    },
   };
   writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tokenizer));
   writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ add_bos_token: false, eos_token: '<|im_end|>' }));
@@ -93,13 +108,23 @@ function writeRandomAdapter(modelDir: string, dir: string): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'adapter_model.safetensors'), serializeSafetensors(tensors));
   const targets = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'];
-  writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify({ peft_type: 'LORA', r: 2, lora_alpha: 4, lora_dropout: 0, target_modules: targets, base_model_name_or_path: modelDir }));
+  writeFileSync(
+    join(dir, 'adapter_config.json'),
+    JSON.stringify({ peft_type: 'LORA', r: 2, lora_alpha: 4, lora_dropout: 0, target_modules: targets, base_model_name_or_path: modelDir }),
+  );
 }
 
 test('llama.cpp decodes our Llama and Qwen3 GGUF exports (with a merged LoRA) as our engine decodes base + adapter', { skip: why ?? false }, async (t) => {
   let llama;
   try {
-    llama = await mod!.getLlama({ gpu: false, build: 'never', usePrebuiltBinaries: true, progressLogs: false, logLevel: mod!.LlamaLogLevel.error, maxThreads: 1 });
+    llama = await mod!.getLlama({
+      gpu: false,
+      build: 'never',
+      usePrebuiltBinaries: true,
+      progressLogs: false,
+      logLevel: mod!.LlamaLogLevel.error,
+      maxThreads: 1,
+    });
   } catch (e) {
     t.skip(`no usable llama.cpp binary: ${(e as Error).message.split('\n')[0]}`);
     return;
@@ -137,6 +162,10 @@ test('llama.cpp decodes our Llama and Qwen3 GGUF exports (with a merged LoRA) as
     const firstDoubt = steps.findIndex((s) => s.margin < 2e-3 * s.scale);
     const n = firstDoubt < 0 ? steps.length : firstDoubt + 1;
     assert.ok(n >= 3, `${shape}: margins too small to test (${steps.map((s) => s.margin.toFixed(4))})`);
-    assert.deepEqual(got.slice(0, n), steps.slice(0, n).map((s) => s.id), `${shape}: llama.cpp ${got} vs engine ${steps.map((s) => s.id)}`);
+    assert.deepEqual(
+      got.slice(0, n),
+      steps.slice(0, n).map((s) => s.id),
+      `${shape}: llama.cpp ${got} vs engine ${steps.map((s) => s.id)}`,
+    );
   }
 });

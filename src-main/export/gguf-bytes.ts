@@ -80,18 +80,30 @@ export class ByteBuilder {
   value(v: GgufValue): void {
     this.u32(v.type);
     switch (v.type) {
-      case GgufValueType.UINT8: return this.u8(v.value);
-      case GgufValueType.INT8: return this.i8(v.value);
-      case GgufValueType.UINT16: return this.u16(v.value);
-      case GgufValueType.INT16: return this.i16(v.value);
-      case GgufValueType.UINT32: return this.u32(v.value);
-      case GgufValueType.INT32: return this.i32(v.value);
-      case GgufValueType.FLOAT32: return this.f32(v.value);
-      case GgufValueType.FLOAT64: return this.f64(v.value);
-      case GgufValueType.UINT64: return this.u64(v.value);
-      case GgufValueType.INT64: return this.i64(v.value);
-      case GgufValueType.BOOL: return this.u8(v.value ? 1 : 0);
-      case GgufValueType.STRING: return this.string(v.value);
+      case GgufValueType.UINT8:
+        return this.u8(v.value);
+      case GgufValueType.INT8:
+        return this.i8(v.value);
+      case GgufValueType.UINT16:
+        return this.u16(v.value);
+      case GgufValueType.INT16:
+        return this.i16(v.value);
+      case GgufValueType.UINT32:
+        return this.u32(v.value);
+      case GgufValueType.INT32:
+        return this.i32(v.value);
+      case GgufValueType.FLOAT32:
+        return this.f32(v.value);
+      case GgufValueType.FLOAT64:
+        return this.f64(v.value);
+      case GgufValueType.UINT64:
+        return this.u64(v.value);
+      case GgufValueType.INT64:
+        return this.i64(v.value);
+      case GgufValueType.BOOL:
+        return this.u8(v.value ? 1 : 0);
+      case GgufValueType.STRING:
+        return this.string(v.value);
       case GgufValueType.ARRAY: {
         this.u32(v.itemType);
         this.u64(v.value.length);

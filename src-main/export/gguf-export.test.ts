@@ -44,7 +44,8 @@ test('GGUF v3 layout: header, 32-byte alignment, llama.cpp tensor names, dims in
     assert.equal(f.tensors[0].name, 'token_embd.weight');
     assert.ok(!byName.has('output.weight'), 'tied embeddings: llama.cpp reuses token_embd');
     for (const l of [0, 1]) {
-      for (const s of ['attn_norm', 'attn_q', 'attn_k', 'attn_v', 'attn_output', 'ffn_norm', 'ffn_gate', 'ffn_up', 'ffn_down']) assert.ok(byName.has(`blk.${l}.${s}.weight`), `blk.${l}.${s}`);
+      for (const s of ['attn_norm', 'attn_q', 'attn_k', 'attn_v', 'attn_output', 'ffn_norm', 'ffn_gate', 'ffn_up', 'ffn_down'])
+        assert.ok(byName.has(`blk.${l}.${s}.weight`), `blk.${l}.${s}`);
       for (const s of ['attn_q', 'attn_k', 'attn_v']) assert.ok(byName.has(`blk.${l}.${s}.bias`));
     }
     assert.deepEqual(byName.get('token_embd.weight')!.dims, [32, 151936]);
@@ -69,7 +70,14 @@ test('GGUF metadata: qwen2 hyper-parameters with their GGUF types, tokenizer, sp
   assert.equal(m.get('general.architecture'), 'qwen2');
   assert.equal(m.get('general.file_type'), 1);
   assert.equal(files.q8_0.metadata.get('general.file_type'), 7);
-  const expectU32: [string, number][] = [['qwen2.block_count', 2], ['qwen2.context_length', 2048], ['qwen2.embedding_length', 32], ['qwen2.feed_forward_length', 96], ['qwen2.attention.head_count', 4], ['qwen2.attention.head_count_kv', 2]];
+  const expectU32: [string, number][] = [
+    ['qwen2.block_count', 2],
+    ['qwen2.context_length', 2048],
+    ['qwen2.embedding_length', 32],
+    ['qwen2.feed_forward_length', 96],
+    ['qwen2.attention.head_count', 4],
+    ['qwen2.attention.head_count_kv', 2],
+  ];
   for (const [k, v] of expectU32) {
     assert.equal(m.get(k), v, k);
     assert.equal(f.metadataTypes.get(k), GgufValueType.UINT32, k);
@@ -104,8 +112,14 @@ test('tensor data: the merged weights, in f16 to half precision and in q8_0 to h
   const src = await openMergedSource(tinyQwen2Model, tinyQwen2Adapter);
   try {
     const merged = await src.read('model.layers.0.self_attn.q_proj.weight'); // [32, 32], LoRA folded in
-    const f16 = readGgufTensor(files.f16, files.f16.tensors.find((t) => t.name === 'blk.0.attn_q.weight')!);
-    const q8 = readGgufTensor(files.q8_0, files.q8_0.tensors.find((t) => t.name === 'blk.0.attn_q.weight')!);
+    const f16 = readGgufTensor(
+      files.f16,
+      files.f16.tensors.find((t) => t.name === 'blk.0.attn_q.weight')!,
+    );
+    const q8 = readGgufTensor(
+      files.q8_0,
+      files.q8_0.tensors.find((t) => t.name === 'blk.0.attn_q.weight')!,
+    );
     for (let i = 0; i < merged.length; i++) {
       assert.ok(Math.abs(f16[i] - merged[i]) <= Math.abs(merged[i]) * 2 ** -11 + 2 ** -24, `f16 ${i}`);
       let amax = 0; // the block's scale d = amax / 127
@@ -115,14 +129,17 @@ test('tensor data: the merged weights, in f16 to half precision and in q8_0 to h
       const d = amax / 127;
       assert.ok(Math.abs(q8[i] - merged[i]) <= d * (0.5 + 127 * 2 ** -11) + 1e-12, `q8_0 ${i}`);
     }
-    const norm = readGgufTensor(files.f16, files.f16.tensors.find((t) => t.name === 'output_norm.weight')!);
+    const norm = readGgufTensor(
+      files.f16,
+      files.f16.tensors.find((t) => t.name === 'output_norm.weight')!,
+    );
     assert.deepEqual(norm, await src.read('model.norm.weight')); // F32: exact
   } finally {
     src.close();
   }
 });
 
-test('self-check: the GGUF, read back into the ggml engine, gives base + adapter\'s greedy tokens', async () => {
+test("self-check: the GGUF, read back into the ggml engine, gives base + adapter's greedy tokens", async () => {
   const backend = testBackend('cpu').backend;
   const baseWeights = await loadGgmlWeightsFromDir(tinyQwen2Model, backend, { weights: 'f32' });
   const ggmlLora = new GgmlLora(backend, await readLoraAdapterHost(tinyQwen2Adapter, config));
@@ -132,9 +149,18 @@ test('self-check: the GGUF, read back into the ggml engine, gives base + adapter
       const weights = await loadGgufIntoGgml(join(work, type, `model-${type}.gguf`), config, backend);
       const exported = new GgmlCausalLM(weights, backend);
       try {
-        const r = await greedySelfCheck({ reference, exported, prompts: goldens.prompts.slice(0, 2).map((p) => p.ids), tokens: 6, format: type === 'f16' ? 'F16' : 'Q8_0' });
+        const r = await greedySelfCheck({
+          reference,
+          exported,
+          prompts: goldens.prompts.slice(0, 2).map((p) => p.ids),
+          tokens: 6,
+          format: type === 'f16' ? 'F16' : 'Q8_0',
+        });
         assert.ok(r.ok, r.summary);
-        assert.ok(r.prompts.every((p) => p.identical), `${type}: ${r.summary}`);
+        assert.ok(
+          r.prompts.every((p) => p.identical),
+          `${type}: ${r.summary}`,
+        );
       } finally {
         exported.dispose();
         weights.dispose();

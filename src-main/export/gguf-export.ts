@@ -63,7 +63,6 @@ function readJson(path: string): Record<string, unknown> {
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>) : {};
 }
 
-
 export const ggufFileName = (type: GgufOutType): string => `model-${type}.gguf`;
 
 export async function exportGguf(opts: GgufExportOptions): Promise<GgufExportResult> {
@@ -88,10 +87,17 @@ export async function exportGguf(opts: GgufExportOptions): Promise<GgufExportRes
     let offset = 0;
     const planned: PlannedTensor[] = names.map((hfName) => {
       const name = ggufTensorName(hfName);
-      if (!name) throw new UserError(`tensor ${hfName} has no llama.cpp name`, { where: store.where(hfName), hint: 'GGUF export supports Qwen2, Qwen3 and Llama checkpoints' });
+      if (!name)
+        throw new UserError(`tensor ${hfName} has no llama.cpp name`, {
+          where: store.where(hfName),
+          hint: 'GGUF export supports Qwen2, Qwen3 and Llama checkpoints',
+        });
       const shape = store.info(hfName)!.shape;
       const type = ggmlTypeFor(name, shape, opts.type);
-      const bytes = ggmlTypeBytes(type, shape.reduce((a, b) => a * b, 1));
+      const bytes = ggmlTypeBytes(
+        type,
+        shape.reduce((a, b) => a * b, 1),
+      );
       const t = { hfName, name, shape, type, offset, bytes };
       offset = alignUp(offset + bytes, GGUF_DEFAULT_ALIGNMENT);
       return t;

@@ -48,7 +48,18 @@ export const Q8_0_BLOCK_BYTES = 2 + Q8_0_BLOCK;
 
 /** A metadata value with its GGUF type made explicit (JS numbers cannot say u32 from f32). */
 export type GgufValue =
-  | { type: GgufValueType.UINT8 | GgufValueType.INT8 | GgufValueType.UINT16 | GgufValueType.INT16 | GgufValueType.UINT32 | GgufValueType.INT32 | GgufValueType.FLOAT32 | GgufValueType.FLOAT64; value: number }
+  | {
+      type:
+        | GgufValueType.UINT8
+        | GgufValueType.INT8
+        | GgufValueType.UINT16
+        | GgufValueType.INT16
+        | GgufValueType.UINT32
+        | GgufValueType.INT32
+        | GgufValueType.FLOAT32
+        | GgufValueType.FLOAT64;
+      value: number;
+    }
   | { type: GgufValueType.UINT64 | GgufValueType.INT64; value: bigint }
   | { type: GgufValueType.BOOL; value: boolean }
   | { type: GgufValueType.STRING; value: string }

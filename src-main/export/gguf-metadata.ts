@@ -49,7 +49,7 @@ function splitRegexes(node: unknown, out: string[] = []): string[] {
 
 export function preTokenizerName(tok: TokenizerJson, where: string): string {
   for (const re of splitRegexes(tok.pre_tokenizer)) if (KNOWN_PRE[re]) return KNOWN_PRE[re];
-  throw new UserError('the tokenizer\'s pre-tokenizer is not one llama.cpp knows (Qwen2 or Llama 3 style)', {
+  throw new UserError("the tokenizer's pre-tokenizer is not one llama.cpp knows (Qwen2 or Llama 3 style)", {
     where: `${where} (pre_tokenizer)`,
     hint: 'GGUF export supports Qwen2/Qwen2.5/Qwen3 and Llama 3 tokenizers; export a merged model instead',
   });
@@ -85,7 +85,10 @@ export function buildVocab(tok: TokenizerJson, vocabSize: number, where: string)
   let maxId = -1;
   for (const id of byId.keys()) if (id > maxId) maxId = id; // no spread: 150k arguments overflow the stack
   if (maxId >= vocabSize) {
-    throw new UserError(`tokenizer has token id ${maxId} but config.json vocab_size is ${vocabSize}`, { where, hint: 'the tokenizer does not belong to this model' });
+    throw new UserError(`tokenizer has token id ${maxId} but config.json vocab_size is ${vocabSize}`, {
+      where,
+      hint: 'the tokenizer does not belong to this model',
+    });
   }
   const tokens: string[] = new Array(vocabSize);
   const types: number[] = new Array(vocabSize);
@@ -131,7 +134,7 @@ export function ggufMetadata(input: MetadataInput): [string, GgufValue][] {
   if (cfg.rope.type === 'llama3') {
     throw new UserError('GGUF export of Llama 3.1-style RoPE scaling (rope_type "llama3") is not supported yet', {
       where: `${input.where} (rope_scaling)`,
-      hint: 'export a merged model and convert it with llama.cpp\'s convert_hf_to_gguf.py',
+      hint: "export a merged model and convert it with llama.cpp's convert_hf_to_gguf.py",
     });
   }
   const kv: [string, GgufValue][] = [
@@ -169,7 +172,11 @@ export function ggufMetadata(input: MetadataInput): [string, GgufValue][] {
   vocab.tokens.forEach((t, i) => {
     if (vocab.types[i] === GgufTokenType.CONTROL || vocab.types[i] === GgufTokenType.USER_DEFINED) idOf.set(t, i);
   });
-  for (const [typ, key] of [['bos', 'bos_token_id'], ['eos', 'eos_token_id'], ['pad', 'padding_token_id']] as const) {
+  for (const [typ, key] of [
+    ['bos', 'bos_token_id'],
+    ['eos', 'eos_token_id'],
+    ['pad', 'padding_token_id'],
+  ] as const) {
     const text = tokenText(tokenizerConfig[`${typ}_token`]);
     let id = text !== undefined ? (idOf.get(text) ?? tokenizer.model?.vocab?.[text]) : undefined;
     if (id === undefined) {
@@ -184,4 +191,3 @@ export function ggufMetadata(input: MetadataInput): [string, GgufValue][] {
   if (input.chatTemplate) kv.push(['tokenizer.chat_template', str(input.chatTemplate)]);
   return kv;
 }
-

@@ -34,16 +34,52 @@ class Cursor {
   constructor(readonly bytes: Uint8Array) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
-  u8() { return this.view.getUint8(this.at++); }
-  i8() { return this.view.getInt8(this.at++); }
-  u16() { const v = this.view.getUint16(this.at, true); this.at += 2; return v; }
-  i16() { const v = this.view.getInt16(this.at, true); this.at += 2; return v; }
-  u32() { const v = this.view.getUint32(this.at, true); this.at += 4; return v; }
-  i32() { const v = this.view.getInt32(this.at, true); this.at += 4; return v; }
-  f32() { const v = this.view.getFloat32(this.at, true); this.at += 4; return v; }
-  f64() { const v = this.view.getFloat64(this.at, true); this.at += 8; return v; }
-  u64() { const v = this.view.getBigUint64(this.at, true); this.at += 8; return v; }
-  i64() { const v = this.view.getBigInt64(this.at, true); this.at += 8; return v; }
+  u8() {
+    return this.view.getUint8(this.at++);
+  }
+  i8() {
+    return this.view.getInt8(this.at++);
+  }
+  u16() {
+    const v = this.view.getUint16(this.at, true);
+    this.at += 2;
+    return v;
+  }
+  i16() {
+    const v = this.view.getInt16(this.at, true);
+    this.at += 2;
+    return v;
+  }
+  u32() {
+    const v = this.view.getUint32(this.at, true);
+    this.at += 4;
+    return v;
+  }
+  i32() {
+    const v = this.view.getInt32(this.at, true);
+    this.at += 4;
+    return v;
+  }
+  f32() {
+    const v = this.view.getFloat32(this.at, true);
+    this.at += 4;
+    return v;
+  }
+  f64() {
+    const v = this.view.getFloat64(this.at, true);
+    this.at += 8;
+    return v;
+  }
+  u64() {
+    const v = this.view.getBigUint64(this.at, true);
+    this.at += 8;
+    return v;
+  }
+  i64() {
+    const v = this.view.getBigInt64(this.at, true);
+    this.at += 8;
+    return v;
+  }
   string() {
     const n = Number(this.u64());
     const s = new TextDecoder('utf-8', { fatal: true }).decode(this.bytes.subarray(this.at, this.at + n));
@@ -52,19 +88,32 @@ class Cursor {
   }
   scalar(type: GgufValueType): number | bigint | boolean | string {
     switch (type) {
-      case GgufValueType.UINT8: return this.u8();
-      case GgufValueType.INT8: return this.i8();
-      case GgufValueType.UINT16: return this.u16();
-      case GgufValueType.INT16: return this.i16();
-      case GgufValueType.UINT32: return this.u32();
-      case GgufValueType.INT32: return this.i32();
-      case GgufValueType.FLOAT32: return this.f32();
-      case GgufValueType.FLOAT64: return this.f64();
-      case GgufValueType.UINT64: return this.u64();
-      case GgufValueType.INT64: return this.i64();
-      case GgufValueType.BOOL: return this.u8() !== 0;
-      case GgufValueType.STRING: return this.string();
-      default: throw new Error(`GGUF: bad value type ${type} at byte ${this.at}`);
+      case GgufValueType.UINT8:
+        return this.u8();
+      case GgufValueType.INT8:
+        return this.i8();
+      case GgufValueType.UINT16:
+        return this.u16();
+      case GgufValueType.INT16:
+        return this.i16();
+      case GgufValueType.UINT32:
+        return this.u32();
+      case GgufValueType.INT32:
+        return this.i32();
+      case GgufValueType.FLOAT32:
+        return this.f32();
+      case GgufValueType.FLOAT64:
+        return this.f64();
+      case GgufValueType.UINT64:
+        return this.u64();
+      case GgufValueType.INT64:
+        return this.i64();
+      case GgufValueType.BOOL:
+        return this.u8() !== 0;
+      case GgufValueType.STRING:
+        return this.string();
+      default:
+        throw new Error(`GGUF: bad value type ${type} at byte ${this.at}`);
     }
   }
 }

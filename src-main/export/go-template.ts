@@ -18,9 +18,7 @@ type Node =
   | { kind: 'range'; keyVar?: string; valueVar?: string; expr: Expr; body: Node[]; otherwise: Node[] };
 
 type Expr =
-  | { kind: 'lit'; value: GoValue }
-  | { kind: 'field'; base: 'dot' | 'root' | { variable: string }; path: string[] }
-  | { kind: 'call'; fn: string; args: Expr[] };
+  { kind: 'lit'; value: GoValue } | { kind: 'field'; base: 'dot' | 'root' | { variable: string }; path: string[] } | { kind: 'call'; fn: string; args: Expr[] };
 
 interface Token {
   kind: 'text' | 'action';
@@ -159,7 +157,14 @@ function parse(tokens: Token[]): Node[] {
         const [, v1, v2, expr] = m;
         const r = block(['end', 'else']);
         const otherwise = r.end === 'end' ? [] : block(['end']).body;
-        body.push({ kind: 'range', keyVar: v2 !== undefined ? v1 : undefined, valueVar: v2 !== undefined ? v2 : v1, expr: parseExpr(expr), body: r.body, otherwise });
+        body.push({
+          kind: 'range',
+          keyVar: v2 !== undefined ? v1 : undefined,
+          valueVar: v2 !== undefined ? v2 : v1,
+          expr: parseExpr(expr),
+          body: r.body,
+          otherwise,
+        });
       } else if (/^\$\w+\s*:?=/.test(a)) {
         const m = /^(\$\w+)\s*(:?=)\s*(.+)$/.exec(a)!;
         body.push({ kind: 'assign', name: m[1], declare: m[2] === ':=', expr: parseExpr(m[3]) });
@@ -189,7 +194,10 @@ function show(v: GoValue): string {
 }
 
 class Scope {
-  constructor(readonly vars: Map<string, GoValue>, readonly parent?: Scope) {}
+  constructor(
+    readonly vars: Map<string, GoValue>,
+    readonly parent?: Scope,
+  ) {}
   lookup(name: string): GoValue {
     for (let s: Scope | undefined = this; s; s = s.parent) if (s.vars.has(name)) return s.vars.get(name);
     throw new Error(`template: undefined variable ${name}`);

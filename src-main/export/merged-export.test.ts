@@ -68,7 +68,8 @@ test('f32 merge gives the logits of base + adapter (1e-5 of the logit scale)', a
   const res = await exportMerged({ model: tinyQwen2Model, adapter: tinyQwen2Adapter, out, dtype: 'f32' });
   assert.equal(res.mergedModules, 14); // 7 projections x 2 layers
   assert.deepEqual(res.dtypes, ['F32']);
-  for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'generation_config.json']) assert.ok(existsSync(join(out, f)), f);
+  for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'generation_config.json'])
+    assert.ok(existsSync(join(out, f)), f);
   assert.equal((JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { torch_dtype: string }).torch_dtype, 'float32');
   const merged = await loadModelFromDir(out);
   try {
@@ -126,7 +127,10 @@ test('bf16 merge (the base dtype): weights are exactly bf16(W + s·B·A); logits
 test('shards over the size limit with model.safetensors.index.json, which the engine loads back', async () => {
   const out = join(work, 'merged-sharded');
   const res = await exportMerged({ model: tinyQwen2Model, adapter: tinyQwen2Adapter, out, dtype: 'f32', maxShardBytes: 1_000_000 });
-  const index = JSON.parse(readFileSync(join(out, 'model.safetensors.index.json'), 'utf8')) as { metadata: { total_size: number }; weight_map: Record<string, string> };
+  const index = JSON.parse(readFileSync(join(out, 'model.safetensors.index.json'), 'utf8')) as {
+    metadata: { total_size: number };
+    weight_map: Record<string, string>;
+  };
   const shards = [...new Set(Object.values(index.weight_map))].sort();
   assert.deepEqual(shards, ['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors']);
   assert.equal(index.weight_map['model.embed_tokens.weight'], 'model-00001-of-00002.safetensors'); // 19 MB alone
@@ -182,7 +186,10 @@ test('a full disk is one line, and no partial folder is left behind', async () =
     (e: unknown) => e instanceof UserError && /disk full while writing the export/.test(e.message) && !e.message.includes('\n'),
   );
   assert.ok(!existsSync(out));
-  assert.deepEqual(readdirSync(work).filter((f) => f.includes('partial')), []);
+  assert.deepEqual(
+    readdirSync(work).filter((f) => f.includes('partial')),
+    [],
+  );
 });
 
 test('an adapter trained on another base model is refused in one line', async () => {
@@ -198,7 +205,10 @@ test('an adapter trained on another base model is refused in one line', async ()
       { name: 'base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight', shape: [64, 4], data: zeros(256) },
     ]),
   );
-  await assert.rejects(exportMerged({ model: tinyQwen2Model, adapter: bad, out: join(work, 'x1') }), (e: unknown) => e instanceof UserError && /adapter for another model/.test(e.message));
+  await assert.rejects(
+    exportMerged({ model: tinyQwen2Model, adapter: bad, out: join(work, 'x1') }),
+    (e: unknown) => e instanceof UserError && /adapter for another model/.test(e.message),
+  );
 
   // (b) base_model_name_or_path names a local model with another architecture.
   const otherModel = join(work, 'other-model');

@@ -29,7 +29,10 @@ export async function openMergedSource(model: string, adapter: string): Promise<
   for (const weight of lora.keys()) {
     if (!store.has(weight)) {
       close();
-      throw new UserError(`the adapter changes ${weight}, which the base model does not have`, { where: resolve(adapter), hint: 'pass the base model the adapter was trained on as --model' });
+      throw new UserError(`the adapter changes ${weight}, which the base model does not have`, {
+        where: resolve(adapter),
+        hint: 'pass the base model the adapter was trained on as --model',
+      });
     }
   }
   return {

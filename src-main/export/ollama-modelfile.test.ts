@@ -23,7 +23,7 @@ test('the emitted Go template renders every fixture chat exactly as the HF templ
   }
 });
 
-test('buildModelfile checks the translation against the model\'s own Jinja template and writes the Modelfile', () => {
+test("buildModelfile checks the translation against the model's own Jinja template and writes the Modelfile", () => {
   const r = buildModelfile(
     {
       ggufFileName: 'model-q8_0.gguf',
@@ -47,18 +47,26 @@ test('buildModelfile checks the translation against the model\'s own Jinja templ
 test('a Qwen2.5-style default system prompt becomes SYSTEM, and renders as HF does', () => {
   const qwen25 =
     "{%- for message in messages %}{%- if loop.first and message.role != 'system' %}<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n{%- endif %}" +
-    "<|im_start|>{{ message.role }}\n{{ message.content }}<|im_end|>\n{%- endfor %}{%- if add_generation_prompt %}<|im_start|>assistant\n{%- endif %}";
+    '<|im_start|>{{ message.role }}\n{{ message.content }}<|im_end|>\n{%- endfor %}{%- if add_generation_prompt %}<|im_start|>assistant\n{%- endif %}';
   // The Jinja above uses `{%-` to eat the newline after each block, so re-add the ones ChatML needs.
   const fixed = qwen25.replaceAll('<|im_end|>\n{%-', '<|im_end|>{{ "\\n" }}{%-').replaceAll('assistant\n{%-', 'assistant{{ "\\n" }}{%-');
-  const r = buildModelfile({ ggufFileName: 'm.gguf', hfTemplate: fixed, render: (m, o) => renderChat(fixed, m, o), stopTokens: [], generationConfig: {}, where: 'x' });
+  const r = buildModelfile({
+    ggufFileName: 'm.gguf',
+    hfTemplate: fixed,
+    render: (m, o) => renderChat(fixed, m, o),
+    stopTokens: [],
+    generationConfig: {},
+    where: 'x',
+  });
   assert.equal(r.system, 'You are Qwen, created by Alibaba Cloud. You are a helpful assistant.');
   assert.ok(r.text.includes('SYSTEM """You are Qwen, created by Alibaba Cloud. You are a helpful assistant."""'));
 });
 
 test('a template our translation gets wrong is refused in one line, not written', () => {
-  const odd = "{%- for message in messages %}<|im_start|>{{ message.role }}: {{ message.content }}<|im_end|>{%- endfor %}";
+  const odd = '{%- for message in messages %}<|im_start|>{{ message.role }}: {{ message.content }}<|im_end|>{%- endfor %}';
   assert.throws(
-    () => buildModelfile({ ggufFileName: 'm.gguf', hfTemplate: odd, render: (m, o) => renderChat(odd, m, o), stopTokens: [], generationConfig: {}, where: 'x' }),
+    () =>
+      buildModelfile({ ggufFileName: 'm.gguf', hfTemplate: odd, render: (m, o) => renderChat(odd, m, o), stopTokens: [], generationConfig: {}, where: 'x' }),
     (e: unknown) => e instanceof UserError && /does not render a 1-message chat/.test(e.message) && !e.message.includes('\n'),
   );
 });

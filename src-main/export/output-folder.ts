@@ -66,10 +66,14 @@ export function checkExportTarget(finalDir: string, opts: { force: boolean; prot
     });
   }
   if (!existsSync(finalDir)) return;
-  if (!statSync(finalDir).isDirectory()) throw new UserError('the export path exists and is a file', { where: finalDir, hint: 'choose a new folder for the export' });
+  if (!statSync(finalDir).isDirectory())
+    throw new UserError('the export path exists and is a file', { where: finalDir, hint: 'choose a new folder for the export' });
   if (readdirSync(finalDir).length === 0) return;
   if (!opts.force) {
-    throw new UserError('the export folder already exists and is not empty', { where: finalDir, hint: opts.forceHint ?? 'choose a new --out folder, or pass --force to replace it' });
+    throw new UserError('the export folder already exists and is not empty', {
+      where: finalDir,
+      hint: opts.forceHint ?? 'choose a new --out folder, or pass --force to replace it',
+    });
   }
   if (!existsSync(join(finalDir, EXPORT_MARKER))) {
     throw new UserError(`the folder is not a Tuneloom export (it has no ${EXPORT_MARKER}), so it is never replaced`, {

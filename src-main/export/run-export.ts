@@ -60,14 +60,29 @@ export async function runExport(req: ExportRequest): Promise<ExportReport> {
   let loadExported: (backend: ComputeBackend) => Promise<GgmlModelWeights>;
   let params = 0;
   if (req.to === 'merged') {
-    const r = await exportMerged({ model: req.model, adapter: req.adapter, out: req.out, dtype: req.dtype, force: req.force, protect: req.protect, onProgress: onWrite });
+    const r = await exportMerged({
+      model: req.model,
+      adapter: req.adapter,
+      out: req.out,
+      dtype: req.dtype,
+      force: req.force,
+      protect: req.protect,
+      onProgress: onWrite,
+    });
     report = { to: 'merged', out: r.dir, files: r.files, bytes: r.totalBytes, format: formatOf(r.dtypes), self_check: { skipped: 'not run', ok: true } };
     loadExported = (backend) => loadGgmlWeightsFromDir(r.dir, backend, { weights: 'f32' });
     params = r.totalBytes / (r.dtypes.includes('F32') ? 4 : 2);
   } else {
     const type = req.ggufType ?? 'f16';
     const r = await exportGguf({ model: req.model, adapter: req.adapter, out: req.out, type, force: req.force, protect: req.protect, onProgress: onWrite });
-    report = { to: 'gguf', out: r.dir, files: [r.ggufFile, r.modelfile], bytes: r.bytes, format: type === 'q8_0' ? 'Q8_0' : 'F16', self_check: { skipped: 'not run', ok: true } };
+    report = {
+      to: 'gguf',
+      out: r.dir,
+      files: [r.ggufFile, r.modelfile],
+      bytes: r.bytes,
+      format: type === 'q8_0' ? 'Q8_0' : 'F16',
+      self_check: { skipped: 'not run', ok: true },
+    };
     loadExported = (backend) => loadGgufIntoGgml(r.ggufFile, r.config, backend);
     params = r.bytes / (type === 'q8_0' ? 34 / 32 : 2);
   }

@@ -95,7 +95,8 @@ export async function greedySelfCheck(opts: {
     prompts.push(check);
   }
   const after = liveObjects();
-  if (JSON.stringify(after) !== JSON.stringify(before)) throw new Error(`self-check left native memory behind: ${JSON.stringify(before)} -> ${JSON.stringify(after)}`);
+  if (JSON.stringify(after) !== JSON.stringify(before))
+    throw new Error(`self-check left native memory behind: ${JSON.stringify(before)} -> ${JSON.stringify(after)}`);
   const same = prompts.filter((p) => p.identical).length;
   const ok = prompts.every((p) => p.identical || p.withinNoise);
   const bad = prompts.find((p) => !p.identical);

@@ -9,7 +9,10 @@ import { appHandlers } from './app-handlers';
 // The handlers read the process environment (as the app does); restore it afterwards.
 const saved = { home: process.env.TUNELOOM_HOME, config: process.env.TUNELOOM_CONFIG_DIR };
 after(() => {
-  for (const [k, v] of [['TUNELOOM_HOME', saved.home], ['TUNELOOM_CONFIG_DIR', saved.config]] as const) {
+  for (const [k, v] of [
+    ['TUNELOOM_HOME', saved.home],
+    ['TUNELOOM_CONFIG_DIR', saved.config],
+  ] as const) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }

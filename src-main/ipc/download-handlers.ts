@@ -5,7 +5,8 @@ import type { HandlerContext } from './context';
 import type { HandlerTable } from './router';
 
 function managerOf(ctx: HandlerContext): DownloadManager {
-  if (!ctx.downloads) throw new UserError('this Tuneloom process does not download models', { hint: 'use the desktop app, `tuneloom serve`, or `tuneloom models download`' });
+  if (!ctx.downloads)
+    throw new UserError('this Tuneloom process does not download models', { hint: 'use the desktop app, `tuneloom serve`, or `tuneloom models download`' });
   return ctx.downloads;
 }
 

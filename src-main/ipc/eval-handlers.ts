@@ -82,7 +82,8 @@ export function evalHandlers(ctx: HandlerContext): Pick<HandlerTable, EvalChanne
       const run = getRun(ctx.db, req.runId);
       if (!run) throw new UserError(`run #${req.runId} does not exist`, { hint: 'reload the runs list' });
       if (!run.adapterPath) throw new UserError(`run #${run.id} has no finished adapter yet`, { hint: 'evaluate after the run completes (or resume it)' });
-      if ([...jobs.values()].some((j) => j.job.runId === run.id)) throw new UserError(`an eval of run #${run.id} is already running`, { hint: 'wait for it or stop it first' });
+      if ([...jobs.values()].some((j) => j.job.runId === run.id))
+        throw new UserError(`an eval of run #${run.id} is already running`, { hint: 'wait for it or stop it first' });
       evalArgs(run, req, 'adapter', ctx.dbPath, 'auto'); // fails now, in one line, if there is no dataset
       const job: EvalJob = { jobId: nextJob++, runId: run.id, target: req.base ? 'base' : 'adapter', done: 0, total: req.limit ?? 0 };
       const entry = { job, child: null, cancelled: false };

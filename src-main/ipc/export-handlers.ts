@@ -63,7 +63,15 @@ export function exportHandlers(ctx: HandlerContext): Pick<HandlerTable, ExportCh
       let exportId: number;
       if (job.to === 'adapter') {
         const r = exportAdapter({ adapter: run.adapterPath!, out: job.out, force: req.overwrite === true, protect: guarded(ctx), model: run.modelPath });
-        exportId = recordExport(ctx.db, { adapterPath: run.adapterPath!, modelPath: run.modelPath, kind: 'adapter', ggufType: null, outPath: job.out, bytes: r.bytes, selfCheck: r.selfCheck }).exportId;
+        exportId = recordExport(ctx.db, {
+          adapterPath: run.adapterPath!,
+          modelPath: run.modelPath,
+          kind: 'adapter',
+          ggufType: null,
+          outPath: job.out,
+          bytes: r.bytes,
+          selfCheck: r.selfCheck,
+        }).exportId;
       } else {
         exportId = await runCliExport(job, run, req, entry);
       }
@@ -81,11 +89,14 @@ export function exportHandlers(ctx: HandlerContext): Pick<HandlerTable, ExportCh
     'exports.start': (req) => {
       const run = getRun(ctx.db, req.runId);
       if (!run) throw new UserError(`run #${req.runId} does not exist`, { hint: 'reload the runs list' });
-      if (!run.adapterPath || !existsSync(run.adapterPath)) throw new UserError(`run #${run.id} has no finished adapter to export`, { hint: 'export after the run completes' });
+      if (!run.adapterPath || !existsSync(run.adapterPath))
+        throw new UserError(`run #${run.id} has no finished adapter to export`, { hint: 'export after the run completes' });
       const out = resolve(req.out ?? defaultExportDir(run, req));
-      if (!existsSync(dirname(out))) throw new UserError('the parent folder of the export does not exist', { where: dirname(out), hint: 'create it first or choose another folder' });
+      if (!existsSync(dirname(out)))
+        throw new UserError('the parent folder of the export does not exist', { where: dirname(out), hint: 'create it first or choose another folder' });
       checkExportTarget(out, { force: req.overwrite === true, protect: guarded(ctx), forceHint: 'choose another folder, or confirm to overwrite it' });
-      if ([...jobs.values()].some((j) => j.job.out === out)) throw new UserError('an export to this folder is already running', { where: out, hint: 'wait for it to finish' });
+      if ([...jobs.values()].some((j) => j.job.out === out))
+        throw new UserError('an export to this folder is already running', { where: out, hint: 'wait for it to finish' });
       const job: ExportJob = { jobId: nextJob++, runId: run.id, to: req.to, out, stage: req.to === 'adapter' ? 'copy' : 'write', pct: 0 };
       jobs.set(job.jobId, { job, child: null });
       // Let the start reply go out before the (synchronous) adapter copy or the child's start.

@@ -41,9 +41,18 @@ test('files.list: a huge folder is cut with truncated set; bad paths are one lin
   const l = listDir(dir);
   assert.equal(l.entries.length, MAX_ENTRIES);
   assert.equal(l.truncated, true);
-  assert.throws(() => listDir(join(dir, 'nope')), (e: unknown) => e instanceof UserError && /cannot list .*nope: it does not exist/.test(e.message));
-  assert.throws(() => listDir(join(dir, 'f1')), (e: unknown) => e instanceof UserError && /it is a file, not a folder/.test(e.message));
-  assert.throws(() => listDir('relative/dir'), (e: unknown) => e instanceof UserError && /must be an absolute path/.test(e.message));
+  assert.throws(
+    () => listDir(join(dir, 'nope')),
+    (e: unknown) => e instanceof UserError && /cannot list .*nope: it does not exist/.test(e.message),
+  );
+  assert.throws(
+    () => listDir(join(dir, 'f1')),
+    (e: unknown) => e instanceof UserError && /it is a file, not a folder/.test(e.message),
+  );
+  assert.throws(
+    () => listDir('relative/dir'),
+    (e: unknown) => e instanceof UserError && /must be an absolute path/.test(e.message),
+  );
 });
 
 test('files.list and the dataset preview read only the home folder, the data folder and TUNELOOM_BROWSE_FOLDERS (issue 16 #10)', async () => {
@@ -59,7 +68,8 @@ test('files.list and the dataset preview read only the home folder, the data fol
     const ctx = { db, dbPath: join(data, 'tuneloom.db'), home: data, electronVersion: null };
     const files = filesHandlers(ctx);
     const lib = libraryHandlers(ctx);
-    const refused = (e: unknown) => e instanceof UserError && !e.message.includes('\n') && /outside the folders Tuneloom may read .*TUNELOOM_BROWSE_FOLDERS/.test(e.message);
+    const refused = (e: unknown) =>
+      e instanceof UserError && !e.message.includes('\n') && /outside the folders Tuneloom may read .*TUNELOOM_BROWSE_FOLDERS/.test(e.message);
     for (const path of ['/etc', outside]) assert.throws(() => files['files.list']({ path }), refused, path);
     await assert.rejects(async () => lib['datasets.columns']({ path: join(outside, 'secret.csv') }), refused);
     await assert.rejects(async () => lib['datasets.inspect']({ path: join(outside, 'secret.csv') }), refused);

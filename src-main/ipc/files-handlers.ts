@@ -18,7 +18,8 @@ export const MAX_ENTRIES = 2000;
 
 /** `roots`: the folders that may be listed (readable-roots.ts); absent: any folder (tests, the CLI). */
 export function listDir(path?: string, roots?: string[]): DirListing {
-  if (path && path.trim() && !isAbsolute(path.trim())) throw new UserError(`the folder to browse must be an absolute path, got "${path}"`, { hint: 'start from your home folder' });
+  if (path && path.trim() && !isAbsolute(path.trim()))
+    throw new UserError(`the folder to browse must be an absolute path, got "${path}"`, { hint: 'start from your home folder' });
   const abs = path && path.trim() ? resolve(path.trim()) : homedir();
   if (roots) checkReadable(abs, roots);
   let names: import('node:fs').Dirent[];
@@ -26,7 +27,14 @@ export function listDir(path?: string, roots?: string[]): DirListing {
     names = readdirSync(abs, { withFileTypes: true });
   } catch (err) {
     const code = (err as { code?: string }).code;
-    const why = code === 'ENOENT' ? 'it does not exist' : code === 'ENOTDIR' ? 'it is a file, not a folder' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? (err as Error).message);
+    const why =
+      code === 'ENOENT'
+        ? 'it does not exist'
+        : code === 'ENOTDIR'
+          ? 'it is a file, not a folder'
+          : code === 'EACCES' || code === 'EPERM'
+            ? 'permission denied'
+            : (code ?? (err as Error).message);
     throw new UserError(`cannot list ${abs}: ${why}`, { where: abs, hint: 'pick another folder' });
   }
   const entries: DirEntry[] = [];

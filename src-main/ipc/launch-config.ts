@@ -21,7 +21,11 @@ import type { RunLaunch } from '../runs/run-spec';
 /** The library dataset a launch names, as a run reads it; one line when it is gone. */
 export function datasetOfLaunch(db: Db, req: LaunchRequest): DatasetForRun {
   const row = getDataset(db, req.datasetId);
-  if (!row) throw new UserError(`dataset ${req.datasetId} is not in the library`, { where: 'runs.launch', hint: 'pick a dataset on the Datasets page, or import it again' });
+  if (!row)
+    throw new UserError(`dataset ${req.datasetId} is not in the library`, {
+      where: 'runs.launch',
+      hint: 'pick a dataset on the Datasets page, or import it again',
+    });
   return datasetForRun(row);
 }
 
@@ -30,7 +34,13 @@ export function datasetOfLaunch(db: Db, req: LaunchRequest): DatasetForRun {
  * encoding, with its format and column map unless the request overrides them ('auto' re-detects).
  * `samplePromptsFile`: where the caller wrote req.samplePrompts (a JSON array), if any.
  */
-export function launchFromRequest(req: LaunchRequest, dataset: DatasetForRun, home: string, now = new Date(), samplePromptsFile?: string): RunLaunch<TrainConfig> {
+export function launchFromRequest(
+  req: LaunchRequest,
+  dataset: DatasetForRun,
+  home: string,
+  now = new Date(),
+  samplePromptsFile?: string,
+): RunLaunch<TrainConfig> {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
   const name = req.name.trim() || `${req.preset ?? 'run'}-${stamp}`;
   const safe = name.replace(/[^\p{L}\p{N}._-]+/gu, '-').slice(0, 80) || 'run';
@@ -88,8 +98,13 @@ function formatOf(req: LaunchRequest, dataset: DatasetForRun): Pick<TrainConfig,
 /** The request's GRPO settings over the CLI's defaults (epsilon, top-p/k, the reward timeout). */
 function grpoOf(req: LaunchRequest): GrpoConfig {
   const g = req.grpo!;
-  if (req.method !== 'lora') throw new UserError('GRPO trains a LoRA adapter; P-Tuning v2 with GRPO is not supported', { where: 'runs.launch', hint: 'choose LoRA on the Method step' });
-  if (!g.rewards.length && !g.rewardFile) throw new UserError('a GRPO run needs at least one reward', { where: 'runs.launch', hint: 'tick format, correct or length, or choose your own .js reward file' });
+  if (req.method !== 'lora')
+    throw new UserError('GRPO trains a LoRA adapter; P-Tuning v2 with GRPO is not supported', { where: 'runs.launch', hint: 'choose LoRA on the Method step' });
+  if (!g.rewards.length && !g.rewardFile)
+    throw new UserError('a GRPO run needs at least one reward', {
+      where: 'runs.launch',
+      hint: 'tick format, correct or length, or choose your own .js reward file',
+    });
   return {
     ...GRPO_DEFAULTS,
     numGenerations: g.numGenerations,
@@ -107,7 +122,10 @@ function grpoOf(req: LaunchRequest): GrpoConfig {
  */
 export function checkGrpoBackend(req: LaunchRequest): void {
   if (req.grpo && req.backend && TFJS_BACKENDS.includes(req.backend)) {
-    throw new UserError(`GRPO runs on the ggml engine; the backend ${req.backend} (the old tfjs engine) cannot sample for it`, { where: 'runs.launch', hint: 'choose auto or cpu as the default compute backend in Settings' });
+    throw new UserError(`GRPO runs on the ggml engine; the backend ${req.backend} (the old tfjs engine) cannot sample for it`, {
+      where: 'runs.launch',
+      hint: 'choose auto or cpu as the default compute backend in Settings',
+    });
   }
 }
 
@@ -123,7 +141,12 @@ export function checkRewardFile(file: string, roots: string[]): string {
   } catch {
     throw new UserError('the reward file does not exist', { where: abs, hint: 'choose the .js file that exports reward(prompt, completion, example)' });
   }
-  if (!isFile) throw new UserError('the reward file is a folder, not a file', { where: abs, hint: 'choose the .js file that exports reward(prompt, completion, example)' });
-  if (!/\.(c|m)?js$/i.test(abs)) throw new UserError('the reward file must be a JavaScript file (.js)', { where: abs, hint: 'write reward(prompt, completion, example) in a .js file' });
+  if (!isFile)
+    throw new UserError('the reward file is a folder, not a file', {
+      where: abs,
+      hint: 'choose the .js file that exports reward(prompt, completion, example)',
+    });
+  if (!/\.(c|m)?js$/i.test(abs))
+    throw new UserError('the reward file must be a JavaScript file (.js)', { where: abs, hint: 'write reward(prompt, completion, example) in a .js file' });
   return abs;
 }

@@ -15,10 +15,25 @@ import { cachedViews, templateView } from '../data/check/template-preview';
 
 // Handbook-style chats of very different lengths, so a small max length cuts through the middle.
 const CHATS = [
-  [{ role: 'user', content: '图书馆几点开门？' }, { role: 'assistant', content: '早上八点。' }],
-  [{ role: 'system', content: 'You answer from the student handbook.' }, { role: 'user', content: 'How do I ask for leave?' }, { role: 'assistant', content: 'Fill in the leave form and have your advisor sign it. '.repeat(6) }],
-  [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello!' }],
-  [{ role: 'user', content: '宿舍几点熄灯？' }, { role: 'assistant', content: '晚上十一点熄灯，周末延后半小时。'.repeat(3) }, { role: 'user', content: '可以用电热水壶吗？' }, { role: 'assistant', content: '不可以。' }],
+  [
+    { role: 'user', content: '图书馆几点开门？' },
+    { role: 'assistant', content: '早上八点。' },
+  ],
+  [
+    { role: 'system', content: 'You answer from the student handbook.' },
+    { role: 'user', content: 'How do I ask for leave?' },
+    { role: 'assistant', content: 'Fill in the leave form and have your advisor sign it. '.repeat(6) },
+  ],
+  [
+    { role: 'user', content: 'Hi' },
+    { role: 'assistant', content: 'Hello!' },
+  ],
+  [
+    { role: 'user', content: '宿舍几点熄灯？' },
+    { role: 'assistant', content: '晚上十一点熄灯，周末延后半小时。'.repeat(3) },
+    { role: 'user', content: '可以用电热水壶吗？' },
+    { role: 'assistant', content: '不可以。' },
+  ],
 ];
 
 describe('datasets.inspect / datasets.import with a model: the chat template and its tokens', () => {
@@ -63,7 +78,10 @@ describe('datasets.inspect / datasets.import with a model: the chat template and
       assert.equal(r.parts.map((x) => x.text).join(''), r.text);
       const specials = new Set(r.parts.filter((x) => x.special).map((x) => x.text));
       assert.deepEqual([...specials].sort(), ['<|im_end|>', '<|im_start|>']);
-      assert.ok(r.parts.filter((x) => !x.special).every((x) => !x.text.includes('<|im_')), 'no special token left in an ordinary run');
+      assert.ok(
+        r.parts.filter((x) => !x.special).every((x) => !x.text.includes('<|im_')),
+        'no special token left in an ordinary run',
+      );
     }
     assert.equal(p.stats.unit, 'tokens');
     assert.equal(p.stats.maxLength, sorted[sorted.length - 1]);
@@ -71,7 +89,10 @@ describe('datasets.inspect / datasets.import with a model: the chat template and
     assert.equal(p.stats.maxLen, maxLen);
     assert.equal(p.stats.overMaxLen, expected.filter((n) => n > maxLen).length);
     assert.equal(p.stats.overMaxLen, 2);
-    assert.equal(p.stats.histogram.reduce((n, b) => n + b.count, 0), CHATS.length);
+    assert.equal(
+      p.stats.histogram.reduce((n, b) => n + b.count, 0),
+      CHATS.length,
+    );
     for (const n of expected) assert.equal(p.stats.histogram.find((b) => n >= b.from && n < b.to)!.count > 0, true, `a bin holds ${n}`);
   });
 
@@ -120,7 +141,13 @@ describe('datasets.inspect / datasets.import with a model: the chat template and
     writeFileSync(join(bare, 'tokenizer_config.json'), JSON.stringify({ eos_token: '<|im_end|>' }));
     const view = templateView(bare);
     assert.throws(
-      () => view.lengthOf({ messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'hello' }] }),
+      () =>
+        view.lengthOf({
+          messages: [
+            { role: 'user', content: 'hi' },
+            { role: 'assistant', content: 'hello' },
+          ],
+        }),
       (e: unknown) => e instanceof UserError && /no chat template/.test(e.message) && !e.message.includes('\n'),
     );
     // Picked in the wizard, it does not hide the dataset: characters, and the reason.
@@ -142,9 +169,23 @@ test('datasets.columns reads only the header / first record; datasets.inspect wi
     writeFileSync(jsonl, 'not json\n' + JSON.stringify({ question: 'Hi?', reply: 'Hello.' }) + '\n');
     assert.deepEqual(await h['datasets.columns']({ path: csv }), { columns: ['topic', 'q', 'a'] });
     assert.deepEqual(await h['datasets.columns']({ path: jsonl }), { columns: ['question', 'reply'] });
-    const p = await h['datasets.inspect']({ path: csv, map: [{ column: 'q', role: 'user' }, { column: 'a', role: 'assistant' }, { column: 'topic', role: 'meta' }] });
+    const p = await h['datasets.inspect']({
+      path: csv,
+      map: [
+        { column: 'q', role: 'user' },
+        { column: 'a', role: 'assistant' },
+        { column: 'topic', role: 'meta' },
+      ],
+    });
     assert.equal(p.format, 'csv');
-    assert.deepEqual(p.sample, [{ messages: [{ role: 'user', content: 'When does the library open?' }, { role: 'assistant', content: 'At 8:00.' }] }]);
+    assert.deepEqual(p.sample, [
+      {
+        messages: [
+          { role: 'user', content: 'When does the library open?' },
+          { role: 'assistant', content: 'At 8:00.' },
+        ],
+      },
+    ]);
     assert.deepEqual(p.fields, { q: 'user', a: 'assistant', topic: 'meta' });
   } finally {
     db.close();
@@ -161,8 +202,16 @@ test('datasets.delete removes the library row only: the file stays, runs that us
     writeFileSync(file, CHATS.map((c) => JSON.stringify({ conversations: c })).join('\n') + '\n');
     const { id } = await h['datasets.import']({ path: file });
     const runId = insertRun(db, {
-      name: 'used-it', method: 'lora', modelPath: '/models/m', datasetId: id, datasetPath: file, datasetSha256: listDatasets(db)[0]!.sha256,
-      config: {}, seed: 1, appVersion: '0', outDir: join(dir, 'run'),
+      name: 'used-it',
+      method: 'lora',
+      modelPath: '/models/m',
+      datasetId: id,
+      datasetPath: file,
+      datasetSha256: listDatasets(db)[0]!.sha256,
+      config: {},
+      seed: 1,
+      appVersion: '0',
+      outDir: join(dir, 'run'),
     });
     assert.deepEqual(await h['datasets.delete']({ id }), { runsUnlinked: 1 });
     assert.deepEqual(listDatasets(db), []);
@@ -171,7 +220,10 @@ test('datasets.delete removes the library row only: the file stays, runs that us
     assert.deepEqual([run.datasetId, run.datasetPath, run.datasetSha256], [null, file, run.datasetSha256]);
     assert.match(run.datasetSha256 ?? '', /^[0-9a-f]{64}$/);
     assert.ok(events.includes('library.changed'));
-    assert.throws(() => h['datasets.delete']({ id }), (e: unknown) => e instanceof UserError && /dataset \d+ is not in the library/.test(e.message));
+    assert.throws(
+      () => h['datasets.delete']({ id }),
+      (e: unknown) => e instanceof UserError && /dataset \d+ is not in the library/.test(e.message),
+    );
   } finally {
     db.close();
   }

@@ -53,7 +53,11 @@ export function libraryHandlers(ctx: HandlerContext): Pick<HandlerTable, Library
     'datasets.inspect': async (req) => {
       // Reading progress goes to the renderer under the draft's key (the wizard's ETA).
       const key = req.progressKey;
-      const onProgress = key === undefined ? undefined : (p: { bytesRead: number; totalBytes: number }) => ctx.publish?.({ type: 'datasets.progress', key, bytesRead: p.bytesRead, totalBytes: p.totalBytes, examples: 0 });
+      const onProgress =
+        key === undefined
+          ? undefined
+          : (p: { bytesRead: number; totalBytes: number }) =>
+              ctx.publish?.({ type: 'datasets.progress', key, bytesRead: p.bytesRead, totalBytes: p.totalBytes, examples: 0 });
       const out = await checks.run(jobOf(ctx.db, 'inspect', { ...req, path: readable(req.path) }), onProgress);
       if (out.kind !== 'inspect') throw new Error('dataset check: expected a preview');
       return out.preview;
@@ -68,7 +72,8 @@ export function libraryHandlers(ctx: HandlerContext): Pick<HandlerTable, Library
       return { id };
     },
     'datasets.delete': ({ id }) => {
-      if (!getDataset(ctx.db, id)) throw new UserError(`dataset ${id} is not in the library`, { where: 'id', hint: 'reload the Datasets page; it may have been removed already' });
+      if (!getDataset(ctx.db, id))
+        throw new UserError(`dataset ${id} is not in the library`, { where: 'id', hint: 'reload the Datasets page; it may have been removed already' });
       const runsUnlinked = deleteDataset(ctx.db, id);
       ctx.publish?.({ type: 'library.changed', what: 'datasets' });
       return { runsUnlinked };

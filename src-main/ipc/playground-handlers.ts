@@ -10,13 +10,17 @@ export function playgroundHandlers(ctx: HandlerContext): Pick<HandlerTable, 'pla
     'playground.generate': ({ sessionId, columns, ...spec }) => {
       sessions.get(sessionId)?.();
       let left = columns.length;
-      const stop = startColumns(columns, { ...spec, backend: readAppSettings(ctx.db).defaultBackend }, {
-        onDelta: (key, text) => ctx.publish?.({ type: 'playground.delta', sessionId, key, text }),
-        onDone: (key, error, thinking) => {
-          ctx.publish?.({ type: 'playground.done', sessionId, key, error, ...(thinking ? { thinking } : {}) });
-          if (--left === 0 && sessions.get(sessionId) === stop) sessions.delete(sessionId);
+      const stop = startColumns(
+        columns,
+        { ...spec, backend: readAppSettings(ctx.db).defaultBackend },
+        {
+          onDelta: (key, text) => ctx.publish?.({ type: 'playground.delta', sessionId, key, text }),
+          onDone: (key, error, thinking) => {
+            ctx.publish?.({ type: 'playground.done', sessionId, key, error, ...(thinking ? { thinking } : {}) });
+            if (--left === 0 && sessions.get(sessionId) === stop) sessions.delete(sessionId);
+          },
         },
-      });
+      );
       sessions.set(sessionId, stop);
       return { started: columns.length };
     },

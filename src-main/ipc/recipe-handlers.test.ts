@@ -18,11 +18,43 @@ import { recipeHandlers } from './recipe-handlers';
 const dir = tempDir('tuneloom-recipe-ipc-');
 const model = writeTinyModel(join(dir, 'model'));
 const data = join(dir, 'qa.jsonl');
-writeFileSync(data, Array.from({ length: 20 }, (_, i) => JSON.stringify({ messages: [{ role: 'user', content: `q${i}` }, { role: 'assistant', content: `a${i}` }] })).join('\n') + '\n');
+writeFileSync(
+  data,
+  Array.from({ length: 20 }, (_, i) =>
+    JSON.stringify({
+      messages: [
+        { role: 'user', content: `q${i}` },
+        { role: 'assistant', content: `a${i}` },
+      ],
+    }),
+  ).join('\n') + '\n',
+);
 const launchOn = (datasetId: number): LaunchRequest => ({
-  name: 'big one', method: 'lora', modelPath: model, datasetId, loraR: 16, loraAlpha: 32, loraDropout: 0.05, loraTargets: ['q_proj', 'v_proj'], prefixLen: 128,
-  epochs: 2, lr: 1e-4, scheduler: 'cosine', warmupSteps: 10, batchSize: 64, gradAccum: 1, maxLen: 16384, seed: 1, gradientCheckpointing: false, weightDecay: 0,
-  maxGradNorm: 1, lossOn: 'completion', packing: false, valSplit: 0.1, evalEvery: 0, sampleEvery: 0,
+  name: 'big one',
+  method: 'lora',
+  modelPath: model,
+  datasetId,
+  loraR: 16,
+  loraAlpha: 32,
+  loraDropout: 0.05,
+  loraTargets: ['q_proj', 'v_proj'],
+  prefixLen: 128,
+  epochs: 2,
+  lr: 1e-4,
+  scheduler: 'cosine',
+  warmupSteps: 10,
+  batchSize: 64,
+  gradAccum: 1,
+  maxLen: 16384,
+  seed: 1,
+  gradientCheckpointing: false,
+  weightDecay: 0,
+  maxGradNorm: 1,
+  lossOn: 'completion',
+  packing: false,
+  valSplit: 0.1,
+  evalEvery: 0,
+  sampleEvery: 0,
 });
 
 test('recipes.export writes a recipe from the wizard settings, before any run exists', async () => {
@@ -37,8 +69,14 @@ test('recipes.export writes a recipe from the wizard settings, before any run ex
   assert.equal(manifest.config.batchSize, 64);
   assert.match(readFileSync(r.yaml, 'utf8'), /^micro_batch_size: 8$/m);
   assert.deepEqual(r.examples, { train: 18, val: 2 });
-  await assert.rejects(Promise.resolve().then(() => h['recipes.export']({ to: 'axolotl', gpus: 1 })), /pass either a run or the wizard settings/);
-  await assert.rejects(Promise.resolve().then(() => h['recipes.export']({ launch: { ...launch, method: 'ptuning' }, to: 'llamafactory', gpus: 1 })), /P-Tuning v2 \(prefix tuning\) has no equivalent in LLaMA-Factory/);
+  await assert.rejects(
+    Promise.resolve().then(() => h['recipes.export']({ to: 'axolotl', gpus: 1 })),
+    /pass either a run or the wizard settings/,
+  );
+  await assert.rejects(
+    Promise.resolve().then(() => h['recipes.export']({ launch: { ...launch, method: 'ptuning' }, to: 'llamafactory', gpus: 1 })),
+    /P-Tuning v2 \(prefix tuning\) has no equivalent in LLaMA-Factory/,
+  );
   assert.equal(existsSync(join(dir, 'recipes', 'big-one-llamafactory')), false);
   db.close();
 });

@@ -21,7 +21,8 @@ export function recipeHandlers(ctx: HandlerContext): Pick<HandlerTable, RecipeCh
   return {
     'recipes.export': async (req) => {
       const common = { to: req.to, gpus: req.gpus, distributed: req.distributed, force: req.overwrite === true };
-      if ((req.runId === undefined) === (req.launch === undefined)) throw new UserError('pass either a run or the wizard settings to export a recipe', { where: 'recipes.export' });
+      if ((req.runId === undefined) === (req.launch === undefined))
+        throw new UserError('pass either a run or the wizard settings to export a recipe', { where: 'recipes.export' });
       if (req.runId !== undefined) {
         const run = getRun(ctx.db, req.runId);
         if (!run) throw new UserError(`no run with id ${req.runId}`, { hint: 'reload the runs list' });
@@ -32,7 +33,11 @@ export function recipeHandlers(ctx: HandlerContext): Pick<HandlerTable, RecipeCh
       validateTrainConfig(config);
       const out = req.out ?? join(ctx.home, 'recipes', `${config.name ?? launch.name}-${req.to}`.replace(/[^\p{L}\p{N}._-]+/gu, '-'));
       if (!req.out) mkdirSync(dirname(out), { recursive: true });
-      return writeRecipe(ctx.db, { id: null, name: launch.name, modelPath: launch.modelPath, config, totalSteps: launch.totalSteps ?? null }, { ...common, out });
+      return writeRecipe(
+        ctx.db,
+        { id: null, name: launch.name, modelPath: launch.modelPath, config, totalSteps: launch.totalSteps ?? null },
+        { ...common, out },
+      );
     },
     'runs.import': async (req) => {
       const r = await importRun(ctx.db, { dir: req.path, name: req.name, model: req.modelPath, storePath: ctx.dbPath });

@@ -6,9 +6,20 @@ import { createRouter } from './router';
 import { isTrustedSender } from './sender-check';
 
 function table(calls: string[], overrides: Partial<HandlerTable> = {}): HandlerTable {
-  const record = <T>(name: string, value: T) => () => (calls.push(name), value);
+  const record =
+    <T>(name: string, value: T) =>
+    () => (calls.push(name), value);
   return {
-    'app.info': record('app.info', { name: 'Tuneloom', version: '0', contractVersion: 1, platform: 'x', nodeVersion: '20', electronVersion: null, backend: { preferred: 'auto' }, paths: { home: '/h', db: '/h/db', homeSource: 'default', nextHome: null, nextHasStore: false } }),
+    'app.info': record('app.info', {
+      name: 'Tuneloom',
+      version: '0',
+      contractVersion: 1,
+      platform: 'x',
+      nodeVersion: '20',
+      electronVersion: null,
+      backend: { preferred: 'auto' },
+      paths: { home: '/h', db: '/h/db', homeSource: 'default', nextHome: null, nextHasStore: false },
+    }),
     'settings.get': record('settings.get', { language: 'zh-CN', theme: 'system', defaultBackend: 'auto', mirrorEndpoint: '' }),
     'settings.set': record('settings.set', { language: 'en', theme: 'system', defaultBackend: 'auto', mirrorEndpoint: '' }),
     'files.list': record('files.list', { path: '/', parent: null, entries: [], truncated: false }),
@@ -56,7 +67,15 @@ function table(calls: string[], overrides: Partial<HandlerTable> = {}): HandlerT
     },
     'exports.cancel': record('exports.cancel', { cancelled: false }),
     'exports.list': record('exports.list', []),
-    'recipes.export': record('recipes.export', { out: '/o', to: 'llamafactory', yaml: '/o/x.yaml', files: [], examples: { train: 0, val: 0 }, notes: [], noteFields: [] }),
+    'recipes.export': record('recipes.export', {
+      out: '/o',
+      to: 'llamafactory',
+      yaml: '/o/x.yaml',
+      files: [],
+      examples: { train: 0, val: 0 },
+      notes: [],
+      noteFields: [],
+    }),
     'runs.import': record('runs.import', { runId: 1, name: 'x', tool: 'llamafactory', steps: 0 }),
     'planner.estimate': () => {
       throw new Error('not used');

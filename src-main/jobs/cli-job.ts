@@ -95,7 +95,8 @@ export function startCliJob<T>(args: string[], opts: CliJobOptions<T>): CliJob<T
       if (end?.type === 'error') return reject(new CliJobError(end.message, code));
       if (code !== 0) return reject(new CliJobError(stderrTail.trim().split('\n').at(-1) || `${command} exited with ${code}`, code));
       if (end?.type !== 'result') return reject(new CliJobError(`${command} ended without a result event`, code));
-      if (!opts.isResult(end.result)) return reject(new CliJobError(`${command}'s result event lacks the fields the app reads: ${JSON.stringify(end.result).slice(0, 120)}`, code));
+      if (!opts.isResult(end.result))
+        return reject(new CliJobError(`${command}'s result event lacks the fields the app reads: ${JSON.stringify(end.result).slice(0, 120)}`, code));
       resolve(end.result);
     });
   });

@@ -18,13 +18,16 @@ test('job events: what the writer writes, the parser reads back, event for event
   w.emit({ type: 'result', result: { export_id: 4, files: ['a'] } });
   w.emit({ type: 'error', message: 'bad --limit', exit_code: 1 });
   const lines = text.trim().split('\n');
-  assert.deepEqual(lines.map((l, i) => parseJobEvent(l, i + 1)), [
-    { type: 'progress', stage: 'write', done: 3, total: 10 },
-    { type: 'log', message: 'backend cpu (requested)' },
-    { type: 'text', text: '你好' },
-    { type: 'result', result: { export_id: 4, files: ['a'] } },
-    { type: 'error', message: 'bad --limit', exit_code: 1 },
-  ] satisfies JobEvent[]);
+  assert.deepEqual(
+    lines.map((l, i) => parseJobEvent(l, i + 1)),
+    [
+      { type: 'progress', stage: 'write', done: 3, total: 10 },
+      { type: 'log', message: 'backend cpu (requested)' },
+      { type: 'text', text: '你好' },
+      { type: 'result', result: { export_id: 4, files: ['a'] } },
+      { type: 'error', message: 'bad --limit', exit_code: 1 },
+    ] satisfies JobEvent[],
+  );
 });
 
 test('job events: a bad line is one JobEventError naming the line and what is wrong, never a crash', () => {
@@ -52,7 +55,10 @@ test('job events: a bad line is one JobEventError naming the line and what is wr
 /** A stand-in for the CLI: a script that prints the given stdout lines, then exits with `code`. */
 function standIn(lines: string[], code = 0): { file: string; execArgv: string[] } {
   const file = join(tempDir('tuneloom-cli-job-'), 'stand-in.mjs');
-  writeFileSync(file, `for (const l of ${JSON.stringify(lines)}) process.stdout.write(l + '\\n');\nprocess.stderr.write('tuneloom eval: human text the app no longer reads\\n');\nprocess.exitCode = ${code};\n`);
+  writeFileSync(
+    file,
+    `for (const l of ${JSON.stringify(lines)}) process.stdout.write(l + '\\n');\nprocess.stderr.write('tuneloom eval: human text the app no longer reads\\n');\nprocess.exitCode = ${code};\n`,
+  );
   return { file, execArgv: [] };
 }
 
@@ -60,10 +66,18 @@ const isEvalResult = (r: Record<string, unknown>): r is { eval_id: number } => t
 
 test('startCliJob: progress and log events reach the caller, the result event resolves the job', async () => {
   const seen: JobEvent[] = [];
-  const entry = standIn(['{"type":"log","message":"backend cpu"}', '{"type":"progress","stage":"eval","done":1,"total":2}', '{"type":"progress","stage":"eval","done":2,"total":2}', '{"type":"result","result":{"eval_id":9}}']);
+  const entry = standIn([
+    '{"type":"log","message":"backend cpu"}',
+    '{"type":"progress","stage":"eval","done":1,"total":2}',
+    '{"type":"progress","stage":"eval","done":2,"total":2}',
+    '{"type":"result","result":{"eval_id":9}}',
+  ]);
   const job = startCliJob(['eval'], { entry, isResult: isEvalResult, onEvent: (e) => seen.push(e) });
   assert.deepEqual(await job.result, { eval_id: 9 });
-  assert.deepEqual(seen.map((e) => (e.type === 'progress' ? `${e.done}/${e.total}` : e.type)), ['log', '1/2', '2/2']);
+  assert.deepEqual(
+    seen.map((e) => (e.type === 'progress' ? `${e.done}/${e.total}` : e.type)),
+    ['log', '1/2', '2/2'],
+  );
 });
 
 test('startCliJob: an error event rejects with its one line; a bad line or a result without the fields fails the job in one line', async () => {
@@ -76,8 +90,14 @@ test('startCliJob: an error event rejects with its one line; a bad line or a res
     assert.ok(!err.message.includes('\n'), err.message);
     return err.message;
   };
-  assert.equal(await failed(['{"type":"progress","stage":"eval","done":0,"total":3}', '{"type":"error","message":"--limit must be at least 1","exit_code":1}'], 1), '--limit must be at least 1');
-  assert.match(await failed(['{"type":"progress","stage":"eval","done":0,"total":3}', 'eval: 1/3'], 0), /^tuneloom eval wrote a line that is not a job event \(line 2 is not JSON: eval: 1\/3\); the job was stopped$/);
+  assert.equal(
+    await failed(['{"type":"progress","stage":"eval","done":0,"total":3}', '{"type":"error","message":"--limit must be at least 1","exit_code":1}'], 1),
+    '--limit must be at least 1',
+  );
+  assert.match(
+    await failed(['{"type":"progress","stage":"eval","done":0,"total":3}', 'eval: 1/3'], 0),
+    /^tuneloom eval wrote a line that is not a job event \(line 2 is not JSON: eval: 1\/3\); the job was stopped$/,
+  );
   assert.match(await failed(['{"type":"result","result":{"evalId":9}}'], 0), /^tuneloom eval's result event lacks the fields the app reads: \{"evalId":9\}$/);
   assert.equal(await failed(['{"type":"progress","stage":"eval","done":0,"total":3}'], 0), 'tuneloom eval ended without a result event');
 });

@@ -53,14 +53,25 @@ test('an array weight_map is one line', async () => {
 test('index paths that escape the model folder are refused before any file is opened', async () => {
   for (const escape of ['../outside.safetensors', '/etc/passwd', 'sub/../../x.safetensors', 'C:\\\\x.safetensors']) {
     const dir = fresh();
-    const names = Object.keys(JSON.parse(readFileSync(join(dir, 'model.safetensors')).subarray(8, 8 + Number(readFileSync(join(dir, 'model.safetensors')).readBigUInt64LE(0))).toString('utf8')));
+    const names = Object.keys(
+      JSON.parse(
+        readFileSync(join(dir, 'model.safetensors'))
+          .subarray(8, 8 + Number(readFileSync(join(dir, 'model.safetensors')).readBigUInt64LE(0)))
+          .toString('utf8'),
+      ),
+    );
     shardIndex(dir, Object.fromEntries(names.map((k, i) => [k, i === 0 ? escape : 'model-00001-of-00001.safetensors'])));
     await refused(dir, /weight_map/, /points outside the model folder/);
   }
 });
 
 test('num_hidden_layers: 1e6 (and other absurd sizes) is one line at once, not minutes and gigabytes', { timeout: 30_000 }, async () => {
-  for (const [key, value] of [['num_hidden_layers', 1e6], ['hidden_size', 2.5], ['vocab_size', -1], ['intermediate_size', 1e12]] as const) {
+  for (const [key, value] of [
+    ['num_hidden_layers', 1e6],
+    ['hidden_size', 2.5],
+    ['vocab_size', -1],
+    ['intermediate_size', 1e12],
+  ] as const) {
     const dir = fresh();
     const cfgPath = join(dir, 'config.json');
     writeFileSync(cfgPath, JSON.stringify({ ...JSON.parse(readFileSync(cfgPath, 'utf8')), [key]: value }));
@@ -69,7 +80,10 @@ test('num_hidden_layers: 1e6 (and other absurd sizes) is one line at once, not m
 });
 
 test('a negative rms_norm_eps or rope_theta (NaN logits with exit 0) is one line', async () => {
-  for (const [key, value] of [['rms_norm_eps', -1], ['rope_theta', 0]] as const) {
+  for (const [key, value] of [
+    ['rms_norm_eps', -1],
+    ['rope_theta', 0],
+  ] as const) {
     const dir = fresh();
     const cfgPath = join(dir, 'config.json');
     writeFileSync(cfgPath, JSON.stringify({ ...JSON.parse(readFileSync(cfgPath, 'utf8')), [key]: value }));

@@ -30,8 +30,11 @@ const fixtureConfig = (): Record<string, unknown> => JSON.parse(readFileSync(joi
 
 // Parameter count of the fixture from its config: hidden 32, 2 layers, 4 heads of 8, 2 kv heads,
 // SwiGLU 96, q/k/v bias, tied embeddings over 151,936 words.
-const h = 32, kv = 16, ff = 96, vocab = 151_936;
-const perLayer = (h * h + h) + 2 * (h * kv + kv) + h * h + 3 * h * ff + 2 * h;
+const h = 32,
+  kv = 16,
+  ff = 96,
+  vocab = 151_936;
+const perLayer = h * h + h + 2 * (h * kv + kv) + h * h + 3 * h * ff + 2 * h;
 const FIXTURE_PARAMS = vocab * h + 2 * perLayer + h;
 
 test('the tiny fixture: family, parameters, dtype, chat template, config hash', async () => {
@@ -40,7 +43,12 @@ test('the tiny fixture: family, parameters, dtype, chat template, config hash', 
   assert.equal(info.params, FIXTURE_PARAMS);
   assert.equal(info.dtype, 'bfloat16');
   assert.equal(info.hasChatTemplate, true);
-  assert.equal(info.configHash, createHash('sha256').update(readFileSync(join(tinyQwen2Model, 'config.json'))).digest('hex'));
+  assert.equal(
+    info.configHash,
+    createHash('sha256')
+      .update(readFileSync(join(tinyQwen2Model, 'config.json')))
+      .digest('hex'),
+  );
   assert.deepEqual(info.weightFiles, ['model.safetensors']);
   assert.equal(info.name, 'model');
 });
@@ -49,7 +57,10 @@ test('a sharded checkpoint sums every shard the index names', async () => {
   const t = (name: string, shape: number[]) => ({ name, shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) });
   const shard1 = serializeSafetensors([t('a', [3, 4]), t('b', [5])]);
   const shard2 = serializeSafetensors([t('c', [2, 2, 2])]);
-  const index = { metadata: { total_size: 0 }, weight_map: { a: 'model-00001-of-00002.safetensors', b: 'model-00001-of-00002.safetensors', c: 'model-00002-of-00002.safetensors' } };
+  const index = {
+    metadata: { total_size: 0 },
+    weight_map: { a: 'model-00001-of-00002.safetensors', b: 'model-00001-of-00002.safetensors', c: 'model-00002-of-00002.safetensors' },
+  };
   const dir = fixtureCopy({
     omit: ['model.safetensors'],
     write: { 'model-00001-of-00002.safetensors': shard1, 'model-00002-of-00002.safetensors': shard2, 'model.safetensors.index.json': JSON.stringify(index) },
@@ -70,8 +81,16 @@ test('missing or broken files are named in one line', async () => {
     ['tokenizer config', { omit: ['tokenizer_config.json'] }, /tokenizer_config\.json: tokenizer_config\.json is missing/],
     ['weights', { omit: ['model.safetensors'] }, /no weights: neither model\.safetensors nor model\.safetensors\.index\.json/],
     ['bad json', { write: { 'config.json': '{"model_type": ' } }, /config\.json: config\.json is not valid JSON/],
-    ['truncated', { write: { 'model.safetensors': readFileSync(join(tinyQwen2Model, 'model.safetensors')).subarray(0, 5000) } }, /model\.safetensors: truncated or corrupt safetensors file/],
-    ['family', { write: { 'config.json': JSON.stringify({ ...fixtureConfig(), model_type: 'gpt2' }) } }, /model_type "gpt2" is not supported.*qwen2.*qwen3.*llama/],
+    [
+      'truncated',
+      { write: { 'model.safetensors': readFileSync(join(tinyQwen2Model, 'model.safetensors')).subarray(0, 5000) } },
+      /model\.safetensors: truncated or corrupt safetensors file/,
+    ],
+    [
+      'family',
+      { write: { 'config.json': JSON.stringify({ ...fixtureConfig(), model_type: 'gpt2' }) } },
+      /model_type "gpt2" is not supported.*qwen2.*qwen3.*llama/,
+    ],
   ];
   for (const [label, opts, re] of cases) {
     await assert.rejects(inspectModelFolder(fixtureCopy(opts)), (err: Error) => {

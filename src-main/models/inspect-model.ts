@@ -68,7 +68,6 @@ async function readHeader(file: string): Promise<SafetensorsHeader> {
   }
 }
 
-
 export async function inspectModelFolder(dirIn: string): Promise<ModelFolderInfo> {
   const dir = resolve(dirIn);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
@@ -91,7 +90,8 @@ export async function inspectModelFolder(dirIn: string): Promise<ModelFolderInfo
   if (!existsSync(tokenizerPath)) {
     throw new UserError('tokenizer.json is missing', { where: tokenizerPath, hint: 'copy or download the tokenizer files with the model' });
   }
-  if (!statSync(tokenizerPath).isFile()) throw new UserError('tokenizer.json is a folder, not a file', { where: tokenizerPath, hint: 'copy or download the tokenizer files with the model' });
+  if (!statSync(tokenizerPath).isFile())
+    throw new UserError('tokenizer.json is a folder, not a file', { where: tokenizerPath, hint: 'copy or download the tokenizer files with the model' });
   const tokenizerConfig = readJsonFile(join(dir, 'tokenizer_config.json'), 'copy or download the tokenizer files with the model');
   const hasChatTemplate = findChatTemplate(dir, (tokenizerConfig ?? {}) as Record<string, unknown>) !== undefined;
 

@@ -18,7 +18,18 @@ import type { ProbeResult } from './probe-result';
 
 const root = tempDir();
 const modelDir = writeTinyModel(join(root, 'tiny'));
-const req: PlanRequest = { modelPath: modelDir, method: 'lora', loraR: 8, loraTargets: ['q_proj', 'v_proj'], loraDropout: 0.05, prefixLen: 16, batchSize: 2, gradAccum: 2, maxLen: 128, gradientCheckpointing: false };
+const req: PlanRequest = {
+  modelPath: modelDir,
+  method: 'lora',
+  loraR: 8,
+  loraTargets: ['q_proj', 'v_proj'],
+  loraDropout: 0.05,
+  prefixLen: 16,
+  batchSize: 2,
+  gradAccum: 2,
+  maxLen: 128,
+  gradientCheckpointing: false,
+};
 
 test('the request validator accepts the wizard request and names a bad field', () => {
   assert.deepEqual(validateRequest('planner.estimate', { ...req, backend: 'auto', datasetId: 3 }), { ...req, backend: 'auto', datasetId: 3 });
@@ -35,8 +46,26 @@ test('the budget is system memory on cpu, the stated GPU memory otherwise', () =
 test('a plan with a fake probe: examples per epoch from the dataset split, time from the probed rate', async () => {
   const db = openStore(join(root, 'a.db'));
   try {
-    const id = insertDataset(db, { name: 'd', sourcePaths: ['/x.jsonl'], sha256: 'ab', format: 'conversations', encoding: 'utf-8', mapping: {}, examples: 100, skipped: 0, stats: { unit: 'tokens', p95: 40, split: { train: 90, val: 10 } }, isDemo: false });
-    const probe = async (choice: string): Promise<ProbeResult> => ({ ok: true, choice, backend: 'cpu', reason: 'cpu: no GPU backend found', flopsPerSecond: 1e9, calibration: { size: 512, seconds: 0.1, runs: 3 } });
+    const id = insertDataset(db, {
+      name: 'd',
+      sourcePaths: ['/x.jsonl'],
+      sha256: 'ab',
+      format: 'conversations',
+      encoding: 'utf-8',
+      mapping: {},
+      examples: 100,
+      skipped: 0,
+      stats: { unit: 'tokens', p95: 40, split: { train: 90, val: 10 } },
+      isDemo: false,
+    });
+    const probe = async (choice: string): Promise<ProbeResult> => ({
+      ok: true,
+      choice,
+      backend: 'cpu',
+      reason: 'cpu: no GPU backend found',
+      flopsPerSecond: 1e9,
+      calibration: { size: 512, seconds: 0.1, runs: 3 },
+    });
     const plan = await planRun(db, { ...req, datasetId: id }, probe);
     assert.deepEqual(plan.backend, { name: 'cpu', reason: 'cpu: no GPU backend found' });
     assert.equal(plan.budget.source, 'system-memory');

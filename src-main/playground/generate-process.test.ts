@@ -30,10 +30,14 @@ test('what was used is read from the result document; none, or a broken one, giv
 test('a column with a thinking budget reports what it used when it is done', { timeout: 300_000 }, async () => {
   const done = await new Promise<{ error: string | null; thinking?: PlaygroundThinking; text: string }>((resolve) => {
     let text = '';
-    startColumns([{ key: 'base', modelPath: tinyQwen2Model }], { messages: [{ role: 'user', content: '你好<think>' }], maxNewTokens: 8, greedy: true, thinkBudget: 2, thinkWait: 1, backend: 'cpu' }, {
-      onDelta: (_, d) => (text += d),
-      onDone: (_, error, thinking) => resolve({ error, thinking, text }),
-    });
+    startColumns(
+      [{ key: 'base', modelPath: tinyQwen2Model }],
+      { messages: [{ role: 'user', content: '你好<think>' }], maxNewTokens: 8, greedy: true, thinkBudget: 2, thinkWait: 1, backend: 'cpu' },
+      {
+        onDelta: (_, d) => (text += d),
+        onDone: (_, error, thinking) => resolve({ error, thinking, text }),
+      },
+    );
   });
   assert.equal(done.error, null);
   // The random fixture never closes </think> itself: the budget closes it, no Wait is spent.

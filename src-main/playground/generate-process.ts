@@ -60,12 +60,14 @@ export function startColumns(columns: ColumnSpec[], spec: GenerateSpec, cb: Colu
     });
     // The CLI's one-line error (or "stopped") ends the column; the text came as events before it, and
     // what budget forcing used is in the result document.
-    void job.result.then(
-      (result) => cb.onDone(col.key, null, thinkingOfResult(result)),
-      (err: unknown) => cb.onDone(col.key, err instanceof Error ? err.message : String(err)),
-    ).finally(() => {
-      if (--running === 0) rmSync(dir, { recursive: true, force: true });
-    });
+    void job.result
+      .then(
+        (result) => cb.onDone(col.key, null, thinkingOfResult(result)),
+        (err: unknown) => cb.onDone(col.key, err instanceof Error ? err.message : String(err)),
+      )
+      .finally(() => {
+        if (--running === 0) rmSync(dir, { recursive: true, force: true });
+      });
     return job;
   });
   return () => {

@@ -43,7 +43,10 @@ export async function checkAdapterShapes(file: string, model: ModelConfig, model
     const [, layer, proj, ab] = m;
     const d = dims[proj];
     const bad = (why: string) =>
-      new UserError(`the adapter does not fit this base model: ${name} ${why}`, { where: file, hint: `pass the model it was trained on with --model DIR (this one is ${modelDir})` });
+      new UserError(`the adapter does not fit this base model: ${name} ${why}`, {
+        where: file,
+        hint: `pass the model it was trained on with --model DIR (this one is ${modelDir})`,
+      });
     if (Number(layer) >= model.numLayers) throw bad(`is in layer ${layer}, the model has ${model.numLayers}`);
     if (!d) continue; // a module we do not train (peft may target others); the engine reports it on load
     const want = ab === 'A' ? d[0] : d[1];

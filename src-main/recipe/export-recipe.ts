@@ -114,7 +114,10 @@ export async function exportRecipe(db: Db, req: ExportRecipeRequest): Promise<Ex
   const run = getRun(db, req.runId);
   if (!run) throw new UserError(`no run with id ${req.runId} in this store`, { hint: 'list runs with `tuneloom runs list` (or pass the right --db)' });
   const config = run.config;
-  if (!isTrainConfig(config) || !config.data) throw new UserError(`run ${run.id} has no training data file recorded`, { hint: 'only runs trained by Tuneloom (or imported with their recipe) can be exported as a recipe' });
+  if (!isTrainConfig(config) || !config.data)
+    throw new UserError(`run ${run.id} has no training data file recorded`, {
+      hint: 'only runs trained by Tuneloom (or imported with their recipe) can be exported as a recipe',
+    });
   return writeRecipe(db, { id: run.id, name: run.name, modelPath: run.modelPath, config, totalSteps: run.totalSteps }, req);
 }
 
@@ -123,7 +126,8 @@ export async function writeRecipe(db: Db, src: RecipeSource, req: Omit<ExportRec
   const config = src.config;
   const run = { id: src.id ?? 0, name: src.name, modelPath: src.modelPath, totalSteps: src.totalSteps };
   const label = src.id === null ? `"${src.name}"` : `run ${src.id}`;
-  if (!existsSync(config.data)) throw new UserError("the run's data file is gone", { where: config.data, hint: 'put it back where the run read it, then export again' });
+  if (!existsSync(config.data))
+    throw new UserError("the run's data file is gone", { where: config.data, hint: 'put it back where the run read it, then export again' });
   const gpus = req.gpus ?? 1;
   if (!Number.isInteger(gpus) || gpus < 1 || gpus > 4096) throw new UserError(`--gpus must be a whole number from 1, got ${req.gpus}`, { where: '--gpus' });
   const distributed: Distributed = req.distributed ?? (gpus > 1 ? 'zero2' : 'none');
@@ -151,7 +155,9 @@ export async function writeRecipe(db: Db, src: RecipeSource, req: Omit<ExportRec
   };
   const built = buildRecipe(req.to, ctx);
   if (built.refusals.length) {
-    throw new UserError(`${label} cannot be exported to ${req.to} without changing what it trains: ${built.refusals.join('; ')}`, { hint: 'nothing was written; use LoRA for this export' });
+    throw new UserError(`${label} cannot be exported to ${req.to} without changing what it trains: ${built.refusals.join('; ')}`, {
+      hint: 'nothing was written; use LoRA for this export',
+    });
   }
 
   const files: Record<string, string> = {};
@@ -183,10 +189,27 @@ export async function writeRecipe(db: Db, src: RecipeSource, req: Omit<ExportRec
   }
   const yamlName = req.to === 'llamafactory' ? 'llamafactory_lora_sft.yaml' : 'axolotl_lora.yaml';
   const pin = req.to === 'llamafactory' ? LLAMAFACTORY_PIN : AXOLOTL_PIN;
-  files[yamlName] = emitYaml(doc, { header: [`Tuneloom ${label} "${run.name}": recipe for ${req.to} ${pin.version} (checked against ${pin.commit.slice(0, 12)}).`, 'See README.md for the commands.'] });
+  files[yamlName] = emitYaml(doc, {
+    header: [
+      `Tuneloom ${label} "${run.name}": recipe for ${req.to} ${pin.version} (checked against ${pin.commit.slice(0, 12)}).`,
+      'See README.md for the commands.',
+    ],
+  });
   if (ctx.files.deepspeed) files['ds_config.json'] = JSON.stringify(deepspeedConfig(distributed === 'zero3' ? 3 : 2), null, 2) + '\n';
   if (distributed === 'fsdp' && req.to === 'llamafactory') files['fsdp_config.yaml'] = emitYaml(accelerateFsdpConfig(gpus, ctx.layerClass));
-  const manifest: RecipeManifest = { tuneloom: 'recipe', version: 1, target: req.to, runId: src.id, runName: run.name, modelPath: run.modelPath, outputDir, gpus, split: per.split, totalSteps: ctx.totalSteps, config };
+  const manifest: RecipeManifest = {
+    tuneloom: 'recipe',
+    version: 1,
+    target: req.to,
+    runId: src.id,
+    runName: run.name,
+    modelPath: run.modelPath,
+    outputDir,
+    gpus,
+    split: per.split,
+    totalSteps: ctx.totalSteps,
+    config,
+  };
   files[MANIFEST_FILE] = JSON.stringify(manifest, null, 2) + '\n';
   files['README.md'] = readme({
     target: req.to,
@@ -216,5 +239,13 @@ export async function writeRecipe(db: Db, src: RecipeSource, req: Omit<ExportRec
     staged.abort();
     throw e;
   }
-  return { out: staged.finalDir, to: req.to, yaml: join(staged.finalDir, yamlName), files: Object.keys(files).sort(), examples: { train: train.length, val: val.length }, notes: built.notes, noteFields: built.noteFields };
+  return {
+    out: staged.finalDir,
+    to: req.to,
+    yaml: join(staged.finalDir, yamlName),
+    files: Object.keys(files).sort(),
+    examples: { train: train.length, val: val.length },
+    notes: built.notes,
+    noteFields: built.noteFields,
+  };
 }

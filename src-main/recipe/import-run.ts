@@ -66,7 +66,8 @@ function findManifest(dir: string): { file: string; manifest: RecipeManifest } |
     const file = join(at, MANIFEST_FILE);
     if (existsSync(file)) {
       const m = readJson(file) as RecipeManifest;
-      if (m.tuneloom !== 'recipe' || (m.target !== 'llamafactory' && m.target !== 'axolotl')) throw new UserError('not a Tuneloom recipe manifest', { where: file });
+      if (m.tuneloom !== 'recipe' || (m.target !== 'llamafactory' && m.target !== 'axolotl'))
+        throw new UserError('not a Tuneloom recipe manifest', { where: file });
       return { file, manifest: m };
     }
     at = dirname(at);
@@ -76,7 +77,9 @@ function findManifest(dir: string): { file: string; manifest: RecipeManifest } |
 
 /** The YAML that was run: the recipe's (beside its manifest), else LLaMA-Factory's training_args.yaml. */
 function findYaml(dir: string, manifest: { file: string; manifest: RecipeManifest } | null): { file: string; doc: YamlMap } | null {
-  const names = manifest ? [join(dirname(manifest.file), manifest.manifest.target === 'llamafactory' ? 'llamafactory_lora_sft.yaml' : 'axolotl_lora.yaml')] : [];
+  const names = manifest
+    ? [join(dirname(manifest.file), manifest.manifest.target === 'llamafactory' ? 'llamafactory_lora_sft.yaml' : 'axolotl_lora.yaml')]
+    : [];
   names.push(join(dir, 'training_args.yaml'));
   for (const file of names) {
     if (!existsSync(file)) continue;
@@ -84,7 +87,11 @@ function findYaml(dir: string, manifest: { file: string; manifest: RecipeManifes
       const doc = parseYaml(readFileSync(file, 'utf8'));
       if (doc && typeof doc === 'object' && !Array.isArray(doc)) return { file, doc };
     } catch (e) {
-      if (e instanceof YamlError) throw new UserError(`the recipe YAML cannot be read: ${e.message}`, { where: `${file}:${e.line}`, hint: 'fix that line, or remove the file to import without it' });
+      if (e instanceof YamlError)
+        throw new UserError(`the recipe YAML cannot be read: ${e.message}`, {
+          where: `${file}:${e.line}`,
+          hint: 'fix that line, or remove the file to import without it',
+        });
       throw e;
     }
   }
@@ -100,7 +107,10 @@ function adapterDir(dir: string): string {
   if (existsSync(join(dir, 'adapter_config.json'))) return dir;
   const m = existsSync(join(dir, MANIFEST_FILE)) ? (readJson(join(dir, MANIFEST_FILE)) as RecipeManifest) : null;
   if (m?.outputDir && existsSync(join(dir, m.outputDir, 'adapter_config.json'))) return join(dir, m.outputDir);
-  throw new UserError('no adapter_config.json in this folder', { where: dir, hint: "pass the training's output folder (it holds adapter_config.json and adapter_model.safetensors)" });
+  throw new UserError('no adapter_config.json in this folder', {
+    where: dir,
+    hint: "pass the training's output folder (it holds adapter_config.json and adapter_model.safetensors)",
+  });
 }
 
 function sameTargets(a: TrainConfig['loraTargets'], b: readonly string[]): boolean {
@@ -116,26 +126,40 @@ function uniqueOut(base: string): string {
 
 export async function importRun(db: Db, req: ImportRunRequest): Promise<ImportRunResult> {
   const given = resolve(req.dir);
-  if (!existsSync(given) || !statSync(given).isDirectory()) throw new UserError('the folder to import does not exist', { where: given, hint: 'pass the output folder of the training run' });
+  if (!existsSync(given) || !statSync(given).isDirectory())
+    throw new UserError('the folder to import does not exist', { where: given, hint: 'pass the output folder of the training run' });
   const dir = adapterDir(given);
   const cfgFile = join(dir, 'adapter_config.json');
   const raw = readJson(cfgFile) as Record<string, unknown>;
-  if (raw.peft_type !== undefined && raw.peft_type !== 'LORA') throw new UserError(`peft_type "${String(raw.peft_type)}" adapters cannot be imported yet`, { where: `${cfgFile} (peft_type)`, hint: 'import a LoRA adapter' });
+  if (raw.peft_type !== undefined && raw.peft_type !== 'LORA')
+    throw new UserError(`peft_type "${String(raw.peft_type)}" adapters cannot be imported yet`, {
+      where: `${cfgFile} (peft_type)`,
+      hint: 'import a LoRA adapter',
+    });
   const lora = parseLoraConfig(raw, cfgFile);
   if (!existsSync(join(dir, 'adapter_model.safetensors'))) {
-    throw new UserError('no adapter_model.safetensors beside adapter_config.json', { where: dir, hint: existsSync(join(dir, 'adapter_model.bin')) ? 'the adapter is in .bin form: train with save_safetensors: true (the default), or convert it' : 'copy the whole output folder back' });
+    throw new UserError('no adapter_model.safetensors beside adapter_config.json', {
+      where: dir,
+      hint: existsSync(join(dir, 'adapter_model.bin'))
+        ? 'the adapter is in .bin form: train with save_safetensors: true (the default), or convert it'
+        : 'copy the whole output folder back',
+    });
   }
   const found = findManifest(dir);
   const manifest = found?.manifest ?? null;
   const yaml = findYaml(dir, found);
   const curve = findCurve(dir);
-  const tool: ImportRunResult['tool'] = manifest?.target ?? (existsSync(join(dir, 'trainer_log.jsonl')) ? 'llamafactory' : yaml && 'base_model' in yaml.doc ? 'axolotl' : 'hf-trainer');
+  const tool: ImportRunResult['tool'] =
+    manifest?.target ?? (existsSync(join(dir, 'trainer_log.jsonl')) ? 'llamafactory' : yaml && 'base_model' in yaml.doc ? 'axolotl' : 'hf-trainer');
 
   const baseName = typeof raw.base_model_name_or_path === 'string' ? raw.base_model_name_or_path : undefined;
   const registered = baseName ? modelPathOfRepo(db, baseName) : undefined;
   const modelPath = [req.model, manifest?.modelPath, baseName && resolve(dir, baseName), registered].find((p) => isModelDir(p ? resolve(p) : undefined));
   if (!modelPath) {
-    throw new UserError(`the base model "${baseName ?? '?'}" is not a model folder on this machine`, { where: `${cfgFile} (base_model_name_or_path)`, hint: 'download or copy that model and pass its folder with --model DIR' });
+    throw new UserError(`the base model "${baseName ?? '?'}" is not a model folder on this machine`, {
+      where: `${cfgFile} (base_model_name_or_path)`,
+      hint: 'download or copy that model and pass its folder with --model DIR',
+    });
   }
   const model = resolve(modelPath);
   const modelCfg = readModelConfig(model);

@@ -20,7 +20,16 @@ export function deepspeedConfig(stage: 2 | 3): Record<string, unknown> {
   };
   const zero =
     stage === 2
-      ? { stage: 2, allgather_partitions: true, allgather_bucket_size: 5e8, overlap_comm: false, reduce_scatter: true, reduce_bucket_size: 5e8, contiguous_gradients: true, round_robin_gradients: true }
+      ? {
+          stage: 2,
+          allgather_partitions: true,
+          allgather_bucket_size: 5e8,
+          overlap_comm: false,
+          reduce_scatter: true,
+          reduce_bucket_size: 5e8,
+          contiguous_gradients: true,
+          round_robin_gradients: true,
+        }
       : {
           stage: 3,
           overlap_comm: false,
@@ -122,11 +131,19 @@ export function readme(f: ReadmeFacts): string {
     ...cmds,
     '```',
     '',
-    f.gpus > 1 ? `${f.gpus} GPUs: the global batch (rows per optimiser step) is the run's; the YAML's per-device values multiply back to it.` : 'Exported for one GPU; export again with `tuneloom export-recipe RUN --gpus N` for N.',
-    f.distributed === 'zero2' || f.distributed === 'zero3' ? `DeepSpeed ZeRO-${f.distributed === 'zero2' ? 2 : 3}: ds_config.json ("auto" values come from the YAML).` : f.distributed === 'fsdp' ? (lf ? 'FSDP: fsdp_config.yaml (accelerate, num_processes = GPUs).' : 'FSDP 2: fsdp_config in the YAML.') : '',
+    f.gpus > 1
+      ? `${f.gpus} GPUs: the global batch (rows per optimiser step) is the run's; the YAML's per-device values multiply back to it.`
+      : 'Exported for one GPU; export again with `tuneloom export-recipe RUN --gpus N` for N.',
+    f.distributed === 'zero2' || f.distributed === 'zero3'
+      ? `DeepSpeed ZeRO-${f.distributed === 'zero2' ? 2 : 3}: ds_config.json ("auto" values come from the YAML).`
+      : f.distributed === 'fsdp'
+        ? lf
+          ? 'FSDP: fsdp_config.yaml (accelerate, num_processes = GPUs).'
+          : 'FSDP 2: fsdp_config in the YAML.'
+        : '',
     '',
     lf
-      ? `Data: data/dataset_info.json names tuneloom_train${f.examples.val ? ' and tuneloom_val (the run\'s own validation rows, not a new draw)' : ''}; the template is LLaMA-Factory's for the model's family.`
+      ? `Data: data/dataset_info.json names tuneloom_train${f.examples.val ? " and tuneloom_val (the run's own validation rows, not a new draw)" : ''}; the template is LLaMA-Factory's for the model's family.`
       : "Data: chat_template rows rendered by the model's own chat template (tokenizer_default), as Tuneloom trained them; axolotl's `alpaca` type is not used, it would wrap chats in the Alpaca prompt instead.",
     '',
     '## Model',

@@ -23,26 +23,51 @@ async function read(name: string, lines: unknown[], format?: string): Promise<Ex
 function roundTrip(examples: Example[]): { lf: string } {
   const lf = toLlamaFactory(examples);
   assert.deepEqual(checkDatasetInfo({ file_name: 'x.json', ...lf.info }), []);
-  assert.deepEqual(lf.rows.map((r) => fromLlamaFactory(JSON.parse(JSON.stringify(r)) as Record<string, unknown>, lf.info)), examples, 'LLaMA-Factory reads back the same chats');
+  assert.deepEqual(
+    lf.rows.map((r) => fromLlamaFactory(JSON.parse(JSON.stringify(r)) as Record<string, unknown>, lf.info)),
+    examples,
+    'LLaMA-Factory reads back the same chats',
+  );
   const ax = toAxolotl(examples);
-  assert.deepEqual(ax.rows.map((r) => fromAxolotl(JSON.parse(JSON.stringify(r)) as Record<string, unknown>, ax.entry)), examples, 'axolotl reads back the same chats');
+  assert.deepEqual(
+    ax.rows.map((r) => fromAxolotl(JSON.parse(JSON.stringify(r)) as Record<string, unknown>, ax.entry)),
+    examples,
+    'axolotl reads back the same chats',
+  );
   return { lf: lf.formatting };
 }
 
 test('alpaca rows (instruction + input, system) stay alpaca for LLaMA-Factory and read back as the same chats', async () => {
-  const ex = await read('alpaca.jsonl', [
-    { instruction: '把这句话翻译成英文', input: '今天天气很好', output: 'The weather is nice today.' },
-    { instruction: 'Say hi', input: '', output: 'Hi!', system: 'You are terse.' },
-    { instruction: 'Line\nbreaks and "quotes"', output: ' keeps  spaces ' },
-  ], 'alpaca');
+  const ex = await read(
+    'alpaca.jsonl',
+    [
+      { instruction: '把这句话翻译成英文', input: '今天天气很好', output: 'The weather is nice today.' },
+      { instruction: 'Say hi', input: '', output: 'Hi!', system: 'You are terse.' },
+      { instruction: 'Line\nbreaks and "quotes"', output: ' keeps  spaces ' },
+    ],
+    'alpaca',
+  );
   assert.equal('messages' in ex[0], true);
   assert.deepEqual(roundTrip(ex), { lf: 'alpaca' });
 });
 
 test('multi-turn chats and alpaca history become sharegpt with role/content tags and read back exactly', async () => {
   const ex = await read('multi.jsonl', [
-    { messages: [{ role: 'system', content: 'sys' }, { role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, { role: 'user', content: 'c' }, { role: 'assistant', content: 'd' }] },
-    { messages: [{ role: 'user', content: 'one turn' }, { role: 'assistant', content: 'ok' }] },
+    {
+      messages: [
+        { role: 'system', content: 'sys' },
+        { role: 'user', content: 'a' },
+        { role: 'assistant', content: 'b' },
+        { role: 'user', content: 'c' },
+        { role: 'assistant', content: 'd' },
+      ],
+    },
+    {
+      messages: [
+        { role: 'user', content: 'one turn' },
+        { role: 'assistant', content: 'ok' },
+      ],
+    },
   ]);
   assert.deepEqual(roundTrip(ex), { lf: 'sharegpt' });
   const hist = await read('history.jsonl', [{ instruction: 'now?', output: 'yes', history: [['before?', 'no']] }], 'alpaca');
@@ -61,7 +86,21 @@ test('plain texts become pre-training rows (LLaMA-Factory prompt=text, axolotl c
 });
 
 test('a chat LLaMA-Factory would drop is refused by row, not written', () => {
-  const bad: Example[] = [{ messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'a' }] }, { messages: [{ role: 'user', content: 'q' }, { role: 'user', content: 'again' }, { role: 'assistant', content: 'a' }] }];
+  const bad: Example[] = [
+    {
+      messages: [
+        { role: 'user', content: 'q' },
+        { role: 'assistant', content: 'a' },
+      ],
+    },
+    {
+      messages: [
+        { role: 'user', content: 'q' },
+        { role: 'user', content: 'again' },
+        { role: 'assistant', content: 'a' },
+      ],
+    },
+  ];
   assert.throws(() => toLlamaFactory(bad), /example 2 of the training set cannot be written for LLaMA-Factory: turn 2 is user where assistant must be/);
   assert.throws(() => toLlamaFactory([{ messages: [{ role: 'user', content: 'q' }] }]), /does not end with an assistant turn/);
 });

@@ -29,7 +29,8 @@ const SHAREGPT_TAGS = { role_tag: 'role', content_tag: 'content', user_tag: 'use
 function kindOf(examples: readonly Example[], what: string): 'chat' | 'text' {
   if (examples.length === 0) throw new UserError(`the run's ${what} set has no examples`, { hint: 'export a run whose dataset still loads with examples' });
   const chats = examples.filter(isChat).length;
-  if (chats !== 0 && chats !== examples.length) throw new UserError(`the run's ${what} set mixes chats and plain texts`, { hint: 'split it into a chat dataset and a text dataset' });
+  if (chats !== 0 && chats !== examples.length)
+    throw new UserError(`the run's ${what} set mixes chats and plain texts`, { hint: 'split it into a chat dataset and a text dataset' });
   return chats ? 'chat' : 'text';
 }
 
@@ -47,7 +48,8 @@ function isSingleTurn(m: readonly ChatMessage[]): boolean {
 function sharegptProblem(m: readonly ChatMessage[]): string | null {
   const body = m[0]?.role === 'system' ? m.slice(1) : m;
   if (body.some((x) => x.role === 'system')) return 'a system message after the first turn';
-  for (let i = 0; i < body.length; i++) if (body[i].role !== (i % 2 === 0 ? 'user' : 'assistant')) return `turn ${i + 1} is ${body[i].role} where ${i % 2 === 0 ? 'user' : 'assistant'} must be`;
+  for (let i = 0; i < body.length; i++)
+    if (body[i].role !== (i % 2 === 0 ? 'user' : 'assistant')) return `turn ${i + 1} is ${body[i].role} where ${i % 2 === 0 ? 'user' : 'assistant'} must be`;
   if (body.length === 0 || body.length % 2 !== 0) return 'it does not end with an assistant turn';
   return null;
 }
@@ -59,7 +61,10 @@ export function toLlamaFactory(examples: readonly Example[], what = 'training', 
   const chats = examples.map((e) => (e as { messages: ChatMessage[] }).messages);
   chats.forEach((m, i) => {
     const problem = sharegptProblem(m);
-    if (problem) throw new UserError(`example ${i + 1} of the ${what} set cannot be written for LLaMA-Factory: ${problem}`, { hint: 'LLaMA-Factory reads a leading system turn, then user/assistant pairs; fix or drop that row and train again' });
+    if (problem)
+      throw new UserError(`example ${i + 1} of the ${what} set cannot be written for LLaMA-Factory: ${problem}`, {
+        hint: 'LLaMA-Factory reads a leading system turn, then user/assistant pairs; fix or drop that row and train again',
+      });
   });
   const pick = formatting ?? (chats.every(isSingleTurn) ? 'alpaca' : 'sharegpt');
   if (pick === 'alpaca') {
@@ -69,7 +74,11 @@ export function toLlamaFactory(examples: readonly Example[], what = 'training', 
       return { instruction: body[0].content, output: body[1].content, ...(sys !== null ? { system: sys } : {}) };
     });
     const hasSystem = rows.some((r) => 'system' in r);
-    return { formatting: 'alpaca', rows, info: { formatting: 'alpaca', columns: { prompt: 'instruction', response: 'output', ...(hasSystem ? { system: 'system' } : {}) } } };
+    return {
+      formatting: 'alpaca',
+      rows,
+      info: { formatting: 'alpaca', columns: { prompt: 'instruction', response: 'output', ...(hasSystem ? { system: 'system' } : {}) } },
+    };
   }
   return {
     formatting: 'sharegpt',

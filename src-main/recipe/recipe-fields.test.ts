@@ -13,30 +13,103 @@ import { readme } from './launch-files';
 import type { Distributed } from './recipe-fields';
 
 const EVERY_FIELD: Record<keyof TrainConfig, true> = {
-  model: true, data: true, dataset: true, format: true, map: true, out: true, method: true, initAdapter: true, loraR: true, loraAlpha: true, loraDropout: true,
-  loraTargets: true, useRslora: true, prefixLen: true, prefixProjection: true, prefixHidden: true, lr: true, scheduler: true, lrMinRatio: true, warmupSteps: true,
-  warmupRatio: true, weightDecay: true, maxGradNorm: true, epochs: true, maxSteps: true, batchSize: true, gradAccum: true, maxLen: true,
-  packing: true, lossOn: true, system: true, seed: true, valData: true, valSplit: true, evalEvery: true, saveEvery: true, sampleEvery: true,
-  samplePrompts: true, sampleMaxNewTokens: true, gradientCheckpointing: true, name: true, frozenWeights: true,
-  resumeFrom: true, grpo: true,
+  model: true,
+  data: true,
+  dataset: true,
+  format: true,
+  map: true,
+  out: true,
+  method: true,
+  initAdapter: true,
+  loraR: true,
+  loraAlpha: true,
+  loraDropout: true,
+  loraTargets: true,
+  useRslora: true,
+  prefixLen: true,
+  prefixProjection: true,
+  prefixHidden: true,
+  lr: true,
+  scheduler: true,
+  lrMinRatio: true,
+  warmupSteps: true,
+  warmupRatio: true,
+  weightDecay: true,
+  maxGradNorm: true,
+  epochs: true,
+  maxSteps: true,
+  batchSize: true,
+  gradAccum: true,
+  maxLen: true,
+  packing: true,
+  lossOn: true,
+  system: true,
+  seed: true,
+  valData: true,
+  valSplit: true,
+  evalEvery: true,
+  saveEvery: true,
+  sampleEvery: true,
+  samplePrompts: true,
+  sampleMaxNewTokens: true,
+  gradientCheckpointing: true,
+  name: true,
+  frozenWeights: true,
+  resumeFrom: true,
+  grpo: true,
 };
 
 test('every TrainConfig field has exactly one row in the table', () => {
   const rows = RECIPE_FIELDS.map((r) => r.ours);
   for (const k of Object.keys(EVERY_FIELD)) assert.equal(rows.filter((r) => r === k).length, 1, k);
-  assert.deepEqual(rows.filter((r) => !(r in EVERY_FIELD)), ['--gpus']);
+  assert.deepEqual(
+    rows.filter((r) => !(r in EVERY_FIELD)),
+    ['--gpus'],
+  );
 });
 
 function ctx(config: TrainConfig, gpus = 1): RecipeContext {
   const per = splitBatch(config.batchSize, config.gradAccum, gpus);
-  return { config, model: 'Qwen/Qwen2.5-7B-Instruct', lfTemplate: 'qwen', kind: 'chat', hasVal: true, gpus, totalSteps: 120, outputDir: 'saves/x', perDevice: per, layerClass: 'Qwen2DecoderLayer', distributed: gpus > 1 ? 'zero3' : 'none', files: { lfDatasetDir: 'data', train: '', val: null, deepspeed: gpus > 1 ? 'ds_config.json' : null } };
+  return {
+    config,
+    model: 'Qwen/Qwen2.5-7B-Instruct',
+    lfTemplate: 'qwen',
+    kind: 'chat',
+    hasVal: true,
+    gpus,
+    totalSteps: 120,
+    outputDir: 'saves/x',
+    perDevice: per,
+    layerClass: 'Qwen2DecoderLayer',
+    distributed: gpus > 1 ? 'zero3' : 'none',
+    files: { lfDatasetDir: 'data', train: '', val: null, deepspeed: gpus > 1 ? 'ds_config.json' : null },
+  };
 }
 
 const base: TrainConfig = { ...TRAIN_DEFAULTS, model: '/m', data: '/d.jsonl', out: '/o' };
 const variants: [string, Partial<TrainConfig>, number][] = [
   ['defaults', {}, 1],
-  ['all-linear, rslora, cosine + warmup ratio, epochs, packing, loss on all, checkpointing', { loraTargets: 'all-linear', useRslora: true, scheduler: 'cosine', warmupRatio: 0.1, epochs: 2, packing: true, lossOn: 'all', gradientCheckpointing: true, evalEvery: 10, saveEvery: 50 }, 1],
-  ['constant with warm-up steps, max steps, 4 GPUs over grad-accum 8', { scheduler: 'constant', warmupSteps: 5, maxSteps: 120, batchSize: 2, gradAccum: 8, lr: 1e-5, weightDecay: 0.01, maxGradNorm: 0 }, 4],
+  [
+    'all-linear, rslora, cosine + warmup ratio, epochs, packing, loss on all, checkpointing',
+    {
+      loraTargets: 'all-linear',
+      useRslora: true,
+      scheduler: 'cosine',
+      warmupRatio: 0.1,
+      epochs: 2,
+      packing: true,
+      lossOn: 'all',
+      gradientCheckpointing: true,
+      evalEvery: 10,
+      saveEvery: 50,
+    },
+    1,
+  ],
+  [
+    'constant with warm-up steps, max steps, 4 GPUs over grad-accum 8',
+    { scheduler: 'constant', warmupSteps: 5, maxSteps: 120, batchSize: 2, gradAccum: 8, lr: 1e-5, weightDecay: 0.01, maxGradNorm: 0 },
+    4,
+  ],
   ['2 GPUs over batch 4', { batchSize: 4, gradAccum: 1, maxLen: 2048, seed: 3 }, 2],
 ];
 
@@ -52,7 +125,23 @@ for (const [name, change, gpus] of variants) {
       const back = readRecipe(target, doc, { gpus, split: splitBatch(config.batchSize, config.gradAccum, gpus).split, totalSteps: 120 });
       const expected: Partial<TrainConfig> = { ...config, model: 'Qwen/Qwen2.5-7B-Instruct' };
       for (const [k, v] of Object.entries(back)) assert.deepEqual(v, expected[k as keyof TrainConfig], `${target} ${k}`);
-      for (const k of ['loraR', 'loraAlpha', 'loraDropout', 'loraTargets', 'lr', 'scheduler', 'batchSize', 'gradAccum', 'maxLen', 'packing', 'lossOn', 'seed', 'gradientCheckpointing', 'evalEvery', 'saveEvery'] as const) {
+      for (const k of [
+        'loraR',
+        'loraAlpha',
+        'loraDropout',
+        'loraTargets',
+        'lr',
+        'scheduler',
+        'batchSize',
+        'gradAccum',
+        'maxLen',
+        'packing',
+        'lossOn',
+        'seed',
+        'gradientCheckpointing',
+        'evalEvery',
+        'saveEvery',
+      ] as const) {
         assert.ok(k in back, `${target} reads ${k} back`);
       }
     }
@@ -67,13 +156,29 @@ test('settings without an equivalent refuse, one line per field; monitoring-only
     'prefixProjection: prefix projection: P-Tuning v2 has no equivalent (see method)',
     'prefixHidden: prefix hidden size: P-Tuning v2 has no equivalent (see method)',
   ]);
-  assert.deepEqual(buildRecipe('llamafactory', ctx({ ...base, loraAlpha: 12.5 })).refusals, ['loraAlpha: LoRA alpha 12.5 is not a whole number, and lora_alpha takes an int']);
-  assert.deepEqual(buildRecipe('llamafactory', ctx({ ...base, sampleEvery: 8, samplePrompts: '/p.json' })).notes, ['sampleEvery: sample answers during training: Tuneloom only', 'samplePrompts: sample prompts: Tuneloom only']);
+  assert.deepEqual(buildRecipe('llamafactory', ctx({ ...base, loraAlpha: 12.5 })).refusals, [
+    'loraAlpha: LoRA alpha 12.5 is not a whole number, and lora_alpha takes an int',
+  ]);
+  assert.deepEqual(buildRecipe('llamafactory', ctx({ ...base, sampleEvery: 8, samplePrompts: '/p.json' })).notes, [
+    'sampleEvery: sample answers during training: Tuneloom only',
+    'samplePrompts: sample prompts: Tuneloom only',
+  ]);
   assert.throws(() => splitBatch(1, 3, 2), /cannot be split evenly over 2 GPUs/);
 });
 
 test('the README gives the exact launch commands for each target and distribution', () => {
-  const facts = { runName: 'r', runId: 1, yaml: 'x.yaml', outputDir: 'saves/r', model: 'Qwen/Qwen2.5-7B-Instruct', localModel: false, examples: { train: 10, val: 1 }, format: 'alpaca', notes: [], pin: { version: 'v', commit: 'c' } };
+  const facts = {
+    runName: 'r',
+    runId: 1,
+    yaml: 'x.yaml',
+    outputDir: 'saves/r',
+    model: 'Qwen/Qwen2.5-7B-Instruct',
+    localModel: false,
+    examples: { train: 10, val: 1 },
+    format: 'alpaca',
+    notes: [],
+    pin: { version: 'v', commit: 'c' },
+  };
   const lf = (gpus: number, distributed: Distributed) => readme({ ...facts, target: 'llamafactory', gpus, distributed });
   assert.match(lf(1, 'none'), /^llamafactory-cli train x\.yaml$/m);
   assert.match(lf(4, 'zero3'), /^FORCE_TORCHRUN=1 NPROC_PER_NODE=4 llamafactory-cli train x\.yaml$/m);

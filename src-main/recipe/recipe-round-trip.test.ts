@@ -30,11 +30,39 @@ const db = join(dir, 'store.db');
 const data = join(dir, 'chats.jsonl');
 // Single-turn, with a system prompt, multi-turn and a CoT answer: sharegpt for LLaMA-Factory.
 const chats = [
-  ...Array.from({ length: 6 }, (_, i) => ({ messages: [{ role: 'user', content: `q${i}` }, { role: 'assistant', content: `answer ${i}` }] })),
-  { messages: [{ role: 'system', content: '你是助手。' }, { role: 'user', content: '你好' }, { role: 'assistant', content: '你好！' }] },
-  { messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, { role: 'user', content: 'c\nd' }, { role: 'assistant', content: 'e' }] },
-  { messages: [{ role: 'user', content: '2+2?' }, { role: 'assistant', content: '<think>\n2 and 2\n</think>\n\n4' }] },
-  { messages: [{ role: 'user', content: 'tabs\tand "quotes"' }, { role: 'assistant', content: ' leading space' }] },
+  ...Array.from({ length: 6 }, (_, i) => ({
+    messages: [
+      { role: 'user', content: `q${i}` },
+      { role: 'assistant', content: `answer ${i}` },
+    ],
+  })),
+  {
+    messages: [
+      { role: 'system', content: '你是助手。' },
+      { role: 'user', content: '你好' },
+      { role: 'assistant', content: '你好！' },
+    ],
+  },
+  {
+    messages: [
+      { role: 'user', content: 'a' },
+      { role: 'assistant', content: 'b' },
+      { role: 'user', content: 'c\nd' },
+      { role: 'assistant', content: 'e' },
+    ],
+  },
+  {
+    messages: [
+      { role: 'user', content: '2+2?' },
+      { role: 'assistant', content: '<think>\n2 and 2\n</think>\n\n4' },
+    ],
+  },
+  {
+    messages: [
+      { role: 'user', content: 'tabs\tand "quotes"' },
+      { role: 'assistant', content: ' leading space' },
+    ],
+  },
 ];
 writeFileSync(data, chats.map((c) => JSON.stringify(c)).join('\n') + '\n');
 
@@ -44,8 +72,47 @@ const ok = (r: { code: number; stderr: string; stdout: string }) => {
 };
 
 async function trainOriginal(): Promise<number> {
-  const out = ok(await runTuneloom(['train', '--model', model, '--data', data, '--out', join(dir, 'run'), '--max-steps', '4', '--lr', '5e-3', '--val-split', '0.2', '--eval-every', '2', '--lora-targets', 'q_proj,k_proj,v_proj', '--warmup-steps', '1', '--scheduler', 'cosine', '--grad-accum', '2', '--seed', '7', '--backend', 'cpu', '--db', db, '--json', '--name', 'original']));
-  const done = out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; run_id?: number }).find((e) => e.type === 'done');
+  const out = ok(
+    await runTuneloom([
+      'train',
+      '--model',
+      model,
+      '--data',
+      data,
+      '--out',
+      join(dir, 'run'),
+      '--max-steps',
+      '4',
+      '--lr',
+      '5e-3',
+      '--val-split',
+      '0.2',
+      '--eval-every',
+      '2',
+      '--lora-targets',
+      'q_proj,k_proj,v_proj',
+      '--warmup-steps',
+      '1',
+      '--scheduler',
+      'cosine',
+      '--grad-accum',
+      '2',
+      '--seed',
+      '7',
+      '--backend',
+      'cpu',
+      '--db',
+      db,
+      '--json',
+      '--name',
+      'original',
+    ]),
+  );
+  const done = out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; run_id?: number })
+    .find((e) => e.type === 'done');
   return done!.run_id!;
 }
 
@@ -56,7 +123,7 @@ async function runChats(): Promise<{ train: Example[]; val: Example[] }> {
 
 const runIdP = trainOriginal();
 
-test('LLaMA-Factory export: YAML and dataset_info.json match the transcribed schema, the data converts back to the run\'s chats, and the import equals the run', async () => {
+test("LLaMA-Factory export: YAML and dataset_info.json match the transcribed schema, the data converts back to the run's chats, and the import equals the run", async () => {
   const runId = await runIdP;
   const exp = join(dir, 'lf');
   const r = JSON.parse(ok(await runTuneloom(['export-recipe', String(runId), '--to', 'llamafactory', '--out', exp, '--db', db, '--json'])));
@@ -75,7 +142,8 @@ test('LLaMA-Factory export: YAML and dataset_info.json match the transcribed sch
   const info = JSON.parse(readFileSync(join(exp, 'data/dataset_info.json'), 'utf8')) as Record<string, LlamaFactoryDataset['info'] & { file_name: string }>;
   for (const e of Object.values(info)) assert.deepEqual(checkDatasetInfo(e as unknown as Record<string, unknown>), []);
   assert.equal(info.tuneloom_train.formatting, 'sharegpt', 'a multi-turn chat makes the whole set sharegpt');
-  const back = (name: 'tuneloom_train' | 'tuneloom_val') => (JSON.parse(readFileSync(join(exp, 'data', info[name].file_name), 'utf8')) as Record<string, unknown>[]).map((row) => fromLlamaFactory(row, info[name]));
+  const back = (name: 'tuneloom_train' | 'tuneloom_val') =>
+    (JSON.parse(readFileSync(join(exp, 'data', info[name].file_name), 'utf8')) as Record<string, unknown>[]).map((row) => fromLlamaFactory(row, info[name]));
   const { train, val } = await runChats();
   assert.deepEqual(back('tuneloom_train'), train);
   assert.deepEqual(back('tuneloom_val'), val);
@@ -91,8 +159,25 @@ test('LLaMA-Factory export: YAML and dataset_info.json match the transcribed sch
   mkdirSync(outDir, { recursive: true });
   for (const f of ['adapter_config.json', 'adapter_model.safetensors']) copyFileSync(join(original.adapterPath!, f), join(outDir, f));
   const lines = [
-    ...curve.map((p) => ({ current_steps: p.step, total_steps: 4, loss: p.loss, lr: p.lr, epoch: p.epoch, percentage: p.step * 25, elapsed_time: '0:00:01', remaining_time: '0:00:01' })),
-    ...evals.map((e) => ({ current_steps: e.step, total_steps: 4, eval_loss: e.loss, epoch: 1, percentage: 50, elapsed_time: '0:00:01', remaining_time: '0:00:01' })),
+    ...curve.map((p) => ({
+      current_steps: p.step,
+      total_steps: 4,
+      loss: p.loss,
+      lr: p.lr,
+      epoch: p.epoch,
+      percentage: p.step * 25,
+      elapsed_time: '0:00:01',
+      remaining_time: '0:00:01',
+    })),
+    ...evals.map((e) => ({
+      current_steps: e.step,
+      total_steps: 4,
+      eval_loss: e.loss,
+      epoch: 1,
+      percentage: 50,
+      elapsed_time: '0:00:01',
+      remaining_time: '0:00:01',
+    })),
   ];
   writeFileSync(join(outDir, 'trainer_log.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
 
@@ -101,22 +186,57 @@ test('LLaMA-Factory export: YAML and dataset_info.json match the transcribed sch
   const s = openStore(db);
   const got = getRun(s, imp.runId)!;
   assert.equal(got.status, 'completed');
-  assert.deepEqual(listMetrics(s, imp.runId).map((p) => [p.step, p.loss, p.lr, p.epoch]), curve.map((p) => [p.step, p.loss, p.lr, p.epoch]));
-  assert.deepEqual(listEvals(s, imp.runId).filter((e) => e.kind === 'train-eval').map((e) => [e.step, e.loss]), evals.map((e) => [e.step, e.loss]));
+  assert.deepEqual(
+    listMetrics(s, imp.runId).map((p) => [p.step, p.loss, p.lr, p.epoch]),
+    curve.map((p) => [p.step, p.loss, p.lr, p.epoch]),
+  );
+  assert.deepEqual(
+    listEvals(s, imp.runId)
+      .filter((e) => e.kind === 'train-eval')
+      .map((e) => [e.step, e.loss]),
+    evals.map((e) => [e.step, e.loss]),
+  );
   assert.equal(got.bestEvalLoss, original.bestEvalLoss);
   const { out: _o1, ...gotCfg } = got.config;
   const { out: _o2, ...origCfg } = original.config;
   assert.deepEqual(gotCfg, origCfg, 'every hyper-parameter equals the original (only the folder differs)');
   assert.equal(got.modelPath, original.modelPath);
-  for (const f of ['adapter_config.json', 'adapter_model.safetensors']) assert.ok(readFileSync(join(got.adapterPath!, f)).equals(readFileSync(join(original.adapterPath!, f))), f);
+  for (const f of ['adapter_config.json', 'adapter_model.safetensors'])
+    assert.ok(readFileSync(join(got.adapterPath!, f)).equals(readFileSync(join(original.adapterPath!, f))), f);
   assert.notEqual(got.adapterPath, outDir, 'the store keeps its own copy');
   s.close();
 
   const cmp = JSON.parse(ok(await runTuneloom(['runs', 'compare', String(runId), String(imp.runId), '--db', db, '--json'])));
-  assert.deepEqual(Object.keys(cmp.differences).filter((k) => k.startsWith('config.') && k !== 'config.out'), [], 'compare shows no hyper-parameter difference');
+  assert.deepEqual(
+    Object.keys(cmp.differences).filter((k) => k.startsWith('config.') && k !== 'config.out'),
+    [],
+    'compare shows no hyper-parameter difference',
+  );
 
   // Usable like any run: eval through the imported adapter gives the original's loss.
-  const evalLoss = async (adapter: string) => (JSON.parse(ok(await runTuneloom(['eval', '--model', model, '--adapter', adapter, '--data', data, '--metrics', 'loss', '--limit', '3', '--backend', 'cpu', '--json']))) as { loss: number }).loss;
+  const evalLoss = async (adapter: string) =>
+    (
+      JSON.parse(
+        ok(
+          await runTuneloom([
+            'eval',
+            '--model',
+            model,
+            '--adapter',
+            adapter,
+            '--data',
+            data,
+            '--metrics',
+            'loss',
+            '--limit',
+            '3',
+            '--backend',
+            'cpu',
+            '--json',
+          ]),
+        ),
+      ) as { loss: number }
+    ).loss;
   assert.equal(await evalLoss(got.adapterPath!), await evalLoss(original.adapterPath!));
 });
 
@@ -132,8 +252,14 @@ test('axolotl export: YAML matches the schema, chat_template rows convert back, 
   assert.equal(yaml.fsdp_version, 2);
   assert.equal((yaml.fsdp_config as YamlMap).transformer_layer_cls_to_wrap, 'Qwen2DecoderLayer');
   const entry = (yaml.datasets as YamlMap[])[0];
-  const rows = readFileSync(join(exp, 'data/train.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-  assert.deepEqual(rows.map((row) => fromAxolotl(row, entry)), (await runChats()).train);
+  const rows = readFileSync(join(exp, 'data/train.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(
+    rows.map((row) => fromAxolotl(row, entry)),
+    (await runChats()).train,
+  );
   assert.match(readFileSync(join(exp, 'README.md'), 'utf8'), /accelerate launch --num_processes 2 -m axolotl\.cli\.train axolotl_lora\.yaml/);
 
   const store = openStore(db);
@@ -151,7 +277,10 @@ test('axolotl export: YAML matches the schema, chat_template rows convert back, 
   assert.equal(imp.curve, 'trainer_state.json');
   const s = openStore(db);
   const got = getRun(s, imp.runId)!;
-  assert.deepEqual(listMetrics(s, imp.runId).map((p) => [p.step, p.loss, p.lr, p.gradNorm]), curve.map((p) => [p.step, p.loss, p.lr, p.gradNorm]));
+  assert.deepEqual(
+    listMetrics(s, imp.runId).map((p) => [p.step, p.loss, p.lr, p.gradNorm]),
+    curve.map((p) => [p.step, p.loss, p.lr, p.gradNorm]),
+  );
   const { out: _o1, ...gotCfg } = got.config;
   const { out: _o2, ...origCfg } = original.config;
   assert.deepEqual(gotCfg, origCfg, 'the 2-GPU YAML reads back to the same global batch');
@@ -164,8 +293,33 @@ test('one clear line, nothing written: P-Tuning v2 export, uneven GPU split, an 
   assert.equal(uneven.code, 1);
   assert.match(uneven.stderr, /batch 1 x grad-accum 2 = 2 rows per step cannot be split evenly over 3 GPUs/);
   assert.equal(existsSync(join(dir, 'x3')), false);
-  const pt = ok(await runTuneloom(['train', '--model', model, '--data', data, '--out', join(dir, 'pt'), '--method', 'ptuning', '--prefix-len', '4', '--max-steps', '1', '--backend', 'cpu', '--db', db, '--json']));
-  const ptId = pt.trim().split('\n').map((l) => JSON.parse(l) as { type: string; run_id?: number }).find((e) => e.type === 'done')!.run_id!;
+  const pt = ok(
+    await runTuneloom([
+      'train',
+      '--model',
+      model,
+      '--data',
+      data,
+      '--out',
+      join(dir, 'pt'),
+      '--method',
+      'ptuning',
+      '--prefix-len',
+      '4',
+      '--max-steps',
+      '1',
+      '--backend',
+      'cpu',
+      '--db',
+      db,
+      '--json',
+    ]),
+  );
+  const ptId = pt
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; run_id?: number })
+    .find((e) => e.type === 'done')!.run_id!;
   for (const to of ['llamafactory', 'axolotl']) {
     const r = await runTuneloom(['export-recipe', String(ptId), '--to', to, '--out', join(dir, `pt-${to}`), '--db', db]);
     assert.equal(r.code, 1);
@@ -201,7 +355,10 @@ test('one clear line, nothing written: P-Tuning v2 export, uneven GPU split, an 
   assert.match(noBase.stderr, /the base model "Qwen\/Qwen2\.5-14B-Instruct" is not a model folder on this machine .* pass its folder with --model DIR/);
   const wrongShapes = await runTuneloom(['runs', 'import', cut, '--model', other, '--db', db]);
   assert.equal(wrongShapes.code, 1);
-  assert.match(wrongShapes.stderr, /the adapter does not fit this base model: .*layers\.0\.self_attn\.\w+_proj\.lora_A\.weight has shape \[8, 64\] where \[r, 32\] fits/);
+  assert.match(
+    wrongShapes.stderr,
+    /the adapter does not fit this base model: .*layers\.0\.self_attn\.\w+_proj\.lora_A\.weight has shape \[8, 64\] where \[r, 32\] fits/,
+  );
   const runs = JSON.parse(ok(await runTuneloom(['runs', 'list', '--db', db, '--json']))).runs as { name: string }[];
   assert.equal(runs.filter((r) => r.name === 'cut').length, 0, 'a refused import adds no run');
   assert.equal(existsSync(join(dir, 'imports', 'cut')), false, 'and leaves no copy behind');

@@ -23,7 +23,19 @@ export const LLAMAFACTORY_PIN = { version: '0.9.6.dev0', commit: 'ff6d4d12eeb035
 export const AXOLOTL_PIN = { version: '0.18.0', commit: '067b021c8b87a9e5e380b9173c704cf7340e30f5' } as const;
 
 /** transformers' SchedulerType values (both trainers pass the name through to it). */
-export const HF_SCHEDULERS = ['linear', 'cosine', 'cosine_with_restarts', 'polynomial', 'constant', 'constant_with_warmup', 'inverse_sqrt', 'reduce_lr_on_plateau', 'cosine_with_min_lr', 'cosine_warmup_with_min_lr', 'warmup_stable_decay'] as const;
+export const HF_SCHEDULERS = [
+  'linear',
+  'cosine',
+  'cosine_with_restarts',
+  'polynomial',
+  'constant',
+  'constant_with_warmup',
+  'inverse_sqrt',
+  'reduce_lr_on_plateau',
+  'cosine_with_min_lr',
+  'cosine_warmup_with_min_lr',
+  'warmup_stable_decay',
+] as const;
 /** transformers' IntervalStrategy. */
 export const HF_INTERVALS = ['no', 'steps', 'epoch'] as const;
 
@@ -93,7 +105,21 @@ export const LLAMAFACTORY_DATASET_INFO: Record<string, FieldSpec> = {
   columns: { type: 'map' },
   tags: { type: 'map' },
 };
-export const LLAMAFACTORY_COLUMNS = ['prompt', 'query', 'response', 'history', 'messages', 'system', 'tools', 'images', 'videos', 'audios', 'chosen', 'rejected', 'kto_tag'] as const;
+export const LLAMAFACTORY_COLUMNS = [
+  'prompt',
+  'query',
+  'response',
+  'history',
+  'messages',
+  'system',
+  'tools',
+  'images',
+  'videos',
+  'audios',
+  'chosen',
+  'rejected',
+  'kto_tag',
+] as const;
 export const LLAMAFACTORY_TAGS = ['role_tag', 'content_tag', 'user_tag', 'assistant_tag', 'observation_tag', 'function_tag', 'system_tag'] as const;
 
 /** axolotl ChatTemplate enum values we may write (enums.py). */
@@ -211,7 +237,8 @@ export function checkFields(doc: Record<string, unknown>, fields: Record<string,
     }
     const types = Array.isArray(spec.type) ? spec.type : [spec.type];
     if (!types.some((t) => typeOk(t, v))) problems.push(`${where}${k}: ${JSON.stringify(v)} is not ${types.join(' | ')}`);
-    else if (spec.enum && !spec.enum.includes(v as string | number | boolean)) problems.push(`${where}${k}: ${JSON.stringify(v)} is not one of ${spec.enum.join(', ')}`);
+    else if (spec.enum && !spec.enum.includes(v as string | number | boolean))
+      problems.push(`${where}${k}: ${JSON.stringify(v)} is not one of ${spec.enum.join(', ')}`);
   }
   return problems;
 }
@@ -224,7 +251,8 @@ export function checkRecipe(target: SchemaTarget, doc: Record<string, unknown>):
     const list = doc[key];
     if (Array.isArray(list)) list.forEach((d, i) => problems.push(...checkFields(d as Record<string, unknown>, AXOLOTL_DATASET_FIELDS, `${key}[${i}].`)));
   }
-  if (doc.fsdp_config && typeof doc.fsdp_config === 'object') problems.push(...checkFields(doc.fsdp_config as Record<string, unknown>, AXOLOTL_FSDP_FIELDS, 'fsdp_config.'));
+  if (doc.fsdp_config && typeof doc.fsdp_config === 'object')
+    problems.push(...checkFields(doc.fsdp_config as Record<string, unknown>, AXOLOTL_FSDP_FIELDS, 'fsdp_config.'));
   return problems;
 }
 
@@ -232,9 +260,11 @@ export function checkRecipe(target: SchemaTarget, doc: Record<string, unknown>):
 export function checkDatasetInfo(entry: Record<string, unknown>): string[] {
   const problems = checkFields(entry, LLAMAFACTORY_DATASET_INFO);
   const cols = entry.columns as Record<string, unknown> | undefined;
-  for (const k of Object.keys(cols ?? {})) if (!(LLAMAFACTORY_COLUMNS as readonly string[]).includes(k)) problems.push(`columns.${k}: not a column of dataset_info.json`);
+  for (const k of Object.keys(cols ?? {}))
+    if (!(LLAMAFACTORY_COLUMNS as readonly string[]).includes(k)) problems.push(`columns.${k}: not a column of dataset_info.json`);
   const tags = entry.tags as Record<string, unknown> | undefined;
-  for (const k of Object.keys(tags ?? {})) if (!(LLAMAFACTORY_TAGS as readonly string[]).includes(k)) problems.push(`tags.${k}: not a tag of dataset_info.json`);
+  for (const k of Object.keys(tags ?? {}))
+    if (!(LLAMAFACTORY_TAGS as readonly string[]).includes(k)) problems.push(`tags.${k}: not a tag of dataset_info.json`);
   if (tags && entry.formatting !== 'sharegpt') problems.push('tags: only used with formatting sharegpt');
   return problems;
 }

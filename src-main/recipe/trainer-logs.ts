@@ -31,14 +31,27 @@ export function parseTrainerLog(text: string, file: string, now = Date.now()): I
     try {
       row = JSON.parse(line) as Record<string, unknown>;
     } catch {
-      throw new UserError('a line of trainer_log.jsonl is not JSON', { where: `${file}:${i + 1}`, hint: 'copy the file back whole (a cut-off last line is the usual cause)' });
+      throw new UserError('a line of trainer_log.jsonl is not JSON', {
+        where: `${file}:${i + 1}`,
+        hint: 'copy the file back whole (a cut-off last line is the usual cause)',
+      });
     }
     const step = row.current_steps;
-    if (!Number.isInteger(step)) throw new UserError('a trainer_log.jsonl line has no current_steps', { where: `${file}:${i + 1}`, hint: 'this is not a LLaMA-Factory trainer log' });
+    if (!Number.isInteger(step))
+      throw new UserError('a trainer_log.jsonl line has no current_steps', { where: `${file}:${i + 1}`, hint: 'this is not a LLaMA-Factory trainer log' });
     totalSteps = numOrNull(row.total_steps) ?? totalSteps;
     const loss = numOrNull(row.loss);
     if (loss !== null) {
-      points.push({ step: step as number, loss, lr: numOrNull(row.lr), gradNorm: numOrNull(row.grad_norm), tokensPerS: numOrNull(row.throughput), epoch: numOrNull(row.epoch), tokensSeen: numOrNull(row.total_tokens), ts: now });
+      points.push({
+        step: step as number,
+        loss,
+        lr: numOrNull(row.lr),
+        gradNorm: numOrNull(row.grad_norm),
+        tokensPerS: numOrNull(row.throughput),
+        epoch: numOrNull(row.epoch),
+        tokensSeen: numOrNull(row.total_tokens),
+        ts: now,
+      });
     }
     const evalLoss = numOrNull(row.eval_loss);
     if (evalLoss !== null) evals.push({ step: step as number, loss: evalLoss });
@@ -53,14 +66,25 @@ export function parseTrainerState(text: string, file: string, now = Date.now()):
   } catch {
     throw new UserError('trainer_state.json is not JSON', { where: file, hint: 'copy the file back whole' });
   }
-  if (!Array.isArray(state.log_history)) throw new UserError('trainer_state.json has no log_history list', { where: file, hint: 'this is not a Hugging Face Trainer state file' });
+  if (!Array.isArray(state.log_history))
+    throw new UserError('trainer_state.json has no log_history list', { where: file, hint: 'this is not a Hugging Face Trainer state file' });
   const points: MetricPoint[] = [];
   const evals: { step: number; loss: number }[] = [];
   (state.log_history as Record<string, unknown>[]).forEach((h, i) => {
     if (!Number.isInteger(h.step)) throw new UserError(`log_history[${i}] has no step`, { where: file, hint: 'this is not a Hugging Face Trainer state file' });
     const step = h.step as number;
     const loss = numOrNull(h.loss);
-    if (loss !== null) points.push({ step, loss, lr: numOrNull(h.learning_rate), gradNorm: numOrNull(h.grad_norm), tokensPerS: null, epoch: numOrNull(h.epoch), tokensSeen: numOrNull(h.num_input_tokens_seen), ts: now });
+    if (loss !== null)
+      points.push({
+        step,
+        loss,
+        lr: numOrNull(h.learning_rate),
+        gradNorm: numOrNull(h.grad_norm),
+        tokensPerS: null,
+        epoch: numOrNull(h.epoch),
+        tokensSeen: numOrNull(h.num_input_tokens_seen),
+        ts: now,
+      });
     const evalLoss = numOrNull(h.eval_loss);
     if (evalLoss !== null) evals.push({ step, loss: evalLoss });
   });

@@ -18,7 +18,9 @@ test('emitYaml writes block mappings, sequences and scalars that read back to th
     hash: 'x #y',
     zh: '你好，世界',
     multi: 'line one\nline two',
-    datasets: [{ path: 'data/train.jsonl', type: 'chat_template', roles_to_train: ['assistant'], message_property_mappings: { role: 'role', content: 'content' } }],
+    datasets: [
+      { path: 'data/train.jsonl', type: 'chat_template', roles_to_train: ['assistant'], message_property_mappings: { role: 'role', content: 'content' } },
+    ],
     list: ['a', 'b'],
     nothing: [],
   };
@@ -31,8 +33,22 @@ test('emitYaml writes block mappings, sequences and scalars that read back to th
 });
 
 test('parseYaml reads PyYAML safe_dump output and reports a bad line by number', () => {
-  const dumped = 'cutoff_len: 1024\ndataset: identity,alpaca_en_demo\nlearning_rate: 5.0e-05\nlora_target: all\nquoted: \'it\'\'s\'\n# comment\nreport_to: none  # choices\n';
-  assert.deepEqual(parseYaml(dumped), { cutoff_len: 1024, dataset: 'identity,alpaca_en_demo', learning_rate: 5e-5, lora_target: 'all', quoted: "it's", report_to: 'none' });
-  assert.throws(() => parseYaml('a: 1\na: 2\n'), (e: unknown) => e instanceof YamlError && e.line === 2);
-  assert.throws(() => parseYaml('a: 1\n   b: 2\n'), (e: unknown) => e instanceof YamlError && e.line === 2);
+  const dumped =
+    "cutoff_len: 1024\ndataset: identity,alpaca_en_demo\nlearning_rate: 5.0e-05\nlora_target: all\nquoted: 'it''s'\n# comment\nreport_to: none  # choices\n";
+  assert.deepEqual(parseYaml(dumped), {
+    cutoff_len: 1024,
+    dataset: 'identity,alpaca_en_demo',
+    learning_rate: 5e-5,
+    lora_target: 'all',
+    quoted: "it's",
+    report_to: 'none',
+  });
+  assert.throws(
+    () => parseYaml('a: 1\na: 2\n'),
+    (e: unknown) => e instanceof YamlError && e.line === 2,
+  );
+  assert.throws(
+    () => parseYaml('a: 1\n   b: 2\n'),
+    (e: unknown) => e instanceof YamlError && e.line === 2,
+  );
 });

@@ -25,13 +25,42 @@ const DEPARTMENTS = ['IM_内科', 'Surgical_外科', 'Pediatric_儿科', 'OAGD_�
 
 const request = (datasetId: number, over: Partial<LaunchRequest> = {}): LaunchRequest =>
   validateRequest('runs.launch', {
-    name: 'by-id', method: 'lora', modelPath: model, datasetId, loraR: 2, loraAlpha: 4, loraDropout: 0, loraTargets: ['q_proj', 'v_proj'], prefixLen: 4,
-    epochs: 1, maxSteps: 2, lr: 1e-3, scheduler: 'constant', warmupSteps: 0, batchSize: 1, gradAccum: 1, maxLen: 256, seed: 1, gradientCheckpointing: false,
-    weightDecay: 0, maxGradNorm: 1, lossOn: 'completion', packing: false, valSplit: 0, evalEvery: 0, sampleEvery: 0, backend: 'cpu', ...over,
+    name: 'by-id',
+    method: 'lora',
+    modelPath: model,
+    datasetId,
+    loraR: 2,
+    loraAlpha: 4,
+    loraDropout: 0,
+    loraTargets: ['q_proj', 'v_proj'],
+    prefixLen: 4,
+    epochs: 1,
+    maxSteps: 2,
+    lr: 1e-3,
+    scheduler: 'constant',
+    warmupSteps: 0,
+    batchSize: 1,
+    gradAccum: 1,
+    maxLen: 256,
+    seed: 1,
+    gradientCheckpointing: false,
+    weightDecay: 0,
+    maxGradNorm: 1,
+    lossOn: 'completion',
+    packing: false,
+    valSplit: 0,
+    evalEvery: 0,
+    sampleEvery: 0,
+    backend: 'cpu',
+    ...over,
   });
 
 /** Launches through the runs.launch handler and resolves with the worker's `started` event and the run's end. */
-async function launchAndWatch(sup: RunSupervisor, handlers: ReturnType<typeof controlHandlers>, req: LaunchRequest): Promise<{ id: number; started: StartedEvent; status: string }> {
+async function launchAndWatch(
+  sup: RunSupervisor,
+  handlers: ReturnType<typeof controlHandlers>,
+  req: LaunchRequest,
+): Promise<{ id: number; started: StartedEvent; status: string }> {
   const { runId } = await handlers['runs.launch'](req);
   const started = new Promise<StartedEvent>((resolve) => sup.observe(runId, (e) => e.type === 'started' && resolve(e)));
   const status = await sup.waitForEnd(runId);
@@ -55,13 +84,19 @@ test('a folder import of six department CSVs trains on all six files; the Big5 t
     assert.equal(run.started.info?.examples, 12, 'every example of all six files, not the first file only');
     const stored = getRun(db, run.id)!;
     const cfg = stored.config as unknown as TrainConfig;
-    assert.deepEqual(cfg.dataset?.files, folder.result.files.map((f) => f.path));
+    assert.deepEqual(
+      cfg.dataset?.files,
+      folder.result.files.map((f) => f.path),
+    );
     assert.equal(cfg.data, root);
     assert.deepEqual([stored.datasetId, stored.datasetSha256], [folder.id, folder.result.sha256], 'the import hash, not a second one');
 
     // Big5 reads as mojibake GB18030 under auto-detection; the user's override must travel with the run.
     const tw = join(dir, 'tw.csv');
-    writeFileSync(tw, iconv.encode('department,title,ask,answer\n內科,血壓,高血壓能喝黨參嗎？,可以適量服用。\n兒科,發燒,發燒三天怎麼辦？,請儘快就醫。\n', 'big5'));
+    writeFileSync(
+      tw,
+      iconv.encode('department,title,ask,answer\n內科,血壓,高血壓能喝黨參嗎？,可以適量服用。\n兒科,發燒,發燒三天怎麼辦？,請儘快就醫。\n', 'big5'),
+    );
     const big5 = await importAndRegister(db, tw, { encoding: 'big5' });
     const twRun = await launchAndWatch(sup, handlers, request(big5.id));
     assert.equal(twRun.status, 'completed');
@@ -69,7 +104,13 @@ test('a folder import of six department CSVs trains on all six files; the Big5 t
     assert.equal(twCfg.dataset?.encoding, 'big5');
     // What the worker read, through the same reader and the exact config it was sent.
     const read = await readExamples(twCfg.data, twCfg.format, twCfg.map, twCfg.dataset);
-    assert.deepEqual(read.examples[0], { messages: [{ role: 'user', content: '高血壓能喝黨參嗎？' }, { role: 'assistant', content: '可以適量服用。' }], meta: { department: '內科' } });
+    assert.deepEqual(read.examples[0], {
+      messages: [
+        { role: 'user', content: '高血壓能喝黨參嗎？' },
+        { role: 'assistant', content: '可以適量服用。' },
+      ],
+      meta: { department: '內科' },
+    });
     const auto = await readExamples(twCfg.data, twCfg.format, twCfg.map);
     assert.notDeepEqual(auto.examples[0], read.examples[0], 'auto-detection alone would have read other text');
   } finally {

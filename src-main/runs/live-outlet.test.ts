@@ -35,12 +35,24 @@ test('every step, eval, sample, checkpoint and status reaches both the stream an
 
   const mine = bus.filter((e) => 'runId' in e && e.runId === id);
   const steps = (xs: { type: string }[], t: string) => xs.filter((e) => e.type === t).length;
-  assert.deepEqual(mine.filter((e) => e.type === 'run.metrics').flatMap((e) => (e.type === 'run.metrics' ? e.points.map((p) => p.step) : [])), [1, 2, 3, 4, 5, 6]);
-  assert.deepEqual(mine.filter((e) => e.type === 'run.eval').map((e) => (e.type === 'run.eval' ? e.step : -1)), [3, 6]);
-  assert.deepEqual(mine.filter((e) => e.type === 'run.checkpoint').map((e) => (e.type === 'run.checkpoint' ? e.step : -1)), [2, 4, 6]);
+  assert.deepEqual(
+    mine.filter((e) => e.type === 'run.metrics').flatMap((e) => (e.type === 'run.metrics' ? e.points.map((p) => p.step) : [])),
+    [1, 2, 3, 4, 5, 6],
+  );
+  assert.deepEqual(
+    mine.filter((e) => e.type === 'run.eval').map((e) => (e.type === 'run.eval' ? e.step : -1)),
+    [3, 6],
+  );
+  assert.deepEqual(
+    mine.filter((e) => e.type === 'run.checkpoint').map((e) => (e.type === 'run.checkpoint' ? e.step : -1)),
+    [2, 4, 6],
+  );
   // The stream replays samples from the store, where the periodic and the final sample of step 6 share a row.
   assert.ok(steps(mine, 'run.samples') >= steps(stream, 'sample') && steps(stream, 'sample') >= 1);
-  assert.deepEqual(mine.filter((e) => e.type === 'run.status').map((e) => (e.type === 'run.status' ? e.status : '')), stream.filter((e) => e.type === 'status').map((e) => (e.type === 'status' ? e.status : '')));
+  assert.deepEqual(
+    mine.filter((e) => e.type === 'run.status').map((e) => (e.type === 'run.status' ? e.status : '')),
+    stream.filter((e) => e.type === 'status').map((e) => (e.type === 'status' ? e.status : '')),
+  );
 });
 
 test('GRPO rewards reach the stream and the app bus as recorded, and a late subscriber gets them from the store', async () => {
@@ -59,11 +71,23 @@ test('GRPO rewards reach the stream and the app bus as recorded, and a late subs
   assert.equal(await sup.waitForEnd(id), 'completed');
   const onBus = bus.flatMap((e) => (e.type === 'run.rewards' && e.runId === id ? e.steps : []));
   const stored = grpoStepsAfter(db, id, -1);
-  assert.deepEqual(stored.map((r) => r.step), [1, 2, 3, 4]);
-  assert.deepEqual(stored[3], { step: 4, meanReward: 0.5, rewardStd: 0.5, rewards: { format: 0.5 }, kl: 0.004, completionLength: 3, correctFraction: null, completions: [
-    { prompt: 'hi', completion: 'answer 0 at 4', reward: 0, parts: { format: 0 }, advantage: -1 },
-    { prompt: 'hi', completion: 'answer 1 at 4', reward: 1, parts: { format: 1 }, advantage: 1 },
-  ] });
+  assert.deepEqual(
+    stored.map((r) => r.step),
+    [1, 2, 3, 4],
+  );
+  assert.deepEqual(stored[3], {
+    step: 4,
+    meanReward: 0.5,
+    rewardStd: 0.5,
+    rewards: { format: 0.5 },
+    kl: 0.004,
+    completionLength: 3,
+    correctFraction: null,
+    completions: [
+      { prompt: 'hi', completion: 'answer 0 at 4', reward: 0, parts: { format: 0 }, advantage: -1 },
+      { prompt: 'hi', completion: 'answer 1 at 4', reward: 1, parts: { format: 1 }, advantage: 1 },
+    ],
+  });
   assert.deepEqual(onBus, stored);
   assert.deepEqual(live, stored);
   // After the run: the history replays from the store, after the step asked for.

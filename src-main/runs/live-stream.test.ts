@@ -6,7 +6,11 @@ import { openStore } from '../store/db';
 import { tempDir } from '../test-support/paths';
 import { LiveStream } from './live-stream';
 
-const step = (runId: number, n: number): RunStreamEvent => ({ type: 'step', runId, point: { step: n, loss: 1, lr: 0, gradNorm: null, tokensPerS: null, epoch: null, tokensSeen: null, ts: n } });
+const step = (runId: number, n: number): RunStreamEvent => ({
+  type: 'step',
+  runId,
+  point: { step: n, loss: 1, lr: 0, gradNorm: null, tokensPerS: null, epoch: null, tokensSeen: null, ts: n },
+});
 
 test('a stale unsubscribe (called again after the last subscriber left) does not cut off a newer subscriber', () => {
   const db = openStore(join(tempDir(), 'store.db'));

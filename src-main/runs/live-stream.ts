@@ -55,7 +55,15 @@ function isNew(marks: Marks, e: RunStreamEvent): boolean {
 }
 
 const stepOf = (e: RunStreamEvent): number =>
-  e.type === 'step' ? e.point.step : e.type === 'sample' ? e.sample.step : e.type === 'rewards' ? e.row.step : e.type === 'eval' || e.type === 'checkpoint' ? e.step : -1;
+  e.type === 'step'
+    ? e.point.step
+    : e.type === 'sample'
+      ? e.sample.step
+      : e.type === 'rewards'
+        ? e.row.step
+        : e.type === 'eval' || e.type === 'checkpoint'
+          ? e.step
+          : -1;
 // A GRPO step's rewards follow its step event, as the trainer emits them.
 const ORDER: Record<RunStreamEvent['type'], number> = { status: 0, step: 1, rewards: 2, eval: 3, sample: 4, checkpoint: 5, log: 6 };
 

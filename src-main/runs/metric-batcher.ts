@@ -39,7 +39,11 @@ export class MetricBatcher {
     try {
       this.db.transaction(() => {
         insertMetrics(this.db, this.runId, rows);
-        setLastStep(this.db, this.runId, rows.reduce((m, r) => Math.max(m, r.step), 0));
+        setLastStep(
+          this.db,
+          this.runId,
+          rows.reduce((m, r) => Math.max(m, r.step), 0),
+        );
       })();
       this.pendingRows = [];
     } catch (err) {

@@ -26,18 +26,55 @@ const model = writeTinyModel(join(dir, 'model'));
 const data = join(dir, 'data.jsonl');
 writeFileSync(
   data,
-  Array.from({ length: 8 }, (_, i) => JSON.stringify({ messages: [{ role: 'user', content: `q${i}` }, { role: 'assistant', content: `answer ${i}` }] })).join('\n') + '\n',
+  Array.from({ length: 8 }, (_, i) =>
+    JSON.stringify({
+      messages: [
+        { role: 'user', content: `q${i}` },
+        { role: 'assistant', content: `answer ${i}` },
+      ],
+    }),
+  ).join('\n') + '\n',
 );
 const prompts = join(dir, 'prompts.json');
 writeFileSync(prompts, JSON.stringify(['q1']));
 const STEPS = 12;
 const trainArgs = (out: string, db: string): string[] => [
-  'train', '--model', model, '--data', data, '--out', out, '--max-steps', String(STEPS), '--save-every', '3', '--lr', '5e-3',
-  '--val-split', '0.25', '--eval-every', '6', '--sample-every', '6', '--sample-prompts', prompts, '--sample-max-new-tokens', '4',
-  '--backend', 'cpu', '--db', db, '--json',
+  'train',
+  '--model',
+  model,
+  '--data',
+  data,
+  '--out',
+  out,
+  '--max-steps',
+  String(STEPS),
+  '--save-every',
+  '3',
+  '--lr',
+  '5e-3',
+  '--val-split',
+  '0.25',
+  '--eval-every',
+  '6',
+  '--sample-every',
+  '6',
+  '--sample-prompts',
+  prompts,
+  '--sample-max-new-tokens',
+  '4',
+  '--backend',
+  'cpu',
+  '--db',
+  db,
+  '--json',
 ];
 const adapterBytes = (out: string): Buffer => readFileSync(join(out, 'adapter_model.safetensors'));
-const lines = (stdout: string): Record<string, unknown>[] => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+const lines = (stdout: string): Record<string, unknown>[] =>
+  stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 /** Direct children of a process (Linux /proc): the CLI's training worker. */
 function childPids(pid: number): number[] {
@@ -45,7 +82,13 @@ function childPids(pid: number): number[] {
     .filter((d) => /^\d+$/.test(d))
     .filter((d) => {
       try {
-        return Number(readFileSync(`/proc/${d}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]) === pid;
+        return (
+          Number(
+            readFileSync(`/proc/${d}/stat`, 'utf8')
+              .replace(/^.*\) /, '')
+              .split(' ')[1],
+          ) === pid
+        );
       } catch {
         return false;
       }
@@ -54,8 +97,14 @@ function childPids(pid: number): number[] {
 }
 
 /** Starts the CLI and calls `at(step, child)` for each step line; resolves with its exit code and output. */
-function startCli(args: string[], at: (step: number, pid: number) => void): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src-main/cli/entry.ts'), ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+function startCli(
+  args: string[],
+  at: (step: number, pid: number) => void,
+): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src-main/cli/entry.ts'), ...args], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   let buf = '';
@@ -92,15 +141,30 @@ test('tuneloom train: queued → running → completed, with metrics, samples, e
   assert.equal(done.adapter, out);
   const list = await runTuneloom(['runs', 'list', '--db', db, '--json']);
   const runs = JSON.parse(list.stdout).runs as { id: number; status: string; lastStep: number; totalSteps: number }[];
-  assert.deepEqual(runs.map((x) => [x.id, x.status, x.lastStep, x.totalSteps]), [[start.run_id, 'completed', STEPS, STEPS]]);
+  assert.deepEqual(
+    runs.map((x) => [x.id, x.status, x.lastStep, x.totalSteps]),
+    [[start.run_id, 'completed', STEPS, STEPS]],
+  );
   const show = JSON.parse((await runTuneloom(['runs', 'show', String(start.run_id), '--db', db, '--json'])).stdout);
   assert.equal(show.run.adapterPath, out);
   assert.equal(show.run.backend, 'cpu');
   assert.equal(show.run.config.lr, 5e-3);
   assert.equal(show.metrics.steps, STEPS);
-  assert.deepEqual(show.samples.map((s: { step: number; prompt: string }) => [s.step, s.prompt]), [[STEPS, 'q1']]);
-  assert.deepEqual(show.checkpoints.filter((c: { kept: boolean }) => c.kept).map((c: { step: number }) => c.step).sort((a: number, b: number) => a - b), [6, 9, 12]);
-  assert.deepEqual(show.evals.map((e: { step: number }) => e.step), [6, 12]);
+  assert.deepEqual(
+    show.samples.map((s: { step: number; prompt: string }) => [s.step, s.prompt]),
+    [[STEPS, 'q1']],
+  );
+  assert.deepEqual(
+    show.checkpoints
+      .filter((c: { kept: boolean }) => c.kept)
+      .map((c: { step: number }) => c.step)
+      .sort((a: number, b: number) => a - b),
+    [6, 9, 12],
+  );
+  assert.deepEqual(
+    show.evals.map((e: { step: number }) => e.step),
+    [6, 12],
+  );
   assert.ok(existsSync(join(out, 'adapter_config.json')) && existsSync(join(out, 'adapter_model.safetensors')));
 });
 
@@ -122,11 +186,17 @@ test('SIGKILL the worker, then the main process: each time the run is interrupte
   });
   assert.equal(first.code, 2, first.stderr);
   assert.match(first.stderr, /interrupted: the training worker exited unexpectedly \(signal SIGKILL\).*tuneloom runs resume 1/);
-  const seen = lines(first.stdout).filter((e) => e.type === 'step').map((e) => e.step);
+  const seen = lines(first.stdout)
+    .filter((e) => e.type === 'step')
+    .map((e) => e.step);
   let db = openStore(dbFile);
   assert.equal(getRun(db, 1)!.status, 'interrupted');
   assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
-  assert.deepEqual(listMetrics(db, 1).map((m) => m.step), seen, 'every step printed is in the store');
+  assert.deepEqual(
+    listMetrics(db, 1).map((m) => m.step),
+    seen,
+    'every step printed is in the store',
+  );
   db.close();
 
   // 2. `runs resume` (now the main process) is killed itself after step 8.
@@ -150,7 +220,10 @@ test('SIGKILL the worker, then the main process: each time the run is interrupte
   assert.ok(adapterBytes(out).equals(adapterBytes(refOut)), 'final adapter bit-identical to the uninterrupted run');
   db = openStore(dbFile);
   assert.equal(getRun(db, 1)!.status, 'completed');
-  assert.deepEqual(listMetrics(db, 1).map((m) => m.loss), refLosses);
+  assert.deepEqual(
+    listMetrics(db, 1).map((m) => m.loss),
+    refLosses,
+  );
   assert.equal(duplicateMetricSteps(db, 1), 0);
   db.close();
 });
@@ -160,7 +233,21 @@ test('pause mid-epoch and resume is exact; stop keeps the last checkpoint as a u
   const db = openStore(join(dir, 'pause.db'));
   const sup = new RunSupervisor(db);
   const launch = (out: string, extra: Record<string, unknown> = {}): RunLaunch => {
-    const config = { ...TRAIN_DEFAULTS, model, data, out, maxSteps: STEPS, saveEvery: 3, lr: 5e-3, valSplit: 0.25, evalEvery: 6, sampleEvery: 6, samplePrompts: prompts, sampleMaxNewTokens: 4, ...extra };
+    const config = {
+      ...TRAIN_DEFAULTS,
+      model,
+      data,
+      out,
+      maxSteps: STEPS,
+      saveEvery: 3,
+      lr: 5e-3,
+      valSplit: 0.25,
+      evalEvery: 6,
+      sampleEvery: 6,
+      samplePrompts: prompts,
+      sampleMaxNewTokens: 4,
+      ...extra,
+    };
     return { name: out, method: 'lora', modelPath: model, dataPath: data, outDir: out, seed: config.seed, backend: 'cpu', config };
   };
   const out = join(dir, 'paused');

@@ -22,12 +22,21 @@ const model = writeTinyModel(join(dir, 'model'));
 
 function stoppedRun(db: ReturnType<typeof openStore>, data: { path: string; sha256: string; config: Partial<TrainConfig> }): number {
   return insertRun(db, {
-    name: 'r', status: 'stopped', method: 'lora', modelPath: model, modelConfigHash: modelConfigHash(model), datasetPath: data.path, datasetSha256: data.sha256,
-    config: { model, data: data.path, out: join(dir, 'out'), ...data.config }, seed: 1, appVersion: 'test', outDir: join(dir, 'out'),
+    name: 'r',
+    status: 'stopped',
+    method: 'lora',
+    modelPath: model,
+    modelConfigHash: modelConfigHash(model),
+    datasetPath: data.path,
+    datasetSha256: data.sha256,
+    config: { model, data: data.path, out: join(dir, 'out'), ...data.config },
+    seed: 1,
+    appVersion: 'test',
+    outDir: join(dir, 'out'),
   });
 }
 
-test('a folder import\'s run resumes, its spec (with the import hash) goes to the worker unchanged', async () => {
+test("a folder import's run resumes, its spec (with the import hash) goes to the worker unchanged", async () => {
   const db = openStore(join(dir, 'folder.db'));
   try {
     const root = join(dir, 'depts');
@@ -45,11 +54,19 @@ test('a folder import\'s run resumes, its spec (with the import hash) goes to th
   }
 });
 
-test('a run stored without a spec resumes with one of its recorded file and hash, for the worker\'s streamed check', () => {
+test("a run stored without a spec resumes with one of its recorded file and hash, for the worker's streamed check", () => {
   const db = openStore(join(dir, 'legacy.db'));
   try {
     const file = join(dir, 'old.jsonl');
-    writeFileSync(file, `${JSON.stringify({ messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'a' }] })}\n`);
+    writeFileSync(
+      file,
+      `${JSON.stringify({
+        messages: [
+          { role: 'user', content: 'q' },
+          { role: 'assistant', content: 'a' },
+        ],
+      })}\n`,
+    );
     const id = stoppedRun(db, { path: file, sha256: 'f'.repeat(64), config: {} });
     const plan = checkResumable(db, id, () => false);
     // The recorded hash (not one computed now: this one matches no bytes) is what the worker will compare.

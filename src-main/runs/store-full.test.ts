@@ -36,13 +36,27 @@ test('the store fills up mid-run: the run fails with the step it reached, in one
   const sup = new RunSupervisor(db, { workerEntry: doubleEntry, flushMs: 10 });
   const outDir = join(dir, 'out');
   const config: TestDoubleConfig = { outDir, maxSteps: 400, seed: 7, saveEvery: 5, evalEvery: 0, sampleEvery: 0, stepDelayMs: 10 };
-  const id = sup.enqueue({ name: 'full', method: 'lora', modelPath: model, dataPath: join(dir, 'data.jsonl'), outDir, seed: 7, backend: 'cpu', config: { ...config } });
+  const id = sup.enqueue({
+    name: 'full',
+    method: 'lora',
+    modelPath: model,
+    dataPath: join(dir, 'data.jsonl'),
+    outDir,
+    seed: 7,
+    backend: 'cpu',
+    config: { ...config },
+  });
   await new Promise<void>((resolve) => sup.subscribe(id, -1, (e) => e.type === 'step' && e.point.step === 8 && resolve()));
   db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
   assert.equal(await sup.waitForEnd(id), 'failed', 'a run whose rows cannot be written is not completed');
   const ending = sup.endingOf(id)!;
   assert.equal(ending.error?.kind, 'user');
-  assert.match(ending.error!.message, new RegExp(`recording run ${id} at step \\d+ failed: the disk is full \\(SQLITE_FULL\\) — free some space, then resume it with \`tuneloom runs resume ${id}\`$`));
+  assert.match(
+    ending.error!.message,
+    new RegExp(
+      `recording run ${id} at step \\d+ failed: the disk is full \\(SQLITE_FULL\\) — free some space, then resume it with \`tuneloom runs resume ${id}\`$`,
+    ),
+  );
   assert.ok(!ending.error!.message.includes('\n') && !/\bat .*\.ts:\d+/.test(ending.error!.message), 'one line, no stack');
   await sup.close();
   db.close();
@@ -54,9 +68,16 @@ test('the store fills up mid-run: the run fails with the step it reached, in one
   const run = getRun(again, id)!;
   assert.ok(['interrupted', 'failed'].includes(run.status), run.status);
   const steps = listMetrics(again, id).map((m) => m.step);
-  assert.deepEqual(steps, [...Array(steps.length).keys()].map((i) => i + 1), 'the rows that are there have no gap');
+  assert.deepEqual(
+    steps,
+    [...Array(steps.length).keys()].map((i) => i + 1),
+    'the rows that are there have no gap',
+  );
   again.close();
-  assert.deepEqual(readdirSync(join(outDir, 'checkpoints')).filter((f) => f.includes('.tmp-')), []);
+  assert.deepEqual(
+    readdirSync(join(outDir, 'checkpoints')).filter((f) => f.includes('.tmp-')),
+    [],
+  );
 });
 
 // ---- a real small file system --------------------------------------------------------------------
@@ -84,16 +105,27 @@ test('a checkpoint that does not fit: one line naming the checkpoint, no checkpo
   const dir = join(at, 'checkpoint-8');
   assert.throws(
     () => writeFolderAtomic(dir, { 'params.safetensors': new Uint8Array(2 << 20), 'trainer_state.json': '{}' }),
-    (e: unknown) => e instanceof UserError && /checkpoint-8: writing checkpoint-8 failed: the disk is full \(ENOSPC\) — free some space, then resume the run$/.test(e.message),
+    (e: unknown) =>
+      e instanceof UserError &&
+      /checkpoint-8: writing checkpoint-8 failed: the disk is full \(ENOSPC\) — free some space, then resume the run$/.test(e.message),
   );
   assert.deepEqual(readdirSync(at), [], 'no temp folder, no half checkpoint');
 });
 
 test('a read-only file system is reported as read-only (EROFS), not ENOENT, for folders, checkpoints and the store', { skip: noMount }, async () => {
   const ro = tryMount('size=64k,ro')!;
-  assert.throws(() => makeDirs(join(ro, 'a', 'b'), { what: '--out', hint: 'x' }), (e: unknown) => e instanceof UserError && /cannot create the folder \(EROFS: the file system is read-only\)/.test(e.message));
-  assert.throws(() => writeFolderAtomic(join(ro, 'checkpoint-4'), { 'a.json': '{}' }), (e: unknown) => e instanceof UserError && /the file system is read-only \(EROFS\)/.test(e.message));
-  assert.throws(() => openStore(join(ro, 'tuneloom.db')), (e: unknown) => e instanceof UserError && /creating the store failed: the file system is read-only \(EROFS\)/.test(e.message));
+  assert.throws(
+    () => makeDirs(join(ro, 'a', 'b'), { what: '--out', hint: 'x' }),
+    (e: unknown) => e instanceof UserError && /cannot create the folder \(EROFS: the file system is read-only\)/.test(e.message),
+  );
+  assert.throws(
+    () => writeFolderAtomic(join(ro, 'checkpoint-4'), { 'a.json': '{}' }),
+    (e: unknown) => e instanceof UserError && /the file system is read-only \(EROFS\)/.test(e.message),
+  );
+  assert.throws(
+    () => openStore(join(ro, 'tuneloom.db')),
+    (e: unknown) => e instanceof UserError && /creating the store failed: the file system is read-only \(EROFS\)/.test(e.message),
+  );
   const r = await runTuneloom(['runs', 'list'], { env: { TUNELOOM_HOME: join(ro, 'home') } });
   assert.equal(r.code, 1);
   assert.match(r.stderr, /EROFS: the file system is read-only/);
@@ -104,9 +136,35 @@ test('tuneloom train with --out on a full disk exits 1 with one line and leaves 
   const at = tryMount('size=48k')!;
   const dir = tempDir('tuneloom-full-train-');
   const data = join(dir, 'd.jsonl');
-  writeFileSync(data, Array.from({ length: 4 }, (_, i) => JSON.stringify({ messages: [{ role: 'user', content: `q${i}` }, { role: 'assistant', content: `a${i}` }] })).join('\n') + '\n');
+  writeFileSync(
+    data,
+    Array.from({ length: 4 }, (_, i) =>
+      JSON.stringify({
+        messages: [
+          { role: 'user', content: `q${i}` },
+          { role: 'assistant', content: `a${i}` },
+        ],
+      }),
+    ).join('\n') + '\n',
+  );
   const out = join(at, 'run');
-  const r = await runTuneloom(['train', '--model', tinyQwen2Model, '--data', data, '--out', out, '--max-steps', '4', '--save-every', '2', '--backend', 'cpu', '--db', join(dir, 't.db')]);
+  const r = await runTuneloom([
+    'train',
+    '--model',
+    tinyQwen2Model,
+    '--data',
+    data,
+    '--out',
+    out,
+    '--max-steps',
+    '4',
+    '--save-every',
+    '2',
+    '--backend',
+    'cpu',
+    '--db',
+    join(dir, 't.db'),
+  ]);
   assert.equal(r.code, 1, `exit ${r.code}: ${r.stdout} | ${r.stderr.slice(-300)}`);
   // The progress bar may end without a newline before the error line (a \r bar on a pipe).
   const lines = r.stderr.match(/tuneloom train: .*/g) ?? [];

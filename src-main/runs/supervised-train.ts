@@ -30,7 +30,16 @@ export interface SupervisedTrainOptions {
 /** Paths made absolute: the worker, and a resume months later, may run from another directory. */
 function absolutePaths(c: TrainConfig): TrainConfig {
   const abs = (p: string | undefined): string | undefined => (p === undefined ? undefined : resolve(p));
-  return { ...c, model: resolve(c.model), data: resolve(c.data), out: resolve(c.out), initAdapter: abs(c.initAdapter), valData: abs(c.valData), samplePrompts: abs(c.samplePrompts), resumeFrom: abs(c.resumeFrom) };
+  return {
+    ...c,
+    model: resolve(c.model),
+    data: resolve(c.data),
+    out: resolve(c.out),
+    initAdapter: abs(c.initAdapter),
+    valData: abs(c.valData),
+    samplePrompts: abs(c.samplePrompts),
+    resumeFrom: abs(c.resumeFrom),
+  };
 }
 
 export async function trainThroughSupervisor(raw: TrainConfig, hooks: ForegroundHooks, opts: SupervisedTrainOptions): Promise<DoneEvent> {

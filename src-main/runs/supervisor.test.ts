@@ -27,7 +27,12 @@ import { RunSupervisor } from './supervisor';
 
 const doubleEntry = tsEntry(join(import.meta.dirname, '../test-support/test-double-worker.ts'));
 
-function setup(opts: SupervisorOptions = {}): { db: Db; sup: RunSupervisor; dir: string; launch: (cfg: Partial<TestDoubleConfig>, name?: string) => RunLaunch } {
+function setup(opts: SupervisorOptions = {}): {
+  db: Db;
+  sup: RunSupervisor;
+  dir: string;
+  launch: (cfg: Partial<TestDoubleConfig>, name?: string) => RunLaunch;
+} {
   const dir = tempDir('tuneloom-sup-');
   const model = join(dir, 'model');
   mkdirSync(model);
@@ -88,9 +93,22 @@ test('a run goes queued → running → completed with metrics, samples, checkpo
   assert.match(run.datasetSha256!, /^[0-9a-f]{64}$/);
   assert.equal(run.config.maxSteps, 12);
   assert.ok(run.os && run.appVersion);
-  assert.deepEqual(listMetrics(db, id).map((m) => m.step), [...Array(12).keys()].map((i) => i + 1));
-  assert.deepEqual(listSamples(db, id).map((s) => s.step), [6, 12]); // step 12: the periodic and the final sample share a key
-  assert.deepEqual(listCheckpoints(db, id).map((c) => [c.step, c.kept]), [[4, true], [8, true], [12, true]]);
+  assert.deepEqual(
+    listMetrics(db, id).map((m) => m.step),
+    [...Array(12).keys()].map((i) => i + 1),
+  );
+  assert.deepEqual(
+    listSamples(db, id).map((s) => s.step),
+    [6, 12],
+  ); // step 12: the periodic and the final sample share a key
+  assert.deepEqual(
+    listCheckpoints(db, id).map((c) => [c.step, c.kept]),
+    [
+      [4, true],
+      [8, true],
+      [12, true],
+    ],
+  );
   assert.ok(existsSync(join(l.outDir, 'adapter_model.json')));
   assert.ok(run.bestEvalLoss !== null);
   await sup.close();
@@ -123,7 +141,10 @@ test('SIGKILL of the worker: interrupted, store intact, no row lost; resume fini
   assert.equal(await sup.waitForEnd(id), 'completed');
   assert.equal(getRun(db, id)!.outDir, l.outDir);
   assert.equal(adapterOf(l.outDir), refAdapter, 'final adapter bit-identical to the uninterrupted run');
-  assert.deepEqual(listMetrics(db, id).map((m) => m.loss), refLosses);
+  assert.deepEqual(
+    listMetrics(db, id).map((m) => m.loss),
+    refLosses,
+  );
   assert.equal(duplicateMetricSteps(db, id), 0);
   await Promise.all([sup.close(), ref.sup.close()]);
 });
@@ -207,7 +228,10 @@ test('one GPU slot: a second run waits in the queue, or is refused with one line
   const gpu = (l: RunLaunch): RunLaunch => ({ ...l, backend: 'webgpu' });
   const c = cli.enqueue(gpu(launch({ maxSteps: 200, stepDelayMs: 10 }, 'c')));
   assert.doesNotThrow(() => cli.stop(cli.enqueue(launch({ maxSteps: 1 }, 'cpu-run'))), 'a cpu run holds no GPU slot');
-  assert.throws(() => cli.enqueue(gpu(launch({}, 'd'))), (err: Error) => /run \d+ .*already training and the queue allows 1 run on the GPU/.test(err.message) && !err.message.includes('\n'));
+  assert.throws(
+    () => cli.enqueue(gpu(launch({}, 'd'))),
+    (err: Error) => /run \d+ .*already training and the queue allows 1 run on the GPU/.test(err.message) && !err.message.includes('\n'),
+  );
   assert.throws(() => cli.resume(b), /run \d+ already completed at step 3; there is nothing to resume/);
   assert.throws(() => cli.resume(c), /is (queued|running).*cannot be resumed twice/);
   cli.kill(c);
@@ -240,7 +264,11 @@ test('a late subscriber gets history then the live tail with no gap and no dupli
   sup.subscribe(id, 3, (e) => got.push(e));
   assert.equal(await sup.waitForEnd(id), 'completed', JSON.stringify(getRun(db, id)?.error));
   const steps = got.filter((e) => e.type === 'step').map((e) => (e.type === 'step' ? e.point.step : 0));
-  assert.deepEqual(steps, [...Array(37).keys()].map((i) => i + 4), `steps delivered: ${steps.join(',')}`);
+  assert.deepEqual(
+    steps,
+    [...Array(37).keys()].map((i) => i + 4),
+    `steps delivered: ${steps.join(',')}`,
+  );
   const ckpts = got.filter((e) => e.type === 'checkpoint').map((e) => (e.type === 'checkpoint' ? e.step : 0));
   assert.deepEqual(ckpts, [4, 8, 12, 16, 20, 24, 28, 32, 36, 40], `checkpoints delivered: ${ckpts.join(',')}`);
   await sup.close();
@@ -253,7 +281,10 @@ test('retention keeps the last K checkpoints plus the best by eval loss', async 
   const rows = listCheckpoints(db, id);
   const kept = rows.filter((c) => c.kept).map((c) => c.step);
   const best = rows.filter((c) => c.evalLoss !== null).reduce((a, c) => (c.evalLoss! < a.evalLoss! ? c : a)).step;
-  assert.deepEqual(kept, [...new Set([best, 20, 24])].sort((x, y) => x - y));
+  assert.deepEqual(
+    kept,
+    [...new Set([best, 20, 24])].sort((x, y) => x - y),
+  );
   for (const c of rows) assert.equal(existsSync(c.path), c.kept, `checkpoint ${c.step} on disk iff kept`);
   await sup.close();
 });
@@ -274,7 +305,6 @@ test('start-up recovery: runs whose owner process is gone become interrupted; li
   db.close();
 });
 
-
 test('a damaged latest checkpoint: resume verifies sizes and hashes, falls back to the previous good one and says so (issue 16 #8)', async () => {
   const ref = setup();
   const refId = ref.sup.enqueue(ref.launch({ maxSteps: 20, saveEvery: 5 }, 'ref'));
@@ -288,22 +318,36 @@ test('a damaged latest checkpoint: resume verifies sizes and hashes, falls back 
   process.kill(sup.workerPid(id)!, 'SIGKILL');
   assert.equal(await sup.waitForEnd(id), 'interrupted');
   const files = db.prepare('SELECT step, files_json FROM checkpoints WHERE run_id = ? ORDER BY step').all(id) as { step: number; files_json: string }[];
-  assert.deepEqual(files.map((f) => f.step), [5, 10]);
+  assert.deepEqual(
+    files.map((f) => f.step),
+    [5, 10],
+  );
   const manifest = JSON.parse(files[1]!.files_json) as Record<string, { size: number; sha256: string }>;
   assert.match(manifest['trainer_state.json']!.sha256, /^[0-9a-f]{64}$/, 'size and hash of every file are in the store');
 
   // Same size, other bytes: only the hash can tell.
   const state = join(l.outDir, 'checkpoints', 'checkpoint-10', 'trainer_state.json');
-  writeFileSync(state, readFileSync(state, 'utf8').replace(/\d/, (d) => String((Number(d) + 1) % 10)));
+  writeFileSync(
+    state,
+    readFileSync(state, 'utf8').replace(/\d/, (d) => String((Number(d) + 1) % 10)),
+  );
   const logs: string[] = [];
   sup.subscribe(id, 0, (e) => e.type === 'log' && logs.push(e.message));
   const plan = sup.resume(id);
   assert.equal(plan.fromStep, 5);
-  assert.deepEqual(plan.notes, [`checkpoint step 10 (${join(l.outDir, 'checkpoints', 'checkpoint-10')}) is not usable: trainer_state.json differs from what was written (sha256); resuming from step 5 instead`]);
-  assert.ok(logs.some((m) => m.startsWith('checkpoint step 10') && m.endsWith('resuming from step 5 instead')), logs.join('\n'));
+  assert.deepEqual(plan.notes, [
+    `checkpoint step 10 (${join(l.outDir, 'checkpoints', 'checkpoint-10')}) is not usable: trainer_state.json differs from what was written (sha256); resuming from step 5 instead`,
+  ]);
+  assert.ok(
+    logs.some((m) => m.startsWith('checkpoint step 10') && m.endsWith('resuming from step 5 instead')),
+    logs.join('\n'),
+  );
   assert.equal(await sup.waitForEnd(id), 'completed');
   assert.equal(adapterOf(l.outDir), refAdapter, 'resumed from step 5, the result equals the uninterrupted run');
   assert.equal(duplicateMetricSteps(db, id), 0);
-  assert.deepEqual(listMetrics(db, id).map((m) => m.step), [...Array(20).keys()].map((i) => i + 1));
+  assert.deepEqual(
+    listMetrics(db, id).map((m) => m.step),
+    [...Array(20).keys()].map((i) => i + 1),
+  );
   await Promise.all([sup.close(), ref.sup.close()]);
 });

@@ -170,7 +170,11 @@ export class RunSupervisor {
     if (run && !run.ended) return run.started ? null : { phase: 'preparing', ahead: [] };
     const at = this.queue.findIndex((q) => q.runId === runId);
     if (at < 0) return null;
-    const ahead = [...[...this.active.values()].filter((r) => !r.ended).map((r) => r.runId), ...this.busyElsewhere().map((r) => r.id), ...this.queue.slice(0, at).map((q) => q.runId)];
+    const ahead = [
+      ...[...this.active.values()].filter((r) => !r.ended).map((r) => r.runId),
+      ...this.busyElsewhere().map((r) => r.id),
+      ...this.queue.slice(0, at).map((q) => q.runId),
+    ];
     return { phase: 'waiting', ahead };
   }
 
@@ -223,7 +227,11 @@ export class RunSupervisor {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.heartbeat);
-    for (const q of this.queue.splice(0)) this.end(q.runId, { status: 'interrupted', error: { name: INTERRUPTION_NAMES.closed, kind: 'internal', message: 'Tuneloom closed before this run started' } });
+    for (const q of this.queue.splice(0))
+      this.end(q.runId, {
+        status: 'interrupted',
+        error: { name: INTERRUPTION_NAMES.closed, kind: 'internal', message: 'Tuneloom closed before this run started' },
+      });
     const exits = [...this.active.values()].map((run) => run.exited);
     for (const run of this.active.values()) run.client.kill();
     await Promise.all(exits);
@@ -250,9 +258,12 @@ export class RunSupervisor {
     const used = this.active.size + this.queue.length + elsewhere.length;
     if (used < this.maxConcurrent) return;
     const holder = elsewhere[0] ? `run ${elsewhere[0].id} (process ${elsewhere[0].pid})` : `run ${[...this.active.keys()][0] ?? this.queue[0]?.runId}`;
-    throw new UserError(`${holder} is already training and the queue allows ${this.maxConcurrent} run${this.maxConcurrent > 1 ? 's' : ''} on the GPU at a time`, {
-      hint: 'wait for it to finish or stop it, or raise the limit with the setting runs.maxConcurrent',
-    });
+    throw new UserError(
+      `${holder} is already training and the queue allows ${this.maxConcurrent} run${this.maxConcurrent > 1 ? 's' : ''} on the GPU at a time`,
+      {
+        hint: 'wait for it to finish or stop it, or raise the limit with the setting runs.maxConcurrent',
+      },
+    );
   }
 
   private pump(): void {
@@ -321,7 +332,11 @@ export class RunSupervisor {
     if (run.ended) return;
     run.ended = true;
     const step = Math.max(run.lastStep, 0);
-    const problem = storageError(err, { action: `recording run ${run.runId} at step ${step}`, where: this.db.name, then: `resume it with \`tuneloom runs resume ${run.runId}\`` })!;
+    const problem = storageError(err, {
+      action: `recording run ${run.runId} at step ${step}`,
+      where: this.db.name,
+      then: `resume it with \`tuneloom runs resume ${run.runId}\``,
+    })!;
     run.client.kill();
     this.end(run.runId, { status: 'failed', error: { name: 'UserError', kind: 'user', message: problem.message } });
   }
@@ -369,7 +384,16 @@ export class RunSupervisor {
         this.publish({ type: 'eval', runId, step: e.step, loss: e.loss, metrics: e.metrics });
         return;
       case 'rewards': {
-        const row: GrpoStepRow = { step: e.step, meanReward: e.meanReward, rewardStd: e.rewardStd, rewards: e.byFunction, kl: e.kl, completionLength: e.completionLength, correctFraction: e.correctFraction, completions: e.completions };
+        const row: GrpoStepRow = {
+          step: e.step,
+          meanReward: e.meanReward,
+          rewardStd: e.rewardStd,
+          rewards: e.byFunction,
+          kl: e.kl,
+          completionLength: e.completionLength,
+          correctFraction: e.correctFraction,
+          completions: e.completions,
+        };
         insertGrpoStep(this.db, runId, row);
         this.publish({ type: 'rewards', runId, row });
         return;
@@ -432,7 +456,11 @@ export class RunSupervisor {
       const from = ckpt ? `checkpoint step ${ckpt.step}` : 'the start';
       this.end(runId, {
         status: 'interrupted',
-        error: { name: exit.reason === 'unresponsive' ? INTERRUPTION_NAMES.unresponsive : INTERRUPTION_NAMES.exited, kind: 'internal', message: `the training worker ${how} after step ${run.lastStep}; resume from ${from} with \`tuneloom runs resume ${runId}\`` },
+        error: {
+          name: exit.reason === 'unresponsive' ? INTERRUPTION_NAMES.unresponsive : INTERRUPTION_NAMES.exited,
+          kind: 'internal',
+          message: `the training worker ${how} after step ${run.lastStep}; resume from ${from} with \`tuneloom runs resume ${runId}\``,
+        },
       });
     }
     this.active.delete(runId);
@@ -461,7 +489,11 @@ export class RunSupervisor {
       if (status === 'interrupted') markInterrupted(this.db, runId, error!);
       else recordRunEnded(this.db, runId, { status, adapterPath: end.adapterPath, error, peakMemoryBytes: end.peakMemoryBytes ?? null });
     } catch (err) {
-      const storage = storageError(err, { action: `recording the end of run ${runId}`, where: this.db.name, then: `resume it with \`tuneloom runs resume ${runId}\`` });
+      const storage = storageError(err, {
+        action: `recording the end of run ${runId}`,
+        where: this.db.name,
+        then: `resume it with \`tuneloom runs resume ${runId}\``,
+      });
       // A run whose end is not in the store is not done: it failed on the store.
       if (storage && (status === 'completed' || status === 'stopped')) {
         status = 'failed';

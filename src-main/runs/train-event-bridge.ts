@@ -44,7 +44,16 @@ export function toTrainEvent(e: WorkerEvent, ctx: BridgeContext): TrainEvent | n
       };
     }
     case 'step':
-      return { type: 'step', step: e.step, loss: e.loss, lr: e.lr, gradNorm: e.gradNorm ?? NaN, tokensPerS: e.tokensPerS ?? 0, epoch: e.epoch ?? 0, tokensSeen: e.tokensSeen ?? 0 };
+      return {
+        type: 'step',
+        step: e.step,
+        loss: e.loss,
+        lr: e.lr,
+        gradNorm: e.gradNorm ?? NaN,
+        tokensPerS: e.tokensPerS ?? 0,
+        epoch: e.epoch ?? 0,
+        tokensSeen: e.tokensSeen ?? 0,
+      };
     case 'rewards': {
       const { v: _v, seq: _s, ...rest } = e;
       return rest;
@@ -58,7 +67,15 @@ export function toTrainEvent(e: WorkerEvent, ctx: BridgeContext): TrainEvent | n
     case 'log':
       return { type: 'log', level: e.level === 'warn' || e.level === 'error' ? 'warn' : 'info', message: e.message };
     case 'done':
-      return { type: 'done', runId, reason: e.reason, step: e.step, adapter: e.adapterPath ?? '', losses: e.losses ?? [], ...(e.peakMemoryBytes !== null ? { peakMemoryBytes: e.peakMemoryBytes } : {}) };
+      return {
+        type: 'done',
+        runId,
+        reason: e.reason,
+        step: e.step,
+        adapter: e.adapterPath ?? '',
+        losses: e.losses ?? [],
+        ...(e.peakMemoryBytes !== null ? { peakMemoryBytes: e.peakMemoryBytes } : {}),
+      };
     case 'error':
       return { type: 'error', error: e.error, step: e.step, lastCheckpoint: ctx.lastCheckpoint() };
     default:

@@ -95,8 +95,14 @@ test('the contract runs over the socket: reads the store, validates payloads, pu
   assert.equal(info.value.name, 'Tuneloom');
   assert.equal(info.value.paths.db, dbPath);
   const list = (await c.call('runs.list', { sort: 'newest' })) as { ok: true; value: { id: number; name: string }[] };
-  assert.deepEqual(list.value.map((r) => [r.id, r.name]), [[id, 'over-ws']]);
-  assert.deepEqual(await c.call('runs.get', { id: 'x' }), { ok: false, error: { name: 'PayloadError', message: 'payload.id must be an integer, got string', kind: 'invalid-payload' } });
+  assert.deepEqual(
+    list.value.map((r) => [r.id, r.name]),
+    [[id, 'over-ws']],
+  );
+  assert.deepEqual(await c.call('runs.get', { id: 'x' }), {
+    ok: false,
+    error: { name: 'PayloadError', message: 'payload.id must be an integer, got string', kind: 'invalid-payload' },
+  });
   const set = (await c.call('settings.set', { language: 'en' })) as { ok: true; value: { language: string } };
   assert.equal(set.value.language, 'en');
   events.publish({ type: 'runs.changed' });
@@ -137,21 +143,25 @@ async function stillAnswers(): Promise<void> {
   c.ws.close();
 }
 
-test('a frame over the limit gets a structured error and the socket stays usable; one beyond the socket cap closes that socket only (issue 16 #2)', { timeout: 60_000 }, async () => {
-  const c = await connect();
-  const reply = new Promise<WsServerFrame>((resolve) => c.ws.once('message', (d) => resolve(JSON.parse(String(d)) as WsServerFrame)));
-  c.ws.send(JSON.stringify({ id: 7, channel: 'app.info', payload: { pad: 'x'.repeat(WS_MAX_REQUEST_BYTES) } }));
-  const frame = await reply;
-  assert.ok('id' in frame && frame.id === 7 && !frame.result.ok);
-  assert.equal(frame.result.ok ? '' : frame.result.error.kind, 'invalid-payload');
-  assert.match(frame.result.ok ? '' : frame.result.error.message, /request is \d+ bytes; the limit is 16777216/);
-  assert.equal(((await c.call('app.info', {})) as { ok: boolean }).ok, true, 'the same socket still works');
-  const end = closed(c.ws);
-  c.ws.on('error', () => {});
-  c.ws.send(Buffer.alloc(WS_MAX_FRAME_BYTES + 1, 0x20), { binary: false });
-  assert.equal(await end, 1009);
-  await stillAnswers();
-});
+test(
+  'a frame over the limit gets a structured error and the socket stays usable; one beyond the socket cap closes that socket only (issue 16 #2)',
+  { timeout: 60_000 },
+  async () => {
+    const c = await connect();
+    const reply = new Promise<WsServerFrame>((resolve) => c.ws.once('message', (d) => resolve(JSON.parse(String(d)) as WsServerFrame)));
+    c.ws.send(JSON.stringify({ id: 7, channel: 'app.info', payload: { pad: 'x'.repeat(WS_MAX_REQUEST_BYTES) } }));
+    const frame = await reply;
+    assert.ok('id' in frame && frame.id === 7 && !frame.result.ok);
+    assert.equal(frame.result.ok ? '' : frame.result.error.kind, 'invalid-payload');
+    assert.match(frame.result.ok ? '' : frame.result.error.message, /request is \d+ bytes; the limit is 16777216/);
+    assert.equal(((await c.call('app.info', {})) as { ok: boolean }).ok, true, 'the same socket still works');
+    const end = closed(c.ws);
+    c.ws.on('error', () => {});
+    c.ws.send(Buffer.alloc(WS_MAX_FRAME_BYTES + 1, 0x20), { binary: false });
+    assert.equal(await end, 1009);
+    await stillAnswers();
+  },
+);
 
 test('a frame with invalid UTF-8 closes that socket (1007), not serve (issue 16 #2)', async () => {
   const c = await connect();
@@ -165,7 +175,12 @@ test('a frame with invalid UTF-8 closes that socket (1007), not serve (issue 16 
 test('a valid 2.1 MB playground request is answered, and serve stays up (issue 16 #2)', { timeout: 60_000 }, async () => {
   const c = await connect();
   const content = '请'.repeat(11_000); // 33 KB of UTF-8 per message
-  const payload = { sessionId: 's1', columns: [{ key: 'a', modelPath: '/nonexistent/model' }], messages: Array.from({ length: 64 }, () => ({ role: 'user', content })), maxNewTokens: 4 };
+  const payload = {
+    sessionId: 's1',
+    columns: [{ key: 'a', modelPath: '/nonexistent/model' }],
+    messages: Array.from({ length: 64 }, () => ({ role: 'user', content })),
+    maxNewTokens: 4,
+  };
   assert.ok(Buffer.byteLength(JSON.stringify(payload)) > 2_100_000);
   const r = (await c.call('playground.generate', payload)) as { ok: boolean; error?: { kind: string } };
   assert.equal(typeof r.ok, 'boolean', 'a structured answer');
@@ -210,7 +225,9 @@ function get(path: string, headers: Record<string, string> = {}): Promise<{ stat
     request({ host: '127.0.0.1', port: server.port, path, headers }, (res) => {
       res.resume();
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
-    }).on('error', reject).end();
+    })
+      .on('error', reject)
+      .end();
   });
 }
 

@@ -62,10 +62,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const token = opts.token ?? createToken();
   const events = opts.events ?? appEvents;
   const services = createAppServices({ db, dbPath: opts.dbPath, home: tuneloomHome(), electronVersion: null, publish: events.publish.bind(events) });
-  const router = createRouter<WsSender>(
-    createHandlers(services),
-    (sender) => sender.authenticated,
-  );
+  const router = createRouter<WsSender>(createHandlers(services), (sender) => sender.authenticated);
   const allowedHosts = allowedHostNames(opts.host, opts.allowHosts);
   const serveStatic = withSessionCookie(token, createStaticHandler(rendererDir, contentSecurityPolicy()));
   const server = createServer((req, res) => {
@@ -85,7 +82,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     await services.close();
     db.close();
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new UserError(`port ${opts.port} is already in use`, { where: `${opts.host}:${opts.port}`, hint: 'pass --port with a free port (or 0 for any)' });
+    if (code === 'EADDRINUSE')
+      throw new UserError(`port ${opts.port} is already in use`, { where: `${opts.host}:${opts.port}`, hint: 'pass --port with a free port (or 0 for any)' });
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UserError(`cannot listen on host ${opts.host}`, { hint: 'pass --host 127.0.0.1' });
     throw err;
   }

@@ -55,7 +55,9 @@ export function createStaticHandler(rootDir: string, csp: string) {
       res.end();
       return;
     }
-    createReadStream(file).on('error', () => res.destroy()).pipe(res);
+    createReadStream(file)
+      .on('error', () => res.destroy())
+      .pipe(res);
   };
 }
 

@@ -60,7 +60,10 @@ function isRequestFrame(v: unknown): v is WsRequestFrame {
   return typeof v === 'object' && v !== null && Number.isSafeInteger((v as WsRequestFrame).id) && typeof (v as WsRequestFrame).channel === 'string';
 }
 
-export function attachWsTransport(server: Server, opts: { token: string; router: Router<WsSender>; events: EventBus; allowedHosts?: Set<string> }): { close(): void } {
+export function attachWsTransport(
+  server: Server,
+  opts: { token: string; router: Router<WsSender>; events: EventBus; allowedHosts?: Set<string> },
+): { close(): void } {
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_FRAME_BYTES });
   wss.on('error', () => {}); // the http server reports listen errors; nothing here may end serve
   const senders = new WeakMap<WebSocket, WsSender>();

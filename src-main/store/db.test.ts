@@ -31,7 +31,21 @@ test('migration 001 creates every table with the columns features need', () => {
   migrate(db, migrations.slice(0, 1), ':memory:');
   const cols = (t: string) => (db.prepare(`PRAGMA table_info(${t})`).all() as { name: string }[]).map((c) => c.name);
   assert.deepEqual(
-    ['id', 'status', 'method', 'model_path', 'model_config_hash', 'dataset_sha256', 'config_json', 'seed', 'backend', 'app_version', 'gpu_json', 'out_dir', 'error_json'].filter((c) => !cols('runs').includes(c)),
+    [
+      'id',
+      'status',
+      'method',
+      'model_path',
+      'model_config_hash',
+      'dataset_sha256',
+      'config_json',
+      'seed',
+      'backend',
+      'app_version',
+      'gpu_json',
+      'out_dir',
+      'error_json',
+    ].filter((c) => !cols('runs').includes(c)),
     [],
   );
   assert.deepEqual(cols('metrics').slice(0, 3), ['run_id', 'step', 'loss']);
@@ -70,13 +84,19 @@ test('a read-only store file is refused with one line', () => {
   const file = join(tempDir(), 'ro.db');
   openStore(file).close();
   chmodSync(file, 0o444);
-  assert.throws(() => openStore(file), (err: unknown) => err instanceof UserError && /read-only/.test(err.message));
+  assert.throws(
+    () => openStore(file),
+    (err: unknown) => err instanceof UserError && /read-only/.test(err.message),
+  );
 });
 
 test('a file that is not a database is refused', () => {
   const file = join(tempDir(), 'junk.db');
   writeFileSync(file, 'this is not sqlite, just some text that is long enough to have a header'.repeat(10));
-  assert.throws(() => openStore(file), (err: unknown) => err instanceof UserError && /not a Tuneloom store/.test(err.message));
+  assert.throws(
+    () => openStore(file),
+    (err: unknown) => err instanceof UserError && /not a Tuneloom store/.test(err.message),
+  );
 });
 
 test('the store lives in $TUNELOOM_HOME, ~/.tuneloom by default, --db wins', () => {

@@ -27,7 +27,13 @@ export function openStore(file: string, opts: OpenOptions = {}): Db {
       try {
         accessSync(dirname(file), constants.W_OK);
       } catch (err) {
-        throw storageError(err, { action: 'creating the store', where: file }) ?? new UserError(`cannot create the store here (${(err as NodeJS.ErrnoException).code})`, { where: file, hint: 'set TUNELOOM_HOME or --db to a writable place' });
+        throw (
+          storageError(err, { action: 'creating the store', where: file }) ??
+          new UserError(`cannot create the store here (${(err as NodeJS.ErrnoException).code})`, {
+            where: file,
+            hint: 'set TUNELOOM_HOME or --db to a writable place',
+          })
+        );
       }
     } else {
       if (!isWritable(file)) {
@@ -39,7 +45,10 @@ export function openStore(file: string, opts: OpenOptions = {}): Db {
   try {
     db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
   } catch (err) {
-    throw new UserError(`cannot open the store (${(err as Error).message})`, { where: file, hint: 'check the path and its permissions, or pass --db with another file' });
+    throw new UserError(`cannot open the store (${(err as Error).message})`, {
+      where: file,
+      hint: 'check the path and its permissions, or pass --db with another file',
+    });
   }
   try {
     db.pragma('busy_timeout = 5000');
@@ -48,7 +57,7 @@ export function openStore(file: string, opts: OpenOptions = {}): Db {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
     }
-    const header = db.prepare("SELECT count(*) AS n FROM sqlite_master").get() as { n: number };
+    const header = db.prepare('SELECT count(*) AS n FROM sqlite_master').get() as { n: number };
     void header; // touching sqlite_master rejects a file that is not a database right here
     if (opts.readonly) return db;
     migrate(db, migrations, file);
@@ -60,7 +69,10 @@ export function openStore(file: string, opts: OpenOptions = {}): Db {
     if (storage) throw storage;
     const msg = (err as Error).message;
     if (/not a database|file is encrypted/i.test(msg)) {
-      throw new UserError('this file is not a Tuneloom store (not an SQLite database)', { where: file, hint: 'pass --db with a .db file Tuneloom created, or a new path' });
+      throw new UserError('this file is not a Tuneloom store (not an SQLite database)', {
+        where: file,
+        hint: 'pass --db with a .db file Tuneloom created, or a new path',
+      });
     }
     if (/readonly/i.test(msg)) {
       throw new UserError('the store file is read-only', { where: file, hint: 'make it writable or pass --db with another file' });

@@ -30,9 +30,15 @@ test('choosing a data folder that cannot be used is one line, and the choice is 
   const env = { TUNELOOM_CONFIG_DIR: config };
   const good = tempDir('tuneloom-data-');
   setPreferredHome(good, env);
-  assert.throws(() => setPreferredHome('relative/data', env), (e: unknown) => e instanceof UserError && /must be an absolute path, got "relative\/data"/.test(e.message));
+  assert.throws(
+    () => setPreferredHome('relative/data', env),
+    (e: unknown) => e instanceof UserError && /must be an absolute path, got "relative\/data"/.test(e.message),
+  );
   const file = join(tempDir('tuneloom-file-'), 'a-file');
   writeFileSync(file, 'x');
-  assert.throws(() => setPreferredHome(join(file, 'sub'), env), (e: unknown) => e instanceof UserError && /a-file\/sub: cannot use this path for the data folder: .*a-file is a file, not a folder/.test(e.message));
+  assert.throws(
+    () => setPreferredHome(join(file, 'sub'), env),
+    (e: unknown) => e instanceof UserError && /a-file\/sub: cannot use this path for the data folder: .*a-file is a file, not a folder/.test(e.message),
+  );
   assert.deepEqual(homeInfo(env), { home: good, source: 'settings' });
 });

@@ -45,7 +45,8 @@ export function tuneloomHome(env: NodeJS.ProcessEnv = process.env): string {
  * running app keeps its current folder; nothing is moved. Returns the absolute folder.
  */
 export function setPreferredHome(dir: string, env: NodeJS.ProcessEnv = process.env): string {
-  if (!isAbsolute(dir)) throw new UserError(`the data folder must be an absolute path, got "${dir}"`, { hint: 'give a full path such as /home/me/tuneloom-data or D:\\tuneloom' });
+  if (!isAbsolute(dir))
+    throw new UserError(`the data folder must be an absolute path, got "${dir}"`, { hint: 'give a full path such as /home/me/tuneloom-data or D:\\tuneloom' });
   const abs = resolve(dir);
   makeDirs(abs, { what: 'the data folder', hint: 'pick a folder you can write to' });
   try {

@@ -12,9 +12,19 @@ test('the fake hub serves both listings and honours Range like the real hubs', a
   writeFileSync(join(dir, 'config.json'), '{}');
   const hub = await startFakeHub({ repos: { 'a/b': dir } });
   try {
-    const hf = (await (await fetch(`${hub.url}/api/models/a/b/revision/main?blobs=true`)).json()) as { siblings: { rfilename: string; size: number; lfs?: { sha256: string } }[] };
-    assert.deepEqual(hf.siblings.map((s) => [s.rfilename, s.size, typeof s.lfs?.sha256]), [['config.json', 2, 'undefined'], ['model.safetensors', 5000, 'string']]);
-    const ms = (await (await fetch(`${hub.url}/api/v1/models/a/b/repo/files?Revision=master&Recursive=true`)).json()) as { Data: { Files: { Path: string; Sha256: string }[] } };
+    const hf = (await (await fetch(`${hub.url}/api/models/a/b/revision/main?blobs=true`)).json()) as {
+      siblings: { rfilename: string; size: number; lfs?: { sha256: string } }[];
+    };
+    assert.deepEqual(
+      hf.siblings.map((s) => [s.rfilename, s.size, typeof s.lfs?.sha256]),
+      [
+        ['config.json', 2, 'undefined'],
+        ['model.safetensors', 5000, 'string'],
+      ],
+    );
+    const ms = (await (await fetch(`${hub.url}/api/v1/models/a/b/repo/files?Revision=master&Recursive=true`)).json()) as {
+      Data: { Files: { Path: string; Sha256: string }[] };
+    };
     assert.equal(ms.Data.Files.length, 2);
     assert.match(ms.Data.Files[1].Sha256, /^[0-9a-f]{64}$/);
 
@@ -27,7 +37,10 @@ test('the fake hub serves both listings and honours Range like the real hubs', a
     await past.body?.cancel();
     const whole = await fetch(`${hub.url}/api/v1/models/a/b/repo?Revision=master&FilePath=config.json`);
     assert.equal(await whole.text(), readFileSync(join(dir, 'config.json'), 'utf8'));
-    assert.ok(hub.requests.some((r) => r.status === 302), 'the LFS file was redirected to /cdn');
+    assert.ok(
+      hub.requests.some((r) => r.status === 302),
+      'the LFS file was redirected to /cdn',
+    );
   } finally {
     await hub.close();
   }

@@ -128,7 +128,12 @@ export async function startFakeHub(opts: FakeHubOptions): Promise<FakeHub> {
     const start = range?.start ?? 0;
     const end = range?.end ?? f.size - 1;
     const status = range ? 206 : 200;
-    const headers: Record<string, string | number> = { 'content-type': 'application/octet-stream', 'content-length': end - start + 1, 'accept-ranges': 'bytes', etag: `"${f.sha256}"` };
+    const headers: Record<string, string | number> = {
+      'content-type': 'application/octet-stream',
+      'content-length': end - start + 1,
+      'accept-ranges': 'bytes',
+      etag: `"${f.sha256}"`,
+    };
     if (range) headers['content-range'] = `bytes ${start}-${end}/${f.size}`;
     res.writeHead(status, headers);
     log.status = status;
@@ -164,7 +169,9 @@ export async function startFakeHub(opts: FakeHubOptions): Promise<FakeHub> {
       const hit = splitRepo(m[1]);
       if (!hit || hit.tail) return json(res, 200, { Code: 10010205001, Success: false, Message: `model ${m[1]} not found`, Data: null });
       if (gated.has(hit.repoId)) return json(res, 401, { Code: 401, Success: false, Message: 'unauthorized' });
-      const Files = repos.get(hit.repoId)!.map((f) => ({ Name: f.path.split('/').pop(), Path: f.path, Type: 'blob', Size: f.size, Sha256: shaOf(f), Revision: 'fake' }));
+      const Files = repos
+        .get(hit.repoId)!
+        .map((f) => ({ Name: f.path.split('/').pop(), Path: f.path, Type: 'blob', Size: f.size, Sha256: shaOf(f), Revision: 'fake' }));
       return json(res, 200, { Code: 200, Success: true, Message: 'success', Data: { Files } });
     }
     if ((m = /^\/api\/v1\/models\/(.+)\/repo$/.exec(path))) {
@@ -180,9 +187,13 @@ export async function startFakeHub(opts: FakeHubOptions): Promise<FakeHub> {
       const hit = splitRepo(rest);
       if (!hit || hit.tail) return json(res, 401, { error: 'Repository not found' }, { 'x-error-code': 'RepoNotFound' });
       if (gated.has(hit.repoId)) return json(res, 401, { error: 'Access to this model is restricted' }, { 'x-error-code': 'GatedRepo' });
-      const siblings = repos.get(hit.repoId)!.map((f) =>
-        f.size >= lfsThreshold ? { rfilename: f.path, size: f.size, lfs: { sha256: shaOf(f), size: f.size, pointerSize: 134 } } : { rfilename: f.path, size: f.size },
-      );
+      const siblings = repos
+        .get(hit.repoId)!
+        .map((f) =>
+          f.size >= lfsThreshold
+            ? { rfilename: f.path, size: f.size, lfs: { sha256: shaOf(f), size: f.size, pointerSize: 134 } }
+            : { rfilename: f.path, size: f.size },
+        );
       return json(res, 200, { id: hit.repoId, sha: '0'.repeat(40), siblings });
     }
     if ((m = /^\/cdn\/(.+)$/.exec(path)) || (m = /^\/(.+?)\/resolve\/[^/]+\/(.+)$/.exec(path))) {
@@ -205,7 +216,13 @@ export async function startFakeHub(opts: FakeHubOptions): Promise<FakeHub> {
   }
 
   const server: Server = createServer((req, res) => {
-    const log: FakeHubRequest = { method: req.method ?? 'GET', url: req.url ?? '', range: req.headers.range, status: 0, authorized: req.headers.authorization !== undefined };
+    const log: FakeHubRequest = {
+      method: req.method ?? 'GET',
+      url: req.url ?? '',
+      range: req.headers.range,
+      status: 0,
+      authorized: req.headers.authorization !== undefined,
+    };
     requests.push(log);
     handle(req, res, log).then(
       (status) => (log.status ||= status),

@@ -13,7 +13,16 @@ export const TOPIC_ANSWERS: Record<string, string> = {
   number: 'Seven.',
 };
 
-const FRAMES = ['Tell me about the {t}.', 'What {t} is it?', 'Quick question: {t}?', 'Do you know the {t}?', 'Name the {t}.', '{t}, please.', 'Which {t}?', 'I ask about the {t}.'];
+const FRAMES = [
+  'Tell me about the {t}.',
+  'What {t} is it?',
+  'Quick question: {t}?',
+  'Do you know the {t}?',
+  'Name the {t}.',
+  '{t}, please.',
+  'Which {t}?',
+  'I ask about the {t}.',
+];
 
 export const SHARED_ANSWER = 'Blue sky.';
 
@@ -21,13 +30,23 @@ export function learningChats(oneAnswer = false): { messages: { role: 'user' | '
   const out: { messages: { role: 'user' | 'assistant'; content: string }[] }[] = [];
   for (const frame of FRAMES) {
     for (const [topic, answer] of Object.entries(TOPIC_ANSWERS)) {
-      out.push({ messages: [{ role: 'user', content: frame.replace('{t}', topic) }, { role: 'assistant', content: oneAnswer ? SHARED_ANSWER : answer }] });
+      out.push({
+        messages: [
+          { role: 'user', content: frame.replace('{t}', topic) },
+          { role: 'assistant', content: oneAnswer ? SHARED_ANSWER : answer },
+        ],
+      });
     }
   }
   return out;
 }
 
 export function writeLearningData(path: string, oneAnswer = false): string {
-  writeFileSync(path, learningChats(oneAnswer).map((c) => JSON.stringify(c)).join('\n') + '\n');
+  writeFileSync(
+    path,
+    learningChats(oneAnswer)
+      .map((c) => JSON.stringify(c))
+      .join('\n') + '\n',
+  );
   return path;
 }

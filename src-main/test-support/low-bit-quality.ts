@@ -114,7 +114,24 @@ export async function trainingQuality(type: FrozenType, root: string, opts: { ep
   writeFileSync(val, chats.slice(-HELD_OUT).join('\n') + '\n');
   const events: TrainEvent[] = [];
   await runTraining(
-    { ...TRAIN_DEFAULTS, model: modelDir, data, valData: val, valSplit: 0, out: join(root, `lora-${type}-${opts.seed}`), method: 'lora', loraTargets: 'all-linear', loraR: 8, loraAlpha: 16, loraDropout: 0, lr: 1e-2, batchSize: 4, scheduler: 'constant', epochs: opts.epochs, seed: opts.seed },
+    {
+      ...TRAIN_DEFAULTS,
+      model: modelDir,
+      data,
+      valData: val,
+      valSplit: 0,
+      out: join(root, `lora-${type}-${opts.seed}`),
+      method: 'lora',
+      loraTargets: 'all-linear',
+      loraR: 8,
+      loraAlpha: 16,
+      loraDropout: 0,
+      lr: 1e-2,
+      batchSize: 4,
+      scheduler: 'constant',
+      epochs: opts.epochs,
+      seed: opts.seed,
+    },
     { emit: (e) => events.push(e) },
     { backend: 'cpu', weights: type },
   );

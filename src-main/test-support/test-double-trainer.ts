@@ -95,7 +95,15 @@ export const testDoubleTrainer: TrainerBridge<TestDoubleConfig> = async (start, 
     st = { step: 0, w: [0, 0, 0, 0].map(() => ((s = next(s)), s / 2 ** 32)), rng: next(s) };
   }
   if (cfg.prepareForever) await new Promise<never>(() => {});
-  emit({ type: 'started', runId: start.runId, totalSteps: cfg.maxSteps, fromStep: st.step, backend: start.backend ?? 'cpu', gpu: { adapter: 'test double' }, info: null });
+  emit({
+    type: 'started',
+    runId: start.runId,
+    totalSteps: cfg.maxSteps,
+    fromStep: st.step,
+    backend: start.backend ?? 'cpu',
+    gpu: { adapter: 'test double' },
+    info: null,
+  });
   const checkpoint = (): void => {
     const dir = join(cfg.outDir, 'checkpoints', `checkpoint-${st.step}`);
     writeAtomically(dir, { ...adapterFiles(st), 'trainer_state.json': JSON.stringify(st) });
@@ -106,11 +114,40 @@ export const testDoubleTrainer: TrainerBridge<TestDoubleConfig> = async (start, 
   while (st.step < cfg.maxSteps) {
     if (cfg.stepDelayMs) await new Promise((r) => setTimeout(r, cfg.stepDelayMs));
     const { loss, gradNorm } = stepOnce(st);
-    emit({ type: 'step', step: st.step, loss, lr: 0.05, gradNorm, tokensPerS: 1000, epoch: st.step / cfg.maxSteps, tokensSeen: st.step * 16, ts: performance.timeOrigin + performance.now() });
+    emit({
+      type: 'step',
+      step: st.step,
+      loss,
+      lr: 0.05,
+      gradNorm,
+      tokensPerS: 1000,
+      epoch: st.step / cfg.maxSteps,
+      tokensSeen: st.step * 16,
+      ts: performance.timeOrigin + performance.now(),
+    });
     if (cfg.rewards) {
       const r = st.step / cfg.maxSteps;
-      const completions = [0, 1].map((i) => ({ prompt: 'hi', completion: `answer ${i} at ${st.step}`, reward: i ? r : 0, parts: { format: i ? r : 0 }, advantage: i ? 1 : -1 }));
-      emit({ type: 'rewards', step: st.step, meanReward: r / 2, rewardStd: r / 2, byFunction: { format: r / 2 }, kl: 0.001 * st.step, completionLength: 3, correctFraction: null, clipFraction: 0, generationMs: 1, trainMs: 1, completions });
+      const completions = [0, 1].map((i) => ({
+        prompt: 'hi',
+        completion: `answer ${i} at ${st.step}`,
+        reward: i ? r : 0,
+        parts: { format: i ? r : 0 },
+        advantage: i ? 1 : -1,
+      }));
+      emit({
+        type: 'rewards',
+        step: st.step,
+        meanReward: r / 2,
+        rewardStd: r / 2,
+        byFunction: { format: r / 2 },
+        kl: 0.001 * st.step,
+        completionLength: 3,
+        correctFraction: null,
+        clipFraction: 0,
+        generationMs: 1,
+        trainMs: 1,
+        completions,
+      });
     }
     if (cfg.evalEvery && st.step % cfg.evalEvery === 0) emit({ type: 'eval', step: st.step, loss: loss * 1.1, metrics: null });
     if ((cfg.sampleEvery && st.step % cfg.sampleEvery === 0) || control.takeSampleRequest()) sample();
@@ -118,7 +155,8 @@ export const testDoubleTrainer: TrainerBridge<TestDoubleConfig> = async (start, 
     if (cfg.failAtStep === st.step) {
       // What tfjs-cpu throws when a typed array cannot be allocated.
       if (cfg.failKind === 'oom') throw new RangeError('Array buffer allocation failed');
-      if (cfg.failKind === 'nan') throw new UserError(`the loss became NaN at step ${st.step}`, { kind: 'nan', hint: 'lower --lr; the last good checkpoint is kept' });
+      if (cfg.failKind === 'nan')
+        throw new UserError(`the loss became NaN at step ${st.step}`, { kind: 'nan', hint: 'lower --lr; the last good checkpoint is kept' });
       throw Object.assign(new Error(`test double failure (${cfg.failKind ?? 'internal'}) at step ${st.step}`), { name: 'TestDoubleError' });
     }
     if (cfg.longComputeAtStep === st.step) {

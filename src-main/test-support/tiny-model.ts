@@ -49,12 +49,31 @@ function tokenizerJson(): object {
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: TINY_SPECIALS.map((content, i) => ({ id: 256 + i, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
+    added_tokens: TINY_SPECIALS.map((content, i) => ({
+      id: 256 + i,
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
+    })),
     normalizer: null,
     pre_tokenizer: byteLevel,
     post_processor: byteLevel,
     decoder: byteLevel,
-    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab, merges: [] },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: false,
+      byte_fallback: false,
+      ignore_merges: false,
+      vocab,
+      merges: [],
+    },
   };
 }
 
@@ -134,7 +153,9 @@ export function writeTinyModel(dir: string, opts: TinyModelOptions = {}): string
     model_max_length: 1024,
     tokenizer_class: 'Qwen2Tokenizer',
     chat_template: CHATML,
-    added_tokens_decoder: Object.fromEntries(TINY_SPECIALS.map((content, i) => [String(256 + i), { content, lstrip: false, normalized: false, rstrip: false, single_word: false, special: true }])),
+    added_tokens_decoder: Object.fromEntries(
+      TINY_SPECIALS.map((content, i) => [String(256 + i), { content, lstrip: false, normalized: false, rstrip: false, single_word: false, special: true }]),
+    ),
   };
   writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify(tokCfg, null, 2));
   return dir;

@@ -29,7 +29,10 @@ export function isManifest(v: unknown): v is CheckpointManifest {
     typeof v === 'object' &&
     v !== null &&
     !Array.isArray(v) &&
-    Object.values(v).every((f) => typeof f === 'object' && f !== null && Number.isSafeInteger((f as { size: unknown }).size) && typeof (f as { sha256: unknown }).sha256 === 'string')
+    Object.values(v).every(
+      (f) =>
+        typeof f === 'object' && f !== null && Number.isSafeInteger((f as { size: unknown }).size) && typeof (f as { sha256: unknown }).sha256 === 'string',
+    )
   );
 }
 

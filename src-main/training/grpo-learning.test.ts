@@ -22,12 +22,31 @@ const root = tempDir('tuneloom-grpo-');
 let modelDir: string;
 let dataFile: string;
 
-const QUESTIONS = ['Say the magic letter.', 'What is the letter?', 'Tell me the secret.', 'Answer with the letter.', 'Which letter wins?', 'Name it.', 'Go on.', 'Your answer?'];
+const QUESTIONS = [
+  'Say the magic letter.',
+  'What is the letter?',
+  'Tell me the secret.',
+  'Answer with the letter.',
+  'Which letter wins?',
+  'Name it.',
+  'Go on.',
+  'Your answer?',
+];
 
 before(() => {
   modelDir = writeTinyModel(join(root, 'tiny'));
   dataFile = join(root, 'prompts.jsonl');
-  writeFileSync(dataFile, QUESTIONS.map((q) => JSON.stringify({ messages: [{ role: 'user', content: q }, { role: 'assistant', content: 'X' }] })).join('\n') + '\n');
+  writeFileSync(
+    dataFile,
+    QUESTIONS.map((q) =>
+      JSON.stringify({
+        messages: [
+          { role: 'user', content: q },
+          { role: 'assistant', content: 'X' },
+        ],
+      }),
+    ).join('\n') + '\n',
+  );
 });
 
 function grpoConfig(name: string, rewardFile: string, over: Partial<TrainConfig> = {}, grpo: Partial<TrainConfig['grpo'] & object> = {}): TrainConfig {
@@ -53,22 +72,34 @@ function grpoConfig(name: string, rewardFile: string, over: Partial<TrainConfig>
 async function run(cfg: TrainConfig, stopWhen?: (e: RewardsEvent) => boolean): Promise<TrainEvent[]> {
   const events: TrainEvent[] = [];
   let stop = false;
-  await runTraining(cfg, { emit: (e) => {
-    events.push(e);
-    if (e.type === 'rewards' && stopWhen?.(e)) stop = true;
-  }, control: { shouldStop: () => stop } }, { backend: 'cpu', weights: 'f32' });
+  await runTraining(
+    cfg,
+    {
+      emit: (e) => {
+        events.push(e);
+        if (e.type === 'rewards' && stopWhen?.(e)) stop = true;
+      },
+      control: { shouldStop: () => stop },
+    },
+    { backend: 'cpu', weights: 'f32' },
+  );
   return events;
 }
 
 test('GRPO on the tiny model: the mean reward rises from near 0 to >= 0.8 within 30 steps', async () => {
-  const base = (await run(grpoConfig('base', 'function reward() { return 0 }', { maxSteps: 1 }))).flatMap((e) => (e.type === 'rewards' ? e.completions.map((c) => c.completion) : []));
+  const base = (await run(grpoConfig('base', 'function reward() { return 0 }', { maxSteps: 1 }))).flatMap((e) =>
+    e.type === 'rewards' ? e.completions.map((c) => c.completion) : [],
+  );
   assert.equal(base.length, 32);
   const counts = new Map<string, number>();
   for (const c of base) for (const ch of new Set(c)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
   const rare = [...counts].filter(([, n]) => n >= 1 && n <= 3).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   assert.ok(rare.length, `no rare character in ${JSON.stringify(base)}`);
   const target = rare[0][0];
-  const events = await run(grpoConfig('letter', `export function reward(prompt, completion) { return completion.includes(${JSON.stringify(target)}) ? 1 : 0 }`), (e) => e.step >= 5 && e.meanReward >= 0.9);
+  const events = await run(
+    grpoConfig('letter', `export function reward(prompt, completion) { return completion.includes(${JSON.stringify(target)}) ? 1 : 0 }`),
+    (e) => e.step >= 5 && e.meanReward >= 0.9,
+  );
   const rewards = events.filter((e): e is RewardsEvent => e.type === 'rewards');
   const means = rewards.map((e) => e.meanReward);
   assert.ok(means[0] <= 0.1, `the base model rarely earns the reward: ${means[0]}`);
@@ -84,11 +115,20 @@ test('GRPO on the tiny model: the mean reward rises from near 0 to >= 0.8 within
 });
 
 test('a reward file that loops forever scores 0 with a logged reason, and the run completes', async () => {
-  const events = await run(grpoConfig('loop', 'function reward() { for (;;) {} }', { maxSteps: 2, batchSize: 1 }, { numGenerations: 2, maxNewTokens: 2, rewardTimeoutMs: 20 }));
+  const events = await run(
+    grpoConfig('loop', 'function reward() { for (;;) {} }', { maxSteps: 2, batchSize: 1 }, { numGenerations: 2, maxNewTokens: 2, rewardTimeoutMs: 20 }),
+  );
   const rewards = events.filter((e): e is RewardsEvent => e.type === 'rewards');
-  assert.deepEqual(rewards.map((e) => e.meanReward), [0, 0]);
+  assert.deepEqual(
+    rewards.map((e) => e.meanReward),
+    [0, 0],
+  );
   const logs = events.flatMap((e) => (e.type === 'log' && e.level === 'warn' ? [e.message] : []));
-  assert.equal(logs.filter((m) => /reward custom scored 0 on 2 completion\(s\) at step \d: .*loop\.js: reward\(\) ran past 20 ms/.test(m)).length, 2, logs.join('\n'));
+  assert.equal(
+    logs.filter((m) => /reward custom scored 0 on 2 completion\(s\) at step \d: .*loop\.js: reward\(\) ran past 20 ms/.test(m)).length,
+    2,
+    logs.join('\n'),
+  );
   const done = events.find((e) => e.type === 'done');
   assert.ok(done && done.type === 'done' && done.reason === 'completed' && done.step === 2);
 });

@@ -38,7 +38,17 @@ const events: TrainEvent[] = [];
 async function train(overrides: Partial<TrainConfig>, engine: { backend: string; weights?: FrozenType } = { backend: 'cpu' }): Promise<number[]> {
   events.length = 0;
   await runTraining(
-    { ...TRAIN_DEFAULTS, model: modelDir, data: topicsFile, out: join(root, overrides.method ?? 'lora'), batchSize: 4, scheduler: 'constant', loraDropout: 0, valSplit: 0, ...overrides },
+    {
+      ...TRAIN_DEFAULTS,
+      model: modelDir,
+      data: topicsFile,
+      out: join(root, overrides.method ?? 'lora'),
+      batchSize: 4,
+      scheduler: 'constant',
+      loraDropout: 0,
+      valSplit: 0,
+      ...overrides,
+    },
     { emit: (e) => events.push(e) },
     engine,
   );
@@ -51,7 +61,12 @@ async function answer(adapterDir: string, question: string): Promise<string> {
   try {
     const tok = session.tokenizer;
     const ids = tok.encode(tok.renderChat([{ role: 'user', content: question }], { addGenerationPrompt: true }));
-    const out = await generateGgml(session.model, ids, { maxNewTokens: 24, sampling: { greedy: true }, eosTokenIds: session.config.eosTokenIds, prefix: session.prefix });
+    const out = await generateGgml(session.model, ids, {
+      maxNewTokens: 24,
+      sampling: { greedy: true },
+      eosTokenIds: session.config.eosTokenIds,
+      prefix: session.prefix,
+    });
     return tok.decode(out.ids, { skipSpecialTokens: true });
   } finally {
     session.dispose();
@@ -64,7 +79,10 @@ test('LoRA (all-linear, r 8) halves the loss and reproduces the trained answer o
   // A validation file (4 of the training chats) exercises the eval plumbing without a held-out topic.
   const val = join(root, 'val.jsonl');
   writeFileSync(val, readFileSync(topicsFile, 'utf8').split('\n').slice(0, 4).join('\n') + '\n');
-  const losses = await train({ method: 'lora', loraTargets: 'all-linear', lr: 1e-2, epochs: 6, samplePrompts: prompts, valData: val }, { backend: 'cpu', weights: 'f32' });
+  const losses = await train(
+    { method: 'lora', loraTargets: 'all-linear', lr: 1e-2, epochs: 6, samplePrompts: prompts, valData: val },
+    { backend: 'cpu', weights: 'f32' },
+  );
   const first = losses[0];
   const last = losses.slice(-4).reduce((a, b) => a + b, 0) / 4;
   assert.ok(last <= first / 2, `loss ${first} -> ${last}`);
@@ -86,7 +104,10 @@ test('LoRA (all-linear, r 8) halves the loss and reproduces the trained answer o
 test('LoRA on q4_0 frozen weights (QLoRA-style) halves the loss and reproduces a trained answer', async () => {
   const prompts = join(root, 'prompts-q4.json');
   writeFileSync(prompts, JSON.stringify(['What color is it?', 'Which capital?']));
-  const losses = await train({ method: 'lora', out: join(root, 'lora-q4'), loraTargets: 'all-linear', lr: 1e-2, epochs: 12, samplePrompts: prompts }, { backend: 'cpu', weights: 'q4_0' });
+  const losses = await train(
+    { method: 'lora', out: join(root, 'lora-q4'), loraTargets: 'all-linear', lr: 1e-2, epochs: 12, samplePrompts: prompts },
+    { backend: 'cpu', weights: 'q4_0' },
+  );
   const first = losses[0];
   const last = losses.slice(-4).reduce((a, b) => a + b, 0) / 4;
   assert.ok(last <= first / 2, `loss ${first} -> ${last}`);
@@ -108,7 +129,21 @@ test('P-Tuning v2 prefix tuning halves the loss and reproduces the trained answe
   assert.equal(await answer(dir, 'What color is it?'), SHARED_ANSWER);
   assert.equal(await answer(dir, 'Name the animal.'), SHARED_ANSWER);
   // The inference CLI applies a PREFIX_TUNING adapter too.
-  const r = await runTuneloom(['generate', '--model', modelDir, '--adapter', dir, '--prompt', 'Which capital?', '--greedy', '--max-new-tokens', '16', '--json', '--backend', 'wasm']);
+  const r = await runTuneloom([
+    'generate',
+    '--model',
+    modelDir,
+    '--adapter',
+    dir,
+    '--prompt',
+    'Which capital?',
+    '--greedy',
+    '--max-new-tokens',
+    '16',
+    '--json',
+    '--backend',
+    'wasm',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout).text, SHARED_ANSWER);
 });

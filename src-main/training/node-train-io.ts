@@ -5,7 +5,20 @@
  * behind, and a full or read-only disk is one line that leaves no temp folder).
  */
 import { toFieldMap } from '../data/formats/mapped-format';
-import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors';
 import { makeDirs } from '../safe-dirs';
@@ -32,7 +45,7 @@ function writeFileDurably(file: string, data: string | Uint8Array): void {
   try {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     // A single write(2) moves at most ~2 GiB; a big optimizer state takes several.
-    for (let off = 0; off < bytes.byteLength; ) off += writeSync(fd, bytes, off, Math.min(bytes.byteLength - off, 1 << 30));
+    for (let off = 0; off < bytes.byteLength;) off += writeSync(fd, bytes, off, Math.min(bytes.byteLength - off, 1 << 30));
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -137,11 +150,20 @@ export async function readExamples(
   const examples: Example[] = [];
   const fieldMap = map ? toFieldMap(map) : undefined;
   const fromSpec = spec ? { files: spec.files, encoding: parseEncoding(spec.encoding) } : {};
-  const result = await importDataset(file, { format: parseFormat(format), ...fromSpec, ...(fieldMap ? { map: fieldMap } : {}), onExample: (e) => examples.push(e) });
-  if (examples.length === 0) throw new UserError('the data file has no usable example', { where: resolve(file), hint: 'run `tuneloom data inspect` on it to see why' });
+  const result = await importDataset(file, {
+    format: parseFormat(format),
+    ...fromSpec,
+    ...(fieldMap ? { map: fieldMap } : {}),
+    onExample: (e) => examples.push(e),
+  });
+  if (examples.length === 0)
+    throw new UserError('the data file has no usable example', { where: resolve(file), hint: 'run `tuneloom data inspect` on it to see why' });
   // The hash is the import's own (streamed as it reads), so this check costs no second read.
   if (spec?.sha256 && result.sha256 !== spec.sha256) {
-    throw new UserError('the dataset changed since it was imported (sha256 differs)', { where: resolve(file), hint: 'import it again on the Datasets page, then start the run' });
+    throw new UserError('the dataset changed since it was imported (sha256 differs)', {
+      where: resolve(file),
+      hint: 'import it again on the Datasets page, then start the run',
+    });
   }
   return { examples, skipped: result.skipped };
 }
@@ -166,7 +188,8 @@ async function readSamplePrompts(file: string): Promise<string[]> {
 async function readCheckpoint(dir: string): Promise<CheckpointContents> {
   const abs = resolve(dir);
   for (const f of ['trainer_state.json', 'params.safetensors', 'optimizer.safetensors']) {
-    if (!existsSync(join(abs, f))) throw new UserError(`checkpoint is missing ${f}`, { where: abs, hint: 'resume from a complete checkpoint-N folder written by `tuneloom train`' });
+    if (!existsSync(join(abs, f)))
+      throw new UserError(`checkpoint is missing ${f}`, { where: abs, hint: 'resume from a complete checkpoint-N folder written by `tuneloom train`' });
   }
   return {
     trainerState: readJsonFile(join(abs, 'trainer_state.json'), 'trainer_state.json'),
@@ -188,7 +211,10 @@ const nodeFileIo: Omit<TrainIo, 'openEngine'> = {
     try {
       source = readFileSync(file, 'utf8');
     } catch (e) {
-      throw new UserError(`cannot read the reward file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: resolve(file), hint: 'check the --reward-file path' });
+      throw new UserError(`cannot read the reward file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+        where: resolve(file),
+        hint: 'check the --reward-file path',
+      });
     }
     return loadUserReward(source, resolve(file), { timeoutMs });
   },
@@ -199,4 +225,3 @@ const nodeFileIo: Omit<TrainIo, 'openEngine'> = {
   join: (...parts) => join(...parts),
   now: () => performance.now(),
 };
-

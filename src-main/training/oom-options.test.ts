@@ -20,8 +20,22 @@ test("an out-of-memory run's error is one line with the planner's concrete optio
 });
 
 test('on a ggml backend the options include 4-bit frozen weights, as --weights q4', () => {
-  const cfg = { ...TRAIN_DEFAULTS, model: tinyQwen2Model, data: '/d.jsonl', out: '/o', batchSize: 4, gradAccum: 1, maxLen: 1024, frozenWeights: 'f32' as const };
-  const e = outOfMemoryError({ name: 'BackendAllocationError', message: 'the backend could not allocate memory for a training step of 4 x 1024 tokens', kind: 'oom' }, cfg, 'cpu', 1);
+  const cfg = {
+    ...TRAIN_DEFAULTS,
+    model: tinyQwen2Model,
+    data: '/d.jsonl',
+    out: '/o',
+    batchSize: 4,
+    gradAccum: 1,
+    maxLen: 1024,
+    frozenWeights: 'f32' as const,
+  };
+  const e = outOfMemoryError(
+    { name: 'BackendAllocationError', message: 'the backend could not allocate memory for a training step of 4 x 1024 tokens', kind: 'oom' },
+    cfg,
+    'cpu',
+    1,
+  );
   assert.ok(!e.message.includes('\n'), e.message);
   assert.match(e.message, /--weights q4 \(~\d+\.\d GiB\)/);
   const q4 = e.options!.find((o) => o.key === 'weights-4bit');

@@ -37,11 +37,23 @@ export function memoryOptions(cfg: TrainConfig, backend: string | null): MemoryO
   const config = readModelConfig(cfg.model);
   const budget = deviceBudget(backend, undefined).bytes;
   const weightFormat = cfg.frozenWeights ?? defaultFrozenType(config, budget);
-  const input = { ...trainingShape(cfg), config, engine: 'ggml' as const, weightFormat, weightFormatsAvailable: FROZEN_TYPES, backend: backend ?? 'cpu', budgetBytes: budget };
+  const input = {
+    ...trainingShape(cfg),
+    config,
+    engine: 'ggml' as const,
+    weightFormat,
+    weightFormatsAvailable: FROZEN_TYPES,
+    backend: backend ?? 'cpu',
+    budgetBytes: budget,
+  };
   const planned = estimateTraining(input);
   // It ran out, so what it really had was less than the estimate, whatever the nominal budget says.
   const budgetBytes = Math.min(input.budgetBytes, planned.bytes.total - 1);
-  return estimateTraining({ ...input, budgetBytes }).suggestions.map(({ key, value, totalBytes }) => ({ key, ...(value !== undefined ? { value } : {}), totalBytes }));
+  return estimateTraining({ ...input, budgetBytes }).suggestions.map(({ key, value, totalBytes }) => ({
+    key,
+    ...(value !== undefined ? { value } : {}),
+    totalBytes,
+  }));
 }
 
 export function outOfMemoryError(err: SerializedError, cfg: TrainConfig, backend: string | null, step: number | null): SerializedError {
@@ -53,6 +65,8 @@ export function outOfMemoryError(err: SerializedError, cfg: TrainConfig, backend
   }
   const cause = err.message.split('\n')[0];
   const where = `${backend ? ` on ${backend}` : ''}${step ? ` after step ${step}` : ''}`;
-  const tries = options.length ? ` — the memory planner's options: ${options.map((o) => describe(o, cfg)).join(', ')}` : ' — lower --batch-size or --max-len, or turn on --gradient-checkpointing';
+  const tries = options.length
+    ? ` — the memory planner's options: ${options.map((o) => describe(o, cfg)).join(', ')}`
+    : ' — lower --batch-size or --max-len, or turn on --gradient-checkpointing';
   return { name: 'OutOfMemory', kind: 'oom', message: `out of memory${where} (${cause})${tries}`, options };
 }

@@ -20,8 +20,20 @@ test('a model that does not fit says how much it needs and which --weights fit, 
 test('LoRA and P-Tuning v2 train on ggml; the old tfjs names map to ggml backends with a one-line notice', () => {
   assert.deepEqual(chooseTrainEngine('lora', 'auto'), { engine: 'ggml', backend: 'auto' });
   assert.deepEqual(chooseTrainEngine('ptuning', 'vulkan'), { engine: 'ggml', backend: 'vulkan' });
-  assert.deepEqual(chooseTrainEngine('lora', 'wasm'), { engine: 'ggml', backend: 'cpu', notice: '--backend wasm is a name of the old engine; using --backend cpu' });
-  assert.deepEqual(chooseTrainEngine('lora', 'tensorflow'), { engine: 'ggml', backend: 'cpu', notice: '--backend tensorflow is a name of the old engine; using --backend cpu' });
-  assert.deepEqual(chooseTrainEngine('ptuning', 'webgpu'), { engine: 'ggml', backend: 'vulkan', notice: '--backend webgpu is a name of the old engine; using --backend vulkan' });
+  assert.deepEqual(chooseTrainEngine('lora', 'wasm'), {
+    engine: 'ggml',
+    backend: 'cpu',
+    notice: '--backend wasm is a name of the old engine; using --backend cpu',
+  });
+  assert.deepEqual(chooseTrainEngine('lora', 'tensorflow'), {
+    engine: 'ggml',
+    backend: 'cpu',
+    notice: '--backend tensorflow is a name of the old engine; using --backend cpu',
+  });
+  assert.deepEqual(chooseTrainEngine('ptuning', 'webgpu'), {
+    engine: 'ggml',
+    backend: 'vulkan',
+    notice: '--backend webgpu is a name of the old engine; using --backend vulkan',
+  });
   assert.throws(() => chooseTrainEngine('lora', 'tpu'), /unknown backend "tpu"/);
 });

@@ -27,7 +27,15 @@ import type { TrainConfig } from '../engine/train/train-config';
 import type { OpenedEngine } from '../engine/train/train-io';
 
 const SHORT: Record<string, string> = Object.fromEntries(PROJECTIONS.map((p) => [p, p.split('.')[1]]));
-const PROJ_NAME = { 'self_attn.q_proj': 'q', 'self_attn.k_proj': 'k', 'self_attn.v_proj': 'v', 'self_attn.o_proj': 'o', 'mlp.gate_proj': 'gate', 'mlp.up_proj': 'up', 'mlp.down_proj': 'down' } as const;
+const PROJ_NAME = {
+  'self_attn.q_proj': 'q',
+  'self_attn.k_proj': 'k',
+  'self_attn.v_proj': 'v',
+  'self_attn.o_proj': 'o',
+  'mlp.gate_proj': 'gate',
+  'mlp.up_proj': 'up',
+  'mlp.down_proj': 'down',
+} as const;
 
 export { chooseTrainEngine, type EngineChoice } from './train-engine-choice';
 
@@ -39,7 +47,9 @@ export function frozenFitProblem(cfg: ModelConfig, type: FrozenType, freeBytes: 
   const need = frozenWeightsBytes(cfg, type);
   if (need <= freeBytes) return undefined;
   const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
-  const fits = FROZEN_TYPES.filter((t) => frozenWeightsBytes(cfg, t) <= WEIGHT_SHARE * freeBytes).map((t) => `--weights ${t === 'q4_0' ? 'q4' : t} (${gib(frozenWeightsBytes(cfg, t))})`);
+  const fits = FROZEN_TYPES.filter((t) => frozenWeightsBytes(cfg, t) <= WEIGHT_SHARE * freeBytes).map(
+    (t) => `--weights ${t === 'q4_0' ? 'q4' : t} (${gib(frozenWeightsBytes(cfg, t))})`,
+  );
   return `the model's frozen weights need ${gib(need)} in ${type} on ${device}, which has ${gib(freeBytes)} free; ${fits.length ? `use ${fits.join(' or ')}` : 'no --weights type fits: choose a smaller model, or a GPU with more memory'}`;
 }
 
@@ -81,15 +91,38 @@ export async function openTrainEngine(cfg: TrainConfig, initRng: Rng, opts: Engi
       return { engine: new GgmlTrainEngine(backend, frozen, [], { prefix, weightDecay: cfg.weightDecay }), config, tokenizer };
     }
     let modules: HostLoraModule[];
-    let spec = { r: cfg.loraR, alpha: cfg.loraAlpha, dropout: cfg.loraDropout, useRslora: cfg.useRslora, targetModules: [] as string[], weightDecay: cfg.weightDecay };
+    let spec = {
+      r: cfg.loraR,
+      alpha: cfg.loraAlpha,
+      dropout: cfg.loraDropout,
+      useRslora: cfg.useRslora,
+      targetModules: [] as string[],
+      weightDecay: cfg.weightDecay,
+    };
     if (cfg.initAdapter) {
       modules = hostLoraOf(await readLoraAdapterHost(cfg.initAdapter, config));
       const init = initAdapterConfigOf(cfg.initAdapter);
-      spec = { ...spec, r: init.r, alpha: init.alpha, useRslora: init.useRslora, targetModules: [...new Set(modules.map((m) => SHORT[m.key.split('.').slice(2).join('.')]))] };
+      spec = {
+        ...spec,
+        r: init.r,
+        alpha: init.alpha,
+        useRslora: init.useRslora,
+        targetModules: [...new Set(modules.map((m) => SHORT[m.key.split('.').slice(2).join('.')]))],
+      };
     } else {
       const projections = resolveTargets(cfg.loraTargets);
       const scale = loraScale({ r: cfg.loraR, alpha: cfg.loraAlpha, useRslora: cfg.useRslora });
-      modules = initLoraHost(config, cfg.loraR, projections, initRng).map((m) => ({ key: m.key, layer: m.layer, proj: PROJ_NAME[m.projection], r: cfg.loraR, inDim: m.inDim, outDim: m.outDim, scale, a: m.a, b: m.b }));
+      modules = initLoraHost(config, cfg.loraR, projections, initRng).map((m) => ({
+        key: m.key,
+        layer: m.layer,
+        proj: PROJ_NAME[m.projection],
+        r: cfg.loraR,
+        inDim: m.inDim,
+        outDim: m.outDim,
+        scale,
+        a: m.a,
+        b: m.b,
+      }));
       spec.targetModules = projections.map((p) => SHORT[p]);
     }
     const frozen = await loadFrozen(cfg, config, backend, type);
@@ -103,6 +136,7 @@ export async function openTrainEngine(cfg: TrainConfig, initRng: Rng, opts: Engi
 export function parseFrozenType(v: string | undefined): FrozenType | undefined {
   if (v === undefined) return undefined;
   const t = v === 'q4' ? 'q4_0' : v;
-  if (!(FROZEN_TYPES as readonly string[]).includes(t)) throw new UserError(`unknown --weights ${v}`, { where: '--weights', hint: 'use f32, bf16, f16, q8_0 or q4' });
+  if (!(FROZEN_TYPES as readonly string[]).includes(t))
+    throw new UserError(`unknown --weights ${v}`, { where: '--weights', hint: 'use f32, bf16, f16, q8_0 or q4' });
   return t as FrozenType;
 }

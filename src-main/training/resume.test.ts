@@ -15,21 +15,45 @@ import { writeLearningData } from '../test-support/learning-data';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../engine/train/train-config';
 
 const root = tempDir();
-const jsonLines = (s: string) => s.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>);
+const jsonLines = (s: string) =>
+  s
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 const tiny = () => writeTinyModel(join(root, 'tiny-small'), { hidden: 32, intermediate: 64 });
 
 function resumeConfig(model: string, data: string, out: string, resumeFrom?: string): TrainConfig {
-  return { ...TRAIN_DEFAULTS, model, data, out, resumeFrom, maxSteps: 6, saveEvery: 2, batchSize: 2, loraDropout: 0.1, lr: 5e-3, scheduler: 'cosine', warmupSteps: 1, seed: 7 };
+  return {
+    ...TRAIN_DEFAULTS,
+    model,
+    data,
+    out,
+    resumeFrom,
+    maxSteps: 6,
+    saveEvery: 2,
+    batchSize: 2,
+    loraDropout: 0.1,
+    lr: 5e-3,
+    scheduler: 'cosine',
+    warmupSteps: 1,
+    seed: 7,
+  };
 }
 
 /**
  * Runs the training loop in a child process (test-support/train-child.ts: runTraining, no supervisor)
  * and SIGKILLs it as soon as it reports the checkpoint of step `killAfter` (undefined: run to the end).
  */
-function runChild(config: TrainConfig, killAfter?: number): Promise<{ events: Record<string, unknown>[]; code: number | null; signal: string | null; stderr: string }> {
+function runChild(
+  config: TrainConfig,
+  killAfter?: number,
+): Promise<{ events: Record<string, unknown>[]; code: number | null; signal: string | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src-main/test-support/train-child.ts'), JSON.stringify(config), 'cpu'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src-main/test-support/train-child.ts'), JSON.stringify(config), 'cpu'], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -57,11 +81,13 @@ test('SIGKILL after a checkpoint, resume: final adapter and loss sequence are bi
   const resumed = await runChild(resumeConfig(model, data, outB, join(outB, 'checkpoint-2')));
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.equal(resumed.events.find((e) => e.type === 'start')!.fromStep, 2);
-  assert.deepEqual(resumed.events.filter((e) => e.type === 'step').map((e) => e.step), [3, 4, 5, 6]);
+  assert.deepEqual(
+    resumed.events.filter((e) => e.type === 'step').map((e) => e.step),
+    [3, 4, 5, 6],
+  );
   assert.ok(!readdirSync(outB).some((f) => f.includes('.tmp-') || f.includes('.old-')), 'no half-written folder left behind');
   assert.deepEqual(resumed.events.at(-1)!.losses, fullDone.losses, 'loss sequence');
   const a = readFileSync(join(root, 'uninterrupted', 'adapter_model.safetensors'));
   const b = readFileSync(join(outB, 'adapter_model.safetensors'));
   assert.ok(a.equals(b), 'adapter bytes equal');
 });
-

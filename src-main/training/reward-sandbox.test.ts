@@ -72,7 +72,10 @@ test('a non-number or a promise scores 0; a rejected promise never surfaces late
 });
 
 test('a file that does not compile or has no reward is one line at load', () => {
-  assert.throws(() => loadUserReward('function (', 'bad.js'), (e: Error) => /^bad\.js: the reward file could not be loaded: .* — fix the file/.test(e.message) && !e.message.includes('\n'));
+  assert.throws(
+    () => loadUserReward('function (', 'bad.js'),
+    (e: Error) => /^bad\.js: the reward file could not be loaded: .* — fix the file/.test(e.message) && !e.message.includes('\n'),
+  );
   assert.throws(() => loadUserReward('const x = 1', 'none.js'), /none\.js: the reward file defines no reward/);
   assert.throws(() => loadUserReward('for (;;) {}', 'loop.js', { timeoutMs: 50 }), /loop\.js: the reward file could not be loaded/);
 });

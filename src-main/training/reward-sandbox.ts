@@ -33,7 +33,9 @@ const FIND = `(function () {
 })()`;
 
 function esmToScript(source: string): string {
-  return source.replace(/^(\s*)export\s+default\s+(async\s+)?function\s*(\w*)/m, (_, s, a = '', n) => `${s}var __default_reward = ${a}function ${n}`).replace(/^(\s*)export\s+(?=(async\s+)?function|const|let|var)/gm, '$1');
+  return source
+    .replace(/^(\s*)export\s+default\s+(async\s+)?function\s*(\w*)/m, (_, s, a = '', n) => `${s}var __default_reward = ${a}function ${n}`)
+    .replace(/^(\s*)export\s+(?=(async\s+)?function|const|let|var)/gm, '$1');
 }
 
 export function loadUserReward(source: string, file: string, opts: { timeoutMs?: number; name?: string } = {}): RewardFunction {
@@ -42,7 +44,11 @@ export function loadUserReward(source: string, file: string, opts: { timeoutMs?:
   try {
     new vm.Script(PRELUDE + esmToScript(source), { filename: file }).runInContext(context, { timeout });
     const found = new vm.Script(`globalThis.__reward = ${FIND}; typeof globalThis.__reward`).runInContext(context, { timeout });
-    if (found !== 'function') throw new UserError('the reward file defines no reward(prompt, completion, example) function', { where: file, hint: 'export a function named reward that returns a number' });
+    if (found !== 'function')
+      throw new UserError('the reward file defines no reward(prompt, completion, example) function', {
+        where: file,
+        hint: 'export a function named reward that returns a number',
+      });
   } catch (e) {
     if (e instanceof UserError) throw e;
     const why = e instanceof Error ? e.message : String(e);

@@ -21,11 +21,24 @@ export interface RunTrainingOptions {
 }
 
 /** What the planner needs of a run beyond the model, the device and the data. */
-export type TrainingShape = Omit<TrainingEstimateInput, 'config' | 'weightFormat' | 'backend' | 'budgetBytes' | 'flopsPerSecond' | 'examples' | 'timeSeqLen' | 'weightFormatsAvailable'>;
+export type TrainingShape = Omit<
+  TrainingEstimateInput,
+  'config' | 'weightFormat' | 'backend' | 'budgetBytes' | 'flopsPerSecond' | 'examples' | 'timeSeqLen' | 'weightFormatsAvailable'
+>;
 
 /** The worst case the wizard's planner also assumes: batch rows of max-len tokens, every one a target. */
 export function trainingShape(c: TrainConfig): TrainingShape {
-  return { method: c.method, loraR: c.loraR, targets: c.loraTargets, loraDropout: c.loraDropout, prefixLen: c.prefixLen, batch: c.batchSize, seqLen: c.maxLen, gradAccum: c.gradAccum, checkpointing: c.gradientCheckpointing };
+  return {
+    method: c.method,
+    loraR: c.loraR,
+    targets: c.loraTargets,
+    loraDropout: c.loraDropout,
+    prefixLen: c.prefixLen,
+    batch: c.batchSize,
+    seqLen: c.maxLen,
+    gradAccum: c.gradAccum,
+    checkpointing: c.gradientCheckpointing,
+  };
 }
 
 export async function runTraining(config: TrainConfig, hooks: TrainHooks, opts: RunTrainingOptions = {}): Promise<DoneEvent> {

@@ -8,7 +8,13 @@ test('stamped commands and events pass their guards; each side numbers its own m
   const start = main.stamp<WorkerCommand>({ type: 'start', runId: 3, config: { lr: 1e-3 }, resumeFrom: null, backend: 'cpu' });
   const stop = main.stamp<WorkerCommand>({ type: 'stop', checkpoint: true });
   assert.deepEqual([start.seq, stop.seq, start.v], [1, 2, PROTOCOL_VERSION]);
-  for (const c of [start, stop, main.stamp<WorkerCommand>({ type: 'pause' }), main.stamp<WorkerCommand>({ type: 'sample-now' }), main.stamp<WorkerCommand>({ type: 'ping', t: 1 })]) {
+  for (const c of [
+    start,
+    stop,
+    main.stamp<WorkerCommand>({ type: 'pause' }),
+    main.stamp<WorkerCommand>({ type: 'sample-now' }),
+    main.stamp<WorkerCommand>({ type: 'ping', t: 1 }),
+  ]) {
     assert.ok(isWorkerCommand(c), c.type);
     assert.ok(!isWorkerEvent(c), `${c.type} is not an event`);
   }
@@ -25,7 +31,10 @@ test('stamped commands and events pass their guards; each side numbers its own m
     worker.stamp<WorkerEvent>({ type: 'error', error: { name: 'UserError', message: 'NaN at step 3', kind: 'nan' }, step: 3 }),
   ];
   for (const e of events) assert.ok(isWorkerEvent(e), e.type);
-  assert.deepEqual(events.map((e) => e.seq), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.deepEqual(
+    events.map((e) => e.seq),
+    [1, 2, 3, 4, 5, 6, 7, 8, 9],
+  );
 });
 
 test('guards reject wrong versions, missing fields, unknown types and unknown error kinds', () => {

@@ -196,7 +196,6 @@ export type WorkerEventType = WorkerEvent['type'];
 /** A message body before the sender stamps `v` and `seq`. */
 export type Unstamped<T> = T extends Envelope ? Omit<T, 'v' | 'seq'> : never;
 
-
 /** Stamps outgoing messages with the version and this sender's next sequence number. */
 export class SeqCounter {
   private next = 1;
@@ -243,12 +242,37 @@ export function isSerializedError(x: unknown): x is SerializedError {
  */
 export function isTrainConfig(x: AnyConfig): x is TrainConfig {
   const c = x as Obj;
-  const nums = ['loraR', 'loraAlpha', 'loraDropout', 'prefixLen', 'lr', 'weightDecay', 'maxGradNorm', 'epochs', 'batchSize', 'gradAccum', 'maxLen', 'seed', 'valSplit', 'evalEvery', 'saveEvery', 'sampleEvery', 'sampleMaxNewTokens'];
+  const nums = [
+    'loraR',
+    'loraAlpha',
+    'loraDropout',
+    'prefixLen',
+    'lr',
+    'weightDecay',
+    'maxGradNorm',
+    'epochs',
+    'batchSize',
+    'gradAccum',
+    'maxLen',
+    'seed',
+    'valSplit',
+    'evalEvery',
+    'saveEvery',
+    'sampleEvery',
+    'sampleMaxNewTokens',
+  ];
   const dataset = c.dataset;
   const datasetOk =
     dataset === undefined ||
-    (isObj(dataset) && Array.isArray(dataset.files) && dataset.files.every(isStr) && isStr(dataset.encoding) && (dataset.id === null || isInt(dataset.id)) && strOrNull(dataset.sha256));
-  return isStr(c.model) && isStr(c.data) && isStr(c.out) && isStr(c.method) && isStr(c.scheduler) && isStr(c.lossOn) && nums.every((k) => isNum(c[k])) && datasetOk;
+    (isObj(dataset) &&
+      Array.isArray(dataset.files) &&
+      dataset.files.every(isStr) &&
+      isStr(dataset.encoding) &&
+      (dataset.id === null || isInt(dataset.id)) &&
+      strOrNull(dataset.sha256));
+  return (
+    isStr(c.model) && isStr(c.data) && isStr(c.out) && isStr(c.method) && isStr(c.scheduler) && isStr(c.lossOn) && nums.every((k) => isNum(c[k])) && datasetOk
+  );
 }
 
 const COMMAND_FIELDS: { [K in WorkerCommandType]: (m: Obj) => boolean } = {
@@ -264,10 +288,27 @@ const EVENT_FIELDS: { [K in WorkerEventType]: (m: Obj) => boolean } = {
   ready: (m) => isInt(m.pid) && isInt(m.protocol),
   started: (m) => isInt(m.runId) && intOrNull(m.totalSteps) && isInt(m.fromStep) && strOrNull(m.backend) && objOrNull(m.gpu) && objOrNull(m.info),
   step: (m) =>
-    isInt(m.step) && isNum(m.loss) && isNum(m.lr) && numOrNull(m.gradNorm) && numOrNull(m.tokensPerS) && numOrNull(m.epoch) && numOrNull(m.tokensSeen) && isNum(m.ts),
+    isInt(m.step) &&
+    isNum(m.loss) &&
+    isNum(m.lr) &&
+    numOrNull(m.gradNorm) &&
+    numOrNull(m.tokensPerS) &&
+    numOrNull(m.epoch) &&
+    numOrNull(m.tokensSeen) &&
+    isNum(m.ts),
   rewards: (m) =>
-    isInt(m.step) && isNum(m.meanReward) && isNum(m.rewardStd) && isNumRecord(m.byFunction) && isNum(m.kl) && isNum(m.completionLength) && numOrNull(m.correctFraction) && isNum(m.clipFraction) && isNum(m.generationMs) && isNum(m.trainMs) &&
-    Array.isArray(m.completions) && m.completions.every((c) => isObj(c) && isStr(c.prompt) && isStr(c.completion) && isNum(c.reward) && isNumRecord(c.parts) && isNum(c.advantage)),
+    isInt(m.step) &&
+    isNum(m.meanReward) &&
+    isNum(m.rewardStd) &&
+    isNumRecord(m.byFunction) &&
+    isNum(m.kl) &&
+    isNum(m.completionLength) &&
+    numOrNull(m.correctFraction) &&
+    isNum(m.clipFraction) &&
+    isNum(m.generationMs) &&
+    isNum(m.trainMs) &&
+    Array.isArray(m.completions) &&
+    m.completions.every((c) => isObj(c) && isStr(c.prompt) && isStr(c.completion) && isNum(c.reward) && isNumRecord(c.parts) && isNum(c.advantage)),
   eval: (m) => isInt(m.step) && isNum(m.loss) && (m.metrics === null || (isObj(m.metrics) && Object.values(m.metrics).every(isNum))),
   sample: (m) => isInt(m.step) && isInt(m.promptIdx) && isStr(m.prompt) && isStr(m.output),
   checkpoint: (m) => isInt(m.step) && isStr(m.path) && numOrNull(m.bytes) && (m.files === undefined || isManifest(m.files)),
@@ -275,7 +316,12 @@ const EVENT_FIELDS: { [K in WorkerEventType]: (m: Obj) => boolean } = {
   state: (m) => (m.state === 'paused' || m.state === 'running') && isInt(m.step),
   busy: (m) => (m.phase === 'eval' || m.phase === 'sample') && isNum(m.expectMs) && m.expectMs >= 0,
   pong: (m) => isNum(m.t),
-  done: (m) => (m.reason === 'completed' || m.reason === 'stopped') && isInt(m.step) && strOrNull(m.adapterPath) && (m.losses === null || (Array.isArray(m.losses) && m.losses.every(isNum))) && numOrNull(m.peakMemoryBytes),
+  done: (m) =>
+    (m.reason === 'completed' || m.reason === 'stopped') &&
+    isInt(m.step) &&
+    strOrNull(m.adapterPath) &&
+    (m.losses === null || (Array.isArray(m.losses) && m.losses.every(isNum))) &&
+    numOrNull(m.peakMemoryBytes),
   error: (m) => isSerializedError(m.error) && intOrNull(m.step),
 };
 

@@ -13,7 +13,6 @@ import type { GpuFacts } from './protocol';
 import { ReportedError } from './worker-runtime';
 import type { TrainerBridge, WorkerEmit } from './worker-runtime';
 
-
 function forward(e: TrainEvent, runId: number, emit: WorkerEmit, backend: () => string | null, gpu: () => GpuFacts | null, now: () => number): void {
   switch (e.type) {
     case 'start': {
@@ -22,7 +21,17 @@ function forward(e: TrainEvent, runId: number, emit: WorkerEmit, backend: () => 
       return;
     }
     case 'step':
-      emit({ type: 'step', step: e.step, loss: e.loss, lr: e.lr, gradNorm: e.gradNorm, tokensPerS: e.tokensPerS, epoch: e.epoch, tokensSeen: e.tokensSeen, ts: now() });
+      emit({
+        type: 'step',
+        step: e.step,
+        loss: e.loss,
+        lr: e.lr,
+        gradNorm: e.gradNorm,
+        tokensPerS: e.tokensPerS,
+        epoch: e.epoch,
+        tokensSeen: e.tokensSeen,
+        ts: now(),
+      });
       return;
     case 'rewards': {
       const { type: _t, ...rest } = e;
@@ -62,7 +71,14 @@ export const realTrainer: TrainerBridge = async (start, control, emit) => {
         emit: (e) => {
           if (e.type === 'error') reported = e.error;
           if (e.type === 'step') lastStep = e.step;
-          forward(e, start.runId, emit, () => backend, () => gpu, now);
+          forward(
+            e,
+            start.runId,
+            emit,
+            () => backend,
+            () => gpu,
+            now,
+          );
         },
         control: {
           waitWhilePaused: () => control.waitWhilePaused(),
@@ -82,7 +98,13 @@ export const realTrainer: TrainerBridge = async (start, control, emit) => {
         },
       },
     );
-    return { reason: done.reason, step: done.step, adapterPath: done.adapter, losses: done.losses, ...(done.peakMemoryBytes !== undefined ? { peakMemoryBytes: done.peakMemoryBytes } : {}) };
+    return {
+      reason: done.reason,
+      step: done.step,
+      adapterPath: done.adapter,
+      losses: done.losses,
+      ...(done.peakMemoryBytes !== undefined ? { peakMemoryBytes: done.peakMemoryBytes } : {}),
+    };
   } catch (err) {
     // The loop reports NaN stops as an error event with kind 'nan' before throwing; keep that kind.
     if (reported) throw new ReportedError(reported);

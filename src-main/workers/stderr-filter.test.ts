@@ -14,7 +14,9 @@ test("a worker's stderr reaches ours line by line, without Dawn's two limit warn
     },
   });
   forwardStderr(from, to);
-  from.write('Warning: maxDynamicUniformBuffersPerPipelineLayout artificially reduced from 1000000 to 16 to fit dynamic offset allocation limit.\nWarning: maxDynamicStorage');
+  from.write(
+    'Warning: maxDynamicUniformBuffersPerPipelineLayout artificially reduced from 1000000 to 16 to fit dynamic offset allocation limit.\nWarning: maxDynamicStorage',
+  );
   from.write('BuffersPerPipelineLayout artificially reduced from 1000000 to 16 to fit dynamic offset allocation limit.\ninfo: backend wasm\n');
   from.end('Warning: something else');
   await once(from, 'end');

@@ -160,7 +160,11 @@ class Control implements WorkerControl {
 }
 
 /** Serves the protocol on this process until the run ends, then exits. `isConfig` checks the start command's config before the trainer sees it. */
-export function serveWorker<C extends AnyConfig>(trainer: TrainerBridge<C>, isConfig: (config: AnyConfig) => config is C, transport: Transport = defaultTransport()): void {
+export function serveWorker<C extends AnyConfig>(
+  trainer: TrainerBridge<C>,
+  isConfig: (config: AnyConfig) => config is C,
+  transport: Transport = defaultTransport(),
+): void {
   const out = new SeqCounter();
   const inSeq = new SeqChecker();
   const emit = (body: Unstamped<WorkerEvent>, sent?: () => void): void => transport.send(out.stamp(body), sent);
@@ -206,7 +210,14 @@ export function serveWorker<C extends AnyConfig>(trainer: TrainerBridge<C>, isCo
       const { config } = raw;
       if (!isConfig(config)) throw Object.assign(new Error('the start command carries no valid training configuration'), { name: 'ProtocolError' });
       const result = await trainer({ ...raw, config }, control, trackingEmit);
-      last = { type: 'done', reason: result.reason, step: result.step, adapterPath: result.adapterPath, losses: result.losses ?? null, peakMemoryBytes: result.peakMemoryBytes ?? null };
+      last = {
+        type: 'done',
+        reason: result.reason,
+        step: result.step,
+        adapterPath: result.adapterPath,
+        losses: result.losses ?? null,
+        peakMemoryBytes: result.peakMemoryBytes ?? null,
+      };
     } catch (err) {
       last = { type: 'error', error: err instanceof ReportedError ? err.reported : serializeError(err), step: lastStep || null };
       code = 1;

@@ -2,10 +2,22 @@
  * chart.js set up once for the whole app: only the pieces the line charts use (tree-shaken), and the
  * decimation plugin, so a 100k-point loss curve draws as ~1,000 LTTB points and stays smooth.
  */
-import { BarController, BarElement, CategoryScale, Chart, Decimation, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip } from 'chart.js';
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  Decimation,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  LogarithmicScale,
+  PointElement,
+  Tooltip,
+} from 'chart.js';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip, Legend, Decimation, BarController, BarElement, CategoryScale);
-
 
 export { Chart };
 

@@ -23,7 +23,11 @@ export interface StoredDatasetStats {
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const isBin = (b: unknown): b is { from: number; to: number; count: number } =>
-  typeof b === 'object' && b !== null && num((b as Record<string, unknown>).from) !== null && num((b as Record<string, unknown>).to) !== null && num((b as Record<string, unknown>).count) !== null;
+  typeof b === 'object' &&
+  b !== null &&
+  num((b as Record<string, unknown>).from) !== null &&
+  num((b as Record<string, unknown>).to) !== null &&
+  num((b as Record<string, unknown>).count) !== null;
 const isSkip = (s: unknown): s is { line: number; reason: string } =>
   typeof s === 'object' && s !== null && num((s as Record<string, unknown>).line) !== null && typeof (s as Record<string, unknown>).reason === 'string';
 

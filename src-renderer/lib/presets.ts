@@ -25,7 +25,14 @@ export interface WizardConfig extends Required<TrainSettings> {
  * GRPO as the CLI's --method grpo defaults it (TRL's GRPOConfig: 4 completions per prompt, beta 0.04,
  * temperature 1; 128 new tokens to keep a CPU step short) with the format and correctness rewards.
  */
-export const GRPO_WIZARD_DEFAULTS: GrpoSettings = { numGenerations: 4, beta: 0.04, maxNewTokens: 128, temperature: 1, rewards: ['format', 'correct'], rewardFile: '' };
+export const GRPO_WIZARD_DEFAULTS: GrpoSettings = {
+  numGenerations: 4,
+  beta: 0.04,
+  maxNewTokens: 128,
+  temperature: 1,
+  rewards: ['format', 'correct'],
+  rewardFile: '',
+};
 
 /**
  * The wizard's starting point: the CLI's defaults from the settings table, except where the wizard's
@@ -153,7 +160,13 @@ export const PRESETS: Preset[] = [
       metrics: ['f1', 'em'],
     },
   },
-  { id: 'custom', title: 'preset.custom.title', desc: 'preset.custom.desc', eval: { metrics: ['loss', 'bleu', 'rouge', 'f1', 'em'], mode: 'sacrebleu', samples: false }, config: {} },
+  {
+    id: 'custom',
+    title: 'preset.custom.title',
+    desc: 'preset.custom.desc',
+    eval: { metrics: ['loss', 'bleu', 'rouge', 'f1', 'em'], mode: 'sacrebleu', samples: false },
+    config: {},
+  },
 ];
 
 /** The eval metric set of a run's preset (custom's for runs without one). */

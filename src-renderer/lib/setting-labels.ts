@@ -9,7 +9,11 @@ import type { MessageKey } from './i18n/i18n.svelte';
 type Entry = TrainSettingsTable[SettingKey];
 type LabelKey = Entry extends infer E ? (E extends { label: infer L extends string } ? L : never) : never;
 type WhyKey = Entry extends infer E ? (E extends { why: infer W extends string } ? W : never) : never;
-type ChoiceLabelKey = Entry extends infer E ? (E extends { choiceLabels: true; label: infer L extends string; choices: readonly (infer C extends string)[] } ? `${L}.${C}` : never) : never;
+type ChoiceLabelKey = Entry extends infer E
+  ? E extends { choiceLabels: true; label: infer L extends string; choices: readonly (infer C extends string)[] }
+    ? `${L}.${C}`
+    : never
+  : never;
 
 // Compile-time only: every key the table names is a MessageKey.
 const keysExist = <_K extends MessageKey>(): true => true;

@@ -34,9 +34,27 @@ test('data inspect --json: the CLI.md document for a GB18030 medical CSV', async
   assert.deepEqual(doc.skipped, [{ line: 5, reason: 'row has 2 fields, the header has 4' }]);
   assert.deepEqual(doc.fields, { department: 'metadata', title: 'user (when ask is empty)', ask: 'user', answer: 'assistant' });
   assert.deepEqual(doc.sample, [
-    { messages: [{ role: 'user', content: '能吃党参吗,医生？' }, { role: 'assistant', content: '可以' }], meta: { department: '内科' } },
-    { messages: [{ role: 'user', content: '手腕"咔"一声\r\n然后肿了' }, { role: 'assistant', content: '先固定' }], meta: { department: '外科' } },
-    { messages: [{ role: 'user', content: '咳嗽一周' }, { role: 'assistant', content: '查血常规' }], meta: { department: '儿科' } },
+    {
+      messages: [
+        { role: 'user', content: '能吃党参吗,医生？' },
+        { role: 'assistant', content: '可以' },
+      ],
+      meta: { department: '内科' },
+    },
+    {
+      messages: [
+        { role: 'user', content: '手腕"咔"一声\r\n然后肿了' },
+        { role: 'assistant', content: '先固定' },
+      ],
+      meta: { department: '外科' },
+    },
+    {
+      messages: [
+        { role: 'user', content: '咳嗽一周' },
+        { role: 'assistant', content: '查血常规' },
+      ],
+      meta: { department: '儿科' },
+    },
   ]);
 });
 
@@ -51,18 +69,25 @@ test('data inspect without --json prints a readable report', async () => {
 });
 
 for (const c of [
-  { name: 'an empty file', file: () => write('empty.csv', ''), args: [] as string[], stderr: (f: string) => `tuneloom data inspect: ${f}: the file is empty — choose a file that holds the dataset` },
+  {
+    name: 'an empty file',
+    file: () => write('empty.csv', ''),
+    args: [] as string[],
+    stderr: (f: string) => `tuneloom data inspect: ${f}: the file is empty — choose a file that holds the dataset`,
+  },
   {
     name: 'a wrong --encoding',
     file: () => write('gb.csv', iconv.encode(MED, 'gb18030')),
     args: ['--encoding', 'utf-8'],
-    stderr: (f: string) => `tuneloom data inspect: ${f}:2: not valid utf-8: byte 0xDA at offset 30, and --encoding utf-8 was given — this file looks like gb18030: pass --encoding gb18030 or --encoding auto`,
+    stderr: (f: string) =>
+      `tuneloom data inspect: ${f}:2: not valid utf-8: byte 0xDA at offset 30, and --encoding utf-8 was given — this file looks like gb18030: pass --encoding gb18030 or --encoding auto`,
   },
   {
     name: 'a mapping to an absent column',
     file: () => write('qa.csv', 'question,reply\nhi,hello\n'),
     args: ['--map', 'question=user,answer=assistant'],
-    stderr: (f: string) => `tuneloom data inspect: ${f}:1: --map names field "answer", which the file does not have (fields: question, reply) — fix the column name in --map`,
+    stderr: (f: string) =>
+      `tuneloom data inspect: ${f}:1: --map names field "answer", which the file does not have (fields: question, reply) — fix the column name in --map`,
   },
 ]) {
   test(`data inspect refuses ${c.name} with one line on stderr and exit 1`, async () => {

@@ -80,7 +80,9 @@ export const dataInspectCommand: CliCommand = {
   },
   async run(ctx) {
     if (ctx.positionals.length !== 1) {
-      throw new UserError(ctx.positionals.length ? `expected one FILE, got ${ctx.positionals.length}` : 'no FILE given', { hint: 'usage: tuneloom data inspect FILE [--json]' });
+      throw new UserError(ctx.positionals.length ? `expected one FILE, got ${ctx.positionals.length}` : 'no FILE given', {
+        hint: 'usage: tuneloom data inspect FILE [--json]',
+      });
     }
     const file = ctx.positionals[0];
     const opts = optionsFrom(ctx);
@@ -124,7 +126,11 @@ function optionsFrom(ctx: CliContext): ImportOptions {
 
 function toJson(r: ImportResult, datasetId: number | undefined): Record<string, unknown> {
   const s = r.stats;
-  const split = r.split && (r.split.kind === 'seeded' ? { kind: 'seeded', ratio: r.split.ratio, seed: r.split.seed, train: r.split.train, val: r.split.val } : { kind: 'file', path: r.split.path, train: r.split.train, val: r.split.val, val_skipped: r.split.skippedTotal });
+  const split =
+    r.split &&
+    (r.split.kind === 'seeded'
+      ? { kind: 'seeded', ratio: r.split.ratio, seed: r.split.seed, train: r.split.train, val: r.split.val }
+      : { kind: 'file', path: r.split.path, train: r.split.train, val: r.split.val, val_skipped: r.split.skippedTotal });
   return {
     format: r.format,
     encoding: r.encoding,
@@ -168,7 +174,12 @@ const clip = (s: string, n = 120) => {
 function exampleLines(e: Example): string[] {
   if ('text' in e) return [`    text: ${clip(e.text)}`];
   const lines = e.messages.map((m) => `    ${m.role}: ${clip(m.content)}`);
-  if (e.meta) lines.push(`    (${Object.entries(e.meta).map(([k, v]) => `${k}: ${v}`).join(', ')})`);
+  if (e.meta)
+    lines.push(
+      `    (${Object.entries(e.meta)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', ')})`,
+    );
   return lines;
 }
 
@@ -191,7 +202,10 @@ function humanReport(file: string, r: ImportResult, datasetId: number | undefine
   if (s.maxLen !== null) out.push(`  over --max-len ${s.maxLen}: ${s.overMaxLen}`);
   const peak = Math.max(1, ...s.histogram.map((b) => b.count));
   for (const b of s.histogram) out.push(`    ${`${b.from}-${b.to}`.padStart(13)} ${'#'.repeat(Math.ceil((b.count / peak) * 40))} ${b.count}`);
-  if (r.split) out.push(`  split       train ${r.split.train}, validation ${r.split.val}${r.split.kind === 'seeded' ? ` (ratio ${r.split.ratio}, seed ${r.split.seed})` : ` (${r.split.path})`}`);
+  if (r.split)
+    out.push(
+      `  split       train ${r.split.train}, validation ${r.split.val}${r.split.kind === 'seeded' ? ` (ratio ${r.split.ratio}, seed ${r.split.seed})` : ` (${r.split.path})`}`,
+    );
   r.sample.forEach((e, i) => out.push(`  example ${i + 1}`, ...exampleLines(e)));
   out.push(`  sha256      ${r.sha256}`);
   if (datasetId !== undefined) out.push(`  registered  dataset ${datasetId}`);

@@ -12,10 +12,23 @@ import { parseJobEvent } from '../../jobs/job-events';
 test('tuneloom eval (base model, "before"): CLI.md JSON shape, and the run with its predictions in the store', async () => {
   const dir = tempDir('tuneloom-cli-eval-');
   const data = join(dir, 'qa.jsonl');
-  writeFileSync(data, [
-    JSON.stringify({ messages: [{ role: 'user', content: '你好' }, { role: 'assistant', content: '你好！' }] }),
-    JSON.stringify({ messages: [{ role: 'user', content: '学生请假流程？' }, { role: 'assistant', content: '填写请假单。' }] }),
-  ].join('\n') + '\n');
+  writeFileSync(
+    data,
+    [
+      JSON.stringify({
+        messages: [
+          { role: 'user', content: '你好' },
+          { role: 'assistant', content: '你好！' },
+        ],
+      }),
+      JSON.stringify({
+        messages: [
+          { role: 'user', content: '学生请假流程？' },
+          { role: 'assistant', content: '填写请假单。' },
+        ],
+      }),
+    ].join('\n') + '\n',
+  );
   const db = join(dir, 'store.db');
   const r = await runTuneloom(['eval', '--model', tinyQwen2Model, '--data', data, '--max-new-tokens', '3', '--backend', 'cpu', '--db', db, '--json']);
   assert.equal(r.code, 0, r.stderr);
@@ -26,7 +39,10 @@ test('tuneloom eval (base model, "before"): CLI.md JSON shape, and the run with 
   const store = openStore(db);
   try {
     const runs = evalRunsOf(store, null);
-    assert.deepEqual(runs.map((e) => e.id), [out.eval_id]);
+    assert.deepEqual(
+      runs.map((e) => e.id),
+      [out.eval_id],
+    );
     assert.equal(runs[0].loss, out.loss);
     assert.equal(evalPredictions(store, out.eval_id).length, 2);
   } finally {
@@ -41,9 +57,37 @@ test('tuneloom eval (base model, "before"): CLI.md JSON shape, and the run with 
 test('tuneloom eval --temperature samples, reproducibly and independent of --batch-size; sampling flags need it', async () => {
   const dir = tempDir('tuneloom-cli-eval-sampled-');
   const data = join(dir, 'qa.jsonl');
-  writeFileSync(data, ['你好', '学生请假流程？', '图书馆几点开门？'].map((q) => JSON.stringify({ messages: [{ role: 'user', content: q }, { role: 'assistant', content: '好的。' }] })).join('\n') + '\n');
+  writeFileSync(
+    data,
+    ['你好', '学生请假流程？', '图书馆几点开门？']
+      .map((q) =>
+        JSON.stringify({
+          messages: [
+            { role: 'user', content: q },
+            { role: 'assistant', content: '好的。' },
+          ],
+        }),
+      )
+      .join('\n') + '\n',
+  );
   const run = async (extra: string[]) => {
-    const r = await runTuneloom(['eval', '--model', tinyQwen2Model, '--data', data, '--metrics', 'f1', '--max-new-tokens', '4', '--backend', 'cpu', '--db', join(dir, 'store.db'), '--json', ...extra]);
+    const r = await runTuneloom([
+      'eval',
+      '--model',
+      tinyQwen2Model,
+      '--data',
+      data,
+      '--metrics',
+      'f1',
+      '--max-new-tokens',
+      '4',
+      '--backend',
+      'cpu',
+      '--db',
+      join(dir, 'store.db'),
+      '--json',
+      ...extra,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     return (JSON.parse(r.stdout) as { predictions: { prediction: string }[] }).predictions.map((p) => p.prediction);
   };
@@ -62,25 +106,77 @@ test('tuneloom eval --think-budget / --think-wait: what budget forcing did is in
   const dir = tempDir('tuneloom-cli-eval-think-');
   const data = join(dir, 'think.jsonl');
   // The prompts open <think> in the user turn (the fixture's template has no thinking prompt).
-  writeFileSync(data, ['你好<think>', '图书馆几点开门？<think>'].map((q) => JSON.stringify({ messages: [{ role: 'user', content: q }, { role: 'assistant', content: '好的。' }] })).join('\n') + '\n');
+  writeFileSync(
+    data,
+    ['你好<think>', '图书馆几点开门？<think>']
+      .map((q) =>
+        JSON.stringify({
+          messages: [
+            { role: 'user', content: q },
+            { role: 'assistant', content: '好的。' },
+          ],
+        }),
+      )
+      .join('\n') + '\n',
+  );
   const db = join(dir, 'store.db');
-  const r = await runTuneloom(['eval', '--model', tinyQwen2Model, '--data', data, '--metrics', 'f1', '--max-new-tokens', '8', '--think-budget', '2', '--think-wait', '1', '--backend', 'cpu', '--db', db, '--json']);
+  const r = await runTuneloom([
+    'eval',
+    '--model',
+    tinyQwen2Model,
+    '--data',
+    data,
+    '--metrics',
+    'f1',
+    '--max-new-tokens',
+    '8',
+    '--think-budget',
+    '2',
+    '--think-wait',
+    '1',
+    '--backend',
+    'cpu',
+    '--db',
+    db,
+    '--json',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   type Used = { budget: number | null; maxWaits: number; tokens: number; waits: number; forcedClose: boolean };
   const out = JSON.parse(r.stdout) as { eval_id: number; thinking: Record<string, unknown>; predictions: { thinking: Used }[] };
   // The random fixture never closes </think> by itself: no Wait is spent, the budget closes both.
   const used: Used = { budget: 2, maxWaits: 1, tokens: 2, waits: 0, forcedClose: true };
-  assert.deepEqual(out.predictions.map((p) => p.thinking), [used, used]);
+  assert.deepEqual(
+    out.predictions.map((p) => p.thinking),
+    [used, used],
+  );
   assert.deepEqual(out.thinking, { budget: 2, maxWaits: 1, meanTokens: 2, waits: 0, forcedCloses: 2 });
   const store = openStore(db);
   try {
     assert.deepEqual(evalRunsOf(store, null)[0].thinking, out.thinking);
-    assert.deepEqual(evalPredictions(store, out.eval_id).map((p) => p.thinking), [used, used]);
+    assert.deepEqual(
+      evalPredictions(store, out.eval_id).map((p) => p.thinking),
+      [used, used],
+    );
   } finally {
     store.close();
   }
 
-  const plain = await runTuneloom(['eval', '--model', tinyQwen2Model, '--data', data, '--metrics', 'f1', '--max-new-tokens', '2', '--backend', 'cpu', '--db', db, '--json']);
+  const plain = await runTuneloom([
+    'eval',
+    '--model',
+    tinyQwen2Model,
+    '--data',
+    data,
+    '--metrics',
+    'f1',
+    '--max-new-tokens',
+    '2',
+    '--backend',
+    'cpu',
+    '--db',
+    db,
+    '--json',
+  ]);
   assert.equal(plain.code, 0, plain.stderr);
   const p = JSON.parse(plain.stdout) as { eval_id: number; thinking?: unknown; predictions: { thinking?: unknown }[] };
   assert.equal(p.thinking, undefined);
@@ -109,7 +205,15 @@ test('tuneloom eval refuses an adapter trained on another base model, in one lin
   const acfg = JSON.parse(readFileSync(join(adapter, 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
   writeFileSync(join(adapter, 'adapter_config.json'), JSON.stringify({ ...acfg, base_model_name_or_path: other }));
   const data = join(dir, 'qa.jsonl');
-  writeFileSync(data, JSON.stringify({ messages: [{ role: 'user', content: '你好' }, { role: 'assistant', content: '你好！' }] }) + '\n');
+  writeFileSync(
+    data,
+    JSON.stringify({
+      messages: [
+        { role: 'user', content: '你好' },
+        { role: 'assistant', content: '你好！' },
+      ],
+    }) + '\n',
+  );
   const r = await runTuneloom(['eval', '--model', tinyQwen2Model, '--adapter', adapter, '--data', data, '--db', join(dir, 'store.db')]);
   assert.equal(r.code, 1, r.stderr);
   assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
@@ -121,27 +225,91 @@ const vulkanSkip = vulkanSkipReason();
 test('tuneloom eval on vulkan (lavapipe in CI) gives the cpu numbers', { skip: vulkanSkip }, async () => {
   const dir = tempDir('tuneloom-cli-eval-vulkan-');
   const data = join(dir, 'qa.jsonl');
-  writeFileSync(data, ['你好', '学生请假流程？'].map((q) => JSON.stringify({ messages: [{ role: 'user', content: q }, { role: 'assistant', content: '好的，请稍等。' }] })).join('\n') + '\n');
+  writeFileSync(
+    data,
+    ['你好', '学生请假流程？']
+      .map((q) =>
+        JSON.stringify({
+          messages: [
+            { role: 'user', content: q },
+            { role: 'assistant', content: '好的，请稍等。' },
+          ],
+        }),
+      )
+      .join('\n') + '\n',
+  );
   const run = async (backend: string) => {
-    const r = await runTuneloom(['eval', '--model', tinyQwen2Model, '--adapter', tinyQwen2Adapter, '--data', data, '--max-new-tokens', '4', '--backend', backend, '--db', join(dir, 'store.db'), '--json']);
+    const r = await runTuneloom([
+      'eval',
+      '--model',
+      tinyQwen2Model,
+      '--adapter',
+      tinyQwen2Adapter,
+      '--data',
+      data,
+      '--max-new-tokens',
+      '4',
+      '--backend',
+      backend,
+      '--db',
+      join(dir, 'store.db'),
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     return JSON.parse(r.stdout) as { loss: number; predictions: { prediction: string }[] };
   };
   const [cpu, gpu] = [await run('cpu'), await run('vulkan')];
   assert.ok(Math.abs(gpu.loss - cpu.loss) < 1e-3 * Math.abs(cpu.loss), `loss ${gpu.loss} vs ${cpu.loss}`);
-  assert.deepEqual(gpu.predictions.map((p) => p.prediction), cpu.predictions.map((p) => p.prediction));
+  assert.deepEqual(
+    gpu.predictions.map((p) => p.prediction),
+    cpu.predictions.map((p) => p.prediction),
+  );
 });
 
 test('tuneloom eval --events: one progress event per example, then the --json document as the result event', async () => {
   const dir = tempDir('tuneloom-cli-eval-events-');
   const data = join(dir, 'qa.jsonl');
-  writeFileSync(data, ['你好', '学生请假流程？'].map((q) => JSON.stringify({ messages: [{ role: 'user', content: q }, { role: 'assistant', content: '好的。' }] })).join('\n') + '\n');
-  const args = ['eval', '--model', tinyQwen2Model, '--adapter', tinyQwen2Adapter, '--data', data, '--max-new-tokens', '3', '--batch-size', '1', '--backend', 'cpu', '--db', join(dir, 'store.db')];
+  writeFileSync(
+    data,
+    ['你好', '学生请假流程？']
+      .map((q) =>
+        JSON.stringify({
+          messages: [
+            { role: 'user', content: q },
+            { role: 'assistant', content: '好的。' },
+          ],
+        }),
+      )
+      .join('\n') + '\n',
+  );
+  const args = [
+    'eval',
+    '--model',
+    tinyQwen2Model,
+    '--adapter',
+    tinyQwen2Adapter,
+    '--data',
+    data,
+    '--max-new-tokens',
+    '3',
+    '--batch-size',
+    '1',
+    '--backend',
+    'cpu',
+    '--db',
+    join(dir, 'store.db'),
+  ];
   const json = await runTuneloom([...args, '--json']);
   const events = await runTuneloom([...args, '--events']);
   assert.equal(events.code, 0, events.stderr);
-  const parsed = events.stdout.trim().split('\n').map((l, i) => parseJobEvent(l, i + 1));
-  assert.deepEqual(parsed.flatMap((e) => (e.type === 'progress' ? [`${e.stage} ${e.done}/${e.total}`] : [])), ['eval 1/2', 'eval 2/2']);
+  const parsed = events.stdout
+    .trim()
+    .split('\n')
+    .map((l, i) => parseJobEvent(l, i + 1));
+  assert.deepEqual(
+    parsed.flatMap((e) => (e.type === 'progress' ? [`${e.stage} ${e.done}/${e.total}`] : [])),
+    ['eval 1/2', 'eval 2/2'],
+  );
   const last = parsed.at(-1)!;
   assert.ok(last.type === 'result', events.stdout);
   const doc = JSON.parse(json.stdout) as Record<string, unknown>;

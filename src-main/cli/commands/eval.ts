@@ -143,12 +143,16 @@ export const evalCommand: CliCommand = {
     // --run gives the defaults of --data, --format, --val-split and --seed; its files and encoding apply to its own data only.
     const fromRun = runData(ctx);
     const data = str(ctx, 'data') ?? fromRun?.data;
-    if (!model || !data) throw new UserError(`missing --${model ? 'data' : 'model'}`, { hint: 'usage: tuneloom eval --model DIR [--adapter DIR] --data FILE --json' });
+    if (!model || !data)
+      throw new UserError(`missing --${model ? 'data' : 'model'}`, { hint: 'usage: tuneloom eval --model DIR [--adapter DIR] --data FILE --json' });
     const runsOwn = fromRun !== null && resolve(data) === resolve(fromRun.data);
     const format = str(ctx, 'format') ?? (runsOwn ? fromRun.format : undefined);
-    if (format !== undefined && !(DATA_FORMATS as readonly string[]).includes(format)) throw new UserError(`--format must be one of ${DATA_FORMATS.join(', ')}, got "${format}"`);
+    if (format !== undefined && !(DATA_FORMATS as readonly string[]).includes(format))
+      throw new UserError(`--format must be one of ${DATA_FORMATS.join(', ')}, got "${format}"`);
     const metrics = (str(ctx, 'metrics') ?? EVAL_METRICS.join(',')).split(',').map((m) => m.trim());
-    for (const m of metrics) if (!(EVAL_METRICS as readonly string[]).includes(m)) throw new UserError(`--metrics: unknown metric "${m}"`, { hint: `choose from ${EVAL_METRICS.join(',')}` });
+    for (const m of metrics)
+      if (!(EVAL_METRICS as readonly string[]).includes(m))
+        throw new UserError(`--metrics: unknown metric "${m}"`, { hint: `choose from ${EVAL_METRICS.join(',')}` });
     const lang = str(ctx, 'lang') ?? 'zh';
     if (lang !== 'zh' && lang !== 'en') throw new UserError(`--lang must be zh or en, got "${lang}"`);
     const mode = str(ctx, 'mode') ?? 'sacrebleu';
@@ -164,7 +168,8 @@ export const evalCommand: CliCommand = {
     const temperature = parseNumberFlag(str(ctx, 'temperature'), 'temperature', { min: 0 });
     const sampled = temperature !== undefined && temperature > 0;
     for (const f of ['top-p', 'top-k', 'sample-seed']) {
-      if (!sampled && str(ctx, f) !== undefined) throw new UserError(`--${f} needs --temperature above 0 (eval is greedy without it)`, { hint: `add --temperature 0.7, or drop --${f}` });
+      if (!sampled && str(ctx, f) !== undefined)
+        throw new UserError(`--${f} needs --temperature above 0 (eval is greedy without it)`, { hint: `add --temperature 0.7, or drop --${f}` });
     }
     const topP = parseNumberFlag(str(ctx, 'top-p'), 'top-p', { min: 0, fallback: 1 })!;
     if (topP > 1) throw new UserError(`--top-p must be at most 1, got ${topP}`);
@@ -227,19 +232,37 @@ export const evalCommand: CliCommand = {
           metrics: scores,
           examples: result.examples,
           thinking: result.thinking ?? null,
-          predictions: result.predictions.map((p) => ({ prompt: p.prompt, prediction: p.prediction, reference: p.reference, scores: p.scores ? { ...p.scores } : null, thinking: p.thinking ?? null })),
+          predictions: result.predictions.map((p) => ({
+            prompt: p.prompt,
+            prediction: p.prediction,
+            reference: p.reference,
+            scores: p.scores ? { ...p.scores } : null,
+            thinking: p.thinking ?? null,
+          })),
         });
       } finally {
         db.close();
       }
-      if (json) writeJobResult(ctx, events, { ...withRoundedScores(result), predictions: result.predictions.map((p) => (p.scores ? { ...p, scores: withRoundedScores(p.scores) } : p)), eval_id: stored.evalId, run_id: stored.runId });
+      if (json)
+        writeJobResult(ctx, events, {
+          ...withRoundedScores(result),
+          predictions: result.predictions.map((p) => (p.scores ? { ...p, scores: withRoundedScores(p.scores) } : p)),
+          eval_id: stored.evalId,
+          run_id: stored.runId,
+        });
       else {
         progress.end();
         const row = (k: string, v: number | undefined) => (v === undefined ? '' : `  ${k.padEnd(10)} ${v.toFixed(4)}\n`);
         ctx.stdout.write(
           `${result.examples} examples (${result.mode} mode, ${result.lang})\n` +
-            row('loss', result.loss) + row('perplexity', result.perplexity) + row('BLEU-4', result.bleu4) + row('ROUGE-1', result.rouge1) +
-            row('ROUGE-2', result.rouge2) + row('ROUGE-L', result.rougeL) + row('F1', result.f1) + row('EM', result.em) +
+            row('loss', result.loss) +
+            row('perplexity', result.perplexity) +
+            row('BLEU-4', result.bleu4) +
+            row('ROUGE-1', result.rouge1) +
+            row('ROUGE-2', result.rouge2) +
+            row('ROUGE-L', result.rougeL) +
+            row('F1', result.f1) +
+            row('EM', result.em) +
             (result.thinking ? thinkingLine(result.thinking) : ''),
         );
       }

@@ -11,9 +11,32 @@ test('tuneloom export --to gguf --gguf-type q8_0: GGUF + Modelfile, self-check p
   const dir = tempDir('tuneloom-cli-export-');
   const out = join(dir, 'gguf');
   const db = join(dir, 'store.db');
-  const r = await runTuneloom(['export', '--model', tinyQwen2Model, '--adapter', tinyQwen2Adapter, '--to', 'gguf', '--gguf-type', 'q8_0', '--out', out, '--backend', 'cpu', '--db', db, '--json']);
+  const r = await runTuneloom([
+    'export',
+    '--model',
+    tinyQwen2Model,
+    '--adapter',
+    tinyQwen2Adapter,
+    '--to',
+    'gguf',
+    '--gguf-type',
+    'q8_0',
+    '--out',
+    out,
+    '--backend',
+    'cpu',
+    '--db',
+    db,
+    '--json',
+  ]);
   assert.equal(r.code, 0, r.stderr);
-  const report = JSON.parse(r.stdout) as { export_id: number; to: string; format: string; files: string[]; self_check: { ok: boolean; summary: string; prompts: { identical: boolean }[] } };
+  const report = JSON.parse(r.stdout) as {
+    export_id: number;
+    to: string;
+    format: string;
+    files: string[];
+    self_check: { ok: boolean; summary: string; prompts: { identical: boolean }[] };
+  };
   assert.equal(report.to, 'gguf');
   assert.equal(report.format, 'Q8_0');
   assert.deepEqual(report.files, [join(out, 'model-q8_0.gguf'), join(out, 'Modelfile')]);
@@ -21,7 +44,12 @@ test('tuneloom export --to gguf --gguf-type q8_0: GGUF + Modelfile, self-check p
   assert.equal(report.self_check.prompts.length, 3);
   assert.ok(readFileSync(join(out, 'Modelfile'), 'utf8').startsWith('FROM ./model-q8_0.gguf'));
   const store = openStore(db);
-  const row = store.prepare('SELECT kind, gguf_type, out_path, self_check_json FROM exports WHERE id = ?').get(report.export_id) as { kind: string; gguf_type: string; out_path: string; self_check_json: string };
+  const row = store.prepare('SELECT kind, gguf_type, out_path, self_check_json FROM exports WHERE id = ?').get(report.export_id) as {
+    kind: string;
+    gguf_type: string;
+    out_path: string;
+    self_check_json: string;
+  };
   store.close();
   assert.deepEqual([row.kind, row.gguf_type, row.out_path], ['gguf', 'q8_0', out]);
   assert.equal((JSON.parse(row.self_check_json) as { ok: boolean }).ok, true);
@@ -34,7 +62,13 @@ test('tuneloom export refuses an existing folder and bad flags in one line (exit
   const r = await runTuneloom(['export', '--model', tinyQwen2Model, '--adapter', tinyQwen2Adapter, '--to', 'merged', '--out', out, '--backend', 'cpu']);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /already exists and is not empty .*--force/);
-  assert.equal(r.stderr.trim().split('\n').filter((l) => !l.startsWith('backend:')).length, 1);
+  assert.equal(
+    r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('backend:')).length,
+    1,
+  );
   assert.ok(existsSync(join(out, 'notes.txt')));
 
   const bad = await runTuneloom(['export', '--model', tinyQwen2Model, '--adapter', tinyQwen2Adapter, '--to', 'onnx', '--out', out]);
@@ -52,8 +86,12 @@ test('tuneloom export --to adapter: the two PEFT files and a README, byte-equal,
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout) as { to: string; out: string; files: string[]; export_id: number; self_check: { ok: boolean } };
   assert.deepEqual([report.to, report.out, report.self_check.ok], ['adapter', out, true]);
-  assert.deepEqual(report.files.map((f) => f.slice(out.length + 1)), ['adapter_config.json', 'adapter_model.safetensors', 'README.md']);
-  for (const f of ['adapter_config.json', 'adapter_model.safetensors']) assert.ok(readFileSync(join(out, f)).equals(readFileSync(join(tinyQwen2Adapter, f))), f);
+  assert.deepEqual(
+    report.files.map((f) => f.slice(out.length + 1)),
+    ['adapter_config.json', 'adapter_model.safetensors', 'README.md'],
+  );
+  for (const f of ['adapter_config.json', 'adapter_model.safetensors'])
+    assert.ok(readFileSync(join(out, f)).equals(readFileSync(join(tinyQwen2Adapter, f))), f);
   const store = openStore(db);
   const row = store.prepare('SELECT kind, out_path FROM exports WHERE id = ?').get(report.export_id) as { kind: string; out_path: string };
   store.close();
@@ -73,9 +111,28 @@ test('tuneloom export --to adapter: the two PEFT files and a README, byte-equal,
 test('tuneloom export --events: job events on stdout (write progress, then the --json document as the result); a failure is an error event plus its one stderr line', async () => {
   const dir = tempDir('tuneloom-cli-export-');
   const out = join(dir, 'merged');
-  const r = await runTuneloom(['export', '--model', tinyQwen2Model, '--adapter', tinyQwen2Adapter, '--to', 'merged', '--out', out, '--no-self-check', '--backend', 'cpu', '--db', join(dir, 'store.db'), '--events']);
+  const r = await runTuneloom([
+    'export',
+    '--model',
+    tinyQwen2Model,
+    '--adapter',
+    tinyQwen2Adapter,
+    '--to',
+    'merged',
+    '--out',
+    out,
+    '--no-self-check',
+    '--backend',
+    'cpu',
+    '--db',
+    join(dir, 'store.db'),
+    '--events',
+  ]);
   assert.equal(r.code, 0, r.stderr);
-  const events = r.stdout.trim().split('\n').map((l, i) => parseJobEvent(l, i + 1));
+  const events = r.stdout
+    .trim()
+    .split('\n')
+    .map((l, i) => parseJobEvent(l, i + 1));
   const writes = events.flatMap((e) => (e.type === 'progress' && e.stage === 'write' ? [e.done / e.total] : []));
   assert.ok(writes.length >= 2 && writes.at(-1) === 1, `write progress: ${writes.join(', ')}`);
   const last = events.at(-1)!;

@@ -68,12 +68,26 @@ function record(storePath: string, e: ExportRecord): number {
   }
 }
 
-function exportAdapterCommand(ctx: CliContext, events: JobEventWriter | null, o: { adapter: string; out: string; model?: string; force: boolean; protect: string[]; storePath: string }): void {
-  if (str(ctx, 'dtype') !== undefined || str(ctx, 'gguf-type') !== undefined) throw new UserError('--dtype and --gguf-type do not apply to --to adapter', { hint: 'drop them: the adapter is copied as it is' });
+function exportAdapterCommand(
+  ctx: CliContext,
+  events: JobEventWriter | null,
+  o: { adapter: string; out: string; model?: string; force: boolean; protect: string[]; storePath: string },
+): void {
+  if (str(ctx, 'dtype') !== undefined || str(ctx, 'gguf-type') !== undefined)
+    throw new UserError('--dtype and --gguf-type do not apply to --to adapter', { hint: 'drop them: the adapter is copied as it is' });
   const r = exportAdapter(o);
   const modelPath = o.model ? resolve(o.model) : '';
-  const exportId = record(o.storePath, { adapterPath: resolve(o.adapter), modelPath, kind: 'adapter', ggufType: null, outPath: r.dir, bytes: r.bytes, selfCheck: r.selfCheck });
-  if (flag(ctx, 'json') || events) writeJobResult(ctx, events, { to: 'adapter', out: r.dir, files: r.files, bytes: r.bytes, format: 'peft', self_check: r.selfCheck, export_id: exportId });
+  const exportId = record(o.storePath, {
+    adapterPath: resolve(o.adapter),
+    modelPath,
+    kind: 'adapter',
+    ggufType: null,
+    outPath: r.dir,
+    bytes: r.bytes,
+    selfCheck: r.selfCheck,
+  });
+  if (flag(ctx, 'json') || events)
+    writeJobResult(ctx, events, { to: 'adapter', out: r.dir, files: r.files, bytes: r.bytes, format: 'peft', self_check: r.selfCheck, export_id: exportId });
   else ctx.stdout.write(`wrote adapter export (${(r.bytes / 1e6).toFixed(1)} MB) to ${r.dir}\nself-check: ${r.selfCheck.summary}\n`);
 }
 
@@ -97,8 +111,13 @@ export const exportCommand: CliCommand = {
     const adapter = str(ctx, 'adapter');
     const out = str(ctx, 'out');
     const to = choice(str(ctx, 'to'), 'to', ['adapter', 'merged', 'gguf'] as const);
-    for (const [name, v] of [['model', model], ['adapter', adapter], ['out', out]] as const) {
-      if (!v && !(name === 'model' && to === 'adapter')) throw new UserError(`missing --${name}`, { hint: 'usage: tuneloom export --model DIR --adapter DIR --to adapter|merged|gguf --out PATH' });
+    for (const [name, v] of [
+      ['model', model],
+      ['adapter', adapter],
+      ['out', out],
+    ] as const) {
+      if (!v && !(name === 'model' && to === 'adapter'))
+        throw new UserError(`missing --${name}`, { hint: 'usage: tuneloom export --model DIR --adapter DIR --to adapter|merged|gguf --out PATH' });
     }
     const storePath = resolveStorePath(str(ctx, 'db'));
     const protect = protectedPaths(storePath);

@@ -78,7 +78,8 @@ With budget forcing, what was used goes to stderr at the end as one line (withou
     const repetitionPenalty = parseNumberFlag(str(ctx, 'repetition-penalty'), 'repetition-penalty', { minExclusive: 0 });
     const think = thinkFlags(ctx);
     const greedy = flag(ctx, 'greedy');
-    if (greedy && (temperature !== undefined || topP !== undefined || topK !== undefined)) throw new UserError('--greedy cannot be combined with --temperature/--top-p/--top-k');
+    if (greedy && (temperature !== undefined || topP !== undefined || topK !== undefined))
+      throw new UserError('--greedy cannot be combined with --temperature/--top-p/--top-k');
 
     let messages: ChatMessage<string>[] = messagesFile ? readMessagesFile(messagesFile) : [{ role: 'user', content: prompt! }];
     const system = str(ctx, 'system');
@@ -117,14 +118,27 @@ With budget forcing, what was used goes to stderr at the end as one line (withou
         prefix: session.prefix,
         thinking,
         onToken: () => {
-          if (firstAt === 0) (firstAt = performance.now()), (prefillS = (firstAt - t0) / 1000);
+          if (firstAt === 0) ((firstAt = performance.now()), (prefillS = (firstAt - t0) / 1000));
         },
         decode: onText ? decode : undefined,
         onText,
       });
       const decodeS = (performance.now() - firstAt) / 1000;
-      const timing = { load_s: round(session.loadSeconds), prefill_s: round(prefillS), decode_tokens_per_s: result.ids.length > 1 && decodeS > 0 ? round((result.ids.length - 1) / decodeS) : 0 };
-      if (json || events) writeJobResult(ctx, events, { prompt_ids: promptIds, ids: result.ids, text: decode(result.ids), finish_reason: result.finishReason, engine: session.engine, timing, ...(result.thinking ? { thinking: result.thinking } : {}) });
+      const timing = {
+        load_s: round(session.loadSeconds),
+        prefill_s: round(prefillS),
+        decode_tokens_per_s: result.ids.length > 1 && decodeS > 0 ? round((result.ids.length - 1) / decodeS) : 0,
+      };
+      if (json || events)
+        writeJobResult(ctx, events, {
+          prompt_ids: promptIds,
+          ids: result.ids,
+          text: decode(result.ids),
+          finish_reason: result.finishReason,
+          engine: session.engine,
+          timing,
+          ...(result.thinking ? { thinking: result.thinking } : {}),
+        });
       else ctx.stdout.write('\n');
       // What budget forcing did, as the last stderr line (the result document carries it too).
       if (result.thinking) ctx.stderr.write(`thinking: ${JSON.stringify(result.thinking)}\n`);

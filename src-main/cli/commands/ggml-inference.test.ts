@@ -39,7 +39,10 @@ test('--backend cuda without the CUDA driver/runtime says what is missing and na
 });
 
 test('TUNELOOM_GGML_DIR pointing at a folder without ggml is one line', async () => {
-  assertOneLineError(await runTuneloom([...logits, '--backend', 'cpu'], { env: { TUNELOOM_GGML_DIR: tempDir() } }), /TUNELOOM_GGML_DIR=.* holds no usable ggml libraries: .* has no ggml-base\/ggml library; point it at a folder/);
+  assertOneLineError(
+    await runTuneloom([...logits, '--backend', 'cpu'], { env: { TUNELOOM_GGML_DIR: tempDir() } }),
+    /TUNELOOM_GGML_DIR=.* holds no usable ggml libraries: .* has no ggml-base\/ggml library; point it at a folder/,
+  );
 });
 
 test('an unknown --weights or --backend is one line', async () => {

@@ -51,7 +51,19 @@ test('tokenize --messages-file --generation-prompt --json gives the golden ids a
 });
 
 test('inspect logits --messages-file --adapter --json matches peft per position', async () => {
-  const r = await runTuneloom(['inspect', 'logits', '--model', tinyQwen2Model, '--adapter', tinyQwen2Adapter, '--messages-file', messagesFile(1), '--backend', 'cpu', '--json']);
+  const r = await runTuneloom([
+    'inspect',
+    'logits',
+    '--model',
+    tinyQwen2Model,
+    '--adapter',
+    tinyQwen2Adapter,
+    '--messages-file',
+    messagesFile(1),
+    '--backend',
+    'cpu',
+    '--json',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { ids: number[]; positions: { lse: number; top_ids: number[]; top_vals: number[] }[] };
   assert.deepEqual(out.ids, goldens.prompts[1].ids);
@@ -79,15 +91,33 @@ test('generate --greedy --json reproduces greedy12, and without --json streams t
 });
 
 test('generate --events: the text as text events, then the --json document as the result event (the playground reads these)', async () => {
-  const r = await runTuneloom(['generate', '--model', tinyQwen2Model, '--messages-file', messagesFile(0), '--greedy', '--max-new-tokens', '12', '--backend', 'cpu', '--events']);
+  const r = await runTuneloom([
+    'generate',
+    '--model',
+    tinyQwen2Model,
+    '--messages-file',
+    messagesFile(0),
+    '--greedy',
+    '--max-new-tokens',
+    '12',
+    '--backend',
+    'cpu',
+    '--events',
+  ]);
   assert.equal(r.code, 0, r.stderr);
-  const events = r.stdout.trim().split('\n').map((l, i) => parseJobEvent(l, i + 1));
+  const events = r.stdout
+    .trim()
+    .split('\n')
+    .map((l, i) => parseJobEvent(l, i + 1));
   const last = events.at(-1)!;
   assert.ok(last.type === 'result', r.stdout);
   assert.deepEqual(last.result.ids, goldens.prompts[0].greedy12);
   const text = events.flatMap((e) => (e.type === 'text' ? [e.text] : [])).join('');
   assert.equal(text, last.result.text);
-  assert.ok(events.some((e) => e.type === 'log' && /^backend cpu/.test(e.message)), 'the backend line is a log event');
+  assert.ok(
+    events.some((e) => e.type === 'log' && /^backend cpu/.test(e.message)),
+    'the backend line is a log event',
+  );
 
   const bad = await runTuneloom(['generate', '--model', join(root, 'nowhere'), '--prompt', 'hi', '--events']);
   assert.equal(bad.code, 1, bad.stderr);
@@ -113,14 +143,20 @@ test('generate --think-budget N: N thought tokens, then the forced close; what w
 });
 
 test('a missing model folder is one line', async () => {
-  assertOneLineError(await runTuneloom(['inspect', 'logits', '--model', join(root, 'nope'), '--ids', '1,2', '--backend', 'cpu', '--json']), /model folder not found/);
+  assertOneLineError(
+    await runTuneloom(['inspect', 'logits', '--model', join(root, 'nope'), '--ids', '1,2', '--backend', 'cpu', '--json']),
+    /model folder not found/,
+  );
 });
 
 test('a truncated safetensors file is one line', async () => {
   const dir = syntheticFolder('truncated');
   const file = join(dir, 'model.safetensors');
   truncateSync(file, statSync(file).size - 100);
-  assertOneLineError(await runTuneloom(['inspect', 'logits', '--model', dir, '--ids', '1,2', '--backend', 'cpu', '--json']), /model\.safetensors: truncated or corrupt safetensors file/);
+  assertOneLineError(
+    await runTuneloom(['inspect', 'logits', '--model', dir, '--ids', '1,2', '--backend', 'cpu', '--json']),
+    /model\.safetensors: truncated or corrupt safetensors file/,
+  );
 });
 
 test('a config/weights shape mismatch is one line', async () => {
@@ -128,7 +164,10 @@ test('a config/weights shape mismatch is one line', async () => {
   const cfgPath = join(dir, 'config.json');
   const cfg = JSON.parse(readFileSync(cfgPath, 'utf8')) as Record<string, unknown>;
   writeFileSync(cfgPath, JSON.stringify({ ...cfg, intermediate_size: 80 }));
-  assertOneLineError(await runTuneloom(['generate', '--model', dir, '--prompt', 'hi', '--backend', 'cpu', '--json']), /shape mismatch: model\.layers\.0\.mlp\.gate_proj\.weight is \[64, 32\].*implies \[80, 32\]/);
+  assertOneLineError(
+    await runTuneloom(['generate', '--model', dir, '--prompt', 'hi', '--backend', 'cpu', '--json']),
+    /shape mismatch: model\.layers\.0\.mlp\.gate_proj\.weight is \[64, 32\].*implies \[80, 32\]/,
+  );
 });
 
 test('an adapter trained for another model is one line', async () => {

@@ -68,7 +68,10 @@ Options:
       const positions = positionStats(logits, model.config.vocabSize, Math.min(top, model.config.vocabSize));
       const timing = { load_s: Math.round(session.loadSeconds * 1000) / 1000, prefill_s: Math.round(prefillS * 1000) / 1000 };
       if (flag(ctx, 'json')) writeJson(ctx, { ids, positions, engine: session.engine, timing });
-      else positions.forEach((p, t) => ctx.stdout.write(`${t}\t${ids[t]}\tlse ${p.lse.toFixed(4)}\ttop ${p.top_ids.map((id, j) => `${id}:${p.top_vals[j].toFixed(3)}`).join(' ')}\n`));
+      else
+        positions.forEach((p, t) =>
+          ctx.stdout.write(`${t}\t${ids[t]}\tlse ${p.lse.toFixed(4)}\ttop ${p.top_ids.map((id, j) => `${id}:${p.top_vals[j].toFixed(3)}`).join(' ')}\n`),
+        );
     } finally {
       session.dispose();
     }

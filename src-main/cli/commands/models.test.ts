@@ -21,7 +21,10 @@ test('models download resumes a cut transfer, verifies, and registers the folder
   hub.cutAfter('model.safetensors', 3_000_000);
   const r = await runTuneloom(['models', 'download', 'acme/tiny-qwen2', '--endpoint', hub.url, '--json'], { env });
   assert.equal(r.code, 0, r.stderr);
-  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.equal(lines[0].type, 'listed');
   assert.ok(lines.some((l) => l.type === 'retry' && l.path === 'model.safetensors'));
   const done = lines.at(-1)!;

@@ -123,7 +123,10 @@ comma-separated base URLs); otherwise it is withheld and a line says so.
       const mirror = hub === 'huggingface' ? readAppSettings(db).mirrorEndpoint : '';
       const endpoint = resolveEndpoint(hub, str(ctx, 'endpoint') || mirror || undefined);
       const outDir = resolve(str(ctx, 'out') ?? defaultDownloadDir(tuneloomHome(), repoId));
-      const include = str(ctx, 'include')?.split(',').map((s) => s.trim()).filter(Boolean);
+      const include = str(ctx, 'include')
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const ac = new AbortController();
       const onSigint = (): void => ac.abort();
       process.once('SIGINT', onSigint);
@@ -142,9 +145,23 @@ comma-separated base URLs); otherwise it is withheld and a line says so.
       try {
         const trustedEndpoints = flag(ctx, 'trust-endpoint') ? [endpoint] : [];
         const onNotice = (line: string): void => void ctx.stderr.write(`${line}\n`);
-        const r = await downloadModel({ hub, repoId, endpoint, outDir, revision: str(ctx, 'revision'), include, trustedEndpoints, onNotice, signal: ac.signal, onEvent, progressIntervalMs: json ? 500 : 200 });
+        const r = await downloadModel({
+          hub,
+          repoId,
+          endpoint,
+          outDir,
+          revision: str(ctx, 'revision'),
+          include,
+          trustedEndpoints,
+          onNotice,
+          signal: ac.signal,
+          onEvent,
+          progressIntervalMs: json ? 500 : 200,
+        });
         // A custom --include may leave out what a model folder needs: register only what inspects cleanly.
-        const model = include ? await registerModel(db, r.dir, { source: hub, repoId }).catch(() => null) : await registerModel(db, r.dir, { source: hub, repoId });
+        const model = include
+          ? await registerModel(db, r.dir, { source: hub, repoId }).catch(() => null)
+          : await registerModel(db, r.dir, { source: hub, repoId });
         if (json) return writeJson(ctx, { type: 'done', dir: r.dir, files: r.files, model });
         ctx.stdout.write(model ? `Downloaded ${repoId} to ${r.dir} and registered it as model #${model.id}.\n` : `Downloaded ${repoId} to ${r.dir}.\n`);
       } finally {

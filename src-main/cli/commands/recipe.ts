@@ -42,19 +42,33 @@ Options:
   async run(ctx) {
     const raw = ctx.positionals[0];
     const runId = Number(raw);
-    if (raw === undefined || !Number.isInteger(runId) || runId < 1) throw new UserError(raw === undefined ? 'a run id is missing' : `"${raw}" is not a run id`, { hint: 'usage: tuneloom export-recipe RUN --to llamafactory|axolotl --out DIR' });
+    if (raw === undefined || !Number.isInteger(runId) || runId < 1)
+      throw new UserError(raw === undefined ? 'a run id is missing' : `"${raw}" is not a run id`, {
+        hint: 'usage: tuneloom export-recipe RUN --to llamafactory|axolotl --out DIR',
+      });
     const to = str(ctx, 'to');
-    if (!to || !RECIPE_TARGETS.includes(to as RecipeTarget)) throw new UserError(`--to must be one of ${RECIPE_TARGETS.join(', ')}${to ? `, got "${to}"` : ''}`);
+    if (!to || !RECIPE_TARGETS.includes(to as RecipeTarget))
+      throw new UserError(`--to must be one of ${RECIPE_TARGETS.join(', ')}${to ? `, got "${to}"` : ''}`);
     const out = str(ctx, 'out');
     if (!out) throw new UserError('--out is required', { hint: 'pass --out DIR, a new folder for the recipe' });
     const distributed = str(ctx, 'distributed');
-    if (distributed !== undefined && !DISTRIBUTED.includes(distributed as Distributed)) throw new UserError(`--distributed must be one of ${DISTRIBUTED.join(', ')}, got "${distributed}"`);
+    if (distributed !== undefined && !DISTRIBUTED.includes(distributed as Distributed))
+      throw new UserError(`--distributed must be one of ${DISTRIBUTED.join(', ')}, got "${distributed}"`);
     const gpus = parseNumberFlag(str(ctx, 'gpus'), 'gpus', { integer: true, fallback: 1 })!;
     const db = openStore(resolveStorePath(str(ctx, 'db')));
     try {
-      const r = await exportRecipe(db, { runId, to: to as RecipeTarget, out, gpus, distributed: distributed as Distributed | undefined, force: flag(ctx, 'force') });
+      const r = await exportRecipe(db, {
+        runId,
+        to: to as RecipeTarget,
+        out,
+        gpus,
+        distributed: distributed as Distributed | undefined,
+        force: flag(ctx, 'force'),
+      });
       if (flag(ctx, 'json')) return writeJson(ctx, r);
-      ctx.stdout.write(`recipe for ${r.to}: ${r.out} (${r.examples.train} training, ${r.examples.val} validation example(s))\n  ${r.files.join('\n  ')}\nsee ${r.out}/README.md for the commands\n`);
+      ctx.stdout.write(
+        `recipe for ${r.to}: ${r.out} (${r.examples.train} training, ${r.examples.val} validation example(s))\n  ${r.files.join('\n  ')}\nsee ${r.out}/README.md for the commands\n`,
+      );
       for (const n of r.notes) ctx.stderr.write(`note: not part of the recipe: ${n}\n`);
     } finally {
       db.close();
@@ -92,7 +106,9 @@ Options:
     try {
       const r = await importRun(db, { dir, name: str(ctx, 'name'), model: str(ctx, 'model'), out: str(ctx, 'out'), storePath });
       if (flag(ctx, 'json')) return writeJson(ctx, r);
-      ctx.stdout.write(`imported run ${r.runId} "${r.name}" from ${r.tool}: ${r.steps} logged step(s)${r.curve ? ` (${r.curve})` : ', no log found'}; adapter: ${r.adapterPath}\n`);
+      ctx.stdout.write(
+        `imported run ${r.runId} "${r.name}" from ${r.tool}: ${r.steps} logged step(s)${r.curve ? ` (${r.curve})` : ', no log found'}; adapter: ${r.adapterPath}\n`,
+      );
     } finally {
       db.close();
     }

@@ -18,7 +18,12 @@ import { tsEntry } from '../../workers/worker-client';
 const DOUBLE = join(repoRoot, 'src-main/test-support/test-double-worker.ts');
 const env = { TUNELOOM_WORKER_ENTRY: DOUBLE };
 
-function fixture(): { dir: string; dbFile: string; model: string; launch: (cfg: Partial<TestDoubleConfig>, name: string) => Parameters<RunSupervisor['enqueue']>[0] } {
+function fixture(): {
+  dir: string;
+  dbFile: string;
+  model: string;
+  launch: (cfg: Partial<TestDoubleConfig>, name: string) => Parameters<RunSupervisor['enqueue']>[0];
+} {
   const dir = tempDir('tuneloom-runs-cli-');
   const model = join(dir, 'model');
   mkdirSync(model);
@@ -49,7 +54,13 @@ test('runs list / show / compare --json return recorded runs, metrics summary an
   const list = await runTuneloom(['runs', 'list', '--db', f.dbFile, '--json']);
   assert.equal(list.code, 0, list.stderr);
   const runs = JSON.parse(list.stdout).runs as { id: number; status: string; lastStep: number }[];
-  assert.deepEqual(runs.map((r) => [r.id, r.status, r.lastStep]), [[b, 'completed', 10], [a, 'completed', 10]]);
+  assert.deepEqual(
+    runs.map((r) => [r.id, r.status, r.lastStep]),
+    [
+      [b, 'completed', 10],
+      [a, 'completed', 10],
+    ],
+  );
 
   const show = await runTuneloom(['runs', 'show', String(a), '--db', f.dbFile, '--json']);
   assert.equal(show.code, 0, show.stderr);
@@ -59,8 +70,14 @@ test('runs list / show / compare --json return recorded runs, metrics summary an
   assert.equal(shown.metrics.steps, 10);
   assert.equal(shown.metrics.lastStep, 10);
   assert.ok(shown.metrics.minLoss <= shown.metrics.firstLoss);
-  assert.deepEqual(shown.samples.map((s: { step: number }) => s.step), [10]);
-  assert.deepEqual(shown.checkpoints.map((c: { step: number }) => c.step), [5, 10]);
+  assert.deepEqual(
+    shown.samples.map((s: { step: number }) => s.step),
+    [10],
+  );
+  assert.deepEqual(
+    shown.checkpoints.map((c: { step: number }) => c.step),
+    [5, 10],
+  );
   assert.ok(shown.diskBytes > 0);
 
   const cmp = await runTuneloom(['runs', 'compare', String(a), String(b), '--db', f.dbFile, '--json']);
@@ -70,7 +87,13 @@ test('runs list / show / compare --json return recorded runs, metrics summary an
   assert.deepEqual(c.differences['config.seed'], [3, 4]);
   assert.deepEqual(c.differences['config.outDir'], [join(f.dir, 'out-a'), join(f.dir, 'out-b')]);
   assert.equal(c.differences['config.maxSteps'], undefined, 'equal settings are not listed');
-  assert.deepEqual(c.final.map((x: { id: number; lastStep: number }) => [x.id, x.lastStep]), [[a, 10], [b, 10]]);
+  assert.deepEqual(
+    c.final.map((x: { id: number; lastStep: number }) => [x.id, x.lastStep]),
+    [
+      [a, 10],
+      [b, 10],
+    ],
+  );
 });
 
 test('one clear line (exit 1) for: resuming a completed run, a second GPU run while another process trains, a moved model folder, a bad id, a read-only or newer store', async () => {

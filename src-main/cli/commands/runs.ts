@@ -30,7 +30,9 @@ function openRecovered(ctx: CliContext): Db {
 function runId(raw: string | undefined, usage: string): number {
   const id = Number(raw);
   if (raw === undefined || !Number.isInteger(id) || id < 1) {
-    throw new UserError(raw === undefined ? 'a run id is missing' : `"${raw}" is not a run id`, { hint: `usage: tuneloom ${usage}; ids are listed by \`tuneloom runs list\`` });
+    throw new UserError(raw === undefined ? 'a run id is missing' : `"${raw}" is not a run id`, {
+      hint: `usage: tuneloom ${usage}; ids are listed by \`tuneloom runs list\``,
+    });
   }
   return id;
 }
@@ -115,7 +117,12 @@ evaluations, the final sample outputs and the disk space its --out folder uses.
         `  out       ${run.outDir}  (${shown.diskBytes} bytes)  adapter: ${run.adapterPath ?? '-'}`,
         `  steps     ${run.lastStep}${run.totalSteps ? `/${run.totalSteps}` : ''}; loss ${fmt(m.firstLoss)} → ${fmt(m.lastLoss)} (min ${fmt(m.minLoss)} at step ${m.minLossStep ?? '-'}); best eval ${fmt(run.bestEvalLoss)}`,
         `  config    ${JSON.stringify(run.config)}`,
-        `  checkpoints ${shown.checkpoints.filter((c) => c.kept).map((c) => c.step).join(', ') || '-'}`,
+        `  checkpoints ${
+          shown.checkpoints
+            .filter((c) => c.kept)
+            .map((c) => c.step)
+            .join(', ') || '-'
+        }`,
         ...shown.samples.map((s) => `  sample @${s.step} [${s.promptIdx}] ${JSON.stringify(s.prompt)} → ${JSON.stringify(s.output)}`),
       ];
       ctx.stdout.write(lines.join('\n') + '\n');
@@ -167,11 +174,20 @@ The settings that differ between the runs (everything else was the same) and the
       }
       const final = runs.map((r) => {
         const m = metricsSummary(db, r.id);
-        return { id: r.id, name: r.name, status: r.status, lastStep: r.lastStep, lastLoss: m.lastLoss, minLoss: m.minLoss, bestEvalLoss: r.bestEvalLoss, meanTokensPerS: m.meanTokensPerS };
+        return {
+          id: r.id,
+          name: r.name,
+          status: r.status,
+          lastStep: r.lastStep,
+          lastLoss: m.lastLoss,
+          minLoss: m.minLoss,
+          bestEvalLoss: r.bestEvalLoss,
+          meanTokensPerS: m.meanTokensPerS,
+        };
       });
       if (flag(ctx, 'json')) return writeJson(ctx, { runs: ids, differences, final });
       const w = Math.max(12, ...Object.keys(differences).map((k) => k.length));
-      const cell = (v: unknown): string => (typeof v === 'number' ? String(v) : JSON.stringify(v) ?? '-').slice(0, 24).padEnd(24);
+      const cell = (v: unknown): string => (typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? '-')).slice(0, 24).padEnd(24);
       const out = [`${''.padEnd(w)}  ${ids.map((id) => cell(`run ${id}`)).join('  ')}`];
       for (const [k, vs] of Object.entries(differences)) out.push(`${k.padEnd(w)}  ${vs.map(cell).join('  ')}`);
       if (!Object.keys(differences).length) out.push('(same settings)');
@@ -217,7 +233,8 @@ Ctrl-C stops at the next step boundary with a checkpoint; a second Ctrl-C kills 
             if (e.type === 'done') line.run_id = id;
             return writeJson(ctx, line);
           }
-          if (e.type === 'start') ctx.stdout.write(`run ${id}: resuming at step ${e.fromStep} of ${e.totalSteps}${plan.resumeFrom ? ` from ${plan.resumeFrom}` : ''}\n`);
+          if (e.type === 'start')
+            ctx.stdout.write(`run ${id}: resuming at step ${e.fromStep} of ${e.totalSteps}${plan.resumeFrom ? ` from ${plan.resumeFrom}` : ''}\n`);
           else if (e.type === 'step') ctx.stdout.write(`step ${e.step}  loss ${e.loss.toFixed(4)}  lr ${e.lr.toExponential(2)}\n`);
           else if (e.type === 'checkpoint') ctx.stdout.write(`checkpoint ${e.path}\n`);
           else if (e.type === 'eval') ctx.stdout.write(`eval loss at step ${e.step}: ${e.loss.toFixed(4)}\n`);

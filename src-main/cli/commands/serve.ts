@@ -27,7 +27,10 @@ Stop it with Ctrl+C.
   async run(ctx) {
     const port = parseNumberFlag(str(ctx, 'port'), 'port', { integer: true, min: 0, fallback: 5179 })!;
     const host = str(ctx, 'host') ?? '127.0.0.1';
-    const allowHosts = (str(ctx, 'allow-host') ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+    const allowHosts = (str(ctx, 'allow-host') ?? '')
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean);
     const warning = exposureWarning(host);
     if (warning) ctx.stderr.write(`${warning}\n`);
     const server = await startServer({ host, port, dbPath: resolveStorePath(str(ctx, 'db')), allowHosts });

@@ -17,7 +17,11 @@ import { getRun } from '../../store/queries/runs';
 const root = tempDir();
 // The CLI records runs in the store under $TUNELOOM_HOME; keep it inside the test's temp folder.
 const env = { TUNELOOM_HOME: join(root, 'home') };
-const jsonLines = (s: string) => s.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>);
+const jsonLines = (s: string) =>
+  s
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 /** The SFT chat of ../shared/tools/make_goldens.py (goldens.json records its ids and labels). */
 const SFT_CHAT = {
@@ -33,15 +37,42 @@ test('three AdamW steps through `tuneloom train` match torch + peft (losses and 
   const data = join(root, 'sft.jsonl');
   writeFileSync(data, JSON.stringify(SFT_CHAT) + '\n');
   const out = join(root, 'golden-out');
-  const r = await runTuneloom([
-    'train', '--model', tinyQwen2Model, '--data', data, '--init-adapter', tinyQwen2Adapter, '--max-steps', '3',
-    '--lr', String(adamw.lr), '--weight-decay', String(adamw.weight_decay), '--scheduler', 'constant', '--max-grad-norm', '0',
-    '--lora-dropout', '0', '--out', out, '--json', '--backend', 'cpu',
-  ], { env });
+  const r = await runTuneloom(
+    [
+      'train',
+      '--model',
+      tinyQwen2Model,
+      '--data',
+      data,
+      '--init-adapter',
+      tinyQwen2Adapter,
+      '--max-steps',
+      '3',
+      '--lr',
+      String(adamw.lr),
+      '--weight-decay',
+      String(adamw.weight_decay),
+      '--scheduler',
+      'constant',
+      '--max-grad-norm',
+      '0',
+      '--lora-dropout',
+      '0',
+      '--out',
+      out,
+      '--json',
+      '--backend',
+      'cpu',
+    ],
+    { env },
+  );
   assert.equal(r.code, 0, r.stderr);
   const events = jsonLines(r.stdout);
   const steps = events.filter((e) => e.type === 'step');
-  assert.deepEqual(steps.map((e) => e.step), [1, 2, 3]);
+  assert.deepEqual(
+    steps.map((e) => e.step),
+    [1, 2, 3],
+  );
   steps.forEach((e, i) => {
     const want = adamw.losses_before_each_step[i];
     assert.ok(Math.abs((e.loss as number) - want) <= 1e-4 * want, `loss before step ${i + 1}: ${e.loss} vs ${want}`);
@@ -122,12 +153,46 @@ test('bad inputs: lr <= 0, unknown target module, unwritable --out, no room for 
   writeFileSync(file, 'x');
   await expectOneLine(base(join(file, 'out')), /cannot use this path for --out: .* is a file, not a folder/);
   assert.equal(await runsRecorded(), runsBefore, 'a bad --out records no failed run');
-  await expectOneLine([...base(join(root, 'b4')), '--max-len', '12'], /nothing to train on: all \d+ example\(s\) are longer than --max-len 12/, join(root, 'b4'));
+  await expectOneLine(
+    [...base(join(root, 'b4')), '--max-len', '12'],
+    /nothing to train on: all \d+ example\(s\) are longer than --max-len 12/,
+    join(root, 'b4'),
+  );
 
   // Some too long, some not: counted and reported, the run goes on.
   const mixed = join(root, 'mixed.jsonl');
-  writeFileSync(mixed, readFileSync(data, 'utf8') + JSON.stringify({ messages: [{ role: 'user', content: 'x'.repeat(80) }, { role: 'assistant', content: 'y' }] }) + '\n');
-  const r = await runTuneloom(['train', '--model', model, '--data', mixed, '--out', join(root, 'b5'), '--max-steps', '1', '--max-len', '48', '--val-split', '0', '--json', '--backend', 'cpu'], { env });
+  writeFileSync(
+    mixed,
+    readFileSync(data, 'utf8') +
+      JSON.stringify({
+        messages: [
+          { role: 'user', content: 'x'.repeat(80) },
+          { role: 'assistant', content: 'y' },
+        ],
+      }) +
+      '\n',
+  );
+  const r = await runTuneloom(
+    [
+      'train',
+      '--model',
+      model,
+      '--data',
+      mixed,
+      '--out',
+      join(root, 'b5'),
+      '--max-steps',
+      '1',
+      '--max-len',
+      '48',
+      '--val-split',
+      '0',
+      '--json',
+      '--backend',
+      'cpu',
+    ],
+    { env },
+  );
   assert.equal(r.code, 0, r.stderr);
   const start = jsonLines(r.stdout).find((e) => e.type === 'start')!;
   assert.equal(start.too_long, 1);
@@ -135,7 +200,10 @@ test('bad inputs: lr <= 0, unknown target module, unwritable --out, no room for 
   assert.ok(jsonLines(r.stdout).some((e) => e.type === 'log' && /longer than --max-len 48/.test(String(e.message))));
 
   const nanOut = join(root, 'nan');
-  const nan = await runTuneloom([...base(nanOut).slice(0, -4), '--max-steps', '6', '--save-every', '1', '--lr', '1e38', '--max-grad-norm', '0', '--backend', 'cpu'], { env });
+  const nan = await runTuneloom(
+    [...base(nanOut).slice(0, -4), '--max-steps', '6', '--save-every', '1', '--lr', '1e38', '--max-grad-norm', '0', '--backend', 'cpu'],
+    { env },
+  );
   assert.equal(nan.code, 1, nan.stderr);
   const line = nan.stderr.split('\n').find((l) => l.startsWith('tuneloom train:'))!;
   assert.match(line, /NaN at step \d+; the run stopped/);
@@ -145,12 +213,49 @@ test('bad inputs: lr <= 0, unknown target module, unwritable --out, no room for 
 
 test('an old tfjs backend name trains on ggml with a one-line notice: --backend wasm gives the --backend cpu losses', async () => {
   const data = join(root, 'two-chats.jsonl');
-  writeFileSync(data, [
-    { messages: [{ role: 'user', content: '你好' }, { role: 'assistant', content: '你好！很高兴见到你。' }] },
-    { messages: [{ role: 'user', content: '学生请假流程？' }, { role: 'assistant', content: '填写请假单，交辅导员签字。' }] },
-  ].map((c) => JSON.stringify(c)).join('\n') + '\n');
+  writeFileSync(
+    data,
+    [
+      {
+        messages: [
+          { role: 'user', content: '你好' },
+          { role: 'assistant', content: '你好！很高兴见到你。' },
+        ],
+      },
+      {
+        messages: [
+          { role: 'user', content: '学生请假流程？' },
+          { role: 'assistant', content: '填写请假单，交辅导员签字。' },
+        ],
+      },
+    ]
+      .map((c) => JSON.stringify(c))
+      .join('\n') + '\n',
+  );
   const run = async (backend: string) => {
-    const r = await runTuneloom(['train', '--model', tinyQwen2Model, '--data', data, '--out', join(root, `old-name-${backend}`), '--max-steps', '3', '--batch-size', '2', '--lora-dropout', '0', '--val-split', '0', '--backend', backend, '--json'], { env });
+    const r = await runTuneloom(
+      [
+        'train',
+        '--model',
+        tinyQwen2Model,
+        '--data',
+        data,
+        '--out',
+        join(root, `old-name-${backend}`),
+        '--max-steps',
+        '3',
+        '--batch-size',
+        '2',
+        '--lora-dropout',
+        '0',
+        '--val-split',
+        '0',
+        '--backend',
+        backend,
+        '--json',
+      ],
+      { env },
+    );
     assert.equal(r.code, 0, r.stderr);
     return jsonLines(r.stdout);
   };
@@ -166,7 +271,27 @@ test('an old tfjs backend name trains on ggml with a one-line notice: --backend 
 test('tuneloom train --map trains on any CSV with the given column roles (as the wizard launches a mapped dataset)', async () => {
   const data = join(root, 'faq.csv');
   writeFileSync(data, 'topic,q,a\nlibrary,When does the library open?,At 8:00.\ndorm,When are lights out?,At 23:00.\n');
-  const r = await runTuneloom(['train', '--model', tiny(), '--data', data, '--map', 'q=user,a=assistant,topic=meta', '--out', join(root, 'mapped'), '--max-steps', '1', '--val-split', '0', '--backend', 'cpu', '--json'], { env });
+  const r = await runTuneloom(
+    [
+      'train',
+      '--model',
+      tiny(),
+      '--data',
+      data,
+      '--map',
+      'q=user,a=assistant,topic=meta',
+      '--out',
+      join(root, 'mapped'),
+      '--max-steps',
+      '1',
+      '--val-split',
+      '0',
+      '--backend',
+      'cpu',
+      '--json',
+    ],
+    { env },
+  );
   assert.equal(r.code, 0, r.stderr);
   const start = jsonLines(r.stdout).find((e) => e.type === 'start')!;
   assert.equal(start.examples, 2);
@@ -184,18 +309,47 @@ test('a typo in --data is one line before anything exists: no backend probe, no 
   assert.match(r.stderr, /^tuneloom train: .*no-such-file\.jsonl: data file not found — check the --data path\n$/);
   assert.ok(!existsSync(out), '--out was not created');
   assert.ok(!existsSync(db), 'no store (so no failed run) was created');
-  const val = await runTuneloom(['train', '--model', tiny(), '--data', writeLearningData(join(root, 'typo-ok.jsonl')), '--val-data', join(root, 'nope-val.jsonl'), '--out', out, '--db', db], { env });
+  const val = await runTuneloom(
+    [
+      'train',
+      '--model',
+      tiny(),
+      '--data',
+      writeLearningData(join(root, 'typo-ok.jsonl')),
+      '--val-data',
+      join(root, 'nope-val.jsonl'),
+      '--out',
+      out,
+      '--db',
+      db,
+    ],
+    { env },
+  );
   assert.equal(val.code, 1);
   assert.match(val.stderr, /validation data file not found — check the --val-data path/);
   assert.ok(!existsSync(out) && !existsSync(db));
 });
 
-test('--out over a non-empty folder that is not this run\'s is refused unless --force, which replaces it', async () => {
+test("--out over a non-empty folder that is not this run's is refused unless --force, which replaces it", async () => {
   const out = join(root, 'older-run');
   mkdirSync(join(out, 'checkpoint-5'), { recursive: true });
   writeFileSync(join(out, 'adapter_model.safetensors'), 'older weights');
   writeFileSync(join(out, 'checkpoint-5', 'trainer_state.json'), '{}');
-  const args = ['train', '--model', tiny(), '--data', writeLearningData(join(root, 'over.jsonl')), '--out', out, '--max-steps', '1', '--val-split', '0', '--backend', 'auto'];
+  const args = [
+    'train',
+    '--model',
+    tiny(),
+    '--data',
+    writeLearningData(join(root, 'over.jsonl')),
+    '--out',
+    out,
+    '--max-steps',
+    '1',
+    '--val-split',
+    '0',
+    '--backend',
+    'auto',
+  ];
   const refused = await runTuneloom(args, { env });
   assert.equal(refused.code, 1, refused.stderr);
   assert.equal(refused.stderr.trim().split('\n').length, 1, refused.stderr);

@@ -87,13 +87,28 @@ const OPTIONS: CliCommand['options'] = {
   'reward-timeout-ms': { type: 'string' },
 };
 
-const GRPO_FLAGS = ['num-generations', 'beta', 'epsilon', 'max-new-tokens', 'temperature', 'top-p', 'top-k', 'reward', 'format-pattern', 'reward-file', 'reward-timeout-ms'];
+const GRPO_FLAGS = [
+  'num-generations',
+  'beta',
+  'epsilon',
+  'max-new-tokens',
+  'temperature',
+  'top-p',
+  'top-k',
+  'reward',
+  'format-pattern',
+  'reward-file',
+  'reward-timeout-ms',
+];
 
 /** The GRPO part of the config for --method grpo; its flags elsewhere are one line. */
 function parseGrpo(ctx: CliContext, method: string | undefined): GrpoConfig | undefined {
   const given = GRPO_FLAGS.filter((f) => str(ctx, f) !== undefined);
   if (method !== 'grpo') {
-    if (method === 'ptuning' && given.length) throw new UserError(`--${given[0]} is for --method grpo, and GRPO trains a LoRA adapter: P-Tuning v2 with GRPO is not supported`, { hint: 'use --method grpo, or drop the GRPO flags' });
+    if (method === 'ptuning' && given.length)
+      throw new UserError(`--${given[0]} is for --method grpo, and GRPO trains a LoRA adapter: P-Tuning v2 with GRPO is not supported`, {
+        hint: 'use --method grpo, or drop the GRPO flags',
+      });
     if (given.length) throw new UserError(`--${given[0]} is for --method grpo`, { hint: 'add --method grpo, or drop it' });
     return undefined;
   }
@@ -101,8 +116,16 @@ function parseGrpo(ctx: CliContext, method: string | undefined): GrpoConfig | un
   const num = (k: string, fallback: number) => parseNumberFlag(str(ctx, k), k, { fallback })!;
   const int = (k: string, fallback: number) => parseNumberFlag(str(ctx, k), k, { integer: true, fallback })!;
   const rewardsRaw = str(ctx, 'reward');
-  const rewards = rewardsRaw === undefined ? d.rewards : rewardsRaw.split(',').map((r) => r.trim()).filter(Boolean);
-  for (const r of rewards) if (!(BUILTIN_REWARDS as readonly string[]).includes(r)) throw new UserError(`--reward: unknown reward "${r}"`, { hint: `use any of ${BUILTIN_REWARDS.join(',')}, and --reward-file F for your own` });
+  const rewards =
+    rewardsRaw === undefined
+      ? d.rewards
+      : rewardsRaw
+          .split(',')
+          .map((r) => r.trim())
+          .filter(Boolean);
+  for (const r of rewards)
+    if (!(BUILTIN_REWARDS as readonly string[]).includes(r))
+      throw new UserError(`--reward: unknown reward "${r}"`, { hint: `use any of ${BUILTIN_REWARDS.join(',')}, and --reward-file F for your own` });
   return {
     numGenerations: int('num-generations', d.numGenerations),
     beta: num('beta', d.beta),
@@ -137,7 +160,12 @@ function settingFromFlag(ctx: CliContext, key: SettingKey): unknown {
     case 'choice':
       return choiceFlag(raw, s.flag, s.choices, s.default);
     case 'list':
-      return raw === undefined ? [...s.default] : raw.split(',').map((v) => v.trim()).filter(Boolean);
+      return raw === undefined
+        ? [...s.default]
+        : raw
+            .split(',')
+            .map((v) => v.trim())
+            .filter(Boolean);
     case 'text':
       return raw;
   }
@@ -160,8 +188,17 @@ export function parseTrainArgs(ctx: CliContext): TrainConfig {
     return v;
   };
   const targetsRaw = str(ctx, 'lora-targets');
-  const loraTargets = targetsRaw === undefined ? [...TRAIN_DEFAULTS.loraTargets] : targetsRaw === 'all-linear' ? 'all-linear' : targetsRaw.split(',').map((s) => s.trim()).filter(Boolean);
-  if (str(ctx, 'warmup-steps') !== undefined && str(ctx, 'warmup-ratio') !== undefined) throw new UserError('pass only one of --warmup-steps and --warmup-ratio');
+  const loraTargets =
+    targetsRaw === undefined
+      ? [...TRAIN_DEFAULTS.loraTargets]
+      : targetsRaw === 'all-linear'
+        ? 'all-linear'
+        : targetsRaw
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean);
+  if (str(ctx, 'warmup-steps') !== undefined && str(ctx, 'warmup-ratio') !== undefined)
+    throw new UserError('pass only one of --warmup-steps and --warmup-ratio');
   if (str(ctx, 'val-data') !== undefined && str(ctx, 'val-split') !== undefined) throw new UserError('pass only one of --val-data and --val-split');
   const model = need('model', 'pass --model DIR, a Hugging Face model folder');
   const data = need('data', 'pass --data FILE, the training data');
@@ -203,11 +240,48 @@ export function memoryLine(estimate: MemoryEstimate | undefined, peak: number | 
 export function eventJson(e: TrainEvent): Record<string, unknown> {
   switch (e.type) {
     case 'start':
-      return { type: 'start', run_id: e.runId, method: e.objective ?? e.method, total_steps: e.totalSteps, from_step: e.fromStep, examples: e.examples, val_examples: e.valExamples, too_long: e.tooLong.length, too_long_examples: e.tooLong, truncated: e.truncated, trainable_params: e.trainableParams, ...(e.memoryEstimate ? { memory_estimate_bytes: e.memoryEstimate.bytes, memory_estimate_batch: e.memoryEstimate.batch, memory_estimate_seq_len: e.memoryEstimate.seqLen } : {}) };
+      return {
+        type: 'start',
+        run_id: e.runId,
+        method: e.objective ?? e.method,
+        total_steps: e.totalSteps,
+        from_step: e.fromStep,
+        examples: e.examples,
+        val_examples: e.valExamples,
+        too_long: e.tooLong.length,
+        too_long_examples: e.tooLong,
+        truncated: e.truncated,
+        trainable_params: e.trainableParams,
+        ...(e.memoryEstimate
+          ? { memory_estimate_bytes: e.memoryEstimate.bytes, memory_estimate_batch: e.memoryEstimate.batch, memory_estimate_seq_len: e.memoryEstimate.seqLen }
+          : {}),
+      };
     case 'step':
-      return { type: 'step', step: e.step, loss: e.loss, lr: e.lr, grad_norm: e.gradNorm, tokens_per_s: e.tokensPerS, epoch: e.epoch, tokens_seen: e.tokensSeen };
+      return {
+        type: 'step',
+        step: e.step,
+        loss: e.loss,
+        lr: e.lr,
+        grad_norm: e.gradNorm,
+        tokens_per_s: e.tokensPerS,
+        epoch: e.epoch,
+        tokens_seen: e.tokensSeen,
+      };
     case 'rewards':
-      return { type: 'rewards', step: e.step, mean_reward: e.meanReward, reward_std: e.rewardStd, rewards: e.byFunction, kl: e.kl, completion_length: e.completionLength, correct_fraction: e.correctFraction, clip_fraction: e.clipFraction, generation_ms: e.generationMs, train_ms: e.trainMs, completions: e.completions };
+      return {
+        type: 'rewards',
+        step: e.step,
+        mean_reward: e.meanReward,
+        reward_std: e.rewardStd,
+        rewards: e.byFunction,
+        kl: e.kl,
+        completion_length: e.completionLength,
+        correct_fraction: e.correctFraction,
+        clip_fraction: e.clipFraction,
+        generation_ms: e.generationMs,
+        train_ms: e.trainMs,
+        completions: e.completions,
+      };
     case 'eval':
       return { type: 'eval', step: e.step, loss: e.loss, examples: e.examples };
     case 'sample':
@@ -217,7 +291,15 @@ export function eventJson(e: TrainEvent): Record<string, unknown> {
     case 'log':
       return { type: 'log', level: e.level, message: e.message };
     case 'done':
-      return { type: 'done', run_id: e.runId, adapter: e.adapter, reason: e.reason, step: e.step, losses: e.losses, ...(e.peakMemoryBytes !== undefined ? { peak_memory_bytes: e.peakMemoryBytes } : {}) };
+      return {
+        type: 'done',
+        run_id: e.runId,
+        adapter: e.adapter,
+        reason: e.reason,
+        step: e.step,
+        losses: e.losses,
+        ...(e.peakMemoryBytes !== undefined ? { peak_memory_bytes: e.peakMemoryBytes } : {}),
+      };
     case 'error':
       return { type: 'error', error: e.error, step: e.step, last_checkpoint: e.lastCheckpoint };
   }
@@ -262,13 +344,18 @@ export const trainCommand: CliCommand = {
             if (e.type === 'start') {
               total = e.totalSteps;
               estimate = e.memoryEstimate;
-              progress.line(`training ${e.objective ?? e.method} on ${e.examples} example(s), ${e.totalSteps} step(s), ${e.trainableParams} trainable parameters`);
+              progress.line(
+                `training ${e.objective ?? e.method} on ${e.examples} example(s), ${e.totalSteps} step(s), ${e.trainableParams} trainable parameters`,
+              );
             } else if (e.type === 'step') {
               lastLoss = e.loss;
               progress.update(progressLine(e.step, total, e.loss, started), isMilestone(e.step, total));
             } else if (e.type === 'rewards') {
               const correct = e.correctFraction === null ? '' : `, correct ${(100 * e.correctFraction).toFixed(0)}%`;
-              progress.update(`${progressLine(e.step, total, lastLoss, started)} reward ${e.meanReward.toFixed(3)}${correct} kl ${e.kl.toFixed(4)}`, isMilestone(e.step, total));
+              progress.update(
+                `${progressLine(e.step, total, lastLoss, started)} reward ${e.meanReward.toFixed(3)}${correct} kl ${e.kl.toFixed(4)}`,
+                isMilestone(e.step, total),
+              );
             } else if (e.type === 'eval') progress.line(`eval loss at step ${e.step}: ${e.loss.toFixed(4)}`);
             else if (e.type === 'sample') progress.line(`sample at step ${e.step}: ${e.prompt} -> ${e.output}`);
             else if (e.type === 'checkpoint') progress.line(`checkpoint: ${e.path}`);
@@ -282,7 +369,9 @@ export const trainCommand: CliCommand = {
       progress.end();
     }
     if (!json) {
-      ctx.stdout.write(`${done.reason === 'completed' ? 'done' : 'stopped'} after ${done.step} step(s), final loss ${lastLoss.toFixed(4)}; adapter: ${done.adapter}\n`);
+      ctx.stdout.write(
+        `${done.reason === 'completed' ? 'done' : 'stopped'} after ${done.step} step(s), final loss ${lastLoss.toFixed(4)}; adapter: ${done.adapter}\n`,
+      );
       const line = memoryLine(estimate, done.peakMemoryBytes);
       if (line) ctx.stdout.write(`${line}\n`);
     }

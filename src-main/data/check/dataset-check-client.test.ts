@@ -6,7 +6,13 @@ import { tempDir } from '../../test-support/paths';
 import { DatasetCheckClient } from './dataset-check-client';
 
 const dir = tempDir('tuneloom-check-');
-const chat = (i: number) => JSON.stringify({ messages: [{ role: 'user', content: `q${i}` }, { role: 'assistant', content: `a${i}` }] });
+const chat = (i: number) =>
+  JSON.stringify({
+    messages: [
+      { role: 'user', content: `q${i}` },
+      { role: 'assistant', content: `a${i}` },
+    ],
+  });
 
 test('datasets are checked in a child process: its death fails the job with one line, and the next job gets a new child', async () => {
   const small = join(dir, 'small.jsonl');
@@ -29,7 +35,10 @@ test('datasets are checked in a child process: its death fails the job with one 
 
 test('a user error in the child arrives as the same one-line UserError', async () => {
   const client = new DatasetCheckClient();
-  await assert.rejects(client.run({ kind: 'inspect', request: { path: join(dir, 'missing.jsonl') }, model: null }), (e: Error) => e.name === 'UserError' && e.message.includes('missing.jsonl'));
+  await assert.rejects(
+    client.run({ kind: 'inspect', request: { path: join(dir, 'missing.jsonl') }, model: null }),
+    (e: Error) => e.name === 'UserError' && e.message.includes('missing.jsonl'),
+  );
   client.close();
 });
 
@@ -37,7 +46,10 @@ test('a check that reports no progress within its stall bound is stopped with on
   const small = join(dir, 'stall.jsonl');
   writeFileSync(small, chat(1) + '\n');
   const impatient = new DatasetCheckClient(1); // no child starts within 1 ms, so the first check stalls
-  await assert.rejects(impatient.run({ kind: 'inspect', request: { path: small }, model: null }), (e: Error) => e.name === 'UserError' && /made no progress for 0 s and was stopped/.test(e.message));
+  await assert.rejects(
+    impatient.run({ kind: 'inspect', request: { path: small }, model: null }),
+    (e: Error) => e.name === 'UserError' && /made no progress for 0 s and was stopped/.test(e.message),
+  );
   impatient.close();
   const client = new DatasetCheckClient();
   const out = await client.run({ kind: 'inspect', request: { path: small }, model: null });
@@ -50,6 +62,9 @@ test('a FIFO or other special file is refused at once, not waited on', async () 
   const { execFileSync } = await import('node:child_process');
   execFileSync('mkfifo', [fifo]);
   const client = new DatasetCheckClient();
-  await assert.rejects(client.run({ kind: 'inspect', request: { path: fifo }, model: null }), (e: Error) => e.name === 'UserError' && /not a regular file/.test(e.message) && e.message.includes(fifo));
+  await assert.rejects(
+    client.run({ kind: 'inspect', request: { path: fifo }, model: null }),
+    (e: Error) => e.name === 'UserError' && /not a regular file/.test(e.message) && e.message.includes(fifo),
+  );
   client.close();
 });

@@ -21,7 +21,10 @@ export const CHECK_STALL_MS = 120_000;
 export class DatasetCheckClient {
   private child: ChildProcess | undefined;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve(o: DatasetCheckOutput): void; reject(e: Error): void; onProgress?: (p: { bytesRead: number; totalBytes: number }) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve(o: DatasetCheckOutput): void; reject(e: Error): void; onProgress?: (p: { bytesRead: number; totalBytes: number }) => void }
+  >();
   private watchdog: NodeJS.Timeout | undefined;
   private stalled = false;
 
@@ -90,7 +93,11 @@ export class DatasetCheckClient {
     });
     child.on('exit', (code, signal) => {
       if (this.child === child) this.child = undefined;
-      const why = this.stalled ? `made no progress for ${Math.round(this.stallMs / 1000)} s and was stopped` : signal ? `was stopped (${signal})` : `ended with code ${code}`;
+      const why = this.stalled
+        ? `made no progress for ${Math.round(this.stallMs / 1000)} s and was stopped`
+        : signal
+          ? `was stopped (${signal})`
+          : `ended with code ${code}`;
       for (const p of this.pending.values()) {
         p.reject(
           new UserError(`the dataset check ${why} before it finished: the file or the model's chat template needs more memory or time than it has`, {

@@ -12,7 +12,11 @@ process.on('message', (msg: { id: number; job: DatasetCheckJob }) => {
   queue = queue.then(async () => {
     let reply: CheckReply;
     try {
-      reply = { id: msg.id, ok: true, output: await runDatasetCheck(msg.job, (p) => process.send!({ id: msg.id, progress: { bytesRead: p.bytesRead, totalBytes: p.totalBytes } })) };
+      reply = {
+        id: msg.id,
+        ok: true,
+        output: await runDatasetCheck(msg.job, (p) => process.send!({ id: msg.id, progress: { bytesRead: p.bytesRead, totalBytes: p.totalBytes } })),
+      };
     } catch (err) {
       reply = { id: msg.id, ok: false, error: { ...serializeError(err), user: err instanceof UserError } };
     }

@@ -52,10 +52,21 @@ export function toPreview(r: ImportResult, model?: { view: TemplateView; name: s
     examples: r.examples,
     skippedTotal: r.skippedTotal,
     skipped: r.skipped.map((k) => ({ line: k.line, reason: k.reason, ...(k.file ? { file: k.file } : {}) })),
-    ...(r.coercedTotal ? { coercedTotal: r.coercedTotal, coerced: r.coerced.map((k) => ({ line: k.line, reason: k.reason, ...(k.file ? { file: k.file } : {}) })) } : {}),
+    ...(r.coercedTotal
+      ? { coercedTotal: r.coercedTotal, coerced: r.coerced.map((k) => ({ line: k.line, reason: k.reason, ...(k.file ? { file: k.file } : {}) })) }
+      : {}),
     fields: r.fields,
     sample: r.sample.map((e) => ('messages' in e ? { messages: e.messages.map((m) => ({ role: m.role, content: m.content })) } : { text: e.text })),
-    stats: { unit: s.unit, histogram: s.histogram, p50: s.p50, p95: s.p95, maxLength: s.maxLength, meanLength: s.meanLength, maxLen: s.maxLen, overMaxLen: s.overMaxLen },
+    stats: {
+      unit: s.unit,
+      histogram: s.histogram,
+      p50: s.p50,
+      p95: s.p95,
+      maxLength: s.maxLength,
+      meanLength: s.meanLength,
+      maxLen: s.maxLen,
+      overMaxLen: s.overMaxLen,
+    },
     split: r.split ? { train: r.split.train, val: r.split.val } : null,
     ...(model ? { tokenizer: model.name, rendered: r.sample.map((e) => model.view.render(e)) } : {}),
   };
@@ -69,7 +80,12 @@ function tryView(job: DatasetCheckJob): { model: { view: TemplateView; name: str
   if (!job.model) return { model: null, ...(job.modelError ? { error: job.modelError } : {}) };
   try {
     const view = templateView(job.model.path);
-    view.render({ messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'hello' }] }); // a template that cannot render fails here, not mid-file
+    view.render({
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: 'hello' },
+      ],
+    }); // a template that cannot render fails here, not mid-file
     return { model: { view, name: job.model.name } };
   } catch (err) {
     if (!(err instanceof UserError)) throw err;

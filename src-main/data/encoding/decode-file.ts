@@ -119,14 +119,24 @@ export async function firstInvalidInFile(path: string, enc: EncodingName): Promi
   return carry.length ? base : -1;
 }
 
-async function refuseUndecodable(path: string, offset: number, byte: number, enc: EncodingName, choice: EncodingChoice, sampleLooksGb: boolean): Promise<never> {
+async function refuseUndecodable(
+  path: string,
+  offset: number,
+  byte: number,
+  enc: EncodingName,
+  choice: EncodingChoice,
+  sampleLooksGb: boolean,
+): Promise<never> {
   const line = await lineAtOffset(path, offset);
   const where = `${path}:${line}`;
   const at = `byte ${hex(byte)} at offset ${offset}`;
   if (choice === 'auto') {
     throw new UserError(`${at} does not decode as ${enc} (detected from the head of the file), nor as any other encoding we read`, {
       where,
-      hint: enc === 'utf-8' ? 'if the file is GBK/GB18030 pass --encoding gb18030; otherwise re-save it as UTF-8' : 'fix or remove the damaged bytes, or re-save the file as UTF-8',
+      hint:
+        enc === 'utf-8'
+          ? 'if the file is GBK/GB18030 pass --encoding gb18030; otherwise re-save it as UTF-8'
+          : 'fix or remove the damaged bytes, or re-save the file as UTF-8',
     });
   }
   const other = enc === 'utf-8' && sampleLooksGb ? ' this file looks like gb18030:' : '';
@@ -147,7 +157,10 @@ export async function openText(path: string, opts: DecodeOptions = {}): Promise<
     size = st.size;
   } catch (err) {
     if (err instanceof UserError) throw err;
-    throw new UserError(`cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { where: path, hint: 'check the path and its permissions' });
+    throw new UserError(`cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, {
+      where: path,
+      hint: 'check the path and its permissions',
+    });
   }
   const head = await readHead(path, size, opts.sampleBytes);
   const bom = bomOf(head);
@@ -184,10 +197,13 @@ export async function openText(path: string, opts: DecodeOptions = {}): Promise<
     confidence = 1;
     const utf8Text = bom?.encoding === 'utf-8' || ('encoding' in detected && detected.encoding === 'utf-8' && detected.confidence < 1);
     if (choice === 'gb18030' && utf8Text) {
-      throw new UserError('--encoding gb18030 was given, but the file is utf-8 (a UTF-8 byte-order mark, or valid UTF-8 non-ASCII text): reading it as gb18030 would garble every character', {
-        where: path,
-        hint: 'pass --encoding utf-8 or --encoding auto',
-      });
+      throw new UserError(
+        '--encoding gb18030 was given, but the file is utf-8 (a UTF-8 byte-order mark, or valid UTF-8 non-ASCII text): reading it as gb18030 would garble every character',
+        {
+          where: path,
+          hint: 'pass --encoding utf-8 or --encoding auto',
+        },
+      );
     }
     const bad = validatorFor(choice)(head, !atEof);
     if (bad >= 0) {

@@ -84,7 +84,7 @@ function countUtf8Leads(b: Uint8Array): number {
 function gb18030Pairs(b: Uint8Array): { pairs: number; common: number } {
   let pairs = 0;
   let common = 0;
-  for (let i = 0; i < b.length; ) {
+  for (let i = 0; i < b.length;) {
     const c = b[i];
     if (c < 0x80) {
       i++;

@@ -58,7 +58,10 @@ test('the table decoder reports where , " LF CR land in the text it returns', ()
   const d = new Gb18030Decoder();
   const out = d.write(iconv.encode(text, 'gb18030'));
   assert.equal(out, text);
-  assert.deepEqual([...d.structural], [...text].flatMap((ch, i) => (',"\n\r'.includes(ch) ? [i] : [])));
+  assert.deepEqual(
+    [...d.structural],
+    [...text].flatMap((ch, i) => (',"\n\r'.includes(ch) ? [i] : [])),
+  );
 });
 
 test('the table decoder stops at the first invalid byte with its offset, and at a sequence cut by the end', () => {

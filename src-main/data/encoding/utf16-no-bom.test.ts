@@ -24,7 +24,12 @@ test('UTF-16 without a byte-order mark is detected (LE and BE) and read, not ref
     const r = await importDataset(p, { format: 'csv', map: { question: 'user', answer: 'assistant' } });
     assert.equal(r.encoding, enc);
     assert.equal(r.examples, 2);
-    assert.deepEqual(r.sample[0], { messages: [{ role: 'user', content: '图书馆几点开门？' }, { role: 'assistant', content: '早上八点。' }] });
+    assert.deepEqual(r.sample[0], {
+      messages: [
+        { role: 'user', content: '图书馆几点开门？' },
+        { role: 'assistant', content: '早上八点。' },
+      ],
+    });
   }
 });
 

@@ -62,7 +62,11 @@ export function assertFields(adapter: FormatAdapter, opts: FormatOptions, keys: 
   const listed = keys.length ? keys.join(', ') : 'none';
   for (const field of adapter.required) {
     if (keys.includes(field)) continue;
-    if (opts.map) throw new UserError(`--map names field "${field}", which the file does not have (fields: ${listed})`, { where: whereFields, hint: 'fix the column name in --map' });
+    if (opts.map)
+      throw new UserError(`--map names field "${field}", which the file does not have (fields: ${listed})`, {
+        where: whereFields,
+        hint: 'fix the column name in --map',
+      });
     throw new UserError(`field "${field}" required by format ${adapter.format} is missing (fields: ${listed})`, {
       where: whereFields,
       hint: 'pick the right --format, or map the fields yourself with --map col=role,...',

@@ -42,7 +42,8 @@ export function alpacaAdapter(keys: string[]): FormatAdapter {
       if (Array.isArray(history)) {
         for (let i = 0; i < history.length; i++) {
           const pair = history[i];
-          if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') return `history[${i}] is not a [user, assistant] pair`;
+          if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string' || typeof pair[1] !== 'string')
+            return `history[${i}] is not a [user, assistant] pair`;
           messages.push({ role: 'user', content: pair[0] }, { role: 'assistant', content: pair[1] });
         }
       } else if (history !== undefined && history !== null) return 'field "history" is not a list of [user, assistant] pairs';
@@ -64,7 +65,12 @@ export function adgenAdapter(): FormatAdapter {
       if (typeof content !== 'string') return content.reason;
       const summary = requiredText(o, 'summary');
       if (typeof summary !== 'string') return summary.reason;
-      return { messages: [{ role: 'user', content }, { role: 'assistant', content: summary }] };
+      return {
+        messages: [
+          { role: 'user', content },
+          { role: 'assistant', content: summary },
+        ],
+      };
     },
   };
 }
@@ -82,7 +88,12 @@ export function medicalAdapter(): FormatAdapter {
       if (ask.trim() === '') return 'empty fields "ask" and "title"';
       const answer = requiredText(o, 'answer');
       if (typeof answer !== 'string') return answer.reason;
-      const example: Example = { messages: [{ role: 'user', content: ask }, { role: 'assistant', content: answer }] };
+      const example: Example = {
+        messages: [
+          { role: 'user', content: ask },
+          { role: 'assistant', content: answer },
+        ],
+      };
       const department = textOf(o, 'department');
       if (department) example.meta = { department };
       return example;
@@ -94,7 +105,9 @@ export const DEFAULT_COT_TEMPLATE = '<think>\n{cot}\n</think>\n\n{response}';
 
 export function cotAdapter(template = DEFAULT_COT_TEMPLATE): FormatAdapter {
   if (!template.includes('{response}')) {
-    throw new UserError(`the CoT template "${template}" has no {response} placeholder`, { hint: 'write it with {cot} and {response}, e.g. "<think>\\n{cot}\\n</think>\\n\\n{response}"' });
+    throw new UserError(`the CoT template "${template}" has no {response} placeholder`, {
+      hint: 'write it with {cot} and {response}, e.g. "<think>\\n{cot}\\n</think>\\n\\n{response}"',
+    });
   }
   return {
     format: 'cot',
@@ -111,7 +124,12 @@ export function cotAdapter(template = DEFAULT_COT_TEMPLATE): FormatAdapter {
       if (typeof response !== 'string') return response.reason;
       // A function replacer, so "$&" or "$1" inside the data stays literal.
       const content = template.replace(/\{cot\}|\{response\}/g, (m) => (m === '{cot}' ? cot : response));
-      return { messages: [{ role: 'user', content: question }, { role: 'assistant', content }] };
+      return {
+        messages: [
+          { role: 'user', content: question },
+          { role: 'assistant', content },
+        ],
+      };
     },
   };
 }
@@ -131,7 +149,12 @@ export function s1kAdapter(template = DEFAULT_COT_TEMPLATE): FormatAdapter {
   const cot = cotAdapter(template); // the template check, once
   return {
     format: 's1k',
-    fields: { question: 'user', thinking_trajectories: `assistant, as {cot} in "${template.replace(/\n/g, '\\n')}"`, attempt: 'assistant, as {response}', solution: 'metadata' },
+    fields: {
+      question: 'user',
+      thinking_trajectories: `assistant, as {cot} in "${template.replace(/\n/g, '\\n')}"`,
+      attempt: 'assistant, as {response}',
+      solution: 'metadata',
+    },
     required: ['question', 'thinking_trajectories', 'attempt'],
     normalise(value) {
       const o = asObject(value);
@@ -163,7 +186,12 @@ export function gsm8kAdapter(): FormatAdapter {
       if (typeof question !== 'string') return question.reason;
       const answer = requiredText(o, 'answer');
       if (typeof answer !== 'string') return answer.reason;
-      return { messages: [{ role: 'user', content: question }, { role: 'assistant', content: answer }] };
+      return {
+        messages: [
+          { role: 'user', content: question },
+          { role: 'assistant', content: answer },
+        ],
+      };
     },
   };
 }

@@ -17,7 +17,13 @@ export function parseMap(raw: string): FieldMap {
     if (!item) continue;
     const eq = item.lastIndexOf('=');
     const col = eq > 0 ? item.slice(0, eq).trim() : '';
-    const role = eq > 0 ? item.slice(eq + 1).trim().toLowerCase() : '';
+    const role =
+      eq > 0
+        ? item
+            .slice(eq + 1)
+            .trim()
+            .toLowerCase()
+        : '';
     if (!col || !TARGETS.includes(role as MapTarget)) {
       throw new UserError(`--map: "${item}" is not column=role with a role among ${TARGETS.join(', ')}`, { hint: 'e.g. --map question=user,answer=assistant' });
     }
@@ -31,7 +37,10 @@ export function parseMap(raw: string): FieldMap {
 export function toFieldMap(record: Record<string, string>): FieldMap {
   const map: FieldMap = {};
   for (const [col, role] of Object.entries(record)) {
-    if (!TARGETS.includes(role as MapTarget)) throw new UserError(`column "${col}" is mapped to "${role}", not one of ${TARGETS.join(', ')}`, { hint: 'map each column to system, user, assistant, text or meta' });
+    if (!TARGETS.includes(role as MapTarget))
+      throw new UserError(`column "${col}" is mapped to "${role}", not one of ${TARGETS.join(', ')}`, {
+        hint: 'map each column to system, user, assistant, text or meta',
+      });
     map[col] = role as MapTarget;
   }
   if (Object.keys(map).length === 0) throw new UserError('the column mapping is empty', { hint: 'map a user and an assistant column (or a text column)' });

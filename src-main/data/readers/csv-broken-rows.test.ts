@@ -17,7 +17,12 @@ async function outcome(rows: string[], chunkBytes?: number) {
   const p = join(dir, `f${n++}.csv`);
   writeFileSync(p, ['q,a', ...rows].join('\n') + '\n');
   const imported: number[] = [];
-  const r = await importDataset(p, { format: 'csv', map: { q: 'user', a: 'assistant' }, onExample: (_e, at) => imported.push(at.line), ...(chunkBytes ? { chunkBytes, sampleBytes: chunkBytes } : {}) });
+  const r = await importDataset(p, {
+    format: 'csv',
+    map: { q: 'user', a: 'assistant' },
+    onExample: (_e, at) => imported.push(at.line),
+    ...(chunkBytes ? { chunkBytes, sampleBytes: chunkBytes } : {}),
+  });
   return { imported, skipped: r.skipped.map((s) => s.line), skippedTotal: r.skippedTotal, examples: r.examples, reasons: r.skipped.map((s) => s.reason) };
 }
 

@@ -20,12 +20,7 @@ function parse(text: string, chunk = Infinity, withMarks = false): CsvRecord[] {
 }
 
 const TRICKY =
-  '\uFEFFa,b,c\r\n' +
-  '1,"two, with comma","three ""quoted"""\r\n' +
-  '\r\n' +
-  '"multi\r\nline\nfield",x,\r\n' +
-  'lone,cr\rnext,row,end\n' +
-  'last,"",row';
+  '\uFEFFa,b,c\r\n' + '1,"two, with comma","three ""quoted"""\r\n' + '\r\n' + '"multi\r\nline\nfield",x,\r\n' + 'lone,cr\rnext,row,end\n' + 'last,"",row';
 
 const EXPECTED: CsvRecord[] = [
   { line: 1, fields: ['a', 'b', 'c'] },
@@ -87,7 +82,7 @@ test('with a header set, rows come out keyed by it; short rows and non-empty ext
   ]);
 });
 
-test('a column named __proto__ is an ordinary field, never the row object\'s prototype', () => {
+test("a column named __proto__ is an ordinary field, never the row object's prototype", () => {
   const p = new CsvParser();
   const out: CsvRecord[] = [];
   p.setHeader(['__proto__', 'b']);

@@ -33,7 +33,8 @@ export const MAX_QUOTED_LINES = 500;
 
 const UNCLOSED = 'unclosed quote: the quoted field opening on this line never closes (the lines after it are read as rows)';
 const TOO_MANY_LINES = `unclosed quote: the quoted field opening on this line runs over ${MAX_QUOTED_LINES} lines (the lines after it are read as rows)`;
-const TEXT_AFTER = (line: number) => `unclosed quote: the quoted field opening on this line closes on line ${line} with text after the quote (the lines after it are read as rows)`;
+const TEXT_AFTER = (line: number) =>
+  `unclosed quote: the quoted field opening on this line closes on line ${line} with text after the quote (the lines after it are read as rows)`;
 
 export class CsvParser {
   /** Once set, rows come out as objects keyed by it (no intermediate arrays on the hot path). */

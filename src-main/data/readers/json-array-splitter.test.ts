@@ -15,8 +15,14 @@ const ARRAY = '[\n  {"a": "x, ] } \\" [", "b": [1, {"c": 2}]},\n  {"a":\n "y"}, 
 
 test('yields each top-level element with the line it starts on; brackets and quotes inside strings are text', () => {
   const els = split(ARRAY);
-  assert.deepEqual(els.map((e) => e.line), [2, 3, 4, 4]);
-  assert.deepEqual(els.map((e) => JSON.parse(e.text)), [{ a: 'x, ] } " [', b: [1, { c: 2 }] }, { a: 'y' }, 3, 's\\']);
+  assert.deepEqual(
+    els.map((e) => e.line),
+    [2, 3, 4, 4],
+  );
+  assert.deepEqual(
+    els.map((e) => JSON.parse(e.text)),
+    [{ a: 'x, ] } " [', b: [1, { c: 2 }] }, { a: 'y' }, 3, 's\\'],
+  );
 });
 
 test('chunk boundaries anywhere give the same elements', () => {
@@ -29,11 +35,17 @@ test('an array cut short names the line of the unfinished element', () => {
     () => split('[\n{"a": 1},\n{"a": "unfinished'),
     (err: unknown) => err instanceof JsonArrayCutShort && err.line === 3 && err.endLine === 3 && err.inElement,
   );
-  assert.throws(() => split('[{"a": 1},\n'), (err: unknown) => err instanceof JsonArrayCutShort && !err.inElement && err.line === 1);
+  assert.throws(
+    () => split('[{"a": 1},\n'),
+    (err: unknown) => err instanceof JsonArrayCutShort && !err.inElement && err.line === 1,
+  );
 });
 
 test('text after the closing bracket is refused with its line', () => {
-  assert.throws(() => split('[1]\n\n{"x": 1}'), (err: unknown) => err instanceof JsonArrayStrayText && err.line === 3);
+  assert.throws(
+    () => split('[1]\n\n{"x": 1}'),
+    (err: unknown) => err instanceof JsonArrayStrayText && err.line === 3,
+  );
 });
 
 test('an empty array yields nothing', () => {

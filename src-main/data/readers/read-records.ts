@@ -139,7 +139,8 @@ async function openCsv(path: string, text: DecodedText, src: AsyncGenerator<Deco
   const toRecord = (rec: CsvRecord): RawRecord => {
     if (!('fields' in rec)) return rec;
     const f = rec.fields;
-    if (f.length < header.length || f.slice(header.length).some((x) => x !== '')) return { line: rec.line, error: `row has ${f.length} field${f.length === 1 ? '' : 's'}, the header has ${header.length}` };
+    if (f.length < header.length || f.slice(header.length).some((x) => x !== ''))
+      return { line: rec.line, error: `row has ${f.length} field${f.length === 1 ? '' : 's'}, the header has ${header.length}` };
     // fromEntries defines own properties: a column named __proto__ stays a field.
     return { line: rec.line, value: Object.fromEntries(header.map((h, k) => [h, f[k]])) };
   };
@@ -230,7 +231,8 @@ async function* textBatches(src: AsyncGenerator<DecodedChunk, void, undefined>, 
   let paraChars = 0;
   let paraTooLong = false;
   const flush = (out: RawRecord[]) => {
-    if (para.length || paraTooLong) out.push(paraTooLong ? { line: paraLine, error: recordTooLong(paraChars) } : { line: paraLine, value: { text: para.join('\n') } });
+    if (para.length || paraTooLong)
+      out.push(paraTooLong ? { line: paraLine, error: recordTooLong(paraChars) } : { line: paraLine, value: { text: para.join('\n') } });
     para = [];
     paraChars = 0;
     paraTooLong = false;

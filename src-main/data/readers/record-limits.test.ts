@@ -11,14 +11,23 @@ import { hasParagraphBreak } from './read-records';
 
 const dir = tempDir('tuneloom-limits-');
 const CHUNK = 1 << 20;
-const chat = (u: string, a: string) => JSON.stringify({ messages: [{ role: 'user', content: u }, { role: 'assistant', content: a }] });
+const chat = (u: string, a: string) =>
+  JSON.stringify({
+    messages: [
+      { role: 'user', content: u },
+      { role: 'assistant', content: a },
+    ],
+  });
 
 // A regex backtracking on one long line took over 200 s for 256 KiB: 30 MiB would take days. The
 // timeouts are bounds that only a linear scan meets, not measurements.
 test('a 30 MiB one-line .txt is inspected within a bound: one record over the limit, named by its line', { timeout: 120_000 }, async () => {
   const p = join(dir, 'one-line.txt');
   writeFileSync(p, 'x'.repeat(30 << 20));
-  await assert.rejects(importDataset(p), (e: Error) => e.name === 'UserError' && /all 1 records were skipped \(first: line 1: record over the 1,048,576-character limit/.test(e.message));
+  await assert.rejects(
+    importDataset(p),
+    (e: Error) => e.name === 'UserError' && /all 1 records were skipped \(first: line 1: record over the 1,048,576-character limit/.test(e.message),
+  );
 });
 
 test('a one-line .txt just under the limit is one example; paragraph detection is a linear scan', { timeout: 60_000 }, async () => {
@@ -45,7 +54,14 @@ test('a 70 MiB JSONL line is skipped and reported with its line; the reader neve
   splitter.push('\n' + chat('c', 'd') + '\n', out);
   splitter.end(out);
   assert.ok(held <= MAX_RECORD_CHARS, `held ${held} characters`);
-  assert.deepEqual(out.map((l) => [l.line, l.tooLong ?? 0]), [[1, 0], [2, 70 * CHUNK], [3, 0]]);
+  assert.deepEqual(
+    out.map((l) => [l.line, l.tooLong ?? 0]),
+    [
+      [1, 0],
+      [2, 70 * CHUNK],
+      [3, 0],
+    ],
+  );
 });
 
 test('over-long and too-deep JSON records are reported with their line numbers; the records around them import', async () => {
@@ -55,17 +71,23 @@ test('over-long and too-deep JSON records are reported with their line numbers; 
   writeFileSync(jsonl, [chat('q1', 'a1'), chat('q2', 'z'.repeat(MAX_RECORD_CHARS)), deep, nested(MAX_JSON_DEPTH + 1), chat('q5', 'a5')].join('\n') + '\n');
   const r = await importDataset(jsonl);
   assert.equal(r.examples, 2);
-  assert.deepEqual(r.skipped.map((s) => [s.line, s.reason.split(':')[0].replace(/ \(.*/, '')]), [
-    [2, 'record over the 1,048,576-character limit'],
-    [3, `JSON nested deeper than ${MAX_JSON_DEPTH} levels`],
-    [4, `JSON nested deeper than ${MAX_JSON_DEPTH} levels`],
-  ]);
+  assert.deepEqual(
+    r.skipped.map((s) => [s.line, s.reason.split(':')[0].replace(/ \(.*/, '')]),
+    [
+      [2, 'record over the 1,048,576-character limit'],
+      [3, `JSON nested deeper than ${MAX_JSON_DEPTH} levels`],
+      [4, `JSON nested deeper than ${MAX_JSON_DEPTH} levels`],
+    ],
+  );
 
   const array = join(dir, 'array.json');
   writeFileSync(array, '[\n' + [chat('q1', 'a1'), chat('q2', 'z'.repeat(MAX_RECORD_CHARS + 5)), chat('q3', 'a3')].join(',\n') + '\n]');
   const a = await importDataset(array, { chunkBytes: 64 << 10 });
   assert.equal(a.examples, 2);
-  assert.deepEqual(a.skipped.map((s) => s.line), [3]);
+  assert.deepEqual(
+    a.skipped.map((s) => s.line),
+    [3],
+  );
   assert.match(a.skipped[0].reason, /record over the 1,048,576-character limit/);
 
   const splitter = new JsonArraySplitter(MAX_RECORD_CHARS);
@@ -79,7 +101,10 @@ test('over-long and too-deep JSON records are reported with their line numbers; 
   splitter.push('"]', els);
   splitter.end();
   assert.ok(held <= MAX_RECORD_CHARS);
-  assert.deepEqual(els.map((e) => e.tooLong ?? false), [false, true]);
+  assert.deepEqual(
+    els.map((e) => e.tooLong ?? false),
+    [false, true],
+  );
 });
 
 test('a plain-text paragraph past the limit is reported with the line it starts on', async () => {
@@ -88,5 +113,8 @@ test('a plain-text paragraph past the limit is reported with the line it starts 
   writeFileSync(p, `first para\nstill first\n\n${longPara}\n\nlast para\n`);
   const r = await importDataset(p);
   assert.equal(r.examples, 2);
-  assert.deepEqual(r.skipped.map((s) => s.line), [4]);
+  assert.deepEqual(
+    r.skipped.map((s) => s.line),
+    [4],
+  );
 });

@@ -11,7 +11,15 @@ export interface LoraSet {
   dropout: number;
 }
 
-export const PROJECTIONS = ['self_attn.q_proj', 'self_attn.k_proj', 'self_attn.v_proj', 'self_attn.o_proj', 'mlp.gate_proj', 'mlp.up_proj', 'mlp.down_proj'] as const;
+export const PROJECTIONS = [
+  'self_attn.q_proj',
+  'self_attn.k_proj',
+  'self_attn.v_proj',
+  'self_attn.o_proj',
+  'mlp.gate_proj',
+  'mlp.up_proj',
+  'mlp.down_proj',
+] as const;
 export type Projection = (typeof PROJECTIONS)[number];
 
 export function loraModuleKey(layer: number, projection: Projection): string {

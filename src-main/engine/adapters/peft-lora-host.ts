@@ -37,9 +37,15 @@ export interface LoraConfig {
 export function parseLoraConfig(raw: unknown, where: string): LoraConfig {
   const c = (raw ?? {}) as Record<string, unknown>;
   if (c.peft_type !== undefined && c.peft_type !== 'LORA') {
-    throw new UserError(`peft_type "${String(c.peft_type)}" is not a LoRA adapter`, { where: `${where} (peft_type)`, hint: 'only LoRA adapters can be applied here' });
+    throw new UserError(`peft_type "${String(c.peft_type)}" is not a LoRA adapter`, {
+      where: `${where} (peft_type)`,
+      hint: 'only LoRA adapters can be applied here',
+    });
   }
-  for (const [key, what] of [['use_dora', 'DoRA'], ['fan_in_fan_out', 'fan_in_fan_out weights']] as const) {
+  for (const [key, what] of [
+    ['use_dora', 'DoRA'],
+    ['fan_in_fan_out', 'fan_in_fan_out weights'],
+  ] as const) {
     if (c[key] === true) throw new UserError(`${what} adapters are not supported`, { where: `${where} (${key})` });
   }
   const r = c.r;
@@ -77,20 +83,30 @@ export async function readPeftLoraHost(store: WeightStore, cfg: LoraConfig, mode
     const m = KEY.exec(name);
     if (!m) {
       if (/lora_|modules_to_save|prompt_embeddings/.test(name)) {
-        throw new UserError(`adapter tensor ${name} is not a LoRA weight of a Qwen2/Qwen3/Llama decoder projection`, { where, hint: 'this adapter targets modules Tuneloom does not apply' });
+        throw new UserError(`adapter tensor ${name} is not a LoRA weight of a Qwen2/Qwen3/Llama decoder projection`, {
+          where,
+          hint: 'this adapter targets modules Tuneloom does not apply',
+        });
       }
       continue;
     }
     const [, moduleKey, layer, , which] = m;
     if (Number(layer) >= model.numLayers) {
-      throw new UserError(`adapter for another model: ${name} is for layer ${layer} but the base model has ${model.numLayers} layers`, { where, hint: 'use the base model the adapter was trained on' });
+      throw new UserError(`adapter for another model: ${name} is for layer ${layer} but the base model has ${model.numLayers} layers`, {
+        where,
+        hint: 'use the base model the adapter was trained on',
+      });
     }
     const entry = found.get(moduleKey) ?? {};
     if (which === 'A') entry.a = name;
     else entry.b = name;
     found.set(moduleKey, entry);
   }
-  if (found.size === 0) throw new UserError('the adapter has no LoRA weights with peft key names', { where, hint: 'expected keys like base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight' });
+  if (found.size === 0)
+    throw new UserError('the adapter has no LoRA weights with peft key names', {
+      where,
+      hint: 'expected keys like base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight',
+    });
   const modules: Record<string, HostLoraPair> = {};
   for (const [moduleKey, { a, b }] of found) {
     if (!a || !b) throw new UserError(`adapter has lora_${a ? 'A' : 'B'} but not lora_${a ? 'B' : 'A'} for ${moduleKey}`, { where });

@@ -41,13 +41,20 @@ test('family defaults: llama unties and has no bias; qwen3 takes head_dim and q/
   assert.equal(q3.qkNorm, true);
   assert.equal(q3.tieWordEmbeddings, true);
   assert.deepEqual(q3.eosTokenIds, [1, 2]);
-  const rope = normaliseConfig({ ...base, rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 }, rope_theta: 5e5 }).rope;
+  const rope = normaliseConfig({
+    ...base,
+    rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 },
+    rope_theta: 5e5,
+  }).rope;
   assert.equal(rope.type, 'llama3');
   assert.equal(rope.factor, 8);
 });
 
 test('unknown model_type and unsupported rope_type are refused in one line', () => {
-  assert.throws(() => normaliseConfig({ ...base, model_type: 'gpt2' }, '/m/config.json'), (e: Error) => /model_type "gpt2" is not supported/.test(e.message) && /qwen2/.test(e.message) && !e.message.includes('\n'));
+  assert.throws(
+    () => normaliseConfig({ ...base, model_type: 'gpt2' }, '/m/config.json'),
+    (e: Error) => /model_type "gpt2" is not supported/.test(e.message) && /qwen2/.test(e.message) && !e.message.includes('\n'),
+  );
   assert.throws(() => normaliseConfig({ ...base, rope_parameters: { rope_type: 'yarn', rope_theta: 1e4 } }), /rope_type "yarn" is not supported/);
   assert.throws(() => normaliseConfig({ ...base, hidden_size: undefined }), /"hidden_size" is missing/);
 });

@@ -42,7 +42,10 @@ function size(raw: Raw, key: string, where: string, fallback?: number): number {
   const v = num(raw, key, where, fallback);
   const max = CONFIG_BOUNDS[key] ?? Number.MAX_SAFE_INTEGER;
   if (!Number.isInteger(v) || v < 1 || v > max) {
-    throw new UserError(`config field "${key}" must be a whole number from 1 to ${max}, got ${v}`, { where: `${where} (${key})`, hint: 'use the config.json that came with the checkpoint' });
+    throw new UserError(`config field "${key}" must be a whole number from 1 to ${max}, got ${v}`, {
+      where: `${where} (${key})`,
+      hint: 'use the config.json that came with the checkpoint',
+    });
   }
   return v;
 }
@@ -50,7 +53,11 @@ function size(raw: Raw, key: string, where: string, fallback?: number): number {
 /** A positive real field below `max` (rms_norm_eps, rope_theta): a negative epsilon gives NaN everywhere. */
 function positive(raw: Raw, key: string, where: string, fallback: number, max = Number.MAX_VALUE): number {
   const v = num(raw, key, where, fallback);
-  if (!(v > 0 && v < max)) throw new UserError(`config field "${key}" must be above 0${max < Number.MAX_VALUE ? ` and below ${max}` : ''}, got ${v}`, { where: `${where} (${key})`, hint: 'use the config.json that came with the checkpoint' });
+  if (!(v > 0 && v < max))
+    throw new UserError(`config field "${key}" must be above 0${max < Number.MAX_VALUE ? ` and below ${max}` : ''}, got ${v}`, {
+      where: `${where} (${key})`,
+      hint: 'use the config.json that came with the checkpoint',
+    });
   return v;
 }
 
@@ -64,7 +71,11 @@ function normaliseRope(raw: Raw, where: string): RopeConfig {
   // transformers 5 nests everything in rope_parameters; 4.x has rope_theta + optional rope_scaling.
   const params = (raw.rope_parameters ?? raw.rope_scaling ?? {}) as Raw;
   const theta = typeof params.rope_theta === 'number' ? params.rope_theta : positive(raw, 'rope_theta', where, 10000);
-  if (!(theta > 0)) throw new UserError(`rope_theta must be above 0, got ${theta}`, { where: `${where} (rope_parameters.rope_theta)`, hint: 'use the config.json that came with the checkpoint' });
+  if (!(theta > 0))
+    throw new UserError(`rope_theta must be above 0, got ${theta}`, {
+      where: `${where} (rope_parameters.rope_theta)`,
+      hint: 'use the config.json that came with the checkpoint',
+    });
   const type = String(params.rope_type ?? params.type ?? 'default');
   const factor = typeof params.factor === 'number' ? params.factor : 1;
   const base: RopeConfig = { theta, type: 'default', factor: 1, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 8192 };
@@ -95,7 +106,10 @@ export function normaliseConfig(rawIn: unknown, where = 'config.json'): ModelCon
     });
   }
   if (raw.hidden_act !== undefined && raw.hidden_act !== 'silu') {
-    throw new UserError(`hidden_act "${String(raw.hidden_act)}" is not supported`, { where: `${where} (hidden_act)`, hint: 'only silu (SwiGLU) models are supported' });
+    throw new UserError(`hidden_act "${String(raw.hidden_act)}" is not supported`, {
+      where: `${where} (hidden_act)`,
+      hint: 'only silu (SwiGLU) models are supported',
+    });
   }
   const hiddenSize = size(raw, 'hidden_size', where);
   const numHeads = size(raw, 'num_attention_heads', where);

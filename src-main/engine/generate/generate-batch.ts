@@ -161,7 +161,11 @@ export interface BatchStep {
 }
 
 /** The batched loop over any engine: `next` returns the last column's logits [B * V]. */
-export async function generateBatchWith(prompts: number[][], opts: BatchGenerateOptions, next: (step: BatchStep) => Promise<Float32Array>): Promise<GenerateResult[]> {
+export async function generateBatchWith(
+  prompts: number[][],
+  opts: BatchGenerateOptions,
+  next: (step: BatchStep) => Promise<Float32Array>,
+): Promise<GenerateResult[]> {
   if (prompts.length === 0) return [];
   const g = new BatchGeneration(prompts, opts);
   let first = true;

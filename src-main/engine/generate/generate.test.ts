@@ -64,7 +64,8 @@ test('stops at an EOS id with finish_reason eos', async () => {
 });
 
 test('sampling is reproducible with a seed; top-k 1 is greedy', async () => {
-  const sample = async (seed: number) => (await generate(PROMPT, { maxNewTokens: 12, sampling: { greedy: false, temperature: 1.5, topK: 0, topP: 1, seed }, eosTokenIds: [] })).ids;
+  const sample = async (seed: number) =>
+    (await generate(PROMPT, { maxNewTokens: 12, sampling: { greedy: false, temperature: 1.5, topK: 0, topP: 1, seed }, eosTokenIds: [] })).ids;
   assert.deepEqual(await sample(5), await sample(5));
   assert.notDeepEqual(await sample(5), await sample(6));
   const greedy = (await generate(PROMPT, { maxNewTokens: 6, sampling: { greedy: true }, eosTokenIds: [] })).ids;

@@ -96,7 +96,11 @@ class Generation {
  * The loop over any engine: `next(feed, first)` feeds the tokens (the prompt on the first call,
  * then what was emitted) and returns the next-token logits [V].
  */
-export async function generateWith(promptIds: number[], opts: GenerateOptions, next: (feed: number[], first: boolean) => Promise<Float32Array>): Promise<GenerateResult> {
+export async function generateWith(
+  promptIds: number[],
+  opts: GenerateOptions,
+  next: (feed: number[], first: boolean) => Promise<Float32Array>,
+): Promise<GenerateResult> {
   const g = new Generation(promptIds, opts);
   let first = true;
   while (!g.done) {

@@ -83,6 +83,12 @@ export class ThinkingBudget {
   }
 
   get usage(): ThinkingUsage {
-    return { budget: Number.isFinite(this.opts.budget) ? this.opts.budget : null, maxWaits: this.opts.maxWaits ?? 0, tokens: this.thinkTokens, waits: this.waitsUsed, forcedClose: this.forced };
+    return {
+      budget: Number.isFinite(this.opts.budget) ? this.opts.budget : null,
+      maxWaits: this.opts.maxWaits ?? 0,
+      tokens: this.thinkTokens,
+      waits: this.waitsUsed,
+      forcedClose: this.forced,
+    };
   }
 }

@@ -236,7 +236,10 @@ export class DecoderGraph {
     }
     const shape = [nH * hd, this.steps, this.batch];
     const dh1 = g.add(
-      g.add(this.projBack(g.reshape(dq4, shape), L.proj.q, i, 'q', rec.qr), this.projBack(g.reshape(dk4, [nKv * hd, this.steps, this.batch]), L.proj.k, i, 'k', rec.kr)),
+      g.add(
+        this.projBack(g.reshape(dq4, shape), L.proj.q, i, 'q', rec.qr),
+        this.projBack(g.reshape(dk4, [nKv * hd, this.steps, this.batch]), L.proj.k, i, 'k', rec.kr),
+      ),
       this.projBack(this.fromHeads(dv), L.proj.v, i, 'v', rec.vr),
     );
     return g.add(dx2, g.rmsNormBack(g.mul(dh1, L.inputNorm), rec.x, eps));

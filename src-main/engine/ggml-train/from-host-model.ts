@@ -23,7 +23,17 @@ export function hostLoraOf(set: HostLoraSet): HostLoraModule[] {
     const [, layer, ...rest] = key.split('.');
     const [r, inDim] = pair.aShape;
     const outDim = pair.bShape[0];
-    out.push({ key, layer: Number(layer), proj: PROJ_OF[rest.join('.')], r, inDim, outDim, scale: pair.scaling, a: Float32Array.from(pair.a), b: Float32Array.from(pair.b) });
+    out.push({
+      key,
+      layer: Number(layer),
+      proj: PROJ_OF[rest.join('.')],
+      r,
+      inDim,
+      outDim,
+      scale: pair.scaling,
+      a: Float32Array.from(pair.a),
+      b: Float32Array.from(pair.b),
+    });
   }
   const order = Object.values(PROJ_OF);
   return out.sort((x, y) => x.layer - y.layer || order.indexOf(x.proj) - order.indexOf(y.proj));

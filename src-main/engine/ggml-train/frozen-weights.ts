@@ -24,7 +24,15 @@ import type { Ne, T } from './graph';
 import { FROZEN_TYPES, PROJ_NAMES, type FrozenType, type ProjName } from '../planner/ggml-memory';
 
 export { FROZEN_TYPES, PROJ_NAMES, type FrozenType, type ProjName };
-const HF_PROJ: Record<ProjName, string> = { q: 'self_attn.q_proj', k: 'self_attn.k_proj', v: 'self_attn.v_proj', o: 'self_attn.o_proj', gate: 'mlp.gate_proj', up: 'mlp.up_proj', down: 'mlp.down_proj' };
+const HF_PROJ: Record<ProjName, string> = {
+  q: 'self_attn.q_proj',
+  k: 'self_attn.k_proj',
+  v: 'self_attn.v_proj',
+  o: 'self_attn.o_proj',
+  gate: 'mlp.gate_proj',
+  up: 'mlp.up_proj',
+  down: 'mlp.down_proj',
+};
 
 const GGML_OF: Record<FrozenType, number> = { f32: GgmlType.F32, bf16: GgmlType.BF16, f16: GgmlType.F16, q8_0: GgmlType.Q8_0, q4_0: GgmlType.Q4_0 };
 
@@ -98,7 +106,13 @@ export class FrozenWeights {
     try {
       w.declare();
       w.buffer = new BackendBuffer(backend.lib, w.ctx, backend.ptr, `the frozen weights (${cfg.numLayers} layers in ${type}, with transposed copies)`);
-      if (w.repackCtx && w.repackBuft && w.repackCount > 0) w.repackBuffer = new BackendBuffer(backend.lib, w.repackCtx, { buft: w.repackBuft }, `the frozen weights (${cfg.numLayers} layers in ${type}, repacked for the CPU)`);
+      if (w.repackCtx && w.repackBuft && w.repackCount > 0)
+        w.repackBuffer = new BackendBuffer(
+          backend.lib,
+          w.repackCtx,
+          { buft: w.repackBuft },
+          `the frozen weights (${cfg.numLayers} layers in ${type}, repacked for the CPU)`,
+        );
       await w.upload(store);
       return w;
     } catch (e) {
@@ -182,7 +196,15 @@ export class FrozenWeights {
 
   private shapeOf(name: ProjName): [number, number] {
     const { hiddenSize: h, numHeads, numKvHeads, headDim: hd, intermediateSize: ff } = this.config;
-    const s: Record<ProjName, [number, number]> = { q: [numHeads * hd, h], k: [numKvHeads * hd, h], v: [numKvHeads * hd, h], o: [h, numHeads * hd], gate: [ff, h], up: [ff, h], down: [h, ff] };
+    const s: Record<ProjName, [number, number]> = {
+      q: [numHeads * hd, h],
+      k: [numKvHeads * hd, h],
+      v: [numKvHeads * hd, h],
+      o: [h, numHeads * hd],
+      gate: [ff, h],
+      up: [ff, h],
+      down: [h, ff],
+    };
     return s[name];
   }
 

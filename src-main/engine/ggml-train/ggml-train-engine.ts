@@ -74,7 +74,13 @@ export class GgmlTrainEngine implements TrainEngine {
     const trainer = this.trainer;
     return {
       sampleCompletions: async (promptIds: number[], n: number, o: GrpoSampling): Promise<number[][]> => {
-        const sampling = Array.from({ length: n }, (_, i) => ({ greedy: false as const, temperature: o.temperature, topK: o.topK, topP: o.topP, seed: (o.seed + i) >>> 0 }));
+        const sampling = Array.from({ length: n }, (_, i) => ({
+          greedy: false as const,
+          temperature: o.temperature,
+          topK: o.topK,
+          topP: o.topP,
+          seed: (o.seed + i) >>> 0,
+        }));
         const prompts = Array.from({ length: n }, () => promptIds);
         const rows = await generateBatchGgml(this.policyModel(), prompts, { maxNewTokens: o.maxNewTokens, sampling, eosTokenIds: o.eosIds });
         return rows.map((r) => r.ids);
@@ -133,7 +139,12 @@ export class GgmlTrainEngine implements TrainEngine {
 
   /** Greedy continuation with the adapter applied, KV-cached (live samples). */
   async sample(promptIds: number[], maxNewTokens: number, eosIds: number[]): Promise<number[]> {
-    const res = await generateGgml(this.policyModel(), promptIds, { maxNewTokens, eosTokenIds: eosIds, sampling: { greedy: true }, prefix: this.prefixOfParams() });
+    const res = await generateGgml(this.policyModel(), promptIds, {
+      maxNewTokens,
+      eosTokenIds: eosIds,
+      sampling: { greedy: true },
+      prefix: this.prefixOfParams(),
+    });
     return res.ids;
   }
 

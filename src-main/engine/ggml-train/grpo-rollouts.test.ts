@@ -41,7 +41,15 @@ after(() => closeStore());
 function loraModules(): HostLoraModule[] {
   const rng = new Rng(5);
   const { hiddenSize: h, numHeads, numKvHeads, headDim: hd, intermediateSize: ff } = config;
-  const dims: Record<string, [number, number]> = { q: [numHeads * hd, h], k: [numKvHeads * hd, h], v: [numKvHeads * hd, h], o: [h, numHeads * hd], gate: [ff, h], up: [ff, h], down: [h, ff] };
+  const dims: Record<string, [number, number]> = {
+    q: [numHeads * hd, h],
+    k: [numKvHeads * hd, h],
+    v: [numKvHeads * hd, h],
+    o: [h, numHeads * hd],
+    gate: [ff, h],
+    up: [ff, h],
+    down: [h, ff],
+  };
   const out: HostLoraModule[] = [];
   for (let layer = 0; layer < config.numLayers; layer++) {
     for (const proj of PROJ_NAMES) {

@@ -44,7 +44,11 @@ test('cpu: target log-probs, row-weighted gradients and the adapter-off referenc
   const { backend } = testBackend('cpu');
   const frozen = await FrozenWeights.load(store, config, backend, 'f32');
   const trainer = new GgmlLoraTrainer(backend, frozen, lora);
-  const zero = new GgmlLoraTrainer(backend, frozen, lora.map((m) => ({ ...m, b: new Float32Array(m.b.length) })));
+  const zero = new GgmlLoraTrainer(
+    backend,
+    frozen,
+    lora.map((m) => ({ ...m, b: new Float32Array(m.b.length) })),
+  );
   const start = nativeMemory();
   try {
     const b = batch();

@@ -127,8 +127,20 @@ export class GgmlLoraTrainer {
       const gradA = mk(this.gradCtx, a.ne, `${h.key}.A.grad`);
       const gradB = mk(this.gradCtx, b.ne, `${h.key}.B.grad`);
       this.modules.set(`${h.layer}.${h.proj}`, { a, b, scale: h.scale, gradA, gradB });
-      this.slots.push({ name: peftName(h.key, 'A'), param: a, grad: gradA, m: mk(this.paramCtx, a.ne, `${h.key}.A.m`), v: mk(this.paramCtx, a.ne, `${h.key}.A.v`) });
-      this.slots.push({ name: peftName(h.key, 'B'), param: b, grad: gradB, m: mk(this.paramCtx, b.ne, `${h.key}.B.m`), v: mk(this.paramCtx, b.ne, `${h.key}.B.v`) });
+      this.slots.push({
+        name: peftName(h.key, 'A'),
+        param: a,
+        grad: gradA,
+        m: mk(this.paramCtx, a.ne, `${h.key}.A.m`),
+        v: mk(this.paramCtx, a.ne, `${h.key}.A.v`),
+      });
+      this.slots.push({
+        name: peftName(h.key, 'B'),
+        param: b,
+        grad: gradB,
+        m: mk(this.paramCtx, b.ne, `${h.key}.B.m`),
+        v: mk(this.paramCtx, b.ne, `${h.key}.B.v`),
+      });
       initial.push([a.p, h.a], [b.p, h.b]);
     }
     for (const [name, t] of prefixSpec?.params ?? []) {
@@ -177,7 +189,17 @@ export class GgmlLoraTrainer {
     this.peakBytes = Math.max(this.peakBytes, nativeMemory().totalBytes);
   }
 
-  private async runBatch(batch: Batch, opts: { backward: boolean; normaliser: number; dropoutSeed: number; checkpointing?: boolean; logitsOfLast?: Float32Array; measureOnly?: boolean } & GrpoRowOptions): Promise<number> {
+  private async runBatch(
+    batch: Batch,
+    opts: {
+      backward: boolean;
+      normaliser: number;
+      dropoutSeed: number;
+      checkpointing?: boolean;
+      logitsOfLast?: Float32Array;
+      measureOnly?: boolean;
+    } & GrpoRowOptions,
+  ): Promise<number> {
     const lib = this.backend.lib;
     const cfg = this.frozen.config;
     const { batch: B, steps: Tq } = batch;
@@ -444,8 +466,16 @@ export class GgmlLoraTrainer {
   async estimateParts(rows: number, seqLen: number, targetRows: number, checkpointing: boolean): Promise<{ frozen: number; adapter: number; compute: number }> {
     const N = rows * seqLen;
     const targets = new Int32Array(N).fill(-100);
-    for (let i = 0, left = targetRows; i < N && left > 0; i++) if (i % seqLen < seqLen - 1) (targets[i] = 0), left--;
-    const batch: Batch = { batch: rows, steps: seqLen, ids: new Int32Array(N), targets, attentionMask: new Int32Array(N).fill(1), numTargets: targetRows, numTokens: N };
+    for (let i = 0, left = targetRows; i < N && left > 0; i++) if (i % seqLen < seqLen - 1) ((targets[i] = 0), left--);
+    const batch: Batch = {
+      batch: rows,
+      steps: seqLen,
+      ids: new Int32Array(N),
+      targets,
+      attentionMask: new Int32Array(N).fill(1),
+      numTargets: targetRows,
+      numTokens: N,
+    };
     const compute = await this.runBatch(batch, { backward: true, normaliser: Math.max(1, targetRows), dropoutSeed: 0, checkpointing, measureOnly: true });
     return { frozen: this.frozen.bytes, adapter: this.paramBuf.bytes + this.gradBuf.bytes, compute };
   }
@@ -453,7 +483,15 @@ export class GgmlLoraTrainer {
   /** Logits [V] after the last of `ids`, adapter applied (a full forward: no KV cache here). */
   async lastLogits(ids: number[]): Promise<Float32Array> {
     const T = ids.length;
-    const batch: Batch = { batch: 1, steps: T, ids: Int32Array.from(ids), targets: new Int32Array(T).fill(-100), attentionMask: new Int32Array(T).fill(1), numTargets: 0, numTokens: T };
+    const batch: Batch = {
+      batch: 1,
+      steps: T,
+      ids: Int32Array.from(ids),
+      targets: new Int32Array(T).fill(-100),
+      attentionMask: new Int32Array(T).fill(1),
+      numTargets: 0,
+      numTokens: T,
+    };
     const out = new Float32Array(this.frozen.config.vocabSize);
     await this.runBatch(batch, { backward: false, normaliser: 1, dropoutSeed: 0, logitsOfLast: out });
     return out;

@@ -15,7 +15,6 @@ import { projShape, type GgmlAdapter } from '../planner/ggml-memory';
 import { FrozenWeights, PROJ_NAMES, type FrozenType } from './frozen-weights';
 import { GgmlLoraTrainer, type HostLoraModule, type HostPrefix } from './lora-trainer';
 
-
 export interface MeasuredMemory {
   weights: number;
   /** LoRA/prefix parameters, gradient accumulators and both AdamW moments (F32). */
@@ -25,7 +24,15 @@ export interface MeasuredMemory {
   total: number;
 }
 
-export async function measureTrainingMemory(backend: ComputeBackend, cfg: ModelConfig, type: FrozenType, adapter: GgmlAdapter, shape: MicroBatchShape, checkpointing: boolean, loraDropout = 0): Promise<MeasuredMemory> {
+export async function measureTrainingMemory(
+  backend: ComputeBackend,
+  cfg: ModelConfig,
+  type: FrozenType,
+  adapter: GgmlAdapter,
+  shape: MicroBatchShape,
+  checkpointing: boolean,
+  loraDropout = 0,
+): Promise<MeasuredMemory> {
   const frozen = FrozenWeights.placeholder(cfg, backend, type);
   let trainer: GgmlLoraTrainer | undefined;
   try {
@@ -36,7 +43,17 @@ export async function measureTrainingMemory(backend: ComputeBackend, cfg: ModelC
         for (const proj of PROJ_NAMES.filter((p) => adapter.targets.includes(p))) {
           const [outDim, inDim] = projShape(cfg, proj);
           const r = adapter.r;
-          modules.push({ key: `layers.${layer}.${proj}`, layer, proj, r, inDim, outDim, scale: 1, a: new Float32Array(r * inDim), b: new Float32Array(outDim * r) });
+          modules.push({
+            key: `layers.${layer}.${proj}`,
+            layer,
+            proj,
+            r,
+            inDim,
+            outDim,
+            scale: 1,
+            a: new Float32Array(r * inDim),
+            b: new Float32Array(outDim * r),
+          });
         }
       }
     } else {

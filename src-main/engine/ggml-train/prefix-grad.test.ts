@@ -32,7 +32,10 @@ function prefixOf(projection: boolean, P: number): HostPrefix {
   const rng = new Rng(7);
   const flat = config.numLayers * 2 * config.numKvHeads * config.headDim;
   const E = 16;
-  const t = (shape: number[], spread: number) => ({ shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => (2 * rng.nextFloat() - 1) * spread) });
+  const t = (shape: number[], spread: number) => ({
+    shape,
+    data: Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => (2 * rng.nextFloat() - 1) * spread),
+  });
   const params = new Map(
     projection
       ? [
@@ -67,7 +70,9 @@ for (const projection of [false, true]) {
       let checked = 0;
       for (const [name, g] of grads) {
         // The three largest entries of each tensor: well above float32 noise in the differences.
-        const order = Array.from(g.keys()).sort((a, b) => Math.abs(g[b]) - Math.abs(g[a])).slice(0, 3);
+        const order = Array.from(g.keys())
+          .sort((a, b) => Math.abs(g[b]) - Math.abs(g[a]))
+          .slice(0, 3);
         for (const i of order) {
           const eps = 1e-2;
           const base = params.get(name)!;

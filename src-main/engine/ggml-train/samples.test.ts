@@ -34,7 +34,15 @@ after(() => closeStore());
 function loraModules(): HostLoraModule[] {
   const rng = new Rng(3);
   const { hiddenSize: h, numHeads, numKvHeads, headDim: hd, intermediateSize: ff } = config;
-  const dims: Record<string, [number, number]> = { q: [numHeads * hd, h], k: [numKvHeads * hd, h], v: [numKvHeads * hd, h], o: [h, numHeads * hd], gate: [ff, h], up: [ff, h], down: [h, ff] };
+  const dims: Record<string, [number, number]> = {
+    q: [numHeads * hd, h],
+    k: [numKvHeads * hd, h],
+    v: [numKvHeads * hd, h],
+    o: [h, numHeads * hd],
+    gate: [ff, h],
+    up: [ff, h],
+    down: [h, ff],
+  };
   const r = 4;
   const out: HostLoraModule[] = [];
   for (let layer = 0; layer < config.numLayers; layer++) {
@@ -76,7 +84,12 @@ test('LoRA: the KV-cached sample equals the training graph greedy, and the refer
   const engine = new GgmlTrainEngine(backend, frozen, loraModules(), spec);
   const check = new GgmlLoraTrainer(backend, frozen, loraModules(), 0);
   // B = 0: the adapter adds nothing, so this trainer computes the base model.
-  const plain = new GgmlLoraTrainer(backend, frozen, loraModules().map((m) => ({ ...m, b: new Float32Array(m.b.length) })), 0);
+  const plain = new GgmlLoraTrainer(
+    backend,
+    frozen,
+    loraModules().map((m) => ({ ...m, b: new Float32Array(m.b.length) })),
+    0,
+  );
   try {
     const sampled = await engine.sample(prompt(), 10, []);
     assert.deepEqual(sampled, await fullForwardGreedy(check, prompt(), 10));

@@ -30,11 +30,29 @@ test('q4 frozen weights on a backend without quantised MUL_MAT: one line naming 
     computed = true;
     return compute(g);
   };
-  const lora = [{ key: 'layers.0.self_attn.q_proj', layer: 0, proj: 'q' as const, r: 2, inDim: config.hiddenSize, outDim: config.numHeads * config.headDim, scale: 1, a: new Float32Array(2 * config.hiddenSize), b: new Float32Array(2 * config.numHeads * config.headDim) }];
+  const lora = [
+    {
+      key: 'layers.0.self_attn.q_proj',
+      layer: 0,
+      proj: 'q' as const,
+      r: 2,
+      inDim: config.hiddenSize,
+      outDim: config.numHeads * config.headDim,
+      scale: 1,
+      a: new Float32Array(2 * config.hiddenSize),
+      b: new Float32Array(2 * config.numHeads * config.headDim),
+    },
+  ];
   const trainer = new GgmlLoraTrainer(backend, frozen, lora);
   try {
     const batch = collate([[{ ids: [1, 2, 3, 4], targets: [2, 3, 4, -100], source: 0 }]], 0, false);
-    await assert.rejects(trainer.lossAndGrads([batch], [0]), (e: Error) => e.name === 'UserError' && /the cpu backend .* cannot run MUL_MAT \(first: MUL_MAT .*\(q4_0 x f32\)\); choose --backend cpu, or another --weights type/.test(e.message) && !e.message.includes('\n'));
+    await assert.rejects(
+      trainer.lossAndGrads([batch], [0]),
+      (e: Error) =>
+        e.name === 'UserError' &&
+        /the cpu backend .* cannot run MUL_MAT \(first: MUL_MAT .*\(q4_0 x f32\)\); choose --backend cpu, or another --weights type/.test(e.message) &&
+        !e.message.includes('\n'),
+    );
     assert.equal(computed, false, 'nothing was computed');
   } finally {
     trainer.dispose();

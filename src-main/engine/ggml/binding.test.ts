@@ -60,7 +60,10 @@ test('a foreign shared library in place of ggml is one line, not a crash', () =>
     catch (e) { console.log('ERR ' + e.message); process.exit(0); } console.log('LOADED');`;
   const foreign = ['/lib/x86_64-linux-gnu/libz.so.1', '/usr/lib/x86_64-linux-gnu/libz.so.1'].find((p) => spawnSync('test', ['-e', p]).status === 0);
   assert.ok(foreign, 'libz is on every Debian machine');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, FOREIGN: foreign } });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, FOREIGN: foreign },
+  });
   assert.equal(r.status, 0, r.stderr);
   const line = r.stdout.trim();
   assert.match(line, /^ERR .*is not a ggml 0\.23\.0 library.*reinstall Tuneloom/);

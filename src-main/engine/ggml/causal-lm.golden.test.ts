@@ -72,10 +72,11 @@ async function checkPositions(model: GgmlCausalLM, ids: number[], golden: Prompt
   stats.forEach((s, t) => {
     close(s.lse, golden[t].lse, `lse @${t}`, tol.lse);
     s.top_vals.forEach((v, j) => close(v, golden[t].top_vals[j], `top${j} @${t}`, tol.top));
-    if (tol.ids) golden[t].top_ids.forEach((id, j) => {
-      const tied = golden[t].top_vals.some((v, m) => m !== j && Math.abs(v - golden[t].top_vals[j]) < 1e-4 * Math.max(1, Math.abs(v)));
-      if (!tied) assert.equal(s.top_ids[j], id, `top id ${j} @${t}`);
-    });
+    if (tol.ids)
+      golden[t].top_ids.forEach((id, j) => {
+        const tied = golden[t].top_vals.some((v, m) => m !== j && Math.abs(v - golden[t].top_vals[j]) < 1e-4 * Math.max(1, Math.abs(v)));
+        if (!tied) assert.equal(s.top_ids[j], id, `top id ${j} @${t}`);
+      });
   });
 }
 

@@ -278,7 +278,11 @@ export class GgmlCausalLM {
     const rows = new BigInt64Array(b * steps);
     for (let r = 0; r < b; r++) for (let t = 0; t < steps; t++) rows[r * steps + t] = BigInt(r * cache.capacity + pre + past + t);
     set(g.rows, rows);
-    if (g.outRows) set(g.outRows, Int32Array.from({ length: b }, (_, r) => r * steps + steps - 1));
+    if (g.outRows)
+      set(
+        g.outRows,
+        Int32Array.from({ length: b }, (_, r) => r * steps + steps - 1),
+      );
     await this.backend.compute(g.graph);
     cache.pastLength += steps;
     const n = (opts.logits === 'last' ? b : b * steps) * this.config.vocabSize;

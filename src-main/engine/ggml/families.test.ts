@@ -79,7 +79,7 @@ for (const name of ['cpu', 'vulkan'] as GgmlBackendName[]) {
       }
     });
     after(() => {
-      for (const { w, m } of Object.values(loaded)) m.dispose(), w.dispose();
+      for (const { w, m } of Object.values(loaded)) (m.dispose(), w.dispose());
       backend.dispose();
     });
 
@@ -100,11 +100,12 @@ for (const name of ['cpu', 'vulkan'] as GgmlBackendName[]) {
         const v = model.config.vocabSize;
         const cache = model.newCache(1, IDS.length);
         const pieces: Float32Array[] = [];
-        for (const chunk of [IDS.slice(0, 3), ...IDS.slice(3).map((id) => [id])]) pieces.push(await model.forward(cache, chunk, chunk.length, { logits: 'all' }));
+        for (const chunk of [IDS.slice(0, 3), ...IDS.slice(3).map((id) => [id])])
+          pieces.push(await model.forward(cache, chunk, chunk.length, { logits: 'all' }));
         cache.dispose();
         const stepwise = new Float32Array(IDS.length * v);
         let at = 0;
-        for (const p of pieces) stepwise.set(p, at), (at += p.length);
+        for (const p of pieces) (stepwise.set(p, at), (at += p.length));
         assertClose(stepwise, whole, shape, tol);
       });
 
@@ -141,7 +142,10 @@ for (const name of ['cpu', 'vulkan'] as GgmlBackendName[]) {
         stepwise.set(first);
         stepwise.set(rest, first.length);
         assertClose(stepwise, whole, `${shape} prefix`, tol);
-        assert.ok(whole.some((x, i) => Math.abs(x - without[i]) > 1e-3), 'the prefix must change the logits');
+        assert.ok(
+          whole.some((x, i) => Math.abs(x - without[i]) > 1e-3),
+          'the prefix must change the logits',
+        );
       });
     }
 

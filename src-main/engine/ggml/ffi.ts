@@ -143,36 +143,78 @@ export function declareBase(lib: LibraryHandle) {
     ggml_cpy: f<(ctx: CtxPtr, a: TensorPtr, b: TensorPtr) => TensorPtr>(`${T} ggml_cpy(${C}, ${T}, ${T})`),
     ggml_cast: f<(ctx: CtxPtr, a: TensorPtr, type: number) => TensorPtr>(`${T} ggml_cast(${C}, ${T}, int)`),
     ggml_cont: f<(ctx: CtxPtr, a: TensorPtr) => TensorPtr>(`${T} ggml_cont(${C}, ${T})`),
-    ggml_reshape_4d: f<(ctx: CtxPtr, a: TensorPtr, n0: number, n1: number, n2: number, n3: number) => TensorPtr>(`${T} ggml_reshape_4d(${C}, ${T}, int64_t, int64_t, int64_t, int64_t)`),
-    ggml_view_4d: f<(ctx: CtxPtr, a: TensorPtr, n0: number, n1: number, n2: number, n3: number, nb1: number, nb2: number, nb3: number, offset: number) => TensorPtr>(
-      `${T} ggml_view_4d(${C}, ${T}, int64_t, int64_t, int64_t, int64_t, size_t, size_t, size_t, size_t)`,
+    ggml_reshape_4d: f<(ctx: CtxPtr, a: TensorPtr, n0: number, n1: number, n2: number, n3: number) => TensorPtr>(
+      `${T} ggml_reshape_4d(${C}, ${T}, int64_t, int64_t, int64_t, int64_t)`,
     ),
-    ggml_permute: f<(ctx: CtxPtr, a: TensorPtr, a0: number, a1: number, a2: number, a3: number) => TensorPtr>(`${T} ggml_permute(${C}, ${T}, int, int, int, int)`),
+    ggml_view_4d: f<
+      (ctx: CtxPtr, a: TensorPtr, n0: number, n1: number, n2: number, n3: number, nb1: number, nb2: number, nb3: number, offset: number) => TensorPtr
+    >(`${T} ggml_view_4d(${C}, ${T}, int64_t, int64_t, int64_t, int64_t, size_t, size_t, size_t, size_t)`),
+    ggml_permute: f<(ctx: CtxPtr, a: TensorPtr, a0: number, a1: number, a2: number, a3: number) => TensorPtr>(
+      `${T} ggml_permute(${C}, ${T}, int, int, int, int)`,
+    ),
     ggml_transpose: f<(ctx: CtxPtr, a: TensorPtr) => TensorPtr>(`${T} ggml_transpose(${C}, ${T})`),
     ggml_concat: f<(ctx: CtxPtr, a: TensorPtr, b: TensorPtr, dim: number) => TensorPtr>(`${T} ggml_concat(${C}, ${T}, ${T}, int)`),
     ggml_repeat: f<(ctx: CtxPtr, a: TensorPtr, b: TensorPtr) => TensorPtr>(`${T} ggml_repeat(${C}, ${T}, ${T})`),
     ggml_repeat_back: f<(ctx: CtxPtr, a: TensorPtr, b: TensorPtr) => TensorPtr>(`${T} ggml_repeat_back(${C}, ${T}, ${T})`),
-    ggml_soft_max_ext: f<(ctx: CtxPtr, a: TensorPtr, mask: TensorPtr | null, scale: number, maxBias: number) => TensorPtr>(`${T} ggml_soft_max_ext(${C}, ${T}, ${T}, float, float)`),
-    ggml_soft_max_ext_back: f<(ctx: CtxPtr, a: TensorPtr, b: TensorPtr, scale: number, maxBias: number) => TensorPtr>(`${T} ggml_soft_max_ext_back(${C}, ${T}, ${T}, float, float)`),
+    ggml_soft_max_ext: f<(ctx: CtxPtr, a: TensorPtr, mask: TensorPtr | null, scale: number, maxBias: number) => TensorPtr>(
+      `${T} ggml_soft_max_ext(${C}, ${T}, ${T}, float, float)`,
+    ),
+    ggml_soft_max_ext_back: f<(ctx: CtxPtr, a: TensorPtr, b: TensorPtr, scale: number, maxBias: number) => TensorPtr>(
+      `${T} ggml_soft_max_ext_back(${C}, ${T}, ${T}, float, float)`,
+    ),
     ggml_rope_ext: f<
-      (ctx: CtxPtr, a: TensorPtr, pos: TensorPtr, ff: TensorPtr | null, nDims: number, mode: number, nCtxOrig: number, base: number, scale: number, ext: number, attn: number, bf: number, bs: number) => TensorPtr
+      (
+        ctx: CtxPtr,
+        a: TensorPtr,
+        pos: TensorPtr,
+        ff: TensorPtr | null,
+        nDims: number,
+        mode: number,
+        nCtxOrig: number,
+        base: number,
+        scale: number,
+        ext: number,
+        attn: number,
+        bf: number,
+        bs: number,
+      ) => TensorPtr
     >(`${T} ggml_rope_ext(${C}, ${T}, ${T}, ${T}, int, int, int, float, float, float, float, float, float)`),
     ggml_rope_ext_back: f<
-      (ctx: CtxPtr, a: TensorPtr, pos: TensorPtr, ff: TensorPtr | null, nDims: number, mode: number, nCtxOrig: number, base: number, scale: number, ext: number, attn: number, bf: number, bs: number) => TensorPtr
+      (
+        ctx: CtxPtr,
+        a: TensorPtr,
+        pos: TensorPtr,
+        ff: TensorPtr | null,
+        nDims: number,
+        mode: number,
+        nCtxOrig: number,
+        base: number,
+        scale: number,
+        ext: number,
+        attn: number,
+        bf: number,
+        bs: number,
+      ) => TensorPtr
     >(`${T} ggml_rope_ext_back(${C}, ${T}, ${T}, ${T}, int, int, int, float, float, float, float, float, float)`),
-    ggml_flash_attn_ext: f<(ctx: CtxPtr, q: TensorPtr, k: TensorPtr, v: TensorPtr, mask: TensorPtr | null, scale: number, maxBias: number, softcap: number) => TensorPtr>(
-      `${T} ggml_flash_attn_ext(${C}, ${T}, ${T}, ${T}, ${T}, float, float, float)`,
-    ),
+    ggml_flash_attn_ext: f<
+      (ctx: CtxPtr, q: TensorPtr, k: TensorPtr, v: TensorPtr, mask: TensorPtr | null, scale: number, maxBias: number, softcap: number) => TensorPtr
+    >(`${T} ggml_flash_attn_ext(${C}, ${T}, ${T}, ${T}, ${T}, float, float, float)`),
     ggml_flash_attn_ext_set_prec: f<(a: TensorPtr, prec: number) => void>(`void ggml_flash_attn_ext_set_prec(${T}, int)`),
     ggml_cross_entropy_loss: f<(ctx: CtxPtr, a: TensorPtr, b: TensorPtr) => TensorPtr>(`${T} ggml_cross_entropy_loss(${C}, ${T}, ${T})`),
-    ggml_cross_entropy_loss_back: f<(ctx: CtxPtr, a: TensorPtr, b: TensorPtr, c: TensorPtr) => TensorPtr>(`${T} ggml_cross_entropy_loss_back(${C}, ${T}, ${T}, ${T})`),
-    ggml_opt_step_adamw: f<(ctx: CtxPtr, a: TensorPtr, g: TensorPtr, m: TensorPtr, v: TensorPtr, p: TensorPtr) => TensorPtr>(`${T} ggml_opt_step_adamw(${C}, ${T}, ${T}, ${T}, ${T}, ${T})`),
+    ggml_cross_entropy_loss_back: f<(ctx: CtxPtr, a: TensorPtr, b: TensorPtr, c: TensorPtr) => TensorPtr>(
+      `${T} ggml_cross_entropy_loss_back(${C}, ${T}, ${T}, ${T})`,
+    ),
+    ggml_opt_step_adamw: f<(ctx: CtxPtr, a: TensorPtr, g: TensorPtr, m: TensorPtr, v: TensorPtr, p: TensorPtr) => TensorPtr>(
+      `${T} ggml_opt_step_adamw(${C}, ${T}, ${T}, ${T}, ${T}, ${T})`,
+    ),
     ggml_argmax: f<(ctx: CtxPtr, a: TensorPtr) => TensorPtr>(`${T} ggml_argmax(${C}, ${T})`),
     // host-side conversion and quantisation
     ggml_quantize_chunk: f<(type: number, src: Float32Array, dst: Uint8Array, start: number, nrows: number, nPerRow: number, imatrix: null) => number>(
       'size_t ggml_quantize_chunk(int, const float *, _Inout_ uint8_t *, int64_t, int64_t, int64_t, const float *)',
     ),
-    ggml_fp32_to_fp16_row: f<(src: Float32Array, dst: Uint16Array, n: number) => void>('void ggml_fp32_to_fp16_row(const float *, _Inout_ uint16_t *, int64_t)'),
+    ggml_fp32_to_fp16_row: f<(src: Float32Array, dst: Uint16Array, n: number) => void>(
+      'void ggml_fp32_to_fp16_row(const float *, _Inout_ uint16_t *, int64_t)',
+    ),
     ggml_quantize_requires_imatrix: f<(type: number) => boolean>('bool ggml_quantize_requires_imatrix(int)'),
     ggml_threadpool_params_default: f<(n: number) => Record<string, unknown>>('ggml_threadpool_params ggml_threadpool_params_default(int)'),
   };
@@ -189,7 +231,9 @@ export function declareBackend(lib: LibraryHandle) {
     ggml_backend_dev_name: f<(d: DevicePtr) => string>('const char *ggml_backend_dev_name(void *)'),
     ggml_backend_dev_description: f<(d: DevicePtr) => string>('const char *ggml_backend_dev_description(void *)'),
     ggml_backend_dev_type: f<(d: DevicePtr) => number>('int ggml_backend_dev_type(void *)'),
-    ggml_backend_dev_memory: f<(d: DevicePtr, free: [number], total: [number]) => void>('void ggml_backend_dev_memory(void *, _Out_ size_t *free, _Out_ size_t *total)'),
+    ggml_backend_dev_memory: f<(d: DevicePtr, free: [number], total: [number]) => void>(
+      'void ggml_backend_dev_memory(void *, _Out_ size_t *free, _Out_ size_t *total)',
+    ),
     ggml_backend_dev_backend_reg: f<(d: DevicePtr) => RegPtr>('void *ggml_backend_dev_backend_reg(void *)'),
     ggml_backend_dev_init: f<(d: DevicePtr, params: string | null) => BackendPtr | null>('void *ggml_backend_dev_init(void *, const char *)'),
     ggml_backend_reg_name: f<(r: RegPtr) => string>('const char *ggml_backend_reg_name(void *)'),
@@ -201,10 +245,16 @@ export function declareBackend(lib: LibraryHandle) {
     ggml_backend_supports_op: f<(b: BackendPtr, t: TensorPtr) => boolean>(`bool ggml_backend_supports_op(void *, ${T})`),
     ggml_backend_graph_compute: f<(b: BackendPtr, g: GraphPtr) => number>('int ggml_backend_graph_compute(void *, void *)'),
     ggml_backend_synchronize: f<(b: BackendPtr) => void>('void ggml_backend_synchronize(void *)'),
-    ggml_backend_tensor_set: f<(t: TensorPtr, data: ArrayBufferView, offset: number, size: number) => void>(`void ggml_backend_tensor_set(${T}, const void *, size_t, size_t)`),
-    ggml_backend_tensor_get: f<(t: TensorPtr, data: ArrayBufferView, offset: number, size: number) => void>(`void ggml_backend_tensor_get(${T}, _Inout_ uint8_t *, size_t, size_t)`),
+    ggml_backend_tensor_set: f<(t: TensorPtr, data: ArrayBufferView, offset: number, size: number) => void>(
+      `void ggml_backend_tensor_set(${T}, const void *, size_t, size_t)`,
+    ),
+    ggml_backend_tensor_get: f<(t: TensorPtr, data: ArrayBufferView, offset: number, size: number) => void>(
+      `void ggml_backend_tensor_get(${T}, _Inout_ uint8_t *, size_t, size_t)`,
+    ),
     ggml_backend_alloc_ctx_tensors: f<(ctx: CtxPtr, b: BackendPtr) => BufferPtr | null>('void *ggml_backend_alloc_ctx_tensors(void *, void *)'),
-    ggml_backend_alloc_ctx_tensors_from_buft: f<(ctx: CtxPtr, buft: BufferTypePtr) => BufferPtr | null>('void *ggml_backend_alloc_ctx_tensors_from_buft(void *, void *)'),
+    ggml_backend_alloc_ctx_tensors_from_buft: f<(ctx: CtxPtr, buft: BufferTypePtr) => BufferPtr | null>(
+      'void *ggml_backend_alloc_ctx_tensors_from_buft(void *, void *)',
+    ),
     ggml_backend_buft_name: f<(buft: BufferTypePtr) => string>('const char *ggml_backend_buft_name(void *)'),
     ggml_backend_buffer_free: f<(b: BufferPtr) => void>('void ggml_backend_buffer_free(void *)'),
     ggml_backend_buffer_get_size: f<(b: BufferPtr) => number>('size_t ggml_backend_buffer_get_size(void *)'),

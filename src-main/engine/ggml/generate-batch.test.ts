@@ -73,7 +73,10 @@ test('rows that stop on EOS early are masked; the other rows are unaffected', as
   const eos = free[2].ids[2];
   const single = await oneByOne(adapted, () => ({ greedy: true }), { eosTokenIds: [eos] });
   assert.equal(single[2].finishReason, 'eos');
-  assert.ok(single.some((r) => r.finishReason === 'length'), 'some row must run to maxNewTokens for the mixed case');
+  assert.ok(
+    single.some((r) => r.finishReason === 'length'),
+    'some row must run to maxNewTokens for the mixed case',
+  );
   const batch = await generateBatchGgml(adapted, PROMPTS, { maxNewTokens: NEW, sampling: { greedy: true }, eosTokenIds: [eos] });
   assert.deepEqual(batch, single);
 });
@@ -81,10 +84,18 @@ test('rows that stop on EOS early are masked; the other rows are unaffected', as
 test('sampled: row r with seed s equals generation with seed s (temperature, top-k, top-p, repetition penalty)', async () => {
   const sampling = (r: number): SamplingOptions => ({ greedy: false, temperature: 1.3, topK: 50, topP: 0.95, seed: 100 + r });
   const single = await oneByOne(adapted, sampling, { repetitionPenalty: 1.2 });
-  const batch = await generateBatchGgml(adapted, PROMPTS, { maxNewTokens: NEW, sampling: PROMPTS.map((_, r) => sampling(r)), eosTokenIds: [], repetitionPenalty: 1.2 });
+  const batch = await generateBatchGgml(adapted, PROMPTS, {
+    maxNewTokens: NEW,
+    sampling: PROMPTS.map((_, r) => sampling(r)),
+    eosTokenIds: [],
+    repetitionPenalty: 1.2,
+  });
   assert.deepEqual(batch, single);
   const greedy = await greedySingle(true);
-  assert.ok(single.some((r, i) => r.ids.join() !== greedy[i].ids.join()), 'sampling must differ from greedy here');
+  assert.ok(
+    single.some((r, i) => r.ids.join() !== greedy[i].ids.join()),
+    'sampling must differ from greedy here',
+  );
 });
 
 test('a P-Tuning prefix goes into every row of the batch: same ids as one-at-a-time generation with it', async () => {
@@ -97,7 +108,10 @@ test('a P-Tuning prefix goes into every row of the batch: same ids as one-at-a-t
   const batch = await generateBatchGgml(base, PROMPTS, { maxNewTokens: NEW, sampling: { greedy: true }, eosTokenIds: [], prefix });
   assert.deepEqual(batch, single);
   const plain = await greedySingle(false);
-  assert.ok(single.some((r, i) => r.ids.join() !== plain[i].ids.join()), 'the prefix must change the output');
+  assert.ok(
+    single.some((r, i) => r.ids.join() !== plain[i].ids.join()),
+    'the prefix must change the output',
+  );
 });
 
 test('native memory is flat across batched generations (the cache and its graphs are freed)', async () => {

@@ -31,7 +31,11 @@ after(() => {
   backend.dispose();
 });
 
-const PROMPTS = [[5, 77, 300, 12, 9], [411, 260], [3, 8, 100]];
+const PROMPTS = [
+  [5, 77, 300, 12, 9],
+  [411, 260],
+  [3, 8, 100],
+];
 
 test('a left-padded batch generates what each prompt generates alone (greedy and seeded sampling)', async () => {
   for (const sampling of [{ greedy: true as const }, { greedy: false as const, temperature: 0.9, topK: 50, topP: 0.95, seed: 7 }]) {
@@ -50,7 +54,14 @@ test('streaming: onText pieces join to the decoded result; onToken sees every id
   const seen: number[] = [];
   let text = '';
   const decode = (ids: number[]) => ids.map((i) => `<${i}>`).join('');
-  const r = await generateGgml(model, PROMPTS[0], { maxNewTokens: 6, sampling: { greedy: true }, eosTokenIds: [], onToken: (id) => seen.push(id), decode, onText: (d) => (text += d) });
+  const r = await generateGgml(model, PROMPTS[0], {
+    maxNewTokens: 6,
+    sampling: { greedy: true },
+    eosTokenIds: [],
+    onToken: (id) => seen.push(id),
+    decode,
+    onText: (d) => (text += d),
+  });
   assert.deepEqual(seen, r.ids);
   assert.equal(text, decode(r.ids));
 });
@@ -61,7 +72,10 @@ test('an op the backend lacks is one line naming the op and the backend, before 
   try {
     const cache = m.newCache(1, 3);
     await assert.rejects(m.forward(cache, [1, 2, 3], 3, { logits: 'last' }), (e: Error) => {
-      assert.match(e.message, /^the cpu backend \(.*\) cannot run GET_ROWS, .*MUL_MAT.*\(first: GET_ROWS .*\); choose --backend cpu, or another --weights type$/);
+      assert.match(
+        e.message,
+        /^the cpu backend \(.*\) cannot run GET_ROWS, .*MUL_MAT.*\(first: GET_ROWS .*\); choose --backend cpu, or another --weights type$/,
+      );
       assert.equal(e.message.split('\n').length, 1);
       return true;
     });

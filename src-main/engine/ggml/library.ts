@@ -30,7 +30,6 @@ export interface GgmlLibrary {
 
 let loaded: GgmlLibrary | undefined;
 
-
 function firstLine(e: unknown): string {
   return ((e as Error)?.message ?? String(e)).split('\n')[0];
 }
@@ -50,7 +49,9 @@ export function checkAbi(base: BaseApi, files: LibraryFiles): { version: string;
   }
   const tensorSize = Number(base.ggml_tensor_overhead()) - GGML_OBJECT_SIZE;
   if (koffi.sizeof(TensorStruct) !== tensorSize) {
-    throw new UserError(`ggml_tensor is ${tensorSize} bytes in ${where}, but Tuneloom reads it as ${koffi.sizeof(TensorStruct)}: the library is not the pinned ggml ${PINNED_GGML.version}`);
+    throw new UserError(
+      `ggml_tensor is ${tensorSize} bytes in ${where}, but Tuneloom reads it as ${koffi.sizeof(TensorStruct)}: the library is not the pinned ggml ${PINNED_GGML.version}`,
+    );
   }
   const params = base.ggml_threadpool_params_default(1) as { n_threads?: number };
   if (params.n_threads !== 1) {

@@ -54,7 +54,12 @@ test('f32 weights hold exactly the checkpoint values, one tensor per HF name, in
 
 test('f16, q8_0 and q4 store matrices in that type (norms and biases stay f32) and take fewer bytes', async () => {
   const sizes: Record<string, number> = {};
-  for (const [weights, type] of [['f32', GgmlType.F32], ['f16', GgmlType.F16], ['q8_0', GgmlType.Q8_0], ['q4', GgmlType.Q4_0]] as const) {
+  for (const [weights, type] of [
+    ['f32', GgmlType.F32],
+    ['f16', GgmlType.F16],
+    ['q8_0', GgmlType.Q8_0],
+    ['q4', GgmlType.Q4_0],
+  ] as const) {
     const w = await loadGgmlWeightsFromDir(tinyQwen2Model, backend, { weights });
     try {
       assert.equal(w.get('model.layers.0.mlp.down_proj.weight').type, type, weights);
@@ -121,7 +126,10 @@ test('a model that does not fit is one line with what it needs and which --weigh
   assert.equal(w.weights, 'q8_0');
   w.dispose();
   // A single tensor beyond the largest buffer the device binds (lavapipe: 128 MiB) is refused, never split into garbage.
-  await assert.rejects(loadGgmlWeightsFromDir(tinyQwen2Model, shrunk(0, 8 * 2 ** 20), { weights: 'f16' }), /model\.embed_tokens\.weight takes 9 MiB as f16, more than the 8 MiB one buffer can hold .*use --weights q8_0/);
+  await assert.rejects(
+    loadGgmlWeightsFromDir(tinyQwen2Model, shrunk(0, 8 * 2 ** 20), { weights: 'f16' }),
+    /model\.embed_tokens\.weight takes 9 MiB as f16, more than the 8 MiB one buffer can hold .*use --weights q8_0/,
+  );
   await assert.rejects(loadGgmlWeightsFromDir(tinyQwen2Model, shrunk(1000)), /no --weights type fits this device/);
   assert.deepEqual(nativeMemory(), before);
 });

@@ -56,7 +56,12 @@ export interface GgmlWeightsOptions {
 }
 
 /** Bytes each weights type needs for a config (what the fit check and the planner compare). */
-export function weightsBytes(lib: GgmlLibrary, cfg: ModelConfig, weights: GgmlWeightsType, shapes: Map<string, number[]>): { total: number; largest: number; largestName: string } {
+export function weightsBytes(
+  lib: GgmlLibrary,
+  cfg: ModelConfig,
+  weights: GgmlWeightsType,
+  shapes: Map<string, number[]>,
+): { total: number; largest: number; largestName: string } {
   let total = 0;
   let largest = 0;
   let largestName = '';
@@ -65,7 +70,7 @@ export function weightsBytes(lib: GgmlLibrary, cfg: ModelConfig, weights: GgmlWe
     const rows = shape.length === 2 ? shape[0] : 1;
     const bytes = Number(lib.base.ggml_row_size(type, shape[shape.length - 1])) * rows;
     total += bytes;
-    if (bytes > largest) (largest = bytes), (largestName = name);
+    if (bytes > largest) ((largest = bytes), (largestName = name));
   }
   void cfg;
   return { total, largest, largestName };
@@ -95,10 +100,15 @@ export function defaultWeightsType(backend: ComputeBackend, cfg: ModelConfig, sh
 function doesNotFit(backend: ComputeBackend, cfg: ModelConfig, shapes: Map<string, number[]>, weights: GgmlWeightsType, configWhere: string): UserError {
   const need = weightsBytes(backend.lib, cfg, weights, shapes);
   const alt = GGML_WEIGHTS_TYPES.find((w) => fits(backend, weightsBytes(backend.lib, cfg, w, shapes)));
-  const hint = alt ? `use --weights ${alt} (${formatBytes(weightsBytes(backend.lib, cfg, alt, shapes).total)})` : 'no --weights type fits this device: use a smaller model or another --backend';
+  const hint = alt
+    ? `use --weights ${alt} (${formatBytes(weightsBytes(backend.lib, cfg, alt, shapes).total)})`
+    : 'no --weights type fits this device: use a smaller model or another --backend';
   const max = backend.maxBufferBytes;
   if (max > 0 && need.largest > max) {
-    return new UserError(`${need.largestName} takes ${formatBytes(need.largest)} as ${weights}, more than the ${formatBytes(max)} one buffer can hold on ${backend.device.name} (${backend.device.description})`, { where: configWhere, hint });
+    return new UserError(
+      `${need.largestName} takes ${formatBytes(need.largest)} as ${weights}, more than the ${formatBytes(max)} one buffer can hold on ${backend.device.name} (${backend.device.description})`,
+      { where: configWhere, hint },
+    );
   }
   return new UserError(
     `the model needs ${formatBytes(need.total)} of weights as ${weights}, but ${backend.device.name} (${backend.device.description}) has ${formatBytes(backend.device.memoryFree)} free, ${Math.round(FIT_FRACTION * 100)}% of it usable`,

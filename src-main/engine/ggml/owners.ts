@@ -86,7 +86,10 @@ export class BackendBuffer extends NativeOwner {
   constructor(lib: GgmlLibrary, ctx: GgmlContext, target: BackendPtr | { buft: BufferTypePtr }, what: string) {
     super();
     const { backend: api } = lib;
-    const ptr = typeof target === 'object' && target !== null && 'buft' in target ? api.ggml_backend_alloc_ctx_tensors_from_buft(ctx.ptr, target.buft) : api.ggml_backend_alloc_ctx_tensors(ctx.ptr, target as BackendPtr);
+    const ptr =
+      typeof target === 'object' && target !== null && 'buft' in target
+        ? api.ggml_backend_alloc_ctx_tensors_from_buft(ctx.ptr, target.buft)
+        : api.ggml_backend_alloc_ctx_tensors(ctx.ptr, target as BackendPtr);
     if (!ptr) throw new BackendAllocationError(what);
     this.ptr = ptr;
     this.bytes = Number(api.ggml_backend_buffer_get_size(ptr));

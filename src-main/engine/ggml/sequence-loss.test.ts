@@ -51,7 +51,10 @@ const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) 
 test('the golden SFT loss, base and adapter, fed whole and in chunks of 7 tokens', async () => {
   const counted = targets.filter((t) => t !== IGNORE).length;
   assert.ok(counted > 0 && counted < targets.length, 'the sample must have masked and counted targets');
-  for (const [model, golden, what] of [[base, goldens.sft.loss, 'base'], [adapted, goldens.adapter.sft_loss, 'adapter']] as const) {
+  for (const [model, golden, what] of [
+    [base, goldens.sft.loss, 'base'],
+    [adapted, goldens.adapter.sft_loss, 'adapter'],
+  ] as const) {
     for (const chunkTokens of [undefined, 7]) {
       const r = await sequenceNll(model, goldens.sft.ids, targets, { ignoreIndex: IGNORE, chunkTokens });
       assert.equal(r.count, counted);

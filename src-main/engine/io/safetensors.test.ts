@@ -43,7 +43,13 @@ test('bf16 encoding rounds to nearest even and round-trips through decode', () =
 
 test('writer output reads back (F32 and BF16, header 8-byte aligned, metadata kept)', async () => {
   const a = Float32Array.from({ length: 6 }, (_, i) => i / 4);
-  const file = serializeSafetensors([{ name: 'b.w', shape: [2, 3], data: a }, { name: 'a.w', shape: [6], data: a, dtype: 'BF16' }], { format: 'pt' });
+  const file = serializeSafetensors(
+    [
+      { name: 'b.w', shape: [2, 3], data: a },
+      { name: 'a.w', shape: [6], data: a, dtype: 'BF16' },
+    ],
+    { format: 'pt' },
+  );
   const headerLen = Number(new DataView(file.buffer).getBigUint64(0, true));
   assert.equal((8 + headerLen) % 8, 0);
   const src = bufferSource(file);

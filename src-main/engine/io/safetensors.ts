@@ -86,7 +86,8 @@ export async function readSafetensorsHeader(src: ByteSource): Promise<Safetensor
         hint: 'supported: F64, F32, F16, BF16, I64, I32 (convert quantized checkpoints to bf16 first)',
       });
     }
-    if (!Array.isArray(v.shape) || !v.shape.every(isCount)) throw corrupt(`${name}.shape must be a list of non-negative integers, got ${JSON.stringify(v.shape)}`);
+    if (!Array.isArray(v.shape) || !v.shape.every(isCount))
+      throw corrupt(`${name}.shape must be a list of non-negative integers, got ${JSON.stringify(v.shape)}`);
     const offsets = v.data_offsets;
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
       throw corrupt(`${name}.data_offsets must be two non-negative integers, got ${JSON.stringify(offsets)}`);

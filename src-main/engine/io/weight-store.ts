@@ -20,7 +20,10 @@ export function shardFilesOfIndex(index: unknown, where: string): string[] {
   if (index === null || typeof index !== 'object' || Array.isArray(index)) throw new UserError('the sharded index is not a JSON object', { where, hint });
   const map = (index as Partial<ShardIndex>).weight_map;
   if (map === null || typeof map !== 'object' || Array.isArray(map) || Object.keys(map).length === 0) {
-    throw new UserError(`the sharded index's weight_map must be an object of tensor name -> file, got ${Array.isArray(map) ? 'a list' : JSON.stringify(map) ?? 'nothing'}`, { where: `${where} (weight_map)`, hint });
+    throw new UserError(
+      `the sharded index's weight_map must be an object of tensor name -> file, got ${Array.isArray(map) ? 'a list' : (JSON.stringify(map) ?? 'nothing')}`,
+      { where: `${where} (weight_map)`, hint },
+    );
   }
   for (const [tensor, file] of Object.entries(map)) {
     if (typeof file !== 'string' || file === '') throw new UserError(`weight_map["${tensor}"] must be a file name`, { where: `${where} (weight_map)`, hint });

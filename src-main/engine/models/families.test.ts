@@ -62,7 +62,7 @@ for (const shape of SHAPES) {
     cache.dispose();
     const stepwise = new Float32Array(IDS.length * v);
     let at = 0;
-    for (const p of pieces) stepwise.set(p, at), (at += p.length);
+    for (const p of pieces) (stepwise.set(p, at), (at += p.length));
     assertClose(stepwise, full, shape);
   });
 
@@ -100,7 +100,10 @@ for (const shape of SHAPES) {
     stepwise.set(first);
     stepwise.set(rest, first.length);
     assertClose(stepwise, full, `${shape} prefix`);
-    assert.ok(full.some((x, i) => Math.abs(x - without[i]) > 1e-3), 'the prefix must change the logits');
+    assert.ok(
+      full.some((x, i) => Math.abs(x - without[i]) > 1e-3),
+      'the prefix must change the logits',
+    );
   });
 }
 
@@ -124,7 +127,10 @@ test('qwen3: q/k RMSNorm makes the logits invariant to scaling q_proj and k_proj
   const scaled2 = withScaledQk(q2, 3);
   const a = fullLogits(scaled2, IDS);
   const b = fullLogits(q2, IDS);
-  assert.ok(a.some((x, i) => Math.abs(x - b[i]) > 1e-2), 'without q/k norm the scaling must matter');
+  assert.ok(
+    a.some((x, i) => Math.abs(x - b[i]) > 1e-2),
+    'without q/k norm the scaling must matter',
+  );
 });
 
 test('llama: the untied head is lm_head.weight (hand-computed dot products), tied heads share the embedding', async () => {

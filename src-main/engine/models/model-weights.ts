@@ -52,7 +52,12 @@ export function transposeHost(data: Float32Array, rows: number, cols: number): F
   return out;
 }
 
-export async function loadModelWeights(store: WeightStore, cfg: ModelConfig, configWhere: string, onProgress?: (p: LoadProgress) => void): Promise<ModelWeights> {
+export async function loadModelWeights(
+  store: WeightStore,
+  cfg: ModelConfig,
+  configWhere: string,
+  onProgress?: (p: LoadProgress) => void,
+): Promise<ModelWeights> {
   const expected = checkWeights(store, cfg, configWhere);
   const tensors = new Map<string, tf.Tensor>();
   let loaded = 0;

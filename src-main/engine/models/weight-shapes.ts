@@ -51,4 +51,3 @@ export function checkWeights(store: WeightStore, cfg: ModelConfig, configWhere: 
   }
   return expected;
 }
-

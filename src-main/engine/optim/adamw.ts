@@ -17,7 +17,6 @@ export interface AdamWOptions {
   weightDecay?: number;
 }
 
-
 export class AdamW {
   readonly beta1: number;
   readonly beta2: number;
@@ -36,8 +35,14 @@ export class AdamW {
     this.weightDecay = opts.weightDecay ?? 0;
     for (const [name, p] of params) {
       // tidy frees the zeros tensors; the variables keep their own reference to the data.
-      this.m.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
-      this.v.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+      this.m.set(
+        name,
+        tf.tidy(() => tf.variable(tf.zerosLike(p), false)),
+      );
+      this.v.set(
+        name,
+        tf.tidy(() => tf.variable(tf.zerosLike(p), false)),
+      );
     }
   }
 

@@ -25,13 +25,8 @@ export async function globalNorm(grads: Record<string, tf.Tensor>): Promise<numb
   }
 }
 
-
 /** Returns new clipped gradients (the caller disposes the old ones) or the same record when unchanged. */
-export function clipByGlobalNorm(
-  grads: Record<string, tf.Tensor>,
-  maxNorm: number,
-  norm: number,
-): { grads: Record<string, tf.Tensor>; clipped: boolean } {
+export function clipByGlobalNorm(grads: Record<string, tf.Tensor>, maxNorm: number, norm: number): { grads: Record<string, tf.Tensor>; clipped: boolean } {
   const coef = clipScale(maxNorm, norm);
   if (coef === 1) return { grads, clipped: false };
   const out: Record<string, tf.Tensor> = {};

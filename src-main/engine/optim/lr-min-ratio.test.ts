@@ -16,7 +16,10 @@ const close = (a: number, b: number) => Math.abs(a - b) <= 1e-12 + 1e-9 * Math.a
 test('the floor lifts linear and cosine decay onto [r, 1] and leaves warmup and constant alone', () => {
   const base = { baseLr: 1, totalSteps: 10, warmupSteps: 2 };
   // Warmup is the same with or without a floor.
-  assert.deepEqual([0, 1].map((s) => lrAt({ ...base, kind: 'linear', minLrRatio: 0.2 }, s)), [0, 0.5]);
+  assert.deepEqual(
+    [0, 1].map((s) => lrAt({ ...base, kind: 'linear', minLrRatio: 0.2 }, s)),
+    [0, 0.5],
+  );
   // Linear: (10 - s) / 8 lifted: at s = 6, 0.5 -> 0.5 x 0.8 + 0.2 = 0.6; at the end, 0 -> 0.2.
   assert.ok(close(lrAt({ ...base, kind: 'linear', minLrRatio: 0.2 }, 6), 0.6));
   assert.ok(close(lrAt({ ...base, kind: 'linear', minLrRatio: 0.2 }, 10), 0.2));
@@ -31,15 +34,46 @@ test('the floor lifts linear and cosine decay onto [r, 1] and leaves warmup and 
   }
 });
 
-test('`tuneloom train --lr-min-ratio 0.5` reaches the trainer: the steps\' learning rates stop at half the peak', async () => {
+test("`tuneloom train --lr-min-ratio 0.5` reaches the trainer: the steps' learning rates stop at half the peak", async () => {
   const root = tempDir();
   const data = join(root, 'chat.jsonl');
-  const chat = { messages: [{ role: 'user', content: 'What is the capital of France?' }, { role: 'assistant', content: 'Paris.' }] };
+  const chat = {
+    messages: [
+      { role: 'user', content: 'What is the capital of France?' },
+      { role: 'assistant', content: 'Paris.' },
+    ],
+  };
   writeFileSync(data, `${JSON.stringify(chat)}\n`);
   const lrs = async (extra: string[], out: string) => {
-    const r = await runTuneloom(['train', '--model', tinyQwen2Model, '--data', data, '--out', join(root, out), '--max-steps', '4', '--lr', '0.001', '--scheduler', 'linear', '--backend', 'cpu', '--json', ...extra], { env: { TUNELOOM_HOME: join(root, 'home') } });
+    const r = await runTuneloom(
+      [
+        'train',
+        '--model',
+        tinyQwen2Model,
+        '--data',
+        data,
+        '--out',
+        join(root, out),
+        '--max-steps',
+        '4',
+        '--lr',
+        '0.001',
+        '--scheduler',
+        'linear',
+        '--backend',
+        'cpu',
+        '--json',
+        ...extra,
+      ],
+      { env: { TUNELOOM_HOME: join(root, 'home') } },
+    );
     assert.equal(r.code, 0, r.stderr);
-    return r.stdout.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as { type: string; lr?: number }).filter((e) => e.type === 'step').map((e) => e.lr!);
+    return r.stdout
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as { type: string; lr?: number })
+      .filter((e) => e.type === 'step')
+      .map((e) => e.lr!);
   };
   const plain = await lrs([], 'plain');
   const floored = await lrs(['--lr-min-ratio', '0.5'], 'floored');
@@ -50,7 +84,9 @@ test('`tuneloom train --lr-min-ratio 0.5` reaches the trainer: the steps\' learn
 
 test('a floor outside [0, 1] is one line naming the flag', async () => {
   const root = tempDir();
-  const r = await runTuneloom(['train', '--model', tinyQwen2Model, '--data', join(root, 'x.jsonl'), '--out', join(root, 'o'), '--lr-min-ratio', '1.5'], { env: { TUNELOOM_HOME: join(root, 'home') } });
+  const r = await runTuneloom(['train', '--model', tinyQwen2Model, '--data', join(root, 'x.jsonl'), '--out', join(root, 'o'), '--lr-min-ratio', '1.5'], {
+    env: { TUNELOOM_HOME: join(root, 'home') },
+  });
   assert.equal(r.code, 1);
   assert.match(r.stderr, /--lr-min-ratio must be in \[0, 1\], got 1\.5/);
 });

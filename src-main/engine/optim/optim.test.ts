@@ -62,8 +62,14 @@ test('AdamW matches the torch update rule over three steps, and its state round-
 
 test('schedules follow transformers get_*_schedule_with_warmup', () => {
   const base = { baseLr: 1, totalSteps: 10, warmupSteps: 2 };
-  assert.deepEqual([0, 1, 2, 3, 9].map((s) => lrAt({ ...base, kind: 'linear' }, s)), [0, 0.5, 1, 7 / 8, 1 / 8]);
-  assert.deepEqual([0, 1, 2, 9].map((s) => lrAt({ ...base, kind: 'constant' }, s)), [0, 0.5, 1, 1]);
+  assert.deepEqual(
+    [0, 1, 2, 3, 9].map((s) => lrAt({ ...base, kind: 'linear' }, s)),
+    [0, 0.5, 1, 7 / 8, 1 / 8],
+  );
+  assert.deepEqual(
+    [0, 1, 2, 9].map((s) => lrAt({ ...base, kind: 'constant' }, s)),
+    [0, 0.5, 1, 1],
+  );
   const cos = (s: number) => lrAt({ ...base, kind: 'cosine' }, s);
   assert.equal(cos(2), 1);
   assert.ok(Math.abs(cos(6) - 0.5) < 1e-12, 'halfway through the decay is 0.5');

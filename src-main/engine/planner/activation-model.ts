@@ -203,7 +203,8 @@ export class LayerLedger {
     }
     if (attnTargets) return before + qkvInputs;
     const full = this.gradsPerLayer();
-    const mlp = (['gate_proj', 'up_proj', 'down_proj'] as const).reduce((a, p) => a + this.linearGradsInput(p) + this.linearGradsInternal(p), 0) + 5 * N * this.d.I;
+    const mlp =
+      (['gate_proj', 'up_proj', 'down_proj'] as const).reduce((a, p) => a + this.linearGradsInput(p) + this.linearGradsInternal(p), 0) + 5 * N * this.d.I;
     return full - mlp;
   }
 
@@ -236,7 +237,9 @@ export class LayerLedger {
     if (!this.s.checkpointing) {
       const saved = L * layerSaved + N * H; // + the embedding output (layer 0's input)
       const grads = L * layerGrads - this.layerZeroOffPath() + head.grads;
-      return grads >= head.backwardChunk ? { saved, grads, logits: 0, lossSaved: head.saved, context } : { saved, grads: 0, logits: head.backwardChunk, lossSaved: head.saved, context };
+      return grads >= head.backwardChunk
+        ? { saved, grads, logits: 0, lossSaved: head.saved, context }
+        : { saved, grads: 0, logits: head.backwardChunk, lossSaved: head.saved, context };
     }
     // Checkpointed: each layer keeps its input; at layer 0's recompute the outer pass holds every
     // later layer's input gradient, and layer 0 runs whole under its own tape (+ its output value).
@@ -245,6 +248,8 @@ export class LayerLedger {
     const saved = (L + 1) * N * H;
     const recompute = layerSaved + layerGrads + N * H;
     const grads = head.grads + (L - 1) * N * H + recompute;
-    return grads >= head.backwardChunk ? { saved, grads, logits: 0, lossSaved: head.saved, context } : { saved, grads: 0, logits: head.backwardChunk, lossSaved: head.saved, context };
+    return grads >= head.backwardChunk
+      ? { saved, grads, logits: 0, lossSaved: head.saved, context }
+      : { saved, grads: 0, logits: head.backwardChunk, lossSaved: head.saved, context };
   }
 }

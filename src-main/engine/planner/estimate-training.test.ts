@@ -73,7 +73,8 @@ interface Case {
 }
 
 function adapterFor(c: Case, cfg: ModelConfig): AdapterUnderTraining {
-  if (c.method === 'ptuning') return { method: 'ptuning', prefix: createPrefix(cfg, { numVirtualTokens: c.prefixLen, projection: false, encoderHidden: cfg.hiddenSize }, new Rng(2)) };
+  if (c.method === 'ptuning')
+    return { method: 'ptuning', prefix: createPrefix(cfg, { numVirtualTokens: c.prefixLen, projection: false, encoderHidden: cfg.hiddenSize }, new Rng(2)) };
   const spec = { r: c.r, alpha: 2 * c.r, dropout: c.dropout, useRslora: false };
   return { method: 'lora', lora: createLora(cfg, { ...spec, targets: c.targets }, new Rng(1)), spec };
 }
@@ -135,12 +136,29 @@ function modelBytes(m: CausalLM): number {
   return n;
 }
 
-const base: Case = { name: '', model: { hidden: 64, layers: 2, heads: 4, kvHeads: 2, intermediate: 160 }, method: 'lora', targets: ['q_proj', 'v_proj'], r: 8, dropout: 0, prefixLen: 0, batch: 2, seqLen: 48, checkpointing: false };
+const base: Case = {
+  name: '',
+  model: { hidden: 64, layers: 2, heads: 4, kvHeads: 2, intermediate: 160 },
+  method: 'lora',
+  targets: ['q_proj', 'v_proj'],
+  r: 8,
+  dropout: 0,
+  prefixLen: 0,
+  batch: 2,
+  seqLen: 48,
+  checkpointing: false,
+};
 const CASES: Case[] = [
   { ...base, name: 'lora q,v r8, B2 T48' },
   { ...base, name: 'lora all-linear r4 dropout 0.1, B1 T64', targets: 'all-linear', r: 4, dropout: 0.1, batch: 1, seqLen: 64 },
   { ...base, name: 'lora q,v + checkpointing, 4 layers, B2 T48', model: { ...base.model, layers: 4 }, checkpointing: true },
-  { ...base, name: 'lora q,v, MHA (no GQA), 3 layers, B3 T32', model: { hidden: 64, layers: 3, heads: 4, kvHeads: 4, intermediate: 128 }, batch: 3, seqLen: 32 },
+  {
+    ...base,
+    name: 'lora q,v, MHA (no GQA), 3 layers, B3 T32',
+    model: { hidden: 64, layers: 3, heads: 4, kvHeads: 4, intermediate: 128 },
+    batch: 3,
+    seqLen: 32,
+  },
   { ...base, name: 'p-tuning prefix 16, B2 T40', method: 'ptuning', targets: [], prefixLen: 16, seqLen: 40 },
 ];
 
@@ -151,7 +169,9 @@ test('the estimate matches the measured peak of one real cpu training step', asy
     const r = await measureCase(c);
     const err = Math.max(Math.abs(r.ratio - 1), Math.abs(r.activationRatio - 1));
     worst = Math.max(worst, err);
-    ratios.push(`${c.name}: estimated ${r.estimated} B, measured ${r.measured} B (distinct buffers; tf.memory().numBytes peak ${r.measuredNumBytes} B), estimate/measured total ${r.ratio.toFixed(3)}, step growth ${r.activationRatio.toFixed(3)}`);
+    ratios.push(
+      `${c.name}: estimated ${r.estimated} B, measured ${r.measured} B (distinct buffers; tf.memory().numBytes peak ${r.measuredNumBytes} B), estimate/measured total ${r.ratio.toFixed(3)}, step growth ${r.activationRatio.toFixed(3)}`,
+    );
   }
   console.log(`planner vs measured (cpu):\n  ${ratios.join('\n  ')}\n  worst error ${(worst * 100).toFixed(1)}%`);
   assert.ok(worst <= TOLERANCE, `worst error ${(worst * 100).toFixed(1)}% > ${TOLERANCE * 100}%:\n${ratios.join('\n')}`);
@@ -159,13 +179,42 @@ test('the estimate matches the measured peak of one real cpu training step', asy
 
 /** Qwen2.5-0.5B-Instruct's normalised config (config.json of the hub repo). */
 const QWEN05: ModelConfig = {
-  family: 'qwen2', vocabSize: 151936, hiddenSize: 896, intermediateSize: 4864, numLayers: 24, numHeads: 14, numKvHeads: 2, headDim: 64,
-  rmsNormEps: 1e-6, rope: { theta: 1e6, type: 'default', factor: 1, lowFreqFactor: 1, highFreqFactor: 1, originalMaxPositions: 32768 },
-  maxPositions: 32768, tieWordEmbeddings: true, qkvBias: true, oBias: false, mlpBias: false, qkNorm: false, dtype: 'bfloat16', eosTokenIds: [151645],
+  family: 'qwen2',
+  vocabSize: 151936,
+  hiddenSize: 896,
+  intermediateSize: 4864,
+  numLayers: 24,
+  numHeads: 14,
+  numKvHeads: 2,
+  headDim: 64,
+  rmsNormEps: 1e-6,
+  rope: { theta: 1e6, type: 'default', factor: 1, lowFreqFactor: 1, highFreqFactor: 1, originalMaxPositions: 32768 },
+  maxPositions: 32768,
+  tieWordEmbeddings: true,
+  qkvBias: true,
+  oBias: false,
+  mlpBias: false,
+  qkNorm: false,
+  dtype: 'bfloat16',
+  eosTokenIds: [151645],
 };
 const GiB = 1024 ** 3;
 const plan = (over: Partial<TrainingEstimateInput> = {}) =>
-  estimateTraining({ config: QWEN05, method: 'lora', loraR: 16, targets: 'all-linear', prefixLen: 0, batch: 4, seqLen: 512, gradAccum: 1, checkpointing: false, weightFormat: 'f32', backend: 'webgpu', budgetBytes: 8 * GiB, ...over });
+  estimateTraining({
+    config: QWEN05,
+    method: 'lora',
+    loraR: 16,
+    targets: 'all-linear',
+    prefixLen: 0,
+    batch: 4,
+    seqLen: 512,
+    gradAccum: 1,
+    checkpointing: false,
+    weightFormat: 'f32',
+    backend: 'webgpu',
+    budgetBytes: 8 * GiB,
+    ...over,
+  });
 
 test('a step that does not fit gets concrete suggestions, each with the total it would need', () => {
   const big = plan();
@@ -186,7 +235,10 @@ test('a step that does not fit gets concrete suggestions, each with the total it
   assert.equal(fits.fits, true);
   assert.deepEqual(fits.suggestions, []);
   const tiny = plan({ budgetBytes: 1 * GiB });
-  assert.ok(tiny.suggestions.some((s) => s.key === 'smaller-model'), 'f32 weights alone fill most of 1 GiB');
+  assert.ok(
+    tiny.suggestions.some((s) => s.key === 'smaller-model'),
+    'f32 weights alone fill most of 1 GiB',
+  );
 });
 
 test('step time only from a measured throughput; epoch time from the examples', () => {

@@ -108,7 +108,12 @@ export function baseParamCount(cfg: ModelConfig): { matrices: number; vectors: n
   for (const p of PROJECTION_NAMES) matrices += cfg.numLayers * dims[p][0] * dims[p][1];
   const q = cfg.numHeads * cfg.headDim;
   const k = cfg.numKvHeads * cfg.headDim;
-  const perLayer = 2 * cfg.hiddenSize + (cfg.qkvBias ? q + 2 * k : 0) + (cfg.oBias ? cfg.hiddenSize : 0) + (cfg.mlpBias ? 2 * cfg.intermediateSize + cfg.hiddenSize : 0) + (cfg.qkNorm ? 2 * cfg.headDim : 0);
+  const perLayer =
+    2 * cfg.hiddenSize +
+    (cfg.qkvBias ? q + 2 * k : 0) +
+    (cfg.oBias ? cfg.hiddenSize : 0) +
+    (cfg.mlpBias ? 2 * cfg.intermediateSize + cfg.hiddenSize : 0) +
+    (cfg.qkNorm ? 2 * cfg.headDim : 0);
   vectors += cfg.numLayers * perLayer;
   return { matrices, vectors };
 }
@@ -120,7 +125,16 @@ export function trainableParamCount(cfg: ModelConfig, method: TrainMethod, loraR
 }
 
 /** Matmul FLOPs of one micro-batch's forward (linears, LoRA, attention, LM head on target rows). */
-export function forwardFlops(cfg: ModelConfig, method: TrainMethod, loraR: number, targets: ProjectionName[], prefixLen: number, batch: number, seqLen: number, targetRows: number): { layers: number; head: number } {
+export function forwardFlops(
+  cfg: ModelConfig,
+  method: TrainMethod,
+  loraR: number,
+  targets: ProjectionName[],
+  prefixLen: number,
+  batch: number,
+  seqLen: number,
+  targetRows: number,
+): { layers: number; head: number } {
   const N = batch * seqLen;
   const dims = projectionDims(cfg);
   let perToken = 0;
@@ -137,14 +151,30 @@ function ggmlCore(input: TrainingEstimateInput, targets: ProjectionName[]): Trai
   const m = ggmlTrainingMemory({
     config: input.config,
     frozenType: input.weightFormat,
-    adapter: input.method === 'lora' ? { method: 'lora', r: input.loraR, targets: targets.map((t) => GGML_PROJ[t]) } : { method: 'ptuning', prefixLen: input.prefixLen, projection: input.prefixProjection ?? false, ...(input.prefixHidden ? { encoderHidden: input.prefixHidden } : {}) },
+    adapter:
+      input.method === 'lora'
+        ? { method: 'lora', r: input.loraR, targets: targets.map((t) => GGML_PROJ[t]) }
+        : {
+            method: 'ptuning',
+            prefixLen: input.prefixLen,
+            projection: input.prefixProjection ?? false,
+            ...(input.prefixHidden ? { encoderHidden: input.prefixHidden } : {}),
+          },
     shape: { batch: input.batch, seqLen: input.seqLen, targetRows: input.targetRows ?? input.batch * input.seqLen },
     checkpointing: input.checkpointing,
     loraDropout: input.loraDropout,
   });
   // workspace: the graph's inputs (mask, one-hot label rows, dropout masks).
   const c = m.compute;
-  return { weights: m.weights, adapter: m.adapter, optimizer: m.optimizer, activations: c.activations + c.backward, logits: c.head, workspace: c.inputs, total: m.total };
+  return {
+    weights: m.weights,
+    adapter: m.adapter,
+    optimizer: m.optimizer,
+    activations: c.activations + c.backward,
+    logits: c.head,
+    workspace: c.inputs,
+    total: m.total,
+  };
 }
 
 function core(input: TrainingEstimateInput, targets: ProjectionName[]): TrainingEstimate['bytes'] {

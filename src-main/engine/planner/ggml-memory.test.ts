@@ -22,14 +22,34 @@ import { GgmlLoraTrainer, type HostLoraModule } from '../ggml-train/lora-trainer
 import { measureTrainingMemory } from '../ggml-train/measure-memory';
 import { collate } from '../train/batching';
 import { Rng } from '../train/rng';
-import { adapterBytes, FROZEN_TYPES, frozenWeightsBytes, ggmlTrainingMemory, PROJ_NAMES, projShape, type FrozenType, type GgmlAdapter, type GgmlStepShape } from './ggml-memory';
+import {
+  adapterBytes,
+  FROZEN_TYPES,
+  frozenWeightsBytes,
+  ggmlTrainingMemory,
+  PROJ_NAMES,
+  projShape,
+  type FrozenType,
+  type GgmlAdapter,
+  type GgmlStepShape,
+} from './ggml-memory';
 
 const TOLERANCE = 0.15;
 const shapeConfig = (name: string, over: Record<string, unknown> = {}): ModelConfig =>
-  normaliseConfig({ ...SHAPES[name], ...over, architectures: [SHAPES[name].model_type === 'qwen3' ? 'Qwen3ForCausalLM' : 'Qwen2ForCausalLM'] } as Record<string, unknown>, 'config.json');
+  normaliseConfig(
+    { ...SHAPES[name], ...over, architectures: [SHAPES[name].model_type === 'qwen3' ? 'Qwen3ForCausalLM' : 'Qwen2ForCausalLM'] } as Record<string, unknown>,
+    'config.json',
+  );
 const QWEN05 = shapeConfig('qwen2.5-0.5b');
 /** scripts/bench/bench-model.ts's bench-small. */
-const BENCH_SMALL = shapeConfig('qwen2.5-0.5b', { hidden_size: 256, intermediate_size: 768, num_hidden_layers: 4, num_attention_heads: 4, num_key_value_heads: 2, vocab_size: 8192 });
+const BENCH_SMALL = shapeConfig('qwen2.5-0.5b', {
+  hidden_size: 256,
+  intermediate_size: 768,
+  num_hidden_layers: 4,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  vocab_size: 8192,
+});
 const ALL: GgmlAdapter = { method: 'lora', r: 16, targets: PROJ_NAMES };
 
 let backend: ComputeBackend;
@@ -57,7 +77,11 @@ test('frozen weights and adapter bytes are the buffers the engine allocates, in 
   } finally {
     close();
   }
-  for (const adapter of [ALL, { method: 'lora', r: 8, targets: ['q', 'v'] }, { method: 'ptuning', prefixLen: 16, projection: true, encoderHidden: 24 }] as GgmlAdapter[]) {
+  for (const adapter of [
+    ALL,
+    { method: 'lora', r: 8, targets: ['q', 'v'] },
+    { method: 'ptuning', prefixLen: 16, projection: true, encoderHidden: 24 },
+  ] as GgmlAdapter[]) {
     const m = await measureTrainingMemory(backend, tiny, 'f32', adapter, { batch: 1, seqLen: 16, targetRows: 8 }, false);
     const a = adapterBytes(tiny, adapter);
     assert.equal(a.params + a.moments, m.adapter, `${JSON.stringify(adapter)}: parameters, gradients and moments`);
@@ -79,13 +103,49 @@ const QWEN3 = shapeConfig('tiny-qwen3', { vocab_size: 32000, hidden_size: 128, i
 const CASES: GraphCase[] = [
   ...[false, true].flatMap((checkpointing) => [
     { name: 'bench-small 512x4', config: BENCH_SMALL, type: 'bf16' as const, adapter: ALL, shape: { batch: 4, seqLen: 512, targetRows: 1020 }, checkpointing },
-    ...(['bf16', 'f32', 'q4_0'] as const).map((type) => ({ name: `0.5B 512x1 ${type}`, config: QWEN05, type, adapter: ALL, shape: { batch: 1, seqLen: 512, targetRows: 255 }, checkpointing })),
-    { name: '0.5B 512x1 every row a target', config: QWEN05, type: 'q4_0' as const, adapter: ALL, shape: { batch: 1, seqLen: 512, targetRows: 512 }, checkpointing },
+    ...(['bf16', 'f32', 'q4_0'] as const).map((type) => ({
+      name: `0.5B 512x1 ${type}`,
+      config: QWEN05,
+      type,
+      adapter: ALL,
+      shape: { batch: 1, seqLen: 512, targetRows: 255 },
+      checkpointing,
+    })),
+    {
+      name: '0.5B 512x1 every row a target',
+      config: QWEN05,
+      type: 'q4_0' as const,
+      adapter: ALL,
+      shape: { batch: 1, seqLen: 512, targetRows: 512 },
+      checkpointing,
+    },
     { name: 'Qwen3 q/k norm 256x2', config: QWEN3, type: 'f16' as const, adapter: ALL, shape: { batch: 2, seqLen: 256, targetRows: 300 }, checkpointing },
   ]),
-  { name: 'bench-small P-Tuning v2 prefix 32', config: BENCH_SMALL, type: 'bf16', adapter: { method: 'ptuning', prefixLen: 32, projection: false }, shape: { batch: 4, seqLen: 256, targetRows: 512 }, checkpointing: false },
-  { name: 'bench-small LoRA dropout 0.1', config: BENCH_SMALL, type: 'q8_0', adapter: ALL, shape: { batch: 2, seqLen: 512, targetRows: 512 }, checkpointing: false, dropout: 0.1 },
-  { name: 'bench-small q,v r8', config: BENCH_SMALL, type: 'bf16', adapter: { method: 'lora', r: 8, targets: ['q', 'v'] }, shape: { batch: 4, seqLen: 512, targetRows: 2048 }, checkpointing: true },
+  {
+    name: 'bench-small P-Tuning v2 prefix 32',
+    config: BENCH_SMALL,
+    type: 'bf16',
+    adapter: { method: 'ptuning', prefixLen: 32, projection: false },
+    shape: { batch: 4, seqLen: 256, targetRows: 512 },
+    checkpointing: false,
+  },
+  {
+    name: 'bench-small LoRA dropout 0.1',
+    config: BENCH_SMALL,
+    type: 'q8_0',
+    adapter: ALL,
+    shape: { batch: 2, seqLen: 512, targetRows: 512 },
+    checkpointing: false,
+    dropout: 0.1,
+  },
+  {
+    name: 'bench-small q,v r8',
+    config: BENCH_SMALL,
+    type: 'bf16',
+    adapter: { method: 'lora', r: 8, targets: ['q', 'v'] },
+    shape: { batch: 4, seqLen: 512, targetRows: 2048 },
+    checkpointing: true,
+  },
 ];
 
 test('the estimate is within 15% of ggml_gallocr on the real training graph (no weights loaded)', async () => {
@@ -93,11 +153,20 @@ test('the estimate is within 15% of ggml_gallocr on the real training graph (no 
   let worst = 0;
   for (const c of CASES) {
     const m = await measureTrainingMemory(backend, c.config, c.type, c.adapter, c.shape, c.checkpointing, c.dropout ?? 0);
-    const e = ggmlTrainingMemory({ config: c.config, frozenType: c.type, adapter: c.adapter, shape: c.shape, checkpointing: c.checkpointing, loraDropout: c.dropout });
+    const e = ggmlTrainingMemory({
+      config: c.config,
+      frozenType: c.type,
+      adapter: c.adapter,
+      shape: c.shape,
+      checkpointing: c.checkpointing,
+      loraDropout: c.dropout,
+    });
     assert.equal(e.weights, m.weights, `${c.name}: weights`);
     const ratio = e.total / m.total;
     worst = Math.max(worst, Math.abs(ratio - 1));
-    lines.push(`${c.name}, checkpointing ${c.checkpointing ? 'on' : 'off'}: planner ${e.total} B, gallocr ${m.total} B (compute ${e.compute.total} vs ${m.compute}), ratio ${ratio.toFixed(3)}`);
+    lines.push(
+      `${c.name}, checkpointing ${c.checkpointing ? 'on' : 'off'}: planner ${e.total} B, gallocr ${m.total} B (compute ${e.compute.total} vs ${m.compute}), ratio ${ratio.toFixed(3)}`,
+    );
   }
   console.log(`planner vs the measured graph:\n  ${lines.join('\n  ')}\n  worst ${(worst * 100).toFixed(1)}%`);
   assert.ok(worst <= TOLERANCE, lines.join('\n'));
@@ -114,12 +183,26 @@ test('the estimate is within 15% of the measured peak of real training steps (ti
   for (let layer = 0; layer < tiny.numLayers; layer++) {
     for (const proj of PROJ_NAMES) {
       const [outDim, inDim] = projShape(tiny, proj);
-      lora.push({ key: `layers.${layer}.${proj}`, layer, proj, r, inDim, outDim, scale: 2, a: Float32Array.from({ length: r * inDim }, () => rng.nextFloat() - 0.5), b: new Float32Array(outDim * r) });
+      lora.push({
+        key: `layers.${layer}.${proj}`,
+        layer,
+        proj,
+        r,
+        inDim,
+        outDim,
+        scale: 2,
+        a: Float32Array.from({ length: r * inDim }, () => rng.nextFloat() - 0.5),
+        b: new Float32Array(outDim * r),
+      });
     }
   }
   const lines: string[] = [];
   try {
-    for (const [B, T, checkpointing] of [[2, 48, false], [1, 96, true], [3, 32, false]] as const) {
+    for (const [B, T, checkpointing] of [
+      [2, 48, false],
+      [1, 96, true],
+      [3, 32, false],
+    ] as const) {
       const trainer = new GgmlLoraTrainer(backend, frozen, lora, 0);
       try {
         const rows = Array.from({ length: B }, (_, b) => {
@@ -130,7 +213,13 @@ test('the estimate is within 15% of the measured peak of real training steps (ti
         await trainer.lossAndGrads([batch], [1], checkpointing);
         await trainer.adamwStep({ lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 });
         const peak = Math.max(trainer.peakBytes, nativeMemory().totalBytes);
-        const e = ggmlTrainingMemory({ config: tiny, frozenType: 'f32', adapter: { method: 'lora', r, targets: PROJ_NAMES }, shape: { batch: B, seqLen: T, targetRows: batch.numTargets }, checkpointing });
+        const e = ggmlTrainingMemory({
+          config: tiny,
+          frozenType: 'f32',
+          adapter: { method: 'lora', r, targets: PROJ_NAMES },
+          shape: { batch: B, seqLen: T, targetRows: batch.numTargets },
+          checkpointing,
+        });
         const ratio = e.total / peak;
         lines.push(`${B}x${T} checkpointing ${checkpointing ? 'on' : 'off'}: planner ${e.total} B, measured peak ${peak} B, ratio ${ratio.toFixed(3)}`);
         assert.ok(Math.abs(ratio - 1) <= TOLERANCE, lines.at(-1));

@@ -36,7 +36,8 @@ const F32 = 4;
 export type ProjName = 'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down';
 export const PROJ_NAMES: readonly ProjName[] = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
 
-export type GgmlAdapter = { method: 'lora'; r: number; targets: readonly ProjName[] } | { method: 'ptuning'; prefixLen: number; projection: boolean; encoderHidden?: number };
+export type GgmlAdapter =
+  { method: 'lora'; r: number; targets: readonly ProjName[] } | { method: 'ptuning'; prefixLen: number; projection: boolean; encoderHidden?: number };
 
 export interface GgmlStepShape {
   batch: number;
@@ -79,7 +80,15 @@ function tensorBytes(ne0: number, rows: number, type: FrozenType, align: number)
 /** [out, in] of each projection (HF layout). */
 export function projShape(cfg: ModelConfig, p: ProjName): [out: number, inp: number] {
   const { hiddenSize: h, numHeads, numKvHeads, headDim: hd, intermediateSize: ff } = cfg;
-  const s: Record<ProjName, [number, number]> = { q: [numHeads * hd, h], k: [numKvHeads * hd, h], v: [numKvHeads * hd, h], o: [h, numHeads * hd], gate: [ff, h], up: [ff, h], down: [h, ff] };
+  const s: Record<ProjName, [number, number]> = {
+    q: [numHeads * hd, h],
+    k: [numKvHeads * hd, h],
+    v: [numKvHeads * hd, h],
+    o: [h, numHeads * hd],
+    gate: [ff, h],
+    up: [ff, h],
+    down: [h, ff],
+  };
   return s[p];
 }
 
@@ -125,7 +134,13 @@ export function trainableTensors(cfg: ModelConfig, adapter: GgmlAdapter): [numbe
   const P = adapter.prefixLen;
   if (!adapter.projection) return [[flat, P]];
   const E = adapter.encoderHidden ?? cfg.hiddenSize;
-  return [[cfg.hiddenSize, P], [cfg.hiddenSize, E], [E, 1], [E, flat], [flat, 1]];
+  return [
+    [cfg.hiddenSize, P],
+    [cfg.hiddenSize, E],
+    [E, 1],
+    [E, flat],
+    [flat, 1],
+  ];
 }
 
 /** Parameters + gradients, and the two moments, as GgmlLoraTrainer allocates them (plus its 8 hyper-parameter floats). */

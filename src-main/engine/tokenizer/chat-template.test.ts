@@ -12,8 +12,10 @@ const HOSTILE: Record<string, string> = {
   'a huge range': '{% for i in range(1000000000) %}x{% endfor %}',
   'nested loops (10^10 steps)': '{% for a in range(100000) %}{% for b in range(100000) %}x{% endfor %}{% endfor %}',
   'a doubling string': "{% set ns = namespace(s='ab') %}{% for i in range(60) %}{% set ns.s = ns.s + ns.s %}{% endfor %}{{ ns.s }}",
-  'a loop per message that never ends': '{% for m in messages %}{% for i in range(99999) %}{% for j in range(99999) %}{{ m.content }}{% endfor %}{% endfor %}{% endfor %}',
-  'a loop over its own growing output': "{% set ns = namespace(s='') %}{% for m in range(90000) %}{% for k in range(90000) %}{% set ns.s = ns.s ~ 'xxxxxxxx' %}{% endfor %}{% endfor %}{{ ns.s }}",
+  'a loop per message that never ends':
+    '{% for m in messages %}{% for i in range(99999) %}{% for j in range(99999) %}{{ m.content }}{% endfor %}{% endfor %}{% endfor %}',
+  'a loop over its own growing output':
+    "{% set ns = namespace(s='') %}{% for m in range(90000) %}{% for k in range(90000) %}{% set ns.s = ns.s ~ 'xxxxxxxx' %}{% endfor %}{% endfor %}{{ ns.s }}",
 };
 
 for (const [what, template] of Object.entries(HOSTILE)) {
@@ -40,7 +42,8 @@ test('an exception the template raises (raise_exception, an undefined name) is o
   for (const t of ['{{ raise_exception("Conversation roles must alternate user/assistant") }}', '{{ messages[0].content | no_such_filter }}']) {
     assert.throws(
       () => renderChat(t, CHAT, { where: 'model/chat_template.jinja' }),
-      (e: Error) => e.name === 'UserError' && e.message.startsWith('model/chat_template.jinja: the chat template refused this chat: ') && !e.message.includes('\n'),
+      (e: Error) =>
+        e.name === 'UserError' && e.message.startsWith('model/chat_template.jinja: the chat template refused this chat: ') && !e.message.includes('\n'),
     );
   }
 });

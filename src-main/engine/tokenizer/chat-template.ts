@@ -38,7 +38,8 @@ Interpreter.prototype.evaluate = function boundedEvaluate(this: Interpreter, ...
   const bounds = active;
   if (bounds && --bounds.steps < 0) throw new TemplateLimit('the chat template runs too long (step limit reached)');
   const out = evaluate.apply(this, args);
-  if (bounds && typeof out.value === 'string' && out.value.length > bounds.maxChars) throw new TemplateLimit(`the chat template builds a text over ${bounds.maxChars} characters`);
+  if (bounds && typeof out.value === 'string' && out.value.length > bounds.maxChars)
+    throw new TemplateLimit(`the chat template builds a text over ${bounds.maxChars} characters`);
   return out;
 };
 
@@ -77,7 +78,10 @@ export function renderChat(template: string, messages: readonly ChatMessage<stri
     try {
       t = new Template(template);
     } catch (e) {
-      throw new UserError(`the chat template does not parse: ${(e as Error).message}`, { where: opts.where ?? 'tokenizer_config.json (chat_template)', hint: 'fix the template, or use the one that came with the model' });
+      throw new UserError(`the chat template does not parse: ${(e as Error).message}`, {
+        where: opts.where ?? 'tokenizer_config.json (chat_template)',
+        hint: 'fix the template, or use the one that came with the model',
+      });
     }
     compiled.set(template, t);
   }
@@ -101,7 +105,10 @@ export function renderChat(template: string, messages: readonly ChatMessage<stri
     // Anything else the template throws is about the template or the chat it was given: raise_exception
     // (e.g. "roles must alternate user/assistant"), an undefined name, a type error in an expression.
     if (e instanceof Error) {
-      throw new UserError(`the chat template refused this chat: ${e.message}`, { where, hint: 'check the chat roles and their order, or use the template that came with the model' });
+      throw new UserError(`the chat template refused this chat: ${e.message}`, {
+        where,
+        hint: 'check the chat roles and their order, or use the template that came with the model',
+      });
     }
     throw e;
   } finally {

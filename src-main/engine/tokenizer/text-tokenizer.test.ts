@@ -44,5 +44,8 @@ test('a tokenizer without a chat template refuses a chat in one line', () => {
     tokenizerConfig: {},
     where: '/some/model',
   });
-  assert.throws(() => bare.renderChat([{ role: 'user', content: 'hi' }]), (e: Error) => /no chat template/.test(e.message) && !e.message.includes('\n'));
+  assert.throws(
+    () => bare.renderChat([{ role: 'user', content: 'hi' }]),
+    (e: Error) => /no chat template/.test(e.message) && !e.message.includes('\n'),
+  );
 });

@@ -37,7 +37,10 @@ export class TextTokenizer {
     try {
       this.tok = new Tokenizer(files.tokenizerJson as object, files.tokenizerConfig);
     } catch (e) {
-      throw new UserError(`cannot build the tokenizer: ${(e as Error).message}`, { where: `${files.where}/tokenizer.json`, hint: 'use a tokenizer.json saved by Hugging Face tokenizers' });
+      throw new UserError(`cannot build the tokenizer: ${(e as Error).message}`, {
+        where: `${files.where}/tokenizer.json`,
+        hint: 'use a tokenizer.json saved by Hugging Face tokenizers',
+      });
     }
     for (const [key, value] of Object.entries(files.tokenizerConfig)) {
       if (!key.endsWith('_token')) continue;
@@ -80,7 +83,11 @@ export class TextTokenizer {
         hint: 'use --text / --ids instead, or a model folder with chat_template.jinja or a chat_template in tokenizer_config.json',
       });
     }
-    return renderChat(this.chatTemplate, messages, { ...opts, specialTokens: { ...this.specialTokens, ...opts.specialTokens }, where: this.chatTemplateSource });
+    return renderChat(this.chatTemplate, messages, {
+      ...opts,
+      specialTokens: { ...this.specialTokens, ...opts.specialTokens },
+      where: this.chatTemplateSource,
+    });
   }
 
   /** Rendered chat and its ids. The template writes special tokens itself, so none are added. */

@@ -12,15 +12,18 @@ import { disposePrefixKv, disposeTrainablePrefix, prefixFlat, prefixKvFromFlat, 
 import type { TrainForwardOptions } from './train-forward';
 
 export type AdapterUnderTraining =
-  | { method: 'lora'; lora: TrainableLora; spec: Omit<LoraTrainSpec, 'targets'> }
-  | { method: 'ptuning'; prefix: TrainablePrefix };
+  { method: 'lora'; lora: TrainableLora; spec: Omit<LoraTrainSpec, 'targets'> } | { method: 'ptuning'; prefix: TrainablePrefix };
 
 export function trainableParams(a: AdapterUnderTraining): Map<string, tf.Variable> {
   return a.method === 'lora' ? a.lora.params : a.prefix.params;
 }
 
 /** Forward options applying the adapter to a batch of `batchSize` rows; call inside the gradient scope. */
-export function adapterForwardOptions(a: AdapterUnderTraining, cfg: ModelConfig, batchSize: number): Pick<TrainForwardOptions, 'adapters' | 'prefix'> & { release(): void } {
+export function adapterForwardOptions(
+  a: AdapterUnderTraining,
+  cfg: ModelConfig,
+  batchSize: number,
+): Pick<TrainForwardOptions, 'adapters' | 'prefix'> & { release(): void } {
   if (a.method === 'lora') return { adapters: a.lora.set, release() {} };
   const flat = prefixFlat(a.prefix); // [P, L*2*kvDim]
   const prefix = prefixKvFromFlat(flat, cfg, batchSize);

@@ -59,7 +59,10 @@ test('max-len truncation keeps the answer start; no room for the answer drops an
     return { ids, labels: ids.map((id, i) => (i < promptLen ? -100 : id)) };
   };
   const r = prepareExamples([ex(3, 4), ex(6, 5), ex(10, 2), ex(7, 3)], 8);
-  assert.deepEqual(r.kept.map((k) => k.source), [0, 1, 3]);
+  assert.deepEqual(
+    r.kept.map((k) => k.source),
+    [0, 1, 3],
+  );
   assert.deepEqual(r.tooLong, [2]);
   assert.equal(r.truncated, 2);
   assert.deepEqual(r.kept[1].ids, [1, 2, 3, 4, 5, 6, 7, 8]);
@@ -78,7 +81,10 @@ test('padding and packing: right padding with a mask; packed rows restart positi
   assert.deepEqual(Array.from(padded.targets), [-100, 3, -100, 5, -100, -100]);
   assert.equal(padded.numTargets, 2);
   const rows = packRows([a, c, b], 5);
-  assert.deepEqual(rows.map((r) => r.map((e) => e.source)), [[0, 1], [2]]);
+  assert.deepEqual(
+    rows.map((r) => r.map((e) => e.source)),
+    [[0, 1], [2]],
+  );
   const packed = collate(rows, 0, true);
   assert.deepEqual(Array.from(packed.segments!), [1, 1, 1, 2, 2, 1, 1, 1, 1, 0]);
   assert.deepEqual(Array.from(packed.positions!), [0, 1, 2, 0, 1, 0, 1, 2, 3, 0]);
@@ -134,7 +140,11 @@ test('the linear labeller gives exactly the reference recipe labels (ChatML, and
   const qwen3ish =
     "{%- for m in messages %}{{ '<|im_start|>' + m.role + '\\n' }}{%- if m.role == 'assistant' and loop.last %}{{ '<think>\\n\\n</think>\\n\\n' }}{%- endif %}{{ m.content + '<|im_end|>\\n' }}{%- endfor %}{%- if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{%- endif %}";
   const cfg = JSON.parse(readFileSync(join(tinyQwen2Model, 'tokenizer_config.json'), 'utf8'));
-  const tok3 = new TextTokenizer({ tokenizerJson: JSON.parse(readFileSync(join(tinyQwen2Model, 'tokenizer.json'), 'utf8')), tokenizerConfig: { ...cfg, chat_template: qwen3ish }, where: 'qwen3ish' });
+  const tok3 = new TextTokenizer({
+    tokenizerJson: JSON.parse(readFileSync(join(tinyQwen2Model, 'tokenizer.json'), 'utf8')),
+    tokenizerConfig: { ...cfg, chat_template: qwen3ish },
+    where: 'qwen3ish',
+  });
   const messages = longChat(6);
   assert.deepEqual(labelChat(tok3, messages, 'completion'), labelByPrefixes(tok3, messages));
 });

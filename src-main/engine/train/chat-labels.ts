@@ -46,7 +46,11 @@ export function labelChat(tok: ChatEncoder, messages: ChatMessage<string>[], los
  * Exact for any template, but quadratic in the number of turns (1,000 turns took 41 s); used for short
  * chats and as the fallback when the linear path cannot prove it gives the same labels.
  */
-export function labelByPrefixes(tok: ChatEncoder, messages: ChatMessage<string>[], full = tok.renderChat(messages, { addGenerationPrompt: false })): LabelledExample {
+export function labelByPrefixes(
+  tok: ChatEncoder,
+  messages: ChatMessage<string>[],
+  full = tok.renderChat(messages, { addGenerationPrompt: false }),
+): LabelledExample {
   const ids = tok.encode(full);
   const labels = new Array<number>(ids.length).fill(IGNORE_INDEX);
   let turns = 0;

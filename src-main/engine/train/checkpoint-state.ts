@@ -53,7 +53,10 @@ export function optimizerStateFrom(step: number, tensors: Map<string, StoredTens
 export function parseTrainerState(raw: unknown, where: string): TrainerState {
   const s = raw as Partial<TrainerState>;
   if (!s || s.version !== TRAINER_STATE_VERSION || typeof s.step !== 'number' || !Array.isArray(s.epochRng) || !Array.isArray(s.dropoutRng)) {
-    throw new UserError('trainer_state.json is not a Tuneloom checkpoint state this version can read', { where, hint: 'resume from a checkpoint-N folder written by `tuneloom train`' });
+    throw new UserError('trainer_state.json is not a Tuneloom checkpoint state this version can read', {
+      where,
+      hint: 'resume from a checkpoint-N folder written by `tuneloom train`',
+    });
   }
   return s as TrainerState;
 }

@@ -22,7 +22,13 @@ function naiveLoss(h: tf.Tensor3D, w: tf.Tensor2D, targets: Int32Array): tf.Scal
     }
   });
   const V = w.shape[0];
-  const picked = tf.gather(tf.reshape(logp, [-1]), tf.tensor1d(rows.map((r, i) => r * V + cols[i]), 'int32'));
+  const picked = tf.gather(
+    tf.reshape(logp, [-1]),
+    tf.tensor1d(
+      rows.map((r, i) => r * V + cols[i]),
+      'int32',
+    ),
+  );
   return tf.neg(tf.mean(picked)) as tf.Scalar;
 }
 

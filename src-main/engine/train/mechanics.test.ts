@@ -62,7 +62,10 @@ for (const kind of ['lora', 'ptuning'] as const) {
   test(`packing (${kind}): a packed row's summed loss equals the examples' separate losses`, () => {
     const adapter = kind === 'lora' ? loraAdapter() : prefixAdapter();
     const rows = packRows([exA, exB, exC], 16); // [[A, B], [C]]
-    assert.deepEqual(rows.map((r) => r.length), [2, 1]);
+    assert.deepEqual(
+      rows.map((r) => r.length),
+      [2, 1],
+    );
     const packed = evalLoss(model, adapter, [collate(rows, 0, true)]);
     const separate = evalLoss(model, adapter, [collate([[exA]], 0, false), collate([[exB]], 0, false), collate([[exC]], 0, false)]);
     assert.equal(packed.count, separate.count);
@@ -119,7 +122,9 @@ test('prefix-tuning gradients match central finite differences', () => {
     return r.sum / r.count;
   };
   // The entries with the largest gradients, where float32 differences are meaningful.
-  const order = Array.from(g.keys()).sort((i, j) => Math.abs(g[j]) - Math.abs(g[i])).slice(0, 6);
+  const order = Array.from(g.keys())
+    .sort((i, j) => Math.abs(g[j]) - Math.abs(g[i]))
+    .slice(0, 6);
   for (const i of order) {
     const h = 1e-2;
     const plus = base.slice();

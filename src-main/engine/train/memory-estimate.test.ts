@@ -8,9 +8,24 @@ import { runMemoryEstimate } from './memory-estimate';
 import { TRAIN_DEFAULTS, type TrainConfig } from './train-config';
 
 const TINY: ModelConfig = {
-  family: 'qwen2', vocabSize: 64, hiddenSize: 16, intermediateSize: 32, numLayers: 1, numHeads: 2, numKvHeads: 1, headDim: 8,
-  rmsNormEps: 1e-6, rope: { theta: 1e4, type: 'default', factor: 1, lowFreqFactor: 1, highFreqFactor: 1, originalMaxPositions: 128 },
-  maxPositions: 128, tieWordEmbeddings: true, qkvBias: true, oBias: false, mlpBias: false, qkNorm: false, dtype: 'float32', eosTokenIds: [0],
+  family: 'qwen2',
+  vocabSize: 64,
+  hiddenSize: 16,
+  intermediateSize: 32,
+  numLayers: 1,
+  numHeads: 2,
+  numKvHeads: 1,
+  headDim: 8,
+  rmsNormEps: 1e-6,
+  rope: { theta: 1e4, type: 'default', factor: 1, lowFreqFactor: 1, highFreqFactor: 1, originalMaxPositions: 128 },
+  maxPositions: 128,
+  tieWordEmbeddings: true,
+  qkvBias: true,
+  oBias: false,
+  mlpBias: false,
+  qkNorm: false,
+  dtype: 'float32',
+  eosTokenIds: [0],
 };
 
 test('a million examples without packing: the estimate takes the longest one (no spread past the argument limit)', () => {

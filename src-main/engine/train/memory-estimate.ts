@@ -36,7 +36,13 @@ export function worstMicroBatch(cfg: TrainConfig, kept: PreparedExample[]): Micr
 }
 
 /** The planner's estimate for that micro-batch: of the ggml engine when `frozenType` is given (ggml-memory.ts), else of tfjs. */
-export function runMemoryEstimate(cfg: TrainConfig, model: ModelConfig, kept: PreparedExample[], backend: string, frozenType?: FrozenType): MemoryEstimate | undefined {
+export function runMemoryEstimate(
+  cfg: TrainConfig,
+  model: ModelConfig,
+  kept: PreparedExample[],
+  backend: string,
+  frozenType?: FrozenType,
+): MemoryEstimate | undefined {
   const worst = worstMicroBatch(cfg, kept);
   if (!worst) return undefined;
   const { batch, seqLen, targetRows } = worst;

@@ -16,7 +16,11 @@ export type AdapterFiles = Record<string, string | Uint8Array>;
 export const PEFT_VERSION_WRITTEN = '0.17.0';
 
 /** A LoRA adapter's PEFT files from host tensors: adapter_config.json + adapter_model.safetensors. */
-export function loraAdapterFilesOf(tensors: TensorToWrite[], spec: Omit<LoraTrainSpec, 'targets'> & { targetModules: string[] }, baseModel: string): AdapterFiles {
+export function loraAdapterFilesOf(
+  tensors: TensorToWrite[],
+  spec: Omit<LoraTrainSpec, 'targets'> & { targetModules: string[] },
+  baseModel: string,
+): AdapterFiles {
   const config = {
     alpha_pattern: {},
     auto_mapping: null,

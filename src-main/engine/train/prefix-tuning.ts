@@ -43,12 +43,20 @@ export function initPrefixHost(cfg: ModelConfig, spec: PrefixSpec, rng: Rng): Ma
   const params = new Map<string, { shape: number[]; data: Float32Array }>();
   const v = (name: string, data: Float32Array, shape: number[]) => params.set(name, { shape, data });
   if (!spec.projection) {
-    v('embedding.weight', filled(P * flat, () => gaussian(rng)), [P, flat]);
+    v(
+      'embedding.weight',
+      filled(P * flat, () => gaussian(rng)),
+      [P, flat],
+    );
   } else {
     const H = cfg.hiddenSize;
     const E = spec.encoderHidden;
     const u = (fanIn: number) => () => (2 * rng.nextFloat() - 1) / Math.sqrt(fanIn);
-    v('embedding.weight', filled(P * H, () => gaussian(rng)), [P, H]);
+    v(
+      'embedding.weight',
+      filled(P * H, () => gaussian(rng)),
+      [P, H],
+    );
     v('transform.0.weight', filled(E * H, u(H)), [E, H]);
     v('transform.0.bias', filled(E, u(H)), [E]);
     v('transform.2.weight', filled(flat * E, u(E)), [flat, E]);

@@ -21,12 +21,21 @@ export interface StepGrads {
 }
 
 /** Forward + backward of every micro-batch; the loss stays on the device (one scalar per micro-batch). */
-function lossAndGradTensors(model: CausalLM, adapter: AdapterUnderTraining, micro: Batch[], dropoutSeeds: number[], checkpointing: boolean): { losses: tf.Scalar[]; grads: Record<string, tf.Tensor> } {
+function lossAndGradTensors(
+  model: CausalLM,
+  adapter: AdapterUnderTraining,
+  micro: Batch[],
+  dropoutSeeds: number[],
+  checkpointing: boolean,
+): { losses: tf.Scalar[]; grads: Record<string, tf.Tensor> } {
   const params = trainableParams(adapter);
   const byVarName = new Map<string, string>();
   for (const [key, v] of params) byVarName.set(v.name, key);
   const varList = [...params.values()];
-  const normaliser = Math.max(1, micro.reduce((n, b) => n + b.numTargets, 0));
+  const normaliser = Math.max(
+    1,
+    micro.reduce((n, b) => n + b.numTargets, 0),
+  );
   const grads: Record<string, tf.Tensor> = {};
   const losses: tf.Scalar[] = [];
   micro.forEach((batch, k) => {
@@ -65,7 +74,13 @@ export function lossAndGrads(model: CausalLM, adapter: AdapterUnderTraining, mic
 }
 
 /** Asynchronous read-back of the loss: every backend (webgpu in Node reads back only async). */
-export async function lossAndGradsAsync(model: CausalLM, adapter: AdapterUnderTraining, micro: Batch[], dropoutSeeds: number[], checkpointing: boolean): Promise<StepGrads> {
+export async function lossAndGradsAsync(
+  model: CausalLM,
+  adapter: AdapterUnderTraining,
+  micro: Batch[],
+  dropoutSeeds: number[],
+  checkpointing: boolean,
+): Promise<StepGrads> {
   const { losses, grads } = lossAndGradTensors(model, adapter, micro, dropoutSeeds, checkpointing);
   let loss = 0;
   for (const l of losses) {
@@ -100,7 +115,12 @@ export function evalLoss(model: CausalLM, adapter: AdapterUnderTraining | undefi
  * each, so a long validation pass lets its host answer heartbeats (one synchronous pass over hundreds
  * of examples once got a run killed as unresponsive).
  */
-export async function evalLossAsync(model: CausalLM, adapter: AdapterUnderTraining | undefined, batches: Batch[], between?: () => Promise<void>): Promise<{ sum: number; count: number }> {
+export async function evalLossAsync(
+  model: CausalLM,
+  adapter: AdapterUnderTraining | undefined,
+  batches: Batch[],
+  between?: () => Promise<void>,
+): Promise<{ sum: number; count: number }> {
   let sum = 0;
   for (const batch of batches) {
     const part = evalLossTensor(model, adapter, batch);

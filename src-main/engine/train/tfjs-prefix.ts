@@ -15,7 +15,11 @@ export interface TrainablePrefix {
 
 export function createPrefix(cfg: ModelConfig, spec: PrefixSpec, rng: Rng): TrainablePrefix {
   const params = new Map<string, tf.Variable>();
-  for (const [name, t] of initPrefixHost(cfg, spec, rng)) params.set(name, tf.tidy(() => tf.variable(tf.tensor(t.data, t.shape), true)));
+  for (const [name, t] of initPrefixHost(cfg, spec, rng))
+    params.set(
+      name,
+      tf.tidy(() => tf.variable(tf.tensor(t.data, t.shape), true)),
+    );
   return { spec, params };
 }
 

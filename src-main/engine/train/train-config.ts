@@ -56,7 +56,8 @@ type WithoutDefault = Exclude<SettingKey, WithDefault>;
  * default, optional otherwise) plus the run's inputs. A type, not an interface: a TrainConfig is a JSON
  * object (stored with the run), assignable to Record<string, unknown>.
  */
-export type TrainConfig = Omit<{ [K in WithDefault]: SettingValue<Table[K]> } & { [K in WithoutDefault]?: SettingValue<Table[K]> }, keyof RunInputs> & RunInputs;
+export type TrainConfig = Omit<{ [K in WithDefault]: SettingValue<Table[K]> } & { [K in WithoutDefault]?: SettingValue<Table[K]> }, keyof RunInputs> &
+  RunInputs;
 
 /** CLI.md's defaults, from the table. */
 export const TRAIN_DEFAULTS: Omit<TrainConfig, 'model' | 'data' | 'out'> = SETTING_DEFAULTS;

@@ -26,7 +26,8 @@ export function labelExamples(tok: ChatEncoder, examples: Example[], opts: Label
       if (isChat(ex)) return labelChat(tok, withSystem(ex.messages, opts.system), opts.lossOn);
       return labelText(tok, ex.text, opts.eosId);
     } catch (e) {
-      if (e instanceof LabelError) throw new UserError(`example ${i + 1}: ${e.message}`, { where, hint: 'check the chat roles (user/assistant turns) of this example' });
+      if (e instanceof LabelError)
+        throw new UserError(`example ${i + 1}: ${e.message}`, { where, hint: 'check the chat roles (user/assistant turns) of this example' });
       throw e;
     }
   });
@@ -63,6 +64,13 @@ export function planEpoch(examples: PreparedExample[], start: RngState, opts: { 
 
 export function evalBatches(examples: PreparedExample[], batchSize: number, padId: number): Batch[] {
   const out: Batch[] = [];
-  for (let i = 0; i < examples.length; i += batchSize) out.push(collate(examples.slice(i, i + batchSize).map((e) => [e]), padId, false));
+  for (let i = 0; i < examples.length; i += batchSize)
+    out.push(
+      collate(
+        examples.slice(i, i + batchSize).map((e) => [e]),
+        padId,
+        false,
+      ),
+    );
   return out;
 }

@@ -33,7 +33,12 @@ export interface TrainIo {
   /** Loads the model and the adapter to train (new, or --init-adapter) into the engine the run uses. */
   openEngine(cfg: TrainConfig, initRng: Rng): Promise<OpenedEngine>;
   /** `file` as named (a file or a folder); with `spec`, exactly the spec's files in its encoding. */
-  readExamples(file: string, format: string | undefined, map?: Record<string, string>, spec?: DatasetSpec): Promise<{ examples: Example[]; skipped: { line: number; reason: string }[] }>;
+  readExamples(
+    file: string,
+    format: string | undefined,
+    map?: Record<string, string>,
+    spec?: DatasetSpec,
+  ): Promise<{ examples: Example[]; skipped: { line: number; reason: string }[] }>;
   readSamplePrompts(file: string): Promise<string[]>;
   /** GRPO: a user's reward file, compiled in its sandbox (one-line UserError when it cannot load). */
   loadRewardFile?(file: string, timeoutMs: number): RewardFunction;

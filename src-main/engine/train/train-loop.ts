@@ -23,7 +23,31 @@ import { validateTrainConfig } from './validate-config';
 import { grpoLoop } from './grpo/grpo-loop';
 
 export function fingerprint(cfg: TrainConfig): string {
-  const keys: (keyof TrainConfig)[] = ['method', 'loraR', 'loraAlpha', 'loraTargets', 'useRslora', 'prefixLen', 'prefixProjection', 'lr', 'scheduler', 'warmupSteps', 'warmupRatio', 'weightDecay', 'maxGradNorm', 'epochs', 'maxSteps', 'batchSize', 'gradAccum', 'maxLen', 'packing', 'lossOn', 'seed', 'valSplit', 'loraDropout'];
+  const keys: (keyof TrainConfig)[] = [
+    'method',
+    'loraR',
+    'loraAlpha',
+    'loraTargets',
+    'useRslora',
+    'prefixLen',
+    'prefixProjection',
+    'lr',
+    'scheduler',
+    'warmupSteps',
+    'warmupRatio',
+    'weightDecay',
+    'maxGradNorm',
+    'epochs',
+    'maxSteps',
+    'batchSize',
+    'gradAccum',
+    'maxLen',
+    'packing',
+    'lossOn',
+    'seed',
+    'valSplit',
+    'loraDropout',
+  ];
   return JSON.stringify(keys.map((k) => cfg[k] ?? null));
 }
 
@@ -44,22 +68,40 @@ export async function trainLoop(cfg: TrainConfig, hooks: TrainHooks & { runId?: 
     const padId = modelConfig.padTokenId ?? eosIds[0] ?? 0;
     const labelOpts = { lossOn: cfg.lossOn, system: cfg.system, eosId: eosIds[0] };
     const data = await io.readExamples(cfg.data, cfg.format, cfg.map, cfg.dataset);
-    if (data.skipped.length) hooks.emit({ type: 'log', level: 'warn', message: `${data.skipped.length} record(s) of ${cfg.data} skipped (first: line ${data.skipped[0].line}: ${data.skipped[0].reason})` });
+    if (data.skipped.length)
+      hooks.emit({
+        type: 'log',
+        level: 'warn',
+        message: `${data.skipped.length} record(s) of ${cfg.data} skipped (first: line ${data.skipped[0].line}: ${data.skipped[0].reason})`,
+      });
     const labelled = labelExamples(tokenizer, data.examples, labelOpts, cfg.data);
     // Split indices, so reports name examples by their position in the data file.
-    const split = splitValidation(labelled.map((_, i) => i), cfg.valData ? 0 : cfg.valSplit, cfg.seed);
+    const split = splitValidation(
+      labelled.map((_, i) => i),
+      cfg.valData ? 0 : cfg.valSplit,
+      cfg.seed,
+    );
     const train = split.train.map((i) => labelled[i]);
-    const val = cfg.valData ? labelExamples(tokenizer, (await io.readExamples(cfg.valData, cfg.format, cfg.map)).examples, labelOpts, cfg.valData) : split.val.map((i) => labelled[i]);
+    const val = cfg.valData
+      ? labelExamples(tokenizer, (await io.readExamples(cfg.valData, cfg.format, cfg.map)).examples, labelOpts, cfg.valData)
+      : split.val.map((i) => labelled[i]);
     const report = prepareOrFail(train, cfg.maxLen, cfg.data);
     report.tooLong = report.tooLong.map((k) => split.train[k]);
     if (report.tooLong.length) {
-      const list = report.tooLong.slice(0, 10).map((i) => `#${i + 1}`).join(', ');
-      hooks.emit({ type: 'log', level: 'warn', message: `${report.tooLong.length} example(s) longer than --max-len ${cfg.maxLen} with no room for the answer were skipped (${list}${report.tooLong.length > 10 ? ', ...' : ''})` });
+      const list = report.tooLong
+        .slice(0, 10)
+        .map((i) => `#${i + 1}`)
+        .join(', ');
+      hooks.emit({
+        type: 'log',
+        level: 'warn',
+        message: `${report.tooLong.length} example(s) longer than --max-len ${cfg.maxLen} with no room for the answer were skipped (${list}${report.tooLong.length > 10 ? ', ...' : ''})`,
+      });
     }
     const valPrepared = prepareExamples(val, cfg.maxLen).kept;
-    if (val.length && !valPrepared.length) hooks.emit({ type: 'log', level: 'warn', message: `no validation example fits in --max-len ${cfg.maxLen}; no eval loss will be reported` });
+    if (val.length && !valPrepared.length)
+      hooks.emit({ type: 'log', level: 'warn', message: `no validation example fits in --max-len ${cfg.maxLen}; no eval loss will be reported` });
     const valBatches = evalBatches(valPrepared, cfg.batchSize, padId);
-
 
     const planOpts = { batchSize: cfg.batchSize, packing: cfg.packing, maxLen: cfg.maxLen };
     const firstEpochRng = Rng.derive(cfg.seed, 'data').getState();
@@ -67,15 +109,35 @@ export async function trainLoop(cfg: TrainConfig, hooks: TrainHooks & { runId?: 
     const stepsPerEpoch = Math.ceil(microPerEpoch / cfg.gradAccum);
     const totalSteps = cfg.maxSteps ?? cfg.epochs * stepsPerEpoch;
     const maxEpochs = cfg.maxSteps !== undefined ? Infinity : cfg.epochs;
-    const schedule: ScheduleOptions = { kind: cfg.scheduler, baseLr: cfg.lr, totalSteps, warmupSteps: cfg.warmupSteps, warmupRatio: cfg.warmupRatio, minLrRatio: cfg.lrMinRatio };
+    const schedule: ScheduleOptions = {
+      kind: cfg.scheduler,
+      baseLr: cfg.lr,
+      totalSteps,
+      warmupSteps: cfg.warmupSteps,
+      warmupRatio: cfg.warmupRatio,
+      minLrRatio: cfg.lrMinRatio,
+    };
     const dropoutRng = Rng.derive(cfg.seed, 'dropout');
-    let state: Omit<TrainerState, 'dropoutRng'> = { version: TRAINER_STATE_VERSION, step: 0, epoch: 0, cursor: 0, epochRng: firstEpochRng, schedule, losses: [], tokensSeen: 0, fingerprint: fingerprint(cfg) };
+    let state: Omit<TrainerState, 'dropoutRng'> = {
+      version: TRAINER_STATE_VERSION,
+      step: 0,
+      epoch: 0,
+      cursor: 0,
+      epochRng: firstEpochRng,
+      schedule,
+      losses: [],
+      tokensSeen: 0,
+      fingerprint: fingerprint(cfg),
+    };
 
     if (cfg.resumeFrom) {
       const ck = await io.readCheckpoint(cfg.resumeFrom);
       const saved = parseTrainerState(ck.trainerState, io.join(cfg.resumeFrom, 'trainer_state.json'));
       if (saved.fingerprint !== state.fingerprint) {
-        throw new UserError('the checkpoint was written by a run with different settings', { where: cfg.resumeFrom, hint: 'resume with the same flags the run was started with' });
+        throw new UserError('the checkpoint was written by a run with different settings', {
+          where: cfg.resumeFrom,
+          hint: 'resume with the same flags the run was started with',
+        });
       }
       for (const name of engine.paramShapes.keys()) {
         if (!ck.params.get(name)) throw new UserError(`checkpoint has no tensor ${name}`, { where: cfg.resumeFrom });
@@ -175,7 +237,16 @@ export async function trainLoop(cfg: TrainConfig, hooks: TrainHooks & { runId?: 
             state.epochRng = plan.next;
           }
           const seconds = Math.max(1e-9, (io.now() - t0) / 1000);
-          hooks.emit({ type: 'step', step, loss: res.loss, lr, gradNorm: norm, tokensPerS: res.tokens / seconds, epoch: epochFloat, tokensSeen: state.tokensSeen });
+          hooks.emit({
+            type: 'step',
+            step,
+            loss: res.loss,
+            lr,
+            gradNorm: norm,
+            tokensPerS: res.tokens / seconds,
+            epoch: epochFloat,
+            tokensSeen: state.tokensSeen,
+          });
         }
         if (cfg.evalEvery > 0 && step % cfg.evalEvery === 0) await runEval();
         const sampleNow = hooks.control?.takeSampleRequest?.() ?? false;

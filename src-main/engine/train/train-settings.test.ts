@@ -14,7 +14,7 @@ import { setting, SETTING_KEYS, settingFlags } from './train-settings';
 const cliMd = readFileSync(join(sharedFixtures, '../docs/CLI.md'), 'utf8');
 const trainSection = cliMd.slice(cliMd.indexOf('## Train'), cliMd.indexOf('- GRPO:'));
 
-test('every train flag of CLI.md is an option of `tuneloom train`, and its written default is the table\'s', () => {
+test("every train flag of CLI.md is an option of `tuneloom train`, and its written default is the table's", () => {
   const flags = [...trainSection.matchAll(/--([a-z][a-z0-9-]*)/g)].map((m) => m[1]!);
   assert.ok(flags.length > 30, `found ${flags.length} flags in CLI.md's train section`);
   for (const f of flags) assert.ok(f in trainCommand.options || f === 'json' || f === 'db', `--${f} of CLI.md is not an option`);
@@ -29,5 +29,10 @@ test('every train flag of CLI.md is an option of `tuneloom train`, and its writt
 
 test('settings at the CLI defaults need no flag; others are one flag each', () => {
   assert.deepEqual(settingFlags({ ...TRAIN_DEFAULTS }), []);
-  assert.deepEqual(settingFlags({ ...TRAIN_DEFAULTS, lr: 1e-4, packing: true, loraTargets: ['q_proj'], useRslora: true, prefixLen: 64 }), [['lora-targets', 'q_proj'], ['rslora', null], ['lr', '0.0001'], ['packing', null]]);
+  assert.deepEqual(settingFlags({ ...TRAIN_DEFAULTS, lr: 1e-4, packing: true, loraTargets: ['q_proj'], useRslora: true, prefixLen: 64 }), [
+    ['lora-targets', 'q_proj'],
+    ['rslora', null],
+    ['lr', '0.0001'],
+    ['packing', null],
+  ]);
 });

@@ -156,7 +156,8 @@ export function writeDemoModel(dir: string, opts: DemoModelOptions = {}): number
       const n = spec.shape.reduce((a, b) => a * b, 1);
       params += n;
       // A stream per tensor name: the weights do not depend on the order tensors are written in.
-      const data = spec.init === 'ones' ? new Float32Array(n).fill(1) : spec.init === 0 ? new Float32Array(n) : normal(Rng.derive(seed, spec.name), n, spec.init);
+      const data =
+        spec.init === 'ones' ? new Float32Array(n).fill(1) : spec.init === 0 ? new Float32Array(n) : normal(Rng.derive(seed, spec.name), n, spec.init);
       writeSync(fd, encodeTensorBytes(data, 'F32'));
     }
   } finally {

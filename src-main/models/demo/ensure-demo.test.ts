@@ -48,9 +48,14 @@ test('ensureDemoAssets makes a loadable demo model and registers it and the hand
   try {
     const h = await readSafetensorsHeader(src);
     const emb = await readTensorFloat32(src, h.tensors.get('model.embed_tokens.weight')!);
-    let sum = 0, sq = 0;
-    for (const v of emb) { sum += v; sq += v * v; }
-    const mean = sum / emb.length, std = Math.sqrt(sq / emb.length - mean * mean);
+    let sum = 0,
+      sq = 0;
+    for (const v of emb) {
+      sum += v;
+      sq += v * v;
+    }
+    const mean = sum / emb.length,
+      std = Math.sqrt(sq / emb.length - mean * mean);
     assert.ok(Math.abs(mean) < 0.01 && Math.abs(std - 0.5) < 0.01, `embedding mean ${mean}, std ${std}`);
     assert.ok((await readTensorFloat32(src, h.tensors.get('model.norm.weight')!)).every((v) => v === 1));
   } finally {
@@ -109,12 +114,21 @@ test('ensureDemoAssets makes a loadable demo model and registers it and the hand
 });
 
 test('the handbook sample is ~40 Chinese Q&A chats in the conversations format', () => {
-  const lines = readFileSync(join(repoRoot, 'resources/demo', DEMO_DATASET_FILE), 'utf8').split('\n').filter((l) => l.trim());
+  const lines = readFileSync(join(repoRoot, 'resources/demo', DEMO_DATASET_FILE), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim());
   assert.ok(lines.length >= 40, `${lines.length} examples`);
   for (const [i, line] of lines.entries()) {
     const ex = JSON.parse(line) as { conversations: { role: string; content: string }[] };
-    assert.deepEqual(ex.conversations.map((m) => m.role), ['user', 'assistant'], `line ${i + 1}`);
-    assert.ok(ex.conversations.every((m) => /[\u4e00-\u9fff]/.test(m.content) && m.content.length < 200), `line ${i + 1}`);
+    assert.deepEqual(
+      ex.conversations.map((m) => m.role),
+      ['user', 'assistant'],
+      `line ${i + 1}`,
+    );
+    assert.ok(
+      ex.conversations.every((m) => /[\u4e00-\u9fff]/.test(m.content) && m.content.length < 200),
+      `line ${i + 1}`,
+    );
   }
   const questions = new Set(lines.map((l) => (JSON.parse(l) as { conversations: { content: string }[] }).conversations[0].content));
   assert.equal(questions.size, lines.length, 'no duplicate questions');

@@ -53,7 +53,11 @@ export function findDemoResources(): string {
   const electronResources = (process as { resourcesPath?: string }).resourcesPath;
   if (electronResources) candidates.push(join(electronResources, 'demo'), join(electronResources, 'resources', 'demo'));
   const hit = candidates.find((c) => existsSync(join(c, DEMO_DATASET_FILE)));
-  if (!hit) throw new UserError(`the demo dataset ${DEMO_DATASET_FILE} is not installed`, { where: candidates[0], hint: 'reinstall Tuneloom, or pass the resources folder explicitly' });
+  if (!hit)
+    throw new UserError(`the demo dataset ${DEMO_DATASET_FILE} is not installed`, {
+      where: candidates[0],
+      hint: 'reinstall Tuneloom, or pass the resources folder explicitly',
+    });
   return hit;
 }
 

@@ -49,12 +49,14 @@ export class DownloadManager {
 
   /** Starts a job; a running job for the same repo and hub is returned instead of a second one. */
   start(req: DownloadRequest): DownloadJob {
-    const running = [...this.jobs.values()].find((j) => j.view.repoId === req.repoId && j.view.hub === req.hub && (j.view.status === 'listing' || j.view.status === 'running'));
+    const running = [...this.jobs.values()].find(
+      (j) => j.view.repoId === req.repoId && j.view.hub === req.hub && (j.view.status === 'listing' || j.view.status === 'running'),
+    );
     if (running) return structuredClone(running.view);
     if (!isValidRepoId(req.repoId)) {
       throw new UserError(`"${req.repoId}" is not a repo id`, { where: 'repo', hint: 'write it as owner/name, e.g. Qwen/Qwen2.5-0.5B-Instruct' });
     }
-    const mirror = req.hub === 'huggingface' ? this.deps.mirrorEndpoint?.() ?? '' : '';
+    const mirror = req.hub === 'huggingface' ? (this.deps.mirrorEndpoint?.() ?? '') : '';
     const endpoint = resolveEndpoint(req.hub, req.endpoint?.trim() || mirror || undefined);
     const view: DownloadJob = {
       id: this.nextId++,
@@ -98,7 +100,8 @@ export class DownloadManager {
       throw new UserError(`the download of ${j.view.repoId} is still running`, { where: 'download', hint: 'stop it first, then remove it' });
     }
     // Earlier attempts at the same repo (a resume is a new job) go with it, so none shows up again.
-    for (const [k, o] of this.jobs) if (o.view.hub === j.view.hub && o.view.repoId === j.view.repoId && o.view.status !== 'listing' && o.view.status !== 'running') this.jobs.delete(k);
+    for (const [k, o] of this.jobs)
+      if (o.view.hub === j.view.hub && o.view.repoId === j.view.repoId && o.view.status !== 'listing' && o.view.status !== 'running') this.jobs.delete(k);
     const keep = j.view.status === 'done' || getModelByPath(this.deps.db, resolve(j.view.dir)) !== undefined;
     if (!keep) rmSync(j.view.dir, { recursive: true, force: true });
     return { removed: true, freedFiles: !keep };

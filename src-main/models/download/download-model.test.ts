@@ -35,7 +35,6 @@ const base = tempDir('download-test-');
 let n = 0;
 const outDir = (name: string): string => join(base, `${name}-${n++}`);
 
-
 test('a Hugging Face download fetches the needed files, follows the LFS redirect and verifies sha256', async () => {
   const out = outDir('tiny');
   const events: DownloadEvent[] = [];
@@ -120,7 +119,10 @@ test('a cut transfer is retried automatically from where it stopped', async () =
   };
   await downloadModel({ hub: 'modelscope', repoId: REPO, endpoint: hub.url, outDir: out, retries: 3, retryDelayMs: 10, onEvent });
   assert.equal(events.filter((e) => e.type === 'retry').length, 2);
-  const ranges = hub.requests.slice(before).filter((q) => q.file === 'model.safetensors').map((q) => q.range);
+  const ranges = hub.requests
+    .slice(before)
+    .filter((q) => q.file === 'model.safetensors')
+    .map((q) => q.range);
   assert.equal(ranges.length, 3);
   assert.equal(ranges[0], undefined);
   assert.match(ranges[1] ?? '', /^bytes=\d+-$/);
@@ -145,7 +147,10 @@ test('a server that ignores Range gets a fresh, correct file', async () => {
 test('a stalled transfer times out with one line and keeps the .part', async () => {
   const out = outDir('stall');
   hub.stallAfter('model.safetensors', 500_000);
-  await assert.rejects(downloadModel({ hub: 'huggingface', repoId: REPO, endpoint: hub.url, outDir: out, retries: 0, timeoutMs: 400 }), /stopped answering while fetching model\.safetensors \(timed out\)/);
+  await assert.rejects(
+    downloadModel({ hub: 'huggingface', repoId: REPO, endpoint: hub.url, outDir: out, retries: 0, timeoutMs: 400 }),
+    /stopped answering while fetching model\.safetensors \(timed out\)/,
+  );
   assert.ok(statSync(join(out, 'model.safetensors.part')).size > 0);
 });
 
@@ -156,8 +161,15 @@ test('cancelling through the AbortSignal stops the download and keeps the .part 
   try {
     await assert.rejects(
       downloadModel({
-        hub: 'huggingface', repoId: REPO, endpoint: hub.url, outDir: out, signal: ac.signal, progressIntervalMs: 0,
-        onEvent: (e) => { if (e.type === 'progress' && e.path === 'model.safetensors' && e.bytes > 200_000) ac.abort(); },
+        hub: 'huggingface',
+        repoId: REPO,
+        endpoint: hub.url,
+        outDir: out,
+        signal: ac.signal,
+        progressIntervalMs: 0,
+        onEvent: (e) => {
+          if (e.type === 'progress' && e.path === 'model.safetensors' && e.bytes > 200_000) ac.abort();
+        },
       }),
       (err: Error) => err instanceof DownloadCancelledError && /cancelled.*resume/.test(err.message),
     );
@@ -187,14 +199,23 @@ test('offline: a refused connection is one clear line', async () => {
 });
 
 test('a missing repo, a gated repo and a bad repo id each fail with one line', async () => {
-  await assert.rejects(downloadModel({ hub: 'huggingface', repoId: 'nobody/missing', endpoint: hub.url, outDir: outDir('x') }), /repo "nobody\/missing" not found \(HTTP 401\).*check the repo id/);
-  await assert.rejects(downloadModel({ hub: 'modelscope', repoId: 'nobody/missing', endpoint: hub.url, outDir: outDir('x') }), /repo "nobody\/missing" \(revision master\) not available on ModelScope: model nobody\/missing not found/);
+  await assert.rejects(
+    downloadModel({ hub: 'huggingface', repoId: 'nobody/missing', endpoint: hub.url, outDir: outDir('x') }),
+    /repo "nobody\/missing" not found \(HTTP 401\).*check the repo id/,
+  );
+  await assert.rejects(
+    downloadModel({ hub: 'modelscope', repoId: 'nobody/missing', endpoint: hub.url, outDir: outDir('x') }),
+    /repo "nobody\/missing" \(revision master\) not available on ModelScope: model nobody\/missing not found/,
+  );
   const gatedDir = tempDir('fake-gated-');
   copyFileSync(join(smallRepo, 'config.json'), join(gatedDir, 'config.json'));
   const local = await startFakeHub({ repos: { 'meta/gated': gatedDir } });
   try {
     local.gate('meta/gated');
-    await assert.rejects(downloadModel({ hub: 'huggingface', repoId: 'meta/gated', endpoint: local.url, outDir: outDir('x') }), /repo "meta\/gated" is gated \(HTTP 401\).*HF_TOKEN/);
+    await assert.rejects(
+      downloadModel({ hub: 'huggingface', repoId: 'meta/gated', endpoint: local.url, outDir: outDir('x') }),
+      /repo "meta\/gated" is gated \(HTTP 401\).*HF_TOKEN/,
+    );
   } finally {
     await local.close();
   }
@@ -236,9 +257,22 @@ test('an output folder that cannot be written is one line, not a crash', async (
 test('HF_TOKEN never goes over plain http, not even to an endpoint marked trusted; a line says it was withheld (issue 16 #9)', async () => {
   hub.requests.length = 0;
   const notices: string[] = [];
-  await downloadModel({ hub: 'huggingface', repoId: TINY, endpoint: hub.url, outDir: outDir('token'), token: 'hf_secret', trustedEndpoints: [hub.url], onNotice: (l) => notices.push(l), progressIntervalMs: 0 });
+  await downloadModel({
+    hub: 'huggingface',
+    repoId: TINY,
+    endpoint: hub.url,
+    outDir: outDir('token'),
+    token: 'hf_secret',
+    trustedEndpoints: [hub.url],
+    onNotice: (l) => notices.push(l),
+    progressIntervalMs: 0,
+  });
   assert.ok(hub.requests.length > 0);
-  assert.deepEqual(hub.requests.filter((r) => r.authorized).map((r) => r.url), [], 'no request carried the token');
+  assert.deepEqual(
+    hub.requests.filter((r) => r.authorized).map((r) => r.url),
+    [],
+    'no request carried the token',
+  );
   assert.equal(notices.length, 1);
   assert.match(notices[0]!, /^HF_TOKEN is not sent: http:\/\/127\.0\.0\.1:\d+ is plain http$/);
 });

@@ -114,7 +114,10 @@ export async function fetchFile(o: FetchFileOptions): Promise<FetchFileResult> {
         // The .part is not a prefix the server recognises (the file changed); start over.
         await res.body?.cancel().catch(() => undefined);
         rmSync(part, { force: true });
-        throw new InterruptedDownloadError(`the hub refused to resume ${o.repoPath} (HTTP 416)`, { where: o.url, hint: 'the partial file was deleted; run the download again' });
+        throw new InterruptedDownloadError(`the hub refused to resume ${o.repoPath} (HTTP 416)`, {
+          where: o.url,
+          hint: 'the partial file was deleted; run the download again',
+        });
       }
       if (!res.ok) {
         await res.body?.cancel().catch(() => undefined);
@@ -141,12 +144,18 @@ export async function fetchFile(o: FetchFileOptions): Promise<FetchFileResult> {
         await fh.close();
       }
       if (o.expectedSize !== undefined && bytes < o.expectedSize) {
-        throw new InterruptedDownloadError(`the transfer of ${o.repoPath} ended early (${bytes} of ${o.expectedSize} bytes)`, { where: o.url, hint: 'run the same download again to resume' });
+        throw new InterruptedDownloadError(`the transfer of ${o.repoPath} ended early (${bytes} of ${o.expectedSize} bytes)`, {
+          where: o.url,
+          hint: 'run the same download again to resume',
+        });
       }
     } catch (err) {
       const code = (err as { code?: unknown }).code;
       if (typeof code === 'string' && DISK_CODES.has(code)) {
-        throw new UserError(`cannot write ${o.repoPath} (${code})`, { where: part, hint: code === 'ENOSPC' || code === 'EDQUOT' ? 'free some disk space, then run the download again to resume' : 'pick a writable folder (--out)' });
+        throw new UserError(`cannot write ${o.repoPath} (${code})`, {
+          where: part,
+          hint: code === 'ENOSPC' || code === 'EDQUOT' ? 'free some disk space, then run the download again to resume' : 'pick a writable folder (--out)',
+        });
       }
       throw networkError(err, o.url, guard, o.repoPath, true);
     } finally {
@@ -157,7 +166,10 @@ export async function fetchFile(o: FetchFileOptions): Promise<FetchFileResult> {
   const size = statSync(part).size;
   if (o.expectedSize !== undefined && size !== o.expectedSize) {
     rmSync(part, { force: true });
-    throw new UserError(`${o.repoPath} has ${size} bytes, the hub said ${o.expectedSize}`, { where: part, hint: 'the partial file was deleted; run the download again' });
+    throw new UserError(`${o.repoPath} has ${size} bytes, the hub said ${o.expectedSize}`, {
+      where: part,
+      hint: 'the partial file was deleted; run the download again',
+    });
   }
   let verified = false;
   if (o.sha256 && hash) {

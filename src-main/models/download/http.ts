@@ -14,9 +14,7 @@ export class DownloadCancelledError extends UserError {
 /** A transfer that stopped part-way (cut, stalled): the .part file is kept and a retry resumes it. */
 export class InterruptedDownloadError extends UserError {}
 
-const OFFLINE_CODES = new Set([
-  'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'EHOSTDOWN', 'EADDRNOTAVAIL',
-]);
+const OFFLINE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'EHOSTDOWN', 'EADDRNOTAVAIL']);
 const CUT_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNABORTED']);
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
@@ -156,7 +154,10 @@ export function statusError(res: Response, url: string, ctx: StatusContext): Use
     });
   }
   if (hfCode === 'RevisionNotFound') {
-    return new UserError(`revision "${ctx.revision}" of repo "${ctx.repoId}" not found (HTTP ${res.status})`, { where: url, hint: 'check the revision (branch, tag or commit)' });
+    return new UserError(`revision "${ctx.revision}" of repo "${ctx.repoId}" not found (HTTP ${res.status})`, {
+      where: url,
+      hint: 'check the revision (branch, tag or commit)',
+    });
   }
   if (hfCode === 'RepoNotFound' && ctx.what === 'repo') {
     return new UserError(`${subject} not found (HTTP ${res.status}), or it is private`, {
@@ -173,15 +174,25 @@ export function statusError(res: Response, url: string, ctx: StatusContext): Use
   if (res.status === 404 || hfCode === 'EntryNotFound') {
     return new UserError(`${subject} not found (HTTP ${res.status})`, {
       where: url,
-      hint: ctx.what === 'repo' ? 'check the repo id (owner/name), the revision and which hub (--hub) it lives on' : 'the repo listed it but the hub cannot serve it; try again later',
+      hint:
+        ctx.what === 'repo'
+          ? 'check the repo id (owner/name), the revision and which hub (--hub) it lives on'
+          : 'the repo listed it but the hub cannot serve it; try again later',
     });
   }
-  if (res.status === 429) return new UserError(`the hub is rate-limiting us (HTTP 429)`, { where: url, hint: 'wait a minute and try again, or use a mirror endpoint' });
+  if (res.status === 429)
+    return new UserError(`the hub is rate-limiting us (HTTP 429)`, { where: url, hint: 'wait a minute and try again, or use a mirror endpoint' });
   return new UserError(`the hub answered HTTP ${res.status} ${res.statusText}`.trim(), { where: url, hint: 'try again later, or use a mirror endpoint' });
 }
 
 /** GET a JSON document through the guard; errors become one line. */
-export async function getJson(url: string, headers: Record<string, string>, signal: AbortSignal | undefined, timeoutMs: number, ctx: StatusContext): Promise<unknown> {
+export async function getJson(
+  url: string,
+  headers: Record<string, string>,
+  signal: AbortSignal | undefined,
+  timeoutMs: number,
+  ctx: StatusContext,
+): Promise<unknown> {
   const guard = new RequestGuard(signal, timeoutMs);
   const what = ctx.what === 'repo' ? `the file list of ${ctx.repoId}` : ctx.what;
   try {
@@ -194,7 +205,10 @@ export async function getJson(url: string, headers: Record<string, string>, sign
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      throw new UserError(`the hub's answer for ${what} is not JSON`, { where: url, hint: 'check that the endpoint is a Hugging Face or ModelScope API (or a mirror of one)' });
+      throw new UserError(`the hub's answer for ${what} is not JSON`, {
+        where: url,
+        hint: 'check that the endpoint is a Hugging Face or ModelScope API (or a mirror of one)',
+      });
     }
   } catch (err) {
     throw networkError(err, url, guard, what);

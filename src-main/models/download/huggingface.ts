@@ -28,9 +28,14 @@ export function huggingFaceHub(endpoint = DEFAULT_ENDPOINTS.huggingface, token?:
     fileUrl: (repoId, revision, path) => `${base}/${repoId}/resolve/${encodeURIComponent(revision)}/${encodePath(path)}`,
     async listFiles(repoId: string, revision: string, req: HubRequest): Promise<HubFile[]> {
       const url = `${base}/api/models/${repoId}/revision/${encodeURIComponent(revision)}?blobs=true`;
-      const body = (await getJson(url, this.headers(), req.signal, req.timeoutMs, { repoId, revision, what: 'repo', tokenEnv: HF_TOKEN_ENV })) as { siblings?: unknown };
+      const body = (await getJson(url, this.headers(), req.signal, req.timeoutMs, { repoId, revision, what: 'repo', tokenEnv: HF_TOKEN_ENV })) as {
+        siblings?: unknown;
+      };
       if (!body || !Array.isArray(body.siblings)) {
-        throw new UserError(`the hub's answer for "${repoId}" has no file list (siblings)`, { where: url, hint: 'check that the endpoint is the Hugging Face API or a mirror of it' });
+        throw new UserError(`the hub's answer for "${repoId}" has no file list (siblings)`, {
+          where: url,
+          hint: 'check that the endpoint is the Hugging Face API or a mirror of it',
+        });
       }
       return (body.siblings as Sibling[])
         .filter((s) => typeof s.rfilename === 'string')

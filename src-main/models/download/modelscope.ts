@@ -29,8 +29,7 @@ export function modelScopeHub(endpoint = DEFAULT_ENDPOINTS.modelscope): HubClien
     kind: 'modelscope',
     endpoint: base,
     headers: () => ({}),
-    fileUrl: (repoId, revision, path) =>
-      `${base}/api/v1/models/${repoId}/repo?Revision=${encodeURIComponent(revision)}&FilePath=${encodeURIComponent(path)}`,
+    fileUrl: (repoId, revision, path) => `${base}/api/v1/models/${repoId}/repo?Revision=${encodeURIComponent(revision)}&FilePath=${encodeURIComponent(path)}`,
     async listFiles(repoId: string, revision: string, req: HubRequest): Promise<HubFile[]> {
       const url = `${base}/api/v1/models/${repoId}/repo/files?Revision=${encodeURIComponent(revision)}&Recursive=true`;
       const body = (await getJson(url, {}, req.signal, req.timeoutMs, { repoId, revision, what: 'repo', tokenEnv: 'a ModelScope login' })) as MsAnswer;

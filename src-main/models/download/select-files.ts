@@ -41,7 +41,9 @@ export function selectFiles(files: HubFile[], repoId: string, include: string[] 
   const chosen = files.filter((f) => isSafeRepoPath(f.path) && res.some((re) => re.test(f.path)));
   if (include === DEFAULT_PATTERNS) {
     if (!chosen.some((f) => f.path === 'config.json')) {
-      throw new UserError(`repo "${repoId}" has no config.json at its top level`, { hint: 'pick a repo with a Hugging Face transformers checkpoint (config.json + *.safetensors)' });
+      throw new UserError(`repo "${repoId}" has no config.json at its top level`, {
+        hint: 'pick a repo with a Hugging Face transformers checkpoint (config.json + *.safetensors)',
+      });
     }
     if (!chosen.some((f) => f.path.endsWith('.safetensors'))) {
       throw new UserError(`repo "${repoId}" has no .safetensors weights at its top level`, {

@@ -8,7 +8,9 @@ import { migration002 } from './002-run-owner';
 test('migration 002 adds run ownership to a v1 store and keeps its rows', () => {
   const db = new Database(':memory:');
   migrate(db, [migration001], ':memory:');
-  db.prepare("INSERT INTO runs (name, status, method, model_path, config_json, seed, app_version, out_dir) VALUES ('old', 'running', 'lora', '/m', '{}', 1, '0', '/o')").run();
+  db.prepare(
+    "INSERT INTO runs (name, status, method, model_path, config_json, seed, app_version, out_dir) VALUES ('old', 'running', 'lora', '/m', '{}', 1, '0', '/o')",
+  ).run();
   assert.deepEqual(migrate(db, [migration001, migration002], ':memory:'), [2]);
   assert.equal(schemaVersion(db), 2);
   const cols = (db.prepare('PRAGMA table_info(runs)').all() as { name: string }[]).map((c) => c.name);

@@ -8,8 +8,7 @@ import { parseJsonColumn } from './json';
 export function recordCheckpoint(db: Db, runId: number, c: { step: number; path: string; bytes: number | null; files?: CheckpointManifest | null }): void {
   durably(db, () => {
     const evalLoss = db.prepare("SELECT loss FROM evals WHERE run_id = ? AND kind = 'train-eval' AND step = ? ORDER BY id DESC LIMIT 1").get(runId, c.step) as
-      | { loss: number | null }
-      | undefined;
+      { loss: number | null } | undefined;
     db.prepare(
       `INSERT INTO checkpoints (run_id, step, path, bytes, eval_loss, kept, files_json) VALUES (?, ?, ?, ?, ?, 1, ?)
        ON CONFLICT(run_id, step) DO UPDATE SET path = excluded.path, bytes = excluded.bytes, kept = 1, files_json = excluded.files_json,
@@ -58,7 +57,11 @@ export function latestCheckpoint(db: Db, runId: number): CheckpointRow | undefin
 
 /** The kept checkpoints, newest first, with the files each held when written (null before schema v4). */
 export function checkpointsWithFiles(db: Db, runId: number): { step: number; path: string; files: CheckpointManifest | null }[] {
-  const rows = db.prepare('SELECT step, path, files_json FROM checkpoints WHERE run_id = ? AND kept = 1 ORDER BY step DESC').all(runId) as { step: number; path: string; files_json: string | null }[];
+  const rows = db.prepare('SELECT step, path, files_json FROM checkpoints WHERE run_id = ? AND kept = 1 ORDER BY step DESC').all(runId) as {
+    step: number;
+    path: string;
+    files_json: string | null;
+  }[];
   return rows.map((r) => {
     const files = parseJsonColumn<unknown>(r.files_json, null);
     return { step: r.step, path: r.path, files: isManifest(files) ? files : null };

@@ -14,14 +14,49 @@ test('eval runs: linked to the run that made the adapter, predictions kept and s
     { prompt: 'p0', prediction: 'a', reference: 'a', scores: { bleu4: 100 } },
     { prompt: 'p1', prediction: 'b', reference: 'c', scores: { bleu4: 0 } },
   ];
-  const after = recordEvalRun(db, { modelPath: '/m', adapterPath: '/o/adapter', split: 'test', metricMode: 'sacrebleu', loss: 1.5, metrics: { bleu4: 50 }, examples: 2, predictions: preds });
-  const before = recordEvalRun(db, { modelPath: '/m', adapterPath: null, split: 'test', metricMode: 'sacrebleu', loss: 2.5, metrics: { bleu4: 10 }, examples: 2, predictions: preds });
+  const after = recordEvalRun(db, {
+    modelPath: '/m',
+    adapterPath: '/o/adapter',
+    split: 'test',
+    metricMode: 'sacrebleu',
+    loss: 1.5,
+    metrics: { bleu4: 50 },
+    examples: 2,
+    predictions: preds,
+  });
+  const before = recordEvalRun(db, {
+    modelPath: '/m',
+    adapterPath: null,
+    split: 'test',
+    metricMode: 'sacrebleu',
+    loss: 2.5,
+    metrics: { bleu4: 10 },
+    examples: 2,
+    predictions: preds,
+  });
   assert.equal(after.runId, runId);
   assert.equal(before.runId, null);
-  assert.deepEqual(evalRunsOf(db, runId).map((e) => [e.id, e.loss, e.metrics.bleu4]), [[after.evalId, 1.5, 50]]);
-  assert.deepEqual(evalRunsOf(db, null).map((e) => e.id), [before.evalId]);
-  assert.deepEqual(evalPredictions(db, after.evalId, 'bleu4').map((p) => p.idx), [1, 0]); // worst first
-  const ex = recordExport(db, { adapterPath: '/o/adapter', modelPath: '/m', kind: 'gguf', ggufType: 'q8_0', outPath: '/x', bytes: 10, selfCheck: { ok: true } });
+  assert.deepEqual(
+    evalRunsOf(db, runId).map((e) => [e.id, e.loss, e.metrics.bleu4]),
+    [[after.evalId, 1.5, 50]],
+  );
+  assert.deepEqual(
+    evalRunsOf(db, null).map((e) => e.id),
+    [before.evalId],
+  );
+  assert.deepEqual(
+    evalPredictions(db, after.evalId, 'bleu4').map((p) => p.idx),
+    [1, 0],
+  ); // worst first
+  const ex = recordExport(db, {
+    adapterPath: '/o/adapter',
+    modelPath: '/m',
+    kind: 'gguf',
+    ggufType: 'q8_0',
+    outPath: '/x',
+    bytes: 10,
+    selfCheck: { ok: true },
+  });
   assert.equal(ex.runId, runId);
   db.close();
 });

@@ -38,10 +38,24 @@ export function recordEvalRun(db: Db, e: EvalRunRecord): { evalId: number; runId
         `INSERT INTO evals (run_id, step, kind, model_path, adapter_path, split, metric_mode, loss, metrics_json, examples, thinking_json)
          VALUES (?, NULL, 'eval', ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(runId, e.modelPath, e.adapterPath, e.split, e.metricMode, e.loss, JSON.stringify(e.metrics), e.examples, e.thinking ? JSON.stringify(e.thinking) : null);
+      .run(
+        runId,
+        e.modelPath,
+        e.adapterPath,
+        e.split,
+        e.metricMode,
+        e.loss,
+        JSON.stringify(e.metrics),
+        e.examples,
+        e.thinking ? JSON.stringify(e.thinking) : null,
+      );
     const id = Number(info.lastInsertRowid);
-    const insert = db.prepare('INSERT INTO eval_predictions (eval_id, idx, prompt, prediction, reference, scores_json, thinking_json) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    e.predictions.forEach((p, i) => insert.run(id, i, p.prompt, p.prediction, p.reference, p.scores ? JSON.stringify(p.scores) : null, p.thinking ? JSON.stringify(p.thinking) : null));
+    const insert = db.prepare(
+      'INSERT INTO eval_predictions (eval_id, idx, prompt, prediction, reference, scores_json, thinking_json) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    e.predictions.forEach((p, i) =>
+      insert.run(id, i, p.prompt, p.prediction, p.reference, p.scores ? JSON.stringify(p.scores) : null, p.thinking ? JSON.stringify(p.thinking) : null),
+    );
     return id;
   })();
   return { evalId, runId };
@@ -61,8 +75,19 @@ export interface StoredEval {
 /** Eval runs of a run (or of base models when runId is null), oldest first. */
 export function evalRunsOf(db: Db, runId: number | null): StoredEval[] {
   const rows = db
-    .prepare(`SELECT id, run_id, adapter_path, metric_mode, loss, metrics_json, examples, thinking_json FROM evals WHERE kind = 'eval' AND run_id IS ? ORDER BY id`)
-    .all(runId) as { id: number; run_id: number | null; adapter_path: string | null; metric_mode: string | null; loss: number | null; metrics_json: string | null; examples: number | null; thinking_json: string | null }[];
+    .prepare(
+      `SELECT id, run_id, adapter_path, metric_mode, loss, metrics_json, examples, thinking_json FROM evals WHERE kind = 'eval' AND run_id IS ? ORDER BY id`,
+    )
+    .all(runId) as {
+    id: number;
+    run_id: number | null;
+    adapter_path: string | null;
+    metric_mode: string | null;
+    loss: number | null;
+    metrics_json: string | null;
+    examples: number | null;
+    thinking_json: string | null;
+  }[];
   return rows.map((r) => ({
     id: r.id,
     runId: r.run_id,
@@ -81,7 +106,9 @@ export function evalPredictions(
   evalId: number,
   sortBy?: string,
 ): { idx: number; prompt: string; prediction: string; reference: string | null; scores: Record<string, number> | null; thinking: ThinkingUsage | null }[] {
-  const rows = db.prepare('SELECT idx, prompt, prediction, reference, scores_json, thinking_json FROM eval_predictions WHERE eval_id = ? ORDER BY idx').all(evalId) as {
+  const rows = db
+    .prepare('SELECT idx, prompt, prediction, reference, scores_json, thinking_json FROM eval_predictions WHERE eval_id = ? ORDER BY idx')
+    .all(evalId) as {
     idx: number;
     prompt: string;
     prediction: string;
@@ -142,7 +169,9 @@ interface EvalDbRow {
 /** The eval runs of a run (base "before" rows and adapter "after" rows), oldest first. */
 export function evalRunRows(db: Db, runId: number): EvalRunRow[] {
   const rows = db
-    .prepare("SELECT id, model_path, adapter_path, split, metric_mode, loss, metrics_json, examples, created_at FROM evals WHERE kind = 'eval' AND run_id = ? ORDER BY id")
+    .prepare(
+      "SELECT id, model_path, adapter_path, split, metric_mode, loss, metrics_json, examples, created_at FROM evals WHERE kind = 'eval' AND run_id = ? ORDER BY id",
+    )
     .all(runId) as EvalDbRow[];
   return rows.map((r) => ({
     id: r.id,
@@ -160,7 +189,9 @@ export function evalRunRows(db: Db, runId: number): EvalRunRow[] {
 
 /** The exports of a run, newest first, with their self-check as stored. */
 export function exportsOfRun(db: Db, runId: number): ExportRow[] {
-  const rows = db.prepare('SELECT id, kind, gguf_type, out_path, bytes, self_check_json, created_at FROM exports WHERE run_id = ? ORDER BY id DESC').all(runId) as {
+  const rows = db
+    .prepare('SELECT id, kind, gguf_type, out_path, bytes, self_check_json, created_at FROM exports WHERE run_id = ? ORDER BY id DESC')
+    .all(runId) as {
     id: number;
     kind: ExportKind;
     gguf_type: string | null;
@@ -169,7 +200,15 @@ export function exportsOfRun(db: Db, runId: number): ExportRow[] {
     self_check_json: string | null;
     created_at: string;
   }[];
-  return rows.map((r) => ({ id: r.id, kind: r.kind, ggufType: r.gguf_type, outPath: r.out_path, bytes: r.bytes, selfCheck: selfCheckView(parseJsonColumn<unknown>(r.self_check_json, null)), createdAt: r.created_at }));
+  return rows.map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    ggufType: r.gguf_type,
+    outPath: r.out_path,
+    bytes: r.bytes,
+    selfCheck: selfCheckView(parseJsonColumn<unknown>(r.self_check_json, null)),
+    createdAt: r.created_at,
+  }));
 }
 
 /** The part of a stored self-check the UI shows (the per-prompt tokens stay in the store). */

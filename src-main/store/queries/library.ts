@@ -112,7 +112,9 @@ export function insertDataset(db: Db, d: NewDataset): number {
   const mapping = d.mapping ? JSON.stringify(d.mapping) : null;
   // The same bytes read in another encoding are other examples: a row of their own, never the old encoding's row.
   const existing = db
-    .prepare('SELECT id FROM datasets WHERE sha256 = ? AND format = ? AND coalesce(encoding, \'\') = coalesce(?, \'\') AND coalesce(mapping_json, \'\') = coalesce(?, \'\')')
+    .prepare(
+      "SELECT id FROM datasets WHERE sha256 = ? AND format = ? AND coalesce(encoding, '') = coalesce(?, '') AND coalesce(mapping_json, '') = coalesce(?, '')",
+    )
     .get(d.sha256, d.format, d.encoding, mapping) as { id: number } | undefined;
   if (existing) return existing.id;
   const info = db
@@ -120,7 +122,18 @@ export function insertDataset(db: Db, d: NewDataset): number {
       `INSERT INTO datasets (name, source_paths, sha256, format, encoding, mapping_json, examples, skipped, stats_json, is_demo)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
-    .run(d.name, JSON.stringify(d.sourcePaths), d.sha256, d.format, d.encoding, mapping, d.examples, d.skipped, d.stats ? JSON.stringify(d.stats) : null, d.isDemo ? 1 : 0);
+    .run(
+      d.name,
+      JSON.stringify(d.sourcePaths),
+      d.sha256,
+      d.format,
+      d.encoding,
+      mapping,
+      d.examples,
+      d.skipped,
+      d.stats ? JSON.stringify(d.stats) : null,
+      d.isDemo ? 1 : 0,
+    );
   return Number(info.lastInsertRowid);
 }
 
@@ -167,7 +180,7 @@ function commonFolder(files: string[]): string {
 export function datasetForRun(d: DatasetRecord): DatasetForRun {
   const encodings = (d.encoding ?? '').split(',').filter(Boolean);
   const kept = typeof d.stats?.input === 'string' ? d.stats.input : null;
-  const input = kept ?? (d.sourcePaths.length > 1 ? commonFolder(d.sourcePaths) : d.sourcePaths[0] ?? '');
+  const input = kept ?? (d.sourcePaths.length > 1 ? commonFolder(d.sourcePaths) : (d.sourcePaths[0] ?? ''));
   return {
     // Files of one encoding read in it; a folder of mixed encodings is detected file by file again, as it was.
     spec: { id: d.id, files: [...d.sourcePaths], encoding: encodings.length === 1 ? encodings[0]! : 'auto', sha256: d.sha256 },

@@ -10,7 +10,16 @@ import { finalSamples, insertSample } from './samples';
 import { recordCheckpoint, listCheckpoints } from './checkpoints';
 import { recordTrainEval } from './evals';
 
-const point = (step: number, loss: number): MetricPoint => ({ step, loss, lr: 1e-3, gradNorm: 1, tokensPerS: 100, epoch: step / 1000, tokensSeen: step * 10, ts: step });
+const point = (step: number, loss: number): MetricPoint => ({
+  step,
+  loss,
+  lr: 1e-3,
+  gradNorm: 1,
+  tokensPerS: 100,
+  epoch: step / 1000,
+  tokensSeen: step * 10,
+  ts: step,
+});
 
 function fresh() {
   const db = openStore(join(tempDir(), 'm.db'));
@@ -30,7 +39,11 @@ test('metrics: a repeated step replaces its row; summary reports first/last/min'
 
 test('downsampling keeps at most maxPoints, bucket means, and ends on the last step', () => {
   const { db, id } = fresh();
-  insertMetrics(db, id, Array.from({ length: 1000 }, (_, i) => point(i + 1, i + 1)));
+  insertMetrics(
+    db,
+    id,
+    Array.from({ length: 1000 }, (_, i) => point(i + 1, i + 1)),
+  );
   const pts = downsampleMetrics(db, id, 101);
   assert.ok(pts.length <= 101 && pts.length >= 95, String(pts.length));
   assert.equal(pts.at(-1)!.step, 1000);
@@ -49,14 +62,20 @@ test('samples, evals and checkpoints: final samples, best eval loss, checkpoint 
   insertSample(db, id, { step: 10, promptIdx: 0, prompt: 'a', output: 'y' });
   insertSample(db, id, { step: 10, promptIdx: 1, prompt: 'b', output: 'z' });
   insertSample(db, id, { step: 10, promptIdx: 1, prompt: 'b', output: 'z2' });
-  assert.deepEqual(finalSamples(db, id).map((s) => s.output), ['y', 'z2']);
+  assert.deepEqual(
+    finalSamples(db, id).map((s) => s.output),
+    ['y', 'z2'],
+  );
   recordTrainEval(db, id, { step: 5, loss: 2, metrics: null });
   recordTrainEval(db, id, { step: 10, loss: 1, metrics: null });
   recordTrainEval(db, id, { step: 10, loss: 1.2, metrics: null }); // repeated step replaces
   recordCheckpoint(db, id, { step: 10, path: '/o/c10', bytes: 5 });
   assert.equal(getRun(db, id)!.bestEvalLoss, 1);
   assert.equal(getRun(db, id)!.lastStep, 10);
-  assert.deepEqual(listCheckpoints(db, id).map((c) => [c.step, c.evalLoss]), [[10, 1.2]]);
-  assert.equal((db.prepare("SELECT count(*) AS n FROM evals WHERE run_id = ? AND step = 10").get(id) as { n: number }).n, 1);
+  assert.deepEqual(
+    listCheckpoints(db, id).map((c) => [c.step, c.evalLoss]),
+    [[10, 1.2]],
+  );
+  assert.equal((db.prepare('SELECT count(*) AS n FROM evals WHERE run_id = ? AND step = 10').get(id) as { n: number }).n, 1);
   db.close();
 });

@@ -53,7 +53,9 @@ export function downsampleMetrics(db: Db, runId: number, maxPoints: number): Met
     )
     .all({ runId, lo: range.lo, hi: range.hi, buckets, span }) as MetricPoint[];
   const last = db
-    .prepare(`SELECT step, loss, lr, grad_norm AS gradNorm, tokens_per_s AS tokensPerS, epoch, tokens_seen AS tokensSeen, ts FROM metrics WHERE run_id = ? AND step = ?`)
+    .prepare(
+      `SELECT step, loss, lr, grad_norm AS gradNorm, tokens_per_s AS tokensPerS, epoch, tokens_seen AS tokensSeen, ts FROM metrics WHERE run_id = ? AND step = ?`,
+    )
     .get(runId, range.hi) as MetricPoint;
   return [...rows, last];
 }
@@ -78,8 +80,7 @@ export function metricsSummary(db: Db, runId: number): MetricsSummary {
     .get(runId) as { steps: number; firstStep: number | null; lastStep: number | null; meanTokensPerS: number | null };
   const at = (order: string) =>
     db.prepare(`SELECT step, loss, lr, epoch, tokens_seen AS tokensSeen FROM metrics WHERE run_id = ? ${order} LIMIT 1`).get(runId) as
-      | { step: number; loss: number | null; lr: number | null; epoch: number | null; tokensSeen: number | null }
-      | undefined;
+      { step: number; loss: number | null; lr: number | null; epoch: number | null; tokensSeen: number | null } | undefined;
   const first = at('ORDER BY step ASC');
   const last = at('ORDER BY step DESC');
   const min = at('AND loss IS NOT NULL ORDER BY loss ASC, step ASC');

@@ -23,7 +23,12 @@ export function insertImportedRun(db: Db, rows: ImportedRunRows): number {
   return durably(db, () => {
     const id = writeRun(db, { ...rows.run, status: 'queued', owner: null });
     const lastStep = rows.points.reduce((m, p) => Math.max(m, p.step), 0);
-    db.prepare('UPDATE runs SET adapter_path = ?, last_step = ?, gpu_json = ?, started_at = created_at WHERE id = ?').run(rows.adapterPath, lastStep, JSON.stringify(rows.origin), id);
+    db.prepare('UPDATE runs SET adapter_path = ?, last_step = ?, gpu_json = ?, started_at = created_at WHERE id = ?').run(
+      rows.adapterPath,
+      lastStep,
+      JSON.stringify(rows.origin),
+      id,
+    );
     insertMetrics(db, id, rows.points);
     for (const e of rows.evals) recordTrainEval(db, id, { step: e.step, loss: e.loss, metrics: null });
     writeRunStatus(db, id, 'completed', null);

@@ -59,7 +59,13 @@ export function recordRunStarted(
     db.prepare(
       `UPDATE runs SET backend = coalesce(?, backend), gpu_json = coalesce(?, gpu_json), total_steps = coalesce(?, total_steps),
          memory_estimate_json = coalesce(?, memory_estimate_json), error_json = NULL, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?`,
-    ).run(facts.backend, facts.gpu ? JSON.stringify(facts.gpu) : null, facts.totalSteps, facts.memoryEstimate ? JSON.stringify(facts.memoryEstimate) : null, runId);
+    ).run(
+      facts.backend,
+      facts.gpu ? JSON.stringify(facts.gpu) : null,
+      facts.totalSteps,
+      facts.memoryEstimate ? JSON.stringify(facts.memoryEstimate) : null,
+      runId,
+    );
     writeRunStatus(db, runId, 'running');
   });
 }
@@ -69,11 +75,16 @@ export function setLastStep(db: Db, runId: number, step: number): void {
 }
 
 /** Ends a run: its status, the adapter it left, the error if any; the owner lets go. */
-export function recordRunEnded(db: Db, runId: number, end: { status: RunStatus; adapterPath?: string | null; error?: RunError | null; peakMemoryBytes?: number | null }): void {
+export function recordRunEnded(
+  db: Db,
+  runId: number,
+  end: { status: RunStatus; adapterPath?: string | null; error?: RunError | null; peakMemoryBytes?: number | null },
+): void {
   durably(db, () => {
     if (end.adapterPath !== undefined) db.prepare('UPDATE runs SET adapter_path = ? WHERE id = ?').run(end.adapterPath, runId);
     // A resumed run measured only its last leg; keep the larger of the legs' peaks.
-    if (end.peakMemoryBytes != null) db.prepare('UPDATE runs SET peak_memory_bytes = max(coalesce(peak_memory_bytes, 0), ?) WHERE id = ?').run(Math.round(end.peakMemoryBytes), runId);
+    if (end.peakMemoryBytes != null)
+      db.prepare('UPDATE runs SET peak_memory_bytes = max(coalesce(peak_memory_bytes, 0), ?) WHERE id = ?').run(Math.round(end.peakMemoryBytes), runId);
     db.prepare('UPDATE runs SET owner_pid = NULL, owner_host = NULL, heartbeat_at = NULL WHERE id = ?').run(runId);
     writeRunStatus(db, runId, end.status, end.error);
   });
@@ -82,7 +93,12 @@ export function recordRunEnded(db: Db, runId: number, end: { status: RunStatus; 
 /** A resume starts: back to queued, counted, under a new owner. */
 export function requeueRun(db: Db, runId: number, owner: { pid: number; host: string }, now = Date.now()): void {
   durably(db, () => {
-    db.prepare('UPDATE runs SET resume_count = resume_count + 1, owner_pid = ?, owner_host = ?, heartbeat_at = ? WHERE id = ?').run(owner.pid, owner.host, now, runId);
+    db.prepare('UPDATE runs SET resume_count = resume_count + 1, owner_pid = ?, owner_host = ?, heartbeat_at = ? WHERE id = ?').run(
+      owner.pid,
+      owner.host,
+      now,
+      runId,
+    );
     writeRunStatus(db, runId, 'queued', null);
   });
 }

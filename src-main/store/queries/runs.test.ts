@@ -8,17 +8,55 @@ import { insertDataset, listDatasets, listModels, upsertModel } from './library'
 
 test('runs: insert, list with filters and sorts, status transitions', () => {
   const db = openStore(join(tempDir(), 't.db'));
-  const dsId = insertDataset(db, { name: 'handbook', sourcePaths: ['/d/h.jsonl'], sha256: 'abc', format: 'conversations', encoding: 'utf-8', mapping: null, examples: 10, skipped: 1, stats: null, isDemo: false });
-  assert.equal(insertDataset(db, { name: 'again', sourcePaths: ['/d/h.jsonl'], sha256: 'abc', format: 'conversations', encoding: 'utf-8', mapping: null, examples: 10, skipped: 1, stats: null, isDemo: false }), dsId, 'same file + mapping is one dataset');
+  const dsId = insertDataset(db, {
+    name: 'handbook',
+    sourcePaths: ['/d/h.jsonl'],
+    sha256: 'abc',
+    format: 'conversations',
+    encoding: 'utf-8',
+    mapping: null,
+    examples: 10,
+    skipped: 1,
+    stats: null,
+    isDemo: false,
+  });
+  assert.equal(
+    insertDataset(db, {
+      name: 'again',
+      sourcePaths: ['/d/h.jsonl'],
+      sha256: 'abc',
+      format: 'conversations',
+      encoding: 'utf-8',
+      mapping: null,
+      examples: 10,
+      skipped: 1,
+      stats: null,
+      isDemo: false,
+    }),
+    dsId,
+    'same file + mapping is one dataset',
+  );
   const base = { method: 'lora' as const, modelPath: '/m', config: { lr: 2e-4 }, seed: 42, appVersion: '0.1.0', outDir: '/o' };
   const a = insertRun(db, { ...base, name: 'b-run', datasetId: dsId });
   const b = insertRun(db, { ...base, name: 'a-run' });
   setRunStatus(db, a, 'running');
   db.prepare('INSERT INTO metrics (run_id, step, loss, ts) VALUES (?, 1, 2.5, 0), (?, 2, 1.5, 0)').run(a, a);
-  assert.deepEqual(listRuns(db).map((r) => r.id), [b, a]);
-  assert.deepEqual(listRuns(db, { sort: 'name' }).map((r) => r.name), ['a-run', 'b-run']);
-  assert.deepEqual(listRuns(db, { status: 'running' }).map((r) => r.id), [a]);
-  assert.deepEqual(listRuns(db, { datasetId: dsId }).map((r) => r.id), [a]);
+  assert.deepEqual(
+    listRuns(db).map((r) => r.id),
+    [b, a],
+  );
+  assert.deepEqual(
+    listRuns(db, { sort: 'name' }).map((r) => r.name),
+    ['a-run', 'b-run'],
+  );
+  assert.deepEqual(
+    listRuns(db, { status: 'running' }).map((r) => r.id),
+    [a],
+  );
+  assert.deepEqual(
+    listRuns(db, { datasetId: dsId }).map((r) => r.id),
+    [a],
+  );
   const detail = getRun(db, a)!;
   assert.equal(detail.lastLoss, 1.5);
   assert.ok(detail.startedAt);
@@ -27,15 +65,43 @@ test('runs: insert, list with filters and sorts, status transitions', () => {
   assert.equal(getRun(db, a)!.error?.kind, 'nan');
   assert.ok(getRun(db, a)!.finishedAt);
   assert.equal(listDatasets(db).length, 1);
-  upsertModel(db, { path: '/m', name: 'tiny', family: 'qwen2', params: 10, dtype: 'bfloat16', hasChatTemplate: true, configHash: 'h', source: 'local', repoId: null, isDemo: false });
-  upsertModel(db, { path: '/m', name: 'tiny2', family: 'qwen2', params: 10, dtype: 'bfloat16', hasChatTemplate: true, configHash: 'h', source: 'local', repoId: null, isDemo: false });
-  assert.deepEqual(listModels(db).map((m) => m.name), ['tiny2']);
+  upsertModel(db, {
+    path: '/m',
+    name: 'tiny',
+    family: 'qwen2',
+    params: 10,
+    dtype: 'bfloat16',
+    hasChatTemplate: true,
+    configHash: 'h',
+    source: 'local',
+    repoId: null,
+    isDemo: false,
+  });
+  upsertModel(db, {
+    path: '/m',
+    name: 'tiny2',
+    family: 'qwen2',
+    params: 10,
+    dtype: 'bfloat16',
+    hasChatTemplate: true,
+    configHash: 'h',
+    source: 'local',
+    repoId: null,
+    isDemo: false,
+  });
+  assert.deepEqual(
+    listModels(db).map((m) => m.name),
+    ['tiny2'],
+  );
   db.close();
 });
 
 test('an invalid status is rejected by the schema, not stored', () => {
   const db = openStore(join(tempDir(), 't.db'));
-  assert.throws(() => insertRun(db, { name: 'x', status: 'bogus' as never, method: 'lora', modelPath: '/m', config: {}, seed: 1, appVersion: '0', outDir: '/o' }), /CHECK constraint/);
+  assert.throws(
+    () => insertRun(db, { name: 'x', status: 'bogus' as never, method: 'lora', modelPath: '/m', config: {}, seed: 1, appVersion: '0', outDir: '/o' }),
+    /CHECK constraint/,
+  );
   assert.equal(listRuns(db).length, 0);
   db.close();
 });

@@ -53,7 +53,8 @@ export function wsTransport(token: string | null, onConnectionChange: (connected
         socket = null;
         ready = null;
         onConnectionChange(false);
-        for (const [, settle] of pending) settle({ ok: false, error: { name: 'Disconnected', message: 'the connection to Tuneloom closed', kind: 'internal' } });
+        for (const [, settle] of pending)
+          settle({ ok: false, error: { name: 'Disconnected', message: 'the connection to Tuneloom closed', kind: 'internal' } });
         pending.clear();
         setTimeout(() => void connect().then(resolve), retryMs);
         retryMs = Math.min(retryMs * 2, 5000);
@@ -72,7 +73,10 @@ export function wsTransport(token: string | null, onConnectionChange: (connected
       // The same limit serve applies (a UTF-8 byte is at most 3 per UTF-16 unit, so short frames skip the count).
       const bytes = frame.length * 3 > WS_MAX_REQUEST_BYTES ? new TextEncoder().encode(frame).byteLength : 0;
       if (bytes > WS_MAX_REQUEST_BYTES) {
-        return { ok: false, error: { name: 'PayloadTooLarge', message: `the request is ${bytes} bytes; the limit is ${WS_MAX_REQUEST_BYTES}`, kind: 'invalid-payload' } };
+        return {
+          ok: false,
+          error: { name: 'PayloadTooLarge', message: `the request is ${bytes} bytes; the limit is ${WS_MAX_REQUEST_BYTES}`, kind: 'invalid-payload' },
+        };
       }
       return new Promise((resolve) => {
         pending.set(id, resolve);

@@ -13,7 +13,13 @@ import { errorText } from '../error-text';
 import { mappingFromRecord } from '../../../src-shared/column-mapping';
 import type { ColumnMapping } from '../../../src-shared/ipc-contract';
 import type { DatasetRecord } from '../../../src-shared/dto/library';
-import { DATA_FORMAT_CHOICES, ENCODING_CHOICES, type DataFormatChoice, type DatasetPreview, type EncodingChoiceDto } from '../../../src-shared/dto/dataset-preview';
+import {
+  DATA_FORMAT_CHOICES,
+  ENCODING_CHOICES,
+  type DataFormatChoice,
+  type DatasetPreview,
+  type EncodingChoiceDto,
+} from '../../../src-shared/dto/dataset-preview';
 import { api } from '../api/index';
 
 /** What the preview shows: a typed path, or the files of an imported dataset. */

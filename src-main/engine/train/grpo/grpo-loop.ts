@@ -53,7 +53,9 @@ function rewardFunctions(cfg: TrainConfig, io: TrainIo): RewardFunction[] {
     try {
       formatPattern = new RegExp(g.formatPattern);
     } catch (e) {
-      throw new UserError(`--format-pattern is not a valid regular expression: ${(e as Error).message}`, { hint: 'e.g. --format-pattern "^<think>[\\s\\S]*</think>"' });
+      throw new UserError(`--format-pattern is not a valid regular expression: ${(e as Error).message}`, {
+        hint: 'e.g. --format-pattern "^<think>[\\s\\S]*</think>"',
+      });
     }
   }
   const fns = g.rewards.map((r) => builtinReward(r, { formatPattern }));
@@ -68,27 +70,65 @@ function rewardFunctions(cfg: TrainConfig, io: TrainIo): RewardFunction[] {
 export async function grpoLoop(cfg: TrainConfig, hooks: TrainHooks & { runId?: string }, io: TrainIo): Promise<DoneEvent> {
   const g = cfg.grpo!;
   const runId = hooks.runId ?? cfg.name ?? 'run';
-  if (cfg.resumeFrom) throw new UserError('resuming a GRPO run is not supported yet', { where: cfg.resumeFrom, hint: 'start a new run, with --init-adapter pointing at the checkpoint to continue from it' });
+  if (cfg.resumeFrom)
+    throw new UserError('resuming a GRPO run is not supported yet', {
+      where: cfg.resumeFrom,
+      hint: 'start a new run, with --init-adapter pointing at the checkpoint to continue from it',
+    });
   const rewards = rewardFunctions(cfg, io);
   io.prepareOut(cfg.out);
   const { engine, config: modelConfig, tokenizer } = await io.openEngine(cfg, Rng.derive(cfg.seed, 'init'));
   let step = 0;
   try {
     const grpo = engine.grpo;
-    if (!grpo) throw new UserError(`GRPO runs on the ggml engine; ${engine.label} cannot sample for it`, { hint: 'use --backend auto, cpu, vulkan, cuda or metal' });
+    if (!grpo)
+      throw new UserError(`GRPO runs on the ggml engine; ${engine.label} cannot sample for it`, { hint: 'use --backend auto, cpu, vulkan, cuda or metal' });
     const data = await io.readExamples(cfg.data, cfg.format, cfg.map);
-    if (data.skipped.length) hooks.emit({ type: 'log', level: 'warn', message: `${data.skipped.length} record(s) of ${cfg.data} skipped (first: line ${data.skipped[0].line}: ${data.skipped[0].reason})` });
+    if (data.skipped.length)
+      hooks.emit({
+        type: 'log',
+        level: 'warn',
+        message: `${data.skipped.length} record(s) of ${cfg.data} skipped (first: line ${data.skipped[0].line}: ${data.skipped[0].reason})`,
+      });
     const { prompts: all, skipped } = grpoPrompts(data.examples, tokenizer, cfg.system);
     if (skipped) hooks.emit({ type: 'log', level: 'warn', message: `${skipped} example(s) of ${cfg.data} have no user turn to prompt with and were skipped` });
     const room = cfg.maxLen - g.maxNewTokens;
     const prompts = all.filter((p) => p.promptIds.length <= room);
-    if (prompts.length < all.length) hooks.emit({ type: 'log', level: 'warn', message: `${all.length - prompts.length} prompt(s) longer than --max-len ${cfg.maxLen} minus --max-new-tokens ${g.maxNewTokens} were skipped` });
-    if (!prompts.length) throw new UserError('nothing to train on: no prompt fits in --max-len minus --max-new-tokens', { where: cfg.data, hint: 'raise --max-len or lower --max-new-tokens' });
+    if (prompts.length < all.length)
+      hooks.emit({
+        type: 'log',
+        level: 'warn',
+        message: `${all.length - prompts.length} prompt(s) longer than --max-len ${cfg.maxLen} minus --max-new-tokens ${g.maxNewTokens} were skipped`,
+      });
+    if (!prompts.length)
+      throw new UserError('nothing to train on: no prompt fits in --max-len minus --max-new-tokens', {
+        where: cfg.data,
+        hint: 'raise --max-len or lower --max-new-tokens',
+      });
 
     const perStep = cfg.batchSize * cfg.gradAccum;
     const totalSteps = cfg.maxSteps ?? Math.max(1, Math.ceil((cfg.epochs * prompts.length) / perStep));
-    const schedule: ScheduleOptions = { kind: cfg.scheduler, baseLr: cfg.lr, totalSteps, warmupSteps: cfg.warmupSteps, warmupRatio: cfg.warmupRatio, minLrRatio: cfg.lrMinRatio };
-    hooks.emit({ type: 'start', runId, method: 'lora', objective: 'grpo', totalSteps, fromStep: 0, examples: prompts.length, valExamples: 0, tooLong: [], truncated: 0, trainableParams: engine.countParams() });
+    const schedule: ScheduleOptions = {
+      kind: cfg.scheduler,
+      baseLr: cfg.lr,
+      totalSteps,
+      warmupSteps: cfg.warmupSteps,
+      warmupRatio: cfg.warmupRatio,
+      minLrRatio: cfg.lrMinRatio,
+    };
+    hooks.emit({
+      type: 'start',
+      runId,
+      method: 'lora',
+      objective: 'grpo',
+      totalSteps,
+      fromStep: 0,
+      examples: prompts.length,
+      valExamples: 0,
+      tooLong: [],
+      truncated: 0,
+      trainableParams: engine.countParams(),
+    });
 
     const dataRng = Rng.derive(cfg.seed, 'data');
     const sampleRng = Rng.derive(cfg.seed, 'grpo-sampling');
@@ -136,7 +176,8 @@ export async function grpoLoop(cfg: TrainConfig, hooks: TrainHooks & { runId?: s
         breathe: hooks.control?.breathe,
       });
       // One line per failing reward function per step, not one per completion.
-      for (const [fn, r] of reasons) hooks.emit({ type: 'log', level: 'warn', message: `reward ${fn} scored 0 on ${r.count} completion(s) at step ${step + 1}: ${r.first}` });
+      for (const [fn, r] of reasons)
+        hooks.emit({ type: 'log', level: 'warn', message: `reward ${fn} scored 0 on ${r.count} completion(s) at step ${step + 1}: ${r.first}` });
       if (!Number.isFinite(res.loss)) {
         const err = new UserError(`the GRPO loss is NaN at step ${step + 1}; the run stopped`, { hint: 'lower --lr or --temperature', kind: 'nan' });
         hooks.emit({ type: 'error', error: serializeError(err), step, lastCheckpoint: null });
@@ -149,16 +190,38 @@ export async function grpoLoop(cfg: TrainConfig, hooks: TrainHooks & { runId?: s
       losses.push(res.loss);
       tokensSeen += res.tokens;
       const seconds = Math.max(1e-9, (res.generationMs + res.trainMs) / 1000);
-      hooks.emit({ type: 'step', step, loss: res.loss, lr, gradNorm: norm, tokensPerS: res.tokens / seconds, epoch: epoch + cursor / order.length, tokensSeen });
+      hooks.emit({
+        type: 'step',
+        step,
+        loss: res.loss,
+        lr,
+        gradNorm: norm,
+        tokensPerS: res.tokens / seconds,
+        epoch: epoch + cursor / order.length,
+        tokensSeen,
+      });
       const { samples, loss: _loss, tokens: _tokens, ...stats } = res;
-      hooks.emit({ type: 'rewards', step, ...stats, completions: samples.map(({ prompt, completion, reward, parts, advantage }) => ({ prompt, completion, reward, parts, advantage })) });
+      hooks.emit({
+        type: 'rewards',
+        step,
+        ...stats,
+        completions: samples.map(({ prompt, completion, reward, parts, advantage }) => ({ prompt, completion, reward, parts, advantage })),
+      });
       if (cfg.saveEvery > 0 && step % cfg.saveEvery === 0) {
         const dir = io.join(cfg.out, `checkpoint-${step}`);
         hooks.emit({ type: 'checkpoint', step, path: dir, bytes: await writeAdapter(dir, true) });
       }
     }
     await writeAdapter(cfg.out, false);
-    const done: DoneEvent = { type: 'done', runId, reason: stopped ? 'stopped' : 'completed', step, adapter: cfg.out, losses, peakMemoryBytes: engine.peakBytes() };
+    const done: DoneEvent = {
+      type: 'done',
+      runId,
+      reason: stopped ? 'stopped' : 'completed',
+      step,
+      adapter: cfg.out,
+      losses,
+      peakMemoryBytes: engine.peakBytes(),
+    };
     hooks.emit(done);
     return done;
   } finally {

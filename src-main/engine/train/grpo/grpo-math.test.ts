@@ -8,7 +8,16 @@ const close = (a: number, b: number, tol = 1e-6, what = '') => assert.ok(Math.ab
 // 2 prompts x 4 completions. Group 0 rewards [1, 0, 0, 0]: mean 1/4, unbiased std
 // sqrt((9/16 + 3/16) / 3) = 1/2. Group 1 rewards [1, 1, 0, 0]: mean 1/2, std sqrt((4/4) / 3) = 1/sqrt(3).
 const rewards = [1, 0, 0, 0, 1, 1, 0, 0];
-const byHand = [0.75 / 0.5001, -0.25 / 0.5001, -0.25 / 0.5001, -0.25 / 0.5001, 0.5 / (1 / Math.sqrt(3) + 1e-4), 0.5 / (1 / Math.sqrt(3) + 1e-4), -0.5 / (1 / Math.sqrt(3) + 1e-4), -0.5 / (1 / Math.sqrt(3) + 1e-4)];
+const byHand = [
+  0.75 / 0.5001,
+  -0.25 / 0.5001,
+  -0.25 / 0.5001,
+  -0.25 / 0.5001,
+  0.5 / (1 / Math.sqrt(3) + 1e-4),
+  0.5 / (1 / Math.sqrt(3) + 1e-4),
+  -0.5 / (1 / Math.sqrt(3) + 1e-4),
+  -0.5 / (1 / Math.sqrt(3) + 1e-4),
+];
 
 test('group advantages are (r - mean) / (unbiased std + 1e-4) within each group, 0 for a flat group', () => {
   const a = groupAdvantages(rewards, 4);

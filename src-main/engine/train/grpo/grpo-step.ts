@@ -89,7 +89,9 @@ export async function grpoStep(engine: GrpoEngine, prompts: readonly GrpoPrompt[
   // One micro-batch per prompt: its G rows, targets on the completion tokens only.
   const batches = prompts.map((pr, p) =>
     collate(
-      groups[p].map((ids, i) => [{ ids: [...pr.promptIds, ...ids], targets: shiftLabels([...pr.promptIds.map(() => IGNORE_INDEX), ...ids]), source: p * G + i }]),
+      groups[p].map((ids, i) => [
+        { ids: [...pr.promptIds, ...ids], targets: shiftLabels([...pr.promptIds.map(() => IGNORE_INDEX), ...ids]), source: p * G + i },
+      ]),
       0,
       false,
     ),
@@ -102,7 +104,12 @@ export async function grpoStep(engine: GrpoEngine, prompts: readonly GrpoPrompt[
     let at = 0;
     for (const [i, ids] of groups[p].entries()) {
       const n = ids.length;
-      completions.push({ logp: logp.subarray(at, at + n), oldLogp: logp.subarray(at, at + n), refLogp: ref.subarray(at, at + n), advantage: advantages[p * G + i] });
+      completions.push({
+        logp: logp.subarray(at, at + n),
+        oldLogp: logp.subarray(at, at + n),
+        refLogp: ref.subarray(at, at + n),
+        advantage: advantages[p * G + i],
+      });
       at += n;
     }
     await opts.breathe?.();

@@ -42,8 +42,17 @@ test('length: 1 up to the target, linear to 0 at twice it', () => {
 
 test('scoreCompletion sums the functions; one that throws scores 0 with its reason', async () => {
   const reasons: string[] = [];
-  const boom = { name: 'boom', score: () => { throw new Error('bad'); } };
-  const s = await scoreCompletion([builtinReward('format'), builtinReward('correct'), boom], { prompt: '', completion: '<think>a</think><answer>4</answer>', example: ex('#### 4') }, (n, w) => reasons.push(`${n}: ${w}`));
+  const boom = {
+    name: 'boom',
+    score: () => {
+      throw new Error('bad');
+    },
+  };
+  const s = await scoreCompletion(
+    [builtinReward('format'), builtinReward('correct'), boom],
+    { prompt: '', completion: '<think>a</think><answer>4</answer>', example: ex('#### 4') },
+    (n, w) => reasons.push(`${n}: ${w}`),
+  );
   assert.deepEqual(s, { total: 2, parts: { format: 1, correct: 1, boom: 0 } });
   assert.deepEqual(reasons, ['boom: bad']);
 });

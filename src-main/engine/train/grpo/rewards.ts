@@ -50,7 +50,10 @@ export function extractAnswer(completion: string, tag: RegExp = DEFAULT_ANSWER):
 
 /** Comparable form of an answer: trimmed, collapsed whitespace, lower case; numbers without `,`/`$`/`.0`. */
 export function normaliseAnswer(s: string): string {
-  const t = s.trim().replace(/\s+/g, ' ').replace(/[.。]$/, '');
+  const t = s
+    .trim()
+    .replace(/\s+/g, ' ')
+    .replace(/[.。]$/, '');
   const num = t.replace(/^\$/, '').replace(/,(?=\d{3}\b)/g, '');
   if (/^-?\d+(\.\d+)?$/.test(num)) return String(Number(num));
   return t.toLowerCase();
@@ -103,7 +106,11 @@ export interface ScoredCompletion {
 }
 
 /** Scores one completion with every function; a function that throws scores 0 and `onError` hears why. */
-export async function scoreCompletion(fns: readonly RewardFunction[], input: RewardInput, onError?: (fn: string, reason: string) => void): Promise<ScoredCompletion> {
+export async function scoreCompletion(
+  fns: readonly RewardFunction[],
+  input: RewardInput,
+  onError?: (fn: string, reason: string) => void,
+): Promise<ScoredCompletion> {
   const parts: Record<string, number> = {};
   let total = 0;
   for (const fn of fns) {
