@@ -29,6 +29,7 @@ test('off a terminal: no \\r and no escape codes, only milestone updates, each o
   for (let step = 1; step <= 40; step++) p.update(`step ${step}/40`, isMilestone(step, 40));
   p.line('eval loss at step 40: 1.2345');
   p.end();
+  // eslint-disable-next-line no-control-regex -- the test looks for the terminal's escape character
   assert.doesNotMatch(out.text, /[\r\x1b]/);
   assert.deepEqual(
     out.text.split('\n').filter((l) => l.startsWith('step')),

@@ -62,7 +62,7 @@ test('medical CSV in GB18030 (CRLF, quoted commas, quotes and newlines): chats, 
   assert.deepEqual(r.fields, { department: 'metadata', title: 'user (when ask is empty)', ask: 'user', answer: 'assistant' });
   assert.deepEqual(
     r.sample,
-    MEDICAL_EXAMPLES.map(({ line, ...e }) => e),
+    MEDICAL_EXAMPLES.map(({ line: _line, ...e }) => e),
   );
   assert.deepEqual(r.stats.meta, { department: { 内科: 2, 外科: 1 } });
 });

@@ -1,6 +1,7 @@
 /**
  * Refuses an adapter trained on another base model than --model, before any heavy work, in one
- * line (export, eval, generate and the playground all open adapters through it). Two checks: peft's `base_model_name_or_path`, when it names a local folder (absolute, or
+ * line (export, eval, generate and the playground all open adapters through it). Two checks: peft's
+ * `base_model_name_or_path`, when it names a local folder (absolute, or
  * relative to the adapter folder or the working directory), must have the same architecture as
  * --model; and every LoRA tensor's shape must fit the base layer (engine/adapters/peft-lora does
  * that one while loading).

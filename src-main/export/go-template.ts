@@ -198,13 +198,19 @@ class Scope {
     readonly vars: Map<string, GoValue>,
     readonly parent?: Scope,
   ) {}
+  /** The innermost scope that declares `name`. */
+  private owner(name: string): Scope | undefined {
+    return this.vars.has(name) ? this : this.parent?.owner(name);
+  }
   lookup(name: string): GoValue {
-    for (let s: Scope | undefined = this; s; s = s.parent) if (s.vars.has(name)) return s.vars.get(name);
-    throw new Error(`template: undefined variable ${name}`);
+    const s = this.owner(name);
+    if (!s) throw new Error(`template: undefined variable ${name}`);
+    return s.vars.get(name);
   }
   set(name: string, value: GoValue): void {
-    for (let s: Scope | undefined = this; s; s = s.parent) if (s.vars.has(name)) return void s.vars.set(name, value);
-    throw new Error(`template: assignment to undeclared ${name}`);
+    const s = this.owner(name);
+    if (!s) throw new Error(`template: assignment to undeclared ${name}`);
+    s.vars.set(name, value);
   }
 }
 

@@ -58,7 +58,7 @@ export async function runExport(req: ExportRequest): Promise<ExportReport> {
   const onWrite = (done: number, total: number) => req.onProgress?.('write', done, total);
   let report: ExportReport;
   let loadExported: (backend: ComputeBackend) => Promise<GgmlModelWeights>;
-  let params = 0;
+  let params: number;
   if (req.to === 'merged') {
     const r = await exportMerged({
       model: req.model,

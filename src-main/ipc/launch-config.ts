@@ -135,7 +135,7 @@ export function checkGrpoBackend(req: LaunchRequest): void {
  */
 export function checkRewardFile(file: string, roots: string[]): string {
   const abs = checkReadable(file, roots);
-  let isFile = false;
+  let isFile: boolean;
   try {
     isFile = statSync(abs).isFile();
   } catch {

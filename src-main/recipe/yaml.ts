@@ -34,7 +34,7 @@ function scalarText(v: YamlScalar): string {
 }
 
 function keyText(k: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_.\-]*$/.test(k) && !RESERVED.test(k) ? k : JSON.stringify(k);
+  return /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(k) && !RESERVED.test(k) ? k : JSON.stringify(k);
 }
 
 const isMap = (v: YamlValue): v is YamlMap => typeof v === 'object' && v !== null && !Array.isArray(v);

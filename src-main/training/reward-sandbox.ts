@@ -76,8 +76,8 @@ export function loadUserReward(source: string, file: string, opts: { timeoutMs?:
         out = call.runInContext(context, { timeout });
       } catch (e) {
         // Only the host throws here (the script catches its own errors): the timeout, or vm itself.
-        if ((e as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw new Error(`${file}: reward() ran past ${timeout} ms`);
-        throw new Error(`${file}: reward() failed: ${(e as Error).message}`);
+        if ((e as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw new Error(`${file}: reward() ran past ${timeout} ms`, { cause: e });
+        throw new Error(`${file}: reward() failed: ${(e as Error).message}`, { cause: e });
       }
       if (typeof out !== 'number') throw new Error(`${file}: reward() ${String(out)}`);
       return out;

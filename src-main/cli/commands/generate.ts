@@ -108,7 +108,6 @@ With budget forcing, what was used goes to stderr at the end as one line (withou
       const onText = events ? (delta: string) => events.emit({ type: 'text', text: delta }) : json ? undefined : (delta: string) => ctx.stdout.write(delta);
       const decode = (ids: number[]) => tokenizer.decode(ids, { skipSpecialTokens: true });
       const t0 = performance.now();
-      let prefillS = 0;
       let firstAt = 0;
       const result = await generateGgml(model, promptIds, {
         maxNewTokens,
@@ -118,11 +117,12 @@ With budget forcing, what was used goes to stderr at the end as one line (withou
         prefix: session.prefix,
         thinking,
         onToken: () => {
-          if (firstAt === 0) ((firstAt = performance.now()), (prefillS = (firstAt - t0) / 1000));
+          if (firstAt === 0) firstAt = performance.now();
         },
         decode: onText ? decode : undefined,
         onText,
       });
+      const prefillS = firstAt === 0 ? 0 : (firstAt - t0) / 1000;
       const decodeS = (performance.now() - firstAt) / 1000;
       const timing = {
         load_s: round(session.loadSeconds),

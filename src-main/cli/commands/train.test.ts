@@ -358,6 +358,7 @@ test("--out over a non-empty folder that is not this run's is refused unless --f
 
   const forced = await runTuneloom([...args, '--force'], { env });
   assert.equal(forced.code, 0, forced.stderr);
+  // eslint-disable-next-line no-control-regex -- the test looks for the terminal's escape character
   assert.doesNotMatch(forced.stderr, /[\r\x1b]/, 'stderr is a pipe: no \\r progress redraws, no escape codes');
   assert.match(forced.stderr, /^\[#+\] step 1\/1 loss /m);
   assert.doesNotMatch(forced.stderr, /artificially reduced/, "Dawn's native limit warnings (lavapipe) do not reach the user");

@@ -114,7 +114,7 @@ export class CsvParser {
       const start = i;
       const startLine = line;
       const fields: string[] = [];
-      let obj: Record<string, string> | undefined = header ? { ...this.template } : undefined;
+      const obj: Record<string, string> | undefined = header ? { ...this.template } : undefined;
       let count = 0;
       let extra = false; // a non-empty field beyond the header
       let inner = 0; // newlines inside quoted fields
@@ -236,7 +236,6 @@ export class CsvParser {
       if (!obj) out.push({ line: startLine, fields });
       else if (count < width || extra) out.push({ line: startLine, error: `row has ${count} field${count === 1 ? '' : 's'}, the header has ${width}` });
       else out.push({ line: startLine, value: obj });
-      obj = undefined;
     }
     this.buf = '';
     this.line = line;

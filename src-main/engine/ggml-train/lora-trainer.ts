@@ -258,7 +258,11 @@ export class GgmlLoraTrainer {
       // Target rows only: the head never sees padding or prompt tokens.
       const rows: number[] = [];
       const labels: number[] = [];
-      for (let i = 0; i < N; i++) if (batch.targets[i] >= 0) (rows.push(i), labels.push(batch.targets[i]));
+      for (let i = 0; i < N; i++) {
+        if (batch.targets[i] < 0) continue;
+        rows.push(i);
+        labels.push(batch.targets[i]);
+      }
       const graph = ctx.newGraph(nodes * 2);
       const V = cfg.vocabSize;
       if (opts.logitsOfLast) {
@@ -466,7 +470,11 @@ export class GgmlLoraTrainer {
   async estimateParts(rows: number, seqLen: number, targetRows: number, checkpointing: boolean): Promise<{ frozen: number; adapter: number; compute: number }> {
     const N = rows * seqLen;
     const targets = new Int32Array(N).fill(-100);
-    for (let i = 0, left = targetRows; i < N && left > 0; i++) if (i % seqLen < seqLen - 1) ((targets[i] = 0), left--);
+    for (let i = 0, left = targetRows; i < N && left > 0; i++) {
+      if (i % seqLen === seqLen - 1) continue;
+      targets[i] = 0;
+      left--;
+    }
     const batch: Batch = {
       batch: rows,
       steps: seqLen,

@@ -79,7 +79,10 @@ for (const name of ['cpu', 'vulkan'] as GgmlBackendName[]) {
       }
     });
     after(() => {
-      for (const { w, m } of Object.values(loaded)) (m.dispose(), w.dispose());
+      for (const { w, m } of Object.values(loaded)) {
+        m.dispose();
+        w.dispose();
+      }
       backend.dispose();
     });
 
@@ -105,7 +108,10 @@ for (const name of ['cpu', 'vulkan'] as GgmlBackendName[]) {
         cache.dispose();
         const stepwise = new Float32Array(IDS.length * v);
         let at = 0;
-        for (const p of pieces) (stepwise.set(p, at), (at += p.length));
+        for (const p of pieces) {
+          stepwise.set(p, at);
+          at += p.length;
+        }
         assertClose(stepwise, whole, shape, tol);
       });
 

@@ -70,7 +70,10 @@ export function weightsBytes(
     const rows = shape.length === 2 ? shape[0] : 1;
     const bytes = Number(lib.base.ggml_row_size(type, shape[shape.length - 1])) * rows;
     total += bytes;
-    if (bytes > largest) ((largest = bytes), (largestName = name));
+    if (bytes > largest) {
+      largest = bytes;
+      largestName = name;
+    }
   }
   void cfg;
   return { total, largest, largestName };

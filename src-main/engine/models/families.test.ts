@@ -62,7 +62,10 @@ for (const shape of SHAPES) {
     cache.dispose();
     const stepwise = new Float32Array(IDS.length * v);
     let at = 0;
-    for (const p of pieces) (stepwise.set(p, at), (at += p.length));
+    for (const p of pieces) {
+      stepwise.set(p, at);
+      at += p.length;
+    }
     assertClose(stepwise, full, shape);
   });
 

@@ -1,6 +1,7 @@
 /**
  * Trainable LoRA matrices for the tfjs decoder's forward (adapters/lora-set.ts), as tf.Variables keyed
- * by peft's saved names (the tfjs TrainEngine and the tfjs reference tests; the product trains on ggml). Initialisation follows peft `LoraLayer.reset_lora_parameters` with
+ * by peft's saved names (the tfjs reference tests; the product trains on ggml). Initialisation follows
+ * peft `LoraLayer.reset_lora_parameters` with
  * init_lora_weights=True: A by nn.init.kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(in), 1/sqrt(in)),
  * and B zeros, so the adapter starts as the identity. Scaling alpha/r, or alpha/sqrt(r) with rsLoRA.
  */

@@ -38,7 +38,10 @@ type RunInputs = {
   out: string;
   /** Any names; validateTrainConfig checks them against the model's projections (resolveTargets). */
   loraTargets: string[] | 'all-linear';
-  /** Type of the frozen base weights on the ggml engine (`--weights`): f32, bf16, f16, q8_0 or q4_0 (QLoRA-style). Default: the most precise that fits the device. */
+  /**
+   * Type of the frozen base weights on the ggml engine (`--weights`): f32, bf16, f16, q8_0 or q4_0
+   * (QLoRA-style). Default: the most precise that fits the device.
+   */
   frozenWeights?: 'f32' | 'bf16' | 'f16' | 'q8_0' | 'q4_0';
   name?: string;
   /** Continue from this checkpoint folder (exact resume). */

@@ -22,6 +22,7 @@ test('a job reports per-file progress, can be cancelled, resumes when started ag
   const home = tempDir('dl-manager-');
   const db = openStore(join(home, 'tuneloom.db'));
   const seen: DownloadJob[] = [];
+  // eslint-disable-next-line prefer-const -- assigned below, after onChange (which it is built with) is declared
   let manager: DownloadManager;
   let cancelled = false;
   const onChange = (j: DownloadJob): void => {

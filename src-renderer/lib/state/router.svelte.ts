@@ -14,6 +14,8 @@ const VIEWS: ViewName[] = ['runs', 'new', 'compare', 'playground', 'datasets', '
 export function parseHash(hash: string): Route {
   const [path = '', search = ''] = hash.replace(/^#\/?/, '').split('?');
   const [head, second] = path.split('/');
+  // A parsed snapshot of the hash, replaced whole on navigation: nothing mutates it, so no reactive wrapper.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
   const query = new URLSearchParams(search);
   if (head === 'runs' && second && /^\d+$/.test(second)) return { view: 'run', id: Number(second), query };
   const view = VIEWS.find((v) => v === head) ?? 'runs';
