@@ -366,3 +366,50 @@ test("--out over a non-empty folder that is not this run's is refused unless --f
   assert.notEqual(readFileSync(join(out, 'adapter_model.safetensors'), 'utf8'), 'older weights');
   assert.ok(existsSync(join(out, 'adapter_config.json')));
 });
+
+test('GRPO flags as CLI.md spells them: --group-size, --kl-beta, and --reward format,exact,FILE.js', async () => {
+  const model = writeTinyModel(join(root, 'grpo-tiny'));
+  const data = join(root, 'grpo.jsonl');
+  writeFileSync(data, JSON.stringify({ question: 'What is 2 + 2?', answer: 'Four. #### 4' }) + '\n');
+  const rewardFile = join(root, 'mine.js');
+  writeFileSync(rewardFile, 'function reward(prompt, completion) { return completion.length > 0 ? 1 : 0; }\n');
+  const db = join(root, 'grpo.db');
+  const base = ['train', '--method', 'grpo', '--model', model, '--data', data, '--format', 'gsm8k', '--backend', 'cpu', '--db', db];
+  const r = await runTuneloom(
+    [
+      ...base,
+      '--out',
+      join(root, 'grpo-out'),
+      '--group-size',
+      '2',
+      '--kl-beta',
+      '0.1',
+      '--reward',
+      `format,exact,${rewardFile}`,
+      '--max-new-tokens',
+      '2',
+      '--max-steps',
+      '1',
+      '--json',
+    ],
+    { env },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const start = jsonLines(r.stdout).find((e) => e.type === 'start')!;
+  const store = openStore(db);
+  try {
+    const grpo = getRun(store, start.run_id as number)!.config.grpo as Record<string, unknown>;
+    assert.equal(grpo.numGenerations, 2);
+    assert.equal(grpo.beta, 0.1);
+    assert.deepEqual(grpo.rewards, ['format', 'correct']);
+    assert.equal(grpo.rewardFile, rewardFile);
+  } finally {
+    store.close();
+  }
+  const both = await runTuneloom([...base, '--out', join(root, 'grpo-both'), '--group-size', '2', '--num-generations', '2'], { env });
+  assert.equal(both.code, 1);
+  assert.match(both.stderr.trim(), /^tuneloom train: --num-generations and --group-size are one setting/);
+  const twoFiles = await runTuneloom([...base, '--out', join(root, 'grpo-two'), '--reward', `${rewardFile},${rewardFile}`], { env });
+  assert.equal(twoFiles.code, 1);
+  assert.match(twoFiles.stderr, /one reward file per run/);
+});

@@ -44,14 +44,16 @@ ${settingsHelp()}
                             default: the most precise type that fits the device
 GRPO (--method grpo; prompts per step = --batch-size x --grad-accum; the data's last assistant turn is
 the reference answer, e.g. GSM8K's "#### 42"):
-  --num-generations G       completions sampled per prompt (default 4)
-  --beta B                  KL coefficient to the reference (the model without the adapter; default 0.04)
+  --num-generations G       completions sampled per prompt (default 4); --group-size G is the same
+  --beta B                  KL coefficient to the reference (the model without the adapter; default 0.04);
+                            --kl-beta B is the same
   --epsilon E               clip range of the ratio (default 0.2)
   --max-new-tokens N        completion length cap (default 128)
   --temperature T           sampling temperature (default 1.0)
   --top-p P                 nucleus sampling (default 1.0: off)
   --top-k K                 top-k sampling (default 0: off)
-  --reward LIST             built-in rewards, summed: format,correct,length (default format,correct);
+  --reward LIST             rewards, summed: format,correct,length (default format,correct), and a .js
+                            file (as --reward-file); exact is a name of correct;
                             format = <think>…</think> then <answer>…</answer>; correct = exact match of the
                             answer (numbers normalised); length = 1 up to 512 characters, 0 at 1024
   --format-pattern RE       the format reward's regular expression instead of the default
@@ -75,7 +77,9 @@ const OPTIONS: CliCommand['options'] = {
   name: { type: 'string' },
   force: { type: 'boolean' },
   'num-generations': { type: 'string' },
+  'group-size': { type: 'string' },
   beta: { type: 'string' },
+  'kl-beta': { type: 'string' },
   epsilon: { type: 'string' },
   'max-new-tokens': { type: 'string' },
   temperature: { type: 'string' },
@@ -89,7 +93,9 @@ const OPTIONS: CliCommand['options'] = {
 
 const GRPO_FLAGS = [
   'num-generations',
+  'group-size',
   'beta',
+  'kl-beta',
   'epsilon',
   'max-new-tokens',
   'temperature',
@@ -100,6 +106,13 @@ const GRPO_FLAGS = [
   'reward-file',
   'reward-timeout-ms',
 ];
+
+/** The flag of two names for one setting that was given (`name` when neither); both given is one line. */
+function alias(ctx: CliContext, name: string, other: string): string {
+  if (str(ctx, other) === undefined) return name;
+  if (str(ctx, name) !== undefined) throw new UserError(`--${name} and --${other} are one setting`, { hint: `give one of them` });
+  return other;
+}
 
 /** The GRPO part of the config for --method grpo; its flags elsewhere are one line. */
 function parseGrpo(ctx: CliContext, method: string | undefined): GrpoConfig | undefined {
@@ -116,26 +129,33 @@ function parseGrpo(ctx: CliContext, method: string | undefined): GrpoConfig | un
   const num = (k: string, fallback: number) => parseNumberFlag(str(ctx, k), k, { fallback })!;
   const int = (k: string, fallback: number) => parseNumberFlag(str(ctx, k), k, { integer: true, fallback })!;
   const rewardsRaw = str(ctx, 'reward');
-  const rewards =
+  let rewards =
     rewardsRaw === undefined
       ? d.rewards
       : rewardsRaw
           .split(',')
           .map((r) => r.trim())
           .filter(Boolean);
+  // CLI.md's spelling: `--reward format,exact,length,FILE.js` (exact is correct; a .js entry is the reward file).
+  const rewardFiles = rewards.filter((r) => /\.(c|m)?js$/i.test(r));
+  const fileFlag = str(ctx, 'reward-file');
+  if (rewardFiles.length + (fileFlag !== undefined ? 1 : 0) > 1)
+    throw new UserError('one reward file per run', { hint: 'name your .js file once, in --reward or with --reward-file' });
+  const rewardFile = fileFlag ?? rewardFiles[0];
+  rewards = rewards.filter((r) => !rewardFiles.includes(r)).map((r) => (r === 'exact' ? 'correct' : r));
   for (const r of rewards)
     if (!(BUILTIN_REWARDS as readonly string[]).includes(r))
       throw new UserError(`--reward: unknown reward "${r}"`, { hint: `use any of ${BUILTIN_REWARDS.join(',')}, and --reward-file F for your own` });
   return {
-    numGenerations: int('num-generations', d.numGenerations),
-    beta: num('beta', d.beta),
+    numGenerations: int(alias(ctx, 'num-generations', 'group-size'), d.numGenerations),
+    beta: num(alias(ctx, 'beta', 'kl-beta'), d.beta),
     epsilon: num('epsilon', d.epsilon),
     maxNewTokens: int('max-new-tokens', d.maxNewTokens),
     temperature: num('temperature', d.temperature),
     topP: num('top-p', d.topP),
     topK: int('top-k', d.topK),
     rewards: rewards as BuiltinReward[],
-    ...(str(ctx, 'reward-file') !== undefined ? { rewardFile: str(ctx, 'reward-file') } : {}),
+    ...(rewardFile !== undefined ? { rewardFile } : {}),
     rewardTimeoutMs: int('reward-timeout-ms', d.rewardTimeoutMs),
     ...(str(ctx, 'format-pattern') !== undefined ? { formatPattern: str(ctx, 'format-pattern') } : {}),
   };
