@@ -29,7 +29,13 @@ export const LANGUAGES = ['zh-CN', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
 export const THEMES = ['system', 'light', 'dark'] as const;
 export type Theme = (typeof THEMES)[number];
-export const BACKEND_CHOICES = ['auto', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
+/**
+ * The compute backend setting: ggml's choices, then the old engine's names, kept so settings saved
+ * before the move still load (they run on ggml: webgpu as vulkan, tensorflow and wasm as cpu).
+ */
+export const BACKEND_CHOICES = ['auto', 'cpu', 'vulkan', 'cuda', 'metal', 'webgpu', 'tensorflow', 'wasm'] as const;
+/** The old engine's names and the ggml backend each runs on. */
+export const LEGACY_BACKENDS: Readonly<Record<string, string>> = { webgpu: 'vulkan', tensorflow: 'cpu', wasm: 'cpu' };
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 /** User settings kept in the store's settings table. */

@@ -1,5 +1,6 @@
 /** The wizard's Resources step: what the memory/time planner says about a run before it starts. */
 import type { TrainMethod } from '../../src-main/engine/train/train-settings';
+import type { BackendChoice } from '../ipc-contract';
 
 export type PlanSuggestionKey = 'shorter-max-len' | 'smaller-batch' | 'gradient-checkpointing' | 'weights-4bit' | 'smaller-model';
 
@@ -15,7 +16,7 @@ export interface PlanRequest {
   maxLen: number;
   gradientCheckpointing: boolean;
   /** The backend choice the run will be launched with (the settings' default backend). */
-  backend?: 'auto' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
+  backend?: BackendChoice;
   /** The dataset the run trains on: examples per epoch and, when known in tokens, the typical length. */
   datasetId?: number;
   /** GPU memory the user says the card has (used only when the device reports none). */
