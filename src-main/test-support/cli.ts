@@ -20,7 +20,8 @@ export function runTuneloom(args: string[], opts: { env?: Record<string, string>
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 300_000);
+    // A hang guard: a lavapipe eval took over 300 s on the loaded 2-core machine.
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 900_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
