@@ -30,6 +30,23 @@ export type BufferTypePtr = Ptr<'ggml_backend_buffer_type'>;
 export type GallocrPtr = Ptr<'ggml_gallocr'>;
 export type ThreadpoolPtr = Ptr<'ggml_threadpool'>;
 
+/** ggml_rope_ext and its backward take the same arguments (ggml.h). */
+type RopeExtFn = (
+  ctx: CtxPtr,
+  a: TensorPtr,
+  pos: TensorPtr,
+  ff: TensorPtr | null,
+  nDims: number,
+  mode: number,
+  nCtxOrig: number,
+  base: number,
+  scale: number,
+  ext: number,
+  attn: number,
+  bf: number,
+  bs: number,
+) => TensorPtr;
+
 /** `enum ggml_type` values used here (ggml.h). */
 export const GgmlType = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 8, Q4_K: 12, I32: 26, I64: 27, BF16: 30 } as const;
 export type GgmlTypeId = (typeof GgmlType)[keyof typeof GgmlType];
@@ -162,40 +179,8 @@ export function declareBase(lib: LibraryHandle) {
     ggml_soft_max_ext_back: f<(ctx: CtxPtr, a: TensorPtr, b: TensorPtr, scale: number, maxBias: number) => TensorPtr>(
       `${T} ggml_soft_max_ext_back(${C}, ${T}, ${T}, float, float)`,
     ),
-    ggml_rope_ext: f<
-      (
-        ctx: CtxPtr,
-        a: TensorPtr,
-        pos: TensorPtr,
-        ff: TensorPtr | null,
-        nDims: number,
-        mode: number,
-        nCtxOrig: number,
-        base: number,
-        scale: number,
-        ext: number,
-        attn: number,
-        bf: number,
-        bs: number,
-      ) => TensorPtr
-    >(`${T} ggml_rope_ext(${C}, ${T}, ${T}, ${T}, int, int, int, float, float, float, float, float, float)`),
-    ggml_rope_ext_back: f<
-      (
-        ctx: CtxPtr,
-        a: TensorPtr,
-        pos: TensorPtr,
-        ff: TensorPtr | null,
-        nDims: number,
-        mode: number,
-        nCtxOrig: number,
-        base: number,
-        scale: number,
-        ext: number,
-        attn: number,
-        bf: number,
-        bs: number,
-      ) => TensorPtr
-    >(`${T} ggml_rope_ext_back(${C}, ${T}, ${T}, ${T}, int, int, int, float, float, float, float, float, float)`),
+    ggml_rope_ext: f<RopeExtFn>(`${T} ggml_rope_ext(${C}, ${T}, ${T}, ${T}, int, int, int, float, float, float, float, float, float)`),
+    ggml_rope_ext_back: f<RopeExtFn>(`${T} ggml_rope_ext_back(${C}, ${T}, ${T}, ${T}, int, int, int, float, float, float, float, float, float)`),
     ggml_flash_attn_ext: f<
       (ctx: CtxPtr, q: TensorPtr, k: TensorPtr, v: TensorPtr, mask: TensorPtr | null, scale: number, maxBias: number, softcap: number) => TensorPtr
     >(`${T} ggml_flash_attn_ext(${C}, ${T}, ${T}, ${T}, ${T}, float, float, float)`),
