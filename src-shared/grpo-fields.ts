@@ -1,9 +1,11 @@
 /**
  * The wizard's GRPO fields, checked before launch: one problem per bad field, named so the renderer
- * can say it in the user's language (i18n `grpo.bad.<problem>`). The same bounds as the trainer's own
- * check (engine/train/validate-config.ts) and the contract's validator, so a launch the wizard allows
- * is one the trainer accepts.
+ * can say it in the user's language (i18n `grpo.bad.<problem>`). The bounds are the launch bounds of
+ * GRPO_SETTINGS, which the contract's validator checks too and which lie within the trainer's own
+ * (engine/train/validate-config.ts), so a launch the wizard allows is one the trainer accepts.
  */
+import { withinBounds } from '../src-main/engine/train/setting-kinds';
+import { grpoSetting, type GrpoLaunchNumberKey } from '../src-main/engine/train/grpo/grpo-settings';
 import type { BackendChoice, GrpoSettings } from './ipc-contract';
 
 export type GrpoProblem = 'numGenerations' | 'beta' | 'maxNewTokens' | 'room' | 'temperature' | 'rewards' | 'rewardFile' | 'backend';
@@ -11,8 +13,12 @@ export type GrpoProblem = 'numGenerations' | 'beta' | 'maxNewTokens' | 'room' | 
 /** The old tfjs engine's backends: GRPO samples on the ggml engine only (engine/train/grpo/grpo-loop.ts). */
 export const TFJS_BACKENDS: readonly BackendChoice[] = ['webgpu', 'tensorflow', 'wasm'];
 
-const isInt = (v: unknown, min: number, max: number): boolean => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+/** A number the launch bounds of its GRPO_SETTINGS entry allow (an int setting: an integer). */
+function allowed(key: GrpoLaunchNumberKey, v: unknown): boolean {
+  const s = grpoSetting(key);
+  if (typeof v !== 'number' || (s.kind !== 'int' && s.kind !== 'number')) return false;
+  return (s.kind !== 'int' || Number.isInteger(v)) && withinBounds(v, s.launchBounds ?? s.bounds);
+}
 
 /**
  * Empty inputs arrive as null or undefined (a cleared number field); those are problems too.
@@ -20,11 +26,11 @@ const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFin
  */
 export function grpoProblems(g: GrpoSettings, maxLen: number, backend?: BackendChoice): GrpoProblem[] {
   const out: GrpoProblem[] = [];
-  if (!isInt(g.numGenerations, 2, 256)) out.push('numGenerations');
-  if (!isNum(g.beta) || g.beta < 0 || g.beta > 100) out.push('beta');
-  if (!isInt(g.maxNewTokens, 1, 1 << 16)) out.push('maxNewTokens');
+  if (!allowed('numGenerations', g.numGenerations)) out.push('numGenerations');
+  if (!allowed('beta', g.beta)) out.push('beta');
+  if (!allowed('maxNewTokens', g.maxNewTokens)) out.push('maxNewTokens');
   else if (!(maxLen > g.maxNewTokens)) out.push('room');
-  if (!isNum(g.temperature) || g.temperature <= 0 || g.temperature > 10) out.push('temperature');
+  if (!allowed('temperature', g.temperature)) out.push('temperature');
   const file = g.rewardFile?.trim() ?? '';
   if (!g.rewards.length && !file) out.push('rewards');
   if (file && !/\.(c|m)?js$/i.test(file)) out.push('rewardFile');

@@ -19,7 +19,9 @@ import type { GrpoStepRow, MetricPoint, RunDetail, RunError, RunFilter, RunStatu
 import { RUN_STATUSES } from './dto/runs';
 import { arrayOf, bool, empty, int, num, object, oneOf, str, type Validator } from './validate';
 import { LORA_TARGETS, TRAIN_METHODS, type TrainSettings } from '../src-main/engine/train/train-settings';
-import { OPTIONAL_SETTING_VALIDATORS, REQUIRED_SETTING_VALIDATORS } from './launch-settings';
+import { BUILTIN_REWARDS, type GrpoLaunchKey } from '../src-main/engine/train/grpo/grpo-settings';
+import type { GrpoConfig } from '../src-main/engine/train/grpo/grpo-config';
+import { GRPO_NUMBER_VALIDATORS, OPTIONAL_SETTING_VALIDATORS, REQUIRED_SETTING_VALIDATORS } from './launch-settings';
 
 export const CONTRACT_VERSION = 1;
 
@@ -133,24 +135,16 @@ export interface RunControlRequest {
 
 export { LORA_TARGETS, type LoraTarget, type TrainSettings } from '../src-main/engine/train/train-settings';
 
-/** The built-in GRPO rewards (the engine's BUILTIN_REWARDS; launch-config.test.ts keeps the two equal). */
-export const GRPO_REWARDS = ['format', 'correct', 'length'] as const;
+/** The built-in GRPO rewards (declared with the GRPO settings, engine/train/grpo/grpo-settings.ts). */
+export const GRPO_REWARDS = BUILTIN_REWARDS;
 export type GrpoReward = (typeof GRPO_REWARDS)[number];
 
 /**
  * A GRPO run's settings as the wizard sets them (`tuneloom train --method grpo`: --num-generations,
- * --beta, --max-new-tokens, --temperature, --reward, --reward-file); the rest keep the CLI defaults.
+ * --beta, --max-new-tokens, --temperature, --reward, --reward-file): the GRPO_SETTINGS entries marked
+ * for the wizard; the rest keep the CLI defaults.
  */
-export interface GrpoSettings {
-  numGenerations: number;
-  beta: number;
-  maxNewTokens: number;
-  temperature: number;
-  /** Built-in rewards, summed; with rewardFile, at least one of the two. */
-  rewards: GrpoReward[];
-  /** The user's own reward: a .js file on the machine that runs Tuneloom. */
-  rewardFile?: string;
-}
+export type GrpoSettings = Pick<GrpoConfig, GrpoLaunchKey>;
 
 /** A new run as the wizard launches it; the handler turns it into the trainer's full config. */
 export interface LaunchRequest extends TrainSettings {
@@ -303,10 +297,7 @@ const launchRequest: Validator<LaunchRequest> = object(
     map: columnMapping,
     grpo: object(
       {
-        numGenerations: int({ min: 2, max: 256 }),
-        beta: num({ min: 0, max: 100 }),
-        maxNewTokens: int({ min: 1, max: 1 << 16 }),
-        temperature: num({ min: 0, max: 10 }),
+        ...GRPO_NUMBER_VALIDATORS,
         rewards: arrayOf(oneOf(GRPO_REWARDS), { max: GRPO_REWARDS.length }),
       },
       { rewardFile: path },

@@ -3,14 +3,14 @@
  * (src-main/engine/train/train-settings.ts): each wizard setting is checked by its kind and its launch
  * bounds (the table's bounds where it declares no tighter ones).
  */
+import type { Bounds, SettingValue, TrainSetting } from '../src-main/engine/train/setting-kinds';
+import { GRPO_LAUNCH_NUMBER_KEYS, grpoSetting, type GrpoLaunchNumberKey } from '../src-main/engine/train/grpo/grpo-settings';
 import {
   setting,
   SETTING_KEYS,
-  type Bounds,
   type LaunchKey,
   type OptionalLaunchKey,
   type RequiredLaunchKey,
-  type SettingValue,
   type TrainSettingsTable,
 } from '../src-main/engine/train/train-settings';
 import { arrayOf, bool, int, num, oneOf, PayloadError, str, type Validator } from './validate';
@@ -30,7 +30,10 @@ function bounded(base: (opts: { min?: number; max?: number }) => Validator<numbe
 }
 
 function settingValidator(key: LaunchKey): Validator<unknown> {
-  const s = setting(key);
+  return validatorOf(setting(key));
+}
+
+function validatorOf(s: TrainSetting): Validator<unknown> {
   switch (s.kind) {
     case 'int':
       return bounded(int, s.launchBounds ?? s.bounds);
@@ -59,3 +62,12 @@ function validatorsWhere<K extends LaunchKey>(place: 'required' | 'optional'): V
 
 export const REQUIRED_SETTING_VALIDATORS = validatorsWhere<RequiredLaunchKey>('required');
 export const OPTIONAL_SETTING_VALIDATORS = validatorsWhere<OptionalLaunchKey>('optional');
+
+/** The wizard's GRPO numbers, each by its kind and launch bounds in GRPO_SETTINGS. */
+function grpoNumberValidators(): { [K in GrpoLaunchNumberKey]: Validator<number> } {
+  const out: Record<string, Validator<unknown>> = {};
+  for (const key of GRPO_LAUNCH_NUMBER_KEYS) out[key] = validatorOf(grpoSetting(key));
+  // GRPO_LAUNCH_NUMBER_KEYS holds exactly the int/number keys, and validatorOf checks numbers for those.
+  return out as { [K in GrpoLaunchNumberKey]: Validator<number> };
+}
+export const GRPO_NUMBER_VALIDATORS = grpoNumberValidators();

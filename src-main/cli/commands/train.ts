@@ -11,11 +11,13 @@ import { flag, str, writeJson, type CliCommand, type CliContext } from '../comma
 import { parseNumberFlag } from '../parse-number';
 import { isMilestone, ProgressWriter } from '../progress';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../../engine/train/train-config';
-import { setting, SETTING_KEYS, settingsHelp, TRAIN_METHODS, type SettingKey } from '../../engine/train/train-settings';
+import { setting, SETTING_KEYS, settingsHelp, TRAIN_METHODS } from '../../engine/train/train-settings';
 import type { DoneEvent, MemoryEstimate, TrainEvent } from '../../engine/train/train-events';
 import { validateTrainConfig } from '../../engine/train/validate-config';
 import { trainThroughSupervisor } from '../../runs/supervised-train';
 import { GRPO_DEFAULTS, type GrpoConfig } from '../../engine/train/grpo/grpo-config';
+import { GRPO_SETTING_KEYS, GRPO_SETTINGS, grpoSetting } from '../../engine/train/grpo/grpo-settings';
+import { helpLines, type TrainSetting } from '../../engine/train/setting-kinds';
 import { BUILTIN_REWARDS, type BuiltinReward } from '../../engine/train/grpo/rewards';
 
 const HELP = `Usage: tuneloom train --model DIR --data FILE --out DIR [options] [--json]
@@ -44,26 +46,16 @@ ${settingsHelp()}
                             default: the most precise type that fits the device
 GRPO (--method grpo; prompts per step = --batch-size x --grad-accum; the data's last assistant turn is
 the reference answer, e.g. GSM8K's "#### 42"):
-  --num-generations G       completions sampled per prompt (default 4); --group-size G is the same
-  --beta B                  KL coefficient to the reference (the model without the adapter; default 0.04);
-                            --kl-beta B is the same
-  --epsilon E               clip range of the ratio (default 0.2)
-  --max-new-tokens N        completion length cap (default 128)
-  --temperature T           sampling temperature (default 1.0)
-  --top-p P                 nucleus sampling (default 1.0: off)
-  --top-k K                 top-k sampling (default 0: off)
-  --reward LIST             rewards, summed: format,correct,length (default format,correct), and a .js
-                            file (as --reward-file); exact is a name of correct;
-                            format = <think>…</think> then <answer>…</answer>; correct = exact match of the
-                            answer (numbers normalised); length = 1 up to 512 characters, 0 at 1024
-  --format-pattern RE       the format reward's regular expression instead of the default
-  --reward-file F           your own reward: a .js file with reward(prompt, completion, example) returning
-                            a number; it runs sandboxed (no fs, network, require or process); a throw or
-                            a timeout scores 0 and is logged
-  --reward-timeout-ms N     time per call of the reward file (default 1000)
+${helpLines(GRPO_SETTING_KEYS.map(grpoSetting))}
   --db FILE                 the experiment store the run is recorded in (default $TUNELOOM_HOME/tuneloom.db)
   --json                    JSON lines: start, step, rewards (GRPO), eval, sample, checkpoint, log, done
 `;
+
+/** Every GRPO flag, each spelling (all take a value). */
+const GRPO_FLAGS = GRPO_SETTING_KEYS.flatMap((k) => {
+  const s = grpoSetting(k);
+  return s.alias ? [s.flag, s.alias] : [s.flag];
+});
 
 const OPTIONS: CliCommand['options'] = {
   model: { type: 'string' },
@@ -76,36 +68,8 @@ const OPTIONS: CliCommand['options'] = {
   resume: { type: 'string' },
   name: { type: 'string' },
   force: { type: 'boolean' },
-  'num-generations': { type: 'string' },
-  'group-size': { type: 'string' },
-  beta: { type: 'string' },
-  'kl-beta': { type: 'string' },
-  epsilon: { type: 'string' },
-  'max-new-tokens': { type: 'string' },
-  temperature: { type: 'string' },
-  'top-p': { type: 'string' },
-  'top-k': { type: 'string' },
-  reward: { type: 'string' },
-  'format-pattern': { type: 'string' },
-  'reward-file': { type: 'string' },
-  'reward-timeout-ms': { type: 'string' },
+  ...Object.fromEntries(GRPO_FLAGS.map((f) => [f, { type: 'string' }] as const)),
 };
-
-const GRPO_FLAGS = [
-  'num-generations',
-  'group-size',
-  'beta',
-  'kl-beta',
-  'epsilon',
-  'max-new-tokens',
-  'temperature',
-  'top-p',
-  'top-k',
-  'reward',
-  'format-pattern',
-  'reward-file',
-  'reward-timeout-ms',
-];
 
 /** The flag of two names for one setting that was given (`name` when neither); both given is one line. */
 function alias(ctx: CliContext, name: string, other: string): string {
@@ -125,20 +89,37 @@ function parseGrpo(ctx: CliContext, method: string | undefined): GrpoConfig | un
     if (given.length) throw new UserError(`--${given[0]} is for --method grpo`, { hint: 'add --method grpo, or drop it' });
     return undefined;
   }
-  const d = GRPO_DEFAULTS;
-  const num = (k: string, fallback: number) => parseNumberFlag(str(ctx, k), k, { fallback })!;
-  const int = (k: string, fallback: number) => parseNumberFlag(str(ctx, k), k, { integer: true, fallback })!;
-  const rewardsRaw = str(ctx, 'reward');
-  let rewards =
-    rewardsRaw === undefined
-      ? d.rewards
-      : rewardsRaw
+  const { rewards, rewardFile } = parseRewards(ctx);
+  const out: Record<string, unknown> = {};
+  for (const key of GRPO_SETTING_KEYS) {
+    const sg = grpoSetting(key);
+    if (key === 'rewards') out.rewards = rewards;
+    else if (key === 'rewardFile') {
+      if (rewardFile !== undefined) out.rewardFile = rewardFile;
+    } else {
+      const value = valueFromFlag(ctx, sg, sg.alias ? alias(ctx, sg.flag, sg.alias) : sg.flag);
+      if (value !== undefined) out[key] = value;
+    }
+  }
+  // Each value has its setting's kind (valueFromFlag), every number a default; validateTrainConfig checks the bounds.
+  return out as GrpoConfig;
+}
+
+/**
+ * --reward and --reward-file. CLI.md's spelling: `--reward format,exact,length,FILE.js` (exact is
+ * correct; a .js entry is the reward file).
+ */
+function parseRewards(ctx: CliContext): { rewards: BuiltinReward[]; rewardFile?: string } {
+  const raw = str(ctx, GRPO_SETTINGS.rewards.flag);
+  let rewards: string[] =
+    raw === undefined
+      ? [...GRPO_DEFAULTS.rewards]
+      : raw
           .split(',')
           .map((r) => r.trim())
           .filter(Boolean);
-  // CLI.md's spelling: `--reward format,exact,length,FILE.js` (exact is correct; a .js entry is the reward file).
   const rewardFiles = rewards.filter((r) => /\.(c|m)?js$/i.test(r));
-  const fileFlag = str(ctx, 'reward-file');
+  const fileFlag = str(ctx, GRPO_SETTINGS.rewardFile.flag);
   if (rewardFiles.length + (fileFlag !== undefined ? 1 : 0) > 1)
     throw new UserError('one reward file per run', { hint: 'name your .js file once, in --reward or with --reward-file' });
   const rewardFile = fileFlag ?? rewardFiles[0];
@@ -146,19 +127,8 @@ function parseGrpo(ctx: CliContext, method: string | undefined): GrpoConfig | un
   for (const r of rewards)
     if (!(BUILTIN_REWARDS as readonly string[]).includes(r))
       throw new UserError(`--reward: unknown reward "${r}"`, { hint: `use any of ${BUILTIN_REWARDS.join(',')}, and --reward-file F for your own` });
-  return {
-    numGenerations: int(alias(ctx, 'num-generations', 'group-size'), d.numGenerations),
-    beta: num(alias(ctx, 'beta', 'kl-beta'), d.beta),
-    epsilon: num('epsilon', d.epsilon),
-    maxNewTokens: int('max-new-tokens', d.maxNewTokens),
-    temperature: num('temperature', d.temperature),
-    topP: num('top-p', d.topP),
-    topK: int('top-k', d.topK),
-    rewards: rewards as BuiltinReward[],
-    ...(rewardFile !== undefined ? { rewardFile } : {}),
-    rewardTimeoutMs: int('reward-timeout-ms', d.rewardTimeoutMs),
-    ...(str(ctx, 'format-pattern') !== undefined ? { formatPattern: str(ctx, 'format-pattern') } : {}),
-  };
+  // Each entry was checked against BUILTIN_REWARDS just above.
+  return { rewards: rewards as BuiltinReward[], ...(rewardFile !== undefined ? { rewardFile } : {}) };
 }
 
 function choiceFlag<T extends string>(raw: string | undefined, flagName: string, allowed: readonly T[], fallback: T): T {
@@ -167,18 +137,17 @@ function choiceFlag<T extends string>(raw: string | undefined, flagName: string,
   return raw as T;
 }
 
-/** One table setting from its flag (absent: its default, or undefined); a malformed value is one line. */
-function settingFromFlag(ctx: CliContext, key: SettingKey): unknown {
-  const s = setting(key);
-  const raw = str(ctx, s.flag);
+/** One table setting from its flag (`flagName`: the spelling given); absent: its default, or undefined. A malformed value is one line. */
+function valueFromFlag(ctx: CliContext, s: TrainSetting, flagName = s.flag): unknown {
+  const raw = str(ctx, flagName);
   switch (s.kind) {
     case 'int':
     case 'number':
-      return parseNumberFlag(raw, s.flag, { integer: s.kind === 'int', fallback: s.default });
+      return parseNumberFlag(raw, flagName, { integer: s.kind === 'int', fallback: s.default });
     case 'bool':
-      return flag(ctx, s.flag);
+      return flag(ctx, flagName);
     case 'choice':
-      return choiceFlag(raw, s.flag, s.choices, s.default);
+      return choiceFlag(raw, flagName, s.choices, s.default);
     case 'list':
       return raw === undefined
         ? [...s.default]
@@ -195,7 +164,7 @@ function settingFromFlag(ctx: CliContext, key: SettingKey): unknown {
 function settingsFromFlags(ctx: CliContext): Omit<TrainConfig, 'model' | 'data' | 'out'> {
   const out: Record<string, unknown> = {};
   // method accepts grpo too and loraTargets all-linear: parseTrainArgs reads those two itself.
-  for (const key of SETTING_KEYS) if (key !== 'method' && key !== 'loraTargets') out[key] = settingFromFlag(ctx, key);
+  for (const key of SETTING_KEYS) if (key !== 'method' && key !== 'loraTargets') out[key] = valueFromFlag(ctx, setting(key));
   // Each value has its setting's kind (settingFromFlag), and validateTrainConfig checks the bounds.
   return out as Omit<TrainConfig, 'model' | 'data' | 'out'>;
 }

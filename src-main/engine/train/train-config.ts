@@ -6,7 +6,8 @@
  * AdvertiseGen P-Tuning v2 recipe (pre_seq_len 128).
  */
 import type { GrpoConfig } from './grpo/grpo-config';
-import { SETTING_DEFAULTS, type SettingKey, type SettingValue, type TrainSettingsTable } from './train-settings';
+import type { SettingValue } from './setting-kinds';
+import { SETTING_DEFAULTS, type SettingKey, type TrainSettingsTable } from './train-settings';
 
 export type { TrainMethod } from './train-settings';
 

@@ -7,8 +7,10 @@
  * wizard's fields (src-renderer: NewRunView's Method step). Adding a setting is one entry here plus the
  * engine code that reads it (and its label in the i18n files when the wizard shows it).
  *
- * Pure data and pure functions: the renderer bundles this file, so it imports nothing at run time.
+ * Pure data and pure functions: the renderer bundles this file, so it imports nothing at run time but
+ * setting-kinds.ts (the kinds of setting, and the words and checks of one).
  */
+import { defaultsOfTable, helpLines, settingProblem, type SettingProblem, type SettingValue, type TrainSetting } from './setting-kinds';
 
 export const TRAIN_METHODS = ['lora', 'ptuning'] as const;
 export type TrainMethod = (typeof TRAIN_METHODS)[number];
@@ -17,74 +19,6 @@ export const LOSS_ON_CHOICES = ['completion', 'all'] as const;
 /** The projections LoRA can wrap; `--lora-targets all-linear` means all of them. */
 export const LORA_TARGETS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
 export type LoraTarget = (typeof LORA_TARGETS)[number];
-
-/** A field of the wizard's launch request (TrainSettings), required or optional there; absent: CLI only. */
-type WizardPlace = 'required' | 'optional';
-
-/** Inclusive bounds unless the *Open flag says the bound itself is out. */
-export interface Bounds {
-  min?: number;
-  max?: number;
-  minOpen?: boolean;
-  maxOpen?: boolean;
-}
-
-interface Common {
-  /** The CLI flag, without the dashes (../shared/docs/CLI.md spells them). */
-  flag: string;
-  /** The i18n key of the wizard's label (src-renderer/lib/i18n); absent for CLI-only settings. */
-  label?: string;
-  /** The CLI --help text, without the default (added from `default`, or `defaultText`). */
-  help: string;
-  /** What --help shows for the default when `default` alone would not say it. */
-  defaultText?: string;
-  wizard?: WizardPlace;
-  /** Drawn by the wizard under its Advanced options (from this table: label, bounds, kind). */
-  advanced?: boolean;
-  /** Applies to this method only (the wizard hides it for the other). */
-  method?: TrainMethod;
-  /** The i18n key of a longer explanation (the field's tooltip). */
-  why?: string;
-}
-
-export interface NumberSetting extends Common {
-  kind: 'int' | 'number';
-  /** Placeholder in --help (N, R, LR...). */
-  arg: string;
-  default?: number;
-  bounds: Bounds;
-  /** Tighter bounds the launch request (and the wizard's inputs) keep to, where they differ. */
-  launchBounds?: Bounds;
-  /** What 0 means, when it is a switch-off rather than a value ("off", "once at the end"). */
-  zeroMeans?: string;
-  /** For the "e.g." hint when there is no default. */
-  example?: number;
-  /** The wizard input's step (default: 1 for int, any for number). */
-  step?: number;
-}
-export interface BoolSetting extends Common {
-  kind: 'bool';
-  default: boolean;
-}
-export interface ChoiceSetting extends Common {
-  kind: 'choice';
-  arg?: string;
-  choices: readonly string[];
-  default: string;
-  /** The wizard labels each choice with the i18n key `${label}.${choice}` (else the choice itself). */
-  choiceLabels?: boolean;
-}
-export interface ListSetting extends Common {
-  kind: 'list';
-  arg: string;
-  choices: readonly string[];
-  default: readonly string[];
-}
-export interface TextSetting extends Common {
-  kind: 'text';
-  arg: string;
-}
-export type TrainSetting = NumberSetting | BoolSetting | ChoiceSetting | ListSetting | TextSetting;
 
 export const TRAIN_SETTINGS = {
   method: {
@@ -419,17 +353,6 @@ export type TrainSettingsTable = typeof TRAIN_SETTINGS;
 export type SettingKey = keyof TrainSettingsTable;
 export const SETTING_KEYS = Object.keys(TRAIN_SETTINGS) as SettingKey[];
 
-/** The value type a setting holds in a TrainConfig / launch request. */
-export type SettingValue<S> = S extends { kind: 'int' | 'number' }
-  ? number
-  : S extends { kind: 'bool' }
-    ? boolean
-    : S extends { kind: 'choice'; choices: readonly (infer C)[] }
-      ? C
-      : S extends { kind: 'list'; choices: readonly (infer C)[] }
-        ? C[]
-        : string;
-
 type KeysWhere<P> = { [K in SettingKey]: TrainSettingsTable[K] extends { wizard: P } ? K : never }[SettingKey];
 export type RequiredLaunchKey = KeysWhere<'required'>;
 export type OptionalLaunchKey = KeysWhere<'optional'>;
@@ -453,16 +376,8 @@ export function setting(key: SettingKey): TrainSetting {
   return TRAIN_SETTINGS[key];
 }
 
-function defaultsOf(): SettingDefaults {
-  const out: Record<string, unknown> = {};
-  for (const key of SETTING_KEYS) {
-    const s = setting(key);
-    if ('default' in s && s.default !== undefined) out[key] = Array.isArray(s.default) ? [...s.default] : s.default;
-  }
-  // The loop fills exactly the keys DefaultedKey names, each with its declared default.
-  return out as SettingDefaults;
-}
-export const SETTING_DEFAULTS: SettingDefaults = defaultsOf();
+// defaultsOfTable fills exactly the keys DefaultedKey names, each with its declared default.
+export const SETTING_DEFAULTS = defaultsOfTable(TRAIN_SETTINGS) as SettingDefaults;
 
 /** The defaults of the launch settings that have one (the wizard starts from these). */
 export type LaunchDefaults = Pick<SettingDefaults, LaunchKey & DefaultedKey>;
@@ -493,78 +408,12 @@ export function settingFlags(values: Partial<Record<SettingKey, unknown>>): [str
   return out;
 }
 
-// ---- bounds -> checks and words -------------------------------------------------------------------
-
-export function withinBounds(v: number, b: Bounds): boolean {
-  if (!Number.isFinite(v)) return false;
-  if (b.min !== undefined && (b.minOpen ? v <= b.min : v < b.min)) return false;
-  if (b.max !== undefined && (b.maxOpen ? v >= b.max : v > b.max)) return false;
-  return true;
-}
-
-/** "must be a positive integer", "must be in [0, 1)", "must be 0 (off) or more"... */
-export function boundsWords(s: NumberSetting): string {
-  const b = s.bounds;
-  const int = s.kind === 'int';
-  const zero = s.zeroMeans ? ` (${s.zeroMeans})` : '';
-  if (b.min !== undefined && b.max !== undefined)
-    return `must be ${int ? 'an integer ' : ''}in ${b.minOpen ? '(' : '['}${b.min}, ${b.max}${b.maxOpen ? ')' : ']'}`;
-  if (b.min === 0 && b.minOpen) return 'must be a positive number';
-  if (b.min === 0) return int ? `must be 0${zero} or a positive integer` : `must be 0${zero} or more`;
-  if (b.min === 1 && int) return 'must be a positive integer';
-  if (b.min !== undefined) return `must be ${int ? 'an integer' : 'a number'} of at least ${b.min}`;
-  return int ? 'must be an integer' : 'must be a number';
-}
-
-export interface SettingProblem {
-  flag: string;
-  what: string;
-  hint: string;
-}
-
 /** The problem with one number setting's value, or null; the caller words it as its error type. */
 export function numberProblem(key: SettingKey, value: number | undefined): SettingProblem | null {
-  const s = setting(key);
-  if (value === undefined || (s.kind !== 'int' && s.kind !== 'number')) return null;
-  if ((s.kind === 'int' && !Number.isInteger(value)) || !withinBounds(value, s.bounds)) {
-    return { flag: s.flag, what: `${boundsWords(s)}, got ${value}`, hint: `e.g. --${s.flag} ${s.default ?? s.example ?? s.bounds.min ?? 1}` };
-  }
-  return null;
+  return settingProblem(setting(key), value);
 }
 
-const HELP_INDENT = 28;
-const HELP_WIDTH = 106;
-
-/** The --help lines of every setting, in table order: "  --lora-r N                LoRA rank (default 8)". */
+/** The --help lines of every setting, in table order. */
 export function settingsHelp(): string {
-  return SETTING_KEYS.map((key) => {
-    const s = setting(key);
-    const left = `  --${s.flag}${'arg' in s && s.arg ? ` ${s.arg}` : ''}`;
-    const text = `${s.help}${defaultWords(s)}`;
-    const lines = wrap(text, HELP_WIDTH - HELP_INDENT);
-    const head = left.length < HELP_INDENT ? `${left.padEnd(HELP_INDENT)}${lines.shift()}` : left;
-    return [head, ...lines.map((l) => `${' '.repeat(HELP_INDENT)}${l}`)].join('\n');
-  }).join('\n');
-}
-
-/** " (default 8)", " (default 1; 0 = off)", " (default 0: none)", " (default: the model's hidden size)" or "". */
-function defaultWords(s: TrainSetting): string {
-  if (s.defaultText) return ` (default: ${s.defaultText})`;
-  if (s.kind === 'text' || s.kind === 'bool' || s.default === undefined) return '';
-  const value = Array.isArray(s.default) ? s.default.join(',') : String(s.default);
-  const zero = 'zeroMeans' in s ? s.zeroMeans : undefined;
-  if (zero) return s.default === 0 ? ` (default 0: ${zero})` : ` (default ${value}; 0 = ${zero})`;
-  return ` (default ${value})`;
-}
-
-function wrap(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  return [...lines, line];
+  return helpLines(SETTING_KEYS.map(setting));
 }

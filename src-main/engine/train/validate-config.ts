@@ -3,6 +3,8 @@ import { UserError } from '../errors';
 import type { TrainConfig } from './train-config';
 import { resolveTargets } from './lora-targets';
 import { numberProblem, SETTING_KEYS } from './train-settings';
+import { settingProblem } from './setting-kinds';
+import { GRPO_SETTING_KEYS, grpoSetting } from './grpo/grpo-settings';
 
 export function validateTrainConfig(cfg: TrainConfig): void {
   const bad = (flag: string, what: string, hint: string) => {
@@ -28,19 +30,13 @@ function validateGrpo(cfg: TrainConfig): void {
   };
   if (cfg.method !== 'lora')
     throw new UserError('GRPO trains a LoRA adapter; P-Tuning v2 with GRPO is not supported', { hint: 'use --method grpo (LoRA) or --method ptuning (SFT)' });
-  if (!Number.isInteger(g.numGenerations) || g.numGenerations < 2)
-    bad('num-generations', `must be an integer of at least 2 (a group needs someone to compare with), got ${g.numGenerations}`, 'e.g. --num-generations 4');
-  if (!(g.beta >= 0) || !Number.isFinite(g.beta)) bad('beta', `must be 0 or more, got ${g.beta}`, 'e.g. --beta 0.04');
-  if (!(g.epsilon > 0 && g.epsilon < 1)) bad('epsilon', `must be in (0, 1), got ${g.epsilon}`, 'e.g. --epsilon 0.2');
-  if (!Number.isInteger(g.maxNewTokens) || g.maxNewTokens < 1)
-    bad('max-new-tokens', `must be a positive integer, got ${g.maxNewTokens}`, 'e.g. --max-new-tokens 128');
-  if (!(g.temperature > 0) || !Number.isFinite(g.temperature))
-    bad('temperature', `must be positive (GRPO samples), got ${g.temperature}`, 'e.g. --temperature 1.0');
-  if (!(g.topP > 0 && g.topP <= 1)) bad('top-p', `must be in (0, 1], got ${g.topP}`, 'e.g. --top-p 1.0');
-  if (!Number.isInteger(g.topK) || g.topK < 0) bad('top-k', `must be 0 (off) or a positive integer, got ${g.topK}`, 'e.g. --top-k 50');
+  // Every number setting against its bounds in GRPO_SETTINGS (one line naming the flag).
+  for (const key of GRPO_SETTING_KEYS) {
+    const value: unknown = g[key];
+    const problem = typeof value === 'number' ? settingProblem(grpoSetting(key), value) : null;
+    if (problem) bad(problem.flag, problem.what, problem.hint);
+  }
   if (cfg.maxLen <= g.maxNewTokens)
     bad('max-len', `(${cfg.maxLen}) must leave room for the prompt beyond --max-new-tokens ${g.maxNewTokens}`, 'raise --max-len or lower --max-new-tokens');
   if (cfg.packing) bad('packing', 'does not apply to GRPO (each row is one prompt and its completion)', 'drop --packing');
-  if (!Number.isInteger(g.rewardTimeoutMs) || g.rewardTimeoutMs < 1)
-    bad('reward-timeout-ms', `must be a positive integer, got ${g.rewardTimeoutMs}`, 'e.g. --reward-timeout-ms 1000');
 }

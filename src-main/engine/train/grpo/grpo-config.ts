@@ -1,39 +1,21 @@
 /**
- * GRPO settings of a run (TrainConfig.grpo; present = the run trains with GRPO instead of SFT). Names
- * and defaults follow TRL's GRPOConfig where it has them: num_generations, beta 0.04, epsilon 0.2,
- * temperature 1.0, top_p 1.0, top_k off; max_completion_length is our maxNewTokens (128 here, 256 in
- * TRL, to keep a cpu step short). Prompts per optimiser step are --batch-size x --grad-accum; each
- * prompt's group of G completions is one micro-batch.
+ * GRPO settings of a run (TrainConfig.grpo; present = the run trains with GRPO instead of SFT), typed
+ * from the one table, grpo-settings.ts. Names and defaults follow TRL's GRPOConfig where it has them:
+ * num_generations (G, completions per prompt), beta 0.04, epsilon 0.2, temperature 1.0, top_p 1.0,
+ * top_k off; max_completion_length is our maxNewTokens (128 here, 256 in TRL, to keep a cpu step short).
+ * Prompts per optimiser step are --batch-size x --grad-accum; each prompt's group of G completions is
+ * one micro-batch. rewards: built-in reward functions, summed; rewardFile: a user's JavaScript reward
+ * (training/reward-sandbox.ts), added to the sum, with rewardTimeoutMs per call; formatPattern: the
+ * regex source of the format reward (default: <think>…</think> then <answer>…</answer>).
  */
-import type { BuiltinReward } from './rewards';
+import type { SettingValue } from '../setting-kinds';
+import { GRPO_SETTING_DEFAULTS, type GrpoSettingKey, type GrpoSettingsTable } from './grpo-settings';
 
-export interface GrpoConfig {
-  /** G: completions sampled per prompt. */
-  numGenerations: number;
-  beta: number;
-  epsilon: number;
-  maxNewTokens: number;
-  temperature: number;
-  topP: number;
-  topK: number;
-  /** Built-in reward functions, summed. */
-  rewards: BuiltinReward[];
-  /** A user's JavaScript reward file (training/reward-sandbox.ts), added to the sum. */
-  rewardFile?: string;
-  /** Per call of the reward file. */
-  rewardTimeoutMs: number;
-  /** Regex source of the format reward (default: <think>…</think> then <answer>…</answer>). */
-  formatPattern?: string;
-}
+type DefaultedKey = { [K in GrpoSettingKey]: GrpoSettingsTable[K] extends { default: unknown } ? K : never }[GrpoSettingKey];
 
-export const GRPO_DEFAULTS: GrpoConfig = {
-  numGenerations: 4,
-  beta: 0.04,
-  epsilon: 0.2,
-  maxNewTokens: 128,
-  temperature: 1,
-  topP: 1,
-  topK: 0,
-  rewards: ['format', 'correct'],
-  rewardTimeoutMs: 1000,
+export type GrpoConfig = { [K in DefaultedKey]: SettingValue<GrpoSettingsTable[K]> } & {
+  [K in Exclude<GrpoSettingKey, DefaultedKey>]?: SettingValue<GrpoSettingsTable[K]>;
 };
+
+// defaultsOfTable fills exactly the keys DefaultedKey names, each with its declared default.
+export const GRPO_DEFAULTS = GRPO_SETTING_DEFAULTS as GrpoConfig;

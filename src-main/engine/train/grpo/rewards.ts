@@ -6,6 +6,9 @@
  * - length: a mild preference for completions within a target length.
  * Each returns a number in [0, 1]; the trainer sums the enabled ones (TRL sums reward functions).
  */
+// The names are declared with the other GRPO settings (pure data the renderer bundles too).
+import type { BuiltinReward } from './grpo-settings';
+export { BUILTIN_REWARDS, type BuiltinReward } from './grpo-settings';
 
 export interface RewardInput {
   prompt: string;
@@ -18,9 +21,6 @@ export interface RewardFunction {
   readonly name: string;
   score(input: RewardInput): number | Promise<number>;
 }
-
-export const BUILTIN_REWARDS = ['format', 'correct', 'length'] as const;
-export type BuiltinReward = (typeof BUILTIN_REWARDS)[number];
 
 /** `<think>` … `</think>` then `<answer>` … `</answer>`, whole completion, whitespace between allowed. */
 export const DEFAULT_FORMAT = /^\s*<think>[\s\S]*?<\/think>\s*<answer>[\s\S]*?<\/answer>\s*$/;
