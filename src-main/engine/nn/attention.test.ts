@@ -46,6 +46,20 @@ test('GQA: 4 query heads over 2 KV heads, heads 0-1 read KV 0 and heads 2-3 read
   tf.dispose([q, k, v, causal, out]);
 });
 
+test('GQA: each query head keeps its own query, head h reading KV floor(h / nRep), not h mod nKv', () => {
+  // hd 1 (scale 1), keys [0, 1] on both KV heads: a query q puts weight e^q / (1 + e^q) on key 1.
+  const l3 = Math.log(3);
+  const q = tf.tensor4d([0, l3, -l3, 0], [1, 4, 1, 1]); // [B 1, nH 4, T 1, hd 1]: weights on key 1 are 1/2, 3/4, 1/4, 1/2
+  const k = tf.tensor4d([0, 1, 0, 1], [1, 2, 2, 1]); // [B 1, nKv 2, S 2, hd 1]
+  const v = tf.tensor4d([1, 3, 10, 30], [1, 2, 2, 1]);
+  const open = tf.zeros([1, 1, 1, 2]) as tf.Tensor4D;
+  const out = groupedQueryAttention(q, k, v, open);
+  assert.deepEqual(out.shape, [1, 1, 4]);
+  // head 0: KV 0 at 1/2 -> 2; head 1: KV 0 at 3/4 -> 2.5; head 2: KV 1 at 1/4 -> 15; head 3: KV 1 at 1/2 -> 20
+  assertClose(out.dataSync(), [2, 2.5, 15, 20]);
+  tf.dispose([q, k, v, open, out]);
+});
+
 test('each batch row uses its own mask row', () => {
   const q = tf.zeros([2, 1, 1, 1]) as tf.Tensor4D;
   const k = tf.zeros([2, 1, 2, 1]) as tf.Tensor4D;
