@@ -2,6 +2,6 @@
 export interface AdamWState {
   step: number;
   /** First and second moments per parameter name, same shapes as the parameters. */
-  m: Record<string, Float32Array>;
-  v: Record<string, Float32Array>;
+  m: Record<string, Float32Array>; // name -> [param.size], row-major
+  v: Record<string, Float32Array>; // name -> [param.size], row-major
 }

@@ -23,11 +23,11 @@ export class AdamW {
   readonly eps: number;
   readonly weightDecay: number;
   private stepCount = 0;
-  private readonly m = new Map<string, tf.Variable>();
-  private readonly v = new Map<string, tf.Variable>();
+  private readonly m = new Map<string, tf.Variable>(); // name -> [...param.shape], first moment
+  private readonly v = new Map<string, tf.Variable>(); // name -> [...param.shape], second moment
 
   constructor(
-    private readonly params: Map<string, tf.Variable>,
+    private readonly params: Map<string, tf.Variable>, // name -> any shape (LoRA A [r, in], B [out, r]; prefix [P, L*2*kvDim], ...)
     opts: AdamWOptions = {},
   ) {
     [this.beta1, this.beta2] = opts.betas ?? [0.9, 0.999];
@@ -37,11 +37,11 @@ export class AdamW {
       // tidy frees the zeros tensors; the variables keep their own reference to the data.
       this.m.set(
         name,
-        tf.tidy(() => tf.variable(tf.zerosLike(p), false)),
+        tf.tidy(() => tf.variable(tf.zerosLike(p), false)), // [...p.shape]
       );
       this.v.set(
         name,
-        tf.tidy(() => tf.variable(tf.zerosLike(p), false)),
+        tf.tidy(() => tf.variable(tf.zerosLike(p), false)), // [...p.shape]
       );
     }
   }
@@ -58,17 +58,17 @@ export class AdamW {
     const bc2Sqrt = Math.sqrt(1 - Math.pow(this.beta2, t));
     const stepSize = lr / bc1;
     for (const [name, p] of this.params) {
-      const g = grads[name];
+      const g = grads[name]; // [...p.shape]
       if (!g) throw new Error(`AdamW: no gradient for parameter ${name}`);
-      const m = this.m.get(name)!;
-      const v = this.v.get(name)!;
+      const m = this.m.get(name)!; // [...p.shape]
+      const v = this.v.get(name)!; // [...p.shape]
       tf.tidy(() => {
         // torch does param.mul_(1 - lr*wd) first, then uses the decayed param in the Adam step.
-        const decayed = this.weightDecay !== 0 ? tf.mul(p, tf.scalar(1 - lr * this.weightDecay)) : p;
-        const m1 = tf.add(tf.mul(m, tf.scalar(this.beta1)), tf.mul(g, tf.scalar(1 - this.beta1)));
-        const v1 = tf.add(tf.mul(v, tf.scalar(this.beta2)), tf.mul(tf.mul(g, g), tf.scalar(1 - this.beta2)));
-        const denom = tf.add(tf.div(tf.sqrt(v1), tf.scalar(bc2Sqrt)), tf.scalar(this.eps));
-        const p1 = tf.sub(decayed, tf.mul(tf.div(m1, denom), tf.scalar(stepSize)));
+        const decayed = this.weightDecay !== 0 ? tf.mul(p, tf.scalar(1 - lr * this.weightDecay)) : p; // [...p.shape]
+        const m1 = tf.add(tf.mul(m, tf.scalar(this.beta1)), tf.mul(g, tf.scalar(1 - this.beta1))); // [...p.shape]
+        const v1 = tf.add(tf.mul(v, tf.scalar(this.beta2)), tf.mul(tf.mul(g, g), tf.scalar(1 - this.beta2))); // [...p.shape]
+        const denom = tf.add(tf.div(tf.sqrt(v1), tf.scalar(bc2Sqrt)), tf.scalar(this.eps)); // [...p.shape]
+        const p1 = tf.sub(decayed, tf.mul(tf.div(m1, denom), tf.scalar(stepSize))); // [...p.shape]
         m.assign(m1);
         v.assign(v1);
         p.assign(p1);
@@ -78,8 +78,8 @@ export class AdamW {
 
   /** Host copies of the moments (async read-back: works on every backend, webgpu included). */
   async getState(): Promise<AdamWState> {
-    const m: Record<string, Float32Array> = {};
-    const v: Record<string, Float32Array> = {};
+    const m: Record<string, Float32Array> = {}; // name -> [p.size], row-major
+    const v: Record<string, Float32Array> = {}; // name -> [p.size], row-major
     for (const name of this.params.keys()) {
       m[name] = Float32Array.from((await this.m.get(name)!.data()) as Float32Array);
       v[name] = Float32Array.from((await this.v.get(name)!.data()) as Float32Array);
@@ -89,14 +89,14 @@ export class AdamW {
 
   setState(state: AdamWState): void {
     for (const [name, p] of this.params) {
-      const m = state.m[name];
-      const v = state.v[name];
+      const m = state.m[name]; // [p.size], row-major
+      const v = state.v[name]; // [p.size], row-major
       if (!m || !v || m.length !== p.size || v.length !== p.size) {
         throw new Error(`AdamW state does not match parameter ${name}`);
       }
       tf.tidy(() => {
-        this.m.get(name)!.assign(tf.tensor(m, p.shape));
-        this.v.get(name)!.assign(tf.tensor(v, p.shape));
+        this.m.get(name)!.assign(tf.tensor(m, p.shape)); // [...p.shape]
+        this.v.get(name)!.assign(tf.tensor(v, p.shape)); // [...p.shape]
       });
     }
     this.stepCount = state.step;

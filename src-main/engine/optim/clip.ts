@@ -12,11 +12,11 @@ export { clipScale } from './clip-scale';
  * squares are added in float64 on the host, which keeps the reported norm stable.
  */
 export async function globalNorm(grads: Record<string, tf.Tensor>): Promise<number> {
-  const list = Object.values(grads);
+  const list = Object.values(grads); // n tensors, each its parameter's shape
   if (list.length === 0) return 0;
   const sums = tf.tidy(() => tf.stack(list.map((g) => tf.sum(tf.square(g))))); // [n]
   try {
-    const host = await sums.data();
+    const host = await sums.data(); // [n]
     let total = 0;
     for (let i = 0; i < host.length; i++) total += host[i];
     return Math.sqrt(total);
@@ -29,7 +29,7 @@ export async function globalNorm(grads: Record<string, tf.Tensor>): Promise<numb
 export function clipByGlobalNorm(grads: Record<string, tf.Tensor>, maxNorm: number, norm: number): { grads: Record<string, tf.Tensor>; clipped: boolean } {
   const coef = clipScale(maxNorm, norm);
   if (coef === 1) return { grads, clipped: false };
-  const out: Record<string, tf.Tensor> = {};
-  for (const [name, g] of Object.entries(grads)) out[name] = tf.tidy(() => tf.mul(g, tf.scalar(coef)));
+  const out: Record<string, tf.Tensor> = {}; // name -> [...grads[name].shape]
+  for (const [name, g] of Object.entries(grads)) out[name] = tf.tidy(() => tf.mul(g, tf.scalar(coef))); // [...g.shape]
   return { grads: out, clipped: true };
 }

@@ -17,7 +17,7 @@ import { initLoraHost } from './lora-init';
 export interface TrainableLora {
   set: LoraSet;
   /** peft key -> variable, in a stable order. */
-  params: Map<string, tf.Variable>;
+  params: Map<string, tf.Variable>; // lora_A [r, in], lora_B [out, r]
   /** Short names actually targeted, for adapter_config.json. */
   targetModules: string[];
 }
@@ -28,8 +28,8 @@ export function createLora(cfg: ModelConfig, spec: LoraTrainSpec, rng: Rng): Tra
   const set: LoraSet = { modules: {}, dropout: spec.dropout };
   const params = new Map<string, tf.Variable>();
   for (const m of initLoraHost(cfg, spec.r, projections, rng)) {
-    const a = tf.tidy(() => tf.variable(tf.tensor2d(m.a, [spec.r, m.inDim]), true));
-    const b = tf.tidy(() => tf.variable(tf.tensor2d(m.b, [m.outDim, spec.r]), true));
+    const a = tf.tidy(() => tf.variable(tf.tensor2d(m.a, [spec.r, m.inDim]), true)); // [r, in]
+    const b = tf.tidy(() => tf.variable(tf.tensor2d(m.b, [m.outDim, spec.r]), true)); // [out, r]
     set.modules[m.key] = { a: a as unknown as tf.Tensor2D, b: b as unknown as tf.Tensor2D, scaling };
     params.set(peftKey(m.key, 'A'), a);
     params.set(peftKey(m.key, 'B'), b);
@@ -43,9 +43,9 @@ export function loraFromLoaded(loaded: LoraSet, dropout: number): TrainableLora 
   const params = new Map<string, tf.Variable>();
   const targets = new Set<string>();
   for (const key of Object.keys(loaded.modules).sort(compareModuleKeys)) {
-    const pair = loaded.modules[key];
-    const a = tf.variable(pair.a, true);
-    const b = tf.variable(pair.b, true);
+    const pair = loaded.modules[key]; // a [r, in], b [out, r]
+    const a = tf.variable(pair.a, true); // [r, in]
+    const b = tf.variable(pair.b, true); // [out, r]
     pair.a.dispose();
     pair.b.dispose();
     set.modules[key] = { a: a as unknown as tf.Tensor2D, b: b as unknown as tf.Tensor2D, scaling: pair.scaling };

@@ -15,7 +15,7 @@ export interface StepGrads {
   /** Mean token loss over the group. */
   loss: number;
   /** Gradient per parameter name (caller disposes). */
-  grads: Record<string, tf.Tensor>;
+  grads: Record<string, tf.Tensor>; // name -> [...param.shape]
   targets: number;
   tokens: number;
 }
@@ -28,7 +28,7 @@ function lossAndGradTensors(
   dropoutSeeds: number[],
   checkpointing: boolean,
 ): { losses: tf.Scalar[]; grads: Record<string, tf.Tensor> } {
-  const params = trainableParams(adapter);
+  const params = trainableParams(adapter); // key -> LoRA A [r, in] / B [out, r], or the prefix tensors
   const byVarName = new Map<string, string>();
   for (const [key, v] of params) byVarName.set(v.name, key);
   const varList = [...params.values()];
@@ -36,27 +36,28 @@ function lossAndGradTensors(
     1,
     micro.reduce((n, b) => n + b.numTargets, 0),
   );
-  const grads: Record<string, tf.Tensor> = {};
-  const losses: tf.Scalar[] = [];
+  const grads: Record<string, tf.Tensor> = {}; // key -> [...params.get(key).shape]
+  const losses: tf.Scalar[] = []; // [] each, one per micro-batch
   micro.forEach((batch, k) => {
+    // value: [] (this micro-batch's share of the loss); g: variable name -> [...variable.shape]
     const { value, grads: g } = tf.variableGrads(() => {
       const fo = adapterForwardOptions(adapter, model.config, batch.batch);
-      const hidden = trainHidden(model, batch, { ...fo, training: true, dropoutSeed: dropoutSeeds[k], checkpointing });
-      return lmLossFromHidden(hidden, model.weights.lmHead, batch.targets, { normaliser }).loss;
+      const hidden = trainHidden(model, batch, { ...fo, training: true, dropoutSeed: dropoutSeeds[k], checkpointing }); // [B, T, H]
+      return lmLossFromHidden(hidden, model.weights.lmHead, batch.targets, { normaliser }).loss; // [], lmHead [V, H]
     }, varList);
-    losses.push(value);
+    losses.push(value); // []
     for (const [varName, gt] of Object.entries(g)) {
       if (!gt) continue;
       const key = byVarName.get(varName)!;
       const prev = grads[key];
       if (prev) {
-        grads[key] = tf.add(prev, gt);
+        grads[key] = tf.add(prev, gt); // [...prev.shape]
         prev.dispose();
         gt.dispose();
       } else grads[key] = gt;
     }
   });
-  for (const [key, v] of params) if (!grads[key]) grads[key] = tf.zerosLike(v);
+  for (const [key, v] of params) if (!grads[key]) grads[key] = tf.zerosLike(v); // [...v.shape]
   return { losses, grads };
 }
 
@@ -94,8 +95,8 @@ export async function lossAndGradsAsync(
 function evalLossTensor(model: CausalLM, adapter: AdapterUnderTraining | undefined, batch: Batch): tf.Scalar {
   return tf.tidy(() => {
     const fo = adapter ? adapterForwardOptions(adapter, model.config, batch.batch) : {};
-    const hidden = trainHidden(model, batch, { ...fo, training: false, dropoutSeed: 0, checkpointing: false });
-    return lmLossFromHidden(hidden, model.weights.lmHead, batch.targets, { normaliser: 1 }).loss;
+    const hidden = trainHidden(model, batch, { ...fo, training: false, dropoutSeed: 0, checkpointing: false }); // [B, T, H]
+    return lmLossFromHidden(hidden, model.weights.lmHead, batch.targets, { normaliser: 1 }).loss; // [], lmHead [V, H]
   });
 }
 
@@ -103,7 +104,7 @@ function evalLossTensor(model: CausalLM, adapter: AdapterUnderTraining | undefin
 export function evalLoss(model: CausalLM, adapter: AdapterUnderTraining | undefined, batches: Batch[]): { sum: number; count: number } {
   let sum = 0;
   for (const batch of batches) {
-    const part = evalLossTensor(model, adapter, batch);
+    const part = evalLossTensor(model, adapter, batch); // []
     sum += part.dataSync()[0];
     part.dispose();
   }
@@ -123,7 +124,7 @@ export async function evalLossAsync(
 ): Promise<{ sum: number; count: number }> {
   let sum = 0;
   for (const batch of batches) {
-    const part = evalLossTensor(model, adapter, batch);
+    const part = evalLossTensor(model, adapter, batch); // []
     sum += (await part.data())[0];
     part.dispose();
     await between?.();
