@@ -8,33 +8,26 @@
  * Loss normalisation as transformers with num_items_in_batch: every micro-batch's summed token NLL is
  * divided by the number of targets in the whole accumulation group, so k accumulated micro-batches
  * give the gradient of the mean over all their targets.
+ *
+ * The parts: trainer-params.ts (the trained tensors and their buffers), batch-inputs.ts (ids,
+ * positions, masks, dropout), prefix-graph.ts (P-Tuning v2), head-loss.ts (the chunked head and loss);
+ * this file runs a micro-batch through them and holds the optimiser and checkpoint I/O.
  */
 import type { ComputeBackend } from '../ggml/backend';
-import { GgmlType, type TensorPtr } from '../ggml/ffi';
-import { BackendBuffer, GgmlContext, GraphAllocator, nativeMemory } from '../ggml/owners';
-import { hostMaskAndPositions, MASKED } from '../nn/host-mask';
+import { GgmlType, type GraphPtr, type TensorPtr } from '../ggml/ffi';
+import { GgmlContext, GraphAllocator, nativeMemory } from '../ggml/owners';
 import type { Batch } from '../train/batching';
-import { packedMaskAndPositions } from '../train/packed-mask';
-import { Rng } from '../train/rng';
-import { DecoderGraph, type LoraModule, type StepInputs } from './decoder-backward';
+import { batchInputs, dropoutMasks, type Upload } from './batch-inputs';
+import { DecoderGraph, type StepInputs } from './decoder-backward';
 import { PROJ_NAMES, type FrozenWeights, type ProjName } from './frozen-weights';
 import { PROJECTIONS } from '../adapters/lora-set';
 import type { LoraPairs } from '../ggml/causal-lm';
 import { GraphBuilder, numel, type T } from './graph';
+import { chunkedHeadLoss, targetRows, type HeadLoss } from './head-loss';
+import { prefixGraph, type PrefixGraph } from './prefix-graph';
+import { allocateTrainerParams, type HostLoraModule, type HostPrefix, type ParamSlot, type TrainerParams } from './trainer-params';
 
-/** One LoRA module's initial values in peft's layout: A [r, in], B [out, r], row-major. */
-export interface HostLoraModule {
-  /** peft key prefix, e.g. `layers.0.self_attn.q_proj`. */
-  key: string;
-  layer: number;
-  proj: ProjName;
-  r: number;
-  inDim: number;
-  outDim: number;
-  scale: number;
-  a: Float32Array;
-  b: Float32Array;
-}
+export type { HostLoraModule, HostPrefix };
 
 export interface AdamWHyper {
   lr: number;
@@ -43,28 +36,6 @@ export interface AdamWHyper {
   eps: number;
   weightDecay: number;
 }
-
-/**
- * P-Tuning v2 parameters in peft's PREFIX_TUNING layout (engine/train/prefix-tuning.ts): without
- * reparameterisation `embedding.weight` [P, L*2*kvDim]; with it `embedding.weight` [P, H] and
- * `transform.0.{weight [E, H], bias [E]}`, `transform.2.{weight [L*2*kvDim, E], bias}` (tanh between).
- */
-export interface HostPrefix {
-  numVirtualTokens: number;
-  projection: boolean;
-  params: Map<string, { shape: number[]; data: Float32Array }>;
-}
-
-interface ParamSlot {
-  /** The checkpoint / PEFT name. */
-  name: string;
-  param: T;
-  grad: T;
-  m: T;
-  v: T;
-}
-
-const F32 = GgmlType.F32;
 
 /** GRPO's additions to a micro-batch (engine/train/grpo/): per target row, in row-major order. */
 interface GrpoRowOptions {
@@ -76,26 +47,40 @@ interface GrpoRowOptions {
   adapterOff?: boolean;
 }
 
-function peftName(key: string, which: 'A' | 'B'): string {
-  return `base_model.model.model.${key}.lora_${which}.weight`;
+type BatchOptions = {
+  backward: boolean;
+  normaliser: number;
+  dropoutSeed: number;
+  checkpointing?: boolean;
+  logitsOfLast?: Float32Array;
+  measureOnly?: boolean;
+} & GrpoRowOptions;
+
+/** One micro-batch's graph while its steps build it. */
+interface BatchGraph {
+  g: GraphBuilder;
+  dec: DecoderGraph;
+  inputs: StepInputs;
+  /** Host data for the graph's inputs, written after allocation. */
+  uploads: Upload[];
+  prefix?: PrefixGraph;
+  B: number;
+  Tq: number;
+  /** B * Tq. */
+  N: number;
 }
 
-/** Rows of the head computed at once: the logits of a chunk are [V, rows] floats. */
-function headChunkRows(vocab: number): number {
-  return Math.max(1, Math.min(512, Math.floor(2 ** 26 / (4 * vocab))));
+/** The forward's saved state: each layer's record, the last layer's output [H, N] and the normed hidden [H, N]. */
+interface ForwardPass {
+  recs: ReturnType<DecoderGraph['layerForward']>[];
+  xL: T;
+  hidden: T;
 }
 
 export class GgmlLoraTrainer {
-  readonly slots: ParamSlot[] = [];
-  private readonly modules = new Map<string, LoraModule>();
-  private readonly prefixSlots = new Map<string, ParamSlot>();
-  private readonly paramCtx: GgmlContext;
-  private readonly gradCtx: GgmlContext;
-  private readonly paramBuf: BackendBuffer;
-  private readonly gradBuf: BackendBuffer;
+  readonly slots: ParamSlot[];
+  private readonly params: TrainerParams;
   private readonly alloc: GraphAllocator;
-  private readonly hyper: T;
-  private readonly clip: T;
   /** AdamW steps taken (for the bias corrections). */
   t = 0;
   /** High-water mark of the engine's native bytes (weights + adapter + compute buffers). */
@@ -108,58 +93,9 @@ export class GgmlLoraTrainer {
     private readonly dropout = 0,
     private readonly prefixSpec?: HostPrefix,
   ) {
-    const lib = backend.lib;
-    const nPrefix = prefixSpec?.params.size ?? 0;
-    this.paramCtx = new GgmlContext(lib, (host.length * 2 + nPrefix) * 3 + 2);
-    this.gradCtx = new GgmlContext(lib, host.length * 2 + nPrefix);
-    const mk = (ctx: GgmlContext, ne: number[], name: string): T => {
-      const full = [...ne, 1, 1, 1].slice(0, 4) as T['ne'];
-      const p = lib.base.ggml_new_tensor(ctx.ptr, F32, 4, BigInt64Array.from(full.map(BigInt)));
-      lib.base.ggml_set_name(p, name);
-      return { p, ne: full };
-    };
-    const initial: [TensorPtr, Float32Array][] = [];
-    for (const h of host) {
-      const a = mk(this.paramCtx, [h.inDim, h.r], `${h.key}.A`);
-      const b = mk(this.paramCtx, [h.r, h.outDim], `${h.key}.B`);
-      lib.base.ggml_set_param(a.p);
-      lib.base.ggml_set_param(b.p);
-      const gradA = mk(this.gradCtx, a.ne, `${h.key}.A.grad`);
-      const gradB = mk(this.gradCtx, b.ne, `${h.key}.B.grad`);
-      this.modules.set(`${h.layer}.${h.proj}`, { a, b, scale: h.scale, gradA, gradB });
-      this.slots.push({
-        name: peftName(h.key, 'A'),
-        param: a,
-        grad: gradA,
-        m: mk(this.paramCtx, a.ne, `${h.key}.A.m`),
-        v: mk(this.paramCtx, a.ne, `${h.key}.A.v`),
-      });
-      this.slots.push({
-        name: peftName(h.key, 'B'),
-        param: b,
-        grad: gradB,
-        m: mk(this.paramCtx, b.ne, `${h.key}.B.m`),
-        v: mk(this.paramCtx, b.ne, `${h.key}.B.v`),
-      });
-      initial.push([a.p, h.a], [b.p, h.b]);
-    }
-    for (const [name, t] of prefixSpec?.params ?? []) {
-      const ne = [...t.shape].reverse(); // row-major [rows, cols] is ggml [cols, rows]
-      const param = mk(this.paramCtx, ne, name);
-      lib.base.ggml_set_param(param.p);
-      const slot = { name, param, grad: mk(this.gradCtx, ne, `${name}.grad`), m: mk(this.paramCtx, ne, `${name}.m`), v: mk(this.paramCtx, ne, `${name}.v`) };
-      this.slots.push(slot);
-      this.prefixSlots.set(name, slot);
-      initial.push([param.p, t.data]);
-    }
-    this.hyper = mk(this.paramCtx, [7], 'adamw.hyper');
-    this.clip = mk(this.paramCtx, [1], 'clip.scale');
-    this.paramBuf = new BackendBuffer(lib, this.paramCtx, backend.ptr, 'the LoRA parameters and AdamW moments');
-    this.gradBuf = new BackendBuffer(lib, this.gradCtx, backend.ptr, 'the LoRA gradients');
-    lib.backend.ggml_backend_buffer_clear(this.paramBuf.ptr, 0);
-    lib.backend.ggml_backend_buffer_clear(this.gradBuf.ptr, 0);
-    for (const [p, data] of initial) this.set(p, data);
-    this.alloc = new GraphAllocator(lib, backend.bufferType());
+    this.params = allocateTrainerParams(backend, host, prefixSpec);
+    this.slots = this.params.slots;
+    this.alloc = new GraphAllocator(backend.lib, backend.bufferType());
   }
 
   private set(p: TensorPtr, data: Float32Array | Int32Array): void {
@@ -172,7 +108,7 @@ export class GgmlLoraTrainer {
     return out;
   }
 
-  private module = (layer: number, proj: ProjName) => this.modules.get(`${layer}.${proj}`);
+  private module = (layer: number, proj: ProjName) => this.params.modules.get(`${layer}.${proj}`);
 
   /** The live LoRA tensors as the inference decoder reads them (samples, GRPO rollouts): no copies. */
   loraPairs(): LoraPairs {
@@ -184,175 +120,31 @@ export class GgmlLoraTrainer {
     };
   }
 
-  /** Builds, allocates, uploads and computes one micro-batch; returns its (normalised) loss. */
   private notePeak(): void {
     this.peakBytes = Math.max(this.peakBytes, nativeMemory().totalBytes);
   }
 
-  private async runBatch(
-    batch: Batch,
-    opts: {
-      backward: boolean;
-      normaliser: number;
-      dropoutSeed: number;
-      checkpointing?: boolean;
-      logitsOfLast?: Float32Array;
-      measureOnly?: boolean;
-    } & GrpoRowOptions,
-  ): Promise<number> {
+  /** Builds, allocates, uploads and computes one micro-batch; returns its (normalised) loss. */
+  private async runBatch(batch: Batch, opts: BatchOptions): Promise<number> {
     const lib = this.backend.lib;
-    const cfg = this.frozen.config;
-    const { batch: B, steps: Tq } = batch;
-    const N = B * Tq;
-    const nodes = 2048 + cfg.numLayers * 1024;
+    const nodes = 2048 + this.frozen.config.numLayers * 1024;
     const ctx = new GgmlContext(lib, nodes, nodes * 2);
-    const uploads: [TensorPtr, Float32Array | Int32Array][] = [];
     try {
-      const g = new GraphBuilder(lib, ctx);
-      const ids = g.input([N], 'ids', GgmlType.I32);
-      const pos = g.input([N], 'pos', GgmlType.I32);
-      const P = this.prefixSpec?.numVirtualTokens ?? 0;
-      const cols = P + Tq;
-      const mask = g.input([cols, Tq, 1, B], 'mask');
-      const { mask: maskData, positions } = batch.segments ? packedMaskAndPositions(batch, P) : hostMaskAndPositions(batch.attentionMask, B, Tq, 0, P);
-      // A padding row sees nothing: let it see itself so its softmax stays finite (it is never a target).
-      for (let r = 0; r < N; r++) {
-        const at = r * cols + P + (r % Tq);
-        if (maskData[at] === MASKED) maskData[at] = 0;
-      }
-      uploads.push([ids.p, batch.ids], [pos.p, positions], [mask.p, maskData]);
-      const dropoutMasks = new Map<string, T>();
-      const inputs: StepInputs = { ids, pos, mask };
-      if (this.dropout > 0 && opts.backward) {
-        const keep = 1 / (1 - this.dropout);
-        inputs.dropout = (layer, proj) => {
-          const key = `${layer}.${proj}`;
-          if (!this.modules.has(key)) return undefined;
-          let m = dropoutMasks.get(key);
-          if (!m) {
-            const inDim = this.frozen.layers[layer].proj[proj].w.ne[0];
-            m = g.input([inDim, Tq, B], `dropout.${key}`);
-            const rng = new Rng((opts.dropoutSeed * 1_000_003 + layer * 16 + PROJ_NAMES.indexOf(proj)) >>> 0);
-            const data = new Float32Array(inDim * N);
-            for (let i = 0; i < data.length; i++) data[i] = rng.nextFloat() < this.dropout ? 0 : keep;
-            uploads.push([m.p, data]);
-            dropoutMasks.set(key, m);
-          }
-          return m;
-        };
-      }
-      const prefix = P > 0 ? this.prefixForward(g) : undefined;
-      if (prefix) inputs.prefix = prefix.layer;
-      const dec = new DecoderGraph(g, this.frozen, opts.adapterOff ? () => undefined : this.module, inputs, B, Tq);
-      const H = cfg.hiddenSize;
-      const x0 = g.reshape(g.getRows(this.frozen.embed, ids), [H, Tq, B]);
-      const recs = [];
-      let x = x0;
-      for (let i = 0; i < cfg.numLayers; i++) {
-        const r = dec.layerForward(x, i);
-        recs.push(r);
-        x = r.out;
-      }
-      const xL = g.reshape(x, [H, N]);
-      const hidden = g.mul(g.rmsNorm(xL, cfg.rmsNormEps), this.frozen.finalNorm); // [H, N]
-      // Target rows only: the head never sees padding or prompt tokens.
-      const rows: number[] = [];
-      const labels: number[] = [];
-      for (let i = 0; i < N; i++) {
-        if (batch.targets[i] < 0) continue;
-        rows.push(i);
-        labels.push(batch.targets[i]);
-      }
+      const s = this.batchGraph(ctx, batch, opts);
+      const fwd = this.forwardLayers(s);
       const graph = ctx.newGraph(nodes * 2);
-      const V = cfg.vocabSize;
-      if (opts.logitsOfLast) {
-        const last = g.input([1], 'last_row', GgmlType.I32);
-        uploads.push([last.p, Int32Array.of(N - 1)]);
-        const logits = g.output(g.mulMat(this.frozen.head, g.getRows(hidden, last)), 'logits'); // [V, 1]
-        lib.base.ggml_build_forward_expand(graph, logits.p);
-        this.backend.assertSupported(graph);
-        this.alloc.alloc(graph, `a forward pass of ${N} tokens`);
-        this.notePeak();
-        for (const [p, data] of uploads) this.set(p, data);
-        await this.backend.compute(graph);
-        opts.logitsOfLast.set(this.get(logits));
-        return 0;
-      }
-      let lossSum: T | undefined;
-      const probs: { out: T; s: number; n: number }[] = [];
-      if (rows.length) {
-        const idx = g.input([rows.length], 'target_rows', GgmlType.I32);
-        uploads.push([idx.p, Int32Array.from(rows)]);
-        const hs = g.getRows(hidden, idx); // [H, M]
-        const C = headChunkRows(V);
-        const dChunks: T[] = [];
-        for (let s = 0; s < rows.length; s += C) {
-          const n = Math.min(C, rows.length - s);
-          const part = n === rows.length ? hs : g.slice1(hs, s, n);
-          const logits = g.mulMat(this.frozen.head, part); // [V, n]
-          // The one-hot labels are scattered on the device (GET_ROWS_BACK of n ones into the flat
-          // [V·n] grid), so the host neither fills nor uploads V·n floats per chunk (155 MB for the
-          // 0.5B shape's 255 target rows). The loss ops see the same dense labels as before.
-          const at = g.input([n], `label_at.${s}`, GgmlType.I32);
-          const ones = g.input([1, n], `label_one.${s}`);
-          uploads.push([at.p, Int32Array.from({ length: n }, (_, j) => j * V + labels[s + j])], [ones.p, new Float32Array(n).fill(1)]);
-          const onehot = g.reshape(g.getRowsBack(ones, at, g.shapeOnly([1, V * n])), [V, n]);
-          const scaled = g.scale(g.crossEntropy(logits, onehot), n / opts.normaliser);
-          lossSum = lossSum ? g.add(lossSum, scaled) : scaled;
-          if (opts.rowLogProbs) probs.push({ out: g.output(g.sumRows(g.mul(g.softMax(logits, null, 1), onehot)), `p.${s}`), s, n }); // [1, n]: p(label)
-          if (opts.backward) {
-            const dl = g.input([1], `dloss.${s}`);
-            uploads.push([dl.p, Float32Array.of(n / opts.normaliser)]);
-            let dlogits = g.crossEntropyBack(dl, logits, onehot); // [V, n]
-            if (opts.rowWeights) {
-              const w = g.input([1, n], `row_weights.${s}`);
-              uploads.push([w.p, opts.rowWeights.slice(s, s + n)]);
-              dlogits = g.mul(dlogits, w); // each row scaled by its weight (broadcast over V)
-            }
-            dChunks.push(g.mulMat(this.frozen.headT, dlogits)); // [H, n]
-          }
-        }
-        if (opts.backward) {
-          let dhs = dChunks[0];
-          for (let k = 1; k < dChunks.length; k++) dhs = g.concat(dhs, dChunks[k], 1);
-          const dhidden = g.getRowsBack(dhs, idx, g.shapeOnly([H, N]));
-          let dx = g.reshape(g.rmsNormBack(g.mul(dhidden, this.frozen.finalNorm), xL, cfg.rmsNormEps), [H, Tq, B]);
-          for (let i = cfg.numLayers - 1; i >= 0; i--) {
-            // Activation checkpointing: re-run the layer from its saved input. The `+ 0·dx` makes the
-            // recompute depend on the incoming gradient, so ggml schedules it inside the backward and
-            // the first forward's intermediates are freed after their last forward use.
-            const rec = opts.checkpointing ? dec.layerForward(g.add(recs[i].x, g.scale(dx, 0)), i) : recs[i];
-            dx = dec.layerBackward(dx, rec, i);
-          }
-          if (prefix) {
-            for (const [slot, grad] of prefix.backward(dec.prefixGrads)) {
-              lib.base.ggml_build_forward_expand(graph, g.copyInto(g.add(slot.grad, grad), slot.grad).p);
-            }
-          }
-          for (const { module, dA, dB } of dec.grads) {
-            lib.base.ggml_build_forward_expand(graph, g.copyInto(g.add(module.gradA, dA), module.gradA).p);
-            lib.base.ggml_build_forward_expand(graph, g.copyInto(g.add(module.gradB, dB), module.gradB).p);
-          }
-        }
-      }
-      const loss = lossSum ? g.output(lossSum, 'loss') : undefined;
-      if (loss) lib.base.ggml_build_forward_expand(graph, loss.p);
-      for (const pr of probs) lib.base.ggml_build_forward_expand(graph, pr.out.p);
-      if (!loss) return 0;
+      if (opts.logitsOfLast) return await this.lastRowLogits(s, graph, fwd.hidden, opts.logitsOfLast);
+      const target = targetRows(batch);
+      if (!target.rows.length) return 0;
+      const head = chunkedHeadLoss(s.g, this.frozen, fwd.hidden, target, opts, s.uploads);
+      if (opts.backward) this.backwardInto(s, graph, fwd, head, opts.checkpointing ?? false);
+      const loss = s.g.output(head.lossSum, 'loss');
+      lib.base.ggml_build_forward_expand(graph, loss.p);
+      for (const pr of head.probs) lib.base.ggml_build_forward_expand(graph, pr.out.p);
       this.backend.assertSupported(graph);
-      if (opts.measureOnly) {
-        const probe = new GraphAllocator(lib, this.backend.bufferType());
-        try {
-          return probe.measure(graph);
-        } finally {
-          probe.dispose();
-        }
-      }
-      this.alloc.alloc(graph, `a training step of ${B} x ${Tq} tokens`);
-      this.notePeak();
-      for (const [p, data] of uploads) this.set(p, data);
-      await this.backend.compute(graph);
-      for (const pr of probs) {
+      if (opts.measureOnly) return this.measure(graph);
+      await this.allocUploadCompute(graph, s.uploads, `a training step of ${s.B} x ${s.Tq} tokens`);
+      for (const pr of head.probs) {
         const p = this.get(pr.out);
         // log of a probability that underflowed to 0 in f32 is the smallest f32's log, not -Infinity.
         for (let j = 0; j < pr.n; j++) opts.rowLogProbs![pr.s + j] = Math.log(Math.max(p[j], 1e-45));
@@ -363,59 +155,106 @@ export class GgmlLoraTrainer {
     }
   }
 
-  /**
-   * The prefix keys/values of every layer from the prefix parameters, and the backward that turns
-   * their gradients into the parameters' gradients (through the tanh MLP with prefix_projection).
-   */
-  private prefixForward(g: GraphBuilder) {
+  /** The micro-batch's inputs (ids, positions, mask, dropout masks), prefix graph and decoder. */
+  private batchGraph(ctx: GgmlContext, batch: Batch, opts: BatchOptions): BatchGraph {
+    const { batch: B, steps: Tq } = batch;
+    const g = new GraphBuilder(this.backend.lib, ctx);
+    const uploads: Upload[] = [];
+    const P = this.prefixSpec?.numVirtualTokens ?? 0;
+    const inputs = batchInputs(g, batch, P, uploads);
+    if (this.dropout > 0 && opts.backward) {
+      const hasModule = (key: string) => this.params.modules.has(key);
+      inputs.dropout = dropoutMasks(g, { rate: this.dropout, seed: opts.dropoutSeed, frozen: this.frozen, hasModule, B, Tq }, uploads);
+    }
+    const prefix = P > 0 ? prefixGraph(g, this.frozen.config, this.prefixSpec!, this.params.prefixSlots) : undefined;
+    if (prefix) inputs.prefix = prefix.layer;
+    const dec = new DecoderGraph(g, this.frozen, opts.adapterOff ? () => undefined : this.module, inputs, B, Tq);
+    return { g, dec, inputs, uploads, prefix, B, Tq, N: B * Tq };
+  }
+
+  /** Embedding, every layer (records kept for the backward), final norm. */
+  private forwardLayers(s: BatchGraph): ForwardPass {
+    const { g, dec, B, Tq, N } = s;
     const cfg = this.frozen.config;
-    const { headDim: hd, numKvHeads: nKv, numLayers: L } = cfg;
-    const kv = nKv * hd;
-    const P = this.prefixSpec!.numVirtualTokens;
-    const slot = (n: string) => this.prefixSlots.get(n)!;
-    const emb = slot('embedding.weight').param;
-    let flat: T; // [L*2*kvDim, P]
-    let th: T | undefined;
-    if (this.prefixSpec!.projection) {
-      th = g.tanh(g.add(g.mulMat(slot('transform.0.weight').param, emb), slot('transform.0.bias').param)); // [E, P]
-      flat = g.add(g.mulMat(slot('transform.2.weight').param, th), slot('transform.2.bias').param);
-    } else flat = emb;
-    const cache = new Map<number, { k: T; v: T }>();
-    // peft's view [P, L*2, nKv, hd]: block 2l is layer l's keys, 2l+1 its values.
-    const block = (j: number) => g.cont(g.permute(g.reshape(g.slice0(flat, j * kv, kv), [hd, nKv, P, 1]), [0, 2, 1, 3])); // [hd, P, nKv, 1]
-    const layer = (l: number) => {
-      let e = cache.get(l);
-      if (!e) cache.set(l, (e = { k: block(2 * l), v: block(2 * l + 1) }));
-      return e;
-    };
-    const backward = (grads: Map<number, { dk: T; dv: T }>): [ParamSlot, T][] => {
-      const back = (d: T) => g.reshape(g.cont(g.permute(d, [0, 2, 1, 3])), [kv, P]); // [hd, P, nKv, 1] -> [kvDim, P]
-      let dFlat: T | undefined;
-      for (let l = 0; l < L; l++) {
-        const d = grads.get(l)!;
-        const both = g.concat(back(d.dk), back(d.dv), 0);
-        dFlat = dFlat ? g.concat(dFlat, both, 0) : both;
+    const H = cfg.hiddenSize;
+    const x0 = g.reshape(g.getRows(this.frozen.embed, s.inputs.ids), [H, Tq, B]);
+    const recs = [];
+    let x = x0;
+    for (let i = 0; i < cfg.numLayers; i++) {
+      const r = dec.layerForward(x, i);
+      recs.push(r);
+      x = r.out;
+    }
+    const xL = g.reshape(x, [H, N]);
+    const hidden = g.mul(g.rmsNorm(xL, cfg.rmsNormEps), this.frozen.finalNorm); // [H, N]
+    return { recs, xL, hidden };
+  }
+
+  /** lastLogits: the head on the last row only, computed and copied into `out`. */
+  private async lastRowLogits(s: BatchGraph, graph: GraphPtr, hidden: T, out: Float32Array): Promise<number> {
+    const { g, N } = s;
+    const last = g.input([1], 'last_row', GgmlType.I32);
+    s.uploads.push([last.p, Int32Array.of(N - 1)]);
+    const logits = g.output(g.mulMat(this.frozen.head, g.getRows(hidden, last)), 'logits'); // [V, 1]
+    this.backend.lib.base.ggml_build_forward_expand(graph, logits.p);
+    this.backend.assertSupported(graph);
+    await this.allocUploadCompute(graph, s.uploads, `a forward pass of ${N} tokens`);
+    out.set(this.get(logits));
+    return 0;
+  }
+
+  /**
+   * From the head's gradient of the target rows back through the final norm and every layer (re-run
+   * from its saved input with checkpointing), then the gradient accumulators += this batch's gradients.
+   */
+  private backwardInto(s: BatchGraph, graph: GraphPtr, fwd: ForwardPass, head: HeadLoss, checkpointing: boolean): void {
+    const { g, dec, B, Tq, N } = s;
+    const base = this.backend.lib.base;
+    const cfg = this.frozen.config;
+    const H = cfg.hiddenSize;
+    let dhs = head.dChunks[0];
+    for (let k = 1; k < head.dChunks.length; k++) dhs = g.concat(dhs, head.dChunks[k], 1);
+    const dhidden = g.getRowsBack(dhs, head.idx, g.shapeOnly([H, N]));
+    let dx = g.reshape(g.rmsNormBack(g.mul(dhidden, this.frozen.finalNorm), fwd.xL, cfg.rmsNormEps), [H, Tq, B]);
+    for (let i = cfg.numLayers - 1; i >= 0; i--) {
+      // Activation checkpointing: re-run the layer from its saved input. The `+ 0·dx` makes the
+      // recompute depend on the incoming gradient, so ggml schedules it inside the backward and
+      // the first forward's intermediates are freed after their last forward use.
+      const rec = checkpointing ? dec.layerForward(g.add(fwd.recs[i].x, g.scale(dx, 0)), i) : fwd.recs[i];
+      dx = dec.layerBackward(dx, rec, i);
+    }
+    if (s.prefix) {
+      for (const [slot, grad] of s.prefix.backward(dec.prefixGrads)) {
+        base.ggml_build_forward_expand(graph, g.copyInto(g.add(slot.grad, grad), slot.grad).p);
       }
-      if (!th) return [[slot('embedding.weight'), dFlat!]];
-      const w2 = slot('transform.2.weight');
-      const w1 = slot('transform.0.weight');
-      const rowSum = (x: T) => g.reshape(g.sumRows(g.transposed(x)), [x.ne[0]]); // sum over P
-      const dth = g.mulMat(g.transposed(w2.param), dFlat!); // [E, P]
-      const du = g.sub(dth, g.mul(dth, g.sqr(th))); // tanh' = 1 - tanh²
-      return [
-        [w2, g.outProd(th, dFlat!)], // [E, flat]
-        [slot('transform.2.bias'), rowSum(dFlat!)],
-        [w1, g.outProd(emb, du)], // [H, E]
-        [slot('transform.0.bias'), rowSum(du)],
-        [slot('embedding.weight'), g.mulMat(g.transposed(w1.param), du)], // [H, P]
-      ];
-    };
-    return { layer, backward };
+    }
+    for (const { module, dA, dB } of dec.grads) {
+      base.ggml_build_forward_expand(graph, g.copyInto(g.add(module.gradA, dA), module.gradA).p);
+      base.ggml_build_forward_expand(graph, g.copyInto(g.add(module.gradB, dB), module.gradB).p);
+    }
+  }
+
+  /** The compute buffer `graph` would take, measured by a probe allocator (nothing allocated for it). */
+  private measure(graph: GraphPtr): number {
+    const probe = new GraphAllocator(this.backend.lib, this.backend.bufferType());
+    try {
+      return probe.measure(graph);
+    } finally {
+      probe.dispose();
+    }
+  }
+
+  /** Allocates `graph`'s compute buffer, writes the inputs, computes. */
+  private async allocUploadCompute(graph: GraphPtr, uploads: Upload[], what: string): Promise<void> {
+    this.alloc.alloc(graph, what);
+    this.notePeak();
+    for (const [p, data] of uploads) this.set(p, data);
+    await this.backend.compute(graph);
   }
 
   /** Zeroes the accumulators, then forward + backward of every micro-batch of one optimiser step. */
   async lossAndGrads(micro: Batch[], dropoutSeeds: number[], checkpointing = false): Promise<{ loss: number; targets: number; tokens: number }> {
-    this.backend.lib.backend.ggml_backend_buffer_clear(this.gradBuf.ptr, 0);
+    this.backend.lib.backend.ggml_backend_buffer_clear(this.params.gradBuf.ptr, 0);
     const targets = micro.reduce((n, b) => n + b.numTargets, 0);
     const normaliser = Math.max(1, targets);
     let loss = 0;
@@ -439,7 +278,7 @@ export class GgmlLoraTrainer {
    * d logits, scaled per row by -c_t.
    */
   async weightedGrads(batches: { batch: Batch; coefficients: Float32Array }[], dropoutSeed = 0): Promise<void> {
-    this.backend.lib.backend.ggml_backend_buffer_clear(this.gradBuf.ptr, 0);
+    this.backend.lib.backend.ggml_backend_buffer_clear(this.params.gradBuf.ptr, 0);
     for (const { batch, coefficients } of batches) {
       const rowWeights = coefficients.map((c) => -c);
       await this.runBatch(batch, { backward: true, normaliser: 1, dropoutSeed, rowWeights });
@@ -485,7 +324,7 @@ export class GgmlLoraTrainer {
       numTokens: N,
     };
     const compute = await this.runBatch(batch, { backward: true, normaliser: Math.max(1, targetRows), dropoutSeed: 0, checkpointing, measureOnly: true });
-    return { frozen: this.frozen.bytes, adapter: this.paramBuf.bytes + this.gradBuf.bytes, compute };
+    return { frozen: this.frozen.bytes, adapter: this.params.paramBuf.bytes + this.params.gradBuf.bytes, compute };
   }
 
   /** Logits [V] after the last of `ids`, adapter applied (a full forward: no KV cache here). */
@@ -534,16 +373,16 @@ export class GgmlLoraTrainer {
   async adamwStep(h: AdamWHyper, gradScale = 1): Promise<void> {
     const lib = this.backend.lib;
     this.t++;
-    this.set(this.hyper.p, Float32Array.of(h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, 1 / (1 - h.beta1 ** this.t), 1 / (1 - h.beta2 ** this.t)));
-    this.set(this.clip.p, Float32Array.of(gradScale));
+    this.set(this.params.hyper.p, Float32Array.of(h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, 1 / (1 - h.beta1 ** this.t), 1 / (1 - h.beta2 ** this.t)));
+    this.set(this.params.clip.p, Float32Array.of(gradScale));
     const nodes = 64 + this.slots.length * 4;
     const ctx = new GgmlContext(lib, nodes, nodes);
     try {
       const g = new GraphBuilder(lib, ctx);
       const graph = ctx.newGraph(nodes);
       for (const s of this.slots) {
-        const grad = gradScale === 1 ? s.grad : g.mul(s.grad, this.clip);
-        lib.base.ggml_build_forward_expand(graph, g.adamw(s.param, grad, s.m, s.v, this.hyper).p);
+        const grad = gradScale === 1 ? s.grad : g.mul(s.grad, this.params.clip);
+        lib.base.ggml_build_forward_expand(graph, g.adamw(s.param, grad, s.m, s.v, this.params.hyper).p);
       }
       this.backend.assertSupported(graph);
       this.alloc.alloc(graph, 'the optimiser step');
@@ -589,9 +428,9 @@ export class GgmlLoraTrainer {
 
   dispose(): void {
     this.alloc.dispose();
-    this.gradBuf.dispose();
-    this.paramBuf.dispose();
-    this.gradCtx.dispose();
-    this.paramCtx.dispose();
+    this.params.gradBuf.dispose();
+    this.params.paramBuf.dispose();
+    this.params.gradCtx.dispose();
+    this.params.paramCtx.dispose();
   }
 }

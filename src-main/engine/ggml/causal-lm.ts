@@ -15,7 +15,7 @@
  * it (ggml_flash_attn_ext, f16 mask) and `flashAttention` allows it.
  */
 import type { ModelConfig } from '../config/model-config';
-import { PROJECTIONS, loraModuleKey, type Projection } from '../adapters/lora-set';
+import { loraModuleKey, type Projection } from '../adapters/lora-set';
 import type { HostLoraSet } from '../adapters/peft-lora-host';
 import { hostMaskAndPositions } from '../nn/host-mask';
 import { ropeInverseFrequencies } from '../nn/rope-frequencies';
@@ -189,6 +189,35 @@ interface BuiltGraph {
   checked: boolean;
 }
 
+/** Op helpers over one graph context (the context's tensors are created in call order). */
+interface GraphOps {
+  c: CtxPtr;
+  input: (type: number, ne: number[], name: string) => TensorPtr;
+  reshape: (t: TensorPtr, ...ne: number[]) => TensorPtr;
+  /** RMSNorm times its weight. */
+  norm: (x: TensorPtr, weight: TensorPtr) => TensorPtr;
+  /** mul_mat with f32 precision. */
+  matmul: (a: TensorPtr, b: TensorPtr) => TensorPtr;
+  /** A projection of layer `layer`: weight, bias if any, unmerged LoRA if any. */
+  proj: (x: TensorPtr, layer: number, p: Projection) => TensorPtr;
+}
+
+/** What the steps of one forward graph share: its ops, graph, cache, sizes and inputs. */
+interface ForwardScope extends GraphOps {
+  graph: GraphPtr;
+  cache: GgmlKvCache;
+  B: number;
+  T: number;
+  /** Cache columns attended. */
+  W: number;
+  /** T * B. */
+  N: number;
+  pos: TensorPtr;
+  rows: TensorPtr;
+  mask: TensorPtr;
+  useFlash: boolean;
+}
+
 export interface GgmlCausalLMOptions {
   lora?: LoraPairs;
   /** Use ggml_flash_attn_ext where the backend supports it (default true except on cpu). */
@@ -303,15 +332,26 @@ export class GgmlCausalLM {
 
   private build(cache: GgmlKvCache, B: number, T: number, W: number, logitsMode: 'last' | 'all'): BuiltGraph {
     const cfg = this.config;
-    const lib = this.backend.lib;
-    const { base } = lib;
     const nodes = 64 + cfg.numLayers * 160;
-    const gctx = new GgmlContext(lib, nodes, nodes);
-    const c: CtxPtr = gctx.ptr;
-    const w = this.weights;
-    const { headDim: hd, numHeads: nH, numKvHeads: nKv, hiddenSize: H, rmsNormEps: eps } = cfg;
+    const gctx = new GgmlContext(this.backend.lib, nodes, nodes);
+    const ops = this.graphOps(gctx.ptr);
     const N = T * B;
-    const F32 = GgmlType.F32;
+    const ids = ops.input(GgmlType.I32, [N], 'ids');
+    const pos = ops.input(GgmlType.I32, [N], 'pos');
+    const rows = ops.input(GgmlType.I64, [N], 'kv_rows');
+    const useFlash = this.flashAttention;
+    const mask = ops.input(useFlash ? GgmlType.F16 : GgmlType.F32, [W, T, 1, B], 'mask');
+    const s: ForwardScope = { ...ops, graph: gctx.newGraph(nodes), cache, B, T, W, N, pos, rows, mask, useFlash };
+    let x = this.backend.lib.base.ggml_get_rows(s.c, this.weights.embed.tensor, ids); // [H, N]
+    for (let i = 0; i < cfg.numLayers; i++) x = this.decoderLayer(s, x, i);
+    const { logits, outRows } = this.head(s, x, logitsMode);
+    return { ctx: gctx, graph: s.graph, ids, pos, mask, rows, outRows, logits, batch: B, steps: T, window: W, maskF16: useFlash, checked: false };
+  }
+
+  /** The small op helpers every step of a forward graph in context `c` uses. */
+  private graphOps(c: CtxPtr): GraphOps {
+    const { base } = this.backend.lib;
+    const w = this.weights;
     const input = (type: number, ne: number[], name: string) => {
       const t = base.ggml_new_tensor(c, type, ne.length, i64(ne));
       base.ggml_set_name(t, name);
@@ -319,12 +359,7 @@ export class GgmlCausalLM {
       return t;
     };
     const reshape = (t: TensorPtr, ...ne: number[]) => base.ggml_reshape_4d(c, t, ne[0], ne[1] ?? 1, ne[2] ?? 1, ne[3] ?? 1);
-    const ids = input(GgmlType.I32, [N], 'ids');
-    const pos = input(GgmlType.I32, [N], 'pos');
-    const rows = input(GgmlType.I64, [N], 'kv_rows');
-    const useFlash = this.flashAttention;
-    const mask = input(useFlash ? GgmlType.F16 : F32, [W, T, 1, B], 'mask');
-    const norm = (x: TensorPtr, weight: TensorPtr) => base.ggml_mul(c, base.ggml_rms_norm(c, x, eps), weight);
+    const norm = (x: TensorPtr, weight: TensorPtr) => base.ggml_mul(c, base.ggml_rms_norm(c, x, this.config.rmsNormEps), weight);
     // f32 accumulation everywhere: ggml-vulkan otherwise accumulates in f16 where the device has it.
     const matmul = (a: TensorPtr, b: TensorPtr) => {
       const y = base.ggml_mul_mat(c, a, b);
@@ -343,62 +378,87 @@ export class GgmlCausalLM {
       }
       return y;
     };
-    const graph = gctx.newGraph(nodes);
-    let x = base.ggml_get_rows(c, w.embed.tensor, ids); // [H, N]
-    const colBytes = hd * nKv * 4;
-    for (let i = 0; i < cfg.numLayers; i++) {
-      const p = `model.layers.${i}`;
-      const h = norm(x, w.get(`${p}.input_layernorm.weight`).tensor);
-      let q = reshape(proj(h, i, 'self_attn.q_proj'), hd, nH, N); // [hd, nH, N]
-      let k = reshape(proj(h, i, 'self_attn.k_proj'), hd, nKv, N);
-      const v = reshape(proj(h, i, 'self_attn.v_proj'), hd, nKv, N);
-      if (cfg.qkNorm) {
-        q = norm(q, w.get(`${p}.self_attn.q_norm.weight`).tensor);
-        k = norm(k, w.get(`${p}.self_attn.k_norm.weight`).tensor);
-      }
-      const rope = (t: TensorPtr) =>
-        base.ggml_rope_ext(c, t, pos, this.freqFactors ?? null, hd, GGML_ROPE_TYPE_NEOX, cfg.maxPositions, cfg.rope.theta, 1, 0, 1, 32, 1);
-      q = rope(q);
-      k = rope(k);
-      // Write this call's keys/values into the cache rows [hd*nKv] at the given column indices.
-      const kRows = reshape(cache.k[i], hd * nKv, cache.capacity * B);
-      const vRows = reshape(cache.v[i], hd * nKv, cache.capacity * B);
-      base.ggml_build_forward_expand(graph, base.ggml_set_rows(c, kRows, reshape(k, hd * nKv, N), rows));
-      base.ggml_build_forward_expand(graph, base.ggml_set_rows(c, vRows, reshape(v, hd * nKv, N), rows));
-      const view = (t: TensorPtr) => base.ggml_view_4d(c, t, hd, nKv, W, B, hd * 4, colBytes, colBytes * cache.capacity, 0); // [hd, nKv, W, B]
-      const kw = base.ggml_permute(c, view(cache.k[i]), 0, 2, 1, 3); // [hd, W, nKv, B]
-      const qh = base.ggml_permute(c, reshape(q, hd, nH, T, B), 0, 2, 1, 3); // [hd, T, nH, B]
-      let attn: TensorPtr; // [hd*nH, N]
-      if (useFlash) {
-        const vw = base.ggml_permute(c, view(cache.v[i]), 0, 2, 1, 3); // [hd, W, nKv, B]
-        const fa = base.ggml_flash_attn_ext(c, qh, kw, vw, mask, 1 / Math.sqrt(hd), 0, 0); // [hd, nH, T, B]
-        base.ggml_flash_attn_ext_set_prec(fa, GGML_PREC_F32);
-        attn = reshape(fa, hd * nH, N);
-      } else {
-        const kq = matmul(kw, qh); // [W, T, nH, B]
-        const probs = base.ggml_soft_max_ext(c, kq, mask, 1 / Math.sqrt(hd), 0);
-        const vt = base.ggml_cont(c, base.ggml_permute(c, view(cache.v[i]), 1, 2, 0, 3)); // [W, hd, nKv, B]
-        const kqv = matmul(vt, probs); // [hd, T, nH, B]
-        attn = reshape(base.ggml_cont(c, base.ggml_permute(c, kqv, 0, 2, 1, 3)), hd * nH, N); // [hd*nH, N]
-      }
-      const x1 = base.ggml_add(c, x, proj(attn, i, 'self_attn.o_proj'));
-      const h2 = norm(x1, w.get(`${p}.post_attention_layernorm.weight`).tensor);
-      const act = base.ggml_mul(c, base.ggml_silu(c, proj(h2, i, 'mlp.gate_proj')), proj(h2, i, 'mlp.up_proj'));
-      x = base.ggml_add(c, x1, proj(act, i, 'mlp.down_proj'));
+    return { c, input, reshape, norm, matmul, proj };
+  }
+
+  /** One decoder layer: x + attention(norm(x)), then + SwiGLU MLP of its norm. x is [H, N]. */
+  private decoderLayer(s: ForwardScope, x: TensorPtr, i: number): TensorPtr {
+    const { base } = this.backend.lib;
+    const { c, norm, proj } = s;
+    const w = this.weights;
+    const p = `model.layers.${i}`;
+    const h = norm(x, w.get(`${p}.input_layernorm.weight`).tensor);
+    const attn = this.attention(s, h, i); // [hd*nH, N]
+    const x1 = base.ggml_add(c, x, proj(attn, i, 'self_attn.o_proj'));
+    const h2 = norm(x1, w.get(`${p}.post_attention_layernorm.weight`).tensor);
+    const act = base.ggml_mul(c, base.ggml_silu(c, proj(h2, i, 'mlp.gate_proj')), proj(h2, i, 'mlp.up_proj'));
+    return base.ggml_add(c, x1, proj(act, i, 'mlp.down_proj'));
+  }
+
+  /** Layer i's attention of normed h [H, N]: q/k/v, RoPE, this call's K/V into the cache, attend over W columns. */
+  private attention(s: ForwardScope, h: TensorPtr, i: number): TensorPtr {
+    const cfg = this.config;
+    const { base } = this.backend.lib;
+    const { c, reshape, norm, proj, cache, pos, N, B } = s;
+    const w = this.weights;
+    const { headDim: hd, numHeads: nH, numKvHeads: nKv } = cfg;
+    const p = `model.layers.${i}`;
+    let q = reshape(proj(h, i, 'self_attn.q_proj'), hd, nH, N); // [hd, nH, N]
+    let k = reshape(proj(h, i, 'self_attn.k_proj'), hd, nKv, N);
+    const v = reshape(proj(h, i, 'self_attn.v_proj'), hd, nKv, N);
+    if (cfg.qkNorm) {
+      q = norm(q, w.get(`${p}.self_attn.q_norm.weight`).tensor);
+      k = norm(k, w.get(`${p}.self_attn.k_norm.weight`).tensor);
     }
-    x = norm(x, w.get('model.norm.weight').tensor); // [H, N]
+    const rope = (t: TensorPtr) =>
+      base.ggml_rope_ext(c, t, pos, this.freqFactors ?? null, hd, GGML_ROPE_TYPE_NEOX, cfg.maxPositions, cfg.rope.theta, 1, 0, 1, 32, 1);
+    q = rope(q);
+    k = rope(k);
+    // Write this call's keys/values into the cache rows [hd*nKv] at the given column indices.
+    const kRows = reshape(cache.k[i], hd * nKv, cache.capacity * B);
+    const vRows = reshape(cache.v[i], hd * nKv, cache.capacity * B);
+    base.ggml_build_forward_expand(s.graph, base.ggml_set_rows(c, kRows, reshape(k, hd * nKv, N), s.rows));
+    base.ggml_build_forward_expand(s.graph, base.ggml_set_rows(c, vRows, reshape(v, hd * nKv, N), s.rows));
+    return this.attendWindow(s, q, i);
+  }
+
+  /** Attention of the roped queries q [hd, nH, N] over the first W cache columns of layer i: [hd*nH, N]. */
+  private attendWindow(s: ForwardScope, q: TensorPtr, i: number): TensorPtr {
+    const { base } = this.backend.lib;
+    const { c, reshape, matmul, cache, mask, N, B, T, W } = s;
+    const { headDim: hd, numHeads: nH, numKvHeads: nKv } = this.config;
+    const colBytes = hd * nKv * 4;
+    const view = (t: TensorPtr) => base.ggml_view_4d(c, t, hd, nKv, W, B, hd * 4, colBytes, colBytes * cache.capacity, 0); // [hd, nKv, W, B]
+    const kw = base.ggml_permute(c, view(cache.k[i]), 0, 2, 1, 3); // [hd, W, nKv, B]
+    const qh = base.ggml_permute(c, reshape(q, hd, nH, T, B), 0, 2, 1, 3); // [hd, T, nH, B]
+    if (s.useFlash) {
+      const vw = base.ggml_permute(c, view(cache.v[i]), 0, 2, 1, 3); // [hd, W, nKv, B]
+      const fa = base.ggml_flash_attn_ext(c, qh, kw, vw, mask, 1 / Math.sqrt(hd), 0, 0); // [hd, nH, T, B]
+      base.ggml_flash_attn_ext_set_prec(fa, GGML_PREC_F32);
+      return reshape(fa, hd * nH, N);
+    }
+    const kq = matmul(kw, qh); // [W, T, nH, B]
+    const probs = base.ggml_soft_max_ext(c, kq, mask, 1 / Math.sqrt(hd), 0);
+    const vt = base.ggml_cont(c, base.ggml_permute(c, view(cache.v[i]), 1, 2, 0, 3)); // [W, hd, nKv, B]
+    const kqv = matmul(vt, probs); // [hd, T, nH, B]
+    return reshape(base.ggml_cont(c, base.ggml_permute(c, kqv, 0, 2, 1, 3)), hd * nH, N); // [hd*nH, N]
+  }
+
+  /** The final norm and the head, over every column or (logits 'last') each row's last one. */
+  private head(s: ForwardScope, xL: TensorPtr, logitsMode: 'last' | 'all'): { logits: TensorPtr; outRows?: TensorPtr } {
+    const { base } = this.backend.lib;
+    const { c } = s;
+    let x = s.norm(xL, this.weights.get('model.norm.weight').tensor); // [H, N]
     let outRows: TensorPtr | undefined;
     if (logitsMode === 'last') {
-      outRows = input(GgmlType.I32, [B], 'out_rows');
+      outRows = s.input(GgmlType.I32, [s.B], 'out_rows');
       x = base.ggml_get_rows(c, x, outRows); // [H, B]
     }
-    const logits = matmul(w.head.tensor, x); // [V, rows]
+    const logits = s.matmul(this.weights.head.tensor, x); // [V, rows]
     base.ggml_set_name(logits, 'logits');
     base.ggml_set_output(logits);
-    base.ggml_build_forward_expand(graph, logits);
-    void H;
-    void PROJECTIONS;
-    return { ctx: gctx, graph, ids, pos, mask, rows, outRows, logits, batch: B, steps: T, window: W, maskF16: useFlash, checked: false };
+    base.ggml_build_forward_expand(s.graph, logits);
+    return { logits, outRows };
   }
 
   dispose(): void {

@@ -104,11 +104,25 @@ interface AsyncFn<F extends Fn> {
   async(...args: [...Parameters<F>, (err: unknown, res: ReturnType<F>) => void]): void;
 }
 
-/** Base library (libggml-base): tensors, ops, graphs, quantisation. */
+/** A typed binder over one library: `f<Signature>('C prototype')`. */
+function binder(lib: LibraryHandle) {
+  return <F extends Fn>(proto: string) => lib.func(proto) as unknown as AsyncFn<F>;
+}
+
+const T = 'void *'; // ggml_tensor *
+const C = 'void *'; // ggml_context *
+
+/**
+ * Base library (libggml-base): tensors, ops, graphs, quantisation. Declared in groups, in this order
+ * (the order of the koffi bindings and of the object's keys is the one the single table had).
+ */
 export function declareBase(lib: LibraryHandle) {
-  const f = <F extends Fn>(proto: string) => lib.func(proto) as unknown as AsyncFn<F>;
-  const T = 'void *'; // ggml_tensor *
-  const C = 'void *'; // ggml_context *
+  const f = binder(lib);
+  return { ...declareContextAndGraph(f), ...declareOps(f), ...declareHostConversion(f) };
+}
+
+/** Version, contexts, tensors and their metadata, graphs. */
+function declareContextAndGraph(f: ReturnType<typeof binder>) {
   return {
     ggml_version: f<() => string>('const char *ggml_version()'),
     ggml_commit: f<() => string>('const char *ggml_commit()'),
@@ -135,7 +149,12 @@ export function declareBase(lib: LibraryHandle) {
     ggml_build_forward_expand: f<(g: GraphPtr, t: TensorPtr) => void>(`void ggml_build_forward_expand(void *, ${T})`),
     ggml_graph_n_nodes: f<(g: GraphPtr) => number>('int ggml_graph_n_nodes(void *)'),
     ggml_graph_node: f<(g: GraphPtr, i: number) => TensorPtr>(`${T} ggml_graph_node(void *, int)`),
-    // ops
+  };
+}
+
+/** The graph ops (each builds a node in a context). */
+function declareOps(f: ReturnType<typeof binder>) {
+  return {
     ggml_dup: f<(ctx: CtxPtr, a: TensorPtr) => TensorPtr>(`${T} ggml_dup(${C}, ${T})`),
     ggml_add: f<(ctx: CtxPtr, a: TensorPtr, b: TensorPtr) => TensorPtr>(`${T} ggml_add(${C}, ${T}, ${T})`),
     ggml_sub: f<(ctx: CtxPtr, a: TensorPtr, b: TensorPtr) => TensorPtr>(`${T} ggml_sub(${C}, ${T}, ${T})`),
@@ -193,7 +212,12 @@ export function declareBase(lib: LibraryHandle) {
       `${T} ggml_opt_step_adamw(${C}, ${T}, ${T}, ${T}, ${T}, ${T})`,
     ),
     ggml_argmax: f<(ctx: CtxPtr, a: TensorPtr) => TensorPtr>(`${T} ggml_argmax(${C}, ${T})`),
-    // host-side conversion and quantisation
+  };
+}
+
+/** Host-side conversion and quantisation, and the CPU threadpool's default parameters. */
+function declareHostConversion(f: ReturnType<typeof binder>) {
+  return {
     ggml_quantize_chunk: f<(type: number, src: Float32Array, dst: Uint8Array, start: number, nrows: number, nPerRow: number, imatrix: null) => number>(
       'size_t ggml_quantize_chunk(int, const float *, _Inout_ uint8_t *, int64_t, int64_t, int64_t, const float *)',
     ),
@@ -207,8 +231,7 @@ export function declareBase(lib: LibraryHandle) {
 
 /** Backend library (libggml): registry, devices, buffers, allocators, compute. */
 export function declareBackend(lib: LibraryHandle) {
-  const f = <F extends Fn>(proto: string) => lib.func(proto) as unknown as AsyncFn<F>;
-  const T = 'void *'; // ggml_tensor *
+  const f = binder(lib);
   return {
     ggml_backend_load_all_from_path: f<(dir: string) => void>('void ggml_backend_load_all_from_path(const char *)'),
     ggml_backend_dev_count: f<() => number>('size_t ggml_backend_dev_count()'),
