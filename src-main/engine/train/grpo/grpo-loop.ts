@@ -7,19 +7,20 @@
  * Data: any chat format; the prompt is every turn before the last assistant turn (rendered with the
  * chat template's generation prompt), the reference answer is that assistant turn (GSM8K's `#### 42`
  * is read by the correctness reward).
+ * The loop's steps are methods of GrpoRun (grpo-run.ts); one step's rollouts and gradients are grpo-step.ts.
  * Not yet: resuming a GRPO run (refused at start with one line), validation loss, live samples.
  */
-import { UserError, serializeError } from '../../errors';
+import { UserError } from '../../errors';
 import { isChat, type Example } from '../../types';
-import { clipScale } from '../../optim/clip-scale';
-import { lrAt, type ScheduleOptions } from '../../optim/schedule';
 import type { TextTokenizer } from '../../tokenizer/text-tokenizer';
 import { Rng } from '../rng';
 import type { TrainConfig } from '../train-config';
+import { warnSkippedRecords } from '../load-train-data';
 import { withSystem } from '../train-data';
 import type { DoneEvent, TrainHooks } from '../train-events';
 import type { TrainIo } from '../train-io';
-import { grpoStep, type GrpoPrompt } from './grpo-step';
+import { GrpoRun, grpoSchedule } from './grpo-run';
+import type { GrpoPrompt } from './grpo-step';
 import { builtinReward, type RewardFunction } from './rewards';
 
 /** Prompt and reference of each chat example; rows that are not chats, or have no user turn, are skipped. */
@@ -68,60 +69,28 @@ function rewardFunctions(cfg: TrainConfig, io: TrainIo): RewardFunction[] {
 }
 
 export async function grpoLoop(cfg: TrainConfig, hooks: TrainHooks & { runId?: string }, io: TrainIo): Promise<DoneEvent> {
-  const g = cfg.grpo!;
   const runId = hooks.runId ?? cfg.name ?? 'run';
   if (cfg.resumeFrom)
     throw new UserError('resuming a GRPO run is not supported yet', {
       where: cfg.resumeFrom,
       hint: 'start a new run, with --init-adapter pointing at the checkpoint to continue from it',
     });
+  // Set-up: the reward functions, the model and adapter, the prompts, the run's length and schedule.
   const rewards = rewardFunctions(cfg, io);
   io.prepareOut(cfg.out);
   const { engine, config: modelConfig, tokenizer } = await io.openEngine(cfg, Rng.derive(cfg.seed, 'init'));
-  let step = 0;
   try {
     const grpo = engine.grpo;
     if (!grpo)
       throw new UserError(`GRPO runs on the ggml engine; ${engine.label} cannot sample for it`, { hint: 'use --backend auto, cpu, vulkan, cuda or metal' });
-    const data = await io.readExamples(cfg.data, cfg.format, cfg.map);
-    if (data.skipped.length)
-      hooks.emit({
-        type: 'log',
-        level: 'warn',
-        message: `${data.skipped.length} record(s) of ${cfg.data} skipped (first: line ${data.skipped[0].line}: ${data.skipped[0].reason})`,
-      });
-    const { prompts: all, skipped } = grpoPrompts(data.examples, tokenizer, cfg.system);
-    if (skipped) hooks.emit({ type: 'log', level: 'warn', message: `${skipped} example(s) of ${cfg.data} have no user turn to prompt with and were skipped` });
-    const room = cfg.maxLen - g.maxNewTokens;
-    const prompts = all.filter((p) => p.promptIds.length <= room);
-    if (prompts.length < all.length)
-      hooks.emit({
-        type: 'log',
-        level: 'warn',
-        message: `${all.length - prompts.length} prompt(s) longer than --max-len ${cfg.maxLen} minus --max-new-tokens ${g.maxNewTokens} were skipped`,
-      });
-    if (!prompts.length)
-      throw new UserError('nothing to train on: no prompt fits in --max-len minus --max-new-tokens', {
-        where: cfg.data,
-        hint: 'raise --max-len or lower --max-new-tokens',
-      });
-
-    const perStep = cfg.batchSize * cfg.gradAccum;
-    const totalSteps = cfg.maxSteps ?? Math.max(1, Math.ceil((cfg.epochs * prompts.length) / perStep));
-    const schedule: ScheduleOptions = {
-      kind: cfg.scheduler,
-      baseLr: cfg.lr,
-      totalSteps,
-      warmupSteps: cfg.warmupSteps,
-      warmupRatio: cfg.warmupRatio,
-      minLrRatio: cfg.lrMinRatio,
-    };
+    const prompts = await loadGrpoPrompts(cfg, hooks, io, tokenizer);
+    const schedule = grpoSchedule(cfg, prompts.length);
     hooks.emit({
       type: 'start',
       runId,
       method: 'lora',
       objective: 'grpo',
-      totalSteps,
+      totalSteps: schedule.totalSteps,
       fromStep: 0,
       examples: prompts.length,
       valExamples: 0,
@@ -129,102 +98,48 @@ export async function grpoLoop(cfg: TrainConfig, hooks: TrainHooks & { runId?: s
       truncated: 0,
       trainableParams: engine.countParams(),
     });
+    const run = new GrpoRun({ cfg, hooks, io, engine, grpo, tokenizer, eosIds: modelConfig.eosTokenIds, rewards, prompts, schedule });
 
-    const dataRng = Rng.derive(cfg.seed, 'data');
-    const sampleRng = Rng.derive(cfg.seed, 'grpo-sampling');
-    let order = dataRng.permutation(prompts.length);
-    let cursor = 0;
-    let epoch = 0;
-    const losses: number[] = [];
-    let tokensSeen = 0;
-    const eosIds = modelConfig.eosTokenIds;
-    const writeAdapter = async (dir: string, folder: boolean) => {
-      const files = await engine.adapterFiles(cfg.model);
-      return folder ? io.writeFolderAtomic(dir, files) : io.writeFilesAtomic(dir, files);
-    };
+    // The loop: per optimiser step, the prompts, their rollouts scored with rewards and advantages, the
+    // policy update, the log, and the checkpoint when due.
     let stopped = false;
-    while (step < totalSteps) {
-      await hooks.control?.waitWhilePaused?.();
-      if (hooks.control?.shouldStop?.()) {
+    while (run.hasStepsLeft()) {
+      if (await run.stopRequested()) {
         stopped = true;
         break;
       }
-      const batch: GrpoPrompt[] = [];
-      while (batch.length < perStep) {
-        if (cursor >= order.length) {
-          order = dataRng.permutation(prompts.length);
-          cursor = 0;
-          epoch++;
-        }
-        batch.push(prompts[order[cursor++]]);
-      }
-      const reasons = new Map<string, { first: string; count: number }>();
-      const res = await grpoStep(grpo, batch, {
-        groupSize: g.numGenerations,
-        beta: g.beta,
-        epsilon: g.epsilon,
-        sampling: { maxNewTokens: g.maxNewTokens, temperature: g.temperature, topP: g.topP, topK: g.topK, eosIds },
-        seed: sampleRng.nextUint32(),
-        decode: (ids) => tokenizer.decode(ids, { skipSpecialTokens: true }),
-        rewards,
-        onRewardError: (fn, why) => {
-          const r = reasons.get(fn);
-          if (r) r.count++;
-          else reasons.set(fn, { first: why, count: 1 });
-        },
-        now: () => io.now(),
-        breathe: hooks.control?.breathe,
-      });
-      // One line per failing reward function per step, not one per completion.
-      for (const [fn, r] of reasons)
-        hooks.emit({ type: 'log', level: 'warn', message: `reward ${fn} scored 0 on ${r.count} completion(s) at step ${step + 1}: ${r.first}` });
-      if (!Number.isFinite(res.loss)) {
-        const err = new UserError(`the GRPO loss is NaN at step ${step + 1}; the run stopped`, { hint: 'lower --lr or --temperature', kind: 'nan' });
-        hooks.emit({ type: 'error', error: serializeError(err), step, lastCheckpoint: null });
-        throw err;
-      }
-      const norm = await engine.gradNorm();
-      const lr = lrAt(schedule, step);
-      await engine.applyStep(lr, clipScale(cfg.maxGradNorm, Number.isFinite(norm) ? norm : 0));
-      step++;
-      losses.push(res.loss);
-      tokensSeen += res.tokens;
-      const seconds = Math.max(1e-9, (res.generationMs + res.trainMs) / 1000);
-      hooks.emit({
-        type: 'step',
-        step,
-        loss: res.loss,
-        lr,
-        gradNorm: norm,
-        tokensPerS: res.tokens / seconds,
-        epoch: epoch + cursor / order.length,
-        tokensSeen,
-      });
-      const { samples, loss: _loss, tokens: _tokens, ...stats } = res;
-      hooks.emit({
-        type: 'rewards',
-        step,
-        ...stats,
-        completions: samples.map(({ prompt, completion, reward, parts, advantage }) => ({ prompt, completion, reward, parts, advantage })),
-      });
-      if (cfg.saveEvery > 0 && step % cfg.saveEvery === 0) {
-        const dir = io.join(cfg.out, `checkpoint-${step}`);
-        hooks.emit({ type: 'checkpoint', step, path: dir, bytes: await writeAdapter(dir, true) });
-      }
+      const batch = run.nextPrompts();
+      const res = await run.rollOut(batch);
+      run.failOnNan(res);
+      const update = await run.policyUpdate();
+      run.logStep(res, update);
+      await run.checkpointWhenDue();
     }
-    await writeAdapter(cfg.out, false);
-    const done: DoneEvent = {
-      type: 'done',
-      runId,
-      reason: stopped ? 'stopped' : 'completed',
-      step,
-      adapter: cfg.out,
-      losses,
-      peakMemoryBytes: engine.peakBytes(),
-    };
-    hooks.emit(done);
-    return done;
+    return await run.finish(runId, stopped);
   } finally {
     engine.dispose();
   }
+}
+
+/** The chat prompts that leave room for --max-new-tokens in --max-len, with a warning for each kind skipped. */
+async function loadGrpoPrompts(cfg: TrainConfig, hooks: TrainHooks, io: TrainIo, tokenizer: TextTokenizer): Promise<GrpoPrompt[]> {
+  const g = cfg.grpo!;
+  const data = await io.readExamples(cfg.data, cfg.format, cfg.map);
+  warnSkippedRecords(hooks, cfg.data, data.skipped);
+  const { prompts: all, skipped } = grpoPrompts(data.examples, tokenizer, cfg.system);
+  if (skipped) hooks.emit({ type: 'log', level: 'warn', message: `${skipped} example(s) of ${cfg.data} have no user turn to prompt with and were skipped` });
+  const room = cfg.maxLen - g.maxNewTokens;
+  const prompts = all.filter((p) => p.promptIds.length <= room);
+  if (prompts.length < all.length)
+    hooks.emit({
+      type: 'log',
+      level: 'warn',
+      message: `${all.length - prompts.length} prompt(s) longer than --max-len ${cfg.maxLen} minus --max-new-tokens ${g.maxNewTokens} were skipped`,
+    });
+  if (!prompts.length)
+    throw new UserError('nothing to train on: no prompt fits in --max-len minus --max-new-tokens', {
+      where: cfg.data,
+      hint: 'raise --max-len or lower --max-new-tokens',
+    });
+  return prompts;
 }

@@ -6,11 +6,11 @@
  * On-policy: the old log-probs are the policy's own (ratio 1), computed in a pass without gradients.
  * Log-probs are of the model's distribution (temperature 1), not of the sampling temperature.
  */
-import { collate, shiftLabels } from '../batching';
+import { collate, shiftLabels, type Batch } from '../batching';
 import { IGNORE_INDEX } from '../ignore-index';
 import { groupAdvantages, groupStats } from './advantages';
 import type { GrpoEngine, GrpoSampling } from './grpo-engine';
-import { grpoLoss, type CompletionLogProbs } from './loss';
+import { grpoLoss, type CompletionLogProbs, type GrpoLoss } from './loss';
 import { scoreCompletion, type RewardFunction, type RewardInput } from './rewards';
 
 export interface GrpoPrompt {
@@ -65,13 +65,39 @@ export interface GrpoStepOptions {
 }
 
 export async function grpoStep(engine: GrpoEngine, prompts: readonly GrpoPrompt[], opts: GrpoStepOptions): Promise<GrpoStepResult> {
-  const G = opts.groupSize;
   const t0 = opts.now();
+  const groups = await sampleGroups(engine, prompts, opts);
+  const scored = await scoreGroups(prompts, groups, opts);
+  const t1 = opts.now();
+
+  const batches = completionBatches(prompts, groups, opts.groupSize);
+  const completions = await completionLogProbs(engine, batches, groups, scored.advantages, opts);
+  const loss = grpoLoss(completions, { beta: opts.beta, epsilon: opts.epsilon });
+  await engine.weightedGrads(weightedBatches(batches, groups, loss.coefficients));
+  const t2 = opts.now();
+
+  return { loss: loss.loss, ...stepStats(prompts.length, scored, loss, opts), generationMs: t1 - t0, trainMs: t2 - t1 };
+}
+
+/** Rollouts: G completions of each prompt, prompt p's from seed + p * G (one per completion). */
+async function sampleGroups(engine: GrpoEngine, prompts: readonly GrpoPrompt[], opts: GrpoStepOptions): Promise<number[][][]> {
+  const G = opts.groupSize;
   const groups: number[][][] = [];
   for (const [p, pr] of prompts.entries()) {
     groups.push(await engine.sampleCompletions(pr.promptIds, G, { ...opts.sampling, seed: (opts.seed + p * G) >>> 0 }));
     await opts.breathe?.();
   }
+  return groups;
+}
+
+/** Every completion scored, in sampling order, with its reward's advantage within its prompt's group. */
+interface ScoredGroups {
+  samples: ScoredSample[];
+  rewards: number[];
+  advantages: number[];
+}
+
+async function scoreGroups(prompts: readonly GrpoPrompt[], groups: number[][][], opts: GrpoStepOptions): Promise<ScoredGroups> {
   const samples: ScoredSample[] = [];
   const rewards: number[] = [];
   for (const [p, pr] of prompts.entries()) {
@@ -82,12 +108,14 @@ export async function grpoStep(engine: GrpoEngine, prompts: readonly GrpoPrompt[
       samples.push({ prompt: pr.prompt, completion, reward: s.total, parts: s.parts, advantage: 0, tokens: ids.length });
     }
   }
-  const advantages = groupAdvantages(rewards, G);
+  const advantages = groupAdvantages(rewards, opts.groupSize);
   advantages.forEach((a, i) => (samples[i].advantage = a));
-  const t1 = opts.now();
+  return { samples, rewards, advantages };
+}
 
-  // One micro-batch per prompt: its G rows, targets on the completion tokens only.
-  const batches = prompts.map((pr, p) =>
+/** One micro-batch per prompt: its G rows, targets on the completion tokens only. */
+function completionBatches(prompts: readonly GrpoPrompt[], groups: number[][][], G: number): Batch[] {
+  return prompts.map((pr, p) =>
     collate(
       groups[p].map((ids, i) => [
         { ids: [...pr.promptIds, ...ids], targets: shiftLabels([...pr.promptIds.map(() => IGNORE_INDEX), ...ids]), source: p * G + i },
@@ -96,6 +124,17 @@ export async function grpoStep(engine: GrpoEngine, prompts: readonly GrpoPrompt[
       false,
     ),
   );
+}
+
+/** The policy's and the reference's log-probs of every completion token, with the completion's advantage. */
+async function completionLogProbs(
+  engine: GrpoEngine,
+  batches: Batch[],
+  groups: number[][][],
+  advantages: number[],
+  opts: GrpoStepOptions,
+): Promise<CompletionLogProbs[]> {
+  const G = opts.groupSize;
   const completions: CompletionLogProbs[] = [];
   for (const [p, batch] of batches.entries()) {
     const logp = await engine.targetLogProbs(batch, false);
@@ -114,32 +153,42 @@ export async function grpoStep(engine: GrpoEngine, prompts: readonly GrpoPrompt[
     }
     await opts.breathe?.();
   }
-  const loss = grpoLoss(completions, { beta: opts.beta, epsilon: opts.epsilon });
+  return completions;
+}
+
+/** The loss's per-token coefficients (one array per completion) laid out as each batch's targets. */
+function weightedBatches(batches: Batch[], groups: number[][][], coefficients: Float32Array[]): { batch: Batch; coefficients: Float32Array }[] {
   let k = 0;
-  const weighted = batches.map((batch, p) => {
+  return batches.map((batch, p) => {
     const c = new Float32Array(batch.numTargets);
     let at = 0;
     for (let i = 0; i < groups[p].length; i++, k++) {
-      c.set(loss.coefficients[k], at);
-      at += loss.coefficients[k].length;
+      c.set(coefficients[k], at);
+      at += coefficients[k].length;
     }
     return { batch, coefficients: c };
   });
-  await engine.weightedGrads(weighted);
-  const t2 = opts.now();
+}
 
+/** What the step reports besides its loss and timings: reward means, spread within groups, KL, lengths. */
+function stepStats(
+  promptCount: number,
+  { samples, rewards }: ScoredGroups,
+  loss: GrpoLoss,
+  opts: GrpoStepOptions,
+): Omit<GrpoStepResult, 'loss' | 'generationMs' | 'trainMs'> {
+  const G = opts.groupSize;
   const names = opts.rewards.map((f) => f.name);
   const byFunction = Object.fromEntries(names.map((n) => [n, samples.reduce((s, x) => s + (x.parts[n] ?? 0), 0) / samples.length]));
   let std = 0;
   let correct = 0;
-  for (let p = 0; p < prompts.length; p++) {
+  for (let p = 0; p < promptCount; p++) {
     const group = samples.slice(p * G, (p + 1) * G);
-    std += groupStats(group.map((s) => s.reward)).std / prompts.length;
-    correct += group.filter((s) => s.parts.correct === 1).length / G / prompts.length;
+    std += groupStats(group.map((s) => s.reward)).std / promptCount;
+    correct += group.filter((s) => s.parts.correct === 1).length / G / promptCount;
   }
   const tokens = samples.reduce((n, s) => n + s.tokens, 0);
   return {
-    loss: loss.loss,
     meanReward: rewards.reduce((a, b) => a + b, 0) / rewards.length,
     rewardStd: std,
     byFunction,
@@ -149,7 +198,5 @@ export async function grpoStep(engine: GrpoEngine, prompts: readonly GrpoPrompt[
     correctFraction: names.includes('correct') ? correct : null,
     samples,
     tokens,
-    generationMs: t1 - t0,
-    trainMs: t2 - t1,
   };
 }
