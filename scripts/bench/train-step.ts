@@ -19,6 +19,11 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { writeSyntheticCheckpoint } from '../synthetic-checkpoint';
 import { peakRssMiB, rssMiB } from './bench-model';
+import type { ModelConfig } from '../../src-main/engine/config/model-config';
+import type { Batch } from '../../src-main/engine/train/batching';
+import type { Rng as RngClass } from '../../src-main/engine/train/rng';
+import type { GgmlLoraTrainer as Trainer, HostLoraModule } from '../../src-main/engine/ggml-train/lora-trainer';
+import type { ProjName } from '../../src-main/engine/ggml-train/frozen-weights';
 
 const { values } = parseArgs({
   options: {
@@ -65,31 +70,8 @@ interface Result {
   blas?: string[];
 }
 
-async function child(): Promise<void> {
-  const { openBackend } = await import('../../src-main/engine-node/ggml-runtime');
-  const { openWeightStore, readModelConfig } = await import('../../src-main/engine-node/load-model');
-  const { FrozenWeights } = await import('../../src-main/engine/ggml-train/frozen-weights');
-  const { GgmlLoraTrainer } = await import('../../src-main/engine/ggml-train/lora-trainer');
-  const { Rng } = await import('../../src-main/engine/train/rng');
-  const { collate } = await import('../../src-main/engine/train/batching');
-  type HostLoraModule = import('../../src-main/engine/ggml-train/lora-trainer').HostLoraModule;
-  type FrozenType = import('../../src-main/engine/ggml-train/frozen-weights').FrozenType;
-  const { PROJ_NAMES } = await import('../../src-main/engine/ggml-train/frozen-weights');
-  const shape = values.shape!;
-  const seq = Number(values.seq);
-  const batch = Number(values.batch);
-  const r = Number(values.r);
-  const steps = Number(values.steps);
-  const checkpointing = values.checkpointing === 'on';
-  const dir = modelDir(shape);
-  const cfg = readModelConfig(dir);
-  const { backend, reason } = openBackend(values.backend as 'cpu', { threads: Number(values.threads) });
-  process.stderr.write(`  backend ${reason}\n`);
-  const { store, close } = await openWeightStore(dir);
-  const frozen = await FrozenWeights.load(store, cfg, backend, values.weights as FrozenType);
-  close();
-  const rssAfterLoadMiB = rssMiB();
-  const init = new Rng(0);
+/** LoRA A random (seeded), B zero, on every projection of every layer: shapes [r, in] and [out, r]. */
+function loraModules(cfg: ModelConfig, r: number, projNames: readonly ProjName[], init: RngClass): HostLoraModule[] {
   const { hiddenSize: h, numHeads, numKvHeads, headDim: hd, intermediateSize: ff } = cfg;
   const dims: Record<string, [number, number]> = {
     q: [numHeads * hd, h],
@@ -102,20 +84,17 @@ async function child(): Promise<void> {
   };
   const lora: HostLoraModule[] = [];
   for (let layer = 0; layer < cfg.numLayers; layer++) {
-    for (const proj of PROJ_NAMES) {
+    for (const proj of projNames) {
       const [outDim, inDim] = dims[proj];
       const a = Float32Array.from({ length: r * inDim }, () => (2 * init.nextFloat() - 1) / Math.sqrt(inDim));
       lora.push({ key: `layers.${layer}.${proj}`, layer, proj, r, inDim, outDim, scale: 2, a, b: new Float32Array(outDim * r) });
     }
   }
-  const trainer = new GgmlLoraTrainer(backend, frozen, lora, 0);
-  const rng = new Rng(1);
-  // Chat-like rows: the first half is prompt (masked), the second half answer (targets).
-  const rows = Array.from({ length: batch }, (_, b) => {
-    const ids = Array.from({ length: seq }, () => rng.nextInt(Math.min(cfg.vocabSize, 150000)));
-    return [{ ids, targets: ids.map((_, t) => (t + 1 < seq && t >= seq / 2 ? ids[t + 1] : -100)), source: b }];
-  });
-  const data = collate(rows, 0, false);
+  return lora;
+}
+
+/** Warm-up steps (s <= 0, untimed) then `steps` timed ones; wall and CPU seconds of the timed ones. */
+async function timeSteps(trainer: Trainer, data: Batch, steps: number, checkpointing: boolean): Promise<{ seconds: number; cpu: number; loss: number }> {
   let seconds = 0;
   let cpu = 0;
   let loss = NaN;
@@ -136,6 +115,43 @@ async function child(): Promise<void> {
       `  step ${s}${s === 0 ? ' (warm-up)' : ''}: ${dt.toFixed(1)} s wall, ${((dc.user + dc.system) / 1e6).toFixed(1)} CPU-s, loss ${res.loss.toFixed(3)}, rss ${rssMiB().toFixed(0)} MiB\n`,
     );
   }
+  return { seconds, cpu, loss };
+}
+
+/** One configuration in this (child) process; the engine is imported here only, so the parent stays light. */
+async function child(): Promise<void> {
+  const { openBackend } = await import('../../src-main/engine-node/ggml-runtime');
+  const { openWeightStore, readModelConfig } = await import('../../src-main/engine-node/load-model');
+  const { FrozenWeights } = await import('../../src-main/engine/ggml-train/frozen-weights');
+  const { GgmlLoraTrainer } = await import('../../src-main/engine/ggml-train/lora-trainer');
+  const { Rng } = await import('../../src-main/engine/train/rng');
+  const { collate } = await import('../../src-main/engine/train/batching');
+  type FrozenType = import('../../src-main/engine/ggml-train/frozen-weights').FrozenType;
+  const { PROJ_NAMES } = await import('../../src-main/engine/ggml-train/frozen-weights');
+  const shape = values.shape!;
+  const seq = Number(values.seq);
+  const batch = Number(values.batch);
+  const r = Number(values.r);
+  const steps = Number(values.steps);
+  const checkpointing = values.checkpointing === 'on';
+  const dir = modelDir(shape);
+  const cfg = readModelConfig(dir);
+  const { backend, reason } = openBackend(values.backend as 'cpu', { threads: Number(values.threads) });
+  process.stderr.write(`  backend ${reason}\n`);
+  const { store, close } = await openWeightStore(dir);
+  const frozen = await FrozenWeights.load(store, cfg, backend, values.weights as FrozenType);
+  close();
+  const rssAfterLoadMiB = rssMiB();
+  const lora = loraModules(cfg, r, PROJ_NAMES, new Rng(0));
+  const trainer = new GgmlLoraTrainer(backend, frozen, lora, 0);
+  const rng = new Rng(1);
+  // Chat-like rows: the first half is prompt (masked), the second half answer (targets).
+  const rows = Array.from({ length: batch }, (_, b) => {
+    const ids = Array.from({ length: seq }, () => rng.nextInt(Math.min(cfg.vocabSize, 150000)));
+    return [{ ids, targets: ids.map((_, t) => (t + 1 < seq && t >= seq / 2 ? ids[t + 1] : -100)), source: b }];
+  });
+  const data = collate(rows, 0, false);
+  const { seconds, cpu, loss } = await timeSteps(trainer, data, steps, checkpointing);
   trainer.dispose();
   frozen.dispose();
   backend.dispose();
@@ -175,71 +191,49 @@ function runChild(cmd: string, args: string[]): Result | undefined {
   return JSON.parse(line) as Result;
 }
 
-function parent(): void {
-  const modes = values.checkpointing === 'both' ? ['off', 'on'] : [values.checkpointing!];
-  const threadCounts = values.threads!.split(',').map(Number);
-  const weightTypes = values.weights!.split(',');
-  modelDir(values.shape!);
-  const loadAtStart = loadAverage();
-  const started = new Date().toISOString();
-  process.stderr.write(`load average at start: ${loadAtStart}\n`);
-  const results: Result[] = [];
-  // Per thread count, every configuration back to back, so each row of one thread count shares the minute.
-  for (const threads of threadCounts) {
-    for (const weights of weightTypes) {
-      for (const mode of modes) {
-        process.stderr.write(
-          `ggml: ${values.shape} seq ${values.seq} batch ${values.batch} r ${values.r} ${values.targets} on ${values.backend}, ${weights} frozen weights, checkpointing ${mode}, ${threads} thread(s)\n`,
-        );
-        const args = [
-          '--import',
-          'tsx',
-          fileURLToPath(import.meta.url),
-          '--child',
-          '--checkpointing',
-          mode,
-          '--weights',
-          weights,
-          '--threads',
-          String(threads),
-        ];
-        for (const k of ['shape', 'seq', 'batch', 'r', 'steps', 'backend', 'targets', 'warmup'] as const) args.push(`--${k}`, values[k]!);
-        const r = runChild(process.execPath, args);
-        if (r) results.push({ ...r, threads });
-      }
-    }
-    if (values.torch === 'on') {
-      for (const dtype of ['bf16', 'fp32']) {
-        process.stderr.write(`torch ${dtype}: same shape and tokens, ${threads} thread(s)\n`);
-        const script = join(dirname(fileURLToPath(import.meta.url)), 'torch_lora_step.py');
-        const r = runChild('/usr/bin/python3', [
-          script,
-          '--shape',
-          values.shape!,
-          '--seq',
-          values.seq!,
-          '--batch',
-          values.batch!,
-          '--r',
-          values.r!,
-          '--steps',
-          values.steps!,
-          '--threads',
-          String(threads),
-          '--dtype',
-          dtype,
-        ]);
-        if (r) results.push({ ...r, threads });
-      }
+/** The ggml rows of one thread count: every frozen-weight type, with checkpointing off and/or on. */
+function runGgmlRows(threads: number, weightTypes: string[], modes: string[], results: Result[]): void {
+  for (const weights of weightTypes) {
+    for (const mode of modes) {
+      process.stderr.write(
+        `ggml: ${values.shape} seq ${values.seq} batch ${values.batch} r ${values.r} ${values.targets} on ${values.backend}, ${weights} frozen weights, checkpointing ${mode}, ${threads} thread(s)\n`,
+      );
+      const args = ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', '--checkpointing', mode, '--weights', weights, '--threads', String(threads)];
+      for (const k of ['shape', 'seq', 'batch', 'r', 'steps', 'backend', 'targets', 'warmup'] as const) args.push(`--${k}`, values[k]!);
+      const r = runChild(process.execPath, args);
+      if (r) results.push({ ...r, threads });
     }
   }
-  const loadAtEnd = loadAverage();
-  process.stdout.write(
-    `\n${values.shape} seq ${values.seq} x batch ${values.batch}, r ${values.r} ${values.targets}, ${values.steps} timed step(s) after ${values.warmup} warm-up; started ${started}\n`,
-  );
-  process.stdout.write(`load average (1/5/15 min) at start ${loadAtStart}, at end ${loadAtEnd}\n`);
-  const blas = results.find((r) => r.blas)?.blas;
-  if (blas) process.stdout.write(`torch BLAS: ${blas.find((b) => b.includes('openblas')) ?? blas.join(' ')}\n`);
+}
+
+/** The PyTorch anchor rows of one thread count: bf16 autocast, then fp32. */
+function runTorchRows(threads: number, results: Result[]): void {
+  for (const dtype of ['bf16', 'fp32']) {
+    process.stderr.write(`torch ${dtype}: same shape and tokens, ${threads} thread(s)\n`);
+    const script = join(dirname(fileURLToPath(import.meta.url)), 'torch_lora_step.py');
+    const r = runChild('/usr/bin/python3', [
+      script,
+      '--shape',
+      values.shape!,
+      '--seq',
+      values.seq!,
+      '--batch',
+      values.batch!,
+      '--r',
+      values.r!,
+      '--steps',
+      values.steps!,
+      '--threads',
+      String(threads),
+      '--dtype',
+      dtype,
+    ]);
+    if (r) results.push({ ...r, threads });
+  }
+}
+
+/** The markdown table: per thread count, each row against that count's best torch row. */
+function printTable(threadCounts: number[], results: Result[]): void {
   process.stdout.write(
     '| threads | engine | frozen weights | checkpointing | tokens/s (wall) | tokens per CPU-second | s/step | peak RSS | vs torch best (tok/CPU-s) |\n|---|---|---|---|---|---|---|---|---|\n',
   );
@@ -256,6 +250,30 @@ function parent(): void {
       );
     }
   }
+}
+
+function parent(): void {
+  const modes = values.checkpointing === 'both' ? ['off', 'on'] : [values.checkpointing!];
+  const threadCounts = values.threads!.split(',').map(Number);
+  const weightTypes = values.weights!.split(',');
+  modelDir(values.shape!);
+  const loadAtStart = loadAverage();
+  const started = new Date().toISOString();
+  process.stderr.write(`load average at start: ${loadAtStart}\n`);
+  const results: Result[] = [];
+  // Per thread count, every configuration back to back, so each row of one thread count shares the minute.
+  for (const threads of threadCounts) {
+    runGgmlRows(threads, weightTypes, modes, results);
+    if (values.torch === 'on') runTorchRows(threads, results);
+  }
+  const loadAtEnd = loadAverage();
+  process.stdout.write(
+    `\n${values.shape} seq ${values.seq} x batch ${values.batch}, r ${values.r} ${values.targets}, ${values.steps} timed step(s) after ${values.warmup} warm-up; started ${started}\n`,
+  );
+  process.stdout.write(`load average (1/5/15 min) at start ${loadAtStart}, at end ${loadAtEnd}\n`);
+  const blas = results.find((r) => r.blas)?.blas;
+  if (blas) process.stdout.write(`torch BLAS: ${blas.find((b) => b.includes('openblas')) ?? blas.join(' ')}\n`);
+  printTable(threadCounts, results);
   process.stdout.write(JSON.stringify({ started, loadAtStart, loadAtEnd, results }) + '\n');
 }
 

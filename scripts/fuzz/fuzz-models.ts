@@ -62,104 +62,146 @@ function writeSafetensors(path: string, header: unknown, data: Buffer): void {
   writeFileSync(path, Buffer.concat([len, json, data]));
 }
 
-function mutate(rng: FuzzRng, dir: string): string {
-  const cfg = join(dir, 'config.json');
-  const tokCfg = join(dir, 'tokenizer_config.json');
-  const weights = join(dir, 'model.safetensors');
-  switch (rng.int(10)) {
-    case 0: {
-      const key = rng.pick(CONFIG_KEYS);
-      const value = rng.pick(HOSTILE_VALUES);
-      editJson(cfg, (v) => ({ ...v, [key]: value }));
-      return `config.json ${key}=${JSON.stringify(value)}`;
-    }
-    case 1: {
-      const key = rng.pick(CONFIG_KEYS);
-      editJson(cfg, (v) => {
-        delete v[key];
-        return v;
-      });
-      return `config.json without ${key}`;
-    }
-    case 2: {
-      const what = rng.pick(['config.json', 'tokenizer.json', 'tokenizer_config.json', 'generation_config.json']);
-      const p = join(dir, what);
-      const b = readFileSync(p);
-      const kind = rng.int(3);
-      if (kind === 0) writeFileSync(p, b.subarray(0, rng.int(b.length)));
-      else if (kind === 1) writeFileSync(p, '[1, 2, 3]');
-      else {
-        rmSync(p);
-        mkdirSync(p);
-      }
-      return `${what} ${['cut short', 'an array', 'a folder'][kind]}`;
-    }
-    case 3: {
-      const t = rng.pick(TEMPLATES);
-      if (rng.chance(0.5)) editJson(tokCfg, (v) => ({ ...v, chat_template: t }));
-      else writeFileSync(join(dir, 'chat_template.jinja'), t);
-      return `chat template ${JSON.stringify(t.slice(0, 30))}`;
-    }
-    case 4: {
-      const { header, data } = safetensorsHeader(weights);
-      const names = Object.keys(header).filter((k) => k !== '__metadata__');
-      const name = rng.pick(names);
-      const entry = header[name]!;
-      const field = rng.int(4);
-      if (field === 0) entry.data_offsets = [rng.pick([-8, 0.5, 1e15, entry.data_offsets[0]! + 4]), entry.data_offsets[1]!];
-      else if (field === 1) entry.data_offsets = [entry.data_offsets[0]!, rng.pick([entry.data_offsets[1]! - 4, entry.data_offsets[1]! + 4, 2 ** 60])];
-      else if (field === 2) entry.shape = rng.pick([[-1], [1.5], [], [2 ** 40, 2 ** 40], [...entry.shape].reverse()]);
-      else entry.dtype = rng.pick(['Q4_K', 'F8', 'BOOL', 'I8', 'F16', 'BF16']);
-      writeSafetensors(weights, header, data);
-      return `safetensors ${name} field ${['begin', 'end', 'shape', 'dtype'][field]}`;
-    }
-    case 5: {
-      const b = readFileSync(weights);
-      const kind = rng.int(3);
-      if (kind === 0) writeFileSync(weights, b.subarray(0, rng.int(b.length)));
-      else if (kind === 1) {
-        const c = Buffer.from(b);
-        c[rng.int(Math.min(c.length, 600))] = rng.int(256); // inside the length prefix or the JSON header
-        writeFileSync(weights, c);
-      } else writeFileSync(weights, Buffer.concat([b, Buffer.alloc(1 + rng.int(64))]));
-      return `safetensors bytes ${['cut', 'header byte changed', 'trailing bytes'][kind]}`;
-    }
-    case 6: {
-      const { header } = safetensorsHeader(weights);
-      const names = Object.keys(header).filter((k) => k !== '__metadata__');
-      const map = rng.pick<unknown>([
-        ['model-00001.safetensors'],
-        Object.fromEntries(names.map((n) => [n, '../escape.safetensors'])),
-        Object.fromEntries(names.map((n) => [n, 5])),
-        Object.fromEntries(names.map((n) => [n, 'missing.safetensors'])),
-        Object.fromEntries(names.map((n) => [n, '/etc/hostname'])),
-        {},
-        'weights',
-      ]);
-      writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: map }));
-      return `index weight_map ${JSON.stringify(map).slice(0, 40)}`;
-    }
-    case 7: {
-      editJson(tokCfg, (v) => ({ ...v, eos_token: rng.pick<unknown>([null, 5, { content: 7 }, '<|nope|>', '']) }));
-      return 'tokenizer_config.json eos_token';
-    }
-    case 8: {
-      editJson(join(dir, 'tokenizer.json'), (v) => {
-        const model = v.model as Record<string, unknown>;
-        const kind = rng.int(3);
-        if (kind === 0) model.type = 'WordPiece';
-        else if (kind === 1) delete model.vocab;
-        else v.added_tokens = [{ id: 'x', content: 5 }];
-        return v;
-      });
-      return 'tokenizer.json model changed';
-    }
-    default: {
-      rmSync(weights);
-      mkdirSync(weights);
-      return 'model.safetensors a folder';
-    }
+/** The folder one mutation works on, and the files most of them edit. */
+interface ModelFiles {
+  dir: string;
+  cfg: string;
+  tokCfg: string;
+  weights: string;
+}
+
+/** One kind of fault: edits the folder with draws from `rng` and returns its label. */
+type Mutation = (rng: FuzzRng, f: ModelFiles) => string;
+
+function hostileConfigValue(rng: FuzzRng, { cfg }: ModelFiles): string {
+  const key = rng.pick(CONFIG_KEYS);
+  const value = rng.pick(HOSTILE_VALUES);
+  editJson(cfg, (v) => ({ ...v, [key]: value }));
+  return `config.json ${key}=${JSON.stringify(value)}`;
+}
+
+function missingConfigKey(rng: FuzzRng, { cfg }: ModelFiles): string {
+  const key = rng.pick(CONFIG_KEYS);
+  editJson(cfg, (v) => {
+    delete v[key];
+    return v;
+  });
+  return `config.json without ${key}`;
+}
+
+/** A JSON file of the folder cut short, replaced by an array, or made a folder. */
+function brokenJsonFile(rng: FuzzRng, { dir }: ModelFiles): string {
+  const what = rng.pick(['config.json', 'tokenizer.json', 'tokenizer_config.json', 'generation_config.json']);
+  const p = join(dir, what);
+  const b = readFileSync(p);
+  const kind = rng.int(3);
+  if (kind === 0) writeFileSync(p, b.subarray(0, rng.int(b.length)));
+  else if (kind === 1) writeFileSync(p, '[1, 2, 3]');
+  else {
+    rmSync(p);
+    mkdirSync(p);
   }
+  return `${what} ${['cut short', 'an array', 'a folder'][kind]}`;
+}
+
+/** A runaway, broken or empty chat template, in tokenizer_config.json or chat_template.jinja. */
+function hostileTemplate(rng: FuzzRng, { dir, tokCfg }: ModelFiles): string {
+  const t = rng.pick(TEMPLATES);
+  if (rng.chance(0.5)) editJson(tokCfg, (v) => ({ ...v, chat_template: t }));
+  else writeFileSync(join(dir, 'chat_template.jinja'), t);
+  return `chat template ${JSON.stringify(t.slice(0, 30))}`;
+}
+
+/** One tensor's entry in the safetensors header: its offsets, shape or dtype made wrong. */
+function safetensorsEntry(rng: FuzzRng, { weights }: ModelFiles): string {
+  const { header, data } = safetensorsHeader(weights);
+  const names = Object.keys(header).filter((k) => k !== '__metadata__');
+  const name = rng.pick(names);
+  const entry = header[name]!;
+  const field = rng.int(4);
+  if (field === 0) entry.data_offsets = [rng.pick([-8, 0.5, 1e15, entry.data_offsets[0]! + 4]), entry.data_offsets[1]!];
+  else if (field === 1) entry.data_offsets = [entry.data_offsets[0]!, rng.pick([entry.data_offsets[1]! - 4, entry.data_offsets[1]! + 4, 2 ** 60])];
+  else if (field === 2) entry.shape = rng.pick([[-1], [1.5], [], [2 ** 40, 2 ** 40], [...entry.shape].reverse()]);
+  else entry.dtype = rng.pick(['Q4_K', 'F8', 'BOOL', 'I8', 'F16', 'BF16']);
+  writeSafetensors(weights, header, data);
+  return `safetensors ${name} field ${['begin', 'end', 'shape', 'dtype'][field]}`;
+}
+
+/** The safetensors bytes cut, one header byte changed, or trailing bytes added. */
+function safetensorsBytes(rng: FuzzRng, { weights }: ModelFiles): string {
+  const b = readFileSync(weights);
+  const kind = rng.int(3);
+  if (kind === 0) writeFileSync(weights, b.subarray(0, rng.int(b.length)));
+  else if (kind === 1) {
+    const c = Buffer.from(b);
+    c[rng.int(Math.min(c.length, 600))] = rng.int(256); // inside the length prefix or the JSON header
+    writeFileSync(weights, c);
+  } else writeFileSync(weights, Buffer.concat([b, Buffer.alloc(1 + rng.int(64))]));
+  return `safetensors bytes ${['cut', 'header byte changed', 'trailing bytes'][kind]}`;
+}
+
+/** A shard index whose weight_map is the wrong type, escapes the folder, or names missing files. */
+function hostileIndex(rng: FuzzRng, { dir, weights }: ModelFiles): string {
+  const { header } = safetensorsHeader(weights);
+  const names = Object.keys(header).filter((k) => k !== '__metadata__');
+  const map = rng.pick<unknown>([
+    ['model-00001.safetensors'],
+    Object.fromEntries(names.map((n) => [n, '../escape.safetensors'])),
+    Object.fromEntries(names.map((n) => [n, 5])),
+    Object.fromEntries(names.map((n) => [n, 'missing.safetensors'])),
+    Object.fromEntries(names.map((n) => [n, '/etc/hostname'])),
+    {},
+    'weights',
+  ]);
+  writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: map }));
+  return `index weight_map ${JSON.stringify(map).slice(0, 40)}`;
+}
+
+function hostileEosToken(rng: FuzzRng, { tokCfg }: ModelFiles): string {
+  editJson(tokCfg, (v) => ({ ...v, eos_token: rng.pick<unknown>([null, 5, { content: 7 }, '<|nope|>', '']) }));
+  return 'tokenizer_config.json eos_token';
+}
+
+function brokenTokenizerModel(rng: FuzzRng, { dir }: ModelFiles): string {
+  editJson(join(dir, 'tokenizer.json'), (v) => {
+    const model = v.model as Record<string, unknown>;
+    const kind = rng.int(3);
+    if (kind === 0) model.type = 'WordPiece';
+    else if (kind === 1) delete model.vocab;
+    else v.added_tokens = [{ id: 'x', content: 5 }];
+    return v;
+  });
+  return 'tokenizer.json model changed';
+}
+
+function weightsFolder(_rng: FuzzRng, { weights }: ModelFiles): string {
+  rmSync(weights);
+  mkdirSync(weights);
+  return 'model.safetensors a folder';
+}
+
+/** Drawn uniformly; the order is part of the seeded corpus (a seed names the same faults as before). */
+const MUTATIONS: Mutation[] = [
+  hostileConfigValue,
+  missingConfigKey,
+  brokenJsonFile,
+  hostileTemplate,
+  safetensorsEntry,
+  safetensorsBytes,
+  hostileIndex,
+  hostileEosToken,
+  brokenTokenizerModel,
+  weightsFolder,
+];
+
+function mutate(rng: FuzzRng, dir: string): string {
+  const files: ModelFiles = {
+    dir,
+    cfg: join(dir, 'config.json'),
+    tokCfg: join(dir, 'tokenizer_config.json'),
+    weights: join(dir, 'model.safetensors'),
+  };
+  return MUTATIONS[rng.int(MUTATIONS.length)](rng, files);
 }
 
 export async function fuzzModels(opts: { n: number; rng: FuzzRng; dir: string }): Promise<FuzzCounts> {

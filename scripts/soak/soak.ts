@@ -265,90 +265,115 @@ function newestCommonCheckpoint(a: string, b: string): { dir: string; step: numb
   return { dir: `checkpoint-${step}`, step };
 }
 
-async function main(): Promise<void> {
-  const t0 = Date.now();
-  const serve = await startServe();
+/** What the reference run, the soak run and the --minutes timer share while they train. */
+interface SoakState {
+  /** --minutes: set when time is up; both runs are stopped on reaching it. */
+  finalStep: number | null;
+  refLast: number;
+  soakLast: number;
+  /** The soak run's id once it started, for the poller's runs.metrics calls. */
+  currentRun: number | null;
+}
+
+type KillAt = number | null | ((step: number) => boolean);
+
+/** serve writes the demo model into TUNELOOM_HOME at start-up; the runs train on it. */
+async function waitForDemoModel(): Promise<void> {
   for (let i = 0; !existsSync(join(home, 'demo', 'model', 'config.json')); i++) {
     if (i > 600) fail('the demo model did not appear in 60 s');
     await new Promise((r) => setTimeout(r, 100));
   }
-  let currentRun: number | null = null;
-  const poller = await startPoller(serve.url, () => currentRun);
+}
 
-  // --minutes: `finalStep` is set when time is up; both runs are stopped on reaching it.
-  let finalStep: number | null = null;
-  let refLast = 0;
-  let soakLast = 0;
-  const stopAtFinal = (step: number): boolean => finalStep !== null && step >= finalStep;
-
-  // Reference: the same run, uninterrupted; before the soak run, or beside it (always beside with --minutes).
+/**
+ * Reference: the same run, uninterrupted (stopped at the final step with --minutes); resolves with its
+ * run id once it ended as it should. Marked handled at once, so a failure waits for the caller's await.
+ */
+function startReference(st: SoakState, stopAtFinal: (step: number) => boolean): Promise<number> {
   let refId = 0;
-  const refDone = segment(
+  const done = segment(
     trainArgs(join(home, 'ref')),
     minutes !== null ? stopAtFinal : null,
     (id) => (refId = id),
-    (step) => (refLast = step),
+    (step) => (st.refLast = step),
   ).then((ref) => {
-    if (minutes !== null ? ref.lastStep !== finalStep : ref.code !== 0)
+    if (minutes !== null ? ref.lastStep !== st.finalStep : ref.code !== 0)
       fail(`the reference run failed (exit ${ref.code}, step ${ref.lastStep}): ${ref.stderr}`);
+    return refId;
   });
-  // Awaited after the soak run when parallel; marked handled now so an early failure waits for that await.
-  refDone.catch(() => undefined);
-  if (values.reference !== 'parallel' && minutes === null) await refDone;
-  const soakStart = Date.now();
-  const slotMs = minutes !== null ? (minutes * 60_000) / (kills + 1) : 0;
-  const timeUp = minutes !== null ? setTimeout(() => (finalStep = Math.max(refLast, soakLast) + 1), minutes * 60_000) : undefined;
+  done.catch(() => undefined);
+  return done;
+}
 
-  // The soak run: killed at random steps, resumed each time.
-  const out = join(home, 'soak');
-  let runId = 0;
-  const killSteps: number[] = [];
+/** Where segment k is killed: a seeded step, or with --minutes a seeded moment of its time slot; null: never. */
+function killPoint(k: number, from: number, soakStart: number, slotMs: number, stopAtFinal: (step: number) => boolean): KillAt {
+  const left = kills - k;
+  // Spread the kills over the steps still to go; the last segment runs to the end.
+  const span = Math.max(1, Math.floor((steps - from - 1) / Math.max(1, left)));
+  let killAt: KillAt = left > 0 ? Math.min(steps - 1, from + 1 + Math.floor(random() * span)) : null;
+  if (minutes !== null) {
+    // Kill k lands at a seeded point of the k-th time slot (at the first step reported after it); the
+    // last segment runs until both runs are stopped at the final step.
+    const at = soakStart + (k + 0.1 + 0.8 * random()) * slotMs;
+    killAt = left > 0 ? () => Date.now() >= at : stopAtFinal;
+  }
+  return killAt;
+}
+
+interface SoakRun {
+  runId: number;
+  killSteps: number[];
+  resumeSteps: number[];
+}
+
+/** The soak run: killed at random steps, resumed each time, the last segment run to the end. */
+async function soakSegments(st: SoakState, out: string, soakStart: number, slotMs: number, stopAtFinal: (step: number) => boolean): Promise<SoakRun> {
+  const run: SoakRun = { runId: 0, killSteps: [], resumeSteps: [] };
   let args = trainArgs(out);
   let from = 0;
-  const resumeSteps: number[] = [];
   for (let k = 0; k <= kills; k++) {
     if (Date.now() > deadline) fail(`--limit-min reached after ${k} kills`);
     const left = kills - k;
-    // Spread the kills over the steps still to go; the last segment runs to the end.
-    const span = Math.max(1, Math.floor((steps - from - 1) / Math.max(1, left)));
-    let killAt: number | null | ((step: number) => boolean) = left > 0 ? Math.min(steps - 1, from + 1 + Math.floor(random() * span)) : null;
-    if (minutes !== null) {
-      // Kill k lands at a seeded point of the k-th time slot (at the first step reported after it); the
-      // last segment runs until both runs are stopped at the final step.
-      const at = soakStart + (k + 0.1 + 0.8 * random()) * slotMs;
-      killAt = left > 0 ? () => Date.now() >= at : stopAtFinal;
-    }
+    const killAt = killPoint(k, from, soakStart, slotMs, stopAtFinal);
     const seg = await segment(
       args,
       killAt,
       (id) => {
-        runId = id;
-        currentRun = id;
+        run.runId = id;
+        st.currentRun = id;
       },
-      (step) => (soakLast = step),
+      (step) => (st.soakLast = step),
     );
-    if (k > 0) resumeSteps.push(seg.fromStep);
+    if (k > 0) run.resumeSteps.push(seg.fromStep);
     if (minutes !== null && left === 0) {
-      if (!seg.killed || seg.lastStep !== finalStep)
-        fail(`the last segment ended (exit ${seg.code}) at step ${seg.lastStep}, not at the final step ${finalStep}: ${seg.stderr}`);
+      if (!seg.killed || seg.lastStep !== st.finalStep)
+        fail(`the last segment ended (exit ${seg.code}) at step ${seg.lastStep}, not at the final step ${st.finalStep}: ${seg.stderr}`);
     } else if (killAt !== null) {
       if (!seg.killed) fail(`segment ${k}: the run ended (exit ${seg.code}) before step ${killAt}: ${seg.stderr}`);
-      killSteps.push(seg.lastStep);
+      run.killSteps.push(seg.lastStep);
       // The next segment resumes from the newest checkpoint at or before the kill.
       from = Math.floor(seg.lastStep / saveEvery) * saveEvery;
-      args = ['runs', 'resume', String(runId), '--db', dbPath, '--json'];
+      args = ['runs', 'resume', String(run.runId), '--db', dbPath, '--json'];
     } else if (seg.code !== 0) {
       fail(`the last segment failed (exit ${seg.code}): ${seg.stderr}`);
     }
   }
+  return run;
+}
 
-  const soakMinutes = (Date.now() - soakStart) / 60_000;
-  clearTimeout(timeUp);
-  await refDone;
-  const lastStep = minutes !== null ? finalStep! : steps;
+interface SoakChecks {
+  rows: { step: number; loss: number }[];
+  duplicates: number;
+  missing: number[];
+  lossMismatch: number[];
+  compared: { dir: string; step: number };
+  adapterEqual: boolean;
+  leftovers: string[];
+}
+
+/** The checks against the reference: rows 1..lastStep once each, equal losses, byte-equal adapters, no temp files. */
+async function checkRuns(poller: Poller, refId: number, runId: number, lastStep: number, out: string): Promise<SoakChecks> {
   const refLoss = new Map((await poller.metrics(refId)).map((m) => [m.step, m.loss]));
-
-  // Checks.
   const rows = await poller.metrics(runId);
   const stepsSeen = rows.map((r) => r.step);
   const duplicates = stepsSeen.length - new Set(stepsSeen).size;
@@ -361,21 +386,24 @@ async function main(): Promise<void> {
   const same = (file: string): boolean => readFileSync(join(out, compared.dir, file)).equals(readFileSync(join(home, 'ref', compared.dir, file)));
   const adapterEqual = same('adapter_model.safetensors') && (minutes === null || same('optimizer.safetensors'));
   const leftovers = readdirSync(out).filter((f) => /\.tmp-|\.old-/.test(f));
-  poller.stop();
-  serve.proc.kill('SIGTERM');
+  return { rows, duplicates, missing, lossMismatch, compared, adapterEqual, leftovers };
+}
+
+/** The one JSON summary line; exit code 1 unless every check held. */
+function report(run: SoakRun, c: SoakChecks, poller: Poller, lastStep: number, soakMinutes: number, t0: number): void {
   const summary = {
-    kills: killSteps.length,
+    kills: run.killSteps.length,
     steps: lastStep,
-    ...(minutes !== null ? { compared_checkpoint: compared.step } : {}),
+    ...(minutes !== null ? { compared_checkpoint: c.compared.step } : {}),
     save_every: saveEvery,
-    kill_steps: killSteps,
-    resumed_from: resumeSteps,
-    metric_rows: rows.length,
-    duplicate_rows: duplicates,
-    missing_rows: missing.length,
-    loss_mismatches: lossMismatch.length,
-    adapter_byte_equal: adapterEqual,
-    temp_leftovers: leftovers.length,
+    kill_steps: run.killSteps,
+    resumed_from: run.resumeSteps,
+    metric_rows: c.rows.length,
+    duplicate_rows: c.duplicates,
+    missing_rows: c.missing.length,
+    loss_mismatches: c.lossMismatch.length,
+    adapter_byte_equal: c.adapterEqual,
+    temp_leftovers: c.leftovers.length,
     api_calls_ok: poller.ok,
     api_calls_failed: poller.failed.length,
     api_max_latency_ms: Math.round(poller.maxLatencyMs),
@@ -384,11 +412,40 @@ async function main(): Promise<void> {
     minutes: Number(((Date.now() - t0) / 60_000).toFixed(1)),
   };
   process.stdout.write(JSON.stringify(summary) + '\n');
-  const ok = duplicates === 0 && missing.length === 0 && lossMismatch.length === 0 && adapterEqual && leftovers.length === 0 && poller.failed.length === 0;
+  const ok =
+    c.duplicates === 0 && c.missing.length === 0 && c.lossMismatch.length === 0 && c.adapterEqual && c.leftovers.length === 0 && poller.failed.length === 0;
   if (!ok) {
     if (poller.failed.length) process.stderr.write(`API failures: ${poller.failed.slice(0, 5).join('; ')}\n`);
     process.exitCode = 1;
   }
+}
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  const serve = await startServe();
+  await waitForDemoModel();
+  const st: SoakState = { finalStep: null, refLast: 0, soakLast: 0, currentRun: null };
+  const poller = await startPoller(serve.url, () => st.currentRun);
+  const stopAtFinal = (step: number): boolean => st.finalStep !== null && step >= st.finalStep;
+
+  // The reference trains before the soak run, or beside it (always beside with --minutes).
+  const refDone = startReference(st, stopAtFinal);
+  if (values.reference !== 'parallel' && minutes === null) await refDone;
+  const soakStart = Date.now();
+  const slotMs = minutes !== null ? (minutes * 60_000) / (kills + 1) : 0;
+  const timeUp = minutes !== null ? setTimeout(() => (st.finalStep = Math.max(st.refLast, st.soakLast) + 1), minutes * 60_000) : undefined;
+
+  const out = join(home, 'soak');
+  const run = await soakSegments(st, out, soakStart, slotMs, stopAtFinal);
+
+  const soakMinutes = (Date.now() - soakStart) / 60_000;
+  clearTimeout(timeUp);
+  const refId = await refDone;
+  const lastStep = minutes !== null ? st.finalStep! : steps;
+  const checks = await checkRuns(poller, refId, run.runId, lastStep, out);
+  poller.stop();
+  serve.proc.kill('SIGTERM');
+  report(run, checks, poller, lastStep, soakMinutes, t0);
 }
 
 main()

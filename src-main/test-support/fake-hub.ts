@@ -88,134 +88,189 @@ function parseRange(header: string | undefined, size: number): { start: number; 
   return { start, end };
 }
 
-export async function startFakeHub(opts: FakeHubOptions): Promise<FakeHub> {
-  const lfsThreshold = opts.lfsThreshold ?? 1024;
-  const repos = new Map(Object.entries(opts.repos).map(([id, dir]) => [id, walk(dir)]));
-  const requests: FakeHubRequest[] = [];
-  const cuts = new Map<string, { at: number; times: number; stall: boolean }>();
-  const wrong = new Set<string>();
-  const gated = new Set<string>();
-  let ignoreRange = false;
-  let msPerChunk = 0;
-  const openSockets = new Set<import('node:net').Socket>();
+/** A cut or a stall armed on one file: where it strikes and how many more requests it hits. */
+interface FileFault {
+  at: number;
+  times: number;
+  stall: boolean;
+}
 
-  const shaOf = (f: RepoFile): string => (wrong.has(f.path) ? createHash('sha256').update(`not ${f.path}`).digest('hex') : f.sha256);
+/** What the route handlers share: the served repos and the faults the test has set on them. */
+interface HubState {
+  lfsThreshold: number;
+  repos: Map<string, RepoFile[]>;
+  cuts: Map<string, FileFault>;
+  wrong: Set<string>;
+  gated: Set<string>;
+  ignoreRange: boolean;
+  msPerChunk: number;
+}
 
-  function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): number {
-    res.writeHead(status, { 'content-type': 'application/json', ...headers });
-    res.end(JSON.stringify(body));
-    return status;
+/** One request as a route handler sees it; the handler answers and returns the status it sent. */
+interface RouteContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  log: FakeHubRequest;
+  url: URL;
+  path: string;
+  state: HubState;
+}
+
+interface Route {
+  match: (path: string) => RegExpExecArray | null;
+  handle: (ctx: RouteContext, m: RegExpExecArray) => number | Promise<number>;
+}
+
+function shaOf(state: HubState, f: RepoFile): string {
+  return state.wrong.has(f.path) ? createHash('sha256').update(`not ${f.path}`).digest('hex') : f.sha256;
+}
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): number {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+  return status;
+}
+
+/** Longest registered repo id that prefixes `rest` (ids have one or two segments). */
+function splitRepo(state: HubState, rest: string): { repoId: string; tail: string } | undefined {
+  const parts = rest.split('/');
+  for (const n of [2, 1]) {
+    const id = parts.slice(0, n).join('/');
+    if (state.repos.has(id)) return { repoId: id, tail: parts.slice(n).join('/') };
   }
+  return undefined;
+}
 
-  /** Longest registered repo id that prefixes `rest` (ids have one or two segments). */
-  function splitRepo(rest: string): { repoId: string; tail: string } | undefined {
-    const parts = rest.split('/');
-    for (const n of [2, 1]) {
-      const id = parts.slice(0, n).join('/');
-      if (repos.has(id)) return { repoId: id, tail: parts.slice(n).join('/') };
-    }
-    return undefined;
+/**
+ * Writes bytes [start, limit) in chunks, honouring backpressure and the throttle (read per chunk, so a test
+ * may change it mid-file); false if the client left.
+ */
+async function writeChunks(res: ServerResponse, data: Buffer, start: number, limit: number, state: HubState): Promise<boolean> {
+  let at = start;
+  while (at < limit) {
+    const next = Math.min(at + CHUNK, limit);
+    const ok = res.write(data.subarray(at, next));
+    at = next;
+    if (!ok) await new Promise((r) => res.once('drain', r));
+    if (state.msPerChunk) await new Promise((r) => setTimeout(r, state.msPerChunk));
+    if (res.destroyed) return false;
   }
+  return true;
+}
 
-  async function sendFile(req: IncomingMessage, res: ServerResponse, f: RepoFile, log: FakeHubRequest): Promise<number> {
-    const data = readFileSync(f.abs);
-    const range = ignoreRange ? undefined : parseRange(req.headers.range, f.size);
-    if (range === 'invalid') {
-      res.writeHead(416, { 'content-range': `bytes */${f.size}` });
-      res.end();
-      return 416;
-    }
-    const start = range?.start ?? 0;
-    const end = range?.end ?? f.size - 1;
-    const status = range ? 206 : 200;
-    const headers: Record<string, string | number> = {
-      'content-type': 'application/octet-stream',
-      'content-length': end - start + 1,
-      'accept-ranges': 'bytes',
-      etag: `"${f.sha256}"`,
-    };
-    if (range) headers['content-range'] = `bytes ${start}-${end}/${f.size}`;
-    res.writeHead(status, headers);
-    log.status = status;
-    const fault = cuts.get(f.path);
-    const stopAt = fault && fault.times > 0 && fault.at > start && fault.at <= end ? fault.at : undefined;
-    if (fault && stopAt !== undefined) fault.times--;
-    let at = start;
-    const limit = stopAt ?? end + 1;
-    while (at < limit) {
-      const next = Math.min(at + CHUNK, limit);
-      const ok = res.write(data.subarray(at, next));
-      at = next;
-      if (!ok) await new Promise((r) => res.once('drain', r));
-      if (msPerChunk) await new Promise((r) => setTimeout(r, msPerChunk));
-      if (res.destroyed) return status;
-    }
-    if (stopAt !== undefined) {
-      if (fault!.stall) return status; // headers and some bytes sent; the rest never comes
-      await new Promise<void>((r) => res.write('', () => r()));
-      res.socket?.destroy();
-      return status;
-    }
+/** Serves a file body, whole or by Range, breaking off where a cut or stall fault says. */
+async function sendFile({ req, res, log, state }: RouteContext, f: RepoFile): Promise<number> {
+  const data = readFileSync(f.abs);
+  const range = state.ignoreRange ? undefined : parseRange(req.headers.range, f.size);
+  if (range === 'invalid') {
+    res.writeHead(416, { 'content-range': `bytes */${f.size}` });
     res.end();
+    return 416;
+  }
+  const start = range?.start ?? 0;
+  const end = range?.end ?? f.size - 1;
+  const status = range ? 206 : 200;
+  const headers: Record<string, string | number> = {
+    'content-type': 'application/octet-stream',
+    'content-length': end - start + 1,
+    'accept-ranges': 'bytes',
+    etag: `"${f.sha256}"`,
+  };
+  if (range) headers['content-range'] = `bytes ${start}-${end}/${f.size}`;
+  res.writeHead(status, headers);
+  log.status = status;
+  const fault = state.cuts.get(f.path);
+  const stopAt = fault && fault.times > 0 && fault.at > start && fault.at <= end ? fault.at : undefined;
+  if (fault && stopAt !== undefined) fault.times--;
+  if (!(await writeChunks(res, data, start, stopAt ?? end + 1, state))) return status;
+  if (stopAt !== undefined) {
+    if (fault!.stall) return status; // headers and some bytes sent; the rest never comes
+    await new Promise<void>((r) => res.write('', () => r()));
+    res.socket?.destroy();
     return status;
   }
+  res.end();
+  return status;
+}
 
-  async function handle(req: IncomingMessage, res: ServerResponse, log: FakeHubRequest): Promise<number> {
-    const u = new URL(req.url ?? '/', 'http://x');
-    const path = decodeURIComponent(u.pathname);
-    let m: RegExpExecArray | null;
+/** ModelScope: GET /api/v1/models/{repo}/repo/files — the file listing. */
+function msListFiles({ res, state }: RouteContext, m: RegExpExecArray): number {
+  const hit = splitRepo(state, m[1]);
+  if (!hit || hit.tail) return json(res, 200, { Code: 10010205001, Success: false, Message: `model ${m[1]} not found`, Data: null });
+  if (state.gated.has(hit.repoId)) return json(res, 401, { Code: 401, Success: false, Message: 'unauthorized' });
+  const Files = state.repos
+    .get(hit.repoId)!
+    .map((f) => ({ Name: f.path.split('/').pop(), Path: f.path, Type: 'blob', Size: f.size, Sha256: shaOf(state, f), Revision: 'fake' }));
+  return json(res, 200, { Code: 200, Success: true, Message: 'success', Data: { Files } });
+}
 
-    if ((m = /^\/api\/v1\/models\/(.+)\/repo\/files$/.exec(path))) {
-      const hit = splitRepo(m[1]);
-      if (!hit || hit.tail) return json(res, 200, { Code: 10010205001, Success: false, Message: `model ${m[1]} not found`, Data: null });
-      if (gated.has(hit.repoId)) return json(res, 401, { Code: 401, Success: false, Message: 'unauthorized' });
-      const Files = repos
-        .get(hit.repoId)!
-        .map((f) => ({ Name: f.path.split('/').pop(), Path: f.path, Type: 'blob', Size: f.size, Sha256: shaOf(f), Revision: 'fake' }));
-      return json(res, 200, { Code: 200, Success: true, Message: 'success', Data: { Files } });
-    }
-    if ((m = /^\/api\/v1\/models\/(.+)\/repo$/.exec(path))) {
-      const hit = splitRepo(m[1]);
-      const f = hit && !hit.tail ? repos.get(hit.repoId)!.find((x) => x.path === u.searchParams.get('FilePath')) : undefined;
-      if (hit && gated.has(hit.repoId)) return json(res, 401, { Code: 401, Success: false });
-      if (!f) return json(res, 404, { Code: 404, Success: false, Message: 'file not found' });
-      log.file = f.path;
-      return sendFile(req, res, f, log);
-    }
-    if ((m = /^\/api\/models\/(.+)$/.exec(path))) {
-      const rest = m[1].replace(/\/revision\/[^/]+$/, '');
-      const hit = splitRepo(rest);
-      if (!hit || hit.tail) return json(res, 401, { error: 'Repository not found' }, { 'x-error-code': 'RepoNotFound' });
-      if (gated.has(hit.repoId)) return json(res, 401, { error: 'Access to this model is restricted' }, { 'x-error-code': 'GatedRepo' });
-      const siblings = repos
-        .get(hit.repoId)!
-        .map((f) =>
-          f.size >= lfsThreshold
-            ? { rfilename: f.path, size: f.size, lfs: { sha256: shaOf(f), size: f.size, pointerSize: 134 } }
-            : { rfilename: f.path, size: f.size },
-        );
-      return json(res, 200, { id: hit.repoId, sha: '0'.repeat(40), siblings });
-    }
-    if ((m = /^\/cdn\/(.+)$/.exec(path)) || (m = /^\/(.+?)\/resolve\/[^/]+\/(.+)$/.exec(path))) {
-      const viaCdn = path.startsWith('/cdn/');
-      const full = viaCdn ? m[1] : `${m[1]}/${m[2]}`;
-      const hit = splitRepo(full);
-      if (!hit) return json(res, 404, { error: 'Repository not found' }, { 'x-error-code': 'RepoNotFound' });
-      if (gated.has(hit.repoId)) return json(res, 401, { error: 'gated' }, { 'x-error-code': 'GatedRepo' });
-      const f = repos.get(hit.repoId)!.find((x) => x.path === hit.tail);
-      if (!f) return json(res, 404, { error: 'Entry not found' }, { 'x-error-code': 'EntryNotFound' });
-      log.file = f.path;
-      if (!viaCdn && f.size >= lfsThreshold) {
-        res.writeHead(302, { location: `/cdn/${hit.repoId}/${f.path.split('/').map(encodeURIComponent).join('/')}` });
-        res.end();
-        return 302;
-      }
-      return sendFile(req, res, f, log);
-    }
-    return json(res, 404, { error: 'not found' });
+/** ModelScope: GET /api/v1/models/{repo}/repo?FilePath= — one file's body. */
+function msFile(ctx: RouteContext, m: RegExpExecArray): number | Promise<number> {
+  const { res, url, state } = ctx;
+  const hit = splitRepo(state, m[1]);
+  const f = hit && !hit.tail ? state.repos.get(hit.repoId)!.find((x) => x.path === url.searchParams.get('FilePath')) : undefined;
+  if (hit && state.gated.has(hit.repoId)) return json(res, 401, { Code: 401, Success: false });
+  if (!f) return json(res, 404, { Code: 404, Success: false, Message: 'file not found' });
+  ctx.log.file = f.path;
+  return sendFile(ctx, f);
+}
+
+/** Hugging Face: GET /api/models/{repo}[/revision/{rev}] — the model info with its siblings. */
+function hfModelInfo({ res, state }: RouteContext, m: RegExpExecArray): number {
+  const rest = m[1].replace(/\/revision\/[^/]+$/, '');
+  const hit = splitRepo(state, rest);
+  if (!hit || hit.tail) return json(res, 401, { error: 'Repository not found' }, { 'x-error-code': 'RepoNotFound' });
+  if (state.gated.has(hit.repoId)) return json(res, 401, { error: 'Access to this model is restricted' }, { 'x-error-code': 'GatedRepo' });
+  const siblings = state.repos
+    .get(hit.repoId)!
+    .map((f) =>
+      f.size >= state.lfsThreshold
+        ? { rfilename: f.path, size: f.size, lfs: { sha256: shaOf(state, f), size: f.size, pointerSize: 134 } }
+        : { rfilename: f.path, size: f.size },
+    );
+  return json(res, 200, { id: hit.repoId, sha: '0'.repeat(40), siblings });
+}
+
+/** Hugging Face: GET /{repo}/resolve/{rev}/{path} (LFS files redirect) and GET /cdn/{repo}/{path}. */
+function hfFile(ctx: RouteContext, m: RegExpExecArray): number | Promise<number> {
+  const { res, path, state } = ctx;
+  const viaCdn = path.startsWith('/cdn/');
+  const full = viaCdn ? m[1] : `${m[1]}/${m[2]}`;
+  const hit = splitRepo(state, full);
+  if (!hit) return json(res, 404, { error: 'Repository not found' }, { 'x-error-code': 'RepoNotFound' });
+  if (state.gated.has(hit.repoId)) return json(res, 401, { error: 'gated' }, { 'x-error-code': 'GatedRepo' });
+  const f = state.repos.get(hit.repoId)!.find((x) => x.path === hit.tail);
+  if (!f) return json(res, 404, { error: 'Entry not found' }, { 'x-error-code': 'EntryNotFound' });
+  ctx.log.file = f.path;
+  if (!viaCdn && f.size >= state.lfsThreshold) {
+    res.writeHead(302, { location: `/cdn/${hit.repoId}/${f.path.split('/').map(encodeURIComponent).join('/')}` });
+    res.end();
+    return 302;
   }
+  return sendFile(ctx, f);
+}
 
-  const server: Server = createServer((req, res) => {
+/** Tried in order; the first match answers. */
+const ROUTES: Route[] = [
+  { match: (p) => /^\/api\/v1\/models\/(.+)\/repo\/files$/.exec(p), handle: msListFiles },
+  { match: (p) => /^\/api\/v1\/models\/(.+)\/repo$/.exec(p), handle: msFile },
+  { match: (p) => /^\/api\/models\/(.+)$/.exec(p), handle: hfModelInfo },
+  { match: (p) => /^\/cdn\/(.+)$/.exec(p) || /^\/(.+?)\/resolve\/[^/]+\/(.+)$/.exec(p), handle: hfFile },
+];
+
+async function handle(req: IncomingMessage, res: ServerResponse, log: FakeHubRequest, state: HubState): Promise<number> {
+  const url = new URL(req.url ?? '/', 'http://x');
+  const path = decodeURIComponent(url.pathname);
+  for (const route of ROUTES) {
+    const m = route.match(path);
+    if (m) return route.handle({ req, res, log, url, path, state }, m);
+  }
+  return json(res, 404, { error: 'not found' });
+}
+
+/** The HTTP server: logs every request, routes it, and turns a thrown handler into a 500. */
+function createHubServer(state: HubState, requests: FakeHubRequest[]): Server {
+  return createServer((req, res) => {
     const log: FakeHubRequest = {
       method: req.method ?? 'GET',
       url: req.url ?? '',
@@ -224,7 +279,7 @@ export async function startFakeHub(opts: FakeHubOptions): Promise<FakeHub> {
       authorized: req.headers.authorization !== undefined,
     };
     requests.push(log);
-    handle(req, res, log).then(
+    handle(req, res, log, state).then(
       (status) => (log.status ||= status),
       (err: unknown) => {
         log.status = 500;
@@ -233,6 +288,21 @@ export async function startFakeHub(opts: FakeHubOptions): Promise<FakeHub> {
       },
     );
   });
+}
+
+export async function startFakeHub(opts: FakeHubOptions): Promise<FakeHub> {
+  const state: HubState = {
+    lfsThreshold: opts.lfsThreshold ?? 1024,
+    repos: new Map(Object.entries(opts.repos).map(([id, dir]) => [id, walk(dir)])),
+    cuts: new Map(),
+    wrong: new Set(),
+    gated: new Set(),
+    ignoreRange: false,
+    msPerChunk: 0,
+  };
+  const requests: FakeHubRequest[] = [];
+  const openSockets = new Set<import('node:net').Socket>();
+  const server = createHubServer(state, requests);
   server.on('connection', (s) => {
     openSockets.add(s);
     s.on('close', () => openSockets.delete(s));
@@ -243,20 +313,20 @@ export async function startFakeHub(opts: FakeHubOptions): Promise<FakeHub> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    cutAfter: (file, atByte, times = 1) => void cuts.set(file, { at: atByte, times, stall: false }),
-    stallAfter: (file, atByte, times = 1) => void cuts.set(file, { at: atByte, times, stall: true }),
-    wrongSha: (file) => void wrong.add(file),
-    gate: (repoId) => void gated.add(repoId),
-    ignoreRange: (on = true) => void (ignoreRange = on),
-    throttle: (ms) => void (msPerChunk = ms),
+    cutAfter: (file, atByte, times = 1) => void state.cuts.set(file, { at: atByte, times, stall: false }),
+    stallAfter: (file, atByte, times = 1) => void state.cuts.set(file, { at: atByte, times, stall: true }),
+    wrongSha: (file) => void state.wrong.add(file),
+    gate: (repoId) => void state.gated.add(repoId),
+    ignoreRange: (on = true) => void (state.ignoreRange = on),
+    throttle: (ms) => void (state.msPerChunk = ms),
     clearFaults: () => {
-      cuts.clear();
-      wrong.clear();
-      gated.clear();
-      ignoreRange = false;
-      msPerChunk = 0;
+      state.cuts.clear();
+      state.wrong.clear();
+      state.gated.clear();
+      state.ignoreRange = false;
+      state.msPerChunk = 0;
     },
-    files: (repoId) => repos.get(repoId) ?? [],
+    files: (repoId) => state.repos.get(repoId) ?? [],
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of openSockets) s.destroy();

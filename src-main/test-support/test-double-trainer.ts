@@ -13,7 +13,8 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { UserError } from '../errors';
 import type { ErrorKind } from '../errors';
-import type { TrainerBridge } from '../workers/worker-runtime';
+import type { StartCommand } from '../workers/protocol';
+import type { TrainerBridge, WorkerControl, WorkerEmit } from '../workers/worker-runtime';
 
 export interface TestDoubleConfig {
   outDir: string;
@@ -85,15 +86,77 @@ export function isTestDoubleConfig(x: object): x is TestDoubleConfig {
   return typeof c.outDir === 'string' && typeof c.maxSteps === 'number' && typeof c.seed === 'number';
 }
 
+/** A fresh run's weights and data order from the seed, or the state a checkpoint saved. */
+function initialState(start: StartCommand<TestDoubleConfig>): State {
+  if (start.resumeFrom) return JSON.parse(readFileSync(join(start.resumeFrom, 'trainer_state.json'), 'utf8')) as State;
+  let s = start.config.seed >>> 0;
+  return { step: 0, w: [0, 0, 0, 0].map(() => ((s = next(s)), s / 2 ** 32)), rng: next(s) };
+}
+
+function emitStep(emit: WorkerEmit, cfg: TestDoubleConfig, st: State, loss: number, gradNorm: number): void {
+  emit({
+    type: 'step',
+    step: st.step,
+    loss,
+    lr: 0.05,
+    gradNorm,
+    tokensPerS: 1000,
+    epoch: st.step / cfg.maxSteps,
+    tokensSeen: st.step * 16,
+    ts: performance.timeOrigin + performance.now(),
+  });
+}
+
+/** The GRPO rewards event of `rewards: true` (2 completions; the mean reward is the step / maxSteps). */
+function emitRewards(emit: WorkerEmit, cfg: TestDoubleConfig, st: State): void {
+  const r = st.step / cfg.maxSteps;
+  const completions = [0, 1].map((i) => ({
+    prompt: 'hi',
+    completion: `answer ${i} at ${st.step}`,
+    reward: i ? r : 0,
+    parts: { format: i ? r : 0 },
+    advantage: i ? 1 : -1,
+  }));
+  emit({
+    type: 'rewards',
+    step: st.step,
+    meanReward: r / 2,
+    rewardStd: r / 2,
+    byFunction: { format: r / 2 },
+    kl: 0.001 * st.step,
+    completionLength: 3,
+    correctFraction: null,
+    clipFraction: 0,
+    generationMs: 1,
+    trainMs: 1,
+    completions,
+  });
+}
+
+/** `failAtStep`: throws what the real loop would for the configured error kind. */
+function failIfAsked(cfg: TestDoubleConfig, st: State): void {
+  if (cfg.failAtStep !== st.step) return;
+  // What tfjs-cpu throws when a typed array cannot be allocated.
+  if (cfg.failKind === 'oom') throw new RangeError('Array buffer allocation failed');
+  if (cfg.failKind === 'nan')
+    throw new UserError(`the loss became NaN at step ${st.step}`, { kind: 'nan', hint: 'lower --lr; the last good checkpoint is kept' });
+  throw Object.assign(new Error(`test double failure (${cfg.failKind ?? 'internal'}) at step ${st.step}`), { name: 'TestDoubleError' });
+}
+
+/** `longComputeAtStep`: a blocking compute (announced, and split by `breathe()` when asked). */
+async function longComputeIfAsked(cfg: TestDoubleConfig, st: State, control: WorkerControl): Promise<void> {
+  if (cfg.longComputeAtStep !== st.step) return;
+  if (cfg.longComputeStepsWorth) control.announce({ phase: 'eval', stepsWorth: cfg.longComputeStepsWorth });
+  const parts = cfg.longComputeParts ?? 1;
+  for (let i = 0; i < parts; i++) {
+    blockFor((cfg.longComputeMs ?? 0) / parts);
+    if (parts > 1) await control.breathe();
+  }
+}
+
 export const testDoubleTrainer: TrainerBridge<TestDoubleConfig> = async (start, control, emit) => {
   const cfg = start.config;
-  let st: State;
-  if (start.resumeFrom) {
-    st = JSON.parse(readFileSync(join(start.resumeFrom, 'trainer_state.json'), 'utf8')) as State;
-  } else {
-    let s = cfg.seed >>> 0;
-    st = { step: 0, w: [0, 0, 0, 0].map(() => ((s = next(s)), s / 2 ** 32)), rng: next(s) };
-  }
+  const st = initialState(start);
   if (cfg.prepareForever) await new Promise<never>(() => {});
   emit({
     type: 'started',
@@ -114,59 +177,13 @@ export const testDoubleTrainer: TrainerBridge<TestDoubleConfig> = async (start, 
   while (st.step < cfg.maxSteps) {
     if (cfg.stepDelayMs) await new Promise((r) => setTimeout(r, cfg.stepDelayMs));
     const { loss, gradNorm } = stepOnce(st);
-    emit({
-      type: 'step',
-      step: st.step,
-      loss,
-      lr: 0.05,
-      gradNorm,
-      tokensPerS: 1000,
-      epoch: st.step / cfg.maxSteps,
-      tokensSeen: st.step * 16,
-      ts: performance.timeOrigin + performance.now(),
-    });
-    if (cfg.rewards) {
-      const r = st.step / cfg.maxSteps;
-      const completions = [0, 1].map((i) => ({
-        prompt: 'hi',
-        completion: `answer ${i} at ${st.step}`,
-        reward: i ? r : 0,
-        parts: { format: i ? r : 0 },
-        advantage: i ? 1 : -1,
-      }));
-      emit({
-        type: 'rewards',
-        step: st.step,
-        meanReward: r / 2,
-        rewardStd: r / 2,
-        byFunction: { format: r / 2 },
-        kl: 0.001 * st.step,
-        completionLength: 3,
-        correctFraction: null,
-        clipFraction: 0,
-        generationMs: 1,
-        trainMs: 1,
-        completions,
-      });
-    }
+    emitStep(emit, cfg, st, loss, gradNorm);
+    if (cfg.rewards) emitRewards(emit, cfg, st);
     if (cfg.evalEvery && st.step % cfg.evalEvery === 0) emit({ type: 'eval', step: st.step, loss: loss * 1.1, metrics: null });
     if ((cfg.sampleEvery && st.step % cfg.sampleEvery === 0) || control.takeSampleRequest()) sample();
     if (cfg.saveEvery && st.step % cfg.saveEvery === 0) checkpoint();
-    if (cfg.failAtStep === st.step) {
-      // What tfjs-cpu throws when a typed array cannot be allocated.
-      if (cfg.failKind === 'oom') throw new RangeError('Array buffer allocation failed');
-      if (cfg.failKind === 'nan')
-        throw new UserError(`the loss became NaN at step ${st.step}`, { kind: 'nan', hint: 'lower --lr; the last good checkpoint is kept' });
-      throw Object.assign(new Error(`test double failure (${cfg.failKind ?? 'internal'}) at step ${st.step}`), { name: 'TestDoubleError' });
-    }
-    if (cfg.longComputeAtStep === st.step) {
-      if (cfg.longComputeStepsWorth) control.announce({ phase: 'eval', stepsWorth: cfg.longComputeStepsWorth });
-      const parts = cfg.longComputeParts ?? 1;
-      for (let i = 0; i < parts; i++) {
-        blockFor((cfg.longComputeMs ?? 0) / parts);
-        if (parts > 1) await control.breathe();
-      }
-    }
+    failIfAsked(cfg, st);
+    await longComputeIfAsked(cfg, st, control);
     if (cfg.hangAtStep === st.step) for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
     if ((await control.betweenSteps(st.step)) === 'stop') {
       if (control.checkpointOnStop) checkpoint();

@@ -76,7 +76,35 @@ function rangeStart(res: Response): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-export async function fetchFile(o: FetchFileOptions): Promise<FetchFileResult> {
+type Reporter = (bytes: number, done: boolean, force?: boolean) => void;
+
+/** What the steps of one fetch share: the options, the .part file, and where the transfer stands. */
+interface Transfer {
+  o: FetchFileOptions;
+  part: string;
+  /** Bytes of the .part this attempt builds on; 0 once the server sends the whole file. */
+  offset: number;
+  /** Running sha256 over the .part's bytes, when the hub publishes one. */
+  hash?: Hash;
+  report: Reporter;
+}
+
+/** Progress calls at most every `progressIntervalMs`, except the forced ones and the last. */
+function progressReporter(o: FetchFileOptions): Reporter {
+  const meter = new RateMeter();
+  const interval = o.progressIntervalMs ?? 200;
+  let lastReport = -Infinity;
+  return (bytes, done, force = false) => {
+    const rate = meter.add(bytes);
+    const now = performance.now();
+    if (!o.onProgress || (!force && !done && now - lastReport < interval)) return;
+    lastReport = now;
+    o.onProgress({ path: o.repoPath, bytes, total: o.expectedSize, rate, done });
+  };
+}
+
+/** Resume step: what an earlier attempt left in the .part (dropped if too long), hashed so far. */
+async function startTransfer(o: FetchFileOptions): Promise<Transfer> {
   const part = `${o.dest}.part`;
   // makeDirs, not mkdir -p: a read-only disk is then EROFS rather than ENOENT, and /proc cannot hang it.
   makeDirs(dirname(o.dest), { what: 'the download folder', hint: 'pick a writable folder (--out)' });
@@ -85,84 +113,94 @@ export async function fetchFile(o: FetchFileOptions): Promise<FetchFileResult> {
     rmSync(part, { force: true }); // longer than the file can be: not ours to resume
     offset = 0;
   }
-  const resumedFrom = offset;
-  let hash = o.sha256 ? createHash('sha256') : undefined;
+  const hash = o.sha256 ? createHash('sha256') : undefined;
   if (hash && offset > 0) await hashExisting(part, hash);
+  return { o, part, offset, hash, report: progressReporter(o) };
+}
 
-  const meter = new RateMeter();
-  const interval = o.progressIntervalMs ?? 200;
-  let lastReport = -Infinity;
-  const report = (bytes: number, done: boolean, force = false): void => {
-    const rate = meter.add(bytes);
-    const now = performance.now();
-    if (!o.onProgress || (!force && !done && now - lastReport < interval)) return;
-    lastReport = now;
-    o.onProgress({ path: o.repoPath, bytes, total: o.expectedSize, rate, done });
-  };
-  report(offset, false, true);
-
-  // A .part already holding every byte (cut right at the end) needs no request; an empty file still does.
-  const complete = o.expectedSize !== undefined && offset === o.expectedSize && existsSync(part);
-  if (!complete) {
-    const guard = new RequestGuard(o.signal, o.idleTimeoutMs);
-    try {
-      const headers: Record<string, string> = { ...o.headers };
-      if (offset > 0) headers.range = `bytes=${offset}-`;
-      const res = await fetch(o.url, { headers, signal: guard.signal });
-      guard.kick();
-      if (res.status === 416 && offset > 0) {
-        // The .part is not a prefix the server recognises (the file changed); start over.
-        await res.body?.cancel().catch(() => undefined);
-        rmSync(part, { force: true });
-        throw new InterruptedDownloadError(`the hub refused to resume ${o.repoPath} (HTTP 416)`, {
-          where: o.url,
-          hint: 'the partial file was deleted; run the download again',
-        });
-      }
-      if (!res.ok) {
-        await res.body?.cancel().catch(() => undefined);
-        throw statusError(res, o.url, { ...o.status, what: o.repoPath });
-      }
-      if (offset > 0 && (res.status !== 206 || rangeStart(res) !== offset)) {
-        offset = 0; // the server sent the whole file: start the .part again
-        hash = o.sha256 ? createHash('sha256') : undefined;
-      }
-      const fh = await open(part, offset > 0 ? 'a' : 'w');
-      let bytes = offset;
-      try {
-        if (res.body) {
-          for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-            guard.kick();
-            await fh.write(chunk);
-            hash?.update(chunk);
-            bytes += chunk.byteLength;
-            report(bytes, false);
-          }
-        }
-        await fh.datasync();
-      } finally {
-        await fh.close();
-      }
-      if (o.expectedSize !== undefined && bytes < o.expectedSize) {
-        throw new InterruptedDownloadError(`the transfer of ${o.repoPath} ended early (${bytes} of ${o.expectedSize} bytes)`, {
-          where: o.url,
-          hint: 'run the same download again to resume',
-        });
-      }
-    } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      if (typeof code === 'string' && DISK_CODES.has(code)) {
-        throw new UserError(`cannot write ${o.repoPath} (${code})`, {
-          where: part,
-          hint: code === 'ENOSPC' || code === 'EDQUOT' ? 'free some disk space, then run the download again to resume' : 'pick a writable folder (--out)',
-        });
-      }
-      throw networkError(err, o.url, guard, o.repoPath, true);
-    } finally {
-      guard.dispose();
-    }
+/** Range step: asks for the bytes after the .part; a server that sends the whole file restarts it. */
+async function requestRest(t: Transfer, guard: RequestGuard): Promise<Response> {
+  const { o } = t;
+  const headers: Record<string, string> = { ...o.headers };
+  if (t.offset > 0) headers.range = `bytes=${t.offset}-`;
+  const res = await fetch(o.url, { headers, signal: guard.signal });
+  guard.kick();
+  if (res.status === 416 && t.offset > 0) {
+    // The .part is not a prefix the server recognises (the file changed); start over.
+    await res.body?.cancel().catch(() => undefined);
+    rmSync(t.part, { force: true });
+    throw new InterruptedDownloadError(`the hub refused to resume ${o.repoPath} (HTTP 416)`, {
+      where: o.url,
+      hint: 'the partial file was deleted; run the download again',
+    });
   }
+  if (!res.ok) {
+    await res.body?.cancel().catch(() => undefined);
+    throw statusError(res, o.url, { ...o.status, what: o.repoPath });
+  }
+  if (t.offset > 0 && (res.status !== 206 || rangeStart(res) !== t.offset)) {
+    t.offset = 0; // the server sent the whole file: start the .part again
+    t.hash = o.sha256 ? createHash('sha256') : undefined;
+  }
+  return res;
+}
 
+/** Appends the body to the .part (hashing and reporting as it goes); returns the .part's size. */
+async function appendBody(t: Transfer, res: Response, guard: RequestGuard): Promise<number> {
+  const fh = await open(t.part, t.offset > 0 ? 'a' : 'w');
+  let bytes = t.offset;
+  try {
+    if (res.body) {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        guard.kick();
+        await fh.write(chunk);
+        t.hash?.update(chunk);
+        bytes += chunk.byteLength;
+        t.report(bytes, false);
+      }
+    }
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+  return bytes;
+}
+
+/** Retry step: an error here leaves the .part for the next attempt, as a disk error or a network error. */
+function transferError(t: Transfer, err: unknown, guard: RequestGuard): Error {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && DISK_CODES.has(code)) {
+    return new UserError(`cannot write ${t.o.repoPath} (${code})`, {
+      where: t.part,
+      hint: code === 'ENOSPC' || code === 'EDQUOT' ? 'free some disk space, then run the download again to resume' : 'pick a writable folder (--out)',
+    });
+  }
+  return networkError(err, t.o.url, guard, t.o.repoPath, true);
+}
+
+/** One request for the rest of the file, written to the .part; an early end is an interruption to resume. */
+async function transferRest(t: Transfer): Promise<void> {
+  const { o } = t;
+  const guard = new RequestGuard(o.signal, o.idleTimeoutMs);
+  try {
+    const res = await requestRest(t, guard);
+    const bytes = await appendBody(t, res, guard);
+    if (o.expectedSize !== undefined && bytes < o.expectedSize) {
+      throw new InterruptedDownloadError(`the transfer of ${o.repoPath} ended early (${bytes} of ${o.expectedSize} bytes)`, {
+        where: o.url,
+        hint: 'run the same download again to resume',
+      });
+    }
+  } catch (err) {
+    throw transferError(t, err, guard);
+  } finally {
+    guard.dispose();
+  }
+}
+
+/** Verify step: size and sha256 of the finished .part; a mismatch deletes it. Returns size and verified. */
+function verifyPart(t: Transfer): { size: number; verified: boolean } {
+  const { o, part, hash } = t;
   const size = statSync(part).size;
   if (o.expectedSize !== undefined && size !== o.expectedSize) {
     rmSync(part, { force: true });
@@ -183,7 +221,18 @@ export async function fetchFile(o: FetchFileOptions): Promise<FetchFileResult> {
     }
     verified = true;
   }
-  renameSync(part, o.dest);
-  report(size, true, true);
+  return { size, verified };
+}
+
+export async function fetchFile(o: FetchFileOptions): Promise<FetchFileResult> {
+  const t = await startTransfer(o);
+  const resumedFrom = t.offset;
+  t.report(t.offset, false, true);
+  // A .part already holding every byte (cut right at the end) needs no request; an empty file still does.
+  const complete = o.expectedSize !== undefined && t.offset === o.expectedSize && existsSync(t.part);
+  if (!complete) await transferRest(t);
+  const { size, verified } = verifyPart(t);
+  renameSync(t.part, o.dest);
+  t.report(size, true, true);
   return { bytes: size, resumedFrom, verified };
 }
