@@ -22,35 +22,20 @@ const maxLen = ['error', { code: printWidth, ignoreUrls: true, ignoreStrings: tr
 // and leaves this list when it is. Nothing may join it. (The entries after "merged" went over the
 // bounds in branches written beside the rules' own, and joined when they were merged on 2026-12-02.)
 const OVER_FILE_LINES = [
-  'src-main/engine/ggml-train/lora-trainer.ts',
   'src-main/runs/supervisor.ts',
   'src-renderer/views/NewRunView.svelte',
   // merged:
-  'src-main/engine/train/train-settings.ts',
   'src-main/recipe/recipe-fields.ts',
   'src-renderer/views/RunView.svelte',
 ];
 const OVER_FUNCTION_LINES = [
-  'src-main/engine/train/train-loop.ts',
   'src-main/data/import-dataset.ts',
-  'src-main/test-support/fake-hub.ts',
-  'src-main/engine/ggml-train/lora-trainer.ts',
   'src-main/data/readers/csv-parser.ts',
   'src-main/export/gguf-export.ts',
-  'src-main/cli/commands/eval.ts',
-  'src-main/engine/train/grpo/grpo-loop.ts',
-  'src-main/engine/ggml/causal-lm.ts',
-  'src-main/models/download/fetch-file.ts',
   'src-main/recipe/export-recipe.ts',
-  'scripts/fuzz/fuzz-models.ts',
-  'src-main/engine/ggml/ffi.ts',
   'src-main/recipe/import-run.ts',
   // merged:
-  'scripts/bench/train-step.ts',
-  'scripts/soak/soak.ts',
-  'src-main/engine/train/grpo/grpo-step.ts',
   'src-main/runs/supervisor.ts',
-  'src-main/test-support/test-double-trainer.ts',
 ];
 
 export default defineConfig(
