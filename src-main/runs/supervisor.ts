@@ -8,7 +8,7 @@
  * worker: crashes arrive as exits and become states.
  */
 import type { RunStreamEvent, RunStreamListener } from '../../src-shared/dto/run-stream';
-import type { GrpoStepRow, MetricPoint, RunError, RunStatus } from '../../src-shared/dto/runs';
+import type { RunError, RunStatus } from '../../src-shared/dto/runs';
 import type { AppEvent } from '../../src-shared/ipc-contract';
 import { UserError } from '../errors';
 import { storageError, storageProblem } from '../storage-errors';
@@ -16,23 +16,32 @@ import type { Db } from '../store/db';
 import { INTERRUPTION_NAMES } from '../../src-shared/run-interruption';
 import { latestCheckpoint, recordCheckpoint, setCheckpointEvalLoss } from '../store/queries/checkpoints';
 import { recordTrainEval } from '../store/queries/evals';
-import { heartbeatRuns, liveRunOwners, markInterrupted, recordRunEnded, recordRunStarted, requeueRun } from '../store/queries/run-lifecycle';
+import { heartbeatRuns, recordRunStarted, requeueRun } from '../store/queries/run-lifecycle';
 import { appendRunLog } from '../store/queries/run-logs';
 import { insertRun, getRun, setRunStatus } from '../store/queries/runs';
 import { insertSample } from '../store/queries/samples';
 import { insertGrpoStep } from '../store/queries/grpo-steps';
-import type { AnyConfig, WorkerEvent } from '../workers/protocol';
+import type { AnyConfig, CheckpointEvent, WorkerEvent } from '../workers/protocol';
 import type { WorkerEntry, WorkerExit } from '../workers/worker-client';
 import { WorkerClient } from '../workers/worker-client';
 import type { RetentionPolicy } from './disk';
 import { DEFAULT_RETENTION, pruneCheckpoints, removeWorkerLeftovers } from './disk';
 import { LiveStream } from './live-stream';
-import { OWNER_HEARTBEAT_MS, ownerAlive, thisOwner } from './ownership';
+import { busyElsewhere, isCpuBackend, slotsTakenError } from './gpu-slots';
+import type { SlotHolder } from './gpu-slots';
+import { OWNER_HEARTBEAT_MS, thisOwner } from './ownership';
 import { checkResumable } from './resume-checks';
 import type { RunLaunch } from './run-spec';
 import { newRunRecord } from './run-spec';
 import { MetricBatcher } from './metric-batcher';
+import { forwardToBus } from './run-bus';
+import type { RunEnd, RunEnding } from './run-endings';
+import { interruptionOf, recordEnding } from './run-endings';
 import { memoryEstimateOf } from './train-event-bridge';
+import { grpoStepRowOf, metricPointOf, sampleRowOf } from './worker-event-rows';
+
+// isCpuBackend lives with the slot accounting (gpu-slots.ts); it stays importable from here.
+export { isCpuBackend };
 
 export interface SupervisorOptions {
   /** Runs allowed on the GPU at once, counting other Tuneloom processes on this store. Default 1. */
@@ -75,11 +84,6 @@ interface ActiveRun {
   markExited: () => void;
 }
 
-/** cpu and wasm runs do not occupy the GPU, so they never wait for (or block) a GPU slot elsewhere. */
-export function isCpuBackend(backend: string | null | undefined): boolean {
-  return backend === 'cpu' || backend === 'wasm';
-}
-
 export class RunSupervisor {
   private readonly queue: QueuedRun[] = [];
   private readonly active = new Map<number, ActiveRun>();
@@ -91,7 +95,7 @@ export class RunSupervisor {
   private readonly owner = thisOwner();
   private closed = false;
   /** How each run ended, kept here too: when the store cannot be written, it cannot say. */
-  private readonly endings = new Map<number, { status: RunStatus; error: RunError | null }>();
+  private readonly endings = new Map<number, RunEnding>();
 
   constructor(
     private readonly db: Db,
@@ -215,7 +219,7 @@ export class RunSupervisor {
   }
 
   /** The end this process saw for a run (status and error), even where the store could not record it. */
-  endingOf(runId: number): { status: RunStatus; error: RunError | null } | undefined {
+  endingOf(runId: number): RunEnding | undefined {
     return this.endings.get(runId);
   }
 
@@ -246,10 +250,8 @@ export class RunSupervisor {
   }
 
   /** Runs of other live Tuneloom processes that hold a GPU slot (a run on cpu or wasm holds none). */
-  private busyElsewhere(): { id: number; pid: number | null }[] {
-    return liveRunOwners(this.db)
-      .filter((r) => (r.status === 'running' || r.status === 'paused') && r.ownerPid !== this.owner.pid && ownerAlive(r) && !isCpuBackend(r.backend))
-      .map((r) => ({ id: r.id, pid: r.ownerPid }));
+  private busyElsewhere(): SlotHolder[] {
+    return busyElsewhere(this.db, this.owner.pid);
   }
 
   private assertSlot(backend: string | null): void {
@@ -257,13 +259,7 @@ export class RunSupervisor {
     const elsewhere = this.busyElsewhere();
     const used = this.active.size + this.queue.length + elsewhere.length;
     if (used < this.maxConcurrent) return;
-    const holder = elsewhere[0] ? `run ${elsewhere[0].id} (process ${elsewhere[0].pid})` : `run ${[...this.active.keys()][0] ?? this.queue[0]?.runId}`;
-    throw new UserError(
-      `${holder} is already training and the queue allows ${this.maxConcurrent} run${this.maxConcurrent > 1 ? 's' : ''} on the GPU at a time`,
-      {
-        hint: 'wait for it to finish or stop it, or raise the limit with the setting runs.maxConcurrent',
-      },
-    );
+    throw slotsTakenError(elsewhere, [...this.active.keys()][0] ?? this.queue[0]?.runId, this.maxConcurrent);
   }
 
   private pump(): void {
@@ -362,16 +358,7 @@ export class RunSupervisor {
         this.emitStatus(runId, 'running', null);
         return;
       case 'step': {
-        const point: MetricPoint = {
-          step: e.step,
-          loss: e.loss,
-          lr: e.lr,
-          gradNorm: e.gradNorm,
-          tokensPerS: e.tokensPerS,
-          epoch: e.epoch,
-          tokensSeen: e.tokensSeen,
-          ts: e.ts,
-        };
+        const point = metricPointOf(e);
         run.lastStep = e.step;
         run.batcher.add(point);
         this.publish({ type: 'step', runId, point });
@@ -384,37 +371,19 @@ export class RunSupervisor {
         this.publish({ type: 'eval', runId, step: e.step, loss: e.loss, metrics: e.metrics });
         return;
       case 'rewards': {
-        const row: GrpoStepRow = {
-          step: e.step,
-          meanReward: e.meanReward,
-          rewardStd: e.rewardStd,
-          rewards: e.byFunction,
-          kl: e.kl,
-          completionLength: e.completionLength,
-          correctFraction: e.correctFraction,
-          completions: e.completions,
-        };
+        const row = grpoStepRowOf(e);
         insertGrpoStep(this.db, runId, row);
         this.publish({ type: 'rewards', runId, row });
         return;
       }
       case 'sample': {
-        const sample = { step: e.step, promptIdx: e.promptIdx, prompt: e.prompt, output: e.output };
+        const sample = sampleRowOf(e);
         insertSample(this.db, runId, sample);
         this.publish({ type: 'sample', runId, sample });
         return;
       }
       case 'checkpoint':
-        // Metrics up to the checkpoint are committed before (and synced with) the checkpoint row.
-        run.batcher.flush();
-        recordCheckpoint(this.db, runId, { step: e.step, path: e.path, bytes: e.bytes, files: e.files ?? null });
-        try {
-          pruneCheckpoints(this.db, runId, this.opts.retention ?? DEFAULT_RETENTION);
-        } catch (err) {
-          this.log(runId, 'warn', `could not prune old checkpoints: ${(err as Error).message}`);
-        }
-        this.publish({ type: 'checkpoint', runId, step: e.step, path: e.path });
-        return;
+        return this.recordCheckpoint(run, e);
       case 'log':
         this.log(runId, e.level, e.message);
         return;
@@ -440,28 +409,27 @@ export class RunSupervisor {
     }
   }
 
+  private recordCheckpoint(run: ActiveRun, e: CheckpointEvent): void {
+    const { runId } = run;
+    // Metrics up to the checkpoint are committed before (and synced with) the checkpoint row.
+    run.batcher.flush();
+    recordCheckpoint(this.db, runId, { step: e.step, path: e.path, bytes: e.bytes, files: e.files ?? null });
+    try {
+      pruneCheckpoints(this.db, runId, this.opts.retention ?? DEFAULT_RETENTION);
+    } catch (err) {
+      this.log(runId, 'warn', `could not prune old checkpoints: ${(err as Error).message}`);
+    }
+    this.publish({ type: 'checkpoint', runId, step: e.step, path: e.path });
+  }
+
   private onExit(run: ActiveRun, exit: WorkerExit): void {
     const { runId } = run;
     if (!run.ended) {
       run.ended = true;
-      const how =
-        exit.reason === 'unresponsive'
-          ? 'stopped answering and was killed'
-          : exit.reason === 'spawn-failed'
-            ? `could not start (${exit.detail ?? 'unknown reason'})`
-            : `exited unexpectedly (${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`})`;
       run.batcher.flush();
       this.cleanAfterKill(runId, run.pid);
-      const ckpt = latestCheckpoint(this.db, runId);
-      const from = ckpt ? `checkpoint step ${ckpt.step}` : 'the start';
-      this.end(runId, {
-        status: 'interrupted',
-        error: {
-          name: exit.reason === 'unresponsive' ? INTERRUPTION_NAMES.unresponsive : INTERRUPTION_NAMES.exited,
-          kind: 'internal',
-          message: `the training worker ${how} after step ${run.lastStep}; resume from ${from} with \`tuneloom runs resume ${runId}\``,
-        },
-      });
+      const checkpointStep = latestCheckpoint(this.db, runId)?.step ?? null;
+      this.end(runId, { status: 'interrupted', error: interruptionOf(exit, { runId, lastStep: run.lastStep, checkpointStep }) });
     }
     this.active.delete(runId);
     this.batchers.delete(runId);
@@ -481,27 +449,9 @@ export class RunSupervisor {
     }
   }
 
-  private end(runId: number, end: { status: RunStatus; adapterPath?: string | null; error?: RunError; peakMemoryBytes?: number | null }): void {
-    let status = end.status;
-    let error = end.error ?? null;
+  private end(runId: number, end: RunEnd): void {
     this.batchers.get(runId)?.flush();
-    try {
-      if (status === 'interrupted') markInterrupted(this.db, runId, error!);
-      else recordRunEnded(this.db, runId, { status, adapterPath: end.adapterPath, error, peakMemoryBytes: end.peakMemoryBytes ?? null });
-    } catch (err) {
-      const storage = storageError(err, {
-        action: `recording the end of run ${runId}`,
-        where: this.db.name,
-        then: `resume it with \`tuneloom runs resume ${runId}\``,
-      });
-      // A run whose end is not in the store is not done: it failed on the store.
-      if (storage && (status === 'completed' || status === 'stopped')) {
-        status = 'failed';
-        error = { name: 'UserError', kind: 'user', message: storage.message };
-      } else if (!storage) {
-        process.stderr.write(`tuneloom: could not record the end of run ${runId}: ${(err as Error).message}\n`);
-      }
-    }
+    const { status, error } = recordEnding(this.db, runId, end);
     this.endings.set(runId, { status, error });
     this.emitStatus(runId, status, error);
     for (const resolve of this.waiters.get(runId) ?? []) resolve(status);
@@ -529,27 +479,6 @@ export class RunSupervisor {
    */
   private publish(e: RunStreamEvent, logSeq?: number): void {
     this.stream.publish(e);
-    const bus = this.opts.publish;
-    if (!bus) return;
-    const { runId } = e;
-    switch (e.type) {
-      case 'status':
-        bus({ type: 'run.status', runId, status: e.status, error: e.error });
-        bus({ type: 'runs.changed' });
-        return;
-      case 'step':
-        return bus({ type: 'run.metrics', runId, points: [e.point] });
-      case 'sample':
-        return bus({ type: 'run.samples', runId, samples: [e.sample] });
-      case 'rewards':
-        return bus({ type: 'run.rewards', runId, steps: [e.row] });
-      case 'eval':
-        return bus({ type: 'run.eval', runId, step: e.step, loss: e.loss });
-      case 'checkpoint':
-        return bus({ type: 'run.checkpoint', runId, step: e.step, path: e.path });
-      case 'log':
-        if (logSeq !== undefined) bus({ type: 'run.log', runId, line: { seq: logSeq, ts: Date.now(), level: e.level, message: e.message } });
-        return;
-    }
+    if (this.opts.publish) forwardToBus(this.opts.publish, e, logSeq);
   }
 }
