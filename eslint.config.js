@@ -22,11 +22,8 @@ const maxLen = ['error', { code: printWidth, ignoreUrls: true, ignoreStrings: tr
 // and leaves this list when it is. Nothing may join it. (The entries after "merged" went over the
 // bounds in branches written beside the rules' own, and joined when they were merged on 2026-12-02.)
 const OVER_FILE_LINES = [
-  'src-main/runs/supervisor.ts',
-  'src-renderer/views/NewRunView.svelte',
   // merged:
   'src-main/recipe/recipe-fields.ts',
-  'src-renderer/views/RunView.svelte',
 ];
 const OVER_FUNCTION_LINES = [
   'src-main/data/import-dataset.ts',
@@ -35,7 +32,6 @@ const OVER_FUNCTION_LINES = [
   'src-main/recipe/export-recipe.ts',
   'src-main/recipe/import-run.ts',
   // merged:
-  'src-main/runs/supervisor.ts',
 ];
 
 export default defineConfig(
