@@ -217,12 +217,13 @@ export class CsvScanner {
   /** The next , LF or CR at or after `i`, by indexOf (2^32-1: none). */
   private nextDelimiter(i: number): number {
     const { s } = this;
-    if (this.comma < i) this.comma = s.indexOf(',', i) >>> 0;
-    if (this.lf < i) this.lf = s.indexOf('\n', i) >>> 0;
-    if (this.cr < i) this.cr = s.indexOf('\r', i) >>> 0;
+    let { comma, lf, cr } = this;
+    if (comma < i) this.comma = comma = s.indexOf(',', i) >>> 0;
+    if (lf < i) this.lf = lf = s.indexOf('\n', i) >>> 0;
+    if (cr < i) this.cr = cr = s.indexOf('\r', i) >>> 0;
     // indexOf's -1 became 2^32-1 through >>> 0: "none left", larger than any index.
-    const j = this.comma < this.lf ? this.comma : this.lf;
-    return this.cr < j ? this.cr : j;
+    const j = comma < lf ? comma : lf;
+    return cr < j ? cr : j;
   }
 }
 
