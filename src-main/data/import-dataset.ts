@@ -8,16 +8,17 @@
  */
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { basename, dirname, extname, relative, resolve } from 'node:path';
+import { basename, extname, resolve } from 'node:path';
 import { UserError } from '../errors';
 import type { EncodingChoice } from './encoding/decode-file';
-import { asObject, withCoercions, type FormatAdapter } from './formats/adapter';
-import { assertFields, buildAdapter, type FormatOptions } from './formats/detect-format';
+import type { FormatAdapter } from './formats/adapter';
+import { assertFields, type FormatOptions } from './formats/detect-format';
+import { ImportRun, importFile, type LengthRules } from './import-file';
 import { resolveInput } from './list-files';
-import { openRecords, type TextUnit } from './readers/read-records';
+import type { TextUnit } from './readers/read-records';
 import { validationIndices } from './split';
-import { charLength, StatsCollector, tokenLength, type DatasetStats, type LengthUnit } from './stats';
-import type { DataFormat, Example, RawRecord, Skip } from './types';
+import { tokenLength, type DatasetStats, type LengthUnit } from './stats';
+import type { DataFormat, Example, Skip } from './types';
 
 export interface ImportOptions extends FormatOptions {
   encoding?: EncodingChoice;
@@ -95,29 +96,19 @@ export type SplitInfo =
   | { kind: 'seeded'; ratio: number; seed: number; train: number; val: number; valIndices: Uint32Array }
   | { kind: 'file'; path: string; train: number; val: number; sha256: string; skippedTotal: number };
 
-/** cyrb53: a fast 53-bit string hash; a collision among a million examples has odds near 1 in 10^4. */
-function hash53(s: string, seed = 0): number {
-  let h1 = 0xdeadbeef ^ seed;
-  let h2 = 0x41c6ce57 ^ seed;
-  for (let i = 0; i < s.length; i++) {
-    const ch = s.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
-}
-
-function dedupeKey(e: Example): string {
-  if ('text' in e) return e.text;
-  let k = '';
-  for (const m of e.messages) k += m.role + '\u0001' + m.content + '\u0002';
-  return k;
-}
-
 function gone(file: string, input: string): never {
   throw new UserError('a file of this dataset is no longer there', { where: file, hint: `put it back, or import ${input} again` });
+}
+
+/** Lengths in tokens when a tokenizer (or a training-side measure) is given, else in characters. */
+function lengthRules(opts: ImportOptions): LengthRules {
+  const measured = opts.lengthOf ?? (opts.encode ? (e: Example) => tokenLength(e, opts.encode!) : undefined);
+  const unit: LengthUnit = measured ? 'tokens' : 'chars';
+  const maxLenUnit = opts.maxLenUnit ?? unit;
+  if (maxLenUnit === 'tokens' && !measured && opts.maxLen !== undefined) {
+    throw new UserError('a max length in tokens needs a tokenizer', { hint: 'give a model, or the max length in characters' });
+  }
+  return { measured, unit, maxLenUnit };
 }
 
 export async function importDataset(input: string, opts: ImportOptions = {}, onProgress?: (p: ImportProgress) => void): Promise<ImportResult> {
@@ -125,154 +116,50 @@ export async function importDataset(input: string, opts: ImportOptions = {}, onP
     ? { files: opts.files, isFolder: opts.files.length > 1 || resolve(opts.files[0] ?? '') !== resolve(input) }
     : await resolveInput(input);
   const sizes = await Promise.all(files.map(async (f) => (await stat(f).catch(() => gone(f, input))).size));
-  const totalBytes = sizes.reduce((a, b) => a + b, 0);
-  const measured = opts.lengthOf ?? (opts.encode ? (e: Example) => tokenLength(e, opts.encode!) : undefined);
-  const unit: LengthUnit = measured ? 'tokens' : 'chars';
-  const maxLenUnit = opts.maxLenUnit ?? unit;
-  if (maxLenUnit === 'tokens' && !measured && opts.maxLen !== undefined) {
-    throw new UserError('a max length in tokens needs a tokenizer', { hint: 'give a model, or the max length in characters' });
-  }
-  const maxSkipsListed = opts.maxSkipsListed ?? 1000;
-  const sampleSize = opts.sampleSize ?? 3;
-  const stats = new StatsCollector(unit, opts.maxLen ?? null);
-  const skipped: Skip[] = [];
-  const coerced: Skip[] = [];
-  let coercedTotal = 0;
-  const sample: Example[] = [];
-  // Content hash -> where it was first seen, as fileIndex x 2^32 + line (numbers, not strings, for memory).
-  const seen = opts.dropDuplicates ? new Map<number, number>() : undefined;
-  const fileHashes: FileHash[] = [];
-  let skippedTotal = 0;
-  let duplicates = 0;
-  let overMaxLen = 0;
-  let tokens = 0;
-  let examples = 0;
-  let bytesBefore = 0;
-  let adapter: FormatAdapter | undefined;
-  let format = opts.format;
-  let firstRecord: { keys: string[]; where: string } | undefined;
+  const run = new ImportRun(input, opts, files, isFolder, sizes, lengthRules(opts), onProgress);
+  for (let fi = 0; fi < files.length; fi++) await importFile(run, fi);
+  const adapter = assertUsable(run);
+  const split = await splitOf(run);
+  return resultOf(run, adapter, split);
+}
 
-  for (let fi = 0; fi < files.length; fi++) {
-    const file = files[fi];
-    const label = isFolder ? relative(input, file) : undefined;
-    const folderName = isFolder ? basename(dirname(file)) : undefined;
-    const hash = createHash('sha256');
-    const reader = await openRecords(file, {
-      encoding: opts.encoding,
-      hash,
-      textUnit: opts.textUnit,
-      chunkBytes: opts.chunkBytes,
-      sampleBytes: opts.sampleBytes,
-      onBytes: (n) => onProgress?.({ file, bytesRead: bytesBefore + n, totalBytes, examples, skipped: skippedTotal }),
-    });
-    // Each file of a folder is checked against the format the first one settled.
-    let fileAdapter: FormatAdapter | undefined;
-    const skip = (line: number, reason: string) => {
-      if (opts.policy === 'stop') {
-        throw new UserError(reason, { where: `${file}:${line}`, hint: 'fix that record, or import with the skip policy to leave such records out' });
-      }
-      skippedTotal++;
-      if (skipped.length < maxSkipsListed) skipped.push(label ? { line, reason, file: label } : { line, reason });
-    };
-    const decide = (rec: { line: number; value: unknown }): FormatAdapter => {
-      const keys =
-        reader.header ??
-        (reader.container === 'text'
-          ? ['text']
-          : rec.value !== null && typeof rec.value === 'object' && !Array.isArray(rec.value)
-            ? Object.keys(rec.value)
-            : []);
-      const where = `${file}:${reader.header ? 1 : rec.line}`;
-      const a = buildAdapter({ ...opts, format }, keys, rec.value, reader.container, where);
-      if (reader.header) assertFields(a, opts, keys, where);
-      else firstRecord ??= { keys, where };
-      format = a.format;
-      adapter ??= a;
-      return a;
-    };
-    const take = (rec: RawRecord) => {
-      if ('error' in rec) return skip(rec.line, rec.error);
-      if (!fileAdapter) {
-        // Fields are read off the first record that is an object; one that is not is just a bad record.
-        const o = asObject(rec.value);
-        if (typeof o === 'string' && !reader.header && reader.container !== 'text') return skip(rec.line, o);
-        fileAdapter = decide(rec);
-      }
-      const cells: string[] = [];
-      const ex = withCoercions(
-        (field, v) => cells.push(`"${field}" is the ${typeof v} ${String(v)}`),
-        () => fileAdapter!.normalise(rec.value),
-      );
-      if (typeof ex === 'string') return skip(rec.line, ex);
-      if (cells.length) {
-        coercedTotal++;
-        const reason = `read as text: ${cells.join(', ')} (quote it in the file if it is meant as text)`;
-        if (coerced.length < maxSkipsListed) coerced.push(label ? { line: rec.line, reason, file: label } : { line: rec.line, reason });
-      }
-      if (folderName !== undefined && 'messages' in ex && fileAdapter.format === 'medical-csv' && !ex.meta?.department)
-        ex.meta = { ...ex.meta, department: folderName };
-      const chars = charLength(ex);
-      const toks = measured ? measured(ex) : 0;
-      const length = unit === 'tokens' ? toks : chars;
-      if (opts.maxLen !== undefined) {
-        const limited = maxLenUnit === 'tokens' ? toks : chars;
-        if (limited > opts.maxLen) {
-          overMaxLen++;
-          if (opts.overLong !== 'keep') return skip(rec.line, `over-long: ${limited} ${maxLenUnit} > max ${opts.maxLen}`);
-        }
-      }
-      if (seen) {
-        const h = hash53(dedupeKey(ex));
-        const first = seen.get(h);
-        if (first !== undefined) {
-          duplicates++;
-          const firstFile = Math.floor(first / 2 ** 32);
-          const firstLine = first % 2 ** 32;
-          return skip(rec.line, `duplicate of ${isFolder ? `${relative(input, files[firstFile])}:${firstLine}` : `line ${firstLine}`}`);
-        }
-        seen.set(h, fi * 2 ** 32 + rec.line);
-      }
-      if (sample.length < sampleSize) sample.push(ex);
-      stats.add(ex, chars, length);
-      tokens += toks;
-      opts.onExample?.(ex, { file, line: rec.line, index: examples });
-      examples++;
-    };
-    for await (const batch of reader.batches) {
-      for (let i = 0; i < batch.length; i++) take(batch[i]);
-    }
-    if (!fileAdapter && reader.header) fileAdapter = decide({ line: 1, value: undefined });
-    fileHashes.push({ path: file, sha256: hash.digest('hex'), encoding: reader.encoding, confidence: reader.confidence });
-    bytesBefore += sizes[fi];
-    onProgress?.({ file, bytesRead: bytesBefore, totalBytes, examples, skipped: skippedTotal });
-  }
-
+/** The import's adapter, or the error that says why nothing usable was read. */
+function assertUsable(run: ImportRun): FormatAdapter {
+  const { adapter, examples, firstRecord, skippedTotal } = run;
   // Nothing usable: a field the format needs that the records lack explains it better than the skips.
-  if (adapter && examples === 0 && firstRecord) assertFields(adapter, opts, firstRecord.keys, firstRecord.where);
+  if (adapter && examples === 0 && firstRecord) assertFields(adapter, run.opts, firstRecord.keys, firstRecord.where);
   if (!adapter || examples === 0) {
-    const first = skipped[0];
+    const first = run.skipped[0];
     const why = first ? ` (first: ${first.file ? first.file + ':' : 'line '}${first.line}: ${first.reason})` : '';
     throw new UserError(
       skippedTotal
         ? `no usable examples: all ${skippedTotal} records were skipped${why}`
         : 'no examples: the file holds no records (a CSV needs rows below its header)',
       {
-        where: input,
+        where: run.input,
         hint: skippedTotal ? 'check the format and the field mapping' : 'choose a file with data',
       },
     );
   }
+  return adapter;
+}
 
-  let split: SplitInfo | null = null;
+/** The validation split: a separate file imported the same way, or a seeded draw of the examples. */
+async function splitOf(run: ImportRun): Promise<SplitInfo | null> {
+  const { opts, examples } = run;
   if (opts.valPath) {
-    const val = await importDataset(opts.valPath, { ...opts, format, valPath: undefined, valSplit: undefined, onExample: undefined });
-    split = { kind: 'file', path: opts.valPath, train: examples, val: val.examples, sha256: val.sha256, skippedTotal: val.skippedTotal };
+    const val = await importDataset(opts.valPath, { ...opts, format: run.format, valPath: undefined, valSplit: undefined, onExample: undefined });
+    return { kind: 'file', path: opts.valPath, train: examples, val: val.examples, sha256: val.sha256, skippedTotal: val.skippedTotal };
   } else if (opts.valSplit !== undefined && opts.valSplit > 0) {
     const seed = opts.seed ?? 42;
     const valIndices = validationIndices(examples, opts.valSplit, seed);
-    split = { kind: 'seeded', ratio: opts.valSplit, seed, train: examples - valIndices.length, val: valIndices.length, valIndices };
+    return { kind: 'seeded', ratio: opts.valSplit, seed, train: examples - valIndices.length, val: valIndices.length, valIndices };
   }
+  return null;
+}
 
+function resultOf(run: ImportRun, adapter: FormatAdapter, split: SplitInfo | null): ImportResult {
+  const { input, fileHashes, stats, tokens } = run;
   const encodings = [...new Set(fileHashes.map((f) => f.encoding))];
   const sha256 =
     fileHashes.length === 1
@@ -294,15 +181,15 @@ export async function importDataset(input: string, opts: ImportOptions = {}, onP
     // A loop, not Math.min(...list): a folder of many files must not hit V8's argument limit.
     confidence: fileHashes.reduce((m, f) => Math.min(m, f.confidence), 1),
     fields: adapter.fields,
-    examples,
-    skipped,
-    skippedTotal,
-    coerced,
-    coercedTotal,
-    duplicatesDropped: duplicates,
-    sample,
+    examples: run.examples,
+    skipped: run.skipped,
+    skippedTotal: run.skippedTotal,
+    coerced: run.coerced,
+    coercedTotal: run.coercedTotal,
+    duplicatesDropped: run.duplicates,
+    sample: run.sample,
     // One epoch trains on the training split only.
-    stats: stats.finish(overMaxLen, measured ? tokens - (split?.kind === 'seeded' ? stats.sumAt(split.valIndices) : 0) : null),
+    stats: stats.finish(run.overMaxLen, run.lengths.measured ? tokens - (split?.kind === 'seeded' ? stats.sumAt(split.valIndices) : 0) : null),
     sha256,
     split,
   };

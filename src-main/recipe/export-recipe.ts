@@ -121,8 +121,55 @@ export async function exportRecipe(db: Db, req: ExportRecipeRequest): Promise<Ex
   return writeRecipe(db, { id: run.id, name: run.name, modelPath: run.modelPath, config, totalSteps: run.totalSteps }, req);
 }
 
+/** Everything a recipe is written from, checked: the run, its GPUs and batch split, its examples, the built fields. */
+interface RecipePlan {
+  src: RecipeSource;
+  run: { id: number; name: string; modelPath: string; totalSteps: number | null };
+  /** How messages name the source: `run 7`, or the wizard's name in quotes. */
+  label: string;
+  gpus: number;
+  distributed: Distributed;
+  per: ReturnType<typeof splitBatch>;
+  repo: ReturnType<typeof getModelByPath>;
+  train: Example[];
+  val: Example[];
+  outputDir: string;
+  ctx: RecipeContext;
+  built: ReturnType<typeof buildRecipe>;
+}
+
 /** The recipe of a source; `req.runId` is ignored (the source says which run, if any). */
 export async function writeRecipe(db: Db, src: RecipeSource, req: Omit<ExportRecipeRequest, 'runId'>): Promise<ExportRecipeResult> {
+  const plan = await planRecipe(db, src, req);
+  const { train, val, built } = plan;
+  const files: Record<string, string> = {};
+  const { doc, format } = addDataFiles(files, req.to, plan);
+  const yamlName = addLaunchFiles(files, req.to, plan, doc, format);
+  const staged = stageOutput(req.out, { force: !!req.force, neededBytes: Object.values(files).reduce((n, s) => n + Buffer.byteLength(s), 0) });
+  try {
+    for (const [rel, text] of Object.entries(files)) {
+      const path = join(staged.stagingDir, rel);
+      mkdirSync(resolve(path, '..'), { recursive: true });
+      writeFileSync(path, text);
+    }
+    staged.commit();
+  } catch (e) {
+    staged.abort();
+    throw e;
+  }
+  return {
+    out: staged.finalDir,
+    to: req.to,
+    yaml: join(staged.finalDir, yamlName),
+    files: Object.keys(files).sort(),
+    examples: { train: train.length, val: val.length },
+    notes: built.notes,
+    noteFields: built.noteFields,
+  };
+}
+
+/** Checks the source and the request, reads the examples and builds the fields; refusals throw, nothing written. */
+async function planRecipe(db: Db, src: RecipeSource, req: Omit<ExportRecipeRequest, 'runId'>): Promise<RecipePlan> {
   const config = src.config;
   const run = { id: src.id ?? 0, name: src.name, modelPath: src.modelPath, totalSteps: src.totalSteps };
   const label = src.id === null ? `"${src.name}"` : `run ${src.id}`;
@@ -159,11 +206,15 @@ export async function writeRecipe(db: Db, src: RecipeSource, req: Omit<ExportRec
       hint: 'nothing was written; use LoRA for this export',
     });
   }
+  return { src, run, label, gpus, distributed, per, repo, train, val, outputDir, ctx, built };
+}
 
-  const files: Record<string, string> = {};
-  let doc: YamlMap = built.doc;
+/** The examples in the target's format (LLaMA-Factory's dataset_info, or axolotl's datasets in the YAML). */
+function addDataFiles(files: Record<string, string>, to: RecipeTarget, plan: RecipePlan): { doc: YamlMap; format: string } {
+  const { train, val } = plan;
+  let doc: YamlMap = plan.built.doc;
   let format: string;
-  if (req.to === 'llamafactory') {
+  if (to === 'llamafactory') {
     const t = toLlamaFactory(train, 'training');
     const v = val.length ? toLlamaFactory(val, 'validation', t.formatting) : null;
     format = t.formatting;
@@ -175,8 +226,9 @@ export async function writeRecipe(db: Db, src: RecipeSource, req: Omit<ExportRec
     }
     files['data/dataset_info.json'] = JSON.stringify(info, null, 2) + '\n';
   } else {
-    const t = toAxolotl(train, 'training', config.lossOn);
-    const v = val.length ? toAxolotl(val, 'validation', config.lossOn) : null;
+    const lossOn = plan.src.config.lossOn;
+    const t = toAxolotl(train, 'training', lossOn);
+    const v = val.length ? toAxolotl(val, 'validation', lossOn) : null;
     format = t.type;
     files['data/train.jsonl'] = jsonLines(t.rows);
     const entry = (file: string, e: YamlMap): YamlMap => ({ path: file, ds_type: 'json', split: 'train', ...e });
@@ -187,65 +239,50 @@ export async function writeRecipe(db: Db, src: RecipeSource, req: Omit<ExportRec
     }
     doc.strict = false;
   }
-  const yamlName = req.to === 'llamafactory' ? 'llamafactory_lora_sft.yaml' : 'axolotl_lora.yaml';
-  const pin = req.to === 'llamafactory' ? LLAMAFACTORY_PIN : AXOLOTL_PIN;
+  return { doc, format };
+}
+
+/** The YAML, the DeepSpeed/FSDP config, the manifest and the README; returns the YAML's file name. */
+function addLaunchFiles(files: Record<string, string>, to: RecipeTarget, plan: RecipePlan, doc: YamlMap, format: string): string {
+  const { src, run, label, gpus, distributed, ctx, built } = plan;
+  const yamlName = to === 'llamafactory' ? 'llamafactory_lora_sft.yaml' : 'axolotl_lora.yaml';
+  const pin = to === 'llamafactory' ? LLAMAFACTORY_PIN : AXOLOTL_PIN;
   files[yamlName] = emitYaml(doc, {
     header: [
-      `Tuneloom ${label} "${run.name}": recipe for ${req.to} ${pin.version} (checked against ${pin.commit.slice(0, 12)}).`,
+      `Tuneloom ${label} "${run.name}": recipe for ${to} ${pin.version} (checked against ${pin.commit.slice(0, 12)}).`,
       'See README.md for the commands.',
     ],
   });
   if (ctx.files.deepspeed) files['ds_config.json'] = JSON.stringify(deepspeedConfig(distributed === 'zero3' ? 3 : 2), null, 2) + '\n';
-  if (distributed === 'fsdp' && req.to === 'llamafactory') files['fsdp_config.yaml'] = emitYaml(accelerateFsdpConfig(gpus, ctx.layerClass));
+  if (distributed === 'fsdp' && to === 'llamafactory') files['fsdp_config.yaml'] = emitYaml(accelerateFsdpConfig(gpus, ctx.layerClass));
   const manifest: RecipeManifest = {
     tuneloom: 'recipe',
     version: 1,
-    target: req.to,
+    target: to,
     runId: src.id,
     runName: run.name,
     modelPath: run.modelPath,
-    outputDir,
+    outputDir: plan.outputDir,
     gpus,
-    split: per.split,
+    split: plan.per.split,
     totalSteps: ctx.totalSteps,
-    config,
+    config: src.config,
   };
   files[MANIFEST_FILE] = JSON.stringify(manifest, null, 2) + '\n';
   files['README.md'] = readme({
-    target: req.to,
+    target: to,
     runName: run.name,
     runId: src.id,
     yaml: yamlName,
     gpus,
     distributed,
-    outputDir,
+    outputDir: plan.outputDir,
     model: ctx.model,
-    localModel: !repo?.repoId,
-    examples: { train: train.length, val: val.length },
+    localModel: !plan.repo?.repoId,
+    examples: { train: plan.train.length, val: plan.val.length },
     format,
     notes: built.notes,
     pin,
   });
-
-  const staged = stageOutput(req.out, { force: !!req.force, neededBytes: Object.values(files).reduce((n, s) => n + Buffer.byteLength(s), 0) });
-  try {
-    for (const [rel, text] of Object.entries(files)) {
-      const path = join(staged.stagingDir, rel);
-      mkdirSync(resolve(path, '..'), { recursive: true });
-      writeFileSync(path, text);
-    }
-    staged.commit();
-  } catch (e) {
-    staged.abort();
-    throw e;
-  }
-  return {
-    out: staged.finalDir,
-    to: req.to,
-    yaml: join(staged.finalDir, yamlName),
-    files: Object.keys(files).sort(),
-    examples: { train: train.length, val: val.length },
-    notes: built.notes,
-    noteFields: built.noteFields,
-  };
+  return yamlName;
 }

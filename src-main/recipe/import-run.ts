@@ -124,8 +124,8 @@ function uniqueOut(base: string): string {
   return out;
 }
 
-export async function importRun(db: Db, req: ImportRunRequest): Promise<ImportRunResult> {
-  const given = resolve(req.dir);
+/** The adapter folder of the import, its adapter_config.json and the LoRA it describes (only LoRA, only safetensors). */
+function readAdapter(given: string): { dir: string; cfgFile: string; raw: Record<string, unknown>; lora: ReturnType<typeof parseLoraConfig> } {
   if (!existsSync(given) || !statSync(given).isDirectory())
     throw new UserError('the folder to import does not exist', { where: given, hint: 'pass the output folder of the training run' });
   const dir = adapterDir(given);
@@ -145,13 +145,12 @@ export async function importRun(db: Db, req: ImportRunRequest): Promise<ImportRu
         : 'copy the whole output folder back',
     });
   }
-  const found = findManifest(dir);
-  const manifest = found?.manifest ?? null;
-  const yaml = findYaml(dir, found);
-  const curve = findCurve(dir);
-  const tool: ImportRunResult['tool'] =
-    manifest?.target ?? (existsSync(join(dir, 'trainer_log.jsonl')) ? 'llamafactory' : yaml && 'base_model' in yaml.doc ? 'axolotl' : 'hf-trainer');
+  return { dir, cfgFile, raw, lora };
+}
 
+/** The base model folder (--model, the recipe's, the adapter's base path, a registered repo), checked against the adapter. */
+async function baseModel(db: Db, req: ImportRunRequest, adapter: ReturnType<typeof readAdapter>, manifest: RecipeManifest | null): Promise<string> {
+  const { dir, cfgFile, raw } = adapter;
   const baseName = typeof raw.base_model_name_or_path === 'string' ? raw.base_model_name_or_path : undefined;
   const registered = baseName ? modelPathOfRepo(db, baseName) : undefined;
   const modelPath = [req.model, manifest?.modelPath, baseName && resolve(dir, baseName), registered].find((p) => isModelDir(p ? resolve(p) : undefined));
@@ -165,14 +164,11 @@ export async function importRun(db: Db, req: ImportRunRequest): Promise<ImportRu
   const modelCfg = readModelConfig(model);
   checkAdapterBase(dir, model, modelCfg);
   await checkAdapterShapes(join(dir, 'adapter_model.safetensors'), modelCfg, model);
+  return model;
+}
 
-  const readCtx = { gpus: manifest?.gpus ?? 1, split: manifest?.split ?? 'accum', totalSteps: manifest?.totalSteps ?? curve?.totalSteps ?? null } as const;
-  const fromYaml = yaml && tool !== 'hf-trainer' ? readRecipe(tool, yaml.doc, readCtx) : {};
-  const name = req.name ?? (manifest ? `${manifest.runName} (${tool})` : basename(dir));
-  const out = uniqueOut(resolve(req.out ?? join(dirname(req.storePath), 'imports', name.replace(/[^\w.-]+/g, '-'))));
-  const base: TrainConfig = manifest?.config ?? { ...TRAIN_DEFAULTS, model, data: '', out };
-  const config: TrainConfig = { ...base, ...fromYaml, model, out };
-  // The adapter is what was trained: where it disagrees with a recipe, it wins.
+/** The adapter is what was trained: where it disagrees with a recipe, it wins. */
+function applyAdapter(config: TrainConfig, lora: ReturnType<typeof parseLoraConfig>): void {
   if (config.loraR !== lora.r) config.loraR = lora.r;
   if (config.loraAlpha !== lora.alpha) config.loraAlpha = lora.alpha;
   if (config.loraDropout !== lora.dropout) config.loraDropout = lora.dropout;
@@ -180,7 +176,10 @@ export async function importRun(db: Db, req: ImportRunRequest): Promise<ImportRu
   const targets = typeof lora.targetModules === 'string' ? [lora.targetModules] : lora.targetModules;
   if (!sameTargets(config.loraTargets, targets)) config.loraTargets = targets;
   config.method = 'lora';
+}
 
+/** Copies the adapter, the trainer's logs and the recipe into `out` (staged: all or nothing). */
+function copyImport(dir: string, found: ReturnType<typeof findManifest>, curve: ReturnType<typeof findCurve>, out: string): void {
   const copies = new Map<string, string>(); // name in the copy -> source file
   for (const f of [...ADAPTER_FILES, ...KEEP_FILES]) if (existsSync(join(dir, f))) copies.set(f, join(dir, f));
   if (found) copies.set(MANIFEST_FILE, found.file);
@@ -194,6 +193,28 @@ export async function importRun(db: Db, req: ImportRunRequest): Promise<ImportRu
     staged.abort();
     throw e;
   }
+}
+
+export async function importRun(db: Db, req: ImportRunRequest): Promise<ImportRunResult> {
+  const adapter = readAdapter(resolve(req.dir));
+  const { dir } = adapter;
+  const found = findManifest(dir);
+  const manifest = found?.manifest ?? null;
+  const yaml = findYaml(dir, found);
+  const curve = findCurve(dir);
+  const tool: ImportRunResult['tool'] =
+    manifest?.target ?? (existsSync(join(dir, 'trainer_log.jsonl')) ? 'llamafactory' : yaml && 'base_model' in yaml.doc ? 'axolotl' : 'hf-trainer');
+  const model = await baseModel(db, req, adapter, manifest);
+
+  const readCtx = { gpus: manifest?.gpus ?? 1, split: manifest?.split ?? 'accum', totalSteps: manifest?.totalSteps ?? curve?.totalSteps ?? null } as const;
+  const fromYaml = yaml && tool !== 'hf-trainer' ? readRecipe(tool, yaml.doc, readCtx) : {};
+  const name = req.name ?? (manifest ? `${manifest.runName} (${tool})` : basename(dir));
+  const out = uniqueOut(resolve(req.out ?? join(dirname(req.storePath), 'imports', name.replace(/[^\w.-]+/g, '-'))));
+  const base: TrainConfig = manifest?.config ?? { ...TRAIN_DEFAULTS, model, data: '', out };
+  const config: TrainConfig = { ...base, ...fromYaml, model, out };
+  applyAdapter(config, adapter.lora);
+
+  copyImport(dir, found, curve, out);
   try {
     const runId = insertImportedRun(db, {
       run: {

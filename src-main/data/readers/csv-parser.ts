@@ -6,7 +6,7 @@
  * inside an unquoted field is kept literally, and blank lines are skipped. Once the header is known
  * (`setHeader`), rows come out directly as objects keyed by it.
  *
- * The hot path never builds a field a character at a time: it slices the chunk string between
+ * The hot path (csv-scanner.ts) never builds a field a character at a time: it slices the chunk string between
  * delimiters, which it finds either from the positions the GB18030 decoder noted while decoding (no second
  * scan of the text) or with indexOf. Row objects are copies of one template, so they share a shape.
  * A record cut by a chunk boundary is re-parsed once more text arrives; the parser waits for twice the
@@ -20,6 +20,7 @@
  */
 
 import { MAX_RECORD_CHARS, recordTooLong } from '../limits';
+import { CsvScanner } from './csv-scanner';
 
 export type CsvRecord = { line: number; fields: string[] } | { line: number; error: string } | { line: number; value: Record<string, string> };
 
@@ -29,12 +30,7 @@ const LF = 10;
 const CR = 13;
 
 /** Lines one quoted field may span; past it, it is read as an unclosed quote. */
-export const MAX_QUOTED_LINES = 500;
-
-const UNCLOSED = 'unclosed quote: the quoted field opening on this line never closes (the lines after it are read as rows)';
-const TOO_MANY_LINES = `unclosed quote: the quoted field opening on this line runs over ${MAX_QUOTED_LINES} lines (the lines after it are read as rows)`;
-const TEXT_AFTER = (line: number) =>
-  `unclosed quote: the quoted field opening on this line closes on line ${line} with text after the quote (the lines after it are read as rows)`;
+export { MAX_QUOTED_LINES } from './csv-scanner';
 
 export class CsvParser {
   /** Once set, rows come out as objects keyed by it (no intermediate arrays on the hot path). */
@@ -95,122 +91,14 @@ export class CsvParser {
     this.buf = '';
   }
 
-  private parse(final: boolean, out: CsvRecord[], marksIn?: Int32Array): void {
-    const s = this.buf;
-    const n = s.length;
-    let marks = marksIn;
-    let i = 0;
-    let line = this.line;
-    // Next comma, LF and CR at or after i, found by indexOf and reused until passed (n = none left).
-    let comma = -1;
-    let lf = -1;
-    let cr = -1;
-    // With marks: mp walks them, only forward, as i only moves forward (a resync drops them).
-    let mp = 0;
-    let ml = marks ? marks.length : 0;
-    const header = this.header;
-    const width = header ? header.length : 0;
-    while (i < n) {
-      const start = i;
-      const startLine = line;
-      const fields: string[] = [];
-      const obj: Record<string, string> | undefined = header ? { ...this.template } : undefined;
-      let count = 0;
-      let extra = false; // a non-empty field beyond the header
-      let inner = 0; // newlines inside quoted fields
-      let complete = false;
-      let broken: string | undefined;
-      for (;;) {
-        let value: string;
-        let c = s.charCodeAt(i);
-        if (c === QUOTE) {
-          let j = i + 1;
-          let escaped = false;
-          let k: number;
-          for (;;) {
-            if (marks) {
-              while (mp < ml && (marks[mp] < j || s.charCodeAt(marks[mp]) !== QUOTE)) mp++;
-              k = mp < ml ? marks[mp] : -1;
-            } else k = s.indexOf('"', j);
-            if (k < 0 || (k + 1 >= n && !final)) break;
-            if (s.charCodeAt(k + 1) === QUOTE) {
-              escaped = true;
-              j = k + 2;
-              continue;
-            }
-            break;
-          }
-          if (k < 0 || (k + 1 >= n && !final)) {
-            // Still open at the end of what has arrived: broken already if it spans too many lines.
-            if (inner + countLines(s, i + 1, n) > MAX_QUOTED_LINES) broken = TOO_MANY_LINES;
-            else if (final) broken = UNCLOSED;
-            break;
-          }
-          value = s.slice(i + 1, k);
-          if (escaped) value = value.replaceAll('""', '"');
-          const spanned = countLines(value, 0, value.length);
-          inner += spanned;
-          if (inner > MAX_QUOTED_LINES) {
-            broken = TOO_MANY_LINES;
-            break;
-          }
-          i = k + 1;
-          c = s.charCodeAt(i);
-          if (i < n && c !== COMMA && c !== LF && c !== CR) {
-            if (spanned > 0) {
-              broken = TEXT_AFTER(startLine + inner);
-              break;
-            }
-            let j2 = i;
-            while (j2 < n && (c = s.charCodeAt(j2)) !== COMMA && c !== LF && c !== CR) j2++;
-            if (j2 >= n && !final) break;
-            value += s.slice(i, j2);
-            i = j2;
-          }
-        } else {
-          let j: number;
-          if (marks) {
-            // A quote inside an unquoted field is literal: the field ends at the next , LF or CR.
-            while (mp < ml && (marks[mp] < i || s.charCodeAt(marks[mp]) === QUOTE)) mp++;
-            j = mp < ml ? marks[mp] : n;
-          } else {
-            if (comma < i) comma = s.indexOf(',', i) >>> 0;
-            if (lf < i) lf = s.indexOf('\n', i) >>> 0;
-            if (cr < i) cr = s.indexOf('\r', i) >>> 0;
-            // indexOf's -1 became 2^32-1 through >>> 0: "none left", larger than any index.
-            j = comma < lf ? comma : lf;
-            if (cr < j) j = cr;
-          }
-          if (j >= n) {
-            if (!final) break;
-            j = n;
-          }
-          value = s.slice(i, j);
-          i = j;
-        }
-        if (obj) {
-          if (count < width) obj[header![count]] = value;
-          else if (value !== '') extra = true;
-        } else fields.push(value);
-        count++;
-        if (i >= n) {
-          complete = true;
-          break;
-        }
-        c = s.charCodeAt(i);
-        if (c === COMMA) {
-          i++;
-          continue;
-        }
-        if (c === CR) {
-          if (i + 1 >= n && !final) break;
-          i += s.charCodeAt(i + 1) === LF ? 2 : 1;
-        } else i++;
-        line += inner + 1;
-        complete = true;
-        break;
-      }
-      if (!broken && !complete && n - start > MAX_RECORD_CHARS) broken = recordTooLong(undefined);
+  private parse(final: boolean, out: CsvRecord[], marks?: Int32Array): void {
+    const sc = new CsvScanner(this.buf, final, marks, this.line, this.header, this.template);
+    const { s, n } = sc;
+    while (sc.i < n) {
+      sc.readRecord();
+      const { start, startLine } = sc;
+      let broken = sc.broken;
+      if (!broken && !sc.complete && n - start > MAX_RECORD_CHARS) broken = recordTooLong(undefined);
       if (broken) {
         // Resume on the line after the one the broken record opens on.
         const next = nextLineStart(s, start, final);
@@ -219,26 +107,20 @@ export class CsvParser {
           return;
         }
         out.push({ line: startLine, error: broken });
-        i = next;
-        line = startLine + 1;
-        marks = undefined;
-        ml = 0;
-        comma = lf = cr = -1;
+        sc.resync(next);
         continue;
       }
-      if (!complete) {
+      if (!sc.complete) {
         this.keep(s, start, startLine, n);
         return;
       }
       const first = s.charCodeAt(start);
-      const blank = count === 1 && (first === LF || first === CR || start === n);
+      const blank = sc.count === 1 && (first === LF || first === CR || start === n);
       if (blank) continue;
-      if (!obj) out.push({ line: startLine, fields });
-      else if (count < width || extra) out.push({ line: startLine, error: `row has ${count} field${count === 1 ? '' : 's'}, the header has ${width}` });
-      else out.push({ line: startLine, value: obj });
+      out.push(sc.record());
     }
     this.buf = '';
-    this.line = line;
+    this.line = sc.line;
     this.need = 0;
   }
 
@@ -248,16 +130,6 @@ export class CsvParser {
     this.line = startLine;
     this.need = (n - start) * 2;
   }
-}
-
-/** Newlines (LF, or a CR not followed by LF) in s[from, to). */
-function countLines(s: string, from: number, to: number): number {
-  let lines = 0;
-  for (let p = from; p < to; p++) {
-    const c = s.charCodeAt(p);
-    if (c === LF || (c === CR && s.charCodeAt(p + 1) !== LF)) lines++;
-  }
-  return lines;
 }
 
 /** Where the line after the one at `start` begins; -1 when its end has not arrived yet (n at the end of the data). */
