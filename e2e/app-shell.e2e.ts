@@ -11,7 +11,7 @@ import { describe, test } from 'node:test';
 import { openStore } from '../src-main/store/db';
 import { insertRun } from '../src-main/store/queries/runs';
 import type { RunError } from '../src-shared/dto/runs';
-import { clippedTexts, overflowingTables, screenshot } from './support/browser';
+import { clippedTexts, overflowingTables, screenshot, HANG_GUARD_MS } from './support/browser';
 import { servedApp } from './support/served-app';
 import { seedLibrary, seedRun } from './support/seed';
 
@@ -481,6 +481,7 @@ describe('app shell', () => {
 
   test('a browser that arrives without the token gets no API', async () => {
     const context = await app.s.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    context.setDefaultTimeout(HANG_GUARD_MS);
     const page = await context.newPage();
     const refused: string[] = [];
     page.on('websocket', (ws) => refused.push(ws.url()));
@@ -492,6 +493,7 @@ describe('app shell', () => {
 
   test('a reopened tab or a bookmark works without the token: the session cookie from the first visit', async () => {
     const context = await app.s.browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
+    context.setDefaultTimeout(HANG_GUARD_MS);
     try {
       const first = await context.newPage();
       await first.goto(app.serve.url);

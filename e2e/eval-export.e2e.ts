@@ -14,7 +14,7 @@ import { insertRun } from '../src-main/store/queries/runs';
 import { writeLearningData } from '../src-main/test-support/learning-data';
 import { repoRoot } from '../src-main/test-support/paths';
 import { writeTinyModel } from '../src-main/test-support/tiny-model';
-import { clippedSelects, clippedTexts, screenshot } from './support/browser';
+import { clippedSelects, clippedTexts, screenshot, HANG_GUARD_MS } from './support/browser';
 import { servedApp } from './support/served-app';
 import { SocketGate } from './support/socket-gate';
 import type { AppEvent } from '../src-shared/ipc-contract';
@@ -66,7 +66,7 @@ describe('evaluate and export a finished run', () => {
     },
   });
 
-  test('Evaluate tab: before/after table with numbers for the base model and the adapter, predictions next to references', { timeout: 90_000 }, async () => {
+  test('Evaluate tab: before/after table with numbers for the base model and the adapter, predictions next to references', async () => {
     const page = app.s.page;
     await page.goto(app.serve.url);
     await page.locator('nav a[data-nav="settings"]').click();
@@ -83,7 +83,7 @@ describe('evaluate and export a finished run', () => {
     await page.locator('[data-testid="eval-start"]').click();
     await page.locator('[data-testid="eval-progress"]').waitFor();
     await screenshot(page, 'zh-CN-eval-progress');
-    await page.locator('[data-testid="eval-progress"]').waitFor({ state: 'detached', timeout: 60_000 });
+    await page.locator('[data-testid="eval-progress"]').waitFor({ state: 'detached', timeout: HANG_GUARD_MS });
     assert.equal(
       await page.locator('[data-testid="eval-error"]').count(),
       0,
@@ -133,12 +133,12 @@ describe('evaluate and export a finished run', () => {
     assert.deepEqual(app.s.errors, []);
   });
 
-  test('Export tab: a merged model with its self-check result; the existing folder is refused until overwrite', { timeout: 90_000 }, async () => {
+  test('Export tab: a merged model with its self-check result; the existing folder is refused until overwrite', async () => {
     const page = app.s.page;
     await page.locator('button[data-tab="export"]').click();
     await page.locator('button[data-export="merged"]').click();
     const result = page.locator('[data-testid="export-result"]');
-    await result.waitFor({ timeout: 60_000 });
+    await result.waitFor({ timeout: HANG_GUARD_MS });
     const check = page.locator('[data-testid="export-selfcheck"]');
     assert.equal(await check.getAttribute('data-ok'), 'true');
     assert.match(await check.innerText(), /✓ 通过 — 3\/3 prompts: identical greedy tokens/);
@@ -150,12 +150,12 @@ describe('evaluate and export a finished run', () => {
     assert.match(await error.innerText(), /export-merged: the export folder already exists and is not empty/);
     await screenshot(page, 'zh-CN-export-refused');
     await page.locator('[data-testid="export-overwrite"]').click();
-    await page.locator('[data-testid="export-result"]').waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid="export-result"]').waitFor({ timeout: HANG_GUARD_MS });
     assert.equal(await page.locator('[data-testid="export-table"] tbody tr').count(), 2);
     assert.deepEqual(app.s.errors, []);
   });
 
-  test('Evaluate tab in English: every label is read whole (none cut, none ellipsized); results and predictions', { timeout: 30_000 }, async () => {
+  test('Evaluate tab in English: every label is read whole (none cut, none ellipsized); results and predictions', async () => {
     const page = app.s.page;
     await page.goto(`${app.serve.url}#/settings`);
     await page.locator('button[data-lang="en"]').click();
@@ -177,7 +177,7 @@ describe('evaluate and export a finished run', () => {
     assert.deepEqual(app.s.errors, []);
   });
 
-  test("Compare shows each run's stored eval metrics (before → after, with the scoring mode)", { timeout: 30_000 }, async () => {
+  test("Compare shows each run's stored eval metrics (before → after, with the scoring mode)", async () => {
     const db = openStore(app.serve.dbPath);
     const other = insertRun(db, { name: 'not evaluated', method: 'lora', modelPath: '/m', config: {}, seed: 1, appVersion: '0', outDir: '/o' });
     db.close();
@@ -198,7 +198,7 @@ describe('evaluate and export a finished run', () => {
   // The ETA of a job comes from the pace of its progress events. The test paces them: the gate holds the
   // job's events until the job has finished, then hands them over one by one with the page's clock moved
   // 5 s ahead before each, so "time left" has a known pace to come from (no waiting for real time).
-  test('Evaluate and Export show the time left while they run, in en and zh-CN', { timeout: 120_000 }, async (t) => {
+  test('Evaluate and Export show the time left while they run, in en and zh-CN', async (t) => {
     const page = app.s.page;
     const gate = new SocketGate({ events: ['eval.progress', 'eval.done', 'export.progress', 'export.done'] });
     await gate.install(page);

@@ -15,7 +15,7 @@ import { writeTinyModel } from '../src-main/test-support/tiny-model';
 import { openStore } from '../src-main/store/db';
 import { insertGrpoStep } from '../src-main/store/queries/grpo-steps';
 import { insertRun, setRunStatus } from '../src-main/store/queries/runs';
-import { clippedTexts, overflowingTables, screenshot } from './support/browser';
+import { clippedTexts, overflowingTables, screenshot, HANG_GUARD_MS } from './support/browser';
 import { servedApp } from './support/served-app';
 
 const QUESTIONS = [
@@ -85,7 +85,7 @@ describe('GRPO dashboard', () => {
     },
   });
 
-  test('the GRPO preset launches from the wizard; the reward chart and completions table update live', { timeout: 600_000 }, async (t) => {
+  test('the GRPO preset launches from the wizard; the reward chart and completions table update live', async (t) => {
     const home = app.serve.home;
     const dataPath = join(home, 'math.jsonl');
     writeFileSync(
@@ -184,7 +184,7 @@ describe('GRPO dashboard', () => {
     await page.locator('[data-testid="wizard-launch"]').click();
     await page.waitForURL(/#\/runs\/\d+$/);
     const runUrl = page.url();
-    await page.locator('.badge[data-status="completed"], .badge[data-status="failed"]').waitFor({ timeout: 420_000 });
+    await page.locator('.badge[data-status="completed"], .badge[data-status="failed"]').waitFor({ timeout: HANG_GUARD_MS });
     if (await page.locator('.badge[data-status="failed"]').count()) {
       await screenshot(page, 'zh-CN-grpo-run-failed-unexpectedly');
       assert.fail(`the run failed: ${await page.locator('[data-testid="run-error"]').innerText()}`);
@@ -263,7 +263,7 @@ describe('GRPO dashboard', () => {
     assert.deepEqual(app.s.errors, []);
   });
 
-  test('a stored GRPO run: completions of thousands of characters stay inside their cells, zh-CN and en', { timeout: 120_000 }, async () => {
+  test('a stored GRPO run: completions of thousands of characters stay inside their cells, zh-CN and en', async () => {
     const page = app.s.page;
     for (const lang of ['zh-CN', 'en'] as const) {
       await page.locator('nav a[data-nav="settings"]').click();

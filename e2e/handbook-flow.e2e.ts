@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { learningChats } from '../src-main/test-support/learning-data';
 import { writeTinyModel } from '../src-main/test-support/tiny-model';
-import { clippedTexts, screenshot } from './support/browser';
+import { clippedTexts, screenshot, HANG_GUARD_MS } from './support/browser';
 import { servedApp } from './support/served-app';
 
 /** Tokens of a learning chat as training sees it with the tiny model: ChatML, 4 special tokens + one token per UTF-8 byte. */
@@ -21,7 +21,7 @@ function chatTokens(c: { messages: { role: string; content: string }[] }): numbe
 describe('handbook flow', () => {
   const app = servedApp();
 
-  test('import a JSONL, pick a local model, LoRA, launch: the loss falls, samples appear, the run completes', { timeout: 900_000 }, async () => {
+  test('import a JSONL, pick a local model, LoRA, launch: the loss falls, samples appear, the run completes', async () => {
     const dataPath = join(app.serve.home, 'handbook.jsonl');
     // The student-handbook layout: {"conversations":[{role,content},...]} per line, plus one broken line.
     const lines = learningChats().map((c) => JSON.stringify({ conversations: c.messages }));
@@ -105,7 +105,7 @@ describe('handbook flow', () => {
     // Resources: the backend the run gets (probed, with the engine's reason), the planner's memory
     // estimate against the device budget, and a time per step from a throughput measured here.
     const memory = page.locator('[data-testid="plan-memory"]');
-    await memory.waitFor({ timeout: 60_000 });
+    await memory.waitFor({ timeout: HANG_GUARD_MS });
     // The settings' backend is the old name wasm: the probe opens ggml's cpu backend and says so.
     assert.match(
       await page.locator('[data-testid="plan-backend"]').innerText(),
@@ -122,7 +122,7 @@ describe('handbook flow', () => {
     await page.waitForURL(/#\/runs\/\d+$/);
     // A guard against a hung run, not a timing: 90 steps at batch 4 took 43 s of wall per 10 steps at load
     // average 34 on the 2-core machine (4.9 CPU-s), so the bound leaves room for a machine that busy.
-    await page.locator('.badge[data-status="completed"], .badge[data-status="failed"]').waitFor({ timeout: 720_000 });
+    await page.locator('.badge[data-status="completed"], .badge[data-status="failed"]').waitFor({ timeout: HANG_GUARD_MS });
     if (await page.locator('.badge[data-status="failed"]').count()) {
       await screenshot(page, 'zh-CN-run-failed-unexpectedly');
       assert.fail(`the run failed: ${await page.locator('[data-testid="run-error"]').innerText()}`);
@@ -139,7 +139,7 @@ describe('handbook flow', () => {
     assert.deepEqual(app.s.errors, []);
   });
 
-  test('the dataset step in tokens: a max length that cuts the data, in zh-CN and en', { timeout: 90_000 }, async () => {
+  test('the dataset step in tokens: a max length that cuts the data, in zh-CN and en', async () => {
     const page = app.s.page;
     const lengths = learningChats().map(chatTokens);
     const over = lengths.filter((n) => n > 48).length;
@@ -174,7 +174,7 @@ describe('handbook flow', () => {
     assert.deepEqual(app.s.errors, []);
   });
 
-  test('the playground answers one prompt with the base model and the new adapter side by side', { timeout: 120_000 }, async () => {
+  test('the playground answers one prompt with the base model and the new adapter side by side', async () => {
     const page = app.s.page;
     await page.locator('nav a[data-nav="playground"]').click();
     await page.locator('[data-testid="play-adapter"]').first().check();
@@ -185,7 +185,7 @@ describe('handbook flow', () => {
     await page.locator('[data-testid="play-send"]').click();
     const answers = page.locator('[data-testid="play-answer"]');
     await answers.nth(1).waitFor();
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="play-answer"][data-done="true"]').length === 2, null, { timeout: 90_000 });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="play-answer"][data-done="true"]').length === 2, null, { timeout: HANG_GUARD_MS });
     assert.equal(await page.locator('[data-testid="play-column"] .err').count(), 0, 'no column failed');
     const texts = await answers.allInnerTexts();
     assert.ok(
@@ -199,7 +199,7 @@ describe('handbook flow', () => {
     assert.deepEqual(app.s.errors, []);
   });
 
-  test('pause, resume and stop a long run from the dashboard', { timeout: 180_000 }, async () => {
+  test('pause, resume and stop a long run from the dashboard', async () => {
     const page = app.s.page;
     await page.locator('nav a[data-nav="new"]').click();
     await page.locator('[data-testid="wizard-next"]').click();
@@ -217,13 +217,15 @@ describe('handbook flow', () => {
     await page.locator('[data-testid="wizard-launch"]').click();
     await page.waitForURL(/#\/runs\/\d+$/);
     const badge = (status: string) => page.locator(`.badge[data-status="${status}"]`);
-    await badge('running').waitFor({ timeout: 120_000 });
-    await page.waitForFunction(() => /第 [1-9]\d* \/ 100000 步/.test(document.querySelector('.progress-card')?.textContent ?? ''), null, { timeout: 60_000 });
+    await badge('running').waitFor({ timeout: HANG_GUARD_MS });
+    await page.waitForFunction(() => /第 [1-9]\d* \/ 100000 步/.test(document.querySelector('.progress-card')?.textContent ?? ''), null, {
+      timeout: HANG_GUARD_MS,
+    });
     await page.locator('button[data-action="pause"]').click();
-    await badge('paused').waitFor({ timeout: 30_000 });
+    await badge('paused').waitFor({ timeout: HANG_GUARD_MS });
     await screenshot(page, 'zh-CN-run-paused');
     await page.locator('button[data-action="resume"]').click();
-    await badge('running').waitFor({ timeout: 30_000 });
+    await badge('running').waitFor({ timeout: HANG_GUARD_MS });
     const firstUrl = page.url();
     const firstId = Number(/#\/runs\/(\d+)$/.exec(firstUrl)![1]);
 
@@ -276,7 +278,7 @@ describe('handbook flow', () => {
     await page.locator('button[data-lang="zh-CN"]').click();
     await page.locator('main h1', { hasText: '设置' }).waitFor();
     await page.goto(firstUrl);
-    await badge('running').waitFor({ timeout: 30_000 });
+    await badge('running').waitFor({ timeout: HANG_GUARD_MS });
 
     // A second run waits behind the first and says so; Stop takes it out of the queue at once.
     await page.locator('nav a[data-nav="new"]').click();
@@ -287,12 +289,12 @@ describe('handbook flow', () => {
     await page.locator('[data-testid="queue-phase"]', { hasText: `排队中：等待 #${firstId} 结束后开始` }).waitFor();
     await screenshot(page, 'zh-CN-run-queued-waiting');
     await page.locator('button[data-action="stop"]').click();
-    await badge('stopped').waitFor({ timeout: 30_000 });
+    await badge('stopped').waitFor({ timeout: HANG_GUARD_MS });
     await page.goto(firstUrl);
-    await badge('running').waitFor({ timeout: 30_000 });
+    await badge('running').waitFor({ timeout: HANG_GUARD_MS });
 
     await page.locator('button[data-action="stop"]').click();
-    await badge('stopped').waitFor({ timeout: 60_000 });
+    await badge('stopped').waitFor({ timeout: HANG_GUARD_MS });
     assert.equal(await page.locator('button[data-action="resume"]').isEnabled(), true, 'a stopped run can be resumed');
     assert.deepEqual(app.s.errors, []);
   });

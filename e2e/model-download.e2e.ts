@@ -11,7 +11,7 @@ import { before, describe, test } from 'node:test';
 import { startFakeHub, type FakeHub } from '../src-main/test-support/fake-hub';
 import { tempDir } from '../src-main/test-support/paths';
 import { writeTinyModel } from '../src-main/test-support/tiny-model';
-import { clippedTexts, screenshot } from './support/browser';
+import { clippedTexts, screenshot, HANG_GUARD_MS } from './support/browser';
 import { servedApp } from './support/served-app';
 
 describe('model download', () => {
@@ -24,7 +24,7 @@ describe('model download', () => {
   });
   const app = servedApp({ teardown: () => hub?.close() });
 
-  test('download with progress, stop, a cut connection, resume with Range, verified and registered', { timeout: 180_000 }, async () => {
+  test('download with progress, stop, a cut connection, resume with Range, verified and registered', async () => {
     const page = app.s.page;
     const weights = hub.files('tuneloom/tiny-qwen2').find((f) => f.path === 'model.safetensors')!;
     assert.ok(weights.size > 4 * 65536, `the weights file spans several chunks (${weights.size} bytes)`);
@@ -55,7 +55,7 @@ describe('model download', () => {
     hub.clearFaults();
     hub.cutAfter('model.safetensors', Math.floor(weights.size * 0.8));
     await page.locator('[data-testid="download-resume"]').click();
-    await page.locator('[data-testid="download-job"][data-status="done"]').waitFor({ timeout: 120_000 });
+    await page.locator('[data-testid="download-job"][data-status="done"]').waitFor({ timeout: HANG_GUARD_MS });
     const text = await job.innerText();
     assert.match(text, /完成/);
     assert.match(text, /model\.safetensors[\s\S]*sha256 已校验/);
@@ -79,7 +79,7 @@ describe('model download', () => {
     await page.locator('[data-testid="endpoint"]').fill(`http://127.0.0.1:${closed}`);
     await page.locator('[data-testid="download-start"]').click();
     const failed = page.locator('[data-testid="download-job"][data-status="failed"]');
-    await failed.waitFor({ timeout: 60_000 });
+    await failed.waitFor({ timeout: HANG_GUARD_MS });
     const msg = await failed.locator('.err').innerText();
     assert.ok(msg.length > 10 && !msg.includes('\n'), msg);
     assert.match(msg, /tuneloom\/other/, 'the message names what failed');

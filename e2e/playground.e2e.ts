@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { screenshot } from './support/browser';
+import { screenshot, HANG_GUARD_MS } from './support/browser';
 import { servedApp } from './support/served-app';
 
-async function ask(page: Page, prompt: string, n: number, timeout = 90_000) {
+async function ask(page: Page, prompt: string, n: number, timeout = HANG_GUARD_MS) {
   await page.locator('[data-testid="play-prompt"]').fill(prompt);
   await page.locator('[data-testid="play-send"]').click();
   await page.waitForFunction((k) => document.querySelectorAll('[data-testid="play-answer"][data-done="true"]').length === k, n, { timeout });
@@ -35,7 +35,7 @@ describe('playground', () => {
   const app = servedApp();
 
   for (const lang of ['zh-CN', 'en'] as const) {
-    test(`newest turn at the bottom, the title stays visible, clear chat (${lang})`, { timeout: 200_000 }, async () => {
+    test(`newest turn at the bottom, the title stays visible, clear chat (${lang})`, async () => {
       const page = app.s.page;
       if (lang === 'zh-CN') await page.goto(app.serve.url);
       else {
@@ -66,7 +66,7 @@ describe('playground', () => {
   // what was used. The prompt opens <think> itself; the random demo model never closes it, so the
   // budget does.
   for (const lang of ['en', 'zh-CN'] as const) {
-    test(`thinking budget and Wait: the answer records what was used (${lang})`, { timeout: 300_000 }, async () => {
+    test(`thinking budget and Wait: the answer records what was used (${lang})`, async () => {
       const page = app.s.page;
       await page.goto(app.serve.url);
       await page.locator('nav a[data-nav="settings"]').click();

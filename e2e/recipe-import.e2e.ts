@@ -15,7 +15,7 @@ import { getRun } from '../src-main/store/queries/runs';
 import { writeLearningData } from '../src-main/test-support/learning-data';
 import { repoRoot } from '../src-main/test-support/paths';
 import { writeTinyModel } from '../src-main/test-support/tiny-model';
-import { screenshot } from './support/browser';
+import { screenshot, HANG_GUARD_MS } from './support/browser';
 import { servedApp } from './support/served-app';
 
 describe('export a recipe, import the result, compare', () => {
@@ -60,14 +60,14 @@ describe('export a recipe, import the result, compare', () => {
     },
   });
 
-  test('the wizard offers the recipe when the run will not fit', { timeout: 120_000 }, async () => {
+  test('the wizard offers the recipe when the run will not fit', async () => {
     const page = app.s.page;
     await page.goto(app.serve.url);
     // The demo assets are written in the background at start-up; the lists refresh on library.changed.
     await page.locator('nav a[data-nav="models"]').click();
-    await page.locator('tr', { hasText: '演示模型 Tiny Qwen2' }).waitFor({ timeout: 60_000 });
+    await page.locator('tr', { hasText: '演示模型 Tiny Qwen2' }).waitFor({ timeout: HANG_GUARD_MS });
     await page.locator('nav a[data-nav="datasets"]').click();
-    await page.locator('tr', { hasText: '演示数据：学生手册问答' }).waitFor({ timeout: 60_000 });
+    await page.locator('tr', { hasText: '演示数据：学生手册问答' }).waitFor({ timeout: HANG_GUARD_MS });
     await page.locator('nav a[data-nav="new"]').click();
     await page.locator('button[data-preset="demo"]').click();
     await page.locator('[data-testid="wizard-next"]').click();
@@ -79,12 +79,12 @@ describe('export a recipe, import the result, compare', () => {
     await page.getByLabel('最大长度').fill('16384');
     await page.locator('[data-testid="wizard-next"]').click();
     const hint = page.locator('[data-testid="plan-warning"] [data-testid="plan-recipe"]');
-    await hint.waitFor({ timeout: 60_000 });
+    await hint.waitFor({ timeout: HANG_GUARD_MS });
     assert.match(await hint.innerText(), /这台机器放不下？也可以把同样的配方交给多卡机器/);
     await hint.locator('[data-testid="recipe-gpus"]').fill('8');
     await hint.locator('[data-testid="recipe-write"]').click();
     const done = hint.locator('[data-testid="recipe-result"]');
-    await done.waitFor({ timeout: 30_000 });
+    await done.waitFor({ timeout: HANG_GUARD_MS });
     const out = await done.locator('[data-testid="recipe-path"]').innerText();
     assert.ok(existsSync(join(out, 'llamafactory_lora_sft.yaml')) && existsSync(join(out, 'ds_config.json')), out);
     assert.match(readFileSync(join(out, 'llamafactory_lora_sft.yaml'), 'utf8'), /^per_device_train_batch_size: 8$/m, 'batch 64 over 8 GPUs');
@@ -95,7 +95,7 @@ describe('export a recipe, import the result, compare', () => {
   });
 
   for (const lang of ['zh-CN', 'en'] as const) {
-    test(`${lang}: export from the run page, import from the runs list, the imported run shows in compare`, { timeout: 120_000 }, async () => {
+    test(`${lang}: export from the run page, import from the runs list, the imported run shows in compare`, async () => {
       const page = app.s.page;
       const t =
         lang === 'en'
@@ -115,7 +115,7 @@ describe('export a recipe, import the result, compare', () => {
       await panel.locator('[data-testid="recipe-out"]').fill(out);
       await panel.locator('button', { hasText: t.write }).click();
       const result = panel.locator('[data-testid="recipe-result"]');
-      await result.waitFor({ timeout: 30_000 });
+      await result.waitFor({ timeout: HANG_GUARD_MS });
       assert.match(await result.innerText(), t.done);
       assert.match(await result.innerText(), /llamafactory-cli train llamafactory_lora_sft\.yaml/);
       await panel.scrollIntoViewIfNeeded();
@@ -144,7 +144,7 @@ describe('export a recipe, import the result, compare', () => {
       await screenshot(page, `${lang}-runs-import`);
       await page.locator('[data-testid="import-go"]').click();
       const done = page.locator('[data-testid="import-done"]');
-      await done.waitFor({ timeout: 30_000 });
+      await done.waitFor({ timeout: HANG_GUARD_MS });
       assert.match(await done.innerText(), t.imported);
       const row = page.locator('tr', { hasText: `cluster-${lang}` });
       await row.waitFor();

@@ -7,31 +7,31 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { screenshot } from './support/browser';
+import { screenshot, HANG_GUARD_MS } from './support/browser';
 import { servedApp } from './support/served-app';
 
 describe('demo mode and the resources step', () => {
   const app = servedApp();
 
-  test('a fresh start lists the demo model and dataset, labelled as demo everywhere', { timeout: 120_000 }, async () => {
+  test('a fresh start lists the demo model and dataset, labelled as demo everywhere', async () => {
     const page = app.s.page;
     await page.goto(app.serve.url);
     await page.locator('nav a[data-nav="models"]').click();
     // The demo model is generated in the background at start-up (about a second); the view refreshes on library.changed.
     const demoRow = page.locator('tr', { hasText: '演示模型 Tiny Qwen2' });
-    await demoRow.waitFor({ timeout: 60_000 });
+    await demoRow.waitFor({ timeout: HANG_GUARD_MS });
     assert.match(await demoRow.innerText(), /演示/);
     await screenshot(page, 'zh-CN-models-demo');
     await page.locator('nav a[data-nav="datasets"]').click();
     await page.reload();
     await page.locator('nav a[data-nav="datasets"]').click();
     const ds = page.locator('tr', { hasText: '演示数据：学生手册问答' });
-    await ds.waitFor({ timeout: 30_000 });
+    await ds.waitFor({ timeout: HANG_GUARD_MS });
     assert.match(await ds.innerText(), /演示/);
     assert.deepEqual(app.s.errors, []);
   });
 
-  test('the demo preset picks the demo assets; a run too big for the device gets a warning with changes that fit', { timeout: 120_000 }, async () => {
+  test('the demo preset picks the demo assets; a run too big for the device gets a warning with changes that fit', async () => {
     const page = app.s.page;
     await page.locator('nav a[data-nav="new"]').click();
     await page.locator('main[data-view="new"]').waitFor();
@@ -46,7 +46,7 @@ describe('demo mode and the resources step', () => {
     await page.locator('[data-testid="wizard-next"]').click();
 
     const memory = page.locator('[data-testid="plan-memory"]');
-    await memory.waitFor({ timeout: 60_000 });
+    await memory.waitFor({ timeout: HANG_GUARD_MS });
     assert.match(await memory.innerText(), /放得下/);
     assert.match(await page.locator('[data-testid="plan-backend"]').innerText(), /引擎给出的原因/);
     assert.match(await page.locator('[data-testid="plan-time"]').innerText(), /每步/);
@@ -60,7 +60,7 @@ describe('demo mode and the resources step', () => {
     await page.getByLabel('最大长度').fill('16384');
     await page.locator('[data-testid="wizard-next"]').click();
     const warning = page.locator('[data-testid="plan-warning"]');
-    await warning.waitFor({ timeout: 30_000 });
+    await warning.waitFor({ timeout: HANG_GUARD_MS });
     const text = await warning.innerText();
     assert.match(text, /这次训练约需 [\d.]+ GiB，但设备只有/);
     assert.match(text, /减小批大小：1/);
@@ -73,12 +73,12 @@ describe('demo mode and the resources step', () => {
       await warning.locator('li:has(.badge.ok) button, li button').first().click();
       await page.waitForTimeout(600);
     }
-    await memory.filter({ hasText: '放得下' }).waitFor({ timeout: 30_000 });
+    await memory.filter({ hasText: '放得下' }).waitFor({ timeout: HANG_GUARD_MS });
     assert.equal(await warning.count(), 0);
     assert.deepEqual(app.s.errors, []);
   });
 
-  test('the resources step in English', { timeout: 60_000 }, async () => {
+  test('the resources step in English', async () => {
     const page = app.s.page;
     await page.locator('nav a[data-nav="settings"]').click();
     await page.locator('button[data-lang="en"]').click();
@@ -86,7 +86,7 @@ describe('demo mode and the resources step', () => {
     await page.locator('button[data-preset="demo"]').click();
     for (let i = 0; i < 4; i++) await page.locator('[data-testid="wizard-next"]').click();
     const memory = page.locator('[data-testid="plan-memory"]');
-    await memory.waitFor({ timeout: 60_000 });
+    await memory.waitFor({ timeout: HANG_GUARD_MS });
     assert.match(await memory.innerText(), /fits/);
     assert.match(await page.locator('[data-testid="plan-time"]').innerText(), /per step/);
     assert.match(await page.locator('[data-testid="plan-total"]').innerText(), /^This run: about .+ \(24 steps, the max steps\)$/);
@@ -106,7 +106,7 @@ describe('demo mode and the resources step', () => {
     await page.waitForURL(/#\/runs\/\d+$/);
     // Every state a run can end in, so a run that ends otherwise fails the test instead of hanging it.
     const end = page.locator('.badge[data-status="completed"], .badge[data-status="failed"], .badge[data-status="interrupted"], .badge[data-status="stopped"]');
-    await end.waitFor({ timeout: 0 });
+    await end.waitFor({ timeout: HANG_GUARD_MS });
     const status = await end.getAttribute('data-status');
     if (status !== 'completed')
       assert.fail(

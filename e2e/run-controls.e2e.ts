@@ -15,7 +15,7 @@ import type { LaunchRequest } from '../src-shared/ipc-contract';
 import { openStore } from '../src-main/store/db';
 import { writeLearningData } from '../src-main/test-support/learning-data';
 import { writeTinyModel } from '../src-main/test-support/tiny-model';
-import { screenshot } from './support/browser';
+import { screenshot, HANG_GUARD_MS } from './support/browser';
 import { servedApp } from './support/served-app';
 import type { ServeHandle } from './support/serve';
 import { SocketGate } from './support/socket-gate';
@@ -135,10 +135,13 @@ describe('run controls: pending until the worker answers; stop in every state', 
     const page = app.s.page;
     await page.goto(`${app.serve.origin}/#/runs/${id}`);
     // A run that ends instead of starting fails the test with its own error and log, not a timeout.
-    await page.locator('.badge[data-status="running"], .badge[data-status="failed"], .badge[data-status="interrupted"]').first().waitFor({ timeout: 120_000 });
+    await page
+      .locator('.badge[data-status="running"], .badge[data-status="failed"], .badge[data-status="interrupted"]')
+      .first()
+      .waitFor({ timeout: HANG_GUARD_MS });
     if (!(await badge('running').count())) assert.fail(`run ${id} did not start: ${runRow(app.serve.dbPath, id)} ${logsOf(app.serve.dbPath, id).join(' | ')}`);
     await page.waitForFunction(() => /(第 |Step )[1-9]\d* (\/|of) 100000/.test(document.querySelector('.progress-card')?.textContent ?? ''), null, {
-      timeout: 120_000,
+      timeout: HANG_GUARD_MS,
     });
   }
 
@@ -164,7 +167,7 @@ describe('run controls: pending until the worker answers; stop in every state', 
     await pending.waitFor({ state: 'detached' });
   }
 
-  test('zh-CN: pause and stop say they are pending; stop from paused and from running', { timeout: 300_000 }, async () => {
+  test('zh-CN: pause and stop say they are pending; stop from paused and from running', async () => {
     const page = app.s.page;
     await gate.install(page);
     await page.goto(app.serve.url);
@@ -178,12 +181,12 @@ describe('run controls: pending until the worker answers; stop in every state', 
 
     // Resumed from its checkpoint, then stopped while running.
     await button('resume').click();
-    await badge('running').waitFor({ timeout: 120_000 });
+    await badge('running').waitFor({ timeout: HANG_GUARD_MS });
     await pendingUntilAnswered(id, 'stop', 'stopped', /正在停止/, 'zh-CN-run-stop-pending-running');
     assert.deepEqual(app.s.errors, []);
   });
 
-  test('en: the same pending notes; stop while queued behind another run and while preparing', { timeout: 300_000 }, async () => {
+  test('en: the same pending notes; stop while queued behind another run and while preparing', async () => {
     const page = app.s.page;
     if (page.url() === 'about:blank') {
       // Run on its own (a name pattern): the socket is routed and the app opened here.
@@ -216,7 +219,7 @@ describe('run controls: pending until the worker answers; stop in every state', 
     // Preparing: the worker is reading and tokenizing a large file. Stop ends it at once.
     const preparing = await launch(app.serve, await request('controls-en-preparing', bigData));
     await page.goto(`${app.serve.origin}/#/runs/${preparing}`);
-    await page.locator('[data-testid="queue-phase"]', { hasText: 'Queued: preparing' }).waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid="queue-phase"]', { hasText: 'Queued: preparing' }).waitFor({ timeout: HANG_GUARD_MS });
     await screenshot(page, 'en-run-preparing');
     await button('stop').click();
     await badge('stopped').waitFor();

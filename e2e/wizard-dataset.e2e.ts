@@ -10,7 +10,7 @@ import { describe, test } from 'node:test';
 import { writeCsv } from '../scripts/bench/data-import';
 import { openStore } from '../src-main/store/db';
 import { writeTinyModel } from '../src-main/test-support/tiny-model';
-import { screenshot } from './support/browser';
+import { screenshot, HANG_GUARD_MS } from './support/browser';
 import { servedApp } from './support/served-app';
 
 const CHATS = [
@@ -173,18 +173,18 @@ describe('wizard: the dataset the user picked', () => {
     return { page, file, rows, preview, firstPreviewS };
   }
 
-  test('a large GB18030 CSV in English: the preview comes at once, the token count shows its progress', { timeout: 180_000 }, async () => {
+  test('a large GB18030 CSV in English: the preview comes at once, the token count shows its progress', async () => {
     const { page, preview, rows } = await checkMedical('medical-en.csv', 1);
     assert.match(await preview.innerText(), new RegExp(`medical-csv · gb18030[\\s\\S]*${rows.toLocaleString('en').replace(/,/g, ',?')} examples`));
     const progress = page.locator('[data-testid="dataset-progress"]', { hasText: 'Counting lengths in' });
     await progress.waitFor();
     await screenshot(page, 'en-wizard-dataset-counting');
-    await page.locator('[data-testid="histogram-caption"]', { hasText: 'tokens, chat template included' }).waitFor({ timeout: 170_000 });
+    await page.locator('[data-testid="histogram-caption"]', { hasText: 'tokens, chat template included' }).waitFor({ timeout: HANG_GUARD_MS });
     assert.equal(await page.locator('[data-testid="dataset-progress"]').count(), 0);
     assert.deepEqual(app.s.errors, []);
   });
 
-  test('the 3.4 MB medical CSV: characters at CLI speed, tokens with progress; Import and later visits do not check again', { timeout: 300_000 }, async () => {
+  test('the 3.4 MB medical CSV: characters at CLI speed, tokens with progress; Import and later visits do not check again', async () => {
     await app.s.page.locator('nav a[data-nav="settings"]').click();
     await app.s.page.locator('button[data-lang="zh-CN"]').click();
     await app.s.page.locator('nav a[data-nav="new"]').click();
@@ -195,9 +195,9 @@ describe('wizard: the dataset the user picked', () => {
     await progress.waitFor();
     assert.equal(await page.locator('[data-testid="wizard-next"]').isDisabled(), false, 'Next does not wait for the token count');
     // The ETA comes once there is a pace to go on (the first second and 2%); 53 chunks of 64 KiB take longer.
-    await page.locator('[data-testid="dataset-progress"]', { hasText: '还需约' }).waitFor({ timeout: 280_000 });
+    await page.locator('[data-testid="dataset-progress"]', { hasText: '还需约' }).waitFor({ timeout: HANG_GUARD_MS });
     await screenshot(page, 'zh-CN-wizard-dataset-counting');
-    await page.locator('[data-testid="histogram-caption"]', { hasText: '的 token，含对话模板' }).waitFor({ timeout: 280_000 });
+    await page.locator('[data-testid="histogram-caption"]', { hasText: '的 token，含对话模板' }).waitFor({ timeout: HANG_GUARD_MS });
     const t0 = Date.now();
     await page.locator('[data-testid="dataset-import"]').click();
     await page.locator('.choice:has(input[name="ds"]:checked)', { hasText: 'medical-gb18030' }).waitFor();
@@ -213,7 +213,7 @@ describe('wizard: the dataset the user picked', () => {
     assert.deepEqual(app.s.errors, []);
   });
 
-  test('method step: a learning rate far off for the method is flagged with the reason; rsLoRA in the advanced settings', { timeout: 60_000 }, async () => {
+  test('method step: a learning rate far off for the method is flagged with the reason; rsLoRA in the advanced settings', async () => {
     const page = app.s.page;
     const modelDir = writeTinyModel(join(app.serve.home, 'tiny-model'));
     await page.locator('.stepper li:nth-child(3) button').click();

@@ -9,6 +9,14 @@ import { repoRoot } from '../../src-main/test-support/paths';
 
 export const ARTIFACTS = join(repoRoot, 'e2e/artifacts');
 
+/**
+ * How long any wait for the page may take: a hang guard, not a timing. Tests wait for events (an
+ * element, a status badge), and on the 2-core machine under other jobs' load an import or a model
+ * answer took several times its idle time, so a short wait failed tests that were right. A test as a
+ * whole is bounded by the runner's --test-timeout (scripts/run-tests.mjs).
+ */
+export const HANG_GUARD_MS = 600_000;
+
 const ARGS = [
   '--headless',
   '--no-sandbox',
@@ -30,6 +38,7 @@ export interface BrowserSession {
 export async function openBrowser(opts: { colorScheme?: 'light' | 'dark' } = {}): Promise<BrowserSession> {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ARGS });
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: opts.colorScheme ?? 'light', locale: 'zh-CN' });
+  context.setDefaultTimeout(HANG_GUARD_MS);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('console', (msg) => {
