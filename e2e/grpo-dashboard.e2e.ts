@@ -1,6 +1,6 @@
 /**
  * The GRPO flow as a user does it: the "train your own reasoning model" preset, a GSM8K-style file the
- * test writes (a synthetic task, as src-main/training/grpo-learning.test.ts does), the project's tiny
+ * test writes (a synthetic task, as src-main/engine-node/grpo-learning.test.ts does), the project's tiny
  * model, the correctness reward plus the user's own reward file; bad GRPO fields are one line each and
  * block the launch. A real worker trains with GRPO, and the dashboard's reward chart and completions
  * table follow the run live: a MutationObserver records every step count the page showed, with no

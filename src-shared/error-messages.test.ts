@@ -52,7 +52,7 @@ test("contract, Node and CLI-worded errors become the UI's words, in both langua
 });
 
 test("a dataset that changed since its import is said in the UI's language, not in raw English (issue 19)", () => {
-  // The line training/node-train-io.ts throws (UserError: "where: what — hint").
+  // The line engine-node/node-train-io.ts throws (UserError: "where: what — hint").
   const changed = {
     kind: 'user',
     message: '/data/handbook.jsonl: the dataset changed since it was imported (sha256 differs) — import it again on the Datasets page, then start the run',

@@ -86,7 +86,7 @@ export function explainError(err: { kind?: string; message: string }): ErrorView
   }
   if ((x = /^(.*?): cannot tell the dataset format from its fields \(([^)]*)\)/.exec(m)))
     return { key: 'err.format.unknown', params: { where: x[1]!, fields: x[2]! } };
-  // training/node-train-io.ts: the import's streamed sha256 no longer matches the files (launch or resume).
+  // engine-node/node-train-io.ts: the import's streamed sha256 no longer matches the files (launch or resume).
   if ((x = /^(.*?): the dataset changed since it was imported \(sha256 differs\)/.exec(m))) return { key: 'err.dataset.changed', params: { where: x[1]! } };
   return { key: 'err.other', params: { message: m } };
 }

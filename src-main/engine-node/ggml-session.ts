@@ -15,7 +15,7 @@ import { checkAdapterBase } from './adapter-base-check';
 import { openBackend } from './ggml-runtime';
 import { loadGgmlWeightsFromDir } from './ggml-load';
 import { loadTokenizer, readGenerationDefaults, readLoraAdapterHost, readModelConfig } from './load-model';
-import { isPrefixAdapterDir, loadPrefixAdapterFromDir } from '../training/load-prefix-adapter';
+import { isPrefixAdapterDir, loadPrefixAdapterFromDir } from './load-prefix-adapter';
 
 export { parseBackendChoice } from './backend-choice';
 

@@ -18,7 +18,7 @@ import { openStore } from '../store/db';
 import { getRun, insertRun } from '../store/queries/runs';
 import { runTuneloom } from '../test-support/cli';
 import { tempDir, tinyQwen2Model } from '../test-support/paths';
-import { readExamples } from '../training/node-train-io';
+import { readExamples } from '../engine-node/node-train-io';
 
 const dir = tempDir('tuneloom-eval-run-data-');
 

@@ -24,7 +24,7 @@ import { labelChat, LabelError } from '../engine/train/chat-labels';
 import { IGNORE_INDEX } from '../engine/train/ignore-index';
 import { splitValidation } from '../engine/train/split';
 import { TRAIN_DEFAULTS, type DatasetSpec } from '../engine/train/train-config';
-import { readExamples } from '../training/node-train-io';
+import { readExamples } from '../engine-node/node-train-io';
 import { LossAccumulator } from './perplexity';
 import { scoreTexts, type ExampleScores, type MetricMode } from './text-metrics';
 import type { MetricLang } from './squad';

@@ -2,7 +2,7 @@
  * The wizard's Resources step behind `planner.estimate`: the model's config from its folder, the
  * backend a run would get (probe), the device budget, the dataset's size and typical token length,
  * then the engine's estimateTraining: on ggml with the frozen-weight type the run would default to on
- * that budget (defaultFrozenType, as training/open-train-engine.ts picks it), and 4-bit weights among
+ * that budget (defaultFrozenType, as engine-node/open-train-engine.ts picks it), and 4-bit weights among
  * the suggestions. The budget: system memory for cpu, and for GPUs the memory the ggml device reports
  * (the probe); only when it reports none, the memory the user states (8 GiB assumed until they do).
  */

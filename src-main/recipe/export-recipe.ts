@@ -12,7 +12,7 @@ import { UserError } from '../errors';
 import type { TrainConfig } from '../engine/train/train-config';
 import { splitValidation, withSystem } from '../engine/train/train-data';
 import { readModelConfig } from '../engine-node/load-model';
-import { readExamples } from '../training/node-train-io';
+import { readExamples } from '../engine-node/node-train-io';
 import { stageOutput } from '../export/output-folder';
 import type { Db } from '../store/db';
 import { getModelByPath } from '../store/queries/library';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readExamples } from '../training/node-train-io';
+import { readExamples } from '../engine-node/node-train-io';
 import { tempDir } from '../test-support/paths';
 import type { Example } from '../data/types';
 import { fromAxolotl, fromLlamaFactory, toAxolotl, toLlamaFactory } from './recipe-data';

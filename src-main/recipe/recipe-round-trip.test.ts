@@ -17,7 +17,7 @@ import { listEvals } from '../store/queries/evals';
 import { runTuneloom } from '../test-support/cli';
 import { tempDir } from '../test-support/paths';
 import { writeTinyModel } from '../test-support/tiny-model';
-import { readExamples } from '../training/node-train-io';
+import { readExamples } from '../engine-node/node-train-io';
 import { splitValidation } from '../engine/train/train-data';
 import type { Example } from '../data/types';
 import { checkDatasetInfo, checkRecipe } from './target-schemas';

@@ -15,7 +15,7 @@ import { openStore } from '../store/db';
 import { getRun } from '../store/queries/runs';
 import { tempDir } from '../test-support/paths';
 import { writeTinyModel } from '../test-support/tiny-model';
-import { readExamples } from '../training/node-train-io';
+import { readExamples } from '../engine-node/node-train-io';
 import type { StartedEvent } from '../workers/protocol';
 import { RunSupervisor } from './supervisor';
 

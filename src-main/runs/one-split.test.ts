@@ -11,7 +11,7 @@ import { isChat } from '../data/types';
 import { splitValidation } from '../engine/train/train-data';
 import { runTuneloom } from '../test-support/cli';
 import { tempDir, tinyQwen2Model } from '../test-support/paths';
-import { readExamples } from '../training/node-train-io';
+import { readExamples } from '../engine-node/node-train-io';
 
 test("training's held-out examples are eval's --split validation examples, by index and content", async () => {
   const dir = tempDir('tuneloom-one-split-');

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors';
 import type { Db } from '../store/db';
 import { checkpointsWithFiles } from '../store/queries/checkpoints';
-import { checkpointDamage } from '../training/checkpoint-manifest';
+import { checkpointDamage } from '../engine-node/checkpoint-manifest';
 import { runOwner } from '../store/queries/run-lifecycle';
 import { getRun } from '../store/queries/runs';
 import type { AnyConfig } from '../workers/protocol';

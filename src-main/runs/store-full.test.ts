@@ -18,7 +18,7 @@ import { getRun, listRuns } from '../store/queries/runs';
 import { runTuneloom } from '../test-support/cli';
 import { tempDir, tinyQwen2Model } from '../test-support/paths';
 import type { TestDoubleConfig } from '../test-support/test-double-trainer';
-import { writeFolderAtomic } from '../training/node-train-io';
+import { writeFolderAtomic } from '../engine-node/node-train-io';
 import { tsEntry } from '../workers/worker-client';
 import { recoverInterruptedRuns } from './recovery';
 import { RunSupervisor } from './supervisor';

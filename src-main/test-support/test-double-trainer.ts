@@ -8,7 +8,7 @@
  * bit for bit, as the real loop must. Checkpoints are written atomically (temp folder, then rename).
  * Config knobs let tests make it slow, fail with a given error kind, hang, or die mid-run.
  */
-import { manifestOf } from '../training/checkpoint-manifest';
+import { manifestOf } from '../engine-node/checkpoint-manifest';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors';

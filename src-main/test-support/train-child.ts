@@ -4,7 +4,7 @@
  * Usage: node --import tsx src-main/test-support/train-child.ts '<TrainConfig JSON>' [backend]
  */
 import type { TrainConfig } from '../engine/train/train-config';
-import { runTraining } from '../training/run-training';
+import { runTraining } from '../engine-node/run-training';
 
 const config = JSON.parse(process.argv[2]) as TrainConfig;
 runTraining(config, { emit: (e) => process.stdout.write(JSON.stringify(e) + '\n') }, { backend: process.argv[3] ?? 'cpu' }).then(

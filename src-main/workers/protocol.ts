@@ -8,7 +8,7 @@
  * Channel names and payload types live only here (house rule 1); both sides validate with the guards
  * below before trusting a message.
  */
-import { isManifest, type CheckpointManifest } from '../training/checkpoint-manifest';
+import { isManifest, type CheckpointManifest } from '../engine-node/checkpoint-manifest';
 import type { RewardsEvent as EngineRewardsEvent, StartEvent as TrainStartEvent } from '../engine/train/train-events';
 import type { TrainConfig } from '../engine/train/train-config';
 import type { ErrorKind, SerializedError } from '../errors';
@@ -128,7 +128,7 @@ export interface CheckpointEvent extends Envelope {
   step: number;
   path: string;
   bytes: number | null;
-  /** Each file's size and sha256 as on disk (training/checkpoint-manifest.ts); optional for older workers. */
+  /** Each file's size and sha256 as on disk (engine-node/checkpoint-manifest.ts); optional for older workers. */
   files?: CheckpointManifest;
 }
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';

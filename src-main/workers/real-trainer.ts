@@ -1,14 +1,14 @@
 /**
- * The bridge between the worker protocol and the real training loop (training/run-training.ts): the
+ * The bridge between the worker protocol and the real training loop (engine-node/run-training.ts): the
  * start command's config is the trainer's TrainConfig as launched; the trainer's events become protocol
  * events; pause/stop/sample-now reach the loop through its TrainControl, consulted before every step.
  */
 import type { TrainConfig } from '../engine/train/train-config';
 import type { TrainEvent } from '../engine/train/train-events';
 import { serializeError, type SerializedError } from '../errors';
-import { outOfMemoryError } from '../training/oom-options';
-import { manifestOf } from '../training/checkpoint-manifest';
-import { runTraining } from '../training/run-training';
+import { outOfMemoryError } from '../engine-node/oom-options';
+import { manifestOf } from '../engine-node/checkpoint-manifest';
+import { runTraining } from '../engine-node/run-training';
 import type { GpuFacts } from './protocol';
 import { ReportedError } from './worker-runtime';
 import type { TrainerBridge, WorkerEmit } from './worker-runtime';

@@ -1,6 +1,6 @@
 /**
  * `tuneloom train` through the real CLI process: golden parity of three AdamW steps on the shared
- * fixture, and bad inputs that each give one clear line. (Exact resume: training/resume.test.ts.)
+ * fixture, and bad inputs that each give one clear line. (Exact resume: engine-node/resume.test.ts.)
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { tempDir, tinyQwen2Adapter, tinyQwen2Dir, tinyQwen2Model } from '../../t
 import { runTuneloom } from '../../test-support/cli';
 import { writeTinyModel } from '../../test-support/tiny-model';
 import { writeLearningData } from '../../test-support/learning-data';
-import { readSafetensorsFile } from '../../training/read-safetensors';
+import { readSafetensorsFile } from '../../engine-node/read-safetensors';
 import { openStore } from '../../store/db';
 import { getRun } from '../../store/queries/runs';
 

@@ -3,7 +3,7 @@
  * supervisor), then the run in a supervised worker process. `--json` prints the trainer's events as JSON lines with
  * CLI.md's snake_case keys; otherwise a one-line progress bar with ETA on stderr and the result on stdout.
  */
-import { parseFrozenType } from '../../training/open-train-engine';
+import { parseFrozenType } from '../../engine-node/open-train-engine';
 import { checkDirPath } from '../../safe-dirs';
 import { parseMap } from '../../data/formats/mapped-format';
 import { UserError } from '../../errors';

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { openWeightStore, readLoraAdapterHost, readModelConfig } from '../../engine-node/load-model';
-import { readSafetensorsFile } from '../../training/read-safetensors';
+import { readSafetensorsFile } from '../../engine-node/read-safetensors';
 import { testBackend, vulkanSkipReason } from '../../test-support/ggml';
 import { tinyQwen2Adapter, tinyQwen2Dir, tinyQwen2Model } from '../../test-support/paths';
 import type { GgmlBackendName } from '../ggml/backend';

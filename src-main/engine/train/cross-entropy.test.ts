@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { registerGradients } from '../../training/register-gradients';
+import { registerGradients } from '../../engine-node/register-gradients';
 import { lmLossFromHidden } from './cross-entropy';
 
 await registerGradients();

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { registerGradients } from '../../training/register-gradients';
+import { registerGradients } from '../../engine-node/register-gradients';
 import { loadModelFromDir } from '../../engine-node/load-tfjs-model';
 import { tempDir } from '../../test-support/paths';
 import { writeTinyModel } from '../../test-support/tiny-model';

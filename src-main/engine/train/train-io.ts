@@ -1,6 +1,6 @@
 /**
  * Everything the training loop needs from the outside world, injected so that engine/train stays
- * free of fs: the Node implementation is src-main/training/node-train-io.ts; tests may fake it.
+ * free of fs: the Node implementation is src-main/engine-node/node-train-io.ts; tests may fake it.
  */
 import type { Example } from '../types';
 import type { ModelConfig } from '../config/model-config';

@@ -2,7 +2,7 @@
 import type { CheckpointRow } from '../../../src-shared/dto/run-series';
 import type { Db } from '../db';
 import { durably } from '../db';
-import { isManifest, type CheckpointManifest } from '../../training/checkpoint-manifest';
+import { isManifest, type CheckpointManifest } from '../../engine-node/checkpoint-manifest';
 import { parseJsonColumn } from './json';
 
 export function recordCheckpoint(db: Db, runId: number, c: { step: number; path: string; bytes: number | null; files?: CheckpointManifest | null }): void {

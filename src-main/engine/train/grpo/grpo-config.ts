@@ -5,7 +5,7 @@
  * top_k off; max_completion_length is our maxNewTokens (128 here, 256 in TRL, to keep a cpu step short).
  * Prompts per optimiser step are --batch-size x --grad-accum; each prompt's group of G completions is
  * one micro-batch. rewards: built-in reward functions, summed; rewardFile: a user's JavaScript reward
- * (training/reward-sandbox.ts), added to the sum, with rewardTimeoutMs per call; formatPattern: the
+ * (engine-node/reward-sandbox.ts), added to the sum, with rewardTimeoutMs per call; formatPattern: the
  * regex source of the format reward (default: <think>…</think> then <answer>…</answer>).
  */
 import type { SettingValue } from '../setting-kinds';

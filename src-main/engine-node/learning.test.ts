@@ -15,7 +15,7 @@ import { writeTinyModel } from '../test-support/tiny-model';
 import { SHARED_ANSWER, TOPIC_ANSWERS, writeLearningData } from '../test-support/learning-data';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../engine/train/train-config';
 import type { TrainEvent } from '../engine/train/train-events';
-import { openGgmlInferenceSession } from '../engine-node/ggml-session';
+import { openGgmlInferenceSession } from './ggml-session';
 import { generateGgml } from '../engine/ggml/generate';
 import { nativeMemory } from '../engine/ggml/owners';
 import { runTraining } from './run-training';

@@ -28,7 +28,7 @@ import { parseFormat } from '../data/formats/detect-format';
 import type { Example } from '../data/types';
 import { parseEncoding } from '../data/encoding/decode-file';
 import type { DatasetSpec } from '../engine/train/train-config';
-import { readJsonFile } from '../engine-node/read-json';
+import { readJsonFile } from './read-json';
 import { openTrainEngine, type EngineOptions } from './open-train-engine';
 import type { AdapterFiles } from '../engine/train/peft-files';
 import type { CheckpointContents, TrainIo } from '../engine/train/train-io';

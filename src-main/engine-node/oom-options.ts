@@ -4,7 +4,7 @@
  * 4-bit frozen weights, a smaller model), each with the estimated total it gives. The message is the CLI's one line; the
  * structured `options` are what the dashboard shows in the user's language.
  */
-import { readModelConfig } from '../engine-node/load-model';
+import { readModelConfig } from './load-model';
 import { estimateTraining } from '../engine/planner/estimate-training';
 import { defaultFrozenType, FROZEN_TYPES } from '../engine/planner/ggml-memory';
 import type { TrainConfig } from '../engine/train/train-config';

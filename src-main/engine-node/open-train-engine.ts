@@ -6,9 +6,9 @@
  */
 import { join, resolve } from 'node:path';
 import { UserError } from '../errors';
-import { openBackend } from '../engine-node/ggml-runtime';
-import { loadTokenizer, openWeightStore, readLoraAdapterHost, readModelConfig } from '../engine-node/load-model';
-import { readJsonFile } from '../engine-node/read-json';
+import { openBackend } from './ggml-runtime';
+import { loadTokenizer, openWeightStore, readLoraAdapterHost, readModelConfig } from './load-model';
+import { readJsonFile } from './read-json';
 import { parseLoraConfig, type LoraConfig } from '../engine/adapters/peft-lora-host';
 import type { ModelConfig } from '../engine/config/model-config';
 import { chooseTrainEngine } from './train-engine-choice';

@@ -5,7 +5,7 @@
  * planner) asks it too.
  */
 import type { GgmlBackendChoice } from '../engine/ggml/backend';
-import { parseBackendChoice } from '../engine-node/backend-choice';
+import { parseBackendChoice } from './backend-choice';
 
 export interface EngineChoice {
   engine: 'ggml';

@@ -1,6 +1,6 @@
 /**
  * Runs a training job in this process: drives the fs-free loop (engine/train/train-loop.ts) with the
- * Node I/O, which opens the ggml engine on the chosen backend (training/open-train-engine.ts). The
+ * Node I/O, which opens the ggml engine on the chosen backend (engine-node/open-train-engine.ts). The
  * RUNS supervisor's worker calls the same function in its child process.
  */
 import type { FrozenType } from '../engine/ggml-train/frozen-weights';

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { UserError } from '../errors';
 import type { ModelConfig } from '../engine/config/model-config';
 import type { HostPrefix } from '../engine/ggml/causal-lm';
-import { readJsonFile } from '../engine-node/read-json';
+import { readJsonFile } from './read-json';
 import { isPrefixTuningConfig, parsePrefixConfig, prefixFromEmbeddings } from '../engine/train/peft-prefix';
 import { readSafetensorsFile } from './read-safetensors';
 
