@@ -20,8 +20,8 @@ const nodeEntries = [
   { in: 'src-main/workers/worker-entry.ts', out: 'dist/worker.js', format: 'esm' },
   { in: 'src-main/planner/probe-entry.ts', out: 'dist/probe.js', format: 'esm' },
   { in: 'src-main/data/check/dataset-check-entry.ts', out: 'dist/dataset-check.js', format: 'esm' },
-  { in: 'src-main/electron-main.ts', out: 'dist/electron-main.js', format: 'esm' },
-  { in: 'src-main/preload/preload.ts', out: 'dist/preload.cjs', format: 'cjs' },
+  { in: 'src-main/electron/electron-main.ts', out: 'dist/electron-main.js', format: 'esm' },
+  { in: 'src-main/electron/preload.ts', out: 'dist/preload.cjs', format: 'cjs' },
 ].filter((e) => existsSync(at(e.in)));
 
 if (only !== 'renderer') {

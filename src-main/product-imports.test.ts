@@ -14,8 +14,8 @@ const ENTRIES = [
   'src-main/workers/worker-entry.ts',
   'src-main/planner/probe-entry.ts',
   'src-main/data/check/dataset-check-entry.ts',
-  'src-main/electron-main.ts',
-  'src-main/preload/preload.ts',
+  'src-main/electron/electron-main.ts',
+  'src-main/electron/preload.ts',
 ];
 const FORBIDDEN = /^(@tensorflow\/|webgpu$|webgpu\/)/;
 

@@ -5,13 +5,13 @@
  */
 import { ipcMain, type IpcMainInvokeEvent } from 'electron';
 import { IPC_EVENT, IPC_INVOKE } from '../../src-shared/ipc-contract';
-import { APP_ORIGIN } from '../app-protocol';
-import { allWindows, isOurWebContents } from '../windows';
-import type { HandlerContext } from './context';
-import { appEvents } from './events';
-import { createHandlers } from './handlers';
-import { createRouter } from './router';
-import { isTrustedSender } from './sender-check';
+import { APP_ORIGIN } from './app-protocol';
+import { allWindows, isOurWebContents } from './windows';
+import type { HandlerContext } from '../ipc/context';
+import { appEvents } from '../ipc/events';
+import { createHandlers } from '../ipc/handlers';
+import { createRouter } from '../ipc/router';
+import { isTrustedSender } from '../ipc/sender-check';
 
 export function isTrustedElectronSender(event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>): boolean {
   return isTrustedSender({ webContentsId: event.sender.id, frameUrl: event.senderFrame?.url }, isOurWebContents, APP_ORIGIN);

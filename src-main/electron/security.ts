@@ -7,7 +7,7 @@
 import { app, BrowserWindow, dialog, session, shell, type WebContents } from 'electron';
 import { APP_ORIGIN } from './app-protocol';
 import { externalLinkDecision } from './external-links';
-import { originOf } from './ipc/sender-check';
+import { originOf } from '../ipc/sender-check';
 
 /** Our hosts open in the browser; other web links after a yes; other schemes never (external-links.ts). */
 async function openExternally(contents: WebContents, url: string): Promise<void> {

@@ -3,11 +3,11 @@
  * and downloader publishing into the app's event bus (see app-services.ts).
  */
 import { app } from 'electron';
-import { createAppServices } from './app-services';
-import type { HandlerContext } from './ipc/context';
-import { publishEvent } from './ipc/events';
-import { openStore } from './store/db';
-import { resolveStorePath, tuneloomHome } from './store/paths';
+import { createAppServices } from '../app-services';
+import type { HandlerContext } from '../ipc/context';
+import { publishEvent } from '../ipc/events';
+import { openStore } from '../store/db';
+import { resolveStorePath, tuneloomHome } from '../store/paths';
 
 export function setupStore(): HandlerContext {
   const dbPath = resolveStorePath();

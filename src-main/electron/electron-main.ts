@@ -1,7 +1,7 @@
 /** The Electron main process: composes the setupX() calls, nothing else. */
 import { app } from 'electron';
 import { registerAppScheme, setupAppProtocol } from './app-protocol';
-import { setupIpc } from './ipc/electron-ipc';
+import { setupIpc } from './electron-ipc';
 import { setupSecurity } from './security';
 import { setupStore } from './store-setup';
 import { setupWindows } from './windows';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { externalLinkDecision } from './external-links';
-import { repoRoot } from './test-support/paths';
+import { repoRoot } from '../test-support/paths';
 
 test('external links: our hosts over https open, other web links ask first, other schemes never open', () => {
   assert.equal(externalLinkDecision('https://huggingface.co/Qwen/Qwen2.5-0.5B-Instruct'), 'open');

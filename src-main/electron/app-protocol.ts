@@ -5,7 +5,7 @@
 import { net, protocol } from 'electron';
 import { dirname, join, normalize, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { contentSecurityPolicy } from './csp';
+import { contentSecurityPolicy } from '../csp';
 
 export const APP_SCHEME = 'app';
 export const APP_ORIGIN = `${APP_SCHEME}://tuneloom`;
