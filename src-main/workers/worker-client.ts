@@ -7,13 +7,13 @@
  * `child_process.fork` — from source through tsx in dev and tests, `dist/worker.js` when bundled.
  */
 import { fork } from 'node:child_process';
-import type { Readable } from 'node:stream';
 import { forwardStderr } from './stderr-filter';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { childEntry, tsEntry, type ChildEntry } from '../child-entry';
 import type { WorkerCommand, Unstamped, WorkerEvent } from './protocol';
 import { SeqChecker, SeqCounter, describeInvalid, isWorkerEvent } from './protocol';
+import { forkUtilityProcess, isElectronMain } from '../electron/utility-process';
 
 /** The script a worker runs and the Node flags for it. */
 export type WorkerEntry = ChildEntry;
@@ -204,33 +204,8 @@ function spawnFork(entry: WorkerEntry, env: NodeJS.ProcessEnv | undefined, on: W
   };
 }
 
-function isElectronMain(): boolean {
-  return Boolean(process.versions.electron) && (process as unknown as { type?: string }).type === 'browser';
-}
-
-interface UtilityProcessLike {
-  pid: number | undefined;
-  postMessage(msg: unknown): void;
-  kill(): boolean;
-  stdout: Readable | null;
-  stderr: Readable | null;
-  on(event: 'message', fn: (msg: unknown) => void): void;
-  on(event: 'exit', fn: (code: number) => void): void;
-}
-
-/** The part of Electron's utilityProcess.fork options we use (Electron's ForkOptions). */
-interface UtilityForkOptions {
-  serviceName: string;
-  execArgv: string[];
-  env: NodeJS.ProcessEnv;
-  stdio: 'pipe';
-}
-
 async function spawnUtility(entry: WorkerEntry, env: NodeJS.ProcessEnv | undefined, on: Wiring): Promise<Child> {
-  const electron = (await import('electron')) as unknown as {
-    utilityProcess: { fork(modulePath: string, args: string[], opts: UtilityForkOptions): UtilityProcessLike };
-  };
-  const up = electron.utilityProcess.fork(entry.file, [], {
+  const up = await forkUtilityProcess(entry.file, {
     serviceName: 'Tuneloom training worker',
     execArgv: entry.execArgv,
     env: env ?? process.env,
