@@ -18,7 +18,7 @@ const only = process.argv.includes('--node-only') ? 'node' : process.argv.includ
 const nodeEntries = [
   { in: 'src-main/cli/entry.ts', out: 'dist/cli.js', format: 'esm' },
   { in: 'src-main/workers/worker-entry.ts', out: 'dist/worker.js', format: 'esm' },
-  { in: 'src-main/planner/probe-entry.ts', out: 'dist/probe.js', format: 'esm' },
+  { in: 'src-main/workers/planner/probe-entry.ts', out: 'dist/probe.js', format: 'esm' },
   { in: 'src-main/data/check/dataset-check-entry.ts', out: 'dist/dataset-check.js', format: 'esm' },
   { in: 'src-main/electron/electron-main.ts', out: 'dist/electron-main.js', format: 'esm' },
   { in: 'src-main/electron/preload.ts', out: 'dist/preload.cjs', format: 'cjs' },

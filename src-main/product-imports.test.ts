@@ -12,7 +12,7 @@ import { repoRoot } from './test-support/paths';
 const ENTRIES = [
   'src-main/cli/entry.ts',
   'src-main/workers/worker-entry.ts',
-  'src-main/planner/probe-entry.ts',
+  'src-main/workers/planner/probe-entry.ts',
   'src-main/data/check/dataset-check-entry.ts',
   'src-main/electron/electron-main.ts',
   'src-main/electron/preload.ts',

@@ -4,7 +4,7 @@
  * or with `--json` the one document of ../shared/docs/CLI.md. Errors are main.ts's: an error event
  * as well as the usual line on stderr.
  */
-import { JobEventWriter } from '../jobs/job-events';
+import { JobEventWriter } from '../workers/jobs/job-events';
 import { flag, writeJson, type CliContext, type OptionSpec } from './command';
 
 /** The option every job command declares. */
@@ -18,7 +18,7 @@ export function eventsHelp(column: number, more: string): string {
     `${more},`,
     'then {"type":"result","result":<the --json document>} or',
     '{"type":"error","message","exit_code"} (whose line also goes to stderr);',
-    'declared in src-main/jobs/job-events.ts',
+    'declared in src-main/workers/jobs/job-events.ts',
   ];
   return lines.map((l, i) => (i === 0 ? '  --events'.padEnd(column) : ' '.repeat(column)) + l).join('\n');
 }

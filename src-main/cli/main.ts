@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { isUserError } from '../errors';
 import { storageError } from '../storage-errors';
 import { appVersion } from '../version';
-import { JobEventWriter } from '../jobs/job-events';
+import { JobEventWriter } from '../workers/jobs/job-events';
 import type { CliCommand, CliIo } from './command';
 import { commands } from './commands/index';
 

@@ -42,6 +42,6 @@ test('electron fuses: run-as-node kept for the CLI child processes, the others t
     grantFileProtocolExtraPrivileges: 'false',
   });
   // The children that need runAsNode really use it.
-  for (const f of ['src-main/jobs/cli-job.ts', 'src-main/planner/backend-probe.ts'])
+  for (const f of ['src-main/workers/jobs/cli-job.ts', 'src-main/workers/planner/backend-probe.ts'])
     assert.match(readFileSync(join(repoRoot, f), 'utf8'), /ELECTRON_RUN_AS_NODE: '1'/, f);
 });

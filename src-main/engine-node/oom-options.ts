@@ -9,7 +9,7 @@ import { estimateTraining } from '../engine/planner/estimate-training';
 import { defaultFrozenType, FROZEN_TYPES } from '../engine/planner/ggml-memory';
 import type { TrainConfig } from '../engine/train/train-config';
 import type { MemoryOption, SerializedError } from '../errors';
-import { deviceBudget } from '../planner/plan-run';
+import { deviceBudget } from '../workers/planner/plan-run';
 import { trainingShape } from './run-training';
 
 const gib = (bytes: number): string => `~${(bytes / 2 ** 30).toFixed(1)} GiB`;

@@ -10,7 +10,7 @@ import type { RunDetail } from '../../src-shared/dto/runs';
 import { readAppSettings } from '../app-settings';
 import { UserError } from '../errors';
 import { TRAIN_DEFAULTS } from '../engine/train/train-config';
-import { startCliJob, type CliJob } from '../jobs/cli-job';
+import { startCliJob, type CliJob } from '../workers/jobs/cli-job';
 import { attachEvalToRun, evalPredictions, evalRunRows } from '../store/queries/eval-runs';
 import { getRun } from '../store/queries/runs';
 import type { HandlerContext } from './context';

@@ -15,7 +15,7 @@ import { readAppSettings } from '../app-settings';
 import { UserError } from '../errors';
 import { exportAdapter } from '../export/adapter-export';
 import { checkExportTarget, protectedPaths } from '../export/output-folder';
-import { startCliJob, type CliJob } from '../jobs/cli-job';
+import { startCliJob, type CliJob } from '../workers/jobs/cli-job';
 import { attachExportToRun, exportsOfRun, recordExport } from '../store/queries/eval-runs';
 import { getRun } from '../store/queries/runs';
 import type { HandlerContext } from './context';

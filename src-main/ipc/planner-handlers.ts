@@ -1,5 +1,5 @@
 /** planner.estimate: the wizard's Resources step (backend + reason, memory and time before launch). */
-import { planRun } from '../planner/plan-run';
+import { planRun } from '../workers/planner/plan-run';
 import type { HandlerContext } from './context';
 import type { HandlerTable } from './router';
 

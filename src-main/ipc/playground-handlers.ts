@@ -1,6 +1,6 @@
 /** playground.* channels: side-by-side generation streamed as events (see playground/generate-process.ts). */
 import { readAppSettings } from '../app-settings';
-import { startColumns } from '../playground/generate-process';
+import { startColumns } from '../workers/playground/generate-process';
 import type { HandlerContext } from './context';
 import type { HandlerTable } from './router';
 

@@ -10,7 +10,7 @@ import { fork } from 'node:child_process';
 import { forwardStderr } from './stderr-filter';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { childEntry, tsEntry, type ChildEntry } from '../child-entry';
+import { childEntry, tsEntry, type ChildEntry } from './child-entry';
 import type { WorkerCommand, Unstamped, WorkerEvent } from './protocol';
 import { SeqChecker, SeqCounter, describeInvalid, isWorkerEvent } from './protocol';
 import { forkUtilityProcess, isElectronMain } from '../electron/utility-process';

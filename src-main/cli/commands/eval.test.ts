@@ -7,7 +7,7 @@ import { evalPredictions, evalRunsOf } from '../../store/queries/eval-runs';
 import { runTuneloom } from '../../test-support/cli';
 import { vulkanSkipReason } from '../../test-support/ggml';
 import { tempDir, tinyQwen2Adapter, tinyQwen2Model } from '../../test-support/paths';
-import { parseJobEvent } from '../../jobs/job-events';
+import { parseJobEvent } from '../../workers/jobs/job-events';
 
 test('tuneloom eval (base model, "before"): CLI.md JSON shape, and the run with its predictions in the store', async () => {
   const dir = tempDir('tuneloom-cli-eval-');

@@ -7,7 +7,7 @@ import { isMilestone, ProgressWriter } from '../progress';
 import { DATA_FORMATS, type DataFormat } from '../../data/types';
 import { openGgmlInferenceSession, type GgmlInferenceSession } from '../../engine-node/ggml-session';
 import { runEval, type EvalMetric, type EvalResult, type EvalSplit, type ThinkingSummary } from '../../eval/eval-runner';
-import type { JobEventWriter } from '../../jobs/job-events';
+import type { JobEventWriter } from '../../workers/jobs/job-events';
 import { flag, str, type CliCommand, type CliContext } from '../command';
 import { eventsHelp, EVENTS_OPTION, jobEvents, writeJobResult } from '../job-output';
 import { resolve } from 'node:path';

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { runTuneloom } from '../../test-support/cli';
 import { openStore } from '../../store/db';
 import { tempDir, tinyQwen2Adapter, tinyQwen2Model } from '../../test-support/paths';
-import { parseJobEvent } from '../../jobs/job-events';
+import { parseJobEvent } from '../../workers/jobs/job-events';
 
 test('tuneloom export --to gguf --gguf-type q8_0: GGUF + Modelfile, self-check passes, one JSON document', async () => {
   const dir = tempDir('tuneloom-cli-export-');

@@ -9,7 +9,7 @@ import { exportAdapter } from '../../export/adapter-export';
 import { protectedPaths } from '../../export/output-folder';
 import { flag, str, type CliCommand, type CliContext } from '../command';
 import { eventsHelp, EVENTS_OPTION, jobEvents, writeJobResult } from '../job-output';
-import type { JobEventWriter } from '../../jobs/job-events';
+import type { JobEventWriter } from '../../workers/jobs/job-events';
 import { resolve } from 'node:path';
 import { openStore } from '../../store/db';
 import { resolveStorePath } from '../../store/paths';

@@ -8,7 +8,7 @@ import { copyFileSync, mkdirSync, readFileSync, symlinkSync, truncateSync, statS
 import { join } from 'node:path';
 import { runTuneloom, type CliResult } from '../../test-support/cli';
 import { tempDir, tinyQwen2Adapter, tinyQwen2Dir, tinyQwen2Model } from '../../test-support/paths';
-import { parseJobEvent } from '../../jobs/job-events';
+import { parseJobEvent } from '../../workers/jobs/job-events';
 import { writeSyntheticCheckpoint } from '../../../scripts/synthetic-checkpoint';
 import { loadTokenizer } from '../../engine-node/load-model';
 

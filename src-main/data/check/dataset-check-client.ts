@@ -5,7 +5,7 @@
  * keeps its loaded tokenizers between jobs and is started again on the next job after it dies.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { childEntry } from '../../child-entry';
+import { childEntry } from '../../workers/child-entry';
 import { UserError, type SerializedError } from '../../errors';
 import type { DatasetCheckJob, DatasetCheckOutput } from './dataset-check';
 

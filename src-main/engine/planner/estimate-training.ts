@@ -10,7 +10,7 @@
  * + moments + the activation peak of activation-model.ts + context tensors (estimate-training.test.ts).
  *
  * Time = FLOPs of the step / a throughput measured on the backend that will run (a calibration matmul,
- * see src-main/planner/), so it is a matmul-bound lower bound; without a measured throughput
+ * see src-main/workers/planner/), so it is a matmul-bound lower bound; without a measured throughput
  * `stepSeconds` stays undefined rather than guessed.
  */
 import type { ModelConfig } from '../config/model-config';

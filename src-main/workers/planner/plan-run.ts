@@ -7,12 +7,12 @@
  * (the probe); only when it reports none, the memory the user states (8 GiB assumed until they do).
  */
 import { totalmem } from 'node:os';
-import type { PlanRequest, PlanResult } from '../../src-shared/dto/plan';
-import { readModelConfig } from '../engine-node/load-model';
-import { estimateTraining } from '../engine/planner/estimate-training';
-import { defaultFrozenType, FROZEN_TYPES } from '../engine/planner/ggml-memory';
-import type { Db } from '../store/db';
-import { getDataset } from '../store/queries/library';
+import type { PlanRequest, PlanResult } from '../../../src-shared/dto/plan';
+import { readModelConfig } from '../../engine-node/load-model';
+import { estimateTraining } from '../../engine/planner/estimate-training';
+import { defaultFrozenType, FROZEN_TYPES } from '../../engine/planner/ggml-memory';
+import type { Db } from '../../store/db';
+import { getDataset } from '../../store/queries/library';
 import { probeBackend } from './backend-probe';
 import type { ProbeResult } from './probe-result';
 

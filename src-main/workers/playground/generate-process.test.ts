@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { tinyQwen2Model } from '../test-support/paths';
-import type { PlaygroundThinking } from '../../src-shared/ipc-contract';
+import { tinyQwen2Model } from '../../test-support/paths';
+import type { PlaygroundThinking } from '../../../src-shared/ipc-contract';
 import { generateArgs, startColumns, thinkingOfResult } from './generate-process';
 
 const col = { key: 'base', modelPath: '/m' };

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { tempDir } from '../test-support/paths';
+import { tempDir } from '../../test-support/paths';
 import { CliJobError, startCliJob } from './cli-job';
 import { JobEventError, JobEventWriter, parseJobEvent, type JobEvent } from './job-events';
 

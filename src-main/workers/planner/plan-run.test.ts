@@ -6,12 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { validateRequest } from '../../src-shared/ipc-contract';
-import type { PlanRequest } from '../../src-shared/dto/plan';
-import { openStore } from '../store/db';
-import { insertDataset } from '../store/queries/library';
-import { tempDir } from '../test-support/paths';
-import { writeTinyModel } from '../test-support/tiny-model';
+import { validateRequest } from '../../../src-shared/ipc-contract';
+import type { PlanRequest } from '../../../src-shared/dto/plan';
+import { openStore } from '../../store/db';
+import { insertDataset } from '../../store/queries/library';
+import { tempDir } from '../../test-support/paths';
+import { writeTinyModel } from '../../test-support/tiny-model';
 import { runProbe } from './backend-probe';
 import { deviceBudget, planRun } from './plan-run';
 import type { ProbeResult } from './probe-result';

@@ -7,9 +7,9 @@
  * and the GPU device out of the main process.
  *   node dist/probe.js <auto|cpu|vulkan|cuda|metal>   (the old names webgpu|tensorflow|wasm map as in the CLI)
  */
-import { parseBackendChoice } from '../engine-node/backend-choice';
-import { openBackend } from '../engine-node/ggml-runtime';
-import { measureMatmulRate } from '../engine/ggml/matmul-rate';
+import { parseBackendChoice } from '../../engine-node/backend-choice';
+import { openBackend } from '../../engine-node/ggml-runtime';
+import { measureMatmulRate } from '../../engine/ggml/matmul-rate';
 import type { ProbeResult } from './probe-result';
 
 async function main(): Promise<void> {

@@ -5,7 +5,7 @@
  * the heavy, synchronous decoding loop off the main process (the UI and the training supervisor stay
  * responsive), runs the columns side by side, and makes "stop" a kill. Same code path as the CLI.
  */
-import type { PlaygroundColumn, PlaygroundRequest, PlaygroundThinking } from '../../src-shared/ipc-contract';
+import type { PlaygroundColumn, PlaygroundRequest, PlaygroundThinking } from '../../../src-shared/ipc-contract';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -14,7 +14,7 @@ import { JobEventError, parseJobEvent, type JobEvent, type StreamEvent } from '.
 
 /** The CLI entry: source through tsx when running from source, dist/cli.js beside the bundle otherwise. */
 export function cliEntry(): ChildEntry {
-  return childEntry(import.meta.url, '../cli/entry.ts', 'cli.js');
+  return childEntry(import.meta.url, '../../cli/entry.ts', 'cli.js');
 }
 
 export class CliJobError extends Error {
