@@ -100,7 +100,7 @@ describe('GRPO dashboard', () => {
 
     await page.goto(app.serve.url);
     await page.locator('nav a[data-nav="settings"]').click();
-    // GRPO samples on the ggml engine: the cpu backend (CI has no GPU).
+    // The cpu backend: CI has no GPU.
     await page.getByLabel('默认计算后端').selectOption('cpu');
     await page.locator('.toast', { hasText: '已保存' }).waitFor();
     await page.locator('nav a[data-nav="new"]').click();

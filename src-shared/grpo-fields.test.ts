@@ -17,9 +17,6 @@ test('valid GRPO fields have no problem; each bad field is one problem', () => {
   assert.deepEqual(grpoProblems({ ...ok, rewards: [] }, 512), ['rewards']);
   assert.deepEqual(grpoProblems({ ...ok, rewards: [], rewardFile: '  ' }, 512), ['rewards']);
   assert.deepEqual(grpoProblems({ ...ok, rewardFile: '/home/u/reward.py' }, 512), ['rewardFile']);
-  assert.deepEqual(grpoProblems(ok, 512, 'wasm'), ['backend'], 'GRPO samples on the ggml engine only');
-  assert.deepEqual(grpoProblems(ok, 512, 'auto'), []);
-  assert.deepEqual(grpoProblems(ok, 512, 'cpu'), []);
 });
 
 test('cleared number inputs (null) are problems, not crashes', () => {

@@ -6,12 +6,9 @@
  */
 import { withinBounds } from '../src-main/engine/train/setting-kinds';
 import { grpoSetting, type GrpoLaunchNumberKey } from '../src-main/engine/train/grpo/grpo-settings';
-import type { BackendChoice, GrpoSettings } from './ipc-contract';
+import type { GrpoSettings } from './ipc-contract';
 
-export type GrpoProblem = 'numGenerations' | 'beta' | 'maxNewTokens' | 'room' | 'temperature' | 'rewards' | 'rewardFile' | 'backend';
-
-/** The old tfjs engine's backends: GRPO samples on the ggml engine only (engine/train/grpo/grpo-loop.ts). */
-export const TFJS_BACKENDS: readonly BackendChoice[] = ['webgpu', 'tensorflow', 'wasm'];
+export type GrpoProblem = 'numGenerations' | 'beta' | 'maxNewTokens' | 'room' | 'temperature' | 'rewards' | 'rewardFile';
 
 /** A number the launch bounds of its GRPO_SETTINGS entry allow (an int setting: an integer). */
 function allowed(key: GrpoLaunchNumberKey, v: unknown): boolean {
@@ -21,10 +18,11 @@ function allowed(key: GrpoLaunchNumberKey, v: unknown): boolean {
 }
 
 /**
- * Empty inputs arrive as null or undefined (a cleared number field); those are problems too.
- * `backend`: the run's compute backend (the Settings choice), when known.
+ * Empty inputs arrive as null or undefined (a cleared number field); those are problems too. Any
+ * compute backend can run GRPO: every run trains on ggml, and the old tfjs engine's names map to ggml
+ * backends (engine-node/train-engine-choice.ts).
  */
-export function grpoProblems(g: GrpoSettings, maxLen: number, backend?: BackendChoice): GrpoProblem[] {
+export function grpoProblems(g: GrpoSettings, maxLen: number): GrpoProblem[] {
   const out: GrpoProblem[] = [];
   if (!allowed('numGenerations', g.numGenerations)) out.push('numGenerations');
   if (!allowed('beta', g.beta)) out.push('beta');
@@ -34,6 +32,5 @@ export function grpoProblems(g: GrpoSettings, maxLen: number, backend?: BackendC
   const file = g.rewardFile?.trim() ?? '';
   if (!g.rewards.length && !file) out.push('rewards');
   if (file && !/\.(c|m)?js$/i.test(file)) out.push('rewardFile');
-  if (backend && TFJS_BACKENDS.includes(backend)) out.push('backend');
   return out;
 }

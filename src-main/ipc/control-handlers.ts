@@ -7,7 +7,7 @@ import { deleteRunWithFiles } from '../runs/disk';
 import type { RunSupervisor } from '../runs/supervisor';
 import { getRun } from '../store/queries/runs';
 import type { HandlerContext } from './context';
-import { checkGrpoBackend, checkRewardFile, datasetOfLaunch, launchFromRequest } from './launch-config';
+import { checkRewardFile, datasetOfLaunch, launchFromRequest } from './launch-config';
 import { readableRoots } from './readable-roots';
 import type { HandlerTable } from './router';
 
@@ -31,7 +31,6 @@ export function controlHandlers(ctx: HandlerContext): Pick<HandlerTable, 'runs.l
     'runs.launch': (req) => {
       const sup = supervisorOf(ctx);
       const now = new Date();
-      checkGrpoBackend(req);
       const dataset = datasetOfLaunch(ctx.db, req);
       const rewardFile = req.grpo?.rewardFile;
       const checked = rewardFile ? { ...req, grpo: { ...req.grpo!, rewardFile: checkRewardFile(rewardFile, readableRoots(ctx.home)) } } : req;

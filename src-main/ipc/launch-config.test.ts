@@ -9,7 +9,7 @@ import { BUILTIN_REWARDS } from '../engine/train/grpo/rewards';
 import { UserError } from '../errors';
 import type { DatasetForRun } from '../store/queries/library';
 import { tempDir } from '../test-support/paths';
-import { checkGrpoBackend, checkRewardFile, launchFromRequest } from './launch-config';
+import { checkRewardFile, launchFromRequest } from './launch-config';
 
 const dataset: DatasetForRun = { spec: { id: 3, files: ['/d.jsonl'], encoding: 'utf-8', sha256: 'ab' }, input: '/d.jsonl', format: 'conversations', map: null };
 
@@ -96,12 +96,6 @@ test("a GRPO launch: the wizard's group size, beta, new tokens, temperature and 
   assert.equal(launchFromRequest(req, dataset, '/h').config.grpo, undefined, 'no grpo: SFT');
   assert.throws(() => launchFromRequest({ ...req, grpo: { ...grpo, rewards: [] } }, dataset, '/h'), /a GRPO run needs at least one reward/);
   assert.throws(() => launchFromRequest({ ...req, method: 'ptuning', grpo }, dataset, '/h'), /GRPO trains a LoRA adapter/);
-  assert.throws(
-    () => checkGrpoBackend({ ...req, backend: 'wasm', grpo }),
-    /GRPO runs on the ggml engine; the backend wasm \(the old tfjs engine\) cannot sample for it/,
-  );
-  checkGrpoBackend({ ...req, backend: 'cpu', grpo });
-  checkGrpoBackend({ ...req, backend: 'wasm' }); // SFT on wasm is the handbook e2e's choice
   // The trainer's own check runs at launch: max length 256 leaves no room for the prompt beyond 300 new tokens.
   assert.throws(
     () => launchFromRequest({ ...req, grpo: { ...grpo, maxNewTokens: 300 } }, dataset, '/h'),

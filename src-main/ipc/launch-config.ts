@@ -14,7 +14,6 @@ import { GRPO_DEFAULTS, type GrpoConfig } from '../engine/train/grpo/grpo-config
 import { validateTrainConfig } from '../engine/train/validate-config';
 import { statSync } from 'node:fs';
 import { checkReadable } from './readable-roots';
-import { TFJS_BACKENDS } from '../../src-shared/grpo-fields';
 import { LAUNCH_KEYS, type LaunchKey } from '../engine/train/train-settings';
 import type { RunLaunch } from '../runs/run-spec';
 
@@ -114,19 +113,6 @@ function grpoOf(req: LaunchRequest): GrpoConfig {
     rewards: [...g.rewards],
     ...(g.rewardFile ? { rewardFile: g.rewardFile } : {}),
   };
-}
-
-/**
- * A GRPO run samples on the ggml engine only: a launch on an old tfjs backend is one line now, not a
- * run that fails in its worker. (A recipe export of the same settings does not train here: no check.)
- */
-export function checkGrpoBackend(req: LaunchRequest): void {
-  if (req.grpo && req.backend && TFJS_BACKENDS.includes(req.backend)) {
-    throw new UserError(`GRPO runs on the ggml engine; the backend ${req.backend} (the old tfjs engine) cannot sample for it`, {
-      where: 'runs.launch',
-      hint: 'choose auto or cpu as the default compute backend in Settings',
-    });
-  }
 }
 
 /**

@@ -286,8 +286,6 @@ export const en: Messages = {
   'grpo.bad.temperature': 'Temperature: enter a number above 0 and at most 10 (GRPO samples; usually 1.0).',
   'grpo.bad.rewards': 'Rewards: tick at least one, or choose your own .js reward file.',
   'grpo.bad.rewardFile': 'Your own reward: the file must be a JavaScript (.js) file.',
-  'grpo.bad.backend':
-    'GRPO samples on the ggml engine only; the default compute backend {backend} (the old tfjs engine) cannot: choose auto or cpu as the default compute backend in Settings.',
   'f.loraR': 'Rank r',
   'f.loraAlpha': 'alpha',
   'f.loraDropout': 'Dropout',

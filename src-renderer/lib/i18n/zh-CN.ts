@@ -280,7 +280,6 @@ export const zhCN = {
   'grpo.bad.temperature': '采样温度：请填大于 0、不超过 10 的数（GRPO 需要采样，常用 1.0）。',
   'grpo.bad.rewards': '奖励函数：至少勾选一项，或选择你自己的 .js 奖励文件。',
   'grpo.bad.rewardFile': '自定义奖励：文件必须是 JavaScript（.js）文件。',
-  'grpo.bad.backend': 'GRPO 只在 ggml 引擎上采样，默认计算后端 {backend}（旧的 tfjs 引擎）不支持：请在设置中把默认计算后端改为 auto 或 cpu。',
   'f.loraR': '秩 r',
   'f.loraAlpha': 'alpha',
   'f.loraDropout': 'Dropout',
