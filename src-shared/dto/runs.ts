@@ -12,6 +12,8 @@ export interface RunSummary {
   name: string;
   status: RunStatus;
   method: TrainMethod;
+  /** What the run optimises: supervised fine-tuning, or GRPO on reward functions (a LoRA run with `config.grpo`). */
+  objective: 'sft' | 'grpo';
   modelPath: string;
   /** The model's name in the registry (e.g. the demo model's label); null when the folder is not registered. */
   modelName: string | null;

@@ -47,7 +47,7 @@ const fmt = (x: number | null | undefined, digits = 4): string => (x === null ||
 
 function row(r: RunSummary): string {
   const steps = `${r.lastStep}${r.totalSteps ? `/${r.totalSteps}` : ''}`;
-  return `${String(r.id).padStart(4)}  ${r.status.padEnd(11)}  ${r.method.padEnd(7)}  ${steps.padStart(11)}  ${fmt(r.lastLoss).padStart(8)}  ${fmt(r.bestEvalLoss).padStart(8)}  ${r.name}`;
+  return `${String(r.id).padStart(4)}  ${r.status.padEnd(11)}  ${(r.objective === 'grpo' ? 'grpo' : r.method).padEnd(7)}  ${steps.padStart(11)}  ${fmt(r.lastLoss).padStart(8)}  ${fmt(r.bestEvalLoss).padStart(8)}  ${r.name}`;
 }
 
 const listCommand: CliCommand = {
@@ -55,10 +55,11 @@ const listCommand: CliCommand = {
   summary: 'List runs in the store.',
   help: `Usage: tuneloom runs list [--status STATUS] [--db FILE] [--json]
 
-List the runs in the store, newest first: id, status, method, steps, last loss, best eval loss, name.
+List the runs in the store, newest first: id, status, method (lora, ptuning, or grpo for a GRPO run),
+steps, last loss, best eval loss, name.
   --status S   only runs in state S (${RUN_STATUSES.join(', ')})
-  --json       {"runs":[{id, name, status, method, modelPath, datasetId, datasetPath, lastStep, totalSteps,
-               bestEvalLoss, lastLoss, createdAt, finishedAt, preset}]}
+  --json       {"runs":[{id, name, status, method, objective (sft|grpo), modelPath, datasetId, datasetPath,
+               lastStep, totalSteps, bestEvalLoss, lastLoss, createdAt, finishedAt, preset}]}
 `,
   options: { status: { type: 'string' } },
   async run(ctx) {

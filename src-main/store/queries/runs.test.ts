@@ -105,3 +105,14 @@ test('an invalid status is rejected by the schema, not stored', () => {
   assert.equal(listRuns(db).length, 0);
   db.close();
 });
+
+test('runs: a run whose config has a grpo part lists as a GRPO run; the others as SFT', () => {
+  const db = openStore(join(tempDir(), 'objective.db'));
+  const base = { method: 'lora' as const, modelPath: '/m', seed: 1, appVersion: '0.1.0', outDir: '/o' };
+  const sft = insertRun(db, { ...base, name: 'sft', config: { lr: 2e-4 } });
+  const grpo = insertRun(db, { ...base, name: 'grpo', config: { lr: 1e-5, grpo: { numGenerations: 4 } } });
+  const objectives = Object.fromEntries(listRuns(db).map((r) => [r.id, r.objective]));
+  assert.deepEqual(objectives, { [sft]: 'sft', [grpo]: 'grpo' });
+  assert.equal(getRun(db, grpo)?.objective, 'grpo');
+  db.close();
+});

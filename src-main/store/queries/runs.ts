@@ -35,6 +35,8 @@ interface RunRow {
   /** The registered model's display name (joined; null for a folder not in the registry). */
   model_name: string | null;
   peak_memory_bytes: number | null;
+  /** 1 when the stored config has a `grpo` part (computed; a config that is not JSON counts as 0). */
+  is_grpo: number;
 }
 
 export interface NewRun {
@@ -63,7 +65,8 @@ export interface NewRun {
 
 const SELECT_RUN = `
   SELECT r.*, (SELECT m.loss FROM metrics m WHERE m.run_id = r.id ORDER BY m.step DESC LIMIT 1) AS last_loss,
-    (SELECT md.name FROM models md WHERE md.path = r.model_path) AS model_name
+    (SELECT md.name FROM models md WHERE md.path = r.model_path) AS model_name,
+    CASE WHEN json_valid(r.config_json) THEN json_extract(r.config_json, '$.grpo') IS NOT NULL ELSE 0 END AS is_grpo
   FROM runs r`;
 
 function toSummary(r: RunRow): RunSummary {
@@ -72,6 +75,7 @@ function toSummary(r: RunRow): RunSummary {
     name: r.name,
     status: r.status,
     method: r.method,
+    objective: r.is_grpo ? 'grpo' : 'sft',
     modelPath: r.model_path,
     modelName: r.model_name,
     datasetId: r.dataset_id,
