@@ -399,7 +399,7 @@ export const requestValidators: { [C in Channel]: Validator<Req<C>> } = {
       maxLen: int({ min: 8, max: 1 << 17 }),
       gradientCheckpointing: bool,
     },
-    { backend: oneOf(BACKEND_CHOICES), datasetId: id, deviceMemoryGiB: num({ min: 0.25, max: 4096 }) },
+    { backend: oneOf(BACKEND_CHOICES), datasetId: id, deviceMemoryGiB: num({ min: 0.25, max: 4096 }), grpoGenerations: int({ min: 2, max: 256 }) },
   ),
 };
 

@@ -21,6 +21,11 @@ export interface PlanRequest {
   datasetId?: number;
   /** GPU memory the user says the card has (used only when the device reports none). */
   deviceMemoryGiB?: number;
+  /**
+   * A GRPO run's completions per prompt (G). Its step trains each prompt's group of G completions as
+   * one micro-batch, so memory follows G rows, not the batch size (engine/train/grpo/grpo-config.ts).
+   */
+  grpoGenerations?: number;
 }
 
 export interface PlanResult {

@@ -82,6 +82,45 @@ test('a plan with a fake probe: examples per epoch from the dataset split, time 
   }
 });
 
+test("a GRPO plan: memory for one prompt's group of G completions per micro-batch, and no smaller-batch advice", async () => {
+  const db = openStore(join(root, 'grpo.db'));
+  try {
+    const probe = async (choice: string): Promise<ProbeResult> => ({
+      ok: true,
+      choice,
+      backend: 'cpu',
+      reason: 'cpu',
+      flopsPerSecond: 1e9,
+      calibration: { size: 512, seconds: 0.1, runs: 3 },
+    });
+    const grpo = { ...req, batchSize: 1, gradAccum: 4, grpoGenerations: 8 };
+    assert.deepEqual(validateRequest('planner.estimate', grpo), grpo);
+    assert.throws(() => validateRequest('planner.estimate', { ...grpo, grpoGenerations: 1 }), /payload\.grpoGenerations must be at least 2/);
+    const plan = await planRun(db, grpo, probe);
+    const asSft = await planRun(db, { ...req, batchSize: 8, gradAccum: 4 }, probe);
+    assert.deepEqual(plan.estimate.bytes, asSft.estimate.bytes, 'G rows per micro-batch, whatever the batch size');
+    assert.ok(plan.estimate.bytes.total > (await planRun(db, { ...req, batchSize: 1, gradAccum: 4 }, probe)).estimate.bytes.total);
+    const tight = await planRun(db, { ...grpo, maxLen: 1 << 16, backend: 'vulkan', deviceMemoryGiB: 0.25 }, async (choice) => ({
+      ok: false,
+      choice,
+      error: 'no gpu',
+    }));
+    assert.equal(tight.estimate.fits, false);
+    assert.ok(!tight.estimate.suggestions.some((x) => x.key === 'smaller-batch'), JSON.stringify(tight.estimate.suggestions));
+    const tightSft = await planRun(db, { ...req, batchSize: 8, maxLen: 1 << 16, backend: 'vulkan', deviceMemoryGiB: 0.25 }, async (choice) => ({
+      ok: false,
+      choice,
+      error: 'no gpu',
+    }));
+    assert.ok(
+      tightSft.estimate.suggestions.some((x) => x.key === 'smaller-batch'),
+      'the same rows as SFT would get the advice',
+    );
+  } finally {
+    db.close();
+  }
+});
+
 test('the real probe selects the cpu backend in a child process and measures a matmul rate', async () => {
   const r = await runProbe('cpu');
   assert.equal(r.ok, true, JSON.stringify(r));

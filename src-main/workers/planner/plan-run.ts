@@ -40,6 +40,17 @@ function datasetFacts(db: Db, id: number | undefined): DatasetFacts {
   return { examples: train, ...(stats.unit === 'tokens' && typeof stats.p95 === 'number' ? { p95Tokens: stats.p95 } : {}) };
 }
 
+/**
+ * Rows per micro-batch and micro-batches per optimiser step. SFT: the batch size and the accumulation.
+ * GRPO: one prompt's G completions (each at most max-len tokens: prompt + completion) per micro-batch,
+ * and batch size x accumulation prompts per step (grpo-loop.ts); the rollouts' KV cache and the
+ * generation time are not in the estimate.
+ */
+function microBatches(req: PlanRequest): { batch: number; gradAccum: number } {
+  if (!req.grpoGenerations) return { batch: req.batchSize, gradAccum: req.gradAccum };
+  return { batch: req.grpoGenerations, gradAccum: req.batchSize * req.gradAccum };
+}
+
 export async function planRun(db: Db, req: PlanRequest, probe: (choice: string) => Promise<ProbeResult> = probeBackend): Promise<PlanResult> {
   const config = readModelConfig(req.modelPath);
   const probed = await probe(req.backend ?? 'auto');
@@ -49,6 +60,7 @@ export async function planRun(db: Db, req: PlanRequest, probe: (choice: string) 
   const timeSeq = facts.p95Tokens ? Math.min(req.maxLen, Math.max(1, facts.p95Tokens)) : req.maxLen;
   // ggml picks the most precise type whose weights leave room to train.
   const frozenType = defaultFrozenType(config, budget.bytes);
+  const { batch, gradAccum } = microBatches(req);
   const estimate = estimateTraining({
     config,
     method: req.method,
@@ -56,9 +68,9 @@ export async function planRun(db: Db, req: PlanRequest, probe: (choice: string) 
     targets: req.loraTargets,
     loraDropout: req.loraDropout,
     prefixLen: req.prefixLen,
-    batch: req.batchSize,
+    batch,
     seqLen: req.maxLen,
-    gradAccum: req.gradAccum,
+    gradAccum,
     checkpointing: req.gradientCheckpointing,
     weightFormat: frozenType,
     weightFormatsAvailable: FROZEN_TYPES,
@@ -86,7 +98,8 @@ export async function planRun(db: Db, req: PlanRequest, probe: (choice: string) 
       ...(estimate.epochSeconds !== undefined ? { epochSeconds: estimate.epochSeconds } : {}),
       ...(estimate.tokensPerEpoch !== undefined ? { tokensPerEpoch: estimate.tokensPerEpoch } : {}),
       fits: estimate.fits,
-      suggestions: estimate.suggestions,
+      // A GRPO micro-batch is one prompt's group: a smaller batch size would not make it smaller.
+      suggestions: req.grpoGenerations ? estimate.suggestions.filter((x) => x.key !== 'smaller-batch') : estimate.suggestions,
     },
   };
 }
