@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { openStore } from '../src-main/store/db';
 import { insertRun } from '../src-main/store/queries/runs';
+import { attachEvalToRun, evalPredictions, evalRunRows, recordEvalRun } from '../src-main/store/queries/eval-runs';
 import { writeLearningData } from '../src-main/test-support/learning-data';
 import { repoRoot } from '../src-main/test-support/paths';
 import { writeTinyModel } from '../src-main/test-support/tiny-model';
@@ -130,6 +131,66 @@ describe('evaluate and export a finished run', () => {
     await screenshot(page, 'zh-CN-eval-before-after');
     await page.locator('[data-testid="eval-predictions"]').scrollIntoViewIfNeeded();
     await screenshot(page, 'zh-CN-eval-predictions');
+    assert.deepEqual(app.s.errors, []);
+  });
+
+  test('Evaluate tab: a thinking budget on a model without <think> is one line; a budget-forced eval shows what it did, before and after', async () => {
+    const page = app.s.page;
+    await page.goto(`${app.serve.url}#/runs/${runId}`);
+    await page.locator('button[data-tab="evaluate"]').click();
+    await page.locator('[data-testid="eval-limit"]').fill('3');
+    await page.locator('[data-testid="eval-think-budget"]').fill('2');
+    await page.locator('[data-testid="eval-think-wait"]').fill('1');
+    await page.locator('[data-testid="eval-start"]').click();
+    // The tiny Qwen2 fixture's tokenizer has no <think>: the eval stops at once, saying so in one line.
+    const failed = page.locator('[data-testid="eval-error"]');
+    await failed.waitFor();
+    const line = await failed.innerText();
+    assert.match(line, /--think-budget needs a model whose tokenizer has <think> and <\/think> tokens/, line);
+    assert.match(line, /tokenizer\.json/, line);
+    assert.ok(!line.trim().includes('\n'), line);
+    await screenshot(page, 'zh-CN-eval-think-refused');
+
+    // What a budget-forced eval did, as the CLI stores it: the latest before/after pair again, with its summary.
+    const db = openStore(app.serve.dbPath);
+    try {
+      const pair = evalRunRows(db, runId).slice(-2);
+      assert.deepEqual(
+        pair.map((e) => e.target),
+        ['base', 'adapter'],
+      );
+      for (const [i, e] of pair.entries()) {
+        const predictions = evalPredictions(db, e.id).map((p) => ({ prompt: p.prompt, prediction: p.prediction, reference: p.reference, scores: p.scores }));
+        const thinking = { budget: 2, maxWaits: 1, meanTokens: 1.5 + i, waits: i, forcedCloses: 3 - i };
+        const { evalId } = recordEvalRun(db, {
+          ...e,
+          modelPath: e.modelPath!,
+          split: e.split!,
+          metricMode: e.metricMode!,
+          examples: e.examples!,
+          thinking,
+          predictions,
+        });
+        if (e.target === 'base') attachEvalToRun(db, evalId, runId);
+      }
+    } finally {
+      db.close();
+    }
+    await page.reload();
+    await page.locator('button[data-tab="evaluate"]').click();
+    const lines = page.locator('[data-testid="eval-thinking"]');
+    await lines.nth(1).waitFor();
+    assert.deepEqual(await lines.evaluateAll((els) => els.map((el) => (el as HTMLElement).dataset.side)), ['before', 'after']);
+    assert.deepEqual(
+      (await lines.allInnerTexts()).map((t) => t.trim()),
+      [
+        '训练前（基础模型）：每个回答平均思考 1.5 个 token · 预算 2 · “Wait” 共用 0 次（每个回答最多 1 次）· 3 个回答按预算结束思考',
+        '训练后（适配器）：每个回答平均思考 2.5 个 token · 预算 2 · “Wait” 共用 1 次（每个回答最多 1 次）· 2 个回答按预算结束思考',
+      ],
+    );
+    assert.deepEqual(await clippedTexts(page, { within: EVAL_CARDS, ellipsized: true }), [], 'Evaluate tab text cut off or ellipsized (zh-CN)');
+    await page.locator('[data-testid="eval-results"]').scrollIntoViewIfNeeded();
+    await screenshot(page, 'zh-CN-eval-thinking');
     assert.deepEqual(app.s.errors, []);
   });
 

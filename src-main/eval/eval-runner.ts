@@ -80,16 +80,9 @@ export interface EvalPrediction {
 }
 
 /** Budget forcing over an eval run: the settings and what they did. */
-export interface ThinkingSummary {
-  budget: number | null;
-  maxWaits: number;
-  /** Mean tokens inside <think> per prediction. */
-  meanTokens: number;
-  /** "Wait" extensions used, all predictions together. */
-  waits: number;
-  /** Predictions whose thinking the budget closed. */
-  forcedCloses: number;
-}
+/** What budget forcing did over an eval's predictions (declared with the eval DTOs: the UI shows it). */
+export type { EvalThinkingSummary as ThinkingSummary } from '../../src-shared/dto/evals';
+import type { EvalThinkingSummary as ThinkingSummary } from '../../src-shared/dto/evals';
 
 export interface EvalResult {
   examples: number;

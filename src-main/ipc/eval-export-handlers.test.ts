@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSyn
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import type { AppEvent } from '../../src-shared/ipc-contract';
+import type { EvalStartRequest } from '../../src-shared/dto/evals';
 import { writeAppSettings } from '../app-settings';
 import { UserError } from '../errors';
 import { openStore, type Db } from '../store/db';
@@ -10,6 +11,7 @@ import { insertRun } from '../store/queries/runs';
 import { tempDir, tinyQwen2Adapter, tinyQwen2Model } from '../test-support/paths';
 import type { HandlerContext } from './context';
 import { evalArgs, evalHandlers } from './eval-handlers';
+import { validateRequest } from '../../src-shared/ipc-contract';
 import { exportHandlers } from './export-handlers';
 import { EXPORT_MARKER } from '../export/output-folder';
 
@@ -164,6 +166,24 @@ test('evals: arguments follow the run (split, val-split, seed, format); a run wi
       () => evalHandlers(ctx)['evals.start']({ runId, split: 'all', metrics: ['f1'], mode: 'sacrebleu', lang: 'zh', base: true, maxNewTokens: 2 }),
       (e: unknown) => e instanceof UserError && /has no finished adapter yet/.test(e.message) && !e.message.includes('\n'),
     );
+  } finally {
+    db.close();
+  }
+});
+
+test('evals: a thinking budget and "Wait" extensions reach both targets as --think-budget / --think-wait', () => {
+  const { db, runId } = setup();
+  try {
+    const run = { id: runId, modelPath: '/m', adapterPath: '/a', seed: 7, datasetPath: '/d.jsonl', config: { data: '/d.jsonl' } } as never;
+    const req: EvalStartRequest = { runId, split: 'all', metrics: ['f1'], mode: 'sacrebleu', lang: 'en', base: true, maxNewTokens: 64 };
+    for (const target of ['base', 'adapter'] as const) {
+      const args = evalArgs(run, { ...req, thinkBudget: 32, thinkWait: 2 }, target, '/db', 'auto');
+      assert.deepEqual([args[args.indexOf('--think-budget') + 1], args[args.indexOf('--think-wait') + 1]], ['32', '2'], target);
+    }
+    const plain = evalArgs(run, { ...req, thinkBudget: 0, thinkWait: 0 }, 'adapter', '/db', 'auto');
+    assert.ok(!plain.includes('--think-budget') && !plain.includes('--think-wait'), '0 means off');
+    assert.deepEqual(validateRequest('evals.start', { ...req, thinkBudget: 32, thinkWait: 2 }), { ...req, thinkBudget: 32, thinkWait: 2 });
+    assert.throws(() => validateRequest('evals.start', { ...req, thinkWait: 65 }), /thinkWait must be at most 64/);
   } finally {
     db.close();
   }

@@ -37,6 +37,9 @@ export function evalArgs(run: RunDetail, req: EvalStartRequest, target: EvalTarg
   if (req.limit !== undefined) args.push('--limit', String(req.limit));
   // The same seed for base and adapter, so "before" and "after" differ by the adapter, not the draws.
   if (req.temperature) args.push('--temperature', String(req.temperature), '--sample-seed', String(run.seed));
+  // Budget forcing applies to both targets alike, so before and after think under the same rules.
+  if (req.thinkBudget) args.push('--think-budget', String(req.thinkBudget));
+  if (req.thinkWait) args.push('--think-wait', String(req.thinkWait));
   if (target === 'adapter') args.push('--adapter', run.adapterPath!);
   if (backend !== 'auto') args.push('--backend', backend);
   return args;

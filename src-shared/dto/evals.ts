@@ -24,12 +24,28 @@ export interface EvalStartRequest {
   maxNewTokens: number;
   /** Sampling temperature; absent or 0: greedy. Before and after draw with the same seed (the run's). */
   temperature?: number;
+  /** Budget forcing (s1): at most this many tokens inside <think>, then the close is forced; absent or 0: no cap. */
+  thinkBudget?: number;
+  /** Replace up to this many early </think> with "Wait" to extend the thinking; absent or 0: none. */
+  thinkWait?: number;
   /** Another dataset file instead of the run's own. */
   dataPath?: string;
 }
 
 /** Which model an eval measured: the base alone ("before") or base + the run's adapter ("after"). */
 export type EvalTarget = 'base' | 'adapter';
+
+/** What budget forcing (`--think-budget`, `--think-wait`) did over an eval's predictions. */
+export interface EvalThinkingSummary {
+  budget: number | null;
+  maxWaits: number;
+  /** Mean tokens inside <think> per prediction. */
+  meanTokens: number;
+  /** "Wait" extensions used, all predictions together. */
+  waits: number;
+  /** Predictions whose thinking the budget closed. */
+  forcedCloses: number;
+}
 
 export interface EvalRunRow {
   id: number;
@@ -44,6 +60,8 @@ export interface EvalRunRow {
   metrics: Record<string, number>;
   examples: number | null;
   createdAt: string;
+  /** Present when the eval ran with a thinking budget or "Wait" extensions. */
+  thinking?: EvalThinkingSummary | null;
 }
 
 export interface EvalPredictionRow {

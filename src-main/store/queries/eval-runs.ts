@@ -164,13 +164,14 @@ interface EvalDbRow {
   metrics_json: string | null;
   examples: number | null;
   created_at: string;
+  thinking_json: string | null;
 }
 
 /** The eval runs of a run (base "before" rows and adapter "after" rows), oldest first. */
 export function evalRunRows(db: Db, runId: number): EvalRunRow[] {
   const rows = db
     .prepare(
-      "SELECT id, model_path, adapter_path, split, metric_mode, loss, metrics_json, examples, created_at FROM evals WHERE kind = 'eval' AND run_id = ? ORDER BY id",
+      "SELECT id, model_path, adapter_path, split, metric_mode, loss, metrics_json, examples, created_at, thinking_json FROM evals WHERE kind = 'eval' AND run_id = ? ORDER BY id",
     )
     .all(runId) as EvalDbRow[];
   return rows.map((r) => ({
@@ -184,6 +185,7 @@ export function evalRunRows(db: Db, runId: number): EvalRunRow[] {
     metrics: parseJsonColumn<Record<string, number>>(r.metrics_json, {}),
     examples: r.examples,
     createdAt: r.created_at,
+    thinking: parseJsonColumn<ThinkingSummary | null>(r.thinking_json, null),
   }));
 }
 

@@ -535,6 +535,10 @@ export const en: Messages = {
   'eval.limit': 'At most N examples',
   'eval.maxNewTokens': 'Max new tokens',
   'eval.temperature': 'Temperature (0 = greedy)',
+  'eval.thinkBudget': 'Thinking budget (tokens, 0 = no cap)',
+  'eval.thinkWait': 'Extend thinking with "Wait" (times)',
+  'eval.thinking':
+    '{target}: thinking {tokens} tokens per answer on average · budget {budget} · "Wait" used {waits} times (at most {max} per answer) · {closed} closed by the budget',
   'eval.base': 'Also evaluate the base model (before vs after)',
   'eval.start': 'Run eval',
   'eval.cancel': 'Stop',

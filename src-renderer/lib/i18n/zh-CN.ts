@@ -526,6 +526,10 @@ export const zhCN = {
   'eval.limit': '最多样本数',
   'eval.maxNewTokens': '最大生成 token 数',
   'eval.temperature': '温度（0 = 贪心）',
+  'eval.thinkBudget': '思考预算（token，0 = 不限）',
+  'eval.thinkWait': '用 “Wait” 延长思考（次数）',
+  'eval.thinking':
+    '{target}：每个回答平均思考 {tokens} 个 token · 预算 {budget} · “Wait” 共用 {waits} 次（每个回答最多 {max} 次）· {closed} 个回答按预算结束思考',
   'eval.base': '同时评估基础模型（训练前后对比）',
   'eval.start': '开始评估',
   'eval.cancel': '停止',
