@@ -282,8 +282,21 @@ describe('handbook flow', () => {
 
     // A second run waits behind the first and says so; Stop takes it out of the queue at once.
     await page.locator('nav a[data-nav="new"]').click();
-    for (let i = 0; i < 5; i++) await page.locator('[data-testid="wizard-next"]').click();
-    await page.locator('[data-testid="wizard-launch"]').click();
+    // Each step waited for, and the dataset and model picked as above: this part is about the queue, not
+    // the wizard's preselection racing a late library (wizard-preset-race.e2e.ts tests that).
+    const stepShown = (n: number) => page.locator('.row.nav', { hasText: `第 ${n} 步，共 6 步` }).waitFor();
+    await page.locator('[data-testid="wizard-next"]').click();
+    await stepShown(2);
+    await page.locator('input[name="ds"]:checked').waitFor();
+    await page.locator('[data-testid="wizard-next"]').click();
+    await stepShown(3);
+    await page.locator('.choice:has-text("含对话模板"):not(:has-text("演示")) input[name="model"]').first().check();
+    await page.locator('input[name="model"]:checked').waitFor();
+    for (const n of [4, 5, 6]) {
+      await page.locator('[data-testid="wizard-next"]').click();
+      await stepShown(n);
+    }
+    await page.locator('[data-testid="wizard-launch"]:enabled').click();
     await page.waitForURL((u) => /#\/runs\/\d+$/.test(u.href) && u.href !== firstUrl);
     await badge('queued').waitFor();
     await page.locator('[data-testid="queue-phase"]', { hasText: `排队中：等待 #${firstId} 结束后开始` }).waitFor();
