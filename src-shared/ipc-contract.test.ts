@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CHANNELS, isChannel, validateRequest, WS_MAX_REQUEST_BYTES } from './ipc-contract';
 import { PayloadError } from './validate';
+import { wizardLaunchRequest } from '../src-main/test-support/launch-request';
 
 test('every channel has a validator, and only contract names are channels', () => {
   assert.ok(CHANNELS.length >= 12);
@@ -40,33 +41,7 @@ test('invalid requests are rejected with the field path', () => {
 });
 
 test('launch, playground and download requests are checked field by field', () => {
-  const launch = {
-    name: 'r',
-    method: 'lora',
-    modelPath: '/m',
-    datasetId: 1,
-    loraR: 8,
-    loraAlpha: 16,
-    loraDropout: 0.05,
-    loraTargets: ['q_proj', 'v_proj'],
-    prefixLen: 128,
-    epochs: 3,
-    lr: 2e-4,
-    scheduler: 'cosine',
-    warmupSteps: 10,
-    batchSize: 1,
-    gradAccum: 8,
-    maxLen: 512,
-    seed: 42,
-    gradientCheckpointing: false,
-    weightDecay: 0,
-    maxGradNorm: 1,
-    lossOn: 'completion',
-    packing: false,
-    valSplit: 0.05,
-    evalEvery: 50,
-    sampleEvery: 50,
-  };
+  const launch = wizardLaunchRequest();
   assert.equal(validateRequest('runs.launch', launch).loraR, 8);
   assert.throws(() => validateRequest('runs.launch', { ...launch, loraTargets: ['lm_head'] }), /loraTargets\[0\] must be one of/);
   assert.throws(() => validateRequest('runs.launch', { ...launch, lr: Number.NaN }), /lr must be a finite number/);

@@ -4,26 +4,19 @@
  * needed to build, test or run them).
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
 import { test } from 'node:test';
+import { sourceFiles } from '../test-support/source-files';
 import { fileURLToPath } from 'node:url';
 
 const shellDir = dirname(fileURLToPath(import.meta.url));
 const srcMain = dirname(shellDir);
 
-function sources(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) return sources(p);
-    return name.endsWith('.ts') && !name.endsWith('.test.ts') ? [p] : [];
-  });
-}
-
 test('only src-main/electron/ imports electron', () => {
   const outside: string[] = [];
   const inside: string[] = [];
-  for (const file of sources(srcMain)) {
+  for (const file of sourceFiles(srcMain)) {
     if (!/(?:\bfrom|\bimport)\s*\(?\s*'electron'/.test(readFileSync(file, 'utf8'))) continue;
     (file.startsWith(shellDir + '/') ? inside : outside).push(relative(srcMain, file));
   }

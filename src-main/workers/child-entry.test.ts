@@ -4,25 +4,18 @@
  * childEntry(import.meta.url, source, bundled) call in src-main.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { test } from 'node:test';
+import { sourceFiles } from '../test-support/source-files';
 import { repoRoot } from '../test-support/paths';
 
 const srcMain = join(repoRoot, 'src-main');
 
-function sources(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) return sources(p);
-    return name.endsWith('.ts') && !name.endsWith('.test.ts') ? [p] : [];
-  });
-}
-
 test('every child entry names a source file that exists and a bundle file the build writes', () => {
   const build = readFileSync(join(repoRoot, 'scripts/build.mjs'), 'utf8');
   const calls: string[] = [];
-  for (const file of sources(srcMain)) {
+  for (const file of sourceFiles(srcMain)) {
     for (const m of readFileSync(file, 'utf8').matchAll(/childEntry\(import\.meta\.url, '([^']+)', '([^']+)'\)/g)) {
       const [, source, bundled] = m;
       const where = relative(repoRoot, file);

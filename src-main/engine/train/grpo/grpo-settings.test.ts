@@ -9,6 +9,7 @@ import { trainCommand } from '../../../cli/commands/train';
 import { grpoProblems, type GrpoProblem } from '../../../../src-shared/grpo-fields';
 import { validateRequest, type GrpoSettings } from '../../../../src-shared/ipc-contract';
 import { UserError } from '../../errors';
+import { wizardLaunchRequest } from '../../../test-support/launch-request';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../train-config';
 import { validateTrainConfig } from '../validate-config';
 import { GRPO_DEFAULTS } from './grpo-config';
@@ -48,33 +49,7 @@ test("the trainer refuses each GRPO number outside the table's bounds, in one li
   }
 });
 
-const LAUNCH = {
-  name: 'r',
-  method: 'lora',
-  modelPath: '/m',
-  datasetId: 1,
-  loraR: 8,
-  loraAlpha: 16,
-  loraDropout: 0.05,
-  loraTargets: ['q_proj', 'v_proj'],
-  prefixLen: 128,
-  epochs: 3,
-  lr: 2e-4,
-  scheduler: 'cosine',
-  warmupSteps: 10,
-  batchSize: 1,
-  gradAccum: 8,
-  maxLen: 512,
-  seed: 42,
-  gradientCheckpointing: false,
-  weightDecay: 0,
-  maxGradNorm: 1,
-  lossOn: 'completion',
-  packing: false,
-  valSplit: 0.05,
-  evalEvery: 50,
-  sampleEvery: 50,
-};
+const LAUNCH = wizardLaunchRequest();
 test('the launch validator and the wizard agree on the bounds of every GRPO number the wizard sets', () => {
   const grpo: GrpoSettings = { numGenerations: 4, beta: 0.04, maxNewTokens: 128, temperature: 1, rewards: ['format'] };
   assert.deepEqual(validateRequest('runs.launch', { ...LAUNCH, grpo }).grpo, grpo);
