@@ -21,6 +21,7 @@ import { openWeightStore, readModelConfig } from '../../src-main/engine-node/loa
 import { FrozenWeights, PROJ_NAMES, type FrozenType } from '../../src-main/engine/ggml-train/frozen-weights';
 import { GgmlTrainEngine } from '../../src-main/engine/ggml-train/ggml-train-engine';
 import { GgmlLoraTrainer, type HostLoraModule } from '../../src-main/engine/ggml-train/lora-trainer';
+import { hostLoraModules, peftInitFill } from '../../src-main/engine/ggml-train/host-lora';
 import { generateWith } from '../../src-main/engine/generate/generate';
 import { grpoStep } from '../../src-main/engine/train/grpo/grpo-step';
 import { builtinReward } from '../../src-main/engine/train/grpo/rewards';
@@ -63,28 +64,9 @@ const clock = (): Clock => {
 };
 const since = (a: Clock, b: Clock = clock()): Clock => ({ wall: b.wall - a.wall, cpu: b.cpu - a.cpu });
 
+/** PEFT's init on every projection: A random, B zero (the first step's policy is the reference). */
 function loraModules(cfg: ReturnType<typeof readModelConfig>, r: number): HostLoraModule[] {
-  const init = new Rng(0);
-  const { hiddenSize: h, numHeads, numKvHeads, headDim: hd, intermediateSize: ff } = cfg;
-  const dims: Record<string, [number, number]> = {
-    q: [numHeads * hd, h],
-    k: [numKvHeads * hd, h],
-    v: [numKvHeads * hd, h],
-    o: [h, numHeads * hd],
-    gate: [ff, h],
-    up: [ff, h],
-    down: [h, ff],
-  };
-  const out: HostLoraModule[] = [];
-  for (let layer = 0; layer < cfg.numLayers; layer++) {
-    for (const proj of PROJ_NAMES) {
-      const [outDim, inDim] = dims[proj];
-      // PEFT's init: A random, B zero (the first step's policy is the reference).
-      const a = Float32Array.from({ length: r * inDim }, () => (2 * init.nextFloat() - 1) / Math.sqrt(inDim));
-      out.push({ key: `layers.${layer}.${proj}`, layer, proj, r, inDim, outDim, scale: 2, a, b: new Float32Array(outDim * r) });
-    }
-  }
-  return out;
+  return hostLoraModules(cfg, r, PROJ_NAMES, peftInitFill(new Rng(0)));
 }
 
 const shape = values.shape!;

@@ -19,11 +19,8 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { writeSyntheticCheckpoint } from '../synthetic-checkpoint';
 import { peakRssMiB, rssMiB } from './bench-model';
-import type { ModelConfig } from '../../src-main/engine/config/model-config';
 import type { Batch } from '../../src-main/engine/train/batching';
-import type { Rng as RngClass } from '../../src-main/engine/train/rng';
-import type { GgmlLoraTrainer as Trainer, HostLoraModule } from '../../src-main/engine/ggml-train/lora-trainer';
-import type { ProjName } from '../../src-main/engine/ggml-train/frozen-weights';
+import type { GgmlLoraTrainer as Trainer } from '../../src-main/engine/ggml-train/lora-trainer';
 
 const { values } = parseArgs({
   options: {
@@ -70,29 +67,6 @@ interface Result {
   blas?: string[];
 }
 
-/** LoRA A random (seeded), B zero, on every projection of every layer: shapes [r, in] and [out, r]. */
-function loraModules(cfg: ModelConfig, r: number, projNames: readonly ProjName[], init: RngClass): HostLoraModule[] {
-  const { hiddenSize: h, numHeads, numKvHeads, headDim: hd, intermediateSize: ff } = cfg;
-  const dims: Record<string, [number, number]> = {
-    q: [numHeads * hd, h],
-    k: [numKvHeads * hd, h],
-    v: [numKvHeads * hd, h],
-    o: [h, numHeads * hd],
-    gate: [ff, h],
-    up: [ff, h],
-    down: [h, ff],
-  };
-  const lora: HostLoraModule[] = [];
-  for (let layer = 0; layer < cfg.numLayers; layer++) {
-    for (const proj of projNames) {
-      const [outDim, inDim] = dims[proj];
-      const a = Float32Array.from({ length: r * inDim }, () => (2 * init.nextFloat() - 1) / Math.sqrt(inDim));
-      lora.push({ key: `layers.${layer}.${proj}`, layer, proj, r, inDim, outDim, scale: 2, a, b: new Float32Array(outDim * r) });
-    }
-  }
-  return lora;
-}
-
 /** Warm-up steps (s <= 0, untimed) then `steps` timed ones; wall and CPU seconds of the timed ones. */
 async function timeSteps(trainer: Trainer, data: Batch, steps: number, checkpointing: boolean): Promise<{ seconds: number; cpu: number; loss: number }> {
   let seconds = 0;
@@ -128,6 +102,7 @@ async function child(): Promise<void> {
   const { collate } = await import('../../src-main/engine/train/batching');
   type FrozenType = import('../../src-main/engine/ggml-train/frozen-weights').FrozenType;
   const { PROJ_NAMES } = await import('../../src-main/engine/ggml-train/frozen-weights');
+  const { hostLoraModules, peftInitFill } = await import('../../src-main/engine/ggml-train/host-lora');
   const shape = values.shape!;
   const seq = Number(values.seq);
   const batch = Number(values.batch);
@@ -142,7 +117,8 @@ async function child(): Promise<void> {
   const frozen = await FrozenWeights.load(store, cfg, backend, values.weights as FrozenType);
   close();
   const rssAfterLoadMiB = rssMiB();
-  const lora = loraModules(cfg, r, PROJ_NAMES, new Rng(0));
+  // LoRA A random (seeded), B zero, on every projection of every layer: shapes [r, in] and [out, r].
+  const lora = hostLoraModules(cfg, r, PROJ_NAMES, peftInitFill(new Rng(0)));
   const trainer = new GgmlLoraTrainer(backend, frozen, lora, 0);
   const rng = new Rng(1);
   // Chat-like rows: the first half is prompt (masked), the second half answer (targets).

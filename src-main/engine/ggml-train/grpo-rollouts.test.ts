@@ -25,6 +25,7 @@ import { Rng } from '../train/rng';
 import { FrozenWeights, PROJ_NAMES } from './frozen-weights';
 import { GgmlTrainEngine } from './ggml-train-engine';
 import { GgmlLoraTrainer, type HostLoraModule } from './lora-trainer';
+import { hostLoraModules, nonZeroFill } from './host-lora';
 
 const goldens = JSON.parse(readFileSync(join(tinyQwen2Dir, 'goldens.json'), 'utf8'));
 let config: ModelConfig;
@@ -39,26 +40,7 @@ after(() => closeStore());
 
 /** LoRA on every projection with A and B non-zero, so the policy is not the reference. */
 function loraModules(): HostLoraModule[] {
-  const rng = new Rng(5);
-  const { hiddenSize: h, numHeads, numKvHeads, headDim: hd, intermediateSize: ff } = config;
-  const dims: Record<string, [number, number]> = {
-    q: [numHeads * hd, h],
-    k: [numKvHeads * hd, h],
-    v: [numKvHeads * hd, h],
-    o: [h, numHeads * hd],
-    gate: [ff, h],
-    up: [ff, h],
-    down: [h, ff],
-  };
-  const out: HostLoraModule[] = [];
-  for (let layer = 0; layer < config.numLayers; layer++) {
-    for (const proj of PROJ_NAMES) {
-      const [outDim, inDim] = dims[proj];
-      const fill = (n: number) => Float32Array.from({ length: n }, () => (2 * rng.nextFloat() - 1) * 0.5);
-      out.push({ key: `layers.${layer}.${proj}`, layer, proj, r: 4, inDim, outDim, scale: 2, a: fill(4 * inDim), b: fill(outDim * 4) });
-    }
-  }
-  return out;
+  return hostLoraModules(config, 4, PROJ_NAMES, nonZeroFill(new Rng(5)));
 }
 
 const spec = { r: 4, alpha: 8, dropout: 0, useRslora: false, targetModules: [...PROJ_NAMES], weightDecay: 0 };
