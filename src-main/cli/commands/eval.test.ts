@@ -9,6 +9,18 @@ import { vulkanSkipReason } from '../../test-support/ggml';
 import { tempDir, tinyQwen2Adapter, tinyQwen2Model } from '../../test-support/paths';
 import { parseJobEvent } from '../../workers/jobs/job-events';
 
+/** A chat JSONL of these user turns, each answered "好的。" (the eval tests score what the model says to them). */
+function writeQuestions(path: string, questions: string[]): void {
+  const row = (q: string) =>
+    JSON.stringify({
+      messages: [
+        { role: 'user', content: q },
+        { role: 'assistant', content: '好的。' },
+      ],
+    });
+  writeFileSync(path, questions.map(row).join('\n') + '\n');
+}
+
 test('tuneloom eval (base model, "before"): CLI.md JSON shape, and the run with its predictions in the store', async () => {
   const dir = tempDir('tuneloom-cli-eval-');
   const data = join(dir, 'qa.jsonl');
@@ -57,19 +69,7 @@ test('tuneloom eval (base model, "before"): CLI.md JSON shape, and the run with 
 test('tuneloom eval --temperature samples, reproducibly and independent of --batch-size; sampling flags need it', async () => {
   const dir = tempDir('tuneloom-cli-eval-sampled-');
   const data = join(dir, 'qa.jsonl');
-  writeFileSync(
-    data,
-    ['你好', '学生请假流程？', '图书馆几点开门？']
-      .map((q) =>
-        JSON.stringify({
-          messages: [
-            { role: 'user', content: q },
-            { role: 'assistant', content: '好的。' },
-          ],
-        }),
-      )
-      .join('\n') + '\n',
-  );
+  writeQuestions(data, ['你好', '学生请假流程？', '图书馆几点开门？']);
   const run = async (extra: string[]) => {
     const r = await runTuneloom([
       'eval',
@@ -106,19 +106,7 @@ test('tuneloom eval --think-budget / --think-wait: what budget forcing did is in
   const dir = tempDir('tuneloom-cli-eval-think-');
   const data = join(dir, 'think.jsonl');
   // The prompts open <think> in the user turn (the fixture's template has no thinking prompt).
-  writeFileSync(
-    data,
-    ['你好<think>', '图书馆几点开门？<think>']
-      .map((q) =>
-        JSON.stringify({
-          messages: [
-            { role: 'user', content: q },
-            { role: 'assistant', content: '好的。' },
-          ],
-        }),
-      )
-      .join('\n') + '\n',
-  );
+  writeQuestions(data, ['你好<think>', '图书馆几点开门？<think>']);
   const db = join(dir, 'store.db');
   const r = await runTuneloom([
     'eval',
@@ -269,19 +257,7 @@ test('tuneloom eval on vulkan (lavapipe in CI) gives the cpu numbers', { skip: v
 test('tuneloom eval --events: one progress event per example, then the --json document as the result event', async () => {
   const dir = tempDir('tuneloom-cli-eval-events-');
   const data = join(dir, 'qa.jsonl');
-  writeFileSync(
-    data,
-    ['你好', '学生请假流程？']
-      .map((q) =>
-        JSON.stringify({
-          messages: [
-            { role: 'user', content: q },
-            { role: 'assistant', content: '好的。' },
-          ],
-        }),
-      )
-      .join('\n') + '\n',
-  );
+  writeQuestions(data, ['你好', '学生请假流程？']);
   const args = [
     'eval',
     '--model',
