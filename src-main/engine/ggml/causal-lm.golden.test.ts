@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tinyQwen2Adapter, tinyQwen2Dir, tinyQwen2Model } from '../../test-support/paths';
-import { testBackend, vulkanSkipReason } from '../../test-support/ggml';
+import { tinyQwen2Dir, tinyQwen2Model } from '../../test-support/paths';
+import { vulkanSkipReason } from '../../test-support/ggml';
+import { openTinyQwen2Decoders, type TinyQwen2Decoders } from '../../test-support/tiny-qwen2-decoders';
 import { loadGgmlWeightsFromDir } from '../../engine-node/ggml-load';
-import { readLoraAdapterHost, readModelConfig } from '../../engine-node/load-model';
 import { positionStats } from '../generate/logit-stats';
 import { argmax } from '../generate/sampler';
 import type { ComputeBackend, GgmlBackendName } from './backend';
@@ -125,20 +125,12 @@ for (const name of ['cpu', 'vulkan'] as GgmlBackendName[]) {
     let lora: GgmlLora;
     let base: GgmlCausalLM;
     let adapted: GgmlCausalLM;
+    let tiny: TinyQwen2Decoders;
     before(async () => {
-      backend = testBackend(name).backend;
-      weights = await loadGgmlWeightsFromDir(tinyQwen2Model, backend, { weights: 'f32' });
-      lora = new GgmlLora(backend, await readLoraAdapterHost(tinyQwen2Adapter, readModelConfig(tinyQwen2Model)));
-      base = new GgmlCausalLM(weights, backend);
-      adapted = new GgmlCausalLM(weights, backend, { lora });
+      tiny = await openTinyQwen2Decoders(name);
+      ({ backend, weights, lora, base, adapted } = tiny);
     });
-    after(() => {
-      adapted.dispose();
-      base.dispose();
-      lora.dispose();
-      weights.dispose();
-      backend.dispose();
-    });
+    after(() => tiny.dispose());
 
     const tol = name === 'cpu' ? FIXTURE_TOL : VULKAN_TOL;
     test(`base model: per-position lse and top-5 logits match transformers (lse ${tol.lse}, top-5 ${tol.top})`, async () => {

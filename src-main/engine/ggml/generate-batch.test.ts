@@ -6,16 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { tinyQwen2Adapter, tinyQwen2Model } from '../../test-support/paths';
-import { testBackend } from '../../test-support/ggml';
-import { loadGgmlWeightsFromDir } from '../../engine-node/ggml-load';
-import { readLoraAdapterHost, readModelConfig } from '../../engine-node/load-model';
+import { openTinyQwen2Decoders, type TinyQwen2Decoders } from '../../test-support/tiny-qwen2-decoders';
 import type { GenerateResult, SamplingOptions } from '../generate/generate';
 import { SeededRng } from '../generate/seeded-rng';
-import type { ComputeBackend } from './backend';
-import { GgmlCausalLM, GgmlLora, type HostPrefix } from './causal-lm';
+import type { GgmlCausalLM, HostPrefix } from './causal-lm';
 import { generateBatchGgml, generateGgml, type GgmlGenerateOptions } from './generate';
-import type { GgmlModelWeights } from './model-weights';
 import { nativeMemory } from './owners';
 
 /** Deterministic token ids (spread over the 151,936-word vocabulary), 3, 11 and 29 long. */
@@ -23,25 +18,14 @@ const ids = (n: number, s: number) => Array.from({ length: n }, (_, i) => (i * 7
 const PROMPTS = [ids(3, 1), ids(11, 2), ids(29, 3)];
 const NEW = 8;
 
-let backend: ComputeBackend;
-let weights: GgmlModelWeights;
-let lora: GgmlLora;
 let base: GgmlCausalLM;
 let adapted: GgmlCausalLM;
+let tiny: TinyQwen2Decoders;
 before(async () => {
-  backend = testBackend('cpu').backend;
-  weights = await loadGgmlWeightsFromDir(tinyQwen2Model, backend, { weights: 'f32' });
-  lora = new GgmlLora(backend, await readLoraAdapterHost(tinyQwen2Adapter, readModelConfig(tinyQwen2Model)));
-  base = new GgmlCausalLM(weights, backend);
-  adapted = new GgmlCausalLM(weights, backend, { lora });
+  tiny = await openTinyQwen2Decoders('cpu');
+  ({ base, adapted } = tiny);
 });
-after(() => {
-  adapted.dispose();
-  base.dispose();
-  lora.dispose();
-  weights.dispose();
-  backend.dispose();
-});
+after(() => tiny.dispose());
 
 type Extra = Partial<Pick<GgmlGenerateOptions, 'prefix' | 'eosTokenIds' | 'repetitionPenalty'>>;
 

@@ -7,13 +7,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { tinyQwen2Adapter, tinyQwen2Dir, tinyQwen2Model } from '../../test-support/paths';
-import { testBackend } from '../../test-support/ggml';
-import { loadGgmlWeightsFromDir } from '../../engine-node/ggml-load';
-import { readLoraAdapterHost, readModelConfig } from '../../engine-node/load-model';
-import type { ComputeBackend } from './backend';
-import { GgmlCausalLM, GgmlLora } from './causal-lm';
-import type { GgmlModelWeights } from './model-weights';
+import { tinyQwen2Dir } from '../../test-support/paths';
+import { openTinyQwen2Decoders, type TinyQwen2Decoders } from '../../test-support/tiny-qwen2-decoders';
+import type { GgmlCausalLM } from './causal-lm';
 import { nativeMemory } from './owners';
 import { sequenceNll } from './sequence-loss';
 
@@ -24,26 +20,14 @@ const goldens = JSON.parse(readFileSync(join(tinyQwen2Dir, 'goldens.json'), 'utf
 const IGNORE = -100;
 /** Labels shifted by one: the target after ids[0..t]. */
 const targets = goldens.sft.ids.map((_, t) => goldens.sft.labels[t + 1] ?? IGNORE);
-
-let backend: ComputeBackend;
-let weights: GgmlModelWeights;
-let lora: GgmlLora;
 let base: GgmlCausalLM;
 let adapted: GgmlCausalLM;
+let tiny: TinyQwen2Decoders;
 before(async () => {
-  backend = testBackend('cpu').backend;
-  weights = await loadGgmlWeightsFromDir(tinyQwen2Model, backend, { weights: 'f32' });
-  lora = new GgmlLora(backend, await readLoraAdapterHost(tinyQwen2Adapter, readModelConfig(tinyQwen2Model)));
-  base = new GgmlCausalLM(weights, backend);
-  adapted = new GgmlCausalLM(weights, backend, { lora });
+  tiny = await openTinyQwen2Decoders('cpu');
+  ({ base, adapted } = tiny);
 });
-after(() => {
-  adapted.dispose();
-  base.dispose();
-  lora.dispose();
-  weights.dispose();
-  backend.dispose();
-});
+after(() => tiny.dispose());
 
 const mean = (r: { nll: number; count: number }) => r.nll / r.count;
 const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <= 1e-4 * Math.abs(b), `${what}: ${a} vs ${b}`);
