@@ -2,8 +2,9 @@
  * Forward and hand-written backward of the Qwen2/Qwen3/Llama decoder for training, as ggml graph
  * nodes (the way llm.c writes its layers' backward by hand). Every op is one that ggml runs on cpu,
  * vulkan and cuda: MUL_MAT (with stored transposes of the frozen weights, never OUT_PROD through
- * them), OUT_PROD only for the small LoRA gradients (contiguous inputs), RMS_NORM_BACK, ROPE_BACK,
- * SOFT_MAX_BACK, SILU_BACK, REPEAT_BACK, GET_ROWS_BACK and CROSS_ENTROPY_LOSS(_BACK).
+ * them), OUT_PROD only for the small LoRA gradients (contiguous inputs, the long axis in ne0),
+ * RMS_NORM_BACK, ROPE_BACK, SOFT_MAX_BACK, SILU_BACK, REPEAT_BACK, GET_ROWS_BACK and
+ * CROSS_ENTROPY_LOSS(_BACK).
  *
  * Layout: activations are [H, T, B] (ggml order: hidden fastest); attention works in
  * [hd, T, heads, B]; a LoRA module is A [in, r] and B [r, out] (peft's A [r, in] / B [out, r]
@@ -104,7 +105,10 @@ export class DecoderGraph {
       const n = this.batch * this.steps;
       const du = g.reshape(g.scale(dy, m.scale), [dy.ne[0], n]); // [out, N]
       const h2 = g.reshape(rec.h, [rec.h.ne[0], n]); // [r, N]
-      const dB = g.outProd(h2, du); // [r, out]
+      // dBᵀ = out_prod(du, h2) [out, r], then a small transpose: the CPU kernel vectorises along ne0
+      // only in whole SIMD steps (32-64 floats), so out_prod(h2, du) ran its r-long rows in scalar
+      // leftovers. MUL_MAT over [N, ·] transposes of du and h2 measured slower (docs/BENCHMARKS.md).
+      const dB = g.transposed(g.outProd(du, h2)); // [r, out]
       const dh = g.mulMat(g.transposed(m.b), du); // [r, N]
       const dA = g.outProd(g.reshape(rec.xd, [rec.xd.ne[0], n]), dh); // [in, r]
       let dxd = g.reshape(g.mulMat(g.transposed(m.a), dh), dx.ne); // [in, T, B]
