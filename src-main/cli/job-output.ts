@@ -30,6 +30,6 @@ export function jobEvents(ctx: CliContext): JobEventWriter | null {
 
 /** The job's document: a result event with --events, the --json document otherwise. */
 export function writeJobResult(ctx: CliContext, events: JobEventWriter | null, doc: Record<string, unknown>): void {
-  if (events) events.emit({ type: 'result', result: doc });
+  if (events) events.result(doc);
   else writeJson(ctx, doc);
 }

@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { childEntry, type ChildEntry } from '../child-entry';
-import { JobEventError, parseJobEvent, type JobEvent, type StreamEvent } from './job-events';
+import { JobEventError, parseJobEvent, type JobEvent, type JsonObject, type StreamEvent } from './job-events';
 
 /** The CLI entry: source through tsx when running from source, dist/cli.js beside the bundle otherwise. */
 export function cliEntry(): ChildEntry {
@@ -34,7 +34,7 @@ export interface CliJob<T> {
 
 export interface CliJobOptions<T> {
   /** Checks the result event's document: the fields the caller reads are there, with their types. */
-  isResult: (value: Record<string, unknown>) => value is Record<string, unknown> & T;
+  isResult: (value: JsonObject) => value is JsonObject & T;
   /** Called with every progress, log and text event, in order. */
   onEvent?: (event: StreamEvent) => void;
   /** Replaces the CLI entry (tests run a stand-in script). */

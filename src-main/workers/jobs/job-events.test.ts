@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { tempDir } from '../../test-support/paths';
 import { CliJobError, startCliJob } from './cli-job';
-import { JobEventError, JobEventWriter, parseJobEvent, type JobEvent } from './job-events';
+import { JobEventError, JobEventWriter, parseJobEvent, type JobEvent, type JsonObject } from './job-events';
 
 test('job events: what the writer writes, the parser reads back, event for event', () => {
   const out = new PassThrough();
@@ -62,7 +62,7 @@ function standIn(lines: string[], code = 0): { file: string; execArgv: string[] 
   return { file, execArgv: [] };
 }
 
-const isEvalResult = (r: Record<string, unknown>): r is { eval_id: number } => typeof r.eval_id === 'number';
+const isEvalResult = (r: JsonObject): r is { eval_id: number } => typeof r.eval_id === 'number';
 
 test('startCliJob: progress and log events reach the caller, the result event resolves the job', async () => {
   const seen: JobEvent[] = [];

@@ -33,10 +33,17 @@ export interface TextEvent {
   text: string;
 }
 
+/** A value as JSON.parse gives it. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
+/** A JSON object: what a command's `--json` document is, whatever its fields. */
+export interface JsonObject {
+  [key: string]: JsonValue;
+}
+
 /** The command's `--json` document, as the last line of a successful job. */
 export interface ResultEvent {
   type: 'result';
-  result: Record<string, unknown>;
+  result: JsonObject;
 }
 
 /** The job failed: the one-line message the CLI also prints on stderr, and its exit code. */
@@ -57,11 +64,12 @@ export class JobEventError extends Error {
   override readonly name = 'JobEventError';
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+// A parsed line is JSON throughout, so an object in it is a JsonObject.
+const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 
 /** Why `v` is not an event of its declared type, or null when it is one. */
-function invalidReason(v: Record<string, unknown>): string | null {
+function invalidReason(v: JsonObject): string | null {
   switch (v.type) {
     case 'progress':
       if (!(JOB_STAGES as readonly unknown[]).includes(v.stage)) return `progress "stage" must be one of ${JOB_STAGES.join(', ')}`;
@@ -105,6 +113,11 @@ export class JobEventWriter {
 
   progress(stage: JobStage, done: number, total: number): void {
     this.emit({ type: 'progress', stage, done, total });
+  }
+
+  /** The command's --json document as the result event: on the line it is JSON, so a JsonObject to the reader. */
+  result(doc: object): void {
+    this.out.write(`${JSON.stringify({ type: 'result', result: doc })}\n`);
   }
 
   log(message: string): void {

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCliJob } from '../jobs/cli-job';
+import type { JsonValue } from '../jobs/job-events';
 
 /** A column: the base model, or base + a LoRA adapter (the contract's PlaygroundColumn). */
 export type ColumnSpec = PlaygroundColumn;
@@ -53,7 +54,7 @@ export function startColumns(columns: ColumnSpec[], spec: GenerateSpec, cb: Colu
   let running = columns.length;
   const jobs = columns.map((col) => {
     const job = startCliJob(generateArgs(col, spec, messagesFile), {
-      isResult: (r): r is { text: string; thinking?: unknown } => typeof r.text === 'string',
+      isResult: (r): r is { text: string; thinking?: JsonValue } => typeof r.text === 'string',
       onEvent: (e) => {
         if (e.type === 'text') cb.onDelta(col.key, e.text);
       },
