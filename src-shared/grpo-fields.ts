@@ -4,7 +4,7 @@
  * GRPO_SETTINGS, which the contract's validator checks too and which lie within the trainer's own
  * (engine/train/validate-config.ts), so a launch the wizard allows is one the trainer accepts.
  */
-import { withinBounds } from '../src-main/engine/train/setting-kinds';
+import { numberAllowed } from '../src-main/engine/train/setting-kinds';
 import { grpoSetting, type GrpoLaunchNumberKey } from '../src-main/engine/train/grpo/grpo-settings';
 import type { GrpoSettings } from './ipc-contract';
 
@@ -14,7 +14,7 @@ export type GrpoProblem = 'numGenerations' | 'beta' | 'maxNewTokens' | 'room' | 
 function allowed(key: GrpoLaunchNumberKey, v: unknown): boolean {
   const s = grpoSetting(key);
   if (typeof v !== 'number' || (s.kind !== 'int' && s.kind !== 'number')) return false;
-  return (s.kind !== 'int' || Number.isInteger(v)) && withinBounds(v, s.launchBounds ?? s.bounds);
+  return numberAllowed(s, v, s.launchBounds ?? s.bounds);
 }
 
 /**

@@ -14,7 +14,7 @@ import type { ModelConfig } from '../engine/config/model-config';
 import { chooseTrainEngine } from './train-engine-choice';
 import { FrozenWeights } from '../engine/ggml-train/frozen-weights';
 import { defaultFrozenType, FROZEN_TYPES, frozenWeightsBytes, WEIGHT_SHARE, type FrozenType } from '../engine/planner/ggml-memory';
-import { hostLoraOf } from '../engine/ggml-train/from-host-model';
+import { hostLoraOf, PROJ_OF } from '../engine/ggml-train/from-host-model';
 import { GgmlTrainEngine } from '../engine/ggml-train/ggml-train-engine';
 import type { HostLoraModule } from '../engine/ggml-train/lora-trainer';
 import { PROJECTIONS } from '../engine/adapters/lora-set';
@@ -27,15 +27,6 @@ import type { TrainConfig } from '../engine/train/train-config';
 import type { OpenedEngine } from '../engine/train/train-io';
 
 const SHORT: Record<string, string> = Object.fromEntries(PROJECTIONS.map((p) => [p, p.split('.')[1]]));
-const PROJ_NAME = {
-  'self_attn.q_proj': 'q',
-  'self_attn.k_proj': 'k',
-  'self_attn.v_proj': 'v',
-  'self_attn.o_proj': 'o',
-  'mlp.gate_proj': 'gate',
-  'mlp.up_proj': 'up',
-  'mlp.down_proj': 'down',
-} as const;
 
 export { chooseTrainEngine, type EngineChoice } from './train-engine-choice';
 
@@ -115,7 +106,7 @@ export async function openTrainEngine(cfg: TrainConfig, initRng: Rng, opts: Engi
       modules = initLoraHost(config, cfg.loraR, projections, initRng).map((m) => ({
         key: m.key,
         layer: m.layer,
-        proj: PROJ_NAME[m.projection],
+        proj: PROJ_OF[m.projection],
         r: cfg.loraR,
         inDim: m.inDim,
         outDim: m.outDim,

@@ -6,7 +6,8 @@ import type { HostLoraSet } from '../adapters/peft-lora-host';
 import type { ProjName } from './frozen-weights';
 import type { HostLoraModule } from './lora-trainer';
 
-const PROJ_OF: Record<string, ProjName> = {
+/** peft's projection names (`self_attn.q_proj`) as the ggml trainer's (`q`). */
+export const PROJ_OF: Readonly<Record<string, ProjName>> = {
   'self_attn.q_proj': 'q',
   'self_attn.k_proj': 'k',
   'self_attn.v_proj': 'v',

@@ -124,10 +124,15 @@ export interface SettingProblem {
   hint: string;
 }
 
+/** Whether `v` is a value of this number setting within `b` (its bounds unless given): an integer for an int. */
+export function numberAllowed(s: NumberSetting, v: number, b: Bounds = s.bounds): boolean {
+  return (s.kind !== 'int' || Number.isInteger(v)) && withinBounds(v, b);
+}
+
 /** The problem with one number setting's value, or null; the caller words it as its error type. */
 export function settingProblem(s: TrainSetting, value: number | undefined): SettingProblem | null {
   if (value === undefined || (s.kind !== 'int' && s.kind !== 'number')) return null;
-  if ((s.kind === 'int' && !Number.isInteger(value)) || !withinBounds(value, s.bounds)) {
+  if (!numberAllowed(s, value)) {
     const why = s.boundsWhy ? ` (${s.boundsWhy})` : '';
     return { flag: s.flag, what: `${boundsWords(s)}${why}, got ${value}`, hint: `e.g. --${s.flag} ${s.default ?? s.example ?? s.bounds.min ?? 1}` };
   }
