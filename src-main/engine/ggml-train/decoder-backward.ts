@@ -13,6 +13,7 @@
 import type { ModelConfig } from '../config/model-config';
 import type { FrozenLayer, FrozenLinear, FrozenWeights, ProjName } from './frozen-weights';
 import type { GraphBuilder, T } from './graph';
+import { attentionBackward, attentionForward, type AttentionRecord, type QueryBlock } from './causal-attention';
 
 export interface LoraModule {
   a: T; // [in, r]
@@ -26,7 +27,8 @@ export interface LoraModule {
 export interface StepInputs {
   ids: T; // [N] i32
   pos: T; // [N] i32 (real tokens start at P when there is a prefix)
-  mask: T; // [P + T, T, 1, B] f32 (0 visible, -1e9 masked)
+  /** The query blocks of the causal attention, each with its mask [keys, n, 1, B] (0 visible, -1e9 masked). */
+  blocks: QueryBlock[];
   /** P-Tuning v2: per layer prefix keys and values [hd, P, nKv, 1], not rotated. */
   prefix?: (layer: number) => { k: T; v: T };
   /** Per (layer, projection) dropout masks [in, T, B] already scaled by 1/(1-p); absent when p = 0. */
@@ -36,7 +38,8 @@ export interface StepInputs {
 interface ProjRecord {
   x: T;
   xd?: T;
-  h?: T;
+  h?: T; // [r, T, B]
+  bT?: T; // Bᵀ [out, r]
 }
 
 interface LayerRecord {
@@ -44,10 +47,7 @@ interface LayerRecord {
   h1: T;
   q4?: T;
   k4?: T;
-  q: T; // [hd, T, nH, B] after rope
-  ke: T; // [hd, Tk, nH, B]
-  ve: T;
-  pm: T; // [Tk, T, nH, B]
+  attn: AttentionRecord;
   o: ProjRecord;
   qr: ProjRecord;
   kr: ProjRecord;
@@ -90,9 +90,13 @@ export class DecoderGraph {
       const mask = this.inputs.dropout?.(layer, name);
       const xd = mask ? g.mul(x, mask) : x;
       const h = g.mulMat(m.a, xd); // [r, T, B]
-      y = g.add(y, g.scale(g.mulMat(m.b, h), m.scale));
-      rec.xd = xd;
-      rec.h = h;
+      // B·h contracts over r: as MUL_MAT that is a 16-long dot product per output, where ggml's CPU
+      // GEMM spends more on reductions than on products; OUT_PROD over the small transposes of B
+      // and h runs along `out` instead (2x less CPU, docs/BENCHMARKS.md).
+      const bT = g.transposed(m.b); // [out, r]
+      const hT = g.transposed(g.reshape(h, [h.ne[0], h.ne[1] * h.ne[2]])); // [N, r]
+      y = g.add(y, g.scale(g.reshape(g.outProd(bT, hT), y.ne), m.scale));
+      Object.assign(rec, { xd, h, bT });
     }
     return y;
   }
@@ -109,9 +113,9 @@ export class DecoderGraph {
       // only in whole SIMD steps (32-64 floats), so out_prod(h2, du) ran its r-long rows in scalar
       // leftovers. MUL_MAT over [N, ·] transposes of du and h2 measured slower (docs/BENCHMARKS.md).
       const dB = g.transposed(g.outProd(du, h2)); // [r, out]
-      const dh = g.mulMat(g.transposed(m.b), du); // [r, N]
+      const dh = g.mulMat(rec.bT ?? g.transposed(m.b), du); // [r, N]
       const dA = g.outProd(g.reshape(rec.xd, [rec.xd.ne[0], n]), dh); // [in, r]
-      let dxd = g.reshape(g.mulMat(g.transposed(m.a), dh), dx.ne); // [in, T, B]
+      let dxd = g.reshape(g.outProd(m.a, g.transposed(dh)), dx.ne); // A·dh over r, as B·h above: [in, T, B]
       const mask = this.inputs.dropout?.(layer, name);
       if (mask) dxd = g.mul(dxd, mask);
       dx = g.add(dx, dxd);
@@ -136,26 +140,6 @@ export class DecoderGraph {
     const { headDim, rope } = this.cfg;
     const scale = rope.type === 'linear' ? 1 / rope.factor : 1;
     return this.g.rope(x4, this.inputs.pos, headDim, rope.theta, scale, null, back);
-  }
-
-  /** [hd, Tk, nKv, B] -> [hd, Tk, nH, B], head h reading kv head floor(h / rep) (transformers' repeat_kv). */
-  private expandKv(x: T): T {
-    const rep = this.cfg.numHeads / this.cfg.numKvHeads;
-    if (rep === 1) return x;
-    const [hd, tk, nkv, b] = x.ne;
-    const flat = this.g.reshape(x, [hd * tk, 1, nkv, b]);
-    const tiled = this.g.repeat(flat, this.g.shapeOnly([hd * tk, rep, nkv, b]));
-    return this.g.reshape(tiled, [hd, tk, nkv * rep, b]);
-  }
-
-  /** The backward of expandKv: dx [hd, Tk, nH, B] summed over each kv head's group -> [hd, Tk, nKv, B]. */
-  private expandKvBack(dx: T): T {
-    const rep = this.cfg.numHeads / this.cfg.numKvHeads;
-    if (rep === 1) return dx;
-    const [hd, tk, nh, b] = dx.ne;
-    const nkv = nh / rep;
-    const summed = this.g.repeatBack(this.g.reshape(dx, [hd * tk, rep, nkv, b]), this.g.shapeOnly([hd * tk, 1, nkv, b]));
-    return this.g.reshape(summed, [hd, tk, nkv, b]);
   }
 
   layerForward(x: T, i: number): LayerRecord {
@@ -186,13 +170,9 @@ export class DecoderGraph {
       k = g.concat(g.repeat(pre.k, rows), k, 1); // [hd, P + T, nKv, B]
       vh = g.concat(g.repeat(pre.v, rows), vh, 1);
     }
-    const ke = this.expandKv(k);
-    const ve = this.expandKv(vh);
-    const s = g.mulMat(ke, q); // [Tk, T, nH, B]
-    const pm = g.softMax(s, this.inputs.mask, 1 / Math.sqrt(hd));
-    const attn = g.mulMat(g.transposed(ve), pm); // [hd, T, nH, B]
-    const o = this.proj(this.fromHeads(attn), L.proj.o, i, 'o', rec.o);
-    Object.assign(rec, { q, ke, ve, pm });
+    const attn = attentionForward(g, q, k, vh, this.inputs.blocks, 1 / Math.sqrt(hd)); // [hd, T, nH, B]
+    const o = this.proj(this.fromHeads(attn.out), L.proj.o, i, 'o', rec.o);
+    rec.attn = attn.rec;
     const x2 = g.add(x, o);
     const h2 = g.mul(g.rmsNorm(x2, eps), L.postNorm);
     const gt = this.proj(h2, L.proj.gate, i, 'gate', rec.gate);
@@ -218,13 +198,9 @@ export class DecoderGraph {
     const dx2 = g.add(dOut, g.rmsNormBack(g.mul(dh2, L.postNorm), rec.x2, eps));
     // attention
     const dattn = this.toHeads(this.projBack(dx2, L.proj.o, i, 'o', rec.o), nH); // [hd, T, nH, B]
-    const dpm = g.mulMat(rec.ve, dattn); // [Tk, T, nH, B]
-    const dve = g.mulMat(g.transposed(dattn), g.transposed(rec.pm)); // [hd, Tk, nH, B]
-    const ds = g.softMaxBack(dpm, rec.pm, 1 / Math.sqrt(hd));
-    const dq = g.mulMat(g.transposed(rec.ke), ds); // [hd, T, nH, B]
-    const dke = g.mulMat(g.transposed(rec.q), g.transposed(ds)); // [hd, Tk, nH, B]
-    let dk = this.expandKvBack(dke); // [hd, P + T, nKv, B]
-    let dv = this.expandKvBack(dve);
+    const att = attentionBackward(g, dattn, rec.attn, this.inputs.blocks, 1 / Math.sqrt(hd));
+    const dq = att.dq;
+    let { dk, dv } = att; // [hd, P + T, nKv, B]
     const P = dk.ne[1] - this.steps;
     if (P > 0) {
       const one = g.shapeOnly([hd, P, nKv, 1]);

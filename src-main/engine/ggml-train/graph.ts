@@ -37,7 +37,16 @@ export class GraphBuilder {
   private readonly b: GgmlLibrary['base'];
   private readonly c: GgmlContext['ptr'];
 
-  constructor(lib: GgmlLibrary, ctx: GgmlContext) {
+  /**
+   * `stridedMatmulSrc0`: the backend reads a strided view as MUL_MAT's first operand correctly (cpu).
+   * ggml-vulkan 0.23.0 reads a view with a shortened dimension 1 as if it were contiguous (wrong
+   * results on lavapipe), so elsewhere the view is copied first.
+   */
+  constructor(
+    lib: GgmlLibrary,
+    ctx: GgmlContext,
+    private readonly stridedMatmulSrc0 = false,
+  ) {
     this.b = lib.base;
     this.c = ctx.ptr;
   }
@@ -174,6 +183,31 @@ export class GraphBuilder {
     const nb3 = nb2 * a.ne[2];
     const v = this.b.ggml_view_4d(this.c, a.p, a.ne[0], n, a.ne[2], a.ne[3], nb1, nb2, nb3, from * nb1);
     return this.cont(this.wrap(v, [a.ne[0], n, a.ne[2], a.ne[3]]));
+  }
+
+  /** The first `n` rows (dimension 1) of a contiguous F32 tensor, as MUL_MAT's first operand. */
+  firstRows(a: T, n: number): T {
+    if (n === a.ne[1]) return a;
+    const nb1 = 4 * a.ne[0];
+    const v = this.b.ggml_view_4d(this.c, a.p, a.ne[0], n, a.ne[2], a.ne[3], nb1, nb1 * a.ne[1], nb1 * a.ne[1] * a.ne[2], 0);
+    return this.stridedOrCopy(this.wrap(v, [a.ne[0], n, a.ne[2], a.ne[3]]));
+  }
+
+  /** The first `n` entries of each row (dimension 0) of a contiguous F32 tensor, as MUL_MAT's first operand. */
+  firstCols(a: T, n: number): T {
+    if (n === a.ne[0]) return a;
+    const nb1 = 4 * a.ne[0];
+    const v = this.b.ggml_view_4d(this.c, a.p, n, a.ne[1], a.ne[2], a.ne[3], nb1, nb1 * a.ne[1], nb1 * a.ne[1] * a.ne[2], 0);
+    return this.stridedOrCopy(this.wrap(v, [n, a.ne[1], a.ne[2], a.ne[3]]));
+  }
+
+  private stridedOrCopy(view: T): T {
+    return this.stridedMatmulSrc0 ? view : this.cont(view);
+  }
+
+  /** `a` with `p` zero rows appended to dimension 1. */
+  pad1(a: T, p: number): T {
+    return this.wrap(this.b.ggml_pad(this.c, a.p, 0, p, 0, 0), [a.ne[0], a.ne[1] + p, a.ne[2], a.ne[3]]);
   }
 
   concat(a: T, b: T, dim: number): T {

@@ -19,6 +19,7 @@ import { GgmlContext, GraphAllocator, nativeMemory } from '../ggml/owners';
 import type { Batch } from '../train/batching';
 import { batchInputs, dropoutMasks, type Upload } from './batch-inputs';
 import { DecoderGraph, type StepInputs } from './decoder-backward';
+import { QUERY_BLOCK_ROWS } from './causal-attention';
 import { PROJ_NAMES, type FrozenWeights, type ProjName } from './frozen-weights';
 import { PROJECTIONS } from '../adapters/lora-set';
 import type { LoraPairs } from '../ggml/causal-lm';
@@ -85,6 +86,8 @@ export class GgmlLoraTrainer {
   t = 0;
   /** High-water mark of the engine's native bytes (weights + adapter + compute buffers). */
   peakBytes = 0;
+  /** Query rows per block of the causal attention (causal-attention.ts); tests set it small. */
+  queryBlockRows = QUERY_BLOCK_ROWS;
 
   constructor(
     private readonly backend: ComputeBackend,
@@ -158,10 +161,10 @@ export class GgmlLoraTrainer {
   /** The micro-batch's inputs (ids, positions, mask, dropout masks), prefix graph and decoder. */
   private batchGraph(ctx: GgmlContext, batch: Batch, opts: BatchOptions): BatchGraph {
     const { batch: B, steps: Tq } = batch;
-    const g = new GraphBuilder(this.backend.lib, ctx);
+    const g = new GraphBuilder(this.backend.lib, ctx, this.backend.name === 'cpu');
     const uploads: Upload[] = [];
     const P = this.prefixSpec?.numVirtualTokens ?? 0;
-    const inputs = batchInputs(g, batch, P, uploads);
+    const inputs = batchInputs(g, batch, P, uploads, this.queryBlockRows);
     if (this.dropout > 0 && opts.backward) {
       const hasModule = (key: string) => this.params.modules.has(key);
       inputs.dropout = dropoutMasks(g, { rate: this.dropout, seed: opts.dropoutSeed, frozen: this.frozen, hasModule, B, Tq }, uploads);

@@ -18,6 +18,7 @@ import { FrozenWeights, type FrozenType } from './frozen-weights';
 import { hostLoraOf } from './from-host-model';
 import type { WeightStore } from '../io/weight-store';
 import { GgmlLoraTrainer, type HostLoraModule } from './lora-trainer';
+import { QUERY_BLOCK_ROWS } from './causal-attention';
 import type { ModelConfig } from '../config/model-config';
 
 const goldens = JSON.parse(readFileSync(join(tinyQwen2Dir, 'goldens.json'), 'utf8'));
@@ -65,26 +66,36 @@ function assertTensorsClose(got: Map<string, Float32Array>, want: Map<string, { 
 const GRAD_REL: Record<GgmlBackendName, number> = { cpu: 1e-3, vulkan: 5e-3, cuda: 1e-3, metal: 1e-3 };
 
 function parityTests(name: GgmlBackendName, skip: string | undefined): void {
-  test(`${name}: SFT loss, every LoRA gradient and the grad norm match peft, with and without activation checkpointing`, { skip }, async () => {
-    const { backend } = testBackend(name);
-    const frozen = await frozenOn(backend);
-    const trainer = new GgmlLoraTrainer(backend, frozen, lora);
-    try {
-      const ev = await trainer.evalLoss([sftBatch()]);
-      close(ev.sum / ev.count, goldens.adapter.sft_loss, 1e-4, 'eval loss');
-      const want = await readSafetensorsFile(join(tinyQwen2Dir, 'lora_grads.safetensors'));
-      for (const checkpointing of [false, true]) {
-        const res = await trainer.lossAndGrads([sftBatch()], [0], checkpointing);
-        close(res.loss, goldens.adapter.sft_loss, 1e-4, `training loss (checkpointing ${checkpointing})`);
-        assertTensorsClose(trainer.readGrads(), want, `gradients (checkpointing ${checkpointing})`, GRAD_REL[name]);
-        close(await trainer.gradNorm(), goldens.adapter.grad_global_norm, 1e-3, 'global grad norm');
+  // Query blocks of 3 rows split the fixture's sequence into several causal blocks, the last one
+  // shorter; the default block holds the whole sequence.
+  test(
+    `${name}: SFT loss, every LoRA gradient and the grad norm match peft, with and without activation checkpointing and attention query blocks`,
+    { skip },
+    async () => {
+      const { backend } = testBackend(name);
+      const frozen = await frozenOn(backend);
+      const trainer = new GgmlLoraTrainer(backend, frozen, lora);
+      try {
+        const want = await readSafetensorsFile(join(tinyQwen2Dir, 'lora_grads.safetensors'));
+        for (const rows of [QUERY_BLOCK_ROWS, 3]) {
+          trainer.queryBlockRows = rows;
+          const ev = await trainer.evalLoss([sftBatch()]);
+          close(ev.sum / ev.count, goldens.adapter.sft_loss, 1e-4, `eval loss (blocks of ${rows})`);
+          for (const checkpointing of [false, true]) {
+            const what = `(checkpointing ${checkpointing}, blocks of ${rows})`;
+            const res = await trainer.lossAndGrads([sftBatch()], [0], checkpointing);
+            close(res.loss, goldens.adapter.sft_loss, 1e-4, `training loss ${what}`);
+            assertTensorsClose(trainer.readGrads(), want, `gradients ${what}`, GRAD_REL[name]);
+            close(await trainer.gradNorm(), goldens.adapter.grad_global_norm, 1e-3, `global grad norm ${what}`);
+          }
+        }
+      } finally {
+        trainer.dispose();
+        frozen.dispose();
+        backend.dispose();
       }
-    } finally {
-      trainer.dispose();
-      frozen.dispose();
-      backend.dispose();
-    }
-  });
+    },
+  );
 
   test(`${name}: three AdamW steps give peft's adapter and losses`, { skip }, async () => {
     const { backend } = testBackend(name);

@@ -122,3 +122,34 @@ test('a padded batch with a prefix gives each row the loss it has alone', async 
     backend.dispose();
   }
 });
+
+test('with a prefix and a padded batch, attention in query blocks gives the loss and gradients of one block', async () => {
+  const { backend } = testBackend('cpu');
+  const frozen = await FrozenWeights.load(store, config, backend, 'f32');
+  const trainer = new GgmlLoraTrainer(backend, frozen, [], 0, prefixOf(true, 3));
+  try {
+    const a = { ids: goldens.sft.ids, targets: shiftLabels(goldens.sft.labels), source: 0 };
+    const n = goldens.sft.ids.length - 7;
+    const short = { ids: goldens.sft.ids.slice(0, n), targets: shiftLabels(goldens.sft.labels.slice(0, n)), source: 1 };
+    const batch = collate([[a], [short]], 0, false);
+    const one = await trainer.lossAndGrads([batch], [0]);
+    const oneGrads = trainer.readGrads();
+    trainer.queryBlockRows = 5; // 10 blocks over the 48 rows, the last one 3 rows
+    const blocked = await trainer.lossAndGrads([batch], [0]);
+    assert.ok(Math.abs(blocked.loss - one.loss) <= 1e-6 * one.loss, `loss ${blocked.loss} vs ${one.loss}`);
+    const blockedGrads = trainer.readGrads();
+    assert.equal(blockedGrads.size, oneGrads.size);
+    for (const [name, want] of oneGrads) {
+      const got = blockedGrads.get(name)!;
+      const scale = want.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      assert.ok(scale > 0, `${name} has a gradient`);
+      for (let i = 0; i < want.length; i++) {
+        assert.ok(Math.abs(got[i] - want[i]) <= 1e-4 * scale, `${name}[${i}]: ${got[i]} vs ${want[i]}`);
+      }
+    }
+  } finally {
+    trainer.dispose();
+    frozen.dispose();
+    backend.dispose();
+  }
+});

@@ -190,6 +190,7 @@ function declareOps(f: ReturnType<typeof binder>) {
     ),
     ggml_transpose: f<(ctx: CtxPtr, a: TensorPtr) => TensorPtr>(`${T} ggml_transpose(${C}, ${T})`),
     ggml_concat: f<(ctx: CtxPtr, a: TensorPtr, b: TensorPtr, dim: number) => TensorPtr>(`${T} ggml_concat(${C}, ${T}, ${T}, int)`),
+    ggml_pad: f<(ctx: CtxPtr, a: TensorPtr, p0: number, p1: number, p2: number, p3: number) => TensorPtr>(`${T} ggml_pad(${C}, ${T}, int, int, int, int)`),
     ggml_repeat: f<(ctx: CtxPtr, a: TensorPtr, b: TensorPtr) => TensorPtr>(`${T} ggml_repeat(${C}, ${T}, ${T})`),
     ggml_repeat_back: f<(ctx: CtxPtr, a: TensorPtr, b: TensorPtr) => TensorPtr>(`${T} ggml_repeat_back(${C}, ${T}, ${T})`),
     ggml_soft_max_ext: f<(ctx: CtxPtr, a: TensorPtr, mask: TensorPtr | null, scale: number, maxBias: number) => TensorPtr>(
