@@ -28,9 +28,12 @@ if (getExtra) {
 console.log('extra bufts:', extras.map((b) => nameOfBuft(b)));
 const repack = extras.find((b) => /REPACK|AARCH64/i.test(nameOfBuft(b)));
 
-const shapes = [[896, 4864, 512], [4864, 896, 512], [896, 896, 512]];
+// SHAPES='[[K, M, N], ...]' and ONLY='q4_0 repack,bf16' narrow the run.
+const shapes = process.env.SHAPES ? (JSON.parse(process.env.SHAPES) as number[][]) : [[896, 4864, 512], [4864, 896, 512], [896, 896, 512]];
 const types: [string, number, boolean][] = [['f32', GgmlType.F32, false], ['bf16', GgmlType.BF16, false], ['f16', GgmlType.F16, false], ['q8_0', GgmlType.Q8_0, false], ['q4_0', GgmlType.Q4_0, false]];
 if (repack) types.push(['q4_0 repack', GgmlType.Q4_0, true]);
+const only = process.env.ONLY?.split(',');
+if (only) types.splice(0, types.length, ...types.filter(([name]) => only.includes(name)));
 for (const [K, M, N] of shapes) {
   for (const [name, type, useRepack] of types) {
     const wctx = new GgmlContext(lib, 2);
