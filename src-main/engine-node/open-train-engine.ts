@@ -17,16 +17,14 @@ import { defaultFrozenType, FROZEN_TYPES, frozenWeightsBytes, WEIGHT_SHARE, type
 import { hostLoraOf, PROJ_OF } from '../engine/ggml-train/from-host-model';
 import { GgmlTrainEngine } from '../engine/ggml-train/ggml-train-engine';
 import type { HostLoraModule } from '../engine/ggml-train/lora-trainer';
-import { PROJECTIONS } from '../engine/adapters/lora-set';
+import type { Projection } from '../engine/adapters/lora-set';
 import { initLoraHost } from '../engine/train/lora-init';
-import { loraScale, resolveTargets } from '../engine/train/lora-targets';
+import { loraScale, resolveTargets, SHORT } from '../engine/train/lora-targets';
 import { initPrefixHost } from '../engine/train/prefix-tuning';
 import type { ComputeBackend } from '../engine/ggml/backend';
 import type { Rng } from '../engine/train/rng';
 import type { TrainConfig } from '../engine/train/train-config';
 import type { OpenedEngine } from '../engine/train/train-io';
-
-const SHORT: Record<string, string> = Object.fromEntries(PROJECTIONS.map((p) => [p, p.split('.')[1]]));
 
 export { chooseTrainEngine, type EngineChoice } from './train-engine-choice';
 
@@ -98,7 +96,7 @@ export async function openTrainEngine(cfg: TrainConfig, initRng: Rng, opts: Engi
         r: init.r,
         alpha: init.alpha,
         useRslora: init.useRslora,
-        targetModules: [...new Set(modules.map((m) => SHORT[m.key.split('.').slice(2).join('.')]))],
+        targetModules: [...new Set(modules.map((m) => SHORT(m.key.split('.').slice(2).join('.') as Projection)))],
       };
     } else {
       const projections = resolveTargets(cfg.loraTargets);
@@ -114,7 +112,7 @@ export async function openTrainEngine(cfg: TrainConfig, initRng: Rng, opts: Engi
         a: m.a,
         b: m.b,
       }));
-      spec.targetModules = projections.map((p) => SHORT[p]);
+      spec.targetModules = projections.map(SHORT);
     }
     const frozen = await loadFrozen(cfg, config, backend, type);
     return { engine: new GgmlTrainEngine(backend, frozen, modules, spec), config, tokenizer };

@@ -139,6 +139,20 @@ export function settingProblem(s: TrainSetting, value: number | undefined): Sett
   return null;
 }
 
+/** The first number in `values` that its setting's bounds refuse (settings in table order), or null. */
+export function firstSettingProblem<K extends string>(
+  keys: readonly K[],
+  settingOf: (key: K) => TrainSetting,
+  values: Partial<Record<K, unknown>>,
+): SettingProblem | null {
+  for (const key of keys) {
+    const value = values[key];
+    const problem = typeof value === 'number' ? settingProblem(settingOf(key), value) : null;
+    if (problem) return problem;
+  }
+  return null;
+}
+
 const HELP_INDENT = 28;
 const HELP_WIDTH = 106;
 

@@ -10,7 +10,7 @@
  * Pure data and pure functions: the renderer bundles this file, so it imports nothing at run time but
  * setting-kinds.ts (the kinds of setting, and the words and checks of one).
  */
-import { defaultsOfTable, helpLines, settingProblem, type SettingProblem, type SettingValue, type TrainSetting } from './setting-kinds';
+import { defaultsOfTable, helpLines, type SettingValue, type TrainSetting } from './setting-kinds';
 
 export const TRAIN_METHODS = ['lora', 'ptuning'] as const;
 export type TrainMethod = (typeof TRAIN_METHODS)[number];
@@ -406,11 +406,6 @@ export function settingFlags(values: Partial<Record<SettingKey, unknown>>): [str
     } else out.push([s.flag, Array.isArray(v) ? v.join(',') : String(v)]);
   }
   return out;
-}
-
-/** The problem with one number setting's value, or null; the caller words it as its error type. */
-export function numberProblem(key: SettingKey, value: number | undefined): SettingProblem | null {
-  return settingProblem(setting(key), value);
 }
 
 /** The --help lines of every setting, in table order. */

@@ -2,8 +2,8 @@
 import { UserError } from '../errors';
 import type { TrainConfig } from './train-config';
 import { resolveTargets } from './lora-targets';
-import { numberProblem, SETTING_KEYS } from './train-settings';
-import { settingProblem } from './setting-kinds';
+import { setting, SETTING_KEYS } from './train-settings';
+import { firstSettingProblem } from './setting-kinds';
 import { GRPO_SETTING_KEYS, grpoSetting } from './grpo/grpo-settings';
 
 export function validateTrainConfig(cfg: TrainConfig): void {
@@ -11,11 +11,8 @@ export function validateTrainConfig(cfg: TrainConfig): void {
     throw new UserError(`--${flag} ${what}`, { hint });
   };
   // Every number setting against its bounds in TRAIN_SETTINGS (one line naming the flag).
-  for (const key of SETTING_KEYS) {
-    const value: unknown = cfg[key];
-    const problem = typeof value === 'number' ? numberProblem(key, value) : null;
-    if (problem) bad(problem.flag, problem.what, problem.hint);
-  }
+  const problem = firstSettingProblem(SETTING_KEYS, setting, cfg);
+  if (problem) bad(problem.flag, problem.what, problem.hint);
   // Target names are the same for every supported family, so they are checked before any loading.
   if (cfg.method === 'lora' && !cfg.initAdapter) resolveTargets(cfg.loraTargets);
   if (cfg.grpo) validateGrpo(cfg);
@@ -31,11 +28,8 @@ function validateGrpo(cfg: TrainConfig): void {
   if (cfg.method !== 'lora')
     throw new UserError('GRPO trains a LoRA adapter; P-Tuning v2 with GRPO is not supported', { hint: 'use --method grpo (LoRA) or --method ptuning (SFT)' });
   // Every number setting against its bounds in GRPO_SETTINGS (one line naming the flag).
-  for (const key of GRPO_SETTING_KEYS) {
-    const value: unknown = g[key];
-    const problem = typeof value === 'number' ? settingProblem(grpoSetting(key), value) : null;
-    if (problem) bad(problem.flag, problem.what, problem.hint);
-  }
+  const problem = firstSettingProblem(GRPO_SETTING_KEYS, grpoSetting, g);
+  if (problem) bad(problem.flag, problem.what, problem.hint);
   if (cfg.maxLen <= g.maxNewTokens)
     bad('max-len', `(${cfg.maxLen}) must leave room for the prompt beyond --max-new-tokens ${g.maxNewTokens}`, 'raise --max-len or lower --max-new-tokens');
   if (cfg.packing) bad('packing', 'does not apply to GRPO (each row is one prompt and its completion)', 'drop --packing');
