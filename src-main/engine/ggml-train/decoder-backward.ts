@@ -2,9 +2,10 @@
  * Forward and hand-written backward of the Qwen2/Qwen3/Llama decoder for training, as ggml graph
  * nodes (the way llm.c writes its layers' backward by hand). Every op is one that ggml runs on cpu,
  * vulkan and cuda: MUL_MAT (with stored transposes of the frozen weights, never OUT_PROD through
- * them), OUT_PROD only for the small LoRA gradients (contiguous inputs, the long axis in ne0),
- * RMS_NORM_BACK, ROPE_BACK, SOFT_MAX_BACK, SILU_BACK, REPEAT_BACK, GET_ROWS_BACK and
- * CROSS_ENTROPY_LOSS(_BACK).
+ * them), OUT_PROD only over adapter-sized or attention-sized F32 operands (the LoRA gradients and
+ * r-long products here, the attention's K/V gradients in causal-attention.ts; contiguous inputs, the
+ * long axis in ne0), RMS_NORM_BACK, ROPE_BACK, SOFT_MAX_BACK, SILU_BACK, REPEAT_BACK, GET_ROWS_BACK, PAD
+ * and CROSS_ENTROPY_LOSS(_BACK).
  *
  * Layout: activations are [H, T, B] (ggml order: hidden fastest); attention works in
  * [hd, T, heads, B]; a LoRA module is A [in, r] and B [r, out] (peft's A [r, in] / B [out, r]
